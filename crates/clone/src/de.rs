@@ -1,0 +1,725 @@
+//! Wire bytes → any `Deserialize` type, with no intermediate value.
+//!
+//! Strings and ArrayBuffer bytes are borrowed from the input where possible.
+//! A back-reference (`^`) to an object already read is expanded by reading
+//! that object again (serde types are trees); a cycle is an error, and the
+//! total expansion is bounded so that a small hostile input cannot make the
+//! decoder do exponential work.
+
+use crate::encode::DEFAULT_MAX_DEPTH;
+use crate::error::{CloneError, Result};
+use crate::wire::{error_tag, tag, Reader, WireStr};
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+
+/// Deserializes any `Deserialize` type from V8 wire bytes.
+///
+/// ```
+/// #[derive(serde::Deserialize, Debug, PartialEq)]
+/// struct Msg { i: u32, s: String }
+/// // Bytes of Node's `v8.serialize({i: 1, s: "hello"})`.
+/// let m: Msg = msgport_clone::from_bytes(b"\xFF\x0Fo\"\x01iI\x02\"\x01s\"\x05hello{\x02").unwrap();
+/// assert_eq!(m, Msg { i: 1, s: "hello".into() });
+/// ```
+pub fn from_bytes<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
+    let mut d = Deserializer::new(bytes)?;
+    let v = T::deserialize(&mut d)?;
+    if d.r.input[d.r.pos..].iter().any(|&b| b != tag::PADDING) {
+        return Err(CloneError::TrailingBytes(d.r.remaining()));
+    }
+    Ok(v)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// An ArrayBuffer whose bytes are at `data`.
+    Buffer,
+    /// A view; `pos` is where its buffer's expression starts.
+    View,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Obj {
+    pos: usize,
+    kind: Kind,
+    open: bool,
+    data: (usize, usize),
+}
+
+/// The serde deserializer; see [`from_bytes`].
+#[derive(Debug)]
+pub struct Deserializer<'de> {
+    r: Reader<'de>,
+    objs: Vec<Obj>,
+    replay: u32,
+    depth: usize,
+    /// Values still allowed to be read while expanding back-references.
+    budget: usize,
+}
+
+impl<'de> Deserializer<'de> {
+    /// A deserializer over `bytes` (header checked).
+    pub fn new(bytes: &'de [u8]) -> Result<Self> {
+        Ok(Deserializer {
+            r: Reader::new(bytes)?,
+            objs: Vec::new(),
+            replay: 0,
+            depth: 0,
+            budget: bytes.len().saturating_mul(16).max(1 << 16),
+        })
+    }
+
+    fn register(&mut self, pos: usize, kind: Kind) -> Option<usize> {
+        if self.replay > 0 {
+            return None;
+        }
+        self.objs.push(Obj {
+            pos,
+            kind,
+            open: true,
+            data: (0, 0),
+        });
+        Some(self.objs.len() - 1)
+    }
+
+    fn close(&mut self, id: Option<usize>) {
+        if let Some(i) = id {
+            self.objs[i].open = false;
+        }
+    }
+
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > DEFAULT_MAX_DEPTH {
+            return Err(CloneError::TooDeep(DEFAULT_MAX_DEPTH));
+        }
+        if self.replay > 0 {
+            self.budget = self.budget.checked_sub(1).ok_or(CloneError::Custom(
+                "shared references expand to too large a tree".into(),
+            ))?;
+        }
+        Ok(())
+    }
+
+    fn tag_skipping_verify(&mut self) -> Result<(usize, u8)> {
+        loop {
+            let at = self.r.pos;
+            let t = self.r.tag()?;
+            if t != tag::VERIFY_OBJECT_COUNT {
+                return Ok((at, t));
+            }
+            self.r.varint32()?;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.r.peek_tag()
+    }
+
+    fn visit_str<V: Visitor<'de>>(s: WireStr<'de>, v: V) -> Result<V::Value> {
+        if let Some(b) = s.as_borrowed_str() {
+            return v.visit_borrowed_str(b);
+        }
+        match s.to_string_strict() {
+            Some(owned) => v.visit_string(owned),
+            None => Err(CloneError::Custom(
+                "string holds a lone surrogate, which a Rust String cannot".into(),
+            )),
+        }
+    }
+
+    fn bigint<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value> {
+        let (neg, digits) = self.r.bigint_body()?;
+        let significant = digits.iter().rposition(|&d| d != 0).map_or(0, |p| p + 1);
+        if significant > 2 {
+            return Err(CloneError::Custom("BigInt does not fit in 128 bits".into()));
+        }
+        let mag = u128::from(digits.first().copied().unwrap_or(0))
+            | (u128::from(digits.get(1).copied().unwrap_or(0)) << 64);
+        if !neg {
+            if let Ok(x) = u64::try_from(mag) {
+                return v.visit_u64(x);
+            }
+            return v.visit_u128(mag);
+        }
+        if mag <= 1 << 63 {
+            return v.visit_i64((mag as i128).wrapping_neg() as i64);
+        }
+        if mag <= 1 << 127 {
+            return v.visit_i128((mag as i128).wrapping_neg());
+        }
+        Err(CloneError::Custom("BigInt does not fit in 128 bits".into()))
+    }
+
+    /// After a buffer at `data`: a following view narrows it to its range.
+    fn buffer_or_view<V: Visitor<'de>>(
+        &mut self,
+        start: usize,
+        data: (usize, usize),
+        v: V,
+    ) -> Result<V::Value> {
+        let bytes = &self.r.input[data.0..data.0 + data.1];
+        if !self.r.eat_tag(tag::ARRAY_BUFFER_VIEW) {
+            return v.visit_borrowed_bytes(bytes);
+        }
+        let id = self.register(start, Kind::View);
+        let _sub = self.r.byte()?;
+        let off = self.r.varint32()? as usize;
+        let len = self.r.varint32()? as usize;
+        if self.r.version >= 14 {
+            self.r.varint32()?;
+        }
+        if off.checked_add(len).is_none_or(|e| e > bytes.len()) {
+            return Err(self.r.malformed("view out of bounds of its buffer"));
+        }
+        self.close(id);
+        v.visit_borrowed_bytes(&bytes[off..off + len])
+    }
+
+    fn reference<V: Visitor<'de>>(&mut self, start: usize, v: V) -> Result<V::Value> {
+        let n = self.r.varint32()?;
+        let obj = *self
+            .objs
+            .get(n as usize)
+            .ok_or(CloneError::InvalidReference(n))?;
+        if obj.open {
+            return Err(CloneError::Custom(
+                "the value is cyclic and cannot be deserialized into a tree".into(),
+            ));
+        }
+        if obj.kind == Kind::Buffer {
+            return self.buffer_or_view(start, obj.data, v);
+        }
+        let saved = self.r.pos;
+        self.r.pos = obj.pos;
+        self.replay += 1;
+        let out = self.any(v);
+        self.replay -= 1;
+        self.r.pos = saved;
+        out
+    }
+
+    fn any<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value> {
+        let (at, t) = self.tag_skipping_verify()?;
+        match t {
+            tag::UNDEFINED | tag::NULL => v.visit_unit(),
+            tag::TRUE => v.visit_bool(true),
+            tag::FALSE => v.visit_bool(false),
+            tag::INT32 => v.visit_i32(self.r.zigzag()?),
+            tag::UINT32 => v.visit_u32(self.r.varint32()?),
+            tag::DOUBLE => v.visit_f64(self.r.double()?),
+            tag::BIGINT => self.bigint(v),
+            tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::UTF8_STRING => {
+                let s = self.r.string_body(t)?;
+                Self::visit_str(s, v)
+            }
+            tag::OBJECT_REFERENCE => self.reference(at, v),
+            tag::TRUE_OBJECT | tag::FALSE_OBJECT => {
+                let id = self.register(at, Kind::Other);
+                self.close(id);
+                v.visit_bool(t == tag::TRUE_OBJECT)
+            }
+            tag::NUMBER_OBJECT | tag::DATE => {
+                let id = self.register(at, Kind::Other);
+                let n = self.r.double()?;
+                self.close(id);
+                v.visit_f64(n)
+            }
+            tag::BIGINT_OBJECT => {
+                let id = self.register(at, Kind::Other);
+                self.close(id);
+                self.bigint(v)
+            }
+            tag::STRING_OBJECT => {
+                let id = self.register(at, Kind::Other);
+                self.close(id);
+                let s = self.r.string()?;
+                Self::visit_str(s, v)
+            }
+            tag::REGEXP => {
+                let id = self.register(at, Kind::Other);
+                self.close(id);
+                let src = self.r.string()?.to_js_string();
+                let flags = crate::RegExpFlags(self.r.varint32()?);
+                v.visit_string(format!("/{src}/{flags}"))
+            }
+            tag::ARRAY_BUFFER | tag::RESIZABLE_ARRAY_BUFFER => {
+                let id = self.register(at, Kind::Buffer);
+                let len = self.r.varint32()? as usize;
+                if t == tag::RESIZABLE_ARRAY_BUFFER {
+                    self.r.varint32()?;
+                }
+                let start = self.r.pos;
+                self.r.bytes(len)?;
+                if let Some(i) = id {
+                    self.objs[i].data = (start, len);
+                }
+                self.close(id);
+                self.buffer_or_view(at, (start, len), v)
+            }
+            tag::BEGIN_JS_OBJECT => {
+                let id = self.register(at, Kind::Other);
+                self.enter()?;
+                let mut access = Props {
+                    de: self,
+                    end: tag::END_JS_OBJECT,
+                    count: 0,
+                    done: false,
+                };
+                let out = v.visit_map(&mut access)?;
+                let count = access.finish()?;
+                if self.r.varint32()? != count {
+                    return Err(self.r.malformed("object property count mismatch"));
+                }
+                self.depth -= 1;
+                self.close(id);
+                Ok(out)
+            }
+            tag::BEGIN_JS_MAP => {
+                let id = self.register(at, Kind::Other);
+                self.enter()?;
+                let mut access = Props {
+                    de: self,
+                    end: tag::END_JS_MAP,
+                    count: 0,
+                    done: false,
+                };
+                let out = v.visit_map(&mut access)?;
+                let count = access.finish()?;
+                if self.r.varint32()? != 2 * count {
+                    return Err(self.r.malformed("map entry count mismatch"));
+                }
+                self.depth -= 1;
+                self.close(id);
+                Ok(out)
+            }
+            tag::BEGIN_JS_SET => {
+                let id = self.register(at, Kind::Other);
+                self.enter()?;
+                let mut access = Items {
+                    de: self,
+                    end: tag::END_JS_SET,
+                    count: 0,
+                    done: false,
+                };
+                let out = v.visit_seq(&mut access)?;
+                let count = access.finish()?;
+                if self.r.varint32()? != count {
+                    return Err(self.r.malformed("set entry count mismatch"));
+                }
+                self.depth -= 1;
+                self.close(id);
+                Ok(out)
+            }
+            tag::BEGIN_DENSE_JS_ARRAY | tag::BEGIN_SPARSE_JS_ARRAY => {
+                let id = self.register(at, Kind::Other);
+                self.enter()?;
+                let len = self.r.varint32()?;
+                let dense = t == tag::BEGIN_DENSE_JS_ARRAY;
+                if !dense && len as usize > self.r.input.len().saturating_mul(64).max(1 << 16) {
+                    return Err(CloneError::Custom(
+                        "sparse array too long to expand into a sequence".into(),
+                    ));
+                }
+                let end = if dense {
+                    tag::END_DENSE_JS_ARRAY
+                } else {
+                    tag::END_SPARSE_JS_ARRAY
+                };
+                let mut access = ArrayItems {
+                    de: self,
+                    dense,
+                    len,
+                    next: 0,
+                    props: 0,
+                };
+                let out = v.visit_seq(&mut access)?;
+                let props = access.finish(end)?;
+                let (num, length) = (self.r.varint32()?, self.r.varint32()?);
+                if num != props || length != len {
+                    return Err(self.r.malformed("array count mismatch"));
+                }
+                self.depth -= 1;
+                self.close(id);
+                Ok(out)
+            }
+            tag::ERROR => {
+                let id = self.register(at, Kind::Other);
+                self.enter()?;
+                let mut name = "Error";
+                let mut fields: Vec<(&'static str, String)> = Vec::new();
+                loop {
+                    let at = self.r.pos;
+                    match self.r.byte()? {
+                        error_tag::EVAL_ERROR_PROTOTYPE => name = "EvalError",
+                        error_tag::RANGE_ERROR_PROTOTYPE => name = "RangeError",
+                        error_tag::REFERENCE_ERROR_PROTOTYPE => name = "ReferenceError",
+                        error_tag::SYNTAX_ERROR_PROTOTYPE => name = "SyntaxError",
+                        error_tag::TYPE_ERROR_PROTOTYPE => name = "TypeError",
+                        error_tag::URI_ERROR_PROTOTYPE => name = "URIError",
+                        error_tag::MESSAGE => {
+                            fields.push(("message", self.r.string()?.to_js_string().to_string()))
+                        }
+                        error_tag::STACK => {
+                            fields.push(("stack", self.r.string()?.to_js_string().to_string()))
+                        }
+                        error_tag::CAUSE => {
+                            de::Deserialize::deserialize(&mut *self).map(|_: de::IgnoredAny| ())?;
+                        }
+                        error_tag::END => break,
+                        other => return Err(CloneError::UnexpectedTag { tag: other, at }),
+                    }
+                }
+                fields.insert(0, ("name", name.to_string()));
+                self.depth -= 1;
+                self.close(id);
+                v.visit_map(de::value::MapDeserializer::new(fields.into_iter()))
+            }
+            tag::ARRAY_BUFFER_TRANSFER => Err(CloneError::MissingTransfer(self.r.varint32()?)),
+            tag::HOST_OBJECT => Err(CloneError::NotSerializable(
+                "a platform (host) object cannot be read into a serde type; it".into(),
+            )),
+            tag::SHARED_ARRAY_BUFFER => Err(CloneError::SharedArrayBuffer),
+            _ => Err(CloneError::UnexpectedTag { tag: t, at }),
+        }
+    }
+
+    /// Reads a number for an integer hint: integral doubles and BigInts are
+    /// accepted as integers.
+    fn integer<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value> {
+        match self.peek() {
+            Some(tag::DOUBLE) => {
+                self.r.tag()?;
+                let n = self.r.double()?;
+                if n.fract() == 0.0 && n.abs() < 9.3e18 {
+                    if n >= 0.0 {
+                        v.visit_u64(n as u64)
+                    } else {
+                        v.visit_i64(n as i64)
+                    }
+                } else {
+                    v.visit_f64(n)
+                }
+            }
+            _ => self.any(v),
+        }
+    }
+}
+
+macro_rules! forward_integer {
+    ($($m:ident)*) => {$(
+        fn $m<V: Visitor<'de>>(self, v: V) -> Result<V::Value> { self.integer(v) }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = CloneError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        self.any(v)
+    }
+
+    forward_integer!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128);
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        match self.peek() {
+            Some(tag::NULL) | Some(tag::UNDEFINED) => {
+                self.r.tag()?;
+                v.visit_none()
+            }
+            _ => v.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        v: V,
+    ) -> Result<V::Value> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value> {
+        match self.peek() {
+            Some(tag::BEGIN_JS_OBJECT) => {
+                let (at, _) = self.tag_skipping_verify()?;
+                let id = self.register(at, Kind::Other);
+                self.enter()?;
+                let out = v.visit_enum(Enum { de: &mut *self })?;
+                if !self.r.eat_tag(tag::END_JS_OBJECT) || self.r.varint32()? != 1 {
+                    return Err(CloneError::Custom(
+                        "an enum variant object must have exactly one key".into(),
+                    ));
+                }
+                self.depth -= 1;
+                self.close(id);
+                Ok(out)
+            }
+            _ => {
+                let (_, t) = self.tag_skipping_verify()?;
+                let s = match t {
+                    tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::UTF8_STRING => {
+                        self.r.string_body(t)?
+                    }
+                    _ => {
+                        return Err(CloneError::Custom(
+                            "expected a string or a one-key object for an enum".into(),
+                        ))
+                    }
+                };
+                let name = s.to_string_strict().ok_or(CloneError::Custom(
+                    "enum name holds a lone surrogate".into(),
+                ))?;
+                v.visit_enum(name.into_deserializer())
+            }
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+struct Enum<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+}
+
+impl<'de> de::EnumAccess<'de> for Enum<'_, 'de> {
+    type Error = CloneError;
+    type Variant = Self;
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self)> {
+        let name = seed.deserialize(Key { de: &mut *self.de })?;
+        Ok((name, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Enum<'_, 'de> {
+    type Error = CloneError;
+    fn unit_variant(self) -> Result<()> {
+        de::Deserialize::deserialize(&mut *self.de).map(|_: de::IgnoredAny| ())
+    }
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value> {
+        seed.deserialize(&mut *self.de)
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, v: V) -> Result<V::Value> {
+        de::Deserializer::deserialize_any(&mut *self.de, v)
+    }
+    fn struct_variant<V: Visitor<'de>>(self, _: &'static [&'static str], v: V) -> Result<V::Value> {
+        de::Deserializer::deserialize_any(&mut *self.de, v)
+    }
+}
+
+/// An object key: strings as they are, numbers as their canonical text.
+struct Key<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+}
+
+impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
+    type Error = CloneError;
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        let (at, t) = self.de.tag_skipping_verify()?;
+        let n = match t {
+            tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::UTF8_STRING => {
+                let s = self.de.r.string_body(t)?;
+                return Deserializer::visit_str(s, v);
+            }
+            tag::INT32 => f64::from(self.de.r.zigzag()?),
+            tag::UINT32 => f64::from(self.de.r.varint32()?),
+            tag::DOUBLE => self.de.r.double()?,
+            _ => return Err(CloneError::UnexpectedTag { tag: t, at }),
+        };
+        let mut buf = ryu_js::Buffer::new();
+        v.visit_string(buf.format(n).to_string())
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// Key/value pairs up to an end tag: object properties (keys through
+/// [`Key`]) or Map entries (keys are any value).
+struct Props<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    end: u8,
+    count: u32,
+    done: bool,
+}
+
+impl Props<'_, '_> {
+    fn finish(&mut self) -> Result<u32> {
+        while !self.done {
+            if self.de.r.eat_tag(self.end) {
+                break;
+            }
+            self.skip_entry()?;
+        }
+        Ok(self.count)
+    }
+
+    fn skip_entry(&mut self) -> Result<()> {
+        if self.end == tag::END_JS_OBJECT {
+            de::Deserialize::deserialize(Key { de: &mut *self.de }).map(|_: de::IgnoredAny| ())?;
+        } else {
+            de::Deserialize::deserialize(&mut *self.de).map(|_: de::IgnoredAny| ())?;
+        }
+        de::Deserialize::deserialize(&mut *self.de).map(|_: de::IgnoredAny| ())?;
+        self.count += 1;
+        Ok(())
+    }
+}
+
+impl<'de> de::MapAccess<'de> for Props<'_, 'de> {
+    type Error = CloneError;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if self.done || self.de.r.eat_tag(self.end) {
+            self.done = true;
+            return Ok(None);
+        }
+        self.count += 1;
+        if self.end == tag::END_JS_OBJECT {
+            seed.deserialize(Key { de: &mut *self.de }).map(Some)
+        } else {
+            seed.deserialize(&mut *self.de).map(Some)
+        }
+    }
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value> {
+        seed.deserialize(&mut *self.de)
+    }
+}
+
+/// Set entries up to an end tag.
+struct Items<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    end: u8,
+    count: u32,
+    done: bool,
+}
+
+impl Items<'_, '_> {
+    fn finish(&mut self) -> Result<u32> {
+        while !self.done && !self.de.r.eat_tag(self.end) {
+            de::Deserialize::deserialize(&mut *self.de).map(|_: de::IgnoredAny| ())?;
+            self.count += 1;
+        }
+        Ok(self.count)
+    }
+}
+
+impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
+    type Error = CloneError;
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
+        if self.done || self.de.r.eat_tag(self.end) {
+            self.done = true;
+            return Ok(None);
+        }
+        self.count += 1;
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+}
+
+/// Array elements `0..len`: holes read as `()`/`None`. For a sparse array the
+/// index properties must come in ascending order; string-keyed properties
+/// (which a sequence cannot hold) are skipped.
+struct ArrayItems<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    dense: bool,
+    len: u32,
+    next: u32,
+    /// Properties read after the dense elements, or all of a sparse array's.
+    props: u32,
+}
+
+/// What stands at an array slot that holds nothing.
+struct Hole;
+
+impl<'de> de::Deserializer<'de> for Hole {
+    type Error = CloneError;
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        v.visit_unit()
+    }
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        v.visit_none()
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+impl ArrayItems<'_, '_> {
+    /// The index of the next sparse property, if its key is a number.
+    fn peek_sparse_index(&self) -> Result<Option<u32>> {
+        let mut r = self.de.r.clone();
+        let t = r.tag()?;
+        let n = match t {
+            tag::INT32 => f64::from(r.zigzag()?),
+            tag::UINT32 => f64::from(r.varint32()?),
+            tag::DOUBLE => r.double()?,
+            _ => return Ok(None),
+        };
+        if n >= 0.0 && n.fract() == 0.0 && n < 4294967295.0 {
+            Ok(Some(n as u32))
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn finish(&mut self, end: u8) -> Result<u32> {
+        if self.dense {
+            while self.next < self.len {
+                self.next += 1;
+                if !self.de.r.eat_tag(tag::THE_HOLE) {
+                    de::Deserialize::deserialize(&mut *self.de).map(|_: de::IgnoredAny| ())?;
+                }
+            }
+        }
+        while !self.de.r.eat_tag(end) {
+            de::Deserialize::deserialize(Key { de: &mut *self.de }).map(|_: de::IgnoredAny| ())?;
+            de::Deserialize::deserialize(&mut *self.de).map(|_: de::IgnoredAny| ())?;
+            self.props += 1;
+        }
+        Ok(self.props)
+    }
+}
+
+impl<'de> de::SeqAccess<'de> for ArrayItems<'_, 'de> {
+    type Error = CloneError;
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
+        if self.next >= self.len {
+            return Ok(None);
+        }
+        let i = self.next;
+        self.next += 1;
+        if self.dense {
+            if self.de.r.eat_tag(tag::THE_HOLE) {
+                return seed.deserialize(Hole).map(Some);
+            }
+            return seed.deserialize(&mut *self.de).map(Some);
+        }
+        match self.peek_sparse_index()? {
+            Some(k) if k == i => {
+                de::Deserialize::deserialize(Key { de: &mut *self.de })
+                    .map(|_: de::IgnoredAny| ())?;
+                self.props += 1;
+                seed.deserialize(&mut *self.de).map(Some)
+            }
+            Some(k) if k < i => Err(CloneError::Custom(
+                "sparse array indices out of order".into(),
+            )),
+            _ => seed.deserialize(Hole).map(Some),
+        }
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some((self.len - self.next) as usize)
+    }
+}

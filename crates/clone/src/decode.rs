@@ -1,0 +1,461 @@
+//! Wire bytes → Graph: StructuredDeserializeWithTransfer
+//! (`#structureddeserializewithtransfer`) for untrusted input.
+//!
+//! Hostile-input rules: every length is checked against the bytes that
+//! remain before anything is allocated; nesting is bounded; every loop
+//! consumes input; back-references must name an object already created.
+
+use crate::encode::DEFAULT_MAX_DEPTH;
+use crate::error::{CloneError, Result};
+use crate::transfer::TransferredBuffer;
+use crate::value::*;
+use crate::wire::{error_tag, host_kind, tag, Reader, WireStr};
+use crate::JsString;
+use num_bigint::{BigInt, BigUint, Sign};
+
+/// Limits for decoding untrusted bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeOptions {
+    /// Deepest nesting of objects accepted (default 3000).
+    pub max_depth: usize,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+}
+
+/// Decodes bytes produced with no transfer list.
+///
+/// ```
+/// use msgport_clone::{from_bytes_graph, Value};
+/// let g = from_bytes_graph(&[0xFF, 0x0F, b'"', 2, b'h', b'i']).unwrap();
+/// assert_eq!(g.root, Value::from("hi"));
+/// ```
+pub fn from_bytes_graph(bytes: &[u8]) -> Result<Graph> {
+    deserialize_with_transfer(bytes, Vec::new(), 0, DecodeOptions::default())
+}
+
+/// StructuredDeserializeWithTransfer: the transferred buffers become the
+/// first objects of the graph (ids `0..buffers.len()`, taking over the bytes
+/// without a copy), and `host_count` transferred host objects may be
+/// referred to as [`HostObject::Transferred`].
+pub fn deserialize_with_transfer(
+    bytes: &[u8],
+    buffers: Vec<TransferredBuffer>,
+    host_count: usize,
+    opts: DecodeOptions,
+) -> Result<Graph> {
+    let mut d = Decoder {
+        r: Reader::new(bytes)?,
+        g: Graph::default(),
+        wire: Vec::new(),
+        depth: 0,
+        max_depth: opts.max_depth,
+        transferred: Vec::new(),
+        host_count,
+    };
+    for b in buffers {
+        let id = d.g.alloc(Object::ArrayBuffer(ArrayBuffer {
+            data: b.data,
+            max_byte_length: b.max_byte_length,
+            detached: false,
+        }));
+        d.transferred.push(id);
+    }
+    let root = d.value()?;
+    if d.r.input[d.r.pos..].iter().any(|&b| b != tag::PADDING) {
+        return Err(CloneError::TrailingBytes(d.r.remaining()));
+    }
+    d.g.root = root;
+    Ok(d.g)
+}
+
+struct Decoder<'a> {
+    r: Reader<'a>,
+    g: Graph,
+    /// Wire id → graph object.
+    wire: Vec<ObjectId>,
+    depth: usize,
+    max_depth: usize,
+    transferred: Vec<ObjectId>,
+    host_count: usize,
+}
+
+fn js_string(s: WireStr<'_>) -> JsString {
+    s.to_js_string()
+}
+
+fn number_key(n: f64) -> PropertyKey {
+    if n >= 0.0 && n <= f64::from(u32::MAX - 1) && n.fract() == 0.0 {
+        PropertyKey::Index(n as u32)
+    } else {
+        let mut buf = ryu_js::Buffer::new();
+        PropertyKey::String(JsString::from(buf.format(n)))
+    }
+}
+
+impl<'a> Decoder<'a> {
+    fn new_object(&mut self, o: Object) -> ObjectId {
+        let id = self.g.alloc(o);
+        self.wire.push(id);
+        id
+    }
+
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            return Err(CloneError::TooDeep(self.max_depth));
+        }
+        Ok(())
+    }
+
+    fn bigint(&mut self) -> Result<BigInt> {
+        let (neg, digits) = self.r.bigint_body()?;
+        let mag = BigUint::from_slice(
+            &digits
+                .iter()
+                .flat_map(|d| [*d as u32, (*d >> 32) as u32])
+                .collect::<Vec<u32>>(),
+        );
+        Ok(BigInt::from_biguint(
+            if neg { Sign::Minus } else { Sign::Plus },
+            mag,
+        ))
+    }
+
+    fn value(&mut self) -> Result<Value> {
+        let mut at = self.r.pos;
+        let mut t = self.r.tag()?;
+        while t == tag::VERIFY_OBJECT_COUNT {
+            self.r.varint32()?;
+            at = self.r.pos;
+            t = self.r.tag()?;
+        }
+        let v = match t {
+            tag::UNDEFINED => Value::Undefined,
+            tag::NULL => Value::Null,
+            tag::TRUE => Value::Bool(true),
+            tag::FALSE => Value::Bool(false),
+            tag::INT32 => Value::Number(f64::from(self.r.zigzag()?)),
+            tag::UINT32 => Value::Number(f64::from(self.r.varint32()?)),
+            tag::DOUBLE => Value::Number(self.r.double()?),
+            tag::BIGINT => Value::BigInt(self.bigint()?),
+            tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::UTF8_STRING => {
+                Value::String(js_string(self.r.string_body(t)?))
+            }
+            _ => Value::Object(self.object(t, at)?),
+        };
+        // A view follows the buffer it views (even a back-referenced one).
+        if let Value::Object(id) = v {
+            if matches!(self.g.get(id), Some(Object::ArrayBuffer(_)))
+                && self.r.eat_tag(tag::ARRAY_BUFFER_VIEW)
+            {
+                return Ok(Value::Object(self.view(id)?));
+            }
+        }
+        Ok(v)
+    }
+
+    fn view(&mut self, buffer: ObjectId) -> Result<ObjectId> {
+        let at = self.r.pos;
+        let sub = self.r.byte()?;
+        let kind = ViewKind::from_subtag(sub).ok_or(CloneError::UnexpectedTag { tag: sub, at })?;
+        let byte_offset = self.r.varint32()? as usize;
+        let byte_length = self.r.varint32()? as usize;
+        let flags = if self.r.version >= 14 {
+            self.r.varint32()?
+        } else {
+            0
+        };
+        let Some(Object::ArrayBuffer(buf)) = self.g.get(buffer) else {
+            unreachable!("checked by caller")
+        };
+        let resizable = buf.max_byte_length.is_some();
+        let end = byte_offset.checked_add(byte_length);
+        if end.is_none_or(|e| e > buf.data.len()) {
+            return Err(self.r.malformed("view out of bounds of its buffer"));
+        }
+        let size = kind.element_size();
+        if byte_offset % size != 0 || byte_length % size != 0 {
+            return Err(self.r.malformed("view not aligned to its element size"));
+        }
+        if flags & !3 != 0 || (flags & 1 == 1 && !resizable) {
+            return Err(self.r.malformed("bad view flags"));
+        }
+        Ok(self.new_object(Object::View(View {
+            kind,
+            buffer,
+            byte_offset,
+            byte_length,
+            length_tracking: flags & 1 == 1,
+        })))
+    }
+
+    fn key(&mut self) -> Result<PropertyKey> {
+        let at = self.r.pos;
+        let t = self.r.tag()?;
+        Ok(match t {
+            tag::INT32 => number_key(f64::from(self.r.zigzag()?)),
+            tag::UINT32 => number_key(f64::from(self.r.varint32()?)),
+            tag::DOUBLE => number_key(self.r.double()?),
+            tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::UTF8_STRING => {
+                PropertyKey::from_string(js_string(self.r.string_body(t)?))
+            }
+            _ => return Err(CloneError::UnexpectedTag { tag: t, at }),
+        })
+    }
+
+    /// Reads `key value` pairs up to `end`; returns them.
+    fn props_until(&mut self, end: u8, out: &mut Vec<(PropertyKey, Value)>) -> Result<u32> {
+        let mut n = 0u32;
+        while !self.r.eat_tag(end) {
+            let k = self.key()?;
+            let v = self.value()?;
+            out.push((k, v));
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn put(&mut self, id: ObjectId, o: Object) {
+        self.g.objects[id.0 as usize] = o;
+    }
+
+    fn object(&mut self, t: u8, at: usize) -> Result<ObjectId> {
+        match t {
+            tag::OBJECT_REFERENCE => {
+                let n = self.r.varint32()?;
+                self.wire
+                    .get(n as usize)
+                    .copied()
+                    .ok_or(CloneError::InvalidReference(n))
+            }
+            tag::TRUE_OBJECT => Ok(self.new_object(Object::Boolean(true))),
+            tag::FALSE_OBJECT => Ok(self.new_object(Object::Boolean(false))),
+            tag::NUMBER_OBJECT => {
+                let n = self.r.double()?;
+                Ok(self.new_object(Object::Number(n)))
+            }
+            tag::BIGINT_OBJECT => {
+                let b = self.bigint()?;
+                Ok(self.new_object(Object::BigInt(b)))
+            }
+            tag::STRING_OBJECT => {
+                let s = js_string(self.r.string()?);
+                Ok(self.new_object(Object::String(s)))
+            }
+            tag::DATE => {
+                let d = self.r.double()?;
+                Ok(self.new_object(Object::Date(d)))
+            }
+            tag::REGEXP => {
+                let source = js_string(self.r.string()?);
+                let flags = self.r.varint32()?;
+                if flags & !RegExpFlags::ALL != 0 {
+                    return Err(self.r.malformed("unknown RegExp flags"));
+                }
+                Ok(self.new_object(Object::RegExp {
+                    source,
+                    flags: RegExpFlags(flags),
+                }))
+            }
+            tag::ARRAY_BUFFER => {
+                let len = self.r.varint32()? as usize;
+                let data = self.r.bytes(len)?.to_vec();
+                Ok(self.new_object(Object::ArrayBuffer(ArrayBuffer::new(data))))
+            }
+            tag::RESIZABLE_ARRAY_BUFFER => {
+                let len = self.r.varint32()? as usize;
+                let max = self.r.varint32()? as usize;
+                if len > max {
+                    return Err(self
+                        .r
+                        .malformed("resizable ArrayBuffer longer than its maximum"));
+                }
+                let data = self.r.bytes(len)?.to_vec();
+                Ok(self.new_object(Object::ArrayBuffer(ArrayBuffer {
+                    data,
+                    max_byte_length: Some(max),
+                    detached: false,
+                })))
+            }
+            tag::ARRAY_BUFFER_TRANSFER => {
+                let i = self.r.varint32()?;
+                let id = *self
+                    .transferred
+                    .get(i as usize)
+                    .ok_or(CloneError::MissingTransfer(i))?;
+                self.wire.push(id);
+                Ok(id)
+            }
+            tag::BEGIN_JS_OBJECT => {
+                self.enter()?;
+                let id = self.new_object(Object::Object(Vec::new()));
+                let mut props = Vec::new();
+                let n = self.props_until(tag::END_JS_OBJECT, &mut props)?;
+                if self.r.varint32()? != n {
+                    return Err(self.r.malformed("object property count mismatch"));
+                }
+                self.put(id, Object::Object(props));
+                self.depth -= 1;
+                Ok(id)
+            }
+            tag::BEGIN_DENSE_JS_ARRAY => {
+                self.enter()?;
+                let len = self.r.varint32()?;
+                let id = self.new_object(Object::Array(Array::default()));
+                let mut props = Vec::with_capacity((len as usize).min(self.r.remaining()));
+                for i in 0..len {
+                    if self.r.eat_tag(tag::THE_HOLE) {
+                        continue;
+                    }
+                    let v = self.value()?;
+                    props.push((PropertyKey::Index(i), v));
+                }
+                let elems = props.len();
+                let n = self.props_until(tag::END_DENSE_JS_ARRAY, &mut props)?;
+                let (num, length) = (self.r.varint32()?, self.r.varint32()?);
+                if num != n || length != len {
+                    return Err(self.r.malformed("dense array count mismatch"));
+                }
+                let length = array_length(len, &props[elems..]);
+                self.put(
+                    id,
+                    Object::Array(Array {
+                        length,
+                        properties: props,
+                    }),
+                );
+                self.depth -= 1;
+                Ok(id)
+            }
+            tag::BEGIN_SPARSE_JS_ARRAY => {
+                self.enter()?;
+                let len = self.r.varint32()?;
+                let id = self.new_object(Object::Array(Array::default()));
+                let mut props = Vec::new();
+                let n = self.props_until(tag::END_SPARSE_JS_ARRAY, &mut props)?;
+                let (num, length) = (self.r.varint32()?, self.r.varint32()?);
+                if num != n || length != len {
+                    return Err(self.r.malformed("sparse array count mismatch"));
+                }
+                let length = array_length(len, &props);
+                self.put(
+                    id,
+                    Object::Array(Array {
+                        length,
+                        properties: props,
+                    }),
+                );
+                self.depth -= 1;
+                Ok(id)
+            }
+            tag::BEGIN_JS_MAP => {
+                self.enter()?;
+                let id = self.new_object(Object::Map(Vec::new()));
+                let mut entries = Vec::new();
+                while !self.r.eat_tag(tag::END_JS_MAP) {
+                    let k = self.value()?;
+                    let v = self.value()?;
+                    entries.push((k, v));
+                }
+                if self.r.varint32()? as usize != 2 * entries.len() {
+                    return Err(self.r.malformed("map entry count mismatch"));
+                }
+                self.put(id, Object::Map(entries));
+                self.depth -= 1;
+                Ok(id)
+            }
+            tag::BEGIN_JS_SET => {
+                self.enter()?;
+                let id = self.new_object(Object::Set(Vec::new()));
+                let mut items = Vec::new();
+                while !self.r.eat_tag(tag::END_JS_SET) {
+                    items.push(self.value()?);
+                }
+                if self.r.varint32()? as usize != items.len() {
+                    return Err(self.r.malformed("set entry count mismatch"));
+                }
+                self.put(id, Object::Set(items));
+                self.depth -= 1;
+                Ok(id)
+            }
+            tag::ERROR => {
+                self.enter()?;
+                let id = self.new_object(Object::Error(ErrorValue::default()));
+                let mut e = ErrorValue::default();
+                loop {
+                    let at = self.r.pos;
+                    match self.r.byte()? {
+                        error_tag::EVAL_ERROR_PROTOTYPE => e.name = ErrorName::EvalError,
+                        error_tag::RANGE_ERROR_PROTOTYPE => e.name = ErrorName::RangeError,
+                        error_tag::REFERENCE_ERROR_PROTOTYPE => e.name = ErrorName::ReferenceError,
+                        error_tag::SYNTAX_ERROR_PROTOTYPE => e.name = ErrorName::SyntaxError,
+                        error_tag::TYPE_ERROR_PROTOTYPE => e.name = ErrorName::TypeError,
+                        error_tag::URI_ERROR_PROTOTYPE => e.name = ErrorName::URIError,
+                        error_tag::MESSAGE => e.message = Some(js_string(self.r.string()?)),
+                        error_tag::STACK => e.stack = Some(js_string(self.r.string()?)),
+                        error_tag::CAUSE => e.cause = Some(self.value()?),
+                        error_tag::END => break,
+                        other => return Err(CloneError::UnexpectedTag { tag: other, at }),
+                    }
+                }
+                self.put(id, Object::Error(e));
+                self.depth -= 1;
+                Ok(id)
+            }
+            tag::HOST_OBJECT => {
+                let kind = self.r.varint32()?;
+                let host = match kind {
+                    host_kind::TRANSFERRED => {
+                        let n = self.r.varint32()?;
+                        if n as usize >= self.host_count {
+                            return Err(CloneError::MissingTransfer(n));
+                        }
+                        HostObject::Transferred(n)
+                    }
+                    host_kind::BLOB => HostObject::Blob(self.blob_body()?),
+                    host_kind::FILE => {
+                        let name = js_string(self.r.string()?);
+                        let last_modified = self.r.double()?;
+                        HostObject::File {
+                            name,
+                            last_modified,
+                            blob: self.blob_body()?,
+                        }
+                    }
+                    _ => return Err(self.r.malformed("unknown host object kind")),
+                };
+                Ok(self.new_object(Object::Host(host)))
+            }
+            tag::SHARED_ARRAY_BUFFER => Err(CloneError::SharedArrayBuffer),
+            tag::SHARED_OBJECT => Err(CloneError::UnsupportedObject("a shared object".into())),
+            tag::WASM_MODULE_TRANSFER | tag::WASM_MEMORY_TRANSFER => {
+                Err(CloneError::NotExposed("WebAssembly".into()))
+            }
+            _ => Err(CloneError::UnexpectedTag { tag: t, at }),
+        }
+    }
+
+    fn blob_body(&mut self) -> Result<Blob> {
+        let mime_type = js_string(self.r.string()?);
+        let len = self.r.varint32()? as usize;
+        let data = self.r.bytes(len)?.to_vec();
+        Ok(Blob { mime_type, data })
+    }
+}
+
+/// An array's length grows to cover any index property beyond it.
+fn array_length(len: u32, props: &[(PropertyKey, Value)]) -> u32 {
+    props
+        .iter()
+        .filter_map(|(k, _)| match k {
+            PropertyKey::Index(i) => Some(i + 1),
+            _ => None,
+        })
+        .fold(len, u32::max)
+}
