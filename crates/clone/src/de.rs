@@ -6,7 +6,7 @@
 //! total expansion is bounded so that a small hostile input cannot make the
 //! decoder do exponential work.
 
-use crate::encode::DEFAULT_MAX_DEPTH;
+use crate::encode::{DEFAULT_MAX_DEPTH, STACK_GROW, STACK_RED_ZONE};
 use crate::error::{CloneError, Result};
 use crate::wire::{error_tag, tag, Reader, WireStr};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -200,6 +200,10 @@ impl<'de> Deserializer<'de> {
     }
 
     fn any<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || self.any_inner(v))
+    }
+
+    fn any_inner<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value> {
         let (at, t) = self.tag_skipping_verify()?;
         match t {
             tag::UNDEFINED | tag::NULL => v.visit_unit(),

@@ -5,7 +5,7 @@
 //! remain before anything is allocated; nesting is bounded; every loop
 //! consumes input; back-references must name an object already created.
 
-use crate::encode::DEFAULT_MAX_DEPTH;
+use crate::encode::{DEFAULT_MAX_DEPTH, STACK_GROW, STACK_RED_ZONE};
 use crate::error::{CloneError, Result};
 use crate::transfer::TransferredBuffer;
 use crate::value::*;
@@ -226,6 +226,12 @@ impl<'a> Decoder<'a> {
     }
 
     fn object(&mut self, t: u8, at: usize) -> Result<ObjectId> {
+        // Nesting is bounded by `max_depth`; this keeps that bound safe on
+        // any thread's stack, debug builds included.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || self.object_inner(t, at))
+    }
+
+    fn object_inner(&mut self, t: u8, at: usize) -> Result<ObjectId> {
         match t {
             tag::OBJECT_REFERENCE => {
                 let n = self.r.varint32()?;

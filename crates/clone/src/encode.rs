@@ -12,6 +12,11 @@ pub const DEFAULT_MAX_DEPTH: usize = 3000;
 
 const UNASSIGNED: u32 = u32::MAX;
 
+/// Stack left before a recursive step grows the stack (see `stacker`).
+pub(crate) const STACK_RED_ZONE: usize = 128 * 1024;
+/// Size of each stack segment added when it does.
+pub(crate) const STACK_GROW: usize = 2 * 1024 * 1024;
+
 /// Serializes `g` with no transfer list.
 ///
 /// ```
@@ -197,6 +202,10 @@ impl<'g> Encoder<'g> {
     }
 
     fn object(&mut self, id: ObjectId) -> Result<()> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || self.object_inner(id))
+    }
+
+    fn object_inner(&mut self, id: ObjectId) -> Result<()> {
         let obj = self.get(id)?;
         if let Object::View(view) = obj {
             // V8 writes the buffer (or a reference to it) first, then the view.
