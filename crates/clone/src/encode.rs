@@ -246,9 +246,14 @@ impl<'g> Encoder<'g> {
         if !self.assign(id) {
             return Ok(());
         }
-        self.depth += 1;
-        if self.depth > DEFAULT_MAX_DEPTH {
-            return Err(CloneError::TooDeep(DEFAULT_MAX_DEPTH));
+        // Depth counts containers only, exactly as the decoder does, so
+        // whatever decodes also encodes.
+        let container = matches!(obj, Object::Map(_) | Object::Set(_) | Object::Array(_) | Object::Object(_) | Object::Error(_));
+        if container {
+            self.depth += 1;
+            if self.depth > DEFAULT_MAX_DEPTH {
+                return Err(CloneError::TooDeep(DEFAULT_MAX_DEPTH));
+            }
         }
         match obj {
             Object::Boolean(b) => self.w.tag(if *b {
@@ -413,7 +418,9 @@ impl<'g> Encoder<'g> {
                 }
             }
         }
-        self.depth -= 1;
+        if container {
+            self.depth -= 1;
+        }
         Ok(())
     }
 }
