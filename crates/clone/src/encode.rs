@@ -248,7 +248,14 @@ impl<'g> Encoder<'g> {
         }
         // Depth counts containers only, exactly as the decoder does, so
         // whatever decodes also encodes.
-        let container = matches!(obj, Object::Map(_) | Object::Set(_) | Object::Array(_) | Object::Object(_) | Object::Error(_));
+        let container = matches!(
+            obj,
+            Object::Map(_)
+                | Object::Set(_)
+                | Object::Array(_)
+                | Object::Object(_)
+                | Object::Error(_)
+        );
         if container {
             self.depth += 1;
             if self.depth > DEFAULT_MAX_DEPTH {

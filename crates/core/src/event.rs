@@ -1,0 +1,37 @@
+//! What a port delivers: one event per task.
+
+use crate::port::MessagePort;
+use msgport_clone::{CloneError, Graph};
+
+/// A received message: the `MessageEvent`'s `data` and `ports`.
+#[derive(Debug)]
+pub struct Message<T = Graph> {
+    /// The deserialized value.
+    pub data: T,
+    /// The transferred ports, new handles in transfer-list order; their
+    /// queues start disabled (call `start()` or receive on them).
+    pub ports: Vec<MessagePort>,
+}
+
+/// One task of a port, delivered.
+#[derive(Debug)]
+pub enum Event<T = Graph> {
+    /// A `message` event.
+    Message(Message<T>),
+    /// A `messageerror` event: the message could not be deserialized here.
+    /// Later messages still flow.
+    MessageError(CloneError),
+    /// The `close` event: the peer was closed or dropped; it comes after
+    /// every message the peer sent before closing.
+    Close,
+}
+
+impl<T> Event<T> {
+    /// The message, if this is one.
+    pub fn into_message(self) -> Option<Message<T>> {
+        match self {
+            Event::Message(m) => Some(m),
+            _ => None,
+        }
+    }
+}

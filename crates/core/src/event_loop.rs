@@ -1,0 +1,131 @@
+//! The embedding API for event loops (a JS runtime, a GUI loop, a custom
+//! executor): ports are bound to a loop, which is woken when one of them has
+//! a task, and pulls exactly one task at a time.
+
+use crate::event::Event;
+use crate::port::{MessagePort, Owner, Port, PortName, Task};
+use crate::sync::{lock, Arc, Mutex};
+use msgport_clone::Graph;
+
+/// Shared state of an [`EventLoop`].
+pub struct LoopInner {
+    ready: Mutex<Vec<Arc<Port>>>,
+    wake: Box<dyn Fn() + Send + Sync>,
+}
+
+impl LoopInner {
+    pub(crate) fn make_ready(&self, p: Arc<Port>) {
+        lock(&self.ready).push(p);
+        (self.wake)();
+    }
+}
+
+/// A set of ports whose tasks one event loop runs.
+///
+/// Among the ports of one loop, tasks are released in global posting order
+/// (each task is stamped when it is queued), which gives the standard's
+/// *unshipped port message queue* ordering for never-shipped ports and a
+/// valid ordering for shipped ones.
+///
+/// ```
+/// use msgport::{Event, EventLoop, MessageChannel};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// let wakes = Arc::new(AtomicUsize::new(0));
+/// let w = wakes.clone();
+/// let el = EventLoop::new(move || { w.fetch_add(1, Ordering::SeqCst); });
+/// let a = MessageChannel::new();
+/// let b = MessageChannel::new();
+/// el.bind(&a.port2);
+/// el.bind(&b.port2);
+/// a.port2.start();
+/// b.port2.start();
+/// a.port1.post(&"first").unwrap();
+/// b.port1.post(&"second").unwrap();
+/// a.port1.post(&"third").unwrap();
+/// assert!(wakes.load(Ordering::SeqCst) > 0);
+/// let order: Vec<_> = std::iter::from_fn(|| el.next_task()).map(|(name, _)| name).collect();
+/// assert_eq!(order, [a.port2.name(), b.port2.name(), a.port2.name()]);
+/// ```
+#[derive(Clone)]
+pub struct EventLoop {
+    inner: Arc<LoopInner>,
+}
+
+impl EventLoop {
+    /// A loop; `wake` is called (from any thread) when a bound port gets a
+    /// task it can release. It must be cheap and must not call back into the loop.
+    pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Self {
+        EventLoop {
+            inner: Arc::new(LoopInner {
+                ready: Mutex::new(Vec::new()),
+                wake: Box::new(wake),
+            }),
+        }
+    }
+
+    /// Binds a port to this loop: from now on its tasks are pulled with
+    /// [`EventLoop::next_task`]. A transfer unbinds it (the new owner binds
+    /// the received port to its own loop).
+    pub fn bind(&self, port: &MessagePort) {
+        port.set_owner(Owner::Loop(Arc::downgrade(&self.inner)));
+        let wake = {
+            let mut s = lock(&port.port.state);
+            if Port::front_ready(&s) {
+                port.port.wake_owner(&mut s)
+            } else {
+                crate::port::Wake::Nothing
+            }
+        };
+        wake.run();
+    }
+
+    /// Pulls one task: the releasable task with the earliest stamp among the
+    /// bound ports. Returns the port it belongs to and its event.
+    pub fn next_task(&self) -> Option<(PortName, Event<Graph>)> {
+        let (name, task) = self.next_raw()?;
+        Some((name, MessagePort::run_task(task, MessagePort::decode_graph)))
+    }
+
+    fn next_raw(&self) -> Option<(PortName, Task)> {
+        let mut ready = lock(&self.inner.ready);
+        let mut best: Option<(usize, u64)> = None;
+        let mut i = 0;
+        while i < ready.len() {
+            let mut s = lock(&ready[i].state);
+            let bound_here = matches!(&s.owner, Owner::Loop(l) if std::ptr::eq(l.as_ptr(), Arc::as_ptr(&self.inner)));
+            if !bound_here || !Port::front_ready(&s) {
+                s.in_ready = false;
+                drop(s);
+                ready.swap_remove(i);
+                continue;
+            }
+            let stamp = s.queue.front().map_or(u64::MAX, Task::stamp);
+            if best.is_none_or(|(_, b)| stamp < b) {
+                best = Some((i, stamp));
+            }
+            i += 1;
+        }
+        let (i, _) = best?;
+        let port = ready[i].clone();
+        let mut s = lock(&port.state);
+        let (task, drained) = Port::pop(&mut s, false)?;
+        if !Port::front_ready(&s) {
+            s.in_ready = false;
+            drop(s);
+            ready.swap_remove(i);
+        } else {
+            drop(s);
+        }
+        drop(ready);
+        drained.into_iter().for_each(std::task::Waker::wake);
+        Some((port.name, task))
+    }
+
+    /// Whether any bound port has a task to release now.
+    pub fn has_ready(&self) -> bool {
+        lock(&self.inner.ready)
+            .iter()
+            .any(|p| Port::front_ready(&lock(&p.state)))
+    }
+}

@@ -1,0 +1,893 @@
+//! Ports, entanglement, the port message queue, transfer and close
+//! (<https://html.spec.whatwg.org/multipage/web-messaging.html#message-ports>).
+//!
+//! # The state machine
+//!
+//! Each port's state is one [`Port`] behind its own lock; a [`MessagePort`]
+//! is a handle to it. Moving a port inside the process moves *ownership
+//! only*: the state and its queue stay where they are, the handle that sent
+//! it dies (its epoch no longer matches), and the receiver gets a new handle.
+//!
+//! ```text
+//!   handle A (epoch 0) ──> Port a ──peer──> Port b <── handle B (epoch 0)
+//!                            │ queue: [m1 m2]  ^ queue: [..]
+//!                            └───────peer──────┘
+//!
+//!   after A is transferred in a message:        Port a.epoch = 1
+//!   handle A (epoch 0): dead — posts reach nobody, receives fail
+//!   ShippedPort(a, 1) rides in the message; on delivery it becomes
+//!   handle A' (epoch 1), whose queue still holds [m1 m2], now disabled.
+//! ```
+//!
+//! States of a port (`State`):
+//! - **entangled**: `peer` is `Some`; posts go to the peer's queue.
+//! - **disentangled**: `peer` is `None` (own `close()`, the peer's close, or
+//!   the peer vanished). Posts are dropped after serialization.
+//! - **closed**: `close()` was called (`[[Detached]]`); the queue still
+//!   delivers what was already in it, as the standard's tests expect.
+//!
+//! Invariants (all fields are guarded by `Port::state`; no code holds two
+//! port locks at once, so there is no lock order to get wrong):
+//! - `peer` is symmetric except transiently during close: a port checks,
+//!   under the peer's lock, that the peer still points back before
+//!   queuing into it, so a message is either queued before the peer's close
+//!   task or dropped — never after it.
+//! - `queue` holds tasks in the order they were queued; a message task is
+//!   released only while `enabled`; a close task is released once it is at
+//!   the front (it never overtakes a message sent before the close).
+//! - `enabled` goes false→true by `start()`, and back to false only by the
+//!   transfer steps (the received port starts disabled).
+//! - `shipped` never goes back to false.
+//! - `queued_bytes` is the sum of `Task::size` over `queue`.
+
+use crate::event::{Event, Message};
+use crate::event_loop::LoopInner;
+use crate::sync::{lock, thread, Arc, AtomicU64, Mutex, Ordering, Thread, Weak};
+use msgport_clone::{
+    deserialize_with_transfer, serialize_with_transfer, to_bytes, CloneError, DecodeOptions, Graph,
+    ObjectId, Record, TransferItem, Transferable, TransferredBuffer,
+};
+use std::collections::VecDeque;
+use std::fmt;
+use std::task::Waker;
+
+/// A port's name: 128 random bits, unguessable (a capability for the
+/// process links to come).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PortName(pub u128);
+
+impl fmt::Debug for PortName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PortName({:032x})", self.0)
+    }
+}
+
+impl PortName {
+    fn random() -> Self {
+        PortName(rand::random())
+    }
+}
+
+/// Global posting order: every queued task gets the next stamp, so an event
+/// loop can release tasks of never-shipped ports in posting order
+/// (`#unshipped-port-message-queue`).
+static STAMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn next_stamp() -> u64 {
+    STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Message bytes, owned or shared with other queues (a broadcast
+/// serializes once).
+pub(crate) enum Payload {
+    Owned(Box<[u8]>),
+    Shared(Arc<[u8]>),
+}
+
+impl Payload {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Payload::Owned(b) => b,
+            Payload::Shared(b) => b,
+        }
+    }
+}
+
+/// What a message carries besides its bytes (rare, so boxed).
+pub(crate) struct Extras {
+    pub(crate) buffers: Vec<TransferredBuffer>,
+    pub(crate) ports: Vec<ShippedPort>,
+}
+
+/// One task of a port message queue.
+pub(crate) enum Task {
+    Message {
+        stamp: u64,
+        payload: Payload,
+        extras: Option<Box<Extras>>,
+    },
+    Close {
+        stamp: u64,
+    },
+}
+
+impl Task {
+    fn size(&self) -> usize {
+        match self {
+            Task::Message {
+                payload, extras, ..
+            } => {
+                payload.bytes().len()
+                    + extras
+                        .as_ref()
+                        .map_or(0, |e| e.buffers.iter().map(|b| b.data.len()).sum())
+            }
+            Task::Close { .. } => 0,
+        }
+    }
+
+    pub(crate) fn stamp(&self) -> u64 {
+        match self {
+            Task::Message { stamp, .. } | Task::Close { stamp } => *stamp,
+        }
+    }
+}
+
+/// Who is told when the port has a task to release.
+pub(crate) enum Owner {
+    None,
+    Waker(Waker),
+    Thread(Thread),
+    Loop(Weak<LoopInner>),
+}
+
+pub(crate) struct State {
+    pub(crate) peer: Option<Arc<Port>>,
+    pub(crate) queue: VecDeque<Task>,
+    pub(crate) queued_bytes: usize,
+    pub(crate) enabled: bool,
+    pub(crate) shipped: bool,
+    pub(crate) closed: bool,
+    pub(crate) owner: Owner,
+    /// Set while the port sits in its event loop's ready list.
+    pub(crate) in_ready: bool,
+    /// Backpressure: the high-water mark this port (as a sender) observes.
+    pub(crate) high_water: Option<usize>,
+    /// Senders waiting for this queue to drain below `drain_below`.
+    pub(crate) drain_waiters: Vec<Waker>,
+    pub(crate) drain_below: usize,
+}
+
+/// The state of one port (see the module docs).
+pub struct Port {
+    pub(crate) name: PortName,
+    /// Bumped by every transfer: a handle whose epoch differs is dead.
+    pub(crate) epoch: AtomicU64,
+    pub(crate) state: Mutex<State>,
+}
+
+impl Port {
+    fn new() -> Arc<Port> {
+        Arc::new(Port {
+            name: PortName::random(),
+            epoch: AtomicU64::new(0),
+            state: Mutex::new(State {
+                peer: None,
+                queue: VecDeque::new(),
+                queued_bytes: 0,
+                enabled: false,
+                shipped: false,
+                closed: false,
+                owner: Owner::None,
+                in_ready: false,
+                high_water: None,
+                drain_waiters: Vec::new(),
+                drain_below: 0,
+            }),
+        })
+    }
+
+    /// Whether the front task may be released now.
+    pub(crate) fn front_ready(s: &State) -> bool {
+        match s.queue.front() {
+            Some(Task::Message { .. }) => s.enabled,
+            Some(Task::Close { .. }) => true,
+            None => false,
+        }
+    }
+
+    /// Queues a task and wakes the owner if the task can be released.
+    /// Returns the owner to wake, to be woken after the lock is released.
+    fn enqueue(self: &Arc<Self>, s: &mut State, task: Task) -> Wake {
+        s.queued_bytes += task.size();
+        s.queue.push_back(task);
+        if Port::front_ready(s) {
+            self.wake_owner(s)
+        } else {
+            Wake::Nothing
+        }
+    }
+
+    pub(crate) fn wake_owner(self: &Arc<Self>, s: &mut State) -> Wake {
+        match &s.owner {
+            Owner::None => Wake::Nothing,
+            Owner::Waker(w) => Wake::Waker(w.clone()),
+            Owner::Thread(t) => Wake::Thread(t.clone()),
+            Owner::Loop(l) => match l.upgrade() {
+                Some(l) if !s.in_ready => {
+                    s.in_ready = true;
+                    Wake::Loop(l, self.clone())
+                }
+                _ => Wake::Nothing,
+            },
+        }
+    }
+
+    /// Removes the front task if it may be released (or any task if
+    /// `ignore_enabled`), keeping the byte count and drain waiters right.
+    pub(crate) fn pop(s: &mut State, ignore_enabled: bool) -> Option<(Task, Vec<Waker>)> {
+        let ready = Port::front_ready(s) || (ignore_enabled && !s.queue.is_empty());
+        if !ready {
+            return None;
+        }
+        let task = s.queue.pop_front()?;
+        s.queued_bytes -= task.size();
+        let drained = if !s.drain_waiters.is_empty() && s.queued_bytes < s.drain_below {
+            std::mem::take(&mut s.drain_waiters)
+        } else {
+            Vec::new()
+        };
+        Some((task, drained))
+    }
+
+    /// Disentangles `self` from its peer (`#disentangle`): breaks both links
+    /// and queues a `close` task at the other side, after every message
+    /// already queued there.
+    fn disentangle(self: &Arc<Self>) {
+        let peer = lock(&self.state).peer.take();
+        if let Some(other) = peer {
+            let wake = {
+                let mut o = lock(&other.state);
+                if o.peer.as_ref().is_some_and(|p| Arc::ptr_eq(p, self)) {
+                    o.peer = None;
+                    let drained = std::mem::take(&mut o.drain_waiters);
+                    let w = other.enqueue(
+                        &mut o,
+                        Task::Close {
+                            stamp: next_stamp(),
+                        },
+                    );
+                    drop(o);
+                    drained.into_iter().for_each(Waker::wake);
+                    w
+                } else {
+                    Wake::Nothing
+                }
+            };
+            wake.run();
+        }
+    }
+}
+
+/// A wake-up decided under a lock and performed after it is released.
+pub(crate) enum Wake {
+    Nothing,
+    Waker(Waker),
+    Thread(Thread),
+    Loop(Arc<LoopInner>, Arc<Port>),
+}
+
+impl Wake {
+    pub(crate) fn run(self) {
+        match self {
+            Wake::Nothing => {}
+            Wake::Waker(w) => w.wake(),
+            Wake::Thread(t) => t.unpark(),
+            Wake::Loop(l, p) => l.make_ready(p),
+        }
+    }
+}
+
+/// An entry of a transfer list (`postMessage(msg, transfer)`).
+#[derive(Debug, Clone, Copy)]
+pub enum Transfer<'a> {
+    /// A port, referred to in the message as
+    /// [`HostObject::Transferred`](msgport_clone::HostObject::Transferred)`(n)`
+    /// where `n` counts the ports of the list.
+    Port(&'a MessagePort),
+    /// An ArrayBuffer of the message graph; its bytes move, uncopied.
+    ArrayBuffer(ObjectId),
+}
+
+/// A port in flight: the data holder of the transfer steps
+/// (`#transferMessagePort`). If the message carrying it is dropped without
+/// being received, the port is closed (as if collected), which fires
+/// `close` at its peer.
+pub struct ShippedPort(MessagePort);
+
+impl fmt::Debug for ShippedPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ShippedPort({:?})", self.0.port.name)
+    }
+}
+
+impl ShippedPort {
+    /// The transfer-receiving steps: a live handle for the new owner.
+    pub(crate) fn receive(self) -> MessagePort {
+        self.0
+    }
+}
+
+/// One end of a channel: the standard's `MessagePort`
+/// (<https://html.spec.whatwg.org/multipage/web-messaging.html#message-ports>).
+///
+/// `Send` and `Sync`: a port may be used from any thread and moved between
+/// threads directly, or transferred inside a message to another port.
+/// Dropping the (live) handle closes the port, which fires `close` at its peer.
+///
+/// ```
+/// use msgport::{Event, MessageChannel};
+/// let ch = MessageChannel::new();
+/// ch.port1.post(&"hello").unwrap();
+/// match ch.port2.recv_blocking_as::<String>(None).unwrap() {
+///     Event::Message(m) => assert_eq!(m.data, "hello"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub struct MessagePort {
+    pub(crate) port: Arc<Port>,
+    epoch: u64,
+    /// A handle lent out by a `PortCollection`: dropping it closes nothing.
+    owning: bool,
+}
+
+impl fmt::Debug for MessagePort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessagePort")
+            .field("name", &self.port.name)
+            .field("detached", &self.is_detached())
+            .finish()
+    }
+}
+
+/// `new MessageChannel()` (`#dom-messagechannel`): two entangled ports.
+///
+/// ```
+/// let ch = msgport::MessageChannel::new();
+/// assert_ne!(ch.port1.name(), ch.port2.name());
+/// ```
+#[derive(Debug)]
+pub struct MessageChannel {
+    /// The first port.
+    pub port1: MessagePort,
+    /// The second port, entangled with the first.
+    pub port2: MessagePort,
+}
+
+impl MessageChannel {
+    /// Creates two ports and entangles them.
+    pub fn new() -> Self {
+        let a = Port::new();
+        let b = Port::new();
+        lock(&a.state).peer = Some(b.clone());
+        lock(&b.state).peer = Some(a.clone());
+        MessageChannel {
+            port1: MessagePort {
+                port: a,
+                epoch: 0,
+                owning: true,
+            },
+            port2: MessagePort {
+                port: b,
+                epoch: 0,
+                owning: true,
+            },
+        }
+    }
+
+    /// The two ports, by value.
+    pub fn into_ports(self) -> (MessagePort, MessagePort) {
+        (self.port1, self.port2)
+    }
+}
+
+impl Default for MessageChannel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Why a receive returned no event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RecvError {
+    /// The handle was transferred away (or closed) and its queue is drained.
+    #[error("the port is detached (transferred or closed) and nothing is left to receive")]
+    Detached,
+    /// The port has no peer and its queue is drained: nothing can ever arrive.
+    #[error("the port is disentangled and nothing is left to receive")]
+    Disentangled,
+    /// `recv_blocking` waited for its whole timeout.
+    #[error("timed out")]
+    Timeout,
+}
+
+impl MessagePort {
+    pub(crate) fn from_parts(port: Arc<Port>, epoch: u64, owning: bool) -> Self {
+        MessagePort {
+            port,
+            epoch,
+            owning,
+        }
+    }
+
+    /// The port's name (128 random bits).
+    pub fn name(&self) -> PortName {
+        self.port.name
+    }
+
+    fn live(&self) -> bool {
+        self.port.epoch.load(Ordering::Acquire) == self.epoch
+    }
+
+    /// `[[Detached]]`: transferred away, or closed.
+    pub fn is_detached(&self) -> bool {
+        !self.live() || lock(&self.port.state).closed
+    }
+
+    /// Whether the port still has a peer (and this handle is live).
+    pub fn is_entangled(&self) -> bool {
+        self.live() && lock(&self.port.state).peer.is_some()
+    }
+
+    /// Whether this port or its peer has been transferred (`#has-been-shipped`).
+    pub fn has_been_shipped(&self) -> bool {
+        lock(&self.port.state).shipped
+    }
+
+    /// `start()`: enables the port message queue. Harmless if already enabled.
+    pub fn start(&self) {
+        if !self.live() {
+            return;
+        }
+        let wake = {
+            let mut s = lock(&self.port.state);
+            if s.enabled {
+                return;
+            }
+            s.enabled = true;
+            if Port::front_ready(&s) {
+                self.port.wake_owner(&mut s)
+            } else {
+                Wake::Nothing
+            }
+        };
+        wake.run();
+    }
+
+    /// `close()`: detaches the port and, if it is entangled, disentangles it;
+    /// the peer gets a `close` event after every message sent before it.
+    /// Messages already queued here are still delivered.
+    pub fn close(&self) {
+        if !self.live() {
+            return;
+        }
+        {
+            let mut s = lock(&self.port.state);
+            if s.closed {
+                return;
+            }
+            s.closed = true;
+        }
+        self.port.disentangle();
+        // A receiver parked on this port must learn that nothing more can come.
+        let wake = self.port.wake_owner(&mut lock(&self.port.state));
+        wake.run();
+    }
+
+    /// The peer to post to, or `None` if posts from this handle reach nobody.
+    fn target(&self) -> Option<Arc<Port>> {
+        if !self.live() {
+            return None;
+        }
+        lock(&self.port.state).peer.clone()
+    }
+
+    /// The message port post message steps
+    /// (`#message-port-post-message-steps`) for a dynamic value.
+    ///
+    /// Ports in `transfer` are detached here and re-appear, in order, in the
+    /// receiver's `Message::ports`; ArrayBuffers in `transfer` move into the
+    /// message without a copy and are detached in `value`.
+    ///
+    /// Errors: this port in its own transfer list
+    /// ([`CloneError::TransferSourcePort`], nothing detached), or any
+    /// DataCloneError of serialization. Posting never blocks and never fails
+    /// because of the peer: with no peer, or with the peer in the transfer
+    /// list, the message is serialized (transferables detached) and dropped.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel, Transfer};
+    /// use msgport_clone::{Graph, HostObject, Object, Value};
+    /// let a = MessageChannel::new();
+    /// let b = MessageChannel::new();
+    /// // Send b.port2 through a, as event.ports[0].
+    /// let mut msg = Graph::default();
+    /// let h = msg.alloc(Object::Host(HostObject::Transferred(0)));
+    /// msg.root = Value::Object(msg.object(vec![("port".into(), Value::Object(h))]));
+    /// a.port1.post_message(&mut msg, &[Transfer::Port(&b.port2)]).unwrap();
+    /// assert!(b.port2.is_detached());
+    /// let Event::Message(m) = a.port2.recv_blocking(None).unwrap() else { panic!() };
+    /// let moved = m.ports.into_iter().next().unwrap();
+    /// b.port1.post(&42).unwrap();
+    /// assert!(matches!(moved.recv_blocking_as::<i32>(None).unwrap(), Event::Message(m) if m.data == 42));
+    /// ```
+    pub fn post_message(
+        &self,
+        value: &mut Graph,
+        transfer: &[Transfer<'_>],
+    ) -> Result<(), CloneError> {
+        // Step 2: the source port in its own transfer list.
+        if transfer
+            .iter()
+            .any(|t| matches!(t, Transfer::Port(p) if Arc::ptr_eq(&p.port, &self.port)))
+        {
+            return Err(CloneError::TransferSourcePort);
+        }
+        let target = self.target();
+        // Step 4: the target port in the transfer list dooms the message.
+        let doomed = target.as_ref().is_some_and(|t| {
+            transfer
+                .iter()
+                .any(|x| matches!(x, Transfer::Port(p) if Arc::ptr_eq(&p.port, t)))
+        });
+        let items: Vec<TransferItem<'_, MessagePort>> = transfer
+            .iter()
+            .map(|t| match *t {
+                Transfer::Port(p) => TransferItem::Host(p),
+                Transfer::ArrayBuffer(id) => TransferItem::ArrayBuffer(id),
+            })
+            .collect();
+        let record = serialize_with_transfer(value, &items)?;
+        match target {
+            Some(t) if !doomed => {
+                self.deliver(&t, record);
+                Ok(())
+            }
+            // Step 6: no target, or doomed: drop silently (shipped ports close).
+            _ => Ok(()),
+        }
+    }
+
+    /// Posts any serde value (no transfer list).
+    pub fn post<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<(), CloneError> {
+        let bytes = to_bytes(value)?;
+        if let Some(t) = self.target() {
+            self.deliver(&t, Record::from_bytes(bytes));
+        }
+        Ok(())
+    }
+
+    /// Posts already-serialized wire bytes.
+    pub(crate) fn post_payload(&self, payload: Payload) {
+        if let Some(t) = self.target() {
+            self.queue_task(
+                &t,
+                Task::Message {
+                    stamp: next_stamp(),
+                    payload,
+                    extras: None,
+                },
+            );
+        }
+    }
+
+    fn deliver(&self, target: &Arc<Port>, record: Record<ShippedPort>) {
+        let extras = if record.buffers.is_empty() && record.hosts.is_empty() {
+            None
+        } else {
+            Some(Box::new(Extras {
+                buffers: record.buffers,
+                ports: record.hosts,
+            }))
+        };
+        let task = Task::Message {
+            stamp: next_stamp(),
+            payload: Payload::Owned(record.bytes.into_boxed_slice()),
+            extras,
+        };
+        self.queue_task(target, task);
+    }
+
+    /// Step 7: add a task to the target's port message queue, if the target
+    /// is still entangled with this port.
+    fn queue_task(&self, target: &Arc<Port>, task: Task) {
+        let wake = {
+            let mut t = lock(&target.state);
+            if !t.peer.as_ref().is_some_and(|p| Arc::ptr_eq(p, &self.port)) {
+                return; // disentangled meanwhile: the message is dropped
+            }
+            target.enqueue(&mut t, task)
+        };
+        wake.run();
+    }
+
+    // ---------------------------------------------------------------
+    // Receiving
+    // ---------------------------------------------------------------
+
+    /// Takes the next releasable task, or tells why none can ever come.
+    /// `ignore_enabled` is `try_recv`'s `receiveMessageOnPort` behaviour.
+    pub(crate) fn take_task(&self, ignore_enabled: bool) -> Result<Option<Task>, RecvError> {
+        let mut s = lock(&self.port.state);
+        if !self.live() {
+            return Err(RecvError::Detached);
+        }
+        if let Some((task, drained)) = Port::pop(&mut s, ignore_enabled) {
+            drop(s);
+            drained.into_iter().for_each(Waker::wake);
+            return Ok(Some(task));
+        }
+        if s.queue.is_empty() {
+            if s.closed {
+                return Err(RecvError::Detached);
+            }
+            if s.peer.is_none() {
+                return Err(RecvError::Disentangled);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Runs a released task: decodes the message (StructuredDeserializeWithTransfer,
+    /// then the transfer-receiving steps of its ports), or reports messageerror.
+    pub(crate) fn run_task<T>(
+        task: Task,
+        decode: impl FnOnce(&[u8], Vec<TransferredBuffer>, usize) -> Result<T, CloneError>,
+    ) -> Event<T> {
+        match task {
+            Task::Close { .. } => Event::Close,
+            Task::Message {
+                payload, extras, ..
+            } => {
+                let (buffers, ports) = match extras {
+                    Some(e) => (e.buffers, e.ports),
+                    None => (Vec::new(), Vec::new()),
+                };
+                match decode(payload.bytes(), buffers, ports.len()) {
+                    Ok(data) => Event::Message(Message {
+                        data,
+                        ports: ports.into_iter().map(ShippedPort::receive).collect(),
+                    }),
+                    // The transferred ports are dropped, i.e. closed.
+                    Err(e) => Event::MessageError(e),
+                }
+            }
+        }
+    }
+
+    pub(crate) fn decode_graph(
+        bytes: &[u8],
+        buffers: Vec<TransferredBuffer>,
+        ports: usize,
+    ) -> Result<Graph, CloneError> {
+        deserialize_with_transfer(bytes, buffers, ports, DecodeOptions::default())
+    }
+
+    pub(crate) fn decode_serde<T: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+        _: Vec<TransferredBuffer>,
+        _: usize,
+    ) -> Result<T, CloneError> {
+        msgport_clone::from_bytes(bytes)
+    }
+
+    /// Receives without waiting, whether or not the port was started, like
+    /// Node's `receiveMessageOnPort`. `Ok(None)`: nothing queued now.
+    pub fn try_recv(&self) -> Result<Option<Event>, RecvError> {
+        Ok(self
+            .take_task(true)?
+            .map(|t| Self::run_task(t, Self::decode_graph)))
+    }
+
+    /// [`MessagePort::try_recv`] into a serde type.
+    pub fn try_recv_as<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<Option<Event<T>>, RecvError> {
+        Ok(self
+            .take_task(true)?
+            .map(|t| Self::run_task(t, Self::decode_serde::<T>)))
+    }
+
+    /// Waits for the next event. Asking to receive is listening: like
+    /// assigning `onmessage`, it starts the port message queue. Spins briefly
+    /// before parking the thread (waking a parked thread is the slow part).
+    pub fn recv_blocking(&self, timeout: Option<std::time::Duration>) -> Result<Event, RecvError> {
+        self.blocking(timeout)
+            .map(|t| Self::run_task(t, Self::decode_graph))
+    }
+
+    /// [`MessagePort::recv_blocking`] into a serde type.
+    pub fn recv_blocking_as<T: serde::de::DeserializeOwned>(
+        &self,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Event<T>, RecvError> {
+        self.blocking(timeout)
+            .map(|t| Self::run_task(t, Self::decode_serde::<T>))
+    }
+
+    fn blocking(&self, timeout: Option<std::time::Duration>) -> Result<Task, RecvError> {
+        self.start();
+        let deadline = timeout.map(|d| std::time::Instant::now() + d);
+        #[cfg(not(feature = "shuttle"))]
+        {
+            let spin_until = std::time::Instant::now() + std::time::Duration::from_micros(50);
+            loop {
+                if let Some(t) = self.take_task(false)? {
+                    return Ok(t);
+                }
+                if std::time::Instant::now() >= spin_until {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        }
+        loop {
+            if let Some(t) = self.take_task(false)? {
+                return Ok(t);
+            }
+            {
+                // Re-check under the lock before registering: anything that
+                // changes the answer after this point wakes the owner.
+                let mut s = lock(&self.port.state);
+                if !self.live()
+                    || Port::front_ready(&s)
+                    || (s.queue.is_empty() && (s.closed || s.peer.is_none()))
+                {
+                    continue;
+                }
+                s.owner = Owner::Thread(thread::current());
+            }
+            match deadline {
+                None => thread::park(),
+                Some(d) => {
+                    let now = std::time::Instant::now();
+                    if now >= d {
+                        self.set_owner(Owner::None);
+                        return Err(RecvError::Timeout);
+                    }
+                    #[cfg(not(feature = "shuttle"))]
+                    thread::park_timeout(d - now);
+                    #[cfg(feature = "shuttle")]
+                    thread::park();
+                }
+            }
+        }
+    }
+
+    /// Waits for the next event asynchronously (starting the queue, as
+    /// [`MessagePort::recv_blocking`] does). Works with any executor.
+    pub fn recv(&self) -> crate::recv::Recv<'_, Graph> {
+        self.start();
+        crate::recv::Recv::new(self, Self::decode_graph)
+    }
+
+    /// [`MessagePort::recv`] into a serde type.
+    pub fn recv_as<T: serde::de::DeserializeOwned>(&self) -> crate::recv::Recv<'_, T> {
+        self.start();
+        crate::recv::Recv::new(self, Self::decode_serde::<T>)
+    }
+
+    // ---------------------------------------------------------------
+    // Backpressure and observability
+    // ---------------------------------------------------------------
+
+    /// Messages and bytes waiting in the peer's queue (what this port has
+    /// sent that the other side has not taken yet). `(0, 0)` with no peer.
+    pub fn peer_queued(&self) -> (usize, usize) {
+        match self.target() {
+            Some(p) => {
+                let s = lock(&p.state);
+                (s.queue.len(), s.queued_bytes)
+            }
+            None => (0, 0),
+        }
+    }
+
+    /// Messages and bytes waiting in this port's own queue.
+    pub fn queued(&self) -> (usize, usize) {
+        let s = lock(&self.port.state);
+        (s.queue.len(), s.queued_bytes)
+    }
+
+    /// Sets (or clears) the high-water mark, in bytes of the peer's queue,
+    /// that [`MessagePort::ready`] waits under. Posting never blocks.
+    pub fn set_high_water_mark(&self, bytes: Option<usize>) {
+        lock(&self.port.state).high_water = bytes;
+    }
+
+    /// Resolves when the peer's queue holds fewer bytes than the high-water
+    /// mark (at once if no mark is set or there is no peer).
+    pub fn ready(&self) -> crate::recv::Ready<'_> {
+        crate::recv::Ready { port: self }
+    }
+
+    pub(crate) fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> bool {
+        let Some(mark) = lock(&self.port.state).high_water else {
+            return true;
+        };
+        let Some(peer) = self.target() else {
+            return true;
+        };
+        let mut s = lock(&peer.state);
+        if s.queued_bytes < mark || s.peer.is_none() {
+            return true;
+        }
+        s.drain_below = if s.drain_waiters.is_empty() {
+            mark
+        } else {
+            s.drain_below.min(mark)
+        };
+        s.drain_waiters.push(cx.waker().clone());
+        false
+    }
+
+    pub(crate) fn set_owner(&self, owner: Owner) {
+        if self.live() {
+            lock(&self.port.state).owner = owner;
+        }
+    }
+
+    pub(crate) fn is_live_handle(&self) -> bool {
+        self.live()
+    }
+
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch
+    }
+}
+
+impl Drop for MessagePort {
+    /// Dropping the live handle is the Rust form of garbage collection:
+    /// the port is closed, which fires `close` at its peer.
+    fn drop(&mut self) {
+        if self.owning && self.live() {
+            self.close();
+        }
+    }
+}
+
+impl Transferable for MessagePort {
+    type Shipped = ShippedPort;
+
+    fn is_detached(&self) -> bool {
+        MessagePort::is_detached(self)
+    }
+
+    fn is_same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.port, &other.port)
+    }
+
+    /// The transfer steps: mark this port and its peer shipped, disable the
+    /// queue for its next owner, and kill this handle.
+    fn transfer(&self) -> ShippedPort {
+        let (epoch, peer, old_owner) = {
+            let mut s = lock(&self.port.state);
+            s.shipped = true;
+            s.enabled = false;
+            let epoch = self.port.epoch.fetch_add(1, Ordering::AcqRel) + 1;
+            // Wake whoever waited on the old handle: it is dead now.
+            let wake = self.port.wake_owner(&mut s);
+            s.owner = Owner::None;
+            (epoch, s.peer.clone(), wake)
+        };
+        old_owner.run();
+        if let Some(p) = peer {
+            lock(&p.state).shipped = true;
+        }
+        ShippedPort(MessagePort {
+            port: self.port.clone(),
+            epoch,
+            owning: true,
+        })
+    }
+}

@@ -1,0 +1,594 @@
+//! spec-notes §5, the items observable outside JavaScript. Item numbers in
+//! the test names refer to that checklist.
+
+use msgport::clone::{ArrayBuffer, Graph, HostObject, Object, ObjectId, Value};
+use msgport::{
+    CloneError, Event, EventLoop, MessageChannel, MessagePort, PortCollection, RecvError, Transfer,
+};
+use std::time::Duration;
+
+fn text(port: &MessagePort) -> Option<String> {
+    match port.try_recv_as::<String>().unwrap() {
+        Some(Event::Message(m)) => Some(m.data),
+        Some(other) => panic!("expected a message, got {other:?}"),
+        None => None,
+    }
+}
+
+fn recv_text(port: &MessagePort) -> String {
+    match port
+        .recv_blocking_as::<String>(Some(Duration::from_secs(10)))
+        .unwrap()
+    {
+        Event::Message(m) => m.data,
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+/// A message carrying `n` ports as `{ports: [p0, p1, …]}`.
+fn ports_message(n: u32) -> Graph {
+    let mut g = Graph::default();
+    let hs: Vec<Value> = (0..n)
+        .map(|i| Value::Object(g.alloc(Object::Host(HostObject::Transferred(i)))))
+        .collect();
+    let arr = g.array(hs);
+    g.root = Value::Object(g.object(vec![("ports".into(), Value::Object(arr))]));
+    g
+}
+
+fn take_ports(port: &MessagePort) -> Vec<MessagePort> {
+    match port.recv_blocking(Some(Duration::from_secs(10))).unwrap() {
+        Event::Message(m) => m.ports,
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+#[test]
+fn item_1_2_channel_has_two_distinct_entangled_ports() {
+    let ch = MessageChannel::new();
+    assert_ne!(ch.port1.name(), ch.port2.name());
+    assert!(ch.port1.is_entangled() && ch.port2.is_entangled());
+    assert!(!ch.port1.is_detached() && !ch.port1.has_been_shipped());
+}
+
+#[test]
+fn item_7_14_messages_go_to_the_peer_in_fifo_order() {
+    let ch = MessageChannel::new();
+    for i in 0..100 {
+        ch.port1.post(&format!("m{i}")).unwrap();
+    }
+    assert_eq!(text(&ch.port1), None, "never to the sender itself");
+    for i in 0..100 {
+        assert_eq!(recv_text(&ch.port2), format!("m{i}"));
+    }
+    // And the other direction.
+    ch.port2.post(&"back").unwrap();
+    assert_eq!(recv_text(&ch.port1), "back");
+}
+
+#[test]
+fn item_8_9_12_queue_is_disabled_until_started() {
+    let ch = MessageChannel::new();
+    let el = EventLoop::new(|| {});
+    el.bind(&ch.port2);
+    ch.port1.post(&"a").unwrap();
+    ch.port1.post(&"b").unwrap();
+    // Bound but not started: the loop releases nothing.
+    assert!(el.next_task().is_none());
+    ch.port2.start();
+    ch.port2.start(); // twice is harmless
+    let got: Vec<String> = std::iter::from_fn(|| el.next_task())
+        .map(|(_, e)| match e {
+            Event::Message(m) => msgport::clone::from_graph(&m.data).unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        ["a", "b"],
+        "posted before start, delivered after, in order, once"
+    );
+    assert!(el.next_task().is_none());
+}
+
+#[test]
+fn item_15_global_posting_order_across_unshipped_ports() {
+    let el = EventLoop::new(|| {});
+    let chans: Vec<MessageChannel> = (0..4).map(|_| MessageChannel::new()).collect();
+    for c in &chans {
+        el.bind(&c.port2);
+        c.port2.start();
+    }
+    let mut expected = Vec::new();
+    for i in 0..40usize {
+        let c = &chans[(i * 7) % 4];
+        c.port1.post(&i).unwrap();
+        expected.push(c.port2.name());
+    }
+    let got: Vec<_> = std::iter::from_fn(|| el.next_task())
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn item_21_data_is_a_deep_copy() {
+    let ch = MessageChannel::new();
+    let mut g = Graph::default();
+    let o = g.object(vec![("x".into(), Value::from(1))]);
+    g.root = Value::Object(o);
+    ch.port1.post_message(&mut g, &[]).unwrap();
+    g.set_property(o, "x", Value::from(2));
+    let Event::Message(m) = ch.port2.recv_blocking(None).unwrap() else {
+        panic!()
+    };
+    let Value::Object(r) = m.data.root else {
+        panic!()
+    };
+    assert_eq!(m.data.property(r, "x"), Some(&Value::from(1)));
+}
+
+#[test]
+fn item_22_25_26_transferred_port_talks_to_its_old_peer_and_the_original_is_dead() {
+    let carrier = MessageChannel::new();
+    let ch = MessageChannel::new();
+    carrier
+        .port1
+        .post_message(&mut ports_message(1), &[Transfer::Port(&ch.port2)])
+        .unwrap();
+    // The sender's handle is dead at once.
+    assert!(ch.port2.is_detached());
+    ch.port2.post(&"from the dead handle").unwrap();
+    assert_eq!(ch.port2.try_recv().unwrap_err(), RecvError::Detached);
+    let moved = take_ports(&carrier.port2).pop().unwrap();
+    assert_eq!(moved.name(), ch.port2.name(), "same port, new handle");
+    assert!(moved.has_been_shipped() && ch.port1.has_been_shipped());
+    ch.port1.post(&"to moved").unwrap();
+    assert_eq!(recv_text(&moved), "to moved");
+    moved.post(&"from moved").unwrap();
+    assert_eq!(recv_text(&ch.port1), "from moved");
+    assert_eq!(
+        text(&ch.port1),
+        None,
+        "the dead handle's post reached nobody"
+    );
+}
+
+#[test]
+fn item_23_24_ports_keep_transfer_list_order_and_identity() {
+    let carrier = MessageChannel::new();
+    let (a, b, c) = (
+        MessageChannel::new(),
+        MessageChannel::new(),
+        MessageChannel::new(),
+    );
+    let mut g = ports_message(3);
+    let buf = g.alloc(Object::ArrayBuffer(ArrayBuffer::new(vec![1, 2, 3])));
+    let names = [a.port1.name(), b.port1.name(), c.port1.name()];
+    carrier
+        .port1
+        .post_message(
+            &mut g,
+            &[
+                Transfer::Port(&a.port1),
+                Transfer::ArrayBuffer(buf),
+                Transfer::Port(&b.port1),
+                Transfer::Port(&c.port1),
+            ],
+        )
+        .unwrap();
+    let Event::Message(m) = carrier.port2.recv_blocking(None).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        m.ports.iter().map(|p| p.name()).collect::<Vec<_>>(),
+        names,
+        "only ports, in order"
+    );
+    // data.ports[i] refers to event.ports[i].
+    let Value::Object(root) = m.data.root else {
+        panic!()
+    };
+    let Some(Value::Object(arr)) = m.data.property(root, "ports") else {
+        panic!()
+    };
+    for i in 0..3u32 {
+        let Some(Value::Object(h)) = m.data.property(*arr, i) else {
+            panic!()
+        };
+        assert_eq!(
+            m.data.get(*h),
+            Some(&Object::Host(HostObject::Transferred(i)))
+        );
+    }
+}
+
+#[test]
+fn item_27_30_31_33_transfer_list_errors() {
+    let carrier = MessageChannel::new();
+    let ch = MessageChannel::new();
+    // 31: the source port in its own list; nothing is detached.
+    let mut g = Graph::default();
+    let buf = g.alloc(Object::ArrayBuffer(ArrayBuffer::new(vec![7])));
+    let e = carrier
+        .port1
+        .post_message(
+            &mut g,
+            &[Transfer::ArrayBuffer(buf), Transfer::Port(&carrier.port1)],
+        )
+        .unwrap_err();
+    assert_eq!(e, CloneError::TransferSourcePort);
+    assert!(matches!(g.get(buf), Some(Object::ArrayBuffer(b)) if !b.detached));
+    assert!(!carrier.port1.is_detached());
+    // 33: duplicates.
+    let e = carrier
+        .port1
+        .post_message(
+            &mut Graph::default(),
+            &[Transfer::Port(&ch.port1), Transfer::Port(&ch.port1)],
+        )
+        .unwrap_err();
+    assert_eq!(e, CloneError::DuplicateTransfer { index: 1 });
+    assert!(!ch.port1.is_detached());
+    // 30: a port in the value but not in the list.
+    let e = carrier
+        .port1
+        .post_message(&mut ports_message(1), &[])
+        .unwrap_err();
+    assert_eq!(e, CloneError::MissingTransfer(0));
+    // 27: re-transferring a transferred port.
+    carrier
+        .port1
+        .post_message(&mut Graph::default(), &[Transfer::Port(&ch.port1)])
+        .unwrap();
+    let e = carrier
+        .port1
+        .post_message(&mut Graph::default(), &[Transfer::Port(&ch.port1)])
+        .unwrap_err();
+    assert_eq!(e, CloneError::DetachedTransfer { index: 0 });
+}
+
+#[test]
+fn item_32_target_port_in_transfer_list_drops_the_message_but_detaches() {
+    let ch = MessageChannel::new();
+    let mut g = Graph::default();
+    let buf = g.alloc(Object::ArrayBuffer(ArrayBuffer::new(vec![1, 2])));
+    g.root = Value::Object(buf);
+    ch.port1
+        .post_message(
+            &mut g,
+            &[Transfer::ArrayBuffer(buf), Transfer::Port(&ch.port2)],
+        )
+        .unwrap();
+    assert!(matches!(g.get(buf), Some(Object::ArrayBuffer(b)) if b.detached));
+    assert!(ch.port2.is_detached());
+    // The channel is lost: the shipped port was dropped with the message, so
+    // port1 gets `close` and never the message.
+    match ch
+        .port1
+        .recv_blocking(Some(Duration::from_secs(10)))
+        .unwrap()
+    {
+        Event::Close => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn item_28_29_queued_messages_follow_the_port_and_it_starts_disabled() {
+    let carrier = MessageChannel::new();
+    let ch = MessageChannel::new();
+    let el = EventLoop::new(|| {});
+    el.bind(&ch.port2);
+    ch.port2.start();
+    ch.port1.post(&"queued 1").unwrap();
+    ch.port1.post(&"queued 2").unwrap();
+    // Transfer port2 with its two queued messages.
+    carrier
+        .port1
+        .post_message(&mut Graph::default(), &[Transfer::Port(&ch.port2)])
+        .unwrap();
+    ch.port1.post(&"in flight").unwrap();
+    assert!(el.next_task().is_none(), "the old loop no longer owns it");
+    let moved = take_ports(&carrier.port2).pop().unwrap();
+    let el2 = EventLoop::new(|| {});
+    el2.bind(&moved);
+    assert!(
+        el2.next_task().is_none(),
+        "the received port's queue starts disabled"
+    );
+    moved.start();
+    let got: Vec<String> = std::iter::from_fn(|| el2.next_task())
+        .map(|(_, e)| match e {
+            Event::Message(m) => msgport::clone::from_graph(&m.data).unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(got, ["queued 1", "queued 2", "in flight"]);
+}
+
+#[test]
+fn item_38_transferred_buffer_is_detached_and_arrives_whole() {
+    let ch = MessageChannel::new();
+    let mut g = Graph::default();
+    let data: Vec<u8> = (0..=255).collect();
+    let buf = g.alloc(Object::ArrayBuffer(ArrayBuffer::new(data.clone())));
+    g.root = Value::Object(buf);
+    ch.port1
+        .post_message(&mut g, &[Transfer::ArrayBuffer(buf)])
+        .unwrap();
+    assert!(matches!(g.get(buf), Some(Object::ArrayBuffer(b)) if b.detached && b.data.is_empty()));
+    let Event::Message(m) = ch.port2.recv_blocking(None).unwrap() else {
+        panic!()
+    };
+    let Value::Object(id) = m.data.root else {
+        panic!()
+    };
+    assert!(matches!(m.data.get(id), Some(Object::ArrayBuffer(b)) if b.data == data));
+}
+
+#[test]
+fn item_41_42_45_47_53_close_fires_once_at_the_peer_only() {
+    let ch = MessageChannel::new();
+    ch.port1.close();
+    ch.port1.close(); // twice: nothing more
+    assert!(ch.port1.is_detached());
+    // Posting either way does not fail and delivers nothing.
+    ch.port2.post(&"to closed").unwrap();
+    ch.port1.post(&"from closed").unwrap();
+    match ch
+        .port2
+        .recv_blocking(Some(Duration::from_secs(5)))
+        .unwrap()
+    {
+        Event::Close => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ch.port2.try_recv().unwrap_err(), RecvError::Disentangled);
+    assert_eq!(
+        ch.port1.try_recv().unwrap_err(),
+        RecvError::Detached,
+        "no close event at the closing side"
+    );
+    // Closing a disentangled port fires nothing anywhere.
+    ch.port2.close();
+    assert_eq!(ch.port2.try_recv().unwrap_err(), RecvError::Detached);
+}
+
+#[test]
+fn item_43_44_messages_in_flight_survive_a_close() {
+    let ch = MessageChannel::new();
+    ch.port1.post(&"one").unwrap();
+    ch.port1.post(&"two").unwrap();
+    ch.port1.close();
+    // The receiver gets both, then close.
+    assert_eq!(recv_text(&ch.port2), "one");
+    assert_eq!(recv_text(&ch.port2), "two");
+    assert!(matches!(
+        ch.port2.recv_blocking(None).unwrap(),
+        Event::Close
+    ));
+    // Closing the receiving side while messages are queued there keeps them.
+    let ch = MessageChannel::new();
+    ch.port1.post(&"a").unwrap();
+    ch.port1.post(&"b").unwrap();
+    assert_eq!(recv_text(&ch.port2), "a");
+    ch.port2.close(); // as if inside onmessage
+    assert_eq!(recv_text(&ch.port2), "b");
+    assert_eq!(ch.port2.try_recv().unwrap_err(), RecvError::Detached);
+}
+
+#[test]
+fn item_48_49_closed_ports_cannot_move_but_orphans_can() {
+    let carrier = MessageChannel::new();
+    let ch = MessageChannel::new();
+    ch.port1.close();
+    let e = carrier
+        .port1
+        .post_message(&mut Graph::default(), &[Transfer::Port(&ch.port1)])
+        .unwrap_err();
+    assert_eq!(e, CloneError::DetachedTransfer { index: 0 });
+    // port2's peer is closed: port2 may still be transferred; it has no peer.
+    carrier
+        .port1
+        .post_message(&mut Graph::default(), &[Transfer::Port(&ch.port2)])
+        .unwrap();
+    let moved = take_ports(&carrier.port2).pop().unwrap();
+    assert!(!moved.is_entangled());
+    moved.post(&"nowhere").unwrap();
+    // Its queue still holds the close event it had, then nothing.
+    assert!(matches!(moved.recv_blocking(None).unwrap(), Event::Close));
+    assert_eq!(moved.try_recv().unwrap_err(), RecvError::Disentangled);
+}
+
+#[test]
+fn item_50_51_posting_to_a_closed_peer_still_serializes_and_detaches() {
+    let ch = MessageChannel::new();
+    ch.port2.close();
+    // An uncloneable value still fails.
+    let mut bad = Graph::new(Value::Object(ObjectId(5)));
+    assert!(ch.port1.post_message(&mut bad, &[]).is_err());
+    // Transferred buffers are still detached.
+    let mut g = Graph::default();
+    let buf = g.alloc(Object::ArrayBuffer(ArrayBuffer::new(vec![1])));
+    ch.port1
+        .post_message(&mut g, &[Transfer::ArrayBuffer(buf)])
+        .unwrap();
+    assert!(matches!(g.get(buf), Some(Object::ArrayBuffer(b)) if b.detached));
+}
+
+#[test]
+fn item_52_dropping_a_port_fires_close_at_its_peer() {
+    let ch = MessageChannel::new();
+    let (a, b) = ch.into_ports();
+    a.post(&"last words").unwrap();
+    drop(a);
+    assert_eq!(recv_text(&b), "last words");
+    assert!(matches!(b.recv_blocking(None).unwrap(), Event::Close));
+    // A port shipped in a message that is never received closes as well.
+    let carrier = MessageChannel::new();
+    let ch = MessageChannel::new();
+    carrier
+        .port1
+        .post_message(&mut Graph::default(), &[Transfer::Port(&ch.port2)])
+        .unwrap();
+    drop(carrier); // the message (and the shipped port in it) is dropped
+    assert!(matches!(
+        ch.port1
+            .recv_blocking(Some(Duration::from_secs(5)))
+            .unwrap(),
+        Event::Close
+    ));
+}
+
+#[test]
+fn item_54_55_messageerror_then_later_messages_still_flow() {
+    let ch = MessageChannel::new();
+    ch.port1.post(&"not a number").unwrap();
+    ch.port1.post(&7u32).unwrap();
+    match ch.port2.recv_blocking_as::<u32>(None).unwrap() {
+        Event::MessageError(e) => assert!(matches!(e, CloneError::Custom(_))),
+        other => panic!("{other:?}"),
+    }
+    match ch.port2.recv_blocking_as::<u32>(None).unwrap() {
+        Event::Message(m) => assert_eq!(m.data, 7),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn recv_blocking_times_out_and_wakes_on_close_from_another_thread() {
+    let ch = MessageChannel::new();
+    assert_eq!(
+        ch.port2
+            .recv_blocking(Some(Duration::from_millis(20)))
+            .unwrap_err(),
+        RecvError::Timeout
+    );
+    let (a, b) = ch.into_ports();
+    let t = std::thread::spawn(move || b.recv_blocking(None).map(|e| matches!(e, Event::Close)));
+    std::thread::sleep(Duration::from_millis(100));
+    drop(a);
+    assert_eq!(t.join().unwrap(), Ok(true));
+}
+
+#[test]
+fn a_blocked_receiver_learns_its_handle_was_closed() {
+    let ch = MessageChannel::new();
+    let (a, b) = ch.into_ports();
+    let b = std::sync::Arc::new(b);
+    let b2 = b.clone();
+    let t = std::thread::spawn(move || b2.recv_blocking(None).map(|_| ()));
+    std::thread::sleep(Duration::from_millis(100));
+    b.close();
+    assert_eq!(t.join().unwrap(), Err(RecvError::Detached));
+    drop(a);
+}
+
+#[test]
+fn async_recv_and_stream() {
+    use futures::StreamExt;
+    let ch = MessageChannel::new();
+    let (a, b) = ch.into_ports();
+    let t = std::thread::spawn(move || {
+        for i in 0..100u32 {
+            a.post(&i).unwrap();
+        }
+    });
+    let got: Vec<u32> = futures::executor::block_on(async {
+        let mut s = b.recv_as::<u32>();
+        let mut got = Vec::new();
+        while let Some(Event::Message(m)) = s.next().await {
+            got.push(m.data);
+        }
+        got
+    });
+    t.join().unwrap();
+    assert_eq!(got, (0..100).collect::<Vec<_>>());
+}
+
+#[test]
+fn backpressure_counts_and_ready() {
+    let ch = MessageChannel::new();
+    assert_eq!(ch.port1.peer_queued(), (0, 0));
+    ch.port1.post(&"x".repeat(100)).unwrap();
+    ch.port1.post(&"y".repeat(100)).unwrap();
+    let (n, bytes) = ch.port1.peer_queued();
+    assert_eq!(n, 2);
+    assert!(bytes >= 200, "{bytes}");
+    assert_eq!(ch.port2.queued(), (n, bytes));
+    // With no mark, ready() resolves at once; with a mark above, too.
+    futures::executor::block_on(ch.port1.ready());
+    ch.port1.set_high_water_mark(Some(1000));
+    futures::executor::block_on(ch.port1.ready());
+    // Under the mark it waits until the receiver drains.
+    ch.port1.set_high_water_mark(Some(150));
+    let (a, b) = ch.into_ports();
+    let drainer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        while let Ok(Some(_)) = b.try_recv() {}
+        b
+    });
+    futures::executor::block_on(a.ready());
+    assert!(a.peer_queued().1 < 150);
+    let _b = drainer.join().unwrap();
+}
+
+#[test]
+fn port_collection_is_weak_and_broadcasts_once() {
+    let chans: Vec<MessageChannel> = (0..5).map(|_| MessageChannel::new()).collect();
+    let all = PortCollection::new();
+    for c in &chans {
+        all.add(&c.port1);
+    }
+    all.add(&chans[0].port1);
+    assert_eq!(all.len(), 5);
+    all.remove(&chans[1].port1);
+    let mut seen = Vec::new();
+    all.iterate(|p| seen.push(p.name()));
+    assert_eq!(
+        seen,
+        [0, 2, 3, 4].map(|i| chans[i].port1.name()),
+        "insertion order, removal honoured"
+    );
+    // Closed and transferred ports leave by themselves.
+    chans[2].port1.close();
+    let carrier = MessageChannel::new();
+    carrier
+        .port1
+        .post_message(&mut Graph::default(), &[Transfer::Port(&chans[3].port1)])
+        .unwrap();
+    assert_eq!(all.broadcast(&"news").unwrap(), 2);
+    assert_eq!(text(&chans[0].port2).as_deref(), Some("news"));
+    assert_eq!(text(&chans[4].port2).as_deref(), Some("news"));
+    assert_eq!(text(&chans[1].port2), None);
+    all.clear();
+    assert!(all.is_empty());
+    // It holds no strong reference: dropping the port frees it.
+    let c = MessageChannel::new();
+    all.add(&c.port1);
+    drop(c);
+    assert!(all.is_empty());
+}
+
+#[test]
+fn ports_cross_threads_and_a_port_sent_to_its_peers_thread_works() {
+    let carrier = MessageChannel::new();
+    let ch = MessageChannel::new();
+    let (c1, c2) = carrier.into_ports();
+    let (p1, p2) = ch.into_ports();
+    // The thread holding p1 receives p2 (its own peer) and talks to itself through it.
+    let t = std::thread::spawn(move || {
+        let moved = take_ports(&c2).pop().unwrap();
+        moved.post(&"to my peer").unwrap();
+        let got = recv_text(&p1);
+        p1.post(&"and back").unwrap();
+        (got, recv_text(&moved))
+    });
+    c1.post_message(&mut Graph::default(), &[Transfer::Port(&p2)])
+        .unwrap();
+    assert_eq!(
+        t.join().unwrap(),
+        ("to my peer".to_string(), "and back".to_string())
+    );
+}
