@@ -628,9 +628,18 @@ impl SameGraph<'_> {
                         _ => false,
                     }
             }
-            (Object::Host(HostObject::File { name: n1, last_modified: t1, blob: b1 }), Object::Host(HostObject::File { name: n2, last_modified: t2, blob: b2 })) => {
-                n1 == n2 && same_number(*t1, *t2) && b1 == b2
-            }
+            (
+                Object::Host(HostObject::File {
+                    name: n1,
+                    last_modified: t1,
+                    blob: b1,
+                }),
+                Object::Host(HostObject::File {
+                    name: n2,
+                    last_modified: t2,
+                    blob: b2,
+                }),
+            ) => n1 == n2 && same_number(*t1, *t2) && b1 == b2,
             (x, y) => x == y,
         }
     }
@@ -668,7 +677,11 @@ mod tests {
         // Found by the roundtrip fuzzer: a File's time compared with `==`.
         let file = |t| {
             let mut g = Graph::default();
-            g.root = Value::Object(g.alloc(Object::Host(HostObject::File { name: "f".into(), last_modified: t, blob: Blob::default() })));
+            g.root = Value::Object(g.alloc(Object::Host(HostObject::File {
+                name: "f".into(),
+                last_modified: t,
+                blob: Blob::default(),
+            })));
             g
         };
         assert!(file(f64::NAN).same(&file(f64::NAN)));

@@ -542,7 +542,7 @@ mod tests {
     #[test]
     fn overlong_varint_is_an_error() {
         let mut b = vec![0xFF, 15];
-        b.extend(std::iter::repeat(0xFF).take(20));
+        b.extend(std::iter::repeat_n(0xFF, 20));
         let mut r = Reader::new(&b).unwrap();
         assert!(matches!(r.varint(), Err(CloneError::Malformed { .. })));
     }

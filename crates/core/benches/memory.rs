@@ -53,7 +53,9 @@ port1.close();
 
 fn main() {
     let ch = MessageChannel::new();
-    let payload = msgport::clone::to_bytes(&Small { i: 1, s: "hello" }).unwrap().len();
+    let payload = msgport::clone::to_bytes(&Small { i: 1, s: "hello" })
+        .unwrap()
+        .len();
     let before = LIVE.load(Ordering::SeqCst);
     for i in 0..N as u32 {
         ch.port1.post(&Small { i, s: "hello" }).unwrap();
@@ -61,8 +63,15 @@ fn main() {
     let after = LIVE.load(Ordering::SeqCst);
     let per = (after - before) as f64 / N as f64;
     assert_eq!(ch.port2.queued().0, N);
-    let node = std::process::Command::new("node").args(["--expose-gc", "-e", NODE]).output().ok().filter(|o| o.status.success());
-    println!("msgport: {per:.1} heap bytes per queued message, payload {payload} B, overhead {:.1} B", per - payload as f64);
+    let node = std::process::Command::new("node")
+        .args(["--expose-gc", "-e", NODE])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    println!(
+        "msgport: {per:.1} heap bytes per queued message, payload {payload} B, overhead {:.1} B",
+        per - payload as f64
+    );
     match node {
         Some(o) => println!("node:    {}", String::from_utf8_lossy(&o.stdout).trim()),
         None => println!("node:    not available"),

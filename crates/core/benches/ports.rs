@@ -11,7 +11,7 @@ use msgport::{Event, MessageChannel, Transfer};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
-#[derive(Serialize, Deserialize, Clone)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 struct Small {
     i: u32,
     s: String,
@@ -37,7 +37,11 @@ fn msgport_stream(n: u32) -> Duration {
     });
     let t = Instant::now();
     for i in 0..n {
-        tx.post(&Small { i, s: "hello".into() }).unwrap();
+        tx.post(&Small {
+            i,
+            s: "hello".into(),
+        })
+        .unwrap();
     }
     let _rx = consumer.join().unwrap();
     t.elapsed()
@@ -52,7 +56,11 @@ fn crossbeam_stream(n: u32) -> Duration {
     });
     let t = Instant::now();
     for i in 0..n {
-        tx.send(Small { i, s: "hello".into() }).unwrap();
+        tx.send(Small {
+            i,
+            s: "hello".into(),
+        })
+        .unwrap();
     }
     consumer.join().unwrap();
     t.elapsed()
@@ -70,7 +78,9 @@ fn msgport_pingpong(n: usize) -> Duration {
     for i in 0..n as u32 {
         let t = Instant::now();
         a.post(&i).unwrap();
-        let Event::Message(_) = a.recv_blocking_as::<u32>(None).unwrap() else { panic!() };
+        let Event::Message(_) = a.recv_blocking_as::<u32>(None).unwrap() else {
+            panic!()
+        };
         rtts.push(t.elapsed());
     }
     drop(a);
@@ -107,19 +117,36 @@ fn transfer_once(ch: &MessageChannel, data: Vec<u8>) -> (Duration, Vec<u8>) {
     let buf = g.alloc(Object::ArrayBuffer(ArrayBuffer::new(data)));
     g.root = Value::Object(buf);
     let t = Instant::now();
-    ch.port1.post_message(&mut g, &[Transfer::ArrayBuffer(buf)]).unwrap();
-    let Some(Event::Message(mut m)) = ch.port2.try_recv().unwrap() else { panic!() };
+    ch.port1
+        .post_message(&mut g, &[Transfer::ArrayBuffer(buf)])
+        .unwrap();
+    let Some(Event::Message(mut m)) = ch.port2.try_recv().unwrap() else {
+        panic!()
+    };
     let elapsed = t.elapsed();
-    let Some(Object::ArrayBuffer(b)) = m.data.get_mut(ObjectId(0)) else { panic!() };
+    let Some(Object::ArrayBuffer(b)) = m.data.get_mut(ObjectId(0)) else {
+        panic!()
+    };
     (elapsed, std::mem::take(&mut b.data))
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args().sample_size(10).measurement_time(Duration::from_secs(4));
-    c.bench_function("stream/msgport 200k small serde messages", |b| b.iter_custom(|iters| (0..iters).map(|_| msgport_stream(STREAM)).sum()));
-    c.bench_function("stream/crossbeam 200k small structs", |b| b.iter_custom(|iters| (0..iters).map(|_| crossbeam_stream(STREAM)).sum()));
-    c.bench_function("pingpong/msgport median of 2000", |b| b.iter_custom(|iters| (0..iters).map(|_| msgport_pingpong(2000)).sum()));
-    c.bench_function("pingpong/crossbeam median of 2000", |b| b.iter_custom(|iters| (0..iters).map(|_| crossbeam_pingpong(2000)).sum()));
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
+    c.bench_function("stream/msgport 200k small serde messages", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| msgport_stream(STREAM)).sum())
+    });
+    c.bench_function("stream/crossbeam 200k small structs", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| crossbeam_stream(STREAM)).sum())
+    });
+    c.bench_function("pingpong/msgport median of 2000", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| msgport_pingpong(2000)).sum())
+    });
+    c.bench_function("pingpong/crossbeam median of 2000", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| crossbeam_pingpong(2000)).sum())
+    });
     let ch = MessageChannel::new();
     let mut data = vec![1u8; 256 << 20];
     c.bench_function("transfer/256 MiB ArrayBuffer", |b| {
@@ -144,11 +171,15 @@ fn main() {
     let cs = median((0..5).map(|_| crossbeam_stream(STREAM)).collect());
     let mp = median((0..5).map(|_| msgport_pingpong(5000)).collect());
     let cp = median((0..5).map(|_| crossbeam_pingpong(5000)).collect());
-    let tr = median((0..9).map(|_| {
-        let (t, back) = transfer_once(&ch, std::mem::take(&mut data));
-        data = back;
-        t
-    }).collect());
+    let tr = median(
+        (0..9)
+            .map(|_| {
+                let (t, back) = transfer_once(&ch, std::mem::take(&mut data));
+                data = back;
+                t
+            })
+            .collect(),
+    );
     let small = {
         let (t, _) = transfer_once(&ch, vec![1u8; 16]);
         t
@@ -156,9 +187,34 @@ fn main() {
     assert_eq!(data.len(), 256 << 20, "the buffer came back whole");
     let rate = |d: Duration| STREAM as f64 / d.as_secs_f64() / 1e6;
     println!("\nside by side, same run");
-    println!("{:<44} {:>14} {:>14} {:>8}", "case", "msgport", "crossbeam", "ratio");
-    println!("{:<44} {:>11.2} M/s {:>11.2} M/s {:>7.2}x", "stream of {i, s:'hello'} (msgs/s)", rate(ms), rate(cs), cs.as_secs_f64() / ms.as_secs_f64());
-    println!("{:<44} {:>12.2}µs {:>12.2}µs {:>7.2}x", "ping-pong median round trip", mp.as_secs_f64() * 1e6, cp.as_secs_f64() * 1e6, cp.as_secs_f64() / mp.as_secs_f64());
-    println!("{:<44} {:>12.2}µs {:>14}", "transfer 256 MiB ArrayBuffer (post+receive)", tr.as_secs_f64() * 1e6, "-");
-    println!("{:<44} {:>12.2}µs {:>14}", "transfer 16 B ArrayBuffer (post+receive)", small.as_secs_f64() * 1e6, "-");
+    println!(
+        "{:<44} {:>14} {:>14} {:>8}",
+        "case", "msgport", "crossbeam", "ratio"
+    );
+    println!(
+        "{:<44} {:>11.2} M/s {:>11.2} M/s {:>7.2}x",
+        "stream of {i, s:'hello'} (msgs/s)",
+        rate(ms),
+        rate(cs),
+        cs.as_secs_f64() / ms.as_secs_f64()
+    );
+    println!(
+        "{:<44} {:>12.2}µs {:>12.2}µs {:>7.2}x",
+        "ping-pong median round trip",
+        mp.as_secs_f64() * 1e6,
+        cp.as_secs_f64() * 1e6,
+        cp.as_secs_f64() / mp.as_secs_f64()
+    );
+    println!(
+        "{:<44} {:>12.2}µs {:>14}",
+        "transfer 256 MiB ArrayBuffer (post+receive)",
+        tr.as_secs_f64() * 1e6,
+        "-"
+    );
+    println!(
+        "{:<44} {:>12.2}µs {:>14}",
+        "transfer 16 B ArrayBuffer (post+receive)",
+        small.as_secs_f64() * 1e6,
+        "-"
+    );
 }

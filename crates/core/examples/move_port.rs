@@ -12,14 +12,24 @@ fn main() {
 
     // Messages sent to `traveller` before it moves…
     for i in 1..=3 {
-        talker.post(&format!("queued before the move #{i}")).unwrap();
+        talker
+            .post(&format!("queued before the move #{i}"))
+            .unwrap();
     }
 
     let worker = std::thread::spawn(move || {
         // The worker receives the port inside a message: {greeting, port}.
-        let Ok(Event::Message(m)) = worker_inbox.recv_blocking(None) else { panic!("no message") };
-        let Value::Object(root) = m.data.root else { panic!() };
-        println!("worker: got {:?} and {} port(s)", m.data.property(root, "greeting"), m.ports.len());
+        let Ok(Event::Message(m)) = worker_inbox.recv_blocking(None) else {
+            panic!("no message")
+        };
+        let Value::Object(root) = m.data.root else {
+            panic!()
+        };
+        println!(
+            "worker: got {:?} and {} port(s)",
+            m.data.property(root, "greeting"),
+            m.ports.len()
+        );
         let port = m.ports.into_iter().next().unwrap();
         // …arrive here, followed by those sent while it was in flight.
         loop {
@@ -40,9 +50,17 @@ fn main() {
     // Send the port; it is detached here at once.
     let mut msg = Graph::default();
     let p = msg.alloc(Object::Host(HostObject::Transferred(0)));
-    msg.root = Value::Object(msg.object(vec![("greeting".into(), Value::from("here is a port")), ("port".into(), Value::Object(p))]));
-    to_worker.post_message(&mut msg, &[Transfer::Port(&traveller)]).unwrap();
-    println!("main: traveller detached after transfer: {}", traveller.is_detached());
+    msg.root = Value::Object(msg.object(vec![
+        ("greeting".into(), Value::from("here is a port")),
+        ("port".into(), Value::Object(p)),
+    ]));
+    to_worker
+        .post_message(&mut msg, &[Transfer::Port(&traveller)])
+        .unwrap();
+    println!(
+        "main: traveller detached after transfer: {}",
+        traveller.is_detached()
+    );
 
     for i in 1..=3 {
         talker.post(&format!("sent while in flight #{i}")).unwrap();

@@ -80,7 +80,7 @@ fn next_stamp() -> u64 {
 /// Message bytes, owned or shared with other queues (a broadcast
 /// serializes once).
 pub(crate) enum Payload {
-    Owned(Box<[u8]>),
+    Owned(Vec<u8>),
     Shared(Arc<[u8]>),
 }
 
@@ -208,11 +208,18 @@ impl Port {
         }
     }
 
+    /// Wakes are one-shot for a waiting thread or future (it registers
+    /// again if it must wait again), persistent for an event loop.
     pub(crate) fn wake_owner(self: &Arc<Self>, s: &mut State) -> Wake {
         match &s.owner {
             Owner::None => Wake::Nothing,
-            Owner::Waker(w) => Wake::Waker(w.clone()),
-            Owner::Thread(t) => Wake::Thread(t.clone()),
+            Owner::Waker(_) | Owner::Thread(_) => {
+                match std::mem::replace(&mut s.owner, Owner::None) {
+                    Owner::Waker(w) => Wake::Waker(w),
+                    Owner::Thread(t) => Wake::Thread(t),
+                    _ => unreachable!(),
+                }
+            }
             Owner::Loop(l) => match l.upgrade() {
                 Some(l) if !s.in_ready => {
                     s.in_ready = true;
@@ -592,7 +599,7 @@ impl MessagePort {
         };
         let task = Task::Message {
             stamp: next_stamp(),
-            payload: Payload::Owned(record.bytes.into_boxed_slice()),
+            payload: Payload::Owned(record.bytes),
             extras,
         };
         self.queue_task(target, task);

@@ -57,12 +57,15 @@ fn transfer_races_with_sends_from_the_peer() {
                 p1.close();
             });
             let mover = thread::spawn(move || {
-                c1.post_message(&mut Graph::default(), &[Transfer::Port(&p2)]).unwrap();
+                c1.post_message(&mut Graph::default(), &[Transfer::Port(&p2)])
+                    .unwrap();
                 assert!(p2.is_detached());
                 c1
             });
             let receiver = thread::spawn(move || {
-                let Ok(Event::Message(m)) = c2.recv_blocking(None) else { panic!("no carrier message") };
+                let Ok(Event::Message(m)) = c2.recv_blocking(None) else {
+                    panic!("no carrier message")
+                };
                 let moved = m.ports.into_iter().next().unwrap();
                 collect(&moved)
             });
@@ -135,9 +138,12 @@ fn peer_closes_while_the_port_is_in_flight() {
                 p1.post(&1).unwrap();
                 drop(p1);
             });
-            c1.post_message(&mut Graph::default(), &[Transfer::Port(&p2)]).unwrap();
+            c1.post_message(&mut Graph::default(), &[Transfer::Port(&p2)])
+                .unwrap();
             let receiver = thread::spawn(move || {
-                let Ok(Event::Message(m)) = c2.recv_blocking(None) else { panic!() };
+                let Ok(Event::Message(m)) = c2.recv_blocking(None) else {
+                    panic!()
+                };
                 collect(&m.ports.into_iter().next().unwrap())
             });
             closer.join().unwrap();

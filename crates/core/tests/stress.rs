@@ -51,7 +51,9 @@ fn carry_port(end: &End) -> Graph {
 }
 
 fn num(g: &Graph, key: &str) -> u64 {
-    let Value::Object(o) = g.root else { panic!("not an object") };
+    let Value::Object(o) = g.root else {
+        panic!("not an object")
+    };
     match g.property(o, key) {
         Some(Value::Number(n)) => *n as u64,
         other => panic!("{key}: {other:?}"),
@@ -64,15 +66,29 @@ fn drain(end: &mut End, sh: &Shared) -> bool {
         match end.port.try_recv_as::<(u32, u8, u64)>() {
             Ok(Some(Event::Message(m))) => {
                 let (chan, side, seq) = m.data;
-                assert_eq!((chan, side), (end.chan, 1 - end.side), "message from a foreign channel");
-                assert_eq!(seq, end.expect, "chan {chan} side {side}: lost, duplicated or reordered");
+                assert_eq!(
+                    (chan, side),
+                    (end.chan, 1 - end.side),
+                    "message from a foreign channel"
+                );
+                assert_eq!(
+                    seq, end.expect,
+                    "chan {chan} side {side}: lost, duplicated or reordered"
+                );
                 end.expect += 1;
                 sh.received.fetch_add(1, Ordering::Relaxed);
             }
             Ok(Some(Event::Close)) => {
                 let finals = sh.final_sent.lock().unwrap();
-                let sent = finals.get(&(end.chan, 1 - end.side)).copied().expect("close from an end that did not record its count");
-                assert_eq!(end.expect, sent, "chan {}: close overtook messages", end.chan);
+                let sent = finals
+                    .get(&(end.chan, 1 - end.side))
+                    .copied()
+                    .expect("close from an end that did not record its count");
+                assert_eq!(
+                    end.expect, sent,
+                    "chan {}: close overtook messages",
+                    end.chan
+                );
                 return false;
             }
             Ok(Some(Event::MessageError(e))) => panic!("messageerror: {e}"),
@@ -84,7 +100,10 @@ fn drain(end: &mut End, sh: &Shared) -> bool {
 }
 
 fn close_end(mut end: End, sh: &Shared) {
-    sh.final_sent.lock().unwrap().insert((end.chan, end.side), end.next_send);
+    sh.final_sent
+        .lock()
+        .unwrap()
+        .insert((end.chan, end.side), end.next_send);
     end.port.close();
     sh.closes.fetch_add(1, Ordering::Relaxed);
     // The closing side still gets what was already queued.
@@ -96,12 +115,30 @@ fn new_channel(sh: &Shared) -> (End, End) {
     let chan = sh.next_chan.fetch_add(1, Ordering::Relaxed) as u32;
     let (a, b) = MessageChannel::new().into_ports();
     sh.live_ends.fetch_add(2, Ordering::SeqCst);
-    (End { port: a, chan, side: 0, next_send: 0, expect: 0 }, End { port: b, chan, side: 1, next_send: 0, expect: 0 })
+    (
+        End {
+            port: a,
+            chan,
+            side: 0,
+            next_send: 0,
+            expect: 0,
+        },
+        End {
+            port: b,
+            chan,
+            side: 1,
+            next_send: 0,
+            expect: 0,
+        },
+    )
 }
 
 #[test]
 fn stress_ports_moving_between_threads() {
-    let seed: u64 = std::env::var("MSGPORT_STRESS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
+    let seed: u64 = std::env::var("MSGPORT_STRESS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
     eprintln!("stress seed {seed} (rerun with MSGPORT_STRESS_SEED={seed})");
     let sh = Arc::new(Shared {
         sent: AtomicU64::new(0),
@@ -114,12 +151,14 @@ fn stress_ports_moving_between_threads() {
         stop: false.into(),
     });
     // mailbox[i][j]: thread i posts on mail_tx[i][j]; thread j receives on mail_rx[j][i].
-    let mut mail_tx: Vec<Vec<Option<MessagePort>>> = (0..THREADS).map(|_| (0..THREADS).map(|_| None).collect()).collect();
+    let mut mail_tx: Vec<Vec<Option<MessagePort>>> = (0..THREADS)
+        .map(|_| (0..THREADS).map(|_| None).collect())
+        .collect();
     let mut mail_rx: Vec<Vec<MessagePort>> = (0..THREADS).map(|_| Vec::new()).collect();
-    for i in 0..THREADS {
-        for j in 0..THREADS {
+    for row in mail_tx.iter_mut() {
+        for (j, slot) in row.iter_mut().enumerate() {
             let (tx, rx) = MessageChannel::new().into_ports();
-            mail_tx[i][j] = Some(tx);
+            *slot = Some(tx);
             mail_rx[j].push(rx);
         }
     }
@@ -132,12 +171,17 @@ fn stress_ports_moving_between_threads() {
     }
     let barrier = Arc::new(Barrier::new(THREADS));
     let mut handles = Vec::new();
-    for (me, (txs, (rxs, ends))) in mail_tx.into_iter().zip(mail_rx.into_iter().zip(initial)).enumerate() {
+    for (me, (txs, (rxs, ends))) in mail_tx
+        .into_iter()
+        .zip(mail_rx.into_iter().zip(initial))
+        .enumerate()
+    {
         let sh = sh.clone();
         let barrier = barrier.clone();
         let txs: Vec<MessagePort> = txs.into_iter().map(Option::unwrap).collect();
         handles.push(std::thread::spawn(move || {
-            let mut rng = SmallRng::seed_from_u64(seed ^ (me as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng =
+                SmallRng::seed_from_u64(seed ^ (me as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let mut ends = ends;
             barrier.wait();
             loop {
@@ -150,13 +194,27 @@ fn stress_ports_moving_between_threads() {
                             // Another thread finished and dropped its mailbox
                             // ports: only at shutdown, when no end is in flight.
                             Event::Close => {
-                                assert_eq!(sh.live_ends.load(Ordering::SeqCst), 0, "a thread left while ends were in flight");
+                                assert_eq!(
+                                    sh.live_ends.load(Ordering::SeqCst),
+                                    0,
+                                    "a thread left while ends were in flight"
+                                );
                                 continue;
                             }
                             Event::MessageError(e) => panic!("mailbox messageerror {e}"),
                         };
-                        let port = m.ports.into_iter().next().expect("a mailbox message carries a port");
-                        let end = End { port, chan: num(&m.data, "chan") as u32, side: num(&m.data, "side") as u8, next_send: num(&m.data, "next_send"), expect: num(&m.data, "expect") };
+                        let port = m
+                            .ports
+                            .into_iter()
+                            .next()
+                            .expect("a mailbox message carries a port");
+                        let end = End {
+                            port,
+                            chan: num(&m.data, "chan") as u32,
+                            side: num(&m.data, "side") as u8,
+                            next_send: num(&m.data, "next_send"),
+                            expect: num(&m.data, "expect"),
+                        };
                         ends.push(end);
                     }
                 }
@@ -189,7 +247,9 @@ fn stress_ports_moving_between_threads() {
                         let (a, b) = new_channel(&sh);
                         ends.push(a);
                         let to = rng.random_range(0..THREADS);
-                        txs[to].post_message(&mut carry_port(&b), &[Transfer::Port(&b.port)]).unwrap();
+                        txs[to]
+                            .post_message(&mut carry_port(&b), &[Transfer::Port(&b.port)])
+                            .unwrap();
                         sh.transfers.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -198,7 +258,9 @@ fn stress_ports_moving_between_threads() {
                     let k = rng.random_range(0..ends.len());
                     let end = ends.swap_remove(k);
                     let to = rng.random_range(0..THREADS);
-                    txs[to].post_message(&mut carry_port(&end), &[Transfer::Port(&end.port)]).unwrap();
+                    txs[to]
+                        .post_message(&mut carry_port(&end), &[Transfer::Port(&end.port)])
+                        .unwrap();
                     assert!(end.port.is_detached());
                     sh.transfers.fetch_add(1, Ordering::Relaxed);
                 }
@@ -209,7 +271,9 @@ fn stress_ports_moving_between_threads() {
                     let (a, b) = new_channel(&sh);
                     ends.push(a);
                     let to = rng.random_range(0..THREADS);
-                    txs[to].post_message(&mut carry_port(&b), &[Transfer::Port(&b.port)]).unwrap();
+                    txs[to]
+                        .post_message(&mut carry_port(&b), &[Transfer::Port(&b.port)])
+                        .unwrap();
                 }
                 if sh.sent.load(Ordering::Relaxed) >= TARGET {
                     sh.stop.store(true, Ordering::SeqCst);
@@ -220,11 +284,24 @@ fn stress_ports_moving_between_threads() {
     for h in handles {
         h.join().unwrap();
     }
-    let (sent, received) = (sh.sent.load(Ordering::SeqCst), sh.received.load(Ordering::SeqCst));
-    eprintln!("sent {sent}, received {received}, transfers {}, closes {}", sh.transfers.load(Ordering::SeqCst), sh.closes.load(Ordering::SeqCst));
+    let (sent, received) = (
+        sh.sent.load(Ordering::SeqCst),
+        sh.received.load(Ordering::SeqCst),
+    );
+    eprintln!(
+        "sent {sent}, received {received}, transfers {}, closes {}",
+        sh.transfers.load(Ordering::SeqCst),
+        sh.closes.load(Ordering::SeqCst)
+    );
     assert!(sent >= TARGET);
-    assert!(sh.transfers.load(Ordering::SeqCst) > 8_000, "too few transfers to mean anything");
-    assert!(sh.closes.load(Ordering::SeqCst) > 100, "too few closes to mean anything");
+    assert!(
+        sh.transfers.load(Ordering::SeqCst) > 8_000,
+        "too few transfers to mean anything"
+    );
+    assert!(
+        sh.closes.load(Ordering::SeqCst) > 100,
+        "too few closes to mean anything"
+    );
     // Messages are only lost when their receiver closed before reading them
     // (which `close_end` drains anyway), so nearly all must arrive.
     assert!(received * 100 >= sent * 99, "received {received} of {sent}");

@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
+#[allow(dead_code)] // each test binary uses a subset
 pub struct Oracle {
     child: Child,
     stdin: ChildStdin,
@@ -20,6 +21,7 @@ pub fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+#[allow(dead_code)]
 impl Oracle {
     pub fn start() -> Oracle {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/oracle.js");
