@@ -6,7 +6,7 @@
 //! total expansion is bounded so that a small hostile input cannot make the
 //! decoder do exponential work.
 
-use crate::encode::{DEFAULT_MAX_DEPTH, STACK_GROW, STACK_RED_ZONE};
+use crate::encode::{DEFAULT_MAX_DEPTH, SHALLOW, STACK_GROW, STACK_RED_ZONE};
 use crate::error::{CloneError, Result};
 use crate::wire::{error_tag, tag, Reader, WireStr};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -38,19 +38,22 @@ enum Kind {
     Other,
 }
 
+/// An object seen so far, by wire id (16 bytes: inputs are < 4 GiB, as
+/// every V8 length is a u32).
 #[derive(Debug, Clone, Copy)]
 struct Obj {
-    pos: usize,
+    pos: u32,
+    data: (u32, u32),
     kind: Kind,
     open: bool,
-    data: (usize, usize),
 }
 
 /// The serde deserializer; see [`from_bytes`].
 #[derive(Debug)]
 pub struct Deserializer<'de> {
     r: Reader<'de>,
-    objs: Vec<Obj>,
+    /// Objects by wire id; inline for small messages (no allocation).
+    objs: smallvec::SmallVec<[Obj; 8]>,
     replay: u32,
     depth: usize,
     /// Values still allowed to be read while expanding back-references.
@@ -60,9 +63,12 @@ pub struct Deserializer<'de> {
 impl<'de> Deserializer<'de> {
     /// A deserializer over `bytes` (header checked).
     pub fn new(bytes: &'de [u8]) -> Result<Self> {
+        if u32::try_from(bytes.len()).is_err() {
+            return Err(CloneError::Custom("input larger than 4 GiB".into()));
+        }
         Ok(Deserializer {
             r: Reader::new(bytes)?,
-            objs: Vec::new(),
+            objs: smallvec::SmallVec::new(),
             replay: 0,
             depth: 0,
             budget: bytes.len().saturating_mul(16).max(1 << 16),
@@ -74,7 +80,7 @@ impl<'de> Deserializer<'de> {
             return None;
         }
         self.objs.push(Obj {
-            pos,
+            pos: pos as u32, // inputs are < 4 GiB (checked in `new`)
             kind,
             open: true,
             data: (0, 0),
@@ -101,7 +107,15 @@ impl<'de> Deserializer<'de> {
         Ok(())
     }
 
+    #[inline]
     fn tag_skipping_verify(&mut self) -> Result<(usize, u8)> {
+        // Fast path: a plain tag byte.
+        if let Some(&t) = self.r.input.get(self.r.pos) {
+            if t != tag::PADDING && t != tag::VERIFY_OBJECT_COUNT {
+                self.r.pos += 1;
+                return Ok((self.r.pos - 1, t));
+            }
+        }
         loop {
             let at = self.r.pos;
             let t = self.r.tag()?;
@@ -188,10 +202,10 @@ impl<'de> Deserializer<'de> {
             ));
         }
         if obj.kind == Kind::Buffer {
-            return self.buffer_or_view(start, obj.data, v);
+            return self.buffer_or_view(start, (obj.data.0 as usize, obj.data.1 as usize), v);
         }
         let saved = self.r.pos;
-        self.r.pos = obj.pos;
+        self.r.pos = obj.pos as usize;
         self.replay += 1;
         let out = self.any(v);
         self.replay -= 1;
@@ -200,6 +214,9 @@ impl<'de> Deserializer<'de> {
     }
 
     fn any<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value> {
+        if self.depth < SHALLOW {
+            return self.any_inner(v);
+        }
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || self.any_inner(v))
     }
 
@@ -256,7 +273,7 @@ impl<'de> Deserializer<'de> {
                 let start = self.r.pos;
                 self.r.bytes(len)?;
                 if let Some(i) = id {
-                    self.objs[i].data = (start, len);
+                    self.objs[i].data = (start as u32, len as u32);
                 }
                 self.close(id);
                 self.buffer_or_view(at, (start, len), v)

@@ -5,7 +5,7 @@
 //! remain before anything is allocated; nesting is bounded; every loop
 //! consumes input; back-references must name an object already created.
 
-use crate::encode::{DEFAULT_MAX_DEPTH, STACK_GROW, STACK_RED_ZONE};
+use crate::encode::{DEFAULT_MAX_DEPTH, SHALLOW, STACK_GROW, STACK_RED_ZONE};
 use crate::error::{CloneError, Result};
 use crate::transfer::TransferredBuffer;
 use crate::value::*;
@@ -50,6 +50,8 @@ pub fn deserialize_with_transfer(
     opts: DecodeOptions,
 ) -> Result<Graph> {
     let mut d = Decoder {
+        interned: Default::default(),
+        scratch: Vec::new(),
         r: Reader::new(bytes)?,
         g: Graph::default(),
         wire: Vec::new(),
@@ -58,6 +60,9 @@ pub fn deserialize_with_transfer(
         transferred: Vec::new(),
         host_count,
     };
+    // Most objects take 30+ bytes on the wire; this rarely reallocates and
+    // never reserves more than a few times the input's size.
+    d.g.objects.reserve(bytes.len() / 32);
     for b in buffers {
         let id = d.g.alloc(Object::ArrayBuffer(ArrayBuffer {
             data: b.data,
@@ -76,6 +81,12 @@ pub fn deserialize_with_transfer(
 
 struct Decoder<'a> {
     r: Reader<'a>,
+    /// Short Latin-1 strings seen so far (keys, mostly), shared rather than
+    /// allocated again, as V8 internalizes them.
+    interned: rustc_hash::FxHashMap<&'a [u8], JsString>,
+    /// Properties of the objects being read, innermost last; each object's
+    /// list is copied out once, at its exact size.
+    scratch: Vec<(PropertyKey, Value)>,
     g: Graph,
     /// Wire id → graph object.
     wire: Vec<ObjectId>,
@@ -203,22 +214,43 @@ impl<'a> Decoder<'a> {
             tag::UINT32 => number_key(f64::from(self.r.varint32()?)),
             tag::DOUBLE => number_key(self.r.double()?),
             tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::UTF8_STRING => {
-                PropertyKey::from_string(js_string(self.r.string_body(t)?))
+                let w = self.r.string_body(t)?;
+                PropertyKey::from_string(self.string(w))
             }
             _ => return Err(CloneError::UnexpectedTag { tag: t, at }),
         })
     }
 
-    /// Reads `key value` pairs up to `end`; returns them.
-    fn props_until(&mut self, end: u8, out: &mut Vec<(PropertyKey, Value)>) -> Result<u32> {
+    /// A string, shared with an earlier equal one if it is short Latin-1.
+    fn string(&mut self, w: WireStr<'a>) -> JsString {
+        match w {
+            WireStr::Latin1(b) if b.len() <= 32 => {
+                if let Some(s) = self.interned.get(b) {
+                    return s.clone();
+                }
+                let s = js_string(w);
+                self.interned.insert(b, s.clone());
+                s
+            }
+            _ => js_string(w),
+        }
+    }
+
+    /// Reads `key value` pairs up to `end` onto the scratch stack; returns how many.
+    fn props_until(&mut self, end: u8) -> Result<u32> {
         let mut n = 0u32;
         while !self.r.eat_tag(end) {
             let k = self.key()?;
             let v = self.value()?;
-            out.push((k, v));
+            self.scratch.push((k, v));
             n += 1;
         }
         Ok(n)
+    }
+
+    /// The properties pushed since `start`, in a vector of their exact size.
+    fn take_scratch(&mut self, start: usize) -> Vec<(PropertyKey, Value)> {
+        self.scratch.drain(start..).collect()
     }
 
     fn put(&mut self, id: ObjectId, o: Object) {
@@ -228,6 +260,9 @@ impl<'a> Decoder<'a> {
     fn object(&mut self, t: u8, at: usize) -> Result<ObjectId> {
         // Nesting is bounded by `max_depth`; this keeps that bound safe on
         // any thread's stack, debug builds included.
+        if self.depth < SHALLOW {
+            return self.object_inner(t, at);
+        }
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || self.object_inner(t, at))
     }
 
@@ -301,11 +336,12 @@ impl<'a> Decoder<'a> {
             tag::BEGIN_JS_OBJECT => {
                 self.enter()?;
                 let id = self.new_object(Object::Object(Vec::new()));
-                let mut props = Vec::new();
-                let n = self.props_until(tag::END_JS_OBJECT, &mut props)?;
+                let start = self.scratch.len();
+                let n = self.props_until(tag::END_JS_OBJECT)?;
                 if self.r.varint32()? != n {
                     return Err(self.r.malformed("object property count mismatch"));
                 }
+                let props = self.take_scratch(start);
                 self.put(id, Object::Object(props));
                 self.depth -= 1;
                 Ok(id)
@@ -314,21 +350,22 @@ impl<'a> Decoder<'a> {
                 self.enter()?;
                 let len = self.r.varint32()?;
                 let id = self.new_object(Object::Array(Array::default()));
-                let mut props = Vec::with_capacity((len as usize).min(self.r.remaining()));
+                let start = self.scratch.len();
                 for i in 0..len {
                     if self.r.eat_tag(tag::THE_HOLE) {
                         continue;
                     }
                     let v = self.value()?;
-                    props.push((PropertyKey::Index(i), v));
+                    self.scratch.push((PropertyKey::Index(i), v));
                 }
-                let elems = props.len();
-                let n = self.props_until(tag::END_DENSE_JS_ARRAY, &mut props)?;
+                let elems = self.scratch.len();
+                let n = self.props_until(tag::END_DENSE_JS_ARRAY)?;
                 let (num, length) = (self.r.varint32()?, self.r.varint32()?);
                 if num != n || length != len {
                     return Err(self.r.malformed("dense array count mismatch"));
                 }
-                let length = array_length(len, &props[elems..]);
+                let length = array_length(len, &self.scratch[elems..]);
+                let props = self.take_scratch(start);
                 self.put(
                     id,
                     Object::Array(Array {
@@ -343,13 +380,14 @@ impl<'a> Decoder<'a> {
                 self.enter()?;
                 let len = self.r.varint32()?;
                 let id = self.new_object(Object::Array(Array::default()));
-                let mut props = Vec::new();
-                let n = self.props_until(tag::END_SPARSE_JS_ARRAY, &mut props)?;
+                let start = self.scratch.len();
+                let n = self.props_until(tag::END_SPARSE_JS_ARRAY)?;
                 let (num, length) = (self.r.varint32()?, self.r.varint32()?);
                 if num != n || length != len {
                     return Err(self.r.malformed("sparse array count mismatch"));
                 }
-                let length = array_length(len, &props);
+                let length = array_length(len, &self.scratch[start..]);
+                let props = self.take_scratch(start);
                 self.put(
                     id,
                     Object::Array(Array {
@@ -392,7 +430,7 @@ impl<'a> Decoder<'a> {
             }
             tag::ERROR => {
                 self.enter()?;
-                let id = self.new_object(Object::Error(ErrorValue::default()));
+                let id = self.new_object(Object::Error(Box::default()));
                 let mut e = ErrorValue::default();
                 loop {
                     let at = self.r.pos;
@@ -410,7 +448,7 @@ impl<'a> Decoder<'a> {
                         other => return Err(CloneError::UnexpectedTag { tag: other, at }),
                     }
                 }
-                self.put(id, Object::Error(e));
+                self.put(id, Object::Error(Box::new(e)));
                 self.depth -= 1;
                 Ok(id)
             }
@@ -424,15 +462,15 @@ impl<'a> Decoder<'a> {
                         }
                         HostObject::Transferred(n)
                     }
-                    host_kind::BLOB => HostObject::Blob(self.blob_body()?),
+                    host_kind::BLOB => HostObject::Blob(Box::new(self.blob_body()?)),
                     host_kind::FILE => {
                         let name = js_string(self.r.string()?);
                         let last_modified = self.r.double()?;
-                        HostObject::File {
+                        HostObject::File(Box::new(File {
                             name,
                             last_modified,
                             blob: self.blob_body()?,
-                        }
+                        }))
                     }
                     _ => return Err(self.r.malformed("unknown host object kind")),
                 };

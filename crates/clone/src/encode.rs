@@ -14,6 +14,9 @@ const UNASSIGNED: u32 = u32::MAX;
 
 /// Stack left before a recursive step grows the stack (see `stacker`).
 pub(crate) const STACK_RED_ZONE: usize = 128 * 1024;
+/// Below this nesting depth the stack is not checked (any thread has room
+/// for this many frames); the check costs more than a small message.
+pub(crate) const SHALLOW: usize = 64;
 /// Size of each stack segment added when it does.
 pub(crate) const STACK_GROW: usize = 2 * 1024 * 1024;
 
@@ -202,6 +205,9 @@ impl<'g> Encoder<'g> {
     }
 
     fn object(&mut self, id: ObjectId) -> Result<()> {
+        if self.depth < SHALLOW {
+            return self.object_inner(id);
+        }
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || self.object_inner(id))
     }
 
@@ -410,17 +416,13 @@ impl<'g> Encoder<'g> {
                         self.w.varint(b.data.len() as u64);
                         self.w.raw(&b.data);
                     }
-                    HostObject::File {
-                        name,
-                        last_modified,
-                        blob,
-                    } => {
+                    HostObject::File(f) => {
                         self.w.varint(u64::from(host_kind::FILE));
-                        self.string(name);
-                        self.w.double(*last_modified);
-                        self.string(&blob.mime_type);
-                        self.w.varint(blob.data.len() as u64);
-                        self.w.raw(&blob.data);
+                        self.string(&f.name);
+                        self.w.double(f.last_modified);
+                        self.string(&f.blob.mime_type);
+                        self.w.varint(f.blob.data.len() as u64);
+                        self.w.raw(&f.blob.data);
                     }
                 }
             }

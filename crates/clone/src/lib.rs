@@ -46,7 +46,7 @@ pub use ser::{to_bytes, Serializer};
 pub use string::JsString;
 pub use transfer::{NoHost, Record, TransferItem, Transferable, TransferredBuffer};
 pub use value::{
-    Array, ArrayBuffer, Blob, ErrorName, ErrorValue, Graph, HostObject, Object, ObjectId,
+    Array, ArrayBuffer, Blob, ErrorName, ErrorValue, File, Graph, HostObject, Object, ObjectId,
     PropertyKey, RegExpFlags, Value, View, ViewKind,
 };
 

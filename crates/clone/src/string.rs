@@ -6,9 +6,10 @@ use std::fmt;
 
 /// A JavaScript string value.
 ///
-/// Valid Unicode is stored as a Rust `String` (the common, fast case); a
-/// string holding a lone surrogate is stored as raw UTF-16 code units so it
-/// survives a round trip exactly. The representation is normalised, so two
+/// Valid Unicode is stored as UTF-8 (the common, fast case); a string
+/// holding a lone surrogate is stored as raw UTF-16 code units so it
+/// survives a round trip exactly. Both are reference-counted: cloning is
+/// cheap, which lets the decoder share repeated keys as V8 internalizes them. The representation is normalised, so two
 /// `JsString`s are equal exactly when their code units are equal.
 ///
 /// ```
@@ -25,21 +26,23 @@ pub struct JsString(Repr);
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Repr {
     /// Well-formed text.
-    Utf8(String),
+    Utf8(Arc<str>),
     /// Code units including at least one lone surrogate.
-    Wtf16(Box<[u16]>),
+    Wtf16(Arc<[u16]>),
 }
+
+use std::sync::Arc;
 
 impl JsString {
     /// The empty string.
-    pub const fn new() -> Self {
-        JsString(Repr::Utf8(String::new()))
+    pub fn new() -> Self {
+        JsString(Repr::Utf8(Arc::from("")))
     }
 
     /// A string from UTF-16 code units, lone surrogates included.
     pub fn from_utf16(units: &[u16]) -> Self {
         match String::from_utf16(units) {
-            Ok(s) => JsString(Repr::Utf8(s)),
+            Ok(s) => JsString(Repr::Utf8(s.into())),
             Err(_) => JsString(Repr::Wtf16(units.into())),
         }
     }
@@ -48,10 +51,14 @@ impl JsString {
     /// one-byte strings are stored.
     pub fn from_latin1(bytes: &[u8]) -> Self {
         if bytes.is_ascii() {
-            // ASCII is valid UTF-8.
-            JsString(Repr::Utf8(String::from_utf8_lossy(bytes).into_owned()))
+            // SAFETY: ASCII bytes are valid UTF-8.
+            JsString(Repr::Utf8(Arc::from(unsafe {
+                std::str::from_utf8_unchecked(bytes)
+            })))
         } else {
-            JsString(Repr::Utf8(bytes.iter().map(|&b| b as char).collect()))
+            JsString(Repr::Utf8(
+                bytes.iter().map(|&b| b as char).collect::<String>().into(),
+            ))
         }
     }
 
@@ -131,13 +138,13 @@ impl Default for JsString {
 
 impl From<&str> for JsString {
     fn from(s: &str) -> Self {
-        JsString(Repr::Utf8(s.to_owned()))
+        JsString(Repr::Utf8(Arc::from(s)))
     }
 }
 
 impl From<String> for JsString {
     fn from(s: String) -> Self {
-        JsString(Repr::Utf8(s))
+        JsString(Repr::Utf8(s.into()))
     }
 }
 
@@ -150,7 +157,7 @@ impl fmt::Display for JsString {
 impl fmt::Debug for JsString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Repr::Utf8(s) => fmt::Debug::fmt(s, f),
+            Repr::Utf8(s) => fmt::Debug::fmt(&**s, f),
             Repr::Wtf16(u) => write!(f, "JsString(utf16 {u:04x?})"),
         }
     }

@@ -343,23 +343,27 @@ pub struct Blob {
     pub data: Vec<u8>,
 }
 
+/// A File's fields.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct File {
+    /// The file name.
+    pub name: JsString,
+    /// Milliseconds since the epoch.
+    pub last_modified: f64,
+    /// Contents and type.
+    pub blob: Blob,
+}
+
 /// Platform objects carried as V8 host objects.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostObject {
     /// A transferred platform object (a MessagePort): index `n` into the
     /// record's transferred host objects, i.e. `event.ports[n]`.
     Transferred(u32),
-    /// A Blob.
-    Blob(Blob),
+    /// A Blob (boxed: rare).
+    Blob(Box<Blob>),
     /// A File: a Blob with a name and a modification time.
-    File {
-        /// The file name.
-        name: JsString,
-        /// Milliseconds since the epoch.
-        last_modified: f64,
-        /// Contents and type.
-        blob: Blob,
-    },
+    File(Box<File>),
 }
 
 /// An Array: its `length` and its own enumerable properties (index keys
@@ -427,8 +431,8 @@ pub enum Object {
     Array(Array),
     /// A plain object's own enumerable string-keyed properties, in order.
     Object(Vec<(PropertyKey, Value)>),
-    /// An Error.
-    Error(ErrorValue),
+    /// An Error (boxed: rare and large).
+    Error(Box<ErrorValue>),
     /// A platform (host) object.
     Host(HostObject),
 }
@@ -628,18 +632,11 @@ impl SameGraph<'_> {
                         _ => false,
                     }
             }
-            (
-                Object::Host(HostObject::File {
-                    name: n1,
-                    last_modified: t1,
-                    blob: b1,
-                }),
-                Object::Host(HostObject::File {
-                    name: n2,
-                    last_modified: t2,
-                    blob: b2,
-                }),
-            ) => n1 == n2 && same_number(*t1, *t2) && b1 == b2,
+            (Object::Host(HostObject::File(f1)), Object::Host(HostObject::File(f2))) => {
+                f1.name == f2.name
+                    && same_number(f1.last_modified, f2.last_modified)
+                    && f1.blob == f2.blob
+            }
             (x, y) => x == y,
         }
     }
@@ -677,11 +674,11 @@ mod tests {
         // Found by the roundtrip fuzzer: a File's time compared with `==`.
         let file = |t| {
             let mut g = Graph::default();
-            g.root = Value::Object(g.alloc(Object::Host(HostObject::File {
+            g.root = Value::Object(g.alloc(Object::Host(HostObject::File(Box::new(File {
                 name: "f".into(),
                 last_modified: t,
                 blob: Blob::default(),
-            })));
+            })))));
             g
         };
         assert!(file(f64::NAN).same(&file(f64::NAN)));

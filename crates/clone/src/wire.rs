@@ -313,6 +313,12 @@ impl<'a> Reader<'a> {
     /// Reads a tag, skipping padding bytes.
     #[inline]
     pub fn tag(&mut self) -> Result<u8> {
+        if let Some(&t) = self.input.get(self.pos) {
+            if t != tag::PADDING {
+                self.pos += 1;
+                return Ok(t);
+            }
+        }
         loop {
             let t = self.byte()?;
             if t != tag::PADDING {
@@ -333,6 +339,14 @@ impl<'a> Reader<'a> {
     /// Consumes the next tag if it is `t`.
     #[inline]
     pub fn eat_tag(&mut self, t: u8) -> bool {
+        match self.input.get(self.pos) {
+            Some(&b) if b == t => {
+                self.pos += 1;
+                return true;
+            }
+            Some(&b) if b != tag::PADDING => return false,
+            _ => {}
+        }
         let mut p = self.pos;
         while self.input.get(p) == Some(&tag::PADDING) {
             p += 1;
@@ -348,6 +362,18 @@ impl<'a> Reader<'a> {
     /// Reads a varint of at most 64 bits.
     #[inline]
     pub fn varint(&mut self) -> Result<u64> {
+        // Fast path: one byte (lengths and small numbers).
+        if let Some(&b) = self.input.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.varint_slow()
+    }
+
+    #[cold]
+    fn varint_slow(&mut self) -> Result<u64> {
         let mut v: u64 = 0;
         let mut shift = 0u32;
         loop {
@@ -462,7 +488,10 @@ impl<'a> WireStr<'a> {
     /// The string as `&str` without copying, when it is ASCII or valid UTF-8.
     pub fn as_borrowed_str(&self) -> Option<&'a str> {
         match *self {
-            WireStr::Latin1(b) if b.is_ascii() => std::str::from_utf8(b).ok(),
+            WireStr::Latin1(b) if b.is_ascii() => {
+                // SAFETY: ASCII bytes are valid UTF-8.
+                Some(unsafe { std::str::from_utf8_unchecked(b) })
+            }
             WireStr::Utf8(b) => std::str::from_utf8(b).ok(),
             _ => None,
         }

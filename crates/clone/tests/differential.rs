@@ -382,12 +382,12 @@ impl Builder {
                 let me = self.objects.pop();
                 let cause = c.as_ref().map(|c| self.js(c));
                 self.objects.extend(me);
-                Object::Error(ErrorValue {
+                Object::Error(Box::new(ErrorValue {
                     name: names[*n as usize],
                     message: m.as_ref().map(|u| JsString::from_utf16(u)),
                     stack: Some("Error: generated\n    at test".into()),
                     cause,
-                })
+                }))
             }
             _ => unreachable!("primitive handled by js()"),
         };

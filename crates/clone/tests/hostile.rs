@@ -57,12 +57,12 @@ fn every_truncation_of_a_rich_value_is_an_error() {
         source: "a+".into(),
         flags: RegExpFlags(3),
     });
-    let err = g.alloc(Object::Error(ErrorValue {
+    let err = g.alloc(Object::Error(Box::new(ErrorValue {
         name: ErrorName::TypeError,
         message: Some("m€".into()),
         stack: Some("s".into()),
         cause: Some(Value::from(1)),
-    }));
+    })));
     let map = g.alloc(Object::Map(vec![(Value::from("k"), Value::Object(view))]));
     let set = g.alloc(Object::Set(vec![
         Value::BigInt(BigInt::from(-5)),

@@ -287,12 +287,12 @@ fn blobs_and_files_round_trip() {
         mime_type: "text/plain".into(),
         data: b"hello".to_vec(),
     };
-    let b = g.alloc(Object::Host(HostObject::Blob(blob.clone())));
-    let f = g.alloc(Object::Host(HostObject::File {
+    let b = g.alloc(Object::Host(HostObject::Blob(Box::new(blob.clone()))));
+    let f = g.alloc(Object::Host(HostObject::File(Box::new(File {
         name: "a.txt".into(),
         last_modified: 1_700_000_000_000.0,
         blob,
-    }));
+    }))));
     g.root = Value::Object(g.array(vec![Value::Object(b), Value::Object(f), Value::Object(b)]));
     let out = from_bytes_graph(&to_bytes_graph(&g).unwrap()).unwrap();
     assert!(out.same(&g));

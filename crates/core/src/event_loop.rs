@@ -68,6 +68,7 @@ impl EventLoop {
     /// [`EventLoop::next_task`]. A transfer unbinds it (the new owner binds
     /// the received port to its own loop).
     pub fn bind(&self, port: &MessagePort) {
+        port.port.untake();
         port.set_owner(Owner::Loop(Arc::downgrade(&self.inner)));
         let wake = {
             let mut s = lock(&port.port.state);
@@ -109,7 +110,7 @@ impl EventLoop {
         let (i, _) = best?;
         let port = ready[i].clone();
         let mut s = lock(&port.state);
-        let (task, drained) = Port::pop(&mut s, false)?;
+        let (task, drained) = port.pop(&mut s, false)?;
         if !Port::front_ready(&s) {
             s.in_ready = false;
             drop(s);

@@ -42,7 +42,7 @@
 
 use crate::event::{Event, Message};
 use crate::event_loop::LoopInner;
-use crate::sync::{lock, thread, Arc, AtomicU64, Mutex, Ordering, Thread, Weak};
+use crate::sync::{lock, thread, Arc, AtomicBool, AtomicU64, Mutex, Ordering, Thread, Weak};
 use msgport_clone::{
     deserialize_with_transfer, serialize_with_transfer, to_bytes, CloneError, DecodeOptions, Graph,
     ObjectId, Record, TransferItem, Transferable, TransferredBuffer,
@@ -77,16 +77,36 @@ fn next_stamp() -> u64 {
     STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Message bytes, owned or shared with other queues (a broadcast
+/// Payloads up to this size live inside the task: a small message then
+/// costs no heap allocation that crosses threads (the sender's allocator
+/// and the receiver's free would otherwise contend for every message).
+const INLINE: usize = 38;
+
+/// Message bytes: inline, owned, or shared with other queues (a broadcast
 /// serializes once).
 pub(crate) enum Payload {
+    Inline { len: u8, data: [u8; INLINE] },
     Owned(Vec<u8>),
     Shared(Arc<[u8]>),
 }
 
 impl Payload {
+    pub(crate) fn from_vec(v: Vec<u8>) -> Self {
+        if v.len() <= INLINE {
+            let mut data = [0u8; INLINE];
+            data[..v.len()].copy_from_slice(&v);
+            Payload::Inline {
+                len: v.len() as u8,
+                data,
+            }
+        } else {
+            Payload::Owned(v)
+        }
+    }
+
     fn bytes(&self) -> &[u8] {
         match self {
+            Payload::Inline { len, data } => &data[..*len as usize],
             Payload::Owned(b) => b,
             Payload::Shared(b) => b,
         }
@@ -163,7 +183,28 @@ pub struct Port {
     pub(crate) name: PortName,
     /// Bumped by every transfer: a handle whose epoch differs is dead.
     pub(crate) epoch: AtomicU64,
+    /// Tasks in `state.queue`, readable without the lock: a spinning
+    /// receiver watches this instead of contending for the lock.
+    pub(crate) queued: AtomicU64,
+    /// Mirrors `state.enabled` so `start()` on a started port takes no lock.
+    pub(crate) started: AtomicBool,
+    /// The head of the port message queue, moved out by a receiver in one
+    /// lock so that sender and receiver do not trade cache lines for every
+    /// message. Logically still part of the queue: tasks here come before
+    /// those in `state.queue`. Lock order: `taken` before `state`.
+    pub(crate) taken: Mutex<Taken>,
+    /// `taken.tasks.len()`, readable under the `state` lock alone.
+    pub(crate) taken_len: AtomicU64,
+    /// Non-zero while senders wait in `ready()` (mirrors `state.drain_below`).
+    pub(crate) drain_watch: AtomicU64,
     pub(crate) state: Mutex<State>,
+}
+
+/// See [`Port::taken`].
+#[derive(Default)]
+pub(crate) struct Taken {
+    pub(crate) tasks: VecDeque<Task>,
+    pub(crate) bytes: usize,
 }
 
 impl Port {
@@ -171,6 +212,11 @@ impl Port {
         Arc::new(Port {
             name: PortName::random(),
             epoch: AtomicU64::new(0),
+            queued: AtomicU64::new(0),
+            started: AtomicBool::new(false),
+            taken: Mutex::new(Taken::default()),
+            taken_len: AtomicU64::new(0),
+            drain_watch: AtomicU64::new(0),
             state: Mutex::new(State {
                 peer: None,
                 queue: VecDeque::new(),
@@ -201,6 +247,7 @@ impl Port {
     fn enqueue(self: &Arc<Self>, s: &mut State, task: Task) -> Wake {
         s.queued_bytes += task.size();
         s.queue.push_back(task);
+        self.queued.store(s.queue.len() as u64, Ordering::Release);
         if Port::front_ready(s) {
             self.wake_owner(s)
         } else {
@@ -232,19 +279,50 @@ impl Port {
 
     /// Removes the front task if it may be released (or any task if
     /// `ignore_enabled`), keeping the byte count and drain waiters right.
-    pub(crate) fn pop(s: &mut State, ignore_enabled: bool) -> Option<(Task, Vec<Waker>)> {
+    pub(crate) fn pop(&self, s: &mut State, ignore_enabled: bool) -> Option<(Task, Vec<Waker>)> {
         let ready = Port::front_ready(s) || (ignore_enabled && !s.queue.is_empty());
         if !ready {
             return None;
         }
         let task = s.queue.pop_front()?;
+        self.queued.store(s.queue.len() as u64, Ordering::Release);
         s.queued_bytes -= task.size();
-        let drained = if !s.drain_waiters.is_empty() && s.queued_bytes < s.drain_below {
+        // Ports popped here (event loops) keep nothing in `taken`.
+        let drained = self.drained(s, 0);
+        Some((task, drained))
+    }
+
+    /// Tasks and bytes in the port message queue (`taken` included).
+    pub(crate) fn queue_size(&self) -> (usize, usize) {
+        let tk = lock(&self.taken);
+        let s = lock(&self.state);
+        (s.queue.len() + tk.tasks.len(), s.queued_bytes + tk.bytes)
+    }
+
+    /// Puts `taken` back at the head of `state.queue` (for event loops,
+    /// which release from `state.queue` only).
+    pub(crate) fn untake(&self) {
+        let mut tk = lock(&self.taken);
+        let mut s = lock(&self.state);
+        while let Some(t) = tk.tasks.pop_back() {
+            s.queued_bytes += t.size();
+            s.queue.push_front(t);
+        }
+        tk.bytes = 0;
+        self.taken_len.store(0, Ordering::Release);
+        self.queued.store(s.queue.len() as u64, Ordering::Release);
+    }
+
+    /// The senders to wake if the queue (with `taken_bytes` still in
+    /// `taken`) has drained below their high-water mark.
+    pub(crate) fn drained(&self, s: &mut State, taken_bytes: usize) -> Vec<Waker> {
+        if !s.drain_waiters.is_empty() && s.queued_bytes.saturating_add(taken_bytes) < s.drain_below
+        {
+            self.drain_watch.store(0, Ordering::Release);
             std::mem::take(&mut s.drain_waiters)
         } else {
             Vec::new()
-        };
-        Some((task, drained))
+        }
     }
 
     /// Disentangles `self` from its peer (`#disentangle`): breaks both links
@@ -343,6 +421,12 @@ impl ShippedPort {
 /// ```
 pub struct MessagePort {
     pub(crate) port: Arc<Port>,
+    /// The peer this port was entangled with when the handle was made. A
+    /// port's peer never changes except to become `None` (entanglement is
+    /// fixed at creation; close only unlinks), so posting uses this without
+    /// taking the port's lock, and `queue_task` checks under the peer's lock
+    /// that the link still holds.
+    peer: Option<Arc<Port>>,
     epoch: u64,
     /// A handle lent out by a `PortCollection`: dropping it closes nothing.
     owning: bool,
@@ -380,11 +464,13 @@ impl MessageChannel {
         lock(&b.state).peer = Some(a.clone());
         MessageChannel {
             port1: MessagePort {
-                port: a,
+                peer: Some(b.clone()),
+                port: a.clone(),
                 epoch: 0,
                 owning: true,
             },
             port2: MessagePort {
+                peer: Some(a),
                 port: b,
                 epoch: 0,
                 owning: true,
@@ -420,8 +506,10 @@ pub enum RecvError {
 
 impl MessagePort {
     pub(crate) fn from_parts(port: Arc<Port>, epoch: u64, owning: bool) -> Self {
+        let peer = lock(&port.state).peer.clone();
         MessagePort {
             port,
+            peer,
             epoch,
             owning,
         }
@@ -453,7 +541,7 @@ impl MessagePort {
 
     /// `start()`: enables the port message queue. Harmless if already enabled.
     pub fn start(&self) {
-        if !self.live() {
+        if self.port.started.load(Ordering::Acquire) || !self.live() {
             return;
         }
         let wake = {
@@ -462,6 +550,7 @@ impl MessagePort {
                 return;
             }
             s.enabled = true;
+            self.port.started.store(true, Ordering::Release);
             if Port::front_ready(&s) {
                 self.port.wake_owner(&mut s)
             } else {
@@ -491,8 +580,18 @@ impl MessagePort {
         wake.run();
     }
 
-    /// The peer to post to, or `None` if posts from this handle reach nobody.
-    fn target(&self) -> Option<Arc<Port>> {
+    /// The peer to post to, or `None` if posts from this handle reach
+    /// nobody. Lock-free: whether the link still holds is checked when the
+    /// task is queued.
+    fn target(&self) -> Option<&Arc<Port>> {
+        if !self.live() {
+            return None;
+        }
+        self.peer.as_ref()
+    }
+
+    /// The current peer, read under the lock (for observability).
+    fn current_peer(&self) -> Option<Arc<Port>> {
         if !self.live() {
             return None;
         }
@@ -542,7 +641,7 @@ impl MessagePort {
         }
         let target = self.target();
         // Step 4: the target port in the transfer list dooms the message.
-        let doomed = target.as_ref().is_some_and(|t| {
+        let doomed = target.is_some_and(|t| {
             transfer
                 .iter()
                 .any(|x| matches!(x, Transfer::Port(p) if Arc::ptr_eq(&p.port, t)))
@@ -599,7 +698,7 @@ impl MessagePort {
         };
         let task = Task::Message {
             stamp: next_stamp(),
-            payload: Payload::Owned(record.bytes),
+            payload: Payload::from_vec(record.bytes),
             extras,
         };
         self.queue_task(target, task);
@@ -624,25 +723,63 @@ impl MessagePort {
 
     /// Takes the next releasable task, or tells why none can ever come.
     /// `ignore_enabled` is `try_recv`'s `receiveMessageOnPort` behaviour.
+    ///
+    /// Takes from `taken` first; when it is empty, moves the releasable run
+    /// at the head of `state.queue` into it under one lock.
     pub(crate) fn take_task(&self, ignore_enabled: bool) -> Result<Option<Task>, RecvError> {
-        let mut s = lock(&self.port.state);
+        let mut tk = lock(&self.port.taken);
         if !self.live() {
             return Err(RecvError::Detached);
         }
-        if let Some((task, drained)) = Port::pop(&mut s, ignore_enabled) {
-            drop(s);
-            drained.into_iter().for_each(Waker::wake);
+        if let Some(front) = tk.tasks.front() {
+            let releasable = matches!(front, Task::Close { .. })
+                || ignore_enabled
+                || self.port.started.load(Ordering::Acquire);
+            if !releasable {
+                return Ok(None);
+            }
+            let task = tk.tasks.pop_front().expect("front exists");
+            tk.bytes -= task.size();
+            self.port
+                .taken_len
+                .store(tk.tasks.len() as u64, Ordering::Release);
+            if self.port.drain_watch.load(Ordering::Acquire) != 0 {
+                let drained = self.port.drained(&mut lock(&self.port.state), tk.bytes);
+                drop(tk);
+                drained.into_iter().for_each(Waker::wake);
+            }
             return Ok(Some(task));
         }
-        if s.queue.is_empty() {
-            if s.closed {
-                return Err(RecvError::Detached);
+        let mut s = lock(&self.port.state);
+        // `pop` hands back the senders to wake (taken is empty here, so its
+        // count is the whole queue's); moving the batch below keeps the total.
+        let Some((task, drained)) = self.port.pop(&mut s, ignore_enabled) else {
+            if s.queue.is_empty() {
+                if s.closed {
+                    return Err(RecvError::Detached);
+                }
+                if s.peer.is_none() {
+                    return Err(RecvError::Disentangled);
+                }
             }
-            if s.peer.is_none() {
-                return Err(RecvError::Disentangled);
-            }
+            return Ok(None);
+        };
+        if s.enabled && !s.queue.is_empty() {
+            // Take the rest of the queue in O(1): swap the deques (both keep
+            // their capacity, so neither side reallocates in a steady stream).
+            debug_assert!(tk.tasks.is_empty());
+            std::mem::swap(&mut tk.tasks, &mut s.queue);
+            tk.bytes = s.queued_bytes;
+            s.queued_bytes = 0;
+            self.port.queued.store(0, Ordering::Release);
+            self.port
+                .taken_len
+                .store(tk.tasks.len() as u64, Ordering::Release);
         }
-        Ok(None)
+        drop(s);
+        drop(tk);
+        drained.into_iter().for_each(Waker::wake);
+        Ok(Some(task))
     }
 
     /// Runs a released task: decodes the message (StructuredDeserializeWithTransfer,
@@ -724,6 +861,10 @@ impl MessagePort {
 
     fn blocking(&self, timeout: Option<std::time::Duration>) -> Result<Task, RecvError> {
         self.start();
+        // The common case in a stream: a task is ready, no clock needed.
+        if let Some(t) = self.take_task(false)? {
+            return Ok(t);
+        }
         let deadline = timeout.map(|d| std::time::Instant::now() + d);
         #[cfg(not(feature = "shuttle"))]
         {
@@ -732,10 +873,15 @@ impl MessagePort {
                 if let Some(t) = self.take_task(false)? {
                     return Ok(t);
                 }
+                // Spin on the lock-free count, not on the lock.
+                let mut n = 0u32;
+                while self.port.queued.load(Ordering::Acquire) == 0 && n < 256 {
+                    std::hint::spin_loop();
+                    n += 1;
+                }
                 if std::time::Instant::now() >= spin_until {
                     break;
                 }
-                std::hint::spin_loop();
             }
         }
         loop {
@@ -746,7 +892,9 @@ impl MessagePort {
                 // Re-check under the lock before registering: anything that
                 // changes the answer after this point wakes the owner.
                 let mut s = lock(&self.port.state);
+                let taken = self.port.taken_len.load(Ordering::Acquire) > 0;
                 if !self.live()
+                    || taken
                     || Port::front_ready(&s)
                     || (s.queue.is_empty() && (s.closed || s.peer.is_none()))
                 {
@@ -791,19 +939,15 @@ impl MessagePort {
     /// Messages and bytes waiting in the peer's queue (what this port has
     /// sent that the other side has not taken yet). `(0, 0)` with no peer.
     pub fn peer_queued(&self) -> (usize, usize) {
-        match self.target() {
-            Some(p) => {
-                let s = lock(&p.state);
-                (s.queue.len(), s.queued_bytes)
-            }
+        match self.current_peer() {
+            Some(p) => p.queue_size(),
             None => (0, 0),
         }
     }
 
     /// Messages and bytes waiting in this port's own queue.
     pub fn queued(&self) -> (usize, usize) {
-        let s = lock(&self.port.state);
-        (s.queue.len(), s.queued_bytes)
+        self.port.queue_size()
     }
 
     /// Sets (or clears) the high-water mark, in bytes of the peer's queue,
@@ -822,11 +966,12 @@ impl MessagePort {
         let Some(mark) = lock(&self.port.state).high_water else {
             return true;
         };
-        let Some(peer) = self.target() else {
+        let Some(peer) = self.current_peer() else {
             return true;
         };
+        let tk = lock(&peer.taken);
         let mut s = lock(&peer.state);
-        if s.queued_bytes < mark || s.peer.is_none() {
+        if s.queued_bytes + tk.bytes < mark || s.peer.is_none() {
             return true;
         }
         s.drain_below = if s.drain_waiters.is_empty() {
@@ -835,6 +980,7 @@ impl MessagePort {
             s.drain_below.min(mark)
         };
         s.drain_waiters.push(cx.waker().clone());
+        peer.drain_watch.store(1, Ordering::Release);
         false
     }
 
@@ -878,9 +1024,11 @@ impl Transferable for MessagePort {
     /// queue for its next owner, and kill this handle.
     fn transfer(&self) -> ShippedPort {
         let (epoch, peer, old_owner) = {
+            let _tk = lock(&self.port.taken);
             let mut s = lock(&self.port.state);
             s.shipped = true;
             s.enabled = false;
+            self.port.started.store(false, Ordering::Release);
             let epoch = self.port.epoch.fetch_add(1, Ordering::AcqRel) + 1;
             // Wake whoever waited on the old handle: it is dead now.
             let wake = self.port.wake_owner(&mut s);
@@ -888,11 +1036,12 @@ impl Transferable for MessagePort {
             (epoch, s.peer.clone(), wake)
         };
         old_owner.run();
-        if let Some(p) = peer {
+        if let Some(p) = &peer {
             lock(&p.state).shipped = true;
         }
         ShippedPort(MessagePort {
             port: self.port.clone(),
+            peer,
             epoch,
             owning: true,
         })

@@ -4,7 +4,7 @@
 #[cfg(feature = "shuttle")]
 pub(crate) use shuttle::{
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex, MutexGuard, Weak,
     },
     thread::{self, Thread},
@@ -13,7 +13,7 @@ pub(crate) use shuttle::{
 #[cfg(not(feature = "shuttle"))]
 pub(crate) use std::{
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex, MutexGuard, Weak,
     },
     thread::{self, Thread},

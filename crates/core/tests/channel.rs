@@ -592,3 +592,56 @@ fn ports_cross_threads_and_a_port_sent_to_its_peers_thread_works() {
         ("to my peer".to_string(), "and back".to_string())
     );
 }
+
+#[test]
+fn messages_already_taken_by_a_receiver_follow_a_transfer_in_order() {
+    // recv_blocking moves the ready run of the queue into the receiver's
+    // batch buffer; it is still the head of the port message queue.
+    let carrier = MessageChannel::new();
+    let ch = MessageChannel::new();
+    for i in 0..5 {
+        ch.port1.post(&format!("m{i}")).unwrap();
+    }
+    assert_eq!(recv_text(&ch.port2), "m0");
+    assert_eq!(
+        ch.port2.queued().0,
+        4,
+        "buffered tasks still count as queued"
+    );
+    assert_eq!(ch.port1.peer_queued().0, 4);
+    carrier
+        .port1
+        .post_message(&mut Graph::default(), &[Transfer::Port(&ch.port2)])
+        .unwrap();
+    ch.port1.post(&"m5").unwrap();
+    let moved = take_ports(&carrier.port2).pop().unwrap();
+    // Starts disabled: an event loop sees nothing until start().
+    let el = EventLoop::new(|| {});
+    el.bind(&moved);
+    assert!(el.next_task().is_none());
+    moved.start();
+    let got: Vec<String> = std::iter::from_fn(|| el.next_task())
+        .map(|(_, e)| match e {
+            Event::Message(m) => msgport::clone::from_graph(&m.data).unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(got, ["m1", "m2", "m3", "m4", "m5"]);
+}
+
+#[test]
+fn a_close_behind_buffered_messages_waits_for_them() {
+    let ch = MessageChannel::new();
+    for i in 0..3 {
+        ch.port1.post(&format!("m{i}")).unwrap();
+    }
+    assert_eq!(recv_text(&ch.port2), "m0");
+    ch.port1.close();
+    assert_eq!(recv_text(&ch.port2), "m1");
+    assert_eq!(recv_text(&ch.port2), "m2");
+    assert!(matches!(
+        ch.port2.recv_blocking(None).unwrap(),
+        Event::Close
+    ));
+    assert_eq!(ch.port2.try_recv().unwrap_err(), RecvError::Disentangled);
+}
