@@ -14,6 +14,23 @@ pub struct Message<T = Graph> {
 }
 
 /// One task of a port, delivered.
+///
+/// ```
+/// use msgport::{Event, MessageChannel};
+/// let ch = MessageChannel::new();
+/// ch.port1.post(&"a").unwrap();
+/// ch.port1.post(&5).unwrap();
+/// ch.port1.close();
+/// let mut seen = Vec::new();
+/// while let Ok(Some(ev)) = ch.port2.try_recv_as::<String>() {
+///     seen.push(match ev {
+///         Event::Message(m) => m.data,
+///         Event::MessageError(_) => "messageerror".to_string(), // 5 is not a String
+///         Event::Close => "close".to_string(),
+///     });
+/// }
+/// assert_eq!(seen, ["a", "messageerror", "close"]);
+/// ```
 #[derive(Debug)]
 pub enum Event<T = Graph> {
     /// A `message` event.

@@ -491,6 +491,14 @@ impl Default for MessageChannel {
 }
 
 /// Why a receive returned no event.
+///
+/// ```
+/// use msgport::{MessageChannel, RecvError};
+/// let (a, b) = MessageChannel::new().into_ports();
+/// drop(a);
+/// let _close = b.try_recv().unwrap(); // the close event
+/// assert_eq!(b.try_recv().unwrap_err(), RecvError::Disentangled);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RecvError {
     /// The handle was transferred away (or closed) and its queue is drained.
@@ -525,6 +533,13 @@ impl MessagePort {
     }
 
     /// `[[Detached]]`: transferred away, or closed.
+    ///
+    /// ```
+    /// let ch = msgport::MessageChannel::new();
+    /// assert!(!ch.port1.is_detached());
+    /// ch.port1.close();
+    /// assert!(ch.port1.is_detached() && !ch.port1.is_entangled());
+    /// ```
     pub fn is_detached(&self) -> bool {
         !self.live() || lock(&self.port.state).closed
     }
@@ -540,6 +555,17 @@ impl MessagePort {
     }
 
     /// `start()`: enables the port message queue. Harmless if already enabled.
+    ///
+    /// ```
+    /// use msgport::{EventLoop, MessageChannel};
+    /// let ch = MessageChannel::new();
+    /// let el = EventLoop::new(|| {});
+    /// el.bind(&ch.port2);
+    /// ch.port1.post(&1).unwrap();
+    /// assert!(el.next_task().is_none()); // not started: nothing is released
+    /// ch.port2.start();
+    /// assert!(el.next_task().is_some());
+    /// ```
     pub fn start(&self) {
         if self.port.started.load(Ordering::Acquire) || !self.live() {
             return;
@@ -563,6 +589,16 @@ impl MessagePort {
     /// `close()`: detaches the port and, if it is entangled, disentangles it;
     /// the peer gets a `close` event after every message sent before it.
     /// Messages already queued here are still delivered.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel};
+    /// let ch = MessageChannel::new();
+    /// ch.port1.post(&"bye").unwrap();
+    /// ch.port1.close();
+    /// assert!(ch.port1.is_detached());
+    /// assert!(matches!(ch.port2.try_recv_as::<String>().unwrap(), Some(Event::Message(_))));
+    /// assert!(matches!(ch.port2.try_recv().unwrap(), Some(Event::Close)));
+    /// ```
     pub fn close(&self) {
         if !self.live() {
             return;
@@ -827,6 +863,18 @@ impl MessagePort {
 
     /// Receives without waiting, whether or not the port was started, like
     /// Node's `receiveMessageOnPort`. `Ok(None)`: nothing queued now.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel, RecvError};
+    /// let ch = MessageChannel::new();
+    /// assert!(ch.port2.try_recv().unwrap().is_none());
+    /// ch.port1.post(&[1, 2, 3]).unwrap();
+    /// let Some(Event::Message(m)) = ch.port2.try_recv().unwrap() else { panic!() };
+    /// assert_eq!(msgport::clone::from_graph::<Vec<i32>>(&m.data).unwrap(), [1, 2, 3]);
+    /// drop(ch.port1);
+    /// assert!(matches!(ch.port2.try_recv().unwrap(), Some(Event::Close)));
+    /// assert_eq!(ch.port2.try_recv().unwrap_err(), RecvError::Disentangled);
+    /// ```
     pub fn try_recv(&self) -> Result<Option<Event>, RecvError> {
         Ok(self
             .take_task(true)?
@@ -845,6 +893,14 @@ impl MessagePort {
     /// Waits for the next event. Asking to receive is listening: like
     /// assigning `onmessage`, it starts the port message queue. Spins briefly
     /// before parking the thread (waking a parked thread is the slow part).
+    ///
+    /// ```
+    /// use msgport::{MessageChannel, RecvError};
+    /// use std::time::Duration;
+    /// let ch = MessageChannel::new();
+    /// let err = ch.port2.recv_blocking(Some(Duration::from_millis(10))).unwrap_err();
+    /// assert_eq!(err, RecvError::Timeout);
+    /// ```
     pub fn recv_blocking(&self, timeout: Option<std::time::Duration>) -> Result<Event, RecvError> {
         self.blocking(timeout)
             .map(|t| Self::run_task(t, Self::decode_graph))
@@ -921,6 +977,14 @@ impl MessagePort {
 
     /// Waits for the next event asynchronously (starting the queue, as
     /// [`MessagePort::recv_blocking`] does). Works with any executor.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel};
+    /// let ch = MessageChannel::new();
+    /// ch.port1.post(&"async").unwrap();
+    /// let ev = futures::executor::block_on(ch.port2.recv_as::<String>()).unwrap();
+    /// assert!(matches!(ev, Event::Message(m) if m.data == "async"));
+    /// ```
     pub fn recv(&self) -> crate::recv::Recv<'_, Graph> {
         self.start();
         crate::recv::Recv::new(self, Self::decode_graph)
@@ -938,6 +1002,15 @@ impl MessagePort {
 
     /// Messages and bytes waiting in the peer's queue (what this port has
     /// sent that the other side has not taken yet). `(0, 0)` with no peer.
+    ///
+    /// ```
+    /// let ch = msgport::MessageChannel::new();
+    /// ch.port1.post(&"x".repeat(1000)).unwrap();
+    /// let (n, bytes) = ch.port1.peer_queued();
+    /// assert_eq!(n, 1);
+    /// assert!(bytes > 1000);
+    /// assert_eq!(ch.port2.queued(), (n, bytes));
+    /// ```
     pub fn peer_queued(&self) -> (usize, usize) {
         match self.current_peer() {
             Some(p) => p.queue_size(),
@@ -958,6 +1031,20 @@ impl MessagePort {
 
     /// Resolves when the peer's queue holds fewer bytes than the high-water
     /// mark (at once if no mark is set or there is no peer).
+    ///
+    /// ```
+    /// let ch = msgport::MessageChannel::new();
+    /// ch.port1.set_high_water_mark(Some(64 * 1024));
+    /// for i in 0..1000u32 {
+    ///     // A producer that respects backpressure: wait while the peer lags.
+    ///     futures::executor::block_on(ch.port1.ready());
+    ///     ch.port1.post(&i).unwrap();
+    ///     if i % 100 == 0 {
+    ///         while let Ok(Some(_)) = ch.port2.try_recv() {}
+    ///     }
+    /// }
+    /// assert!(ch.port1.peer_queued().1 < 64 * 1024);
+    /// ```
     pub fn ready(&self) -> crate::recv::Ready<'_> {
         crate::recv::Ready { port: self }
     }
