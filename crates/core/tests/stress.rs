@@ -34,6 +34,9 @@ struct Shared {
     /// (chan, side) → how many that end sent before closing itself.
     final_sent: Mutex<HashMap<(u32, u8), u64>>,
     stop: std::sync::atomic::AtomicBool,
+    /// Threads that have seen `stop` at the top of an iteration: from then
+    /// on they create no channel, so once all have, `live_ends` only falls.
+    acked: AtomicUsize,
 }
 
 fn carry_port(end: &End) -> Graph {
@@ -133,6 +136,17 @@ fn new_channel(sh: &Shared) -> (End, End) {
     )
 }
 
+/// Sends an end, with its bookkeeping, to a random thread's mailbox (maybe
+/// this thread's own): the port moves with its messages in flight.
+fn ship(end: End, txs: &[MessagePort], rng: &mut SmallRng, sh: &Shared) {
+    let to = rng.random_range(0..THREADS);
+    txs[to]
+        .post_message(&mut carry_port(&end), &[Transfer::Port(&end.port)])
+        .unwrap();
+    assert!(end.port.is_detached());
+    sh.transfers.fetch_add(1, Ordering::Relaxed);
+}
+
 #[test]
 fn stress_ports_moving_between_threads() {
     let seed: u64 = std::env::var("MSGPORT_STRESS_SEED")
@@ -149,6 +163,7 @@ fn stress_ports_moving_between_threads() {
         next_chan: AtomicU64::new(0),
         final_sent: Mutex::new(HashMap::new()),
         stop: false.into(),
+        acked: AtomicUsize::new(0),
     });
     // mailbox[i][j]: thread i posts on mail_tx[i][j]; thread j receives on mail_rx[j][i].
     let mut mail_tx: Vec<Vec<Option<MessagePort>>> = (0..THREADS)
@@ -183,9 +198,14 @@ fn stress_ports_moving_between_threads() {
             let mut rng =
                 SmallRng::seed_from_u64(seed ^ (me as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let mut ends = ends;
+            let mut acked = false;
             barrier.wait();
             loop {
                 let stopping = sh.stop.load(Ordering::SeqCst);
+                if stopping && !acked {
+                    acked = true;
+                    sh.acked.fetch_add(1, Ordering::SeqCst);
+                }
                 // Ports arriving from other threads.
                 for rx in &rxs {
                     while let Ok(Some(ev)) = rx.try_recv() {
@@ -222,7 +242,9 @@ fn stress_ports_moving_between_threads() {
                     for end in ends.drain(..) {
                         close_end(end, &sh);
                     }
-                    if sh.live_ends.load(Ordering::SeqCst) == 0 {
+                    if sh.acked.load(Ordering::SeqCst) == THREADS
+                        && sh.live_ends.load(Ordering::SeqCst) == 0
+                    {
                         break;
                     }
                     std::thread::yield_now();
@@ -246,23 +268,13 @@ fn stress_ports_moving_between_threads() {
                         sh.live_ends.fetch_sub(1, Ordering::SeqCst);
                         let (a, b) = new_channel(&sh);
                         ends.push(a);
-                        let to = rng.random_range(0..THREADS);
-                        txs[to]
-                            .post_message(&mut carry_port(&b), &[Transfer::Port(&b.port)])
-                            .unwrap();
-                        sh.transfers.fetch_add(1, Ordering::Relaxed);
+                        ship(b, &txs, &mut rng, &sh);
                     }
                 }
                 // Move an end to a random thread (maybe this one), messages in flight.
                 if !ends.is_empty() && rng.random_bool(0.6) {
                     let k = rng.random_range(0..ends.len());
-                    let end = ends.swap_remove(k);
-                    let to = rng.random_range(0..THREADS);
-                    txs[to]
-                        .post_message(&mut carry_port(&end), &[Transfer::Port(&end.port)])
-                        .unwrap();
-                    assert!(end.port.is_detached());
-                    sh.transfers.fetch_add(1, Ordering::Relaxed);
+                    ship(ends.swap_remove(k), &txs, &mut rng, &sh);
                 }
                 // Close an end now and then.
                 if !ends.is_empty() && rng.random_bool(0.01) {
@@ -270,10 +282,7 @@ fn stress_ports_moving_between_threads() {
                     close_end(ends.swap_remove(k), &sh);
                     let (a, b) = new_channel(&sh);
                     ends.push(a);
-                    let to = rng.random_range(0..THREADS);
-                    txs[to]
-                        .post_message(&mut carry_port(&b), &[Transfer::Port(&b.port)])
-                        .unwrap();
+                    ship(b, &txs, &mut rng, &sh);
                 }
                 if sh.sent.load(Ordering::Relaxed) >= TARGET {
                     sh.stop.store(true, Ordering::SeqCst);
