@@ -50,7 +50,7 @@ pub fn deserialize_with_transfer(
     opts: DecodeOptions,
 ) -> Result<Graph> {
     let mut d = Decoder {
-        interned: Default::default(),
+        interned: Box::new([const { None }; 256]),
         scratch: Vec::new(),
         r: Reader::new(bytes)?,
         g: Graph::default(),
@@ -81,9 +81,11 @@ pub fn deserialize_with_transfer(
 
 struct Decoder<'a> {
     r: Reader<'a>,
-    /// Short Latin-1 strings seen so far (keys, mostly), shared rather than
-    /// allocated again, as V8 internalizes them.
-    interned: rustc_hash::FxHashMap<&'a [u8], JsString>,
+    /// Recently seen Latin-1 keys too long to store inline in a `JsString`,
+    /// shared rather than allocated again (V8 internalizes keys).
+    /// Direct-mapped by length and first and last byte: objects of one shape
+    /// repeat their keys, so a hit costs one short compare, no hashing.
+    interned: Box<[Option<(&'a [u8], JsString)>; 256]>,
     /// Properties of the objects being read, innermost last; each object's
     /// list is copied out once, at its exact size.
     scratch: Vec<(PropertyKey, Value)>,
@@ -224,12 +226,16 @@ impl<'a> Decoder<'a> {
     /// A string, shared with an earlier equal one if it is short Latin-1.
     fn string(&mut self, w: WireStr<'a>) -> JsString {
         match w {
-            WireStr::Latin1(b) if b.len() <= 32 => {
-                if let Some(s) = self.interned.get(b) {
-                    return s.clone();
+            WireStr::Latin1(b) if b.len() > crate::string::INLINE && b.len() <= 64 => {
+                let slot =
+                    (b.len() * 31 + usize::from(b[0]) * 7 + usize::from(b[b.len() - 1])) & 255;
+                if let Some((k, s)) = &self.interned[slot] {
+                    if *k == b {
+                        return s.clone();
+                    }
                 }
                 let s = js_string(w);
-                self.interned.insert(b, s.clone());
+                self.interned[slot] = Some((b, s.clone()));
                 s
             }
             _ => js_string(w),

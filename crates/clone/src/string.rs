@@ -6,11 +6,12 @@ use std::fmt;
 
 /// A JavaScript string value.
 ///
-/// Valid Unicode is stored as UTF-8 (the common, fast case); a string
-/// holding a lone surrogate is stored as raw UTF-16 code units so it
-/// survives a round trip exactly. Both are reference-counted: cloning is
-/// cheap, which lets the decoder share repeated keys as V8 internalizes them. The representation is normalised, so two
-/// `JsString`s are equal exactly when their code units are equal.
+/// Valid Unicode is stored as UTF-8: up to [`INLINE`] bytes inside the value
+/// itself (no allocation; most keys and many values), longer text behind a
+/// reference count (cheap to clone). A string holding a lone surrogate is
+/// stored as raw UTF-16 code units so it survives a round trip exactly. The
+/// representation is normalised, so two `JsString`s are equal exactly when
+/// their code units are equal.
 ///
 /// ```
 /// use msgport_clone::JsString;
@@ -20,12 +21,17 @@ use std::fmt;
 /// assert_eq!(lone.as_str(), None);
 /// assert_eq!(lone.to_utf16(), vec![0x61, 0xD800]);
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct JsString(Repr);
 
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// UTF-8 strings up to this many bytes are stored inline.
+pub const INLINE: usize = 22;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
 enum Repr {
-    /// Well-formed text.
+    /// Short well-formed text; bytes past `len` are zero.
+    Inline { len: u8, bytes: [u8; INLINE] },
+    /// Longer well-formed text.
     Utf8(Arc<str>),
     /// Code units including at least one lone surrogate.
     Wtf16(Arc<[u16]>),
@@ -33,16 +39,50 @@ enum Repr {
 
 use std::sync::Arc;
 
+impl Repr {
+    fn utf8(s: &str) -> Repr {
+        if s.len() <= INLINE {
+            let mut bytes = [0u8; INLINE];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Repr::Inline {
+                len: s.len() as u8,
+                bytes,
+            }
+        } else {
+            Repr::Utf8(Arc::from(s))
+        }
+    }
+}
+
+impl PartialOrd for JsString {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for JsString {
+    /// Code-unit order, as JavaScript compares strings.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self.as_str(), other.as_str()) {
+            (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => a.cmp(b),
+            _ => self.to_utf16().cmp(&other.to_utf16()),
+        }
+    }
+}
+
 impl JsString {
     /// The empty string.
-    pub fn new() -> Self {
-        JsString(Repr::Utf8(Arc::from("")))
+    pub const fn new() -> Self {
+        JsString(Repr::Inline {
+            len: 0,
+            bytes: [0; INLINE],
+        })
     }
 
     /// A string from UTF-16 code units, lone surrogates included.
     pub fn from_utf16(units: &[u16]) -> Self {
         match String::from_utf16(units) {
-            Ok(s) => JsString(Repr::Utf8(s.into())),
+            Ok(s) => JsString(Repr::utf8(&s)),
             Err(_) => JsString(Repr::Wtf16(units.into())),
         }
     }
@@ -52,12 +92,10 @@ impl JsString {
     pub fn from_latin1(bytes: &[u8]) -> Self {
         if bytes.is_ascii() {
             // SAFETY: ASCII bytes are valid UTF-8.
-            JsString(Repr::Utf8(Arc::from(unsafe {
-                std::str::from_utf8_unchecked(bytes)
-            })))
+            JsString(Repr::utf8(unsafe { std::str::from_utf8_unchecked(bytes) }))
         } else {
-            JsString(Repr::Utf8(
-                bytes.iter().map(|&b| b as char).collect::<String>().into(),
+            JsString(Repr::utf8(
+                &bytes.iter().map(|&b| b as char).collect::<String>(),
             ))
         }
     }
@@ -65,6 +103,10 @@ impl JsString {
     /// The text, if it is well-formed Unicode (no lone surrogates).
     pub fn as_str(&self) -> Option<&str> {
         match &self.0 {
+            // SAFETY: `Inline` holds the bytes of a `&str` (see `Repr::utf8`).
+            Repr::Inline { len, bytes } => {
+                Some(unsafe { std::str::from_utf8_unchecked(&bytes[..*len as usize]) })
+            }
             Repr::Utf8(s) => Some(s),
             Repr::Wtf16(_) => None,
         }
@@ -72,34 +114,34 @@ impl JsString {
 
     /// The text, with lone surrogates replaced by U+FFFD.
     pub fn to_string_lossy(&self) -> Cow<'_, str> {
-        match &self.0 {
-            Repr::Utf8(s) => Cow::Borrowed(s),
-            Repr::Wtf16(u) => Cow::Owned(String::from_utf16_lossy(u)),
+        match (&self.0, self.as_str()) {
+            (_, Some(s)) => Cow::Borrowed(s),
+            (Repr::Wtf16(u), None) => Cow::Owned(String::from_utf16_lossy(u)),
+            _ => unreachable!("only Wtf16 has no str"),
         }
     }
 
     /// The UTF-16 code units.
     pub fn to_utf16(&self) -> Vec<u16> {
-        match &self.0 {
-            Repr::Utf8(s) => s.encode_utf16().collect(),
-            Repr::Wtf16(u) => u.to_vec(),
+        match (&self.0, self.as_str()) {
+            (_, Some(s)) => s.encode_utf16().collect(),
+            (Repr::Wtf16(u), None) => u.to_vec(),
+            _ => unreachable!("only Wtf16 has no str"),
         }
     }
 
     /// Length in UTF-16 code units (JavaScript's `length`).
     pub fn len_utf16(&self) -> usize {
-        match &self.0 {
-            Repr::Utf8(s) => s.chars().map(char::len_utf16).sum(),
-            Repr::Wtf16(u) => u.len(),
+        match (&self.0, self.as_str()) {
+            (_, Some(s)) => s.chars().map(char::len_utf16).sum(),
+            (Repr::Wtf16(u), None) => u.len(),
+            _ => unreachable!("only Wtf16 has no str"),
         }
     }
 
     /// Whether the string is empty.
     pub fn is_empty(&self) -> bool {
-        match &self.0 {
-            Repr::Utf8(s) => s.is_empty(),
-            Repr::Wtf16(u) => u.is_empty(),
-        }
+        matches!(self.0, Repr::Inline { len: 0, .. })
     }
 
     /// If the string is a canonical array index (`"0"` … `"4294967294"`), that index.
@@ -138,13 +180,17 @@ impl Default for JsString {
 
 impl From<&str> for JsString {
     fn from(s: &str) -> Self {
-        JsString(Repr::Utf8(Arc::from(s)))
+        JsString(Repr::utf8(s))
     }
 }
 
 impl From<String> for JsString {
     fn from(s: String) -> Self {
-        JsString(Repr::Utf8(s.into()))
+        if s.len() <= INLINE {
+            JsString(Repr::utf8(&s))
+        } else {
+            JsString(Repr::Utf8(s.into()))
+        }
     }
 }
 
@@ -156,9 +202,10 @@ impl fmt::Display for JsString {
 
 impl fmt::Debug for JsString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            Repr::Utf8(s) => fmt::Debug::fmt(&**s, f),
-            Repr::Wtf16(u) => write!(f, "JsString(utf16 {u:04x?})"),
+        match (&self.0, self.as_str()) {
+            (_, Some(s)) => fmt::Debug::fmt(s, f),
+            (Repr::Wtf16(u), None) => write!(f, "JsString(utf16 {u:04x?})"),
+            _ => unreachable!("only Wtf16 has no str"),
         }
     }
 }
@@ -176,6 +223,35 @@ mod tests {
         assert_eq!(parse_array_index("-1"), None);
         assert_eq!(parse_array_index(""), None);
         assert_eq!(parse_array_index("1.5"), None);
+    }
+
+    #[test]
+    fn inline_and_shared_forms_are_one_value() {
+        let short = "k".repeat(INLINE);
+        let long = "k".repeat(INLINE + 1);
+        assert_eq!(
+            JsString::from(short.as_str()),
+            JsString::from(short.clone())
+        );
+        assert_eq!(JsString::from(long.as_str()), JsString::from(long.clone()));
+        assert_eq!(
+            JsString::from_utf16(&long.encode_utf16().collect::<Vec<_>>()),
+            JsString::from(long.as_str())
+        );
+        assert_eq!(
+            JsString::from_latin1(short.as_bytes()).as_str(),
+            Some(short.as_str())
+        );
+        assert!(
+            JsString::new().is_empty()
+                && JsString::from("").is_empty()
+                && !JsString::from("x").is_empty()
+        );
+        // Code-unit order: U+FFFD sorts after a surrogate pair's lead unit.
+        let astral = JsString::from("\u{1F600}");
+        let bmp_high = JsString::from("\u{FFFD}");
+        assert!(astral < bmp_high);
+        assert!(JsString::from("a") < JsString::from("b"));
     }
 
     #[test]
