@@ -645,3 +645,53 @@ fn a_close_behind_buffered_messages_waits_for_them() {
     ));
     assert_eq!(ch.port2.try_recv().unwrap_err(), RecvError::Disentangled);
 }
+
+#[test]
+fn both_ends_of_a_channel_move_at_the_same_time() {
+    let ch = MessageChannel::new();
+    let (to_x, at_x) = MessageChannel::new().into_ports();
+    let (to_y, at_y) = MessageChannel::new().into_ports();
+    ch.port1.post(&"queued for port2 before the moves").unwrap();
+    ch.port2.post(&"queued for port1 before the moves").unwrap();
+    // Ship both ends at once, from two threads, to two more threads.
+    let (p1, p2) = ch.into_ports();
+    let s1 = std::thread::spawn(move || to_x.post_message(&mut Graph::default(), &[Transfer::Port(&p1)]).map(|_| to_x));
+    let s2 = std::thread::spawn(move || to_y.post_message(&mut Graph::default(), &[Transfer::Port(&p2)]).map(|_| to_y));
+    let x = std::thread::spawn(move || {
+        let p = take_ports(&at_x).pop().unwrap();
+        let first = recv_text(&p);
+        p.post(&"from x").unwrap();
+        (first, recv_text(&p))
+    });
+    let y = std::thread::spawn(move || {
+        let p = take_ports(&at_y).pop().unwrap();
+        let first = recv_text(&p);
+        p.post(&"from y").unwrap();
+        (first, recv_text(&p))
+    });
+    let _keep = (s1.join().unwrap().unwrap(), s2.join().unwrap().unwrap());
+    assert_eq!(x.join().unwrap(), ("queued for port1 before the moves".to_string(), "from y".to_string()));
+    assert_eq!(y.join().unwrap(), ("queued for port2 before the moves".to_string(), "from x".to_string()));
+}
+
+#[test]
+fn a_port_moves_again_while_its_first_move_is_in_flight() {
+    // P rides in a message queued at carrier A's receiving end; that end is
+    // itself transferred (taking the queued message, and P with it) before
+    // anyone received P. P's own messages must all arrive, in order.
+    let ch = MessageChannel::new();
+    let (a_tx, a_rx) = MessageChannel::new().into_ports();
+    let (b_tx, b_rx) = MessageChannel::new().into_ports();
+    ch.port1.post(&"1").unwrap();
+    a_tx.post_message(&mut Graph::default(), &[Transfer::Port(&ch.port2)]).unwrap();
+    ch.port1.post(&"2").unwrap();
+    b_tx.post_message(&mut Graph::default(), &[Transfer::Port(&a_rx)]).unwrap();
+    ch.port1.post(&"3").unwrap();
+    let t = std::thread::spawn(move || {
+        let a_rx = take_ports(&b_rx).pop().unwrap();
+        let p = take_ports(&a_rx).pop().unwrap();
+        (0..3).map(|_| recv_text(&p)).collect::<Vec<_>>()
+    });
+    assert_eq!(t.join().unwrap(), ["1", "2", "3"]);
+    drop((a_tx, b_tx));
+}
