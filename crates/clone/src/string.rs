@@ -6,7 +6,7 @@ use std::fmt;
 
 /// A JavaScript string value.
 ///
-/// Valid Unicode is stored as UTF-8: up to [`INLINE`] bytes inside the value
+/// Valid Unicode is stored as UTF-8: up to 22 bytes inside the value
 /// itself (no allocation; most keys and many values), longer text behind a
 /// reference count (cheap to clone). A string holding a lone surrogate is
 /// stored as raw UTF-16 code units so it survives a round trip exactly. The

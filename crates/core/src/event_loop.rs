@@ -8,7 +8,7 @@ use crate::sync::{lock, Arc, Mutex};
 use msgport_clone::Graph;
 
 /// Shared state of an [`EventLoop`].
-pub struct LoopInner {
+pub(crate) struct LoopInner {
     ready: Mutex<Vec<Arc<Port>>>,
     wake: Box<dyn Fn() + Send + Sync>,
 }

@@ -39,7 +39,7 @@ mod sync;
 
 pub use collection::PortCollection;
 pub use event::{Event, Message};
-pub use event_loop::{EventLoop, LoopInner};
+pub use event_loop::EventLoop;
 pub use msgport_clone::{self as clone, CloneError, Graph};
 pub use port::{MessageChannel, MessagePort, PortName, RecvError, ShippedPort, Transfer};
 pub use recv::{Ready, Recv};

@@ -179,7 +179,7 @@ pub(crate) struct State {
 }
 
 /// The state of one port (see the module docs).
-pub struct Port {
+pub(crate) struct Port {
     pub(crate) name: PortName,
     /// Bumped by every transfer: a handle whose epoch differs is dead.
     pub(crate) epoch: AtomicU64,

@@ -655,8 +655,14 @@ fn both_ends_of_a_channel_move_at_the_same_time() {
     ch.port2.post(&"queued for port1 before the moves").unwrap();
     // Ship both ends at once, from two threads, to two more threads.
     let (p1, p2) = ch.into_ports();
-    let s1 = std::thread::spawn(move || to_x.post_message(&mut Graph::default(), &[Transfer::Port(&p1)]).map(|_| to_x));
-    let s2 = std::thread::spawn(move || to_y.post_message(&mut Graph::default(), &[Transfer::Port(&p2)]).map(|_| to_y));
+    let s1 = std::thread::spawn(move || {
+        to_x.post_message(&mut Graph::default(), &[Transfer::Port(&p1)])
+            .map(|_| to_x)
+    });
+    let s2 = std::thread::spawn(move || {
+        to_y.post_message(&mut Graph::default(), &[Transfer::Port(&p2)])
+            .map(|_| to_y)
+    });
     let x = std::thread::spawn(move || {
         let p = take_ports(&at_x).pop().unwrap();
         let first = recv_text(&p);
@@ -670,8 +676,20 @@ fn both_ends_of_a_channel_move_at_the_same_time() {
         (first, recv_text(&p))
     });
     let _keep = (s1.join().unwrap().unwrap(), s2.join().unwrap().unwrap());
-    assert_eq!(x.join().unwrap(), ("queued for port1 before the moves".to_string(), "from y".to_string()));
-    assert_eq!(y.join().unwrap(), ("queued for port2 before the moves".to_string(), "from x".to_string()));
+    assert_eq!(
+        x.join().unwrap(),
+        (
+            "queued for port1 before the moves".to_string(),
+            "from y".to_string()
+        )
+    );
+    assert_eq!(
+        y.join().unwrap(),
+        (
+            "queued for port2 before the moves".to_string(),
+            "from x".to_string()
+        )
+    );
 }
 
 #[test]
@@ -683,9 +701,11 @@ fn a_port_moves_again_while_its_first_move_is_in_flight() {
     let (a_tx, a_rx) = MessageChannel::new().into_ports();
     let (b_tx, b_rx) = MessageChannel::new().into_ports();
     ch.port1.post(&"1").unwrap();
-    a_tx.post_message(&mut Graph::default(), &[Transfer::Port(&ch.port2)]).unwrap();
+    a_tx.post_message(&mut Graph::default(), &[Transfer::Port(&ch.port2)])
+        .unwrap();
     ch.port1.post(&"2").unwrap();
-    b_tx.post_message(&mut Graph::default(), &[Transfer::Port(&a_rx)]).unwrap();
+    b_tx.post_message(&mut Graph::default(), &[Transfer::Port(&a_rx)])
+        .unwrap();
     ch.port1.post(&"3").unwrap();
     let t = std::thread::spawn(move || {
         let a_rx = take_ports(&b_rx).pop().unwrap();
