@@ -79,13 +79,16 @@ pub fn deserialize_with_transfer(
     Ok(d.g)
 }
 
+/// A cached key: its wire bytes and the shared string.
+type Interned<'a> = (&'a [u8], JsString);
+
 struct Decoder<'a> {
     r: Reader<'a>,
     /// Recently seen Latin-1 keys too long to store inline in a `JsString`,
     /// shared rather than allocated again (V8 internalizes keys).
     /// Direct-mapped by length and first and last byte: objects of one shape
     /// repeat their keys, so a hit costs one short compare, no hashing.
-    interned: Box<[Option<(&'a [u8], JsString)>; 256]>,
+    interned: Box<[Option<Interned<'a>>; 256]>,
     /// Properties of the objects being read, innermost last; each object's
     /// list is copied out once, at its exact size.
     scratch: Vec<(PropertyKey, Value)>,

@@ -692,7 +692,7 @@ impl MessagePort {
         let record = serialize_with_transfer(value, &items)?;
         match target {
             Some(t) if !doomed => {
-                self.deliver(&t, record);
+                self.deliver(t, record);
                 Ok(())
             }
             // Step 6: no target, or doomed: drop silently (shipped ports close).
@@ -704,7 +704,7 @@ impl MessagePort {
     pub fn post<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<(), CloneError> {
         let bytes = to_bytes(value)?;
         if let Some(t) = self.target() {
-            self.deliver(&t, Record::from_bytes(bytes));
+            self.deliver(t, Record::from_bytes(bytes));
         }
         Ok(())
     }
