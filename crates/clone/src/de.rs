@@ -278,24 +278,7 @@ impl<'de> Deserializer<'de> {
                 self.close(id);
                 self.buffer_or_view(at, (start, len), v)
             }
-            tag::BEGIN_JS_OBJECT => {
-                let id = self.register(at, Kind::Other);
-                self.enter()?;
-                let mut access = Props {
-                    de: self,
-                    end: tag::END_JS_OBJECT,
-                    count: 0,
-                    done: false,
-                };
-                let out = v.visit_map(&mut access)?;
-                let count = access.finish()?;
-                if self.r.varint32()? != count {
-                    return Err(self.r.malformed("object property count mismatch"));
-                }
-                self.depth -= 1;
-                self.close(id);
-                Ok(out)
-            }
+            tag::BEGIN_JS_OBJECT => self.js_object(at, v),
             tag::BEGIN_JS_MAP => {
                 let id = self.register(at, Kind::Other);
                 self.enter()?;
@@ -405,9 +388,40 @@ impl<'de> Deserializer<'de> {
         }
     }
 
+    /// An object's properties (after its `o` tag at `at`) as a map.
+    fn js_object<V: Visitor<'de>>(&mut self, at: usize, v: V) -> Result<V::Value> {
+        let id = self.register(at, Kind::Other);
+        self.enter()?;
+        let mut access = Props {
+            de: self,
+            end: tag::END_JS_OBJECT,
+            count: 0,
+            done: false,
+        };
+        let out = v.visit_map(&mut access)?;
+        let count = access.finish()?;
+        if self.r.varint32()? != count {
+            return Err(self.r.malformed("object property count mismatch"));
+        }
+        self.depth -= 1;
+        self.close(id);
+        Ok(out)
+    }
+
+    /// The next byte, if it is the tag `t` (no padding before it): the
+    /// common case the typed fast paths below look for.
+    #[inline]
+    fn plain_tag_is(&self, t: u8) -> bool {
+        self.r.input.get(self.r.pos) == Some(&t)
+    }
+
     /// Reads a number for an integer hint: integral doubles and BigInts are
     /// accepted as integers.
     fn integer<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value> {
+        if self.plain_tag_is(tag::INT32) {
+            self.r.pos += 1;
+            return v.visit_i32(self.r.zigzag()?);
+        }
         match self.peek() {
             Some(tag::DOUBLE) => {
                 self.r.tag()?;
@@ -502,9 +516,37 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         }
     }
 
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value> {
+        // Fast path: a plain object, without the general dispatch.
+        if self.plain_tag_is(tag::BEGIN_JS_OBJECT) && self.depth < crate::encode::SHALLOW {
+            let at = self.r.pos;
+            self.r.pos += 1;
+            return self.js_object(at, v);
+        }
+        self.any(v)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        if self.plain_tag_is(tag::ONE_BYTE_STRING) {
+            self.r.pos += 1;
+            let s = self.r.string_body(tag::ONE_BYTE_STRING)?;
+            return Deserializer::visit_str(s, v);
+        }
+        self.any(v)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        self.deserialize_str(v)
+    }
+
     serde::forward_to_deserialize_any! {
-        bool f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map struct identifier ignored_any
+        bool f32 f64 char bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map identifier ignored_any
     }
 }
 
