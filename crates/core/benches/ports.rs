@@ -167,8 +167,17 @@ fn main() {
         v.sort();
         v[v.len() / 2]
     };
-    let ms = median((0..5).map(|_| msgport_stream(STREAM)).collect());
-    let cs = median((0..5).map(|_| crossbeam_stream(STREAM)).collect());
+    // The table's streams are longer than criterion's samples: 1M messages,
+    // median of 7, alternating the two sides.
+    const TABLE_STREAM: u32 = 1_000_000;
+    let mut msg_runs = Vec::new();
+    let mut cb_runs = Vec::new();
+    for _ in 0..7 {
+        msg_runs.push(msgport_stream(TABLE_STREAM));
+        cb_runs.push(crossbeam_stream(TABLE_STREAM));
+    }
+    let ms = median(msg_runs);
+    let cs = median(cb_runs);
     let mp = median((0..5).map(|_| msgport_pingpong(5000)).collect());
     let cp = median((0..5).map(|_| crossbeam_pingpong(5000)).collect());
     let tr = median(
@@ -185,7 +194,7 @@ fn main() {
         t
     };
     assert_eq!(data.len(), 256 << 20, "the buffer came back whole");
-    let rate = |d: Duration| STREAM as f64 / d.as_secs_f64() / 1e6;
+    let rate = |d: Duration| TABLE_STREAM as f64 / d.as_secs_f64() / 1e6;
     println!("\nside by side, same run");
     println!(
         "{:<44} {:>14} {:>14} {:>8}",
