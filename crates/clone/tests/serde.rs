@@ -245,14 +245,35 @@ fn typed_fast_paths_fall_back_correctly() {
     let mut node = common::Oracle::start();
     let bytes = node.eval("(() => { const p = {n: 1, s: '€uro'}; return {a: p, b: p}; })()");
     let two: Two = from_bytes(&bytes).unwrap();
-    assert_eq!(two.a, P { n: 1, s: "€uro".into() });
+    assert_eq!(
+        two.a,
+        P {
+            n: 1,
+            s: "€uro".into()
+        }
+    );
     assert_eq!(two.b, two.a);
     // Padding before tags is allowed anywhere a tag is.
     let padded = b"\xFF\x0F\x00o\x00\"\x01nI\x02\"\x01s\x00\"\x01x{\x02";
-    assert_eq!(from_bytes::<P>(padded).unwrap(), P { n: 1, s: "x".into() });
+    assert_eq!(
+        from_bytes::<P>(padded).unwrap(),
+        P {
+            n: 1,
+            s: "x".into()
+        }
+    );
     // An Int32 that does not fit the hint is an error, not a wrap-around.
-    assert!(matches!(from_bytes::<u32>(b"\xFF\x0FI\x01"), Err(CloneError::Custom(_))));
+    assert!(matches!(
+        from_bytes::<u32>(b"\xFF\x0FI\x01"),
+        Err(CloneError::Custom(_))
+    ));
     assert_eq!(from_bytes::<i8>(b"\xFF\x0FI\x01").unwrap(), -1);
     // A struct from a Map (not an object) still works.
-    assert_eq!(from_bytes::<P>(&node.eval("new Map([['n', 3], ['s', 'm']])")).unwrap(), P { n: 3, s: "m".into() });
+    assert_eq!(
+        from_bytes::<P>(&node.eval("new Map([['n', 3], ['s', 'm']])")).unwrap(),
+        P {
+            n: 3,
+            s: "m".into()
+        }
+    );
 }

@@ -4,6 +4,15 @@ use crate::port::MessagePort;
 use msgport_clone::{CloneError, Graph};
 
 /// A received message: the `MessageEvent`'s `data` and `ports`.
+///
+/// ```
+/// use msgport::{Event, MessageChannel};
+/// let ch = MessageChannel::new();
+/// ch.port1.post(&("id", 7)).unwrap();
+/// let Event::Message(m) = ch.port2.recv_blocking_as::<(String, u32)>(None).unwrap() else { panic!() };
+/// assert_eq!(m.data, ("id".to_string(), 7));
+/// assert!(m.ports.is_empty()); // nothing was transferred
+/// ```
 #[derive(Debug)]
 pub struct Message<T = Graph> {
     /// The deserialized value.

@@ -52,7 +52,14 @@ use std::fmt;
 use std::task::Waker;
 
 /// A port's name: 128 random bits, unguessable (a capability for the
-/// process links to come).
+/// process links to come). A transferred port keeps its name.
+///
+/// ```
+/// let a = msgport::MessageChannel::new();
+/// let b = msgport::MessageChannel::new();
+/// assert_ne!(a.port1.name(), b.port1.name());
+/// println!("{:?}", a.port1.name()); // PortName(5f0c…), 32 hex digits
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PortName(pub u128);
 
@@ -374,6 +381,18 @@ impl Wake {
 }
 
 /// An entry of a transfer list (`postMessage(msg, transfer)`).
+///
+/// ```
+/// use msgport::{Event, MessageChannel, Transfer};
+/// use msgport::clone::{ArrayBuffer, Graph, Object, Value};
+/// let ch = MessageChannel::new();
+/// let mut msg = Graph::default();
+/// let buf = msg.alloc(Object::ArrayBuffer(ArrayBuffer::new(vec![7; 1024])));
+/// msg.root = Value::Object(buf);
+/// ch.port1.post_message(&mut msg, &[Transfer::ArrayBuffer(buf)]).unwrap();
+/// // Moved, not copied: the sender's buffer is detached.
+/// assert!(matches!(msg.get(buf), Some(Object::ArrayBuffer(b)) if b.detached));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub enum Transfer<'a> {
     /// A port, referred to in the message as
@@ -385,7 +404,9 @@ pub enum Transfer<'a> {
 }
 
 /// A port in flight: the data holder of the transfer steps
-/// (`#transferMessagePort`). If the message carrying it is dropped without
+/// (`#transferMessagePort`). Users never build one: it is what
+/// `MessagePort`'s [`Transferable`] impl hands to the serializer, and it
+/// becomes a live `MessagePort` in the receiver's `Message::ports`. If the message carrying it is dropped without
 /// being received, the port is closed (as if collected), which fires
 /// `close` at its peer.
 pub struct ShippedPort(MessagePort);
