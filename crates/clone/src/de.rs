@@ -278,25 +278,8 @@ impl<'de> Deserializer<'de> {
                 self.close(id);
                 self.buffer_or_view(at, (start, len), v)
             }
-            tag::BEGIN_JS_OBJECT => self.js_object(at, v),
-            tag::BEGIN_JS_MAP => {
-                let id = self.register(at, Kind::Other);
-                self.enter()?;
-                let mut access = Props {
-                    de: self,
-                    end: tag::END_JS_MAP,
-                    count: 0,
-                    done: false,
-                };
-                let out = v.visit_map(&mut access)?;
-                let count = access.finish()?;
-                if self.r.varint32()? != 2 * count {
-                    return Err(self.r.malformed("map entry count mismatch"));
-                }
-                self.depth -= 1;
-                self.close(id);
-                Ok(out)
-            }
+            tag::BEGIN_JS_OBJECT => self.pairs(at, tag::END_JS_OBJECT, v),
+            tag::BEGIN_JS_MAP => self.pairs(at, tag::END_JS_MAP, v),
             tag::BEGIN_JS_SET => {
                 let id = self.register(at, Kind::Other);
                 self.enter()?;
@@ -388,20 +371,27 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    /// An object's properties (after its `o` tag at `at`) as a map.
-    fn js_object<V: Visitor<'de>>(&mut self, at: usize, v: V) -> Result<V::Value> {
+    /// An object's properties or a Map's entries (after the opening tag at
+    /// `at`), up to `end`, as a serde map. The end tag's count is the number
+    /// of properties for an object and twice the number of entries for a Map.
+    fn pairs<V: Visitor<'de>>(&mut self, at: usize, end: u8, v: V) -> Result<V::Value> {
         let id = self.register(at, Kind::Other);
         self.enter()?;
         let mut access = Props {
             de: self,
-            end: tag::END_JS_OBJECT,
+            end,
             count: 0,
             done: false,
         };
         let out = v.visit_map(&mut access)?;
         let count = access.finish()?;
-        if self.r.varint32()? != count {
-            return Err(self.r.malformed("object property count mismatch"));
+        let expected = if end == tag::END_JS_MAP {
+            2 * count
+        } else {
+            count
+        };
+        if self.r.varint32()? != expected {
+            return Err(self.r.malformed("property or entry count mismatch"));
         }
         self.depth -= 1;
         self.close(id);
@@ -526,7 +516,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         if self.plain_tag_is(tag::BEGIN_JS_OBJECT) && self.depth < crate::encode::SHALLOW {
             let at = self.r.pos;
             self.r.pos += 1;
-            return self.js_object(at, v);
+            return self.pairs(at, tag::END_JS_OBJECT, v);
         }
         self.any(v)
     }
