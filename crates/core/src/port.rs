@@ -87,7 +87,7 @@ fn next_stamp() -> u64 {
 /// Payloads up to this size live inside the task: a small message then
 /// costs no heap allocation that crosses threads (the sender's allocator
 /// and the receiver's free would otherwise contend for every message).
-const INLINE: usize = 38;
+const INLINE: usize = 22;
 
 /// Message bytes: inline, owned, or shared with other queues (a broadcast
 /// serializes once).
@@ -1153,5 +1153,18 @@ impl Transferable for MessagePort {
             epoch,
             owning: true,
         })
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn a_task_is_small() {
+        // Queue memory per message; see BENCHMARKS.md (memory).
+        assert!(
+            std::mem::size_of::<super::Task>() <= 48,
+            "{}",
+            std::mem::size_of::<super::Task>()
+        );
     }
 }
