@@ -63,6 +63,8 @@ pub fn deserialize_with_transfer(
     // Most objects take 30+ bytes on the wire; this rarely reallocates and
     // never reserves more than a few times the input's size.
     d.g.objects.reserve(bytes.len() / 32);
+    // A property takes 7-10 wire bytes in typical data (2 at the least).
+    d.g.properties.reserve(bytes.len() / 8);
     for b in buffers {
         let id = d.g.alloc(Object::ArrayBuffer(ArrayBuffer {
             data: b.data,
@@ -159,7 +161,7 @@ impl<'a> Decoder<'a> {
             tag::INT32 => Value::Number(f64::from(self.r.zigzag()?)),
             tag::UINT32 => Value::Number(f64::from(self.r.varint32()?)),
             tag::DOUBLE => Value::Number(self.r.double()?),
-            tag::BIGINT => Value::BigInt(self.bigint()?),
+            tag::BIGINT => Value::BigInt(Box::new(self.bigint()?)),
             tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::UTF8_STRING => {
                 Value::String(js_string(self.r.string_body(t)?))
             }
@@ -220,7 +222,13 @@ impl<'a> Decoder<'a> {
             tag::DOUBLE => number_key(self.r.double()?),
             tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::UTF8_STRING => {
                 let w = self.r.string_body(t)?;
-                PropertyKey::from_string(self.string(w))
+                match w {
+                    // Only a key starting with a digit can be an array index.
+                    WireStr::Latin1(b) if !b.first().is_some_and(u8::is_ascii_digit) => {
+                        PropertyKey::String(self.string(w))
+                    }
+                    _ => PropertyKey::from_string(self.string(w)),
+                }
             }
             _ => return Err(CloneError::UnexpectedTag { tag: t, at }),
         })
@@ -257,9 +265,10 @@ impl<'a> Decoder<'a> {
         Ok(n)
     }
 
-    /// The properties pushed since `start`, in a vector of their exact size.
-    fn take_scratch(&mut self, start: usize) -> Vec<(PropertyKey, Value)> {
-        self.scratch.drain(start..).collect()
+    /// Moves the properties pushed since `start` into the graph's arena.
+    fn take_scratch(&mut self, start: usize) -> Props {
+        let scratch = &mut self.scratch;
+        self.g.new_props(scratch.drain(start..))
     }
 
     fn put(&mut self, id: ObjectId, o: Object) {
@@ -292,7 +301,7 @@ impl<'a> Decoder<'a> {
             }
             tag::BIGINT_OBJECT => {
                 let b = self.bigint()?;
-                Ok(self.new_object(Object::BigInt(b)))
+                Ok(self.new_object(Object::BigInt(Box::new(b))))
             }
             tag::STRING_OBJECT => {
                 let s = js_string(self.r.string()?);
@@ -344,7 +353,7 @@ impl<'a> Decoder<'a> {
             }
             tag::BEGIN_JS_OBJECT => {
                 self.enter()?;
-                let id = self.new_object(Object::Object(Vec::new()));
+                let id = self.new_object(Object::Object(Props::EMPTY));
                 let start = self.scratch.len();
                 let n = self.props_until(tag::END_JS_OBJECT)?;
                 if self.r.varint32()? != n {

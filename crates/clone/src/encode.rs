@@ -332,10 +332,11 @@ impl<'g> Encoder<'g> {
             }
             Object::Array(a) => {
                 let len = a.length as usize;
-                if a.is_dense() {
+                let properties = self.g.props(a.properties);
+                if a.is_dense(self.g) {
                     self.w.tag(tag::BEGIN_DENSE_JS_ARRAY);
                     self.w.varint(len as u64);
-                    let elems = &a.properties[..len];
+                    let elems = &properties[..len];
                     // V8 keeps an all-number array with a non-Smi element as
                     // doubles, and writes every element as `N`.
                     let doubles = !elems.is_empty()
@@ -352,7 +353,7 @@ impl<'g> Encoder<'g> {
                             _ => self.value(v)?,
                         }
                     }
-                    let rest = &a.properties[len..];
+                    let rest = &properties[len..];
                     self.props(rest)?;
                     self.w.tag(tag::END_DENSE_JS_ARRAY);
                     self.w.varint(rest.len() as u64);
@@ -360,13 +361,14 @@ impl<'g> Encoder<'g> {
                 } else {
                     self.w.tag(tag::BEGIN_SPARSE_JS_ARRAY);
                     self.w.varint(len as u64);
-                    self.props(&a.properties)?;
+                    self.props(properties)?;
                     self.w.tag(tag::END_SPARSE_JS_ARRAY);
-                    self.w.varint(a.properties.len() as u64);
+                    self.w.varint(properties.len() as u64);
                     self.w.varint(len as u64);
                 }
             }
-            Object::Object(props) => {
+            Object::Object(p) => {
+                let props = self.g.props(*p);
                 self.w.tag(tag::BEGIN_JS_OBJECT);
                 self.props(props)?;
                 self.w.tag(tag::END_JS_OBJECT);

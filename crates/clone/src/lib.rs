@@ -47,7 +47,7 @@ pub use string::JsString;
 pub use transfer::{NoHost, Record, TransferItem, Transferable, TransferredBuffer};
 pub use value::{
     Array, ArrayBuffer, Blob, ErrorName, ErrorValue, File, Graph, HostObject, Object, ObjectId,
-    PropertyKey, RegExpFlags, Value, View, ViewKind,
+    PropertyKey, Props, RegExpFlags, Value, View, ViewKind,
 };
 
 /// Converts any `Serialize` value to a [`Graph`].

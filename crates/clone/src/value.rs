@@ -23,8 +23,9 @@ pub enum Value {
     Bool(bool),
     /// A Number; `-0` and NaN are kept (compare with [`Graph::same`]).
     Number(f64),
-    /// A BigInt of any size.
-    BigInt(BigInt),
+    /// A BigInt of any size (boxed: rare, and it would double the size of
+    /// every `Value`).
+    BigInt(Box<BigInt>),
     /// A string, lone surrogates included.
     String(JsString),
     /// An object in the graph.
@@ -63,7 +64,7 @@ impl From<JsString> for Value {
 }
 impl From<BigInt> for Value {
     fn from(b: BigInt) -> Self {
-        Value::BigInt(b)
+        Value::BigInt(Box::new(b))
     }
 }
 impl From<ObjectId> for Value {
@@ -366,6 +367,21 @@ pub enum HostObject {
     File(Box<File>),
 }
 
+/// A run of own properties in [`Graph::properties`]: every object's
+/// properties live in one arena, so decoding allocates no vector per object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Props {
+    /// Index of the first property in [`Graph::properties`].
+    pub start: u32,
+    /// How many.
+    pub len: u32,
+}
+
+impl Props {
+    /// No properties.
+    pub const EMPTY: Props = Props { start: 0, len: 0 };
+}
+
 /// An Array: its `length` and its own enumerable properties (index keys
 /// ascending, then string keys). Holes are simply absent indices.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -373,26 +389,15 @@ pub struct Array {
     /// The `length` property.
     pub length: u32,
     /// Own enumerable properties.
-    pub properties: Vec<(PropertyKey, Value)>,
+    pub properties: Props,
 }
 
 impl Array {
-    /// A dense array of `items`.
-    pub fn dense(items: Vec<Value>) -> Self {
-        Array {
-            length: items.len() as u32,
-            properties: items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (PropertyKey::Index(i as u32), v))
-                .collect(),
-        }
-    }
-
     /// Whether indices `0..length` are all present, in order, at the front.
-    pub fn is_dense(&self) -> bool {
-        self.properties.len() >= self.length as usize
-            && self.properties[..self.length as usize]
+    pub fn is_dense(&self, g: &Graph) -> bool {
+        let props = g.props(self.properties);
+        props.len() >= self.length as usize
+            && props[..self.length as usize]
                 .iter()
                 .enumerate()
                 .all(|(i, (k, _))| *k == PropertyKey::Index(i as u32))
@@ -407,7 +412,7 @@ pub enum Object {
     /// `new Number(n)`.
     Number(f64),
     /// `Object(1n)`.
-    BigInt(BigInt),
+    BigInt(Box<BigInt>),
     /// `new String(s)`.
     String(JsString),
     /// A Date's time value (NaN for an invalid Date).
@@ -430,7 +435,7 @@ pub enum Object {
     /// An Array.
     Array(Array),
     /// A plain object's own enumerable string-keyed properties, in order.
-    Object(Vec<(PropertyKey, Value)>),
+    Object(Props),
     /// An Error (boxed: rare and large).
     Error(Box<ErrorValue>),
     /// A platform (host) object.
@@ -456,14 +461,13 @@ pub struct Graph {
     pub root: Value,
     /// The heap, indexed by [`ObjectId`].
     pub objects: Vec<Object>,
+    /// The properties of every plain object and array, as [`Props`] runs.
+    pub properties: Vec<(PropertyKey, Value)>,
 }
 
 impl Default for Graph {
     fn default() -> Self {
-        Graph {
-            root: Value::Undefined,
-            objects: Vec::new(),
-        }
+        Graph::new(Value::Undefined)
     }
 }
 
@@ -473,6 +477,32 @@ impl Graph {
         Graph {
             root,
             objects: Vec::new(),
+            properties: Vec::new(),
+        }
+    }
+
+    /// The properties of a run (empty if the run is out of range).
+    pub fn props(&self, p: Props) -> &[(PropertyKey, Value)] {
+        let (a, n) = (p.start as usize, p.len as usize);
+        self.properties.get(a..a.saturating_add(n)).unwrap_or(&[])
+    }
+
+    /// Stores properties as a new run.
+    pub fn new_props(&mut self, items: impl IntoIterator<Item = (PropertyKey, Value)>) -> Props {
+        let start = self.properties.len();
+        self.properties.extend(items);
+        Props {
+            start: start as u32,
+            len: (self.properties.len() - start) as u32,
+        }
+    }
+
+    /// The own properties of a plain object or array.
+    pub fn properties_of(&self, id: ObjectId) -> Option<&[(PropertyKey, Value)]> {
+        match self.get(id)? {
+            Object::Object(p) => Some(self.props(*p)),
+            Object::Array(a) => Some(self.props(a.properties)),
+            _ => None,
         }
     }
 
@@ -485,12 +515,20 @@ impl Graph {
 
     /// Adds a plain object with these properties.
     pub fn object(&mut self, props: Vec<(PropertyKey, Value)>) -> ObjectId {
-        self.alloc(Object::Object(props))
+        let p = self.new_props(props);
+        self.alloc(Object::Object(p))
     }
 
     /// Adds a dense array.
     pub fn array(&mut self, items: Vec<Value>) -> ObjectId {
-        self.alloc(Object::Array(Array::dense(items)))
+        let length = items.len() as u32;
+        let properties = self.new_props(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (PropertyKey::Index(i as u32), v)),
+        );
+        self.alloc(Object::Array(Array { length, properties }))
     }
 
     /// The object `id`, if it exists.
@@ -504,34 +542,53 @@ impl Graph {
     }
 
     /// Sets (adds or replaces) a property of a plain object or array.
-    /// Does nothing on other kinds of object.
+    /// Does nothing on other kinds of object. Adding a property to a run
+    /// that is not the last one moves the run to the end of the arena.
     pub fn set_property(&mut self, id: ObjectId, key: impl Into<PropertyKey>, v: Value) {
         let key = key.into();
-        let props = match self.get_mut(id) {
-            Some(Object::Object(p)) => p,
-            Some(Object::Array(a)) => {
-                if let PropertyKey::Index(i) = key {
-                    a.length = a.length.max(i + 1);
-                }
-                &mut a.properties
-            }
+        let p = match self.get(id) {
+            Some(Object::Object(p)) => *p,
+            Some(Object::Array(a)) => a.properties,
             _ => return,
         };
-        match props.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = v,
-            None => props.push((key, v)),
+        let (a, n) = (p.start as usize, p.len as usize);
+        if let Some(slot) = self.properties[a..a + n]
+            .iter_mut()
+            .find(|(k, _)| *k == key)
+        {
+            slot.1 = v;
+            return;
+        }
+        let moved = if a + n == self.properties.len() {
+            p
+        } else {
+            let run: Vec<_> = self.properties[a..a + n].to_vec();
+            self.new_props(run)
+        };
+        self.properties.push((key.clone(), v));
+        let grown = Props {
+            start: moved.start,
+            len: moved.len + 1,
+        };
+        match self.get_mut(id) {
+            Some(Object::Object(p)) => *p = grown,
+            Some(Object::Array(arr)) => {
+                arr.properties = grown;
+                if let PropertyKey::Index(i) = key {
+                    arr.length = arr.length.max(i + 1);
+                }
+            }
+            _ => {}
         }
     }
 
     /// Looks up an own property of a plain object or array.
     pub fn property(&self, id: ObjectId, key: impl Into<PropertyKey>) -> Option<&Value> {
         let key = key.into();
-        let props = match self.get(id)? {
-            Object::Object(p) => p,
-            Object::Array(a) => &a.properties,
-            _ => return None,
-        };
-        props.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.properties_of(id)?
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 
     /// Structural equality with identity: true when the two graphs are the
@@ -619,9 +676,9 @@ impl SameGraph<'_> {
             }
             (Object::Set(x), Object::Set(y)) => self.values(x, y),
             (Object::Array(x), Object::Array(y)) => {
-                x.length == y.length && self.props(&x.properties, &y.properties)
+                x.length == y.length && self.props(ga.props(x.properties), gb.props(y.properties))
             }
-            (Object::Object(x), Object::Object(y)) => self.props(x, y),
+            (Object::Object(x), Object::Object(y)) => self.props(ga.props(*x), gb.props(*y)),
             (Object::Error(x), Object::Error(y)) => {
                 x.name == y.name
                     && x.message == y.message
@@ -694,6 +751,36 @@ mod tests {
     }
 
     #[test]
+    fn set_property_moves_a_run_that_is_not_last() {
+        let mut g = Graph::default();
+        let a = g.object(vec![("x".into(), Value::from(1))]);
+        let b = g.object(vec![("y".into(), Value::from(2))]);
+        g.set_property(a, "z", Value::from(3)); // a's run is not last: moved
+        g.set_property(a, "x", Value::from(9)); // replace in place
+        g.set_property(b, "w", Value::from(4));
+        assert_eq!(
+            g.properties_of(a).unwrap(),
+            &[("x".into(), Value::from(9)), ("z".into(), Value::from(3))]
+        );
+        assert_eq!(
+            g.properties_of(b).unwrap(),
+            &[("y".into(), Value::from(2)), ("w".into(), Value::from(4))]
+        );
+        let back = crate::from_bytes_graph(&crate::to_bytes_graph(&g.clone()).unwrap()).unwrap();
+        assert!(back.same(&Graph {
+            root: Value::Undefined,
+            ..g.clone()
+        }));
+        // An out-of-range run reads as empty rather than panicking.
+        assert!(g
+            .props(Props {
+                start: 1000,
+                len: 5
+            })
+            .is_empty());
+    }
+
+    #[test]
     fn set_property_extends_array_length() {
         let mut g = Graph::default();
         let a = g.array(vec![]);
@@ -703,5 +790,20 @@ mod tests {
             _ => panic!("not an array"),
         }
         assert_eq!(g.property(a, "4"), Some(&Value::Null));
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// The decoder moves millions of these: keep them small.
+    #[test]
+    fn values_and_properties_are_compact() {
+        assert!(
+            std::mem::size_of::<super::Value>() <= 24,
+            "Value is {} bytes",
+            std::mem::size_of::<super::Value>()
+        );
+        assert!(std::mem::size_of::<(super::PropertyKey, super::Value)>() <= 48);
+        assert!(std::mem::size_of::<super::Object>() <= 48);
     }
 }

@@ -238,7 +238,7 @@ impl Builder {
             Tree::Bool(b) => Value::Bool(*b),
             Tree::Int(i) => Value::Number(f64::from(*i)),
             Tree::Double(d) => Value::Number(*d),
-            Tree::Big(b) => Value::BigInt(BigInt::from(*b)),
+            Tree::Big(b) => Value::from(BigInt::from(*b)),
             Tree::Str(u) => Value::String(JsString::from_utf16(u)),
             Tree::Shared(k) => match self.objects.len() {
                 0 => Value::Null,
@@ -272,7 +272,7 @@ impl Builder {
                 }
                 Object::Array(Array {
                     length: items.len() as u32,
-                    properties: p,
+                    properties: self.g.new_props(p),
                 })
             }
             Tree::Object(idx, strs) => {
@@ -286,7 +286,7 @@ impl Builder {
                     let v = self.js(it);
                     p.push((k, v));
                 }
-                Object::Object(p)
+                Object::Object(self.g.new_props(p))
             }
             Tree::Map(items) => {
                 // Keys must be distinct under SameValueZero: use fresh strings.
@@ -401,7 +401,7 @@ trait NullObject {
     const Null: Object;
 }
 impl NullObject for Object {
-    const Null: Object = Object::Object(Vec::new());
+    const Null: Object = Object::Object(Props::EMPTY);
 }
 
 fn build(t: &Tree) -> Graph {

@@ -65,7 +65,7 @@ fn every_truncation_of_a_rich_value_is_an_error() {
     })));
     let map = g.alloc(Object::Map(vec![(Value::from("k"), Value::Object(view))]));
     let set = g.alloc(Object::Set(vec![
-        Value::BigInt(BigInt::from(-5)),
+        Value::from(BigInt::from(-5)),
         Value::Object(re),
     ]));
     let date = g.alloc(Object::Date(1.0));
@@ -154,7 +154,7 @@ fn huge_lengths_do_not_allocate() {
     b.extend_from_slice(b"@\x00");
     b.extend_from_slice(&[0xFE, 0xFF, 0xFF, 0xFF, 0x0F]);
     match graph(&b).unwrap().objects[0] {
-        Object::Array(ref a) => assert_eq!((a.length, a.properties.len()), (u32::MAX - 1, 0)),
+        Object::Array(ref a) => assert_eq!((a.length, a.properties.len), (u32::MAX - 1, 0)),
         ref o => panic!("{o:?}"),
     }
     // …but serde, which must expand holes, refuses rather than iterate them.

@@ -734,7 +734,7 @@ impl MessagePort {
     pub(crate) fn post_payload(&self, payload: Payload) {
         if let Some(t) = self.target() {
             self.queue_task(
-                &t,
+                t,
                 Task::Message {
                     stamp: next_stamp(),
                     payload,
