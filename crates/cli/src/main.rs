@@ -18,8 +18,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a script (a classic script; ES modules are not supported yet).
+    /// Run a script: a classic script, or an ES module (`.mjs` or `--module`).
     Run {
+        /// Treat the file as an ES module whatever its extension.
+        #[arg(long)]
+        module: bool,
         /// The script.
         file: PathBuf,
         /// Arguments for the script (not exposed to it yet).
@@ -30,14 +33,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { file, args: _ } => {
-            let source = match std::fs::read_to_string(&file) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("msgport: cannot read {}: {e}", file.display());
-                    return ExitCode::from(1);
-                }
-            };
+        Command::Run {
+            module,
+            file,
+            args: _,
+        } => {
             let rt = match msgport_js::JsRuntime::new(msgport_js::Output::std()) {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            let code = rt.run_script(&file.display().to_string(), &source);
+            let code = rt.run_file(&file, module);
             ExitCode::from(code as u8)
         }
     }

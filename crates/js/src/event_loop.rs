@@ -1,15 +1,25 @@
 //! The event loop (HTML `#event-loop-processing-model`, reduced to what a
-//! shell host has): run one task, then perform a microtask checkpoint; tasks
-//! are timers for now. The loop ends when no task can ever run again.
+//! shell host has): run one task, then perform a microtask checkpoint.
+//! Tasks are timers, port events (one message per task) and reports from
+//! other threads; timers and port events take turns, so a port that floods
+//! itself cannot starve `setTimeout`. The loop ends when nothing can happen
+//! any more in any context of the run (see `signal.rs`).
 
 use crate::console;
+use crate::host::{self, HostState, ParentLink, Shared};
+use crate::signal::{Signal, Woken};
+use rquickjs::context::EvalOptions;
 use rquickjs::function::{Opt, Rest};
-use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Persistent, Runtime, Value};
+use rquickjs::loader::{Loader, Resolver};
+use rquickjs::module::Declared;
+use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Module, Persistent, Runtime, Value};
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::Write;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Where `console` writes.
@@ -42,56 +52,33 @@ pub(crate) struct LoopState {
     timers: HashMap<u64, Timer>,
     next_id: u64,
     pub(crate) out: Output,
-    /// An uncaught exception happened: stop, exit non-zero.
+    /// An uncaught exception nobody handled: stop, exit non-zero.
     failed: bool,
     /// Intervals cleared from inside their own callback.
     cleared_during: std::collections::HashSet<u64>,
     /// Rejected promises with no handler yet (HTML
     /// `#unhandled-promise-rejections`): reported after the checkpoint.
-    unhandled: Vec<(Persistent<Value<'static>>, String)>,
+    unhandled: Vec<(Persistent<Value<'static>>, Persistent<Value<'static>>)>,
+    /// An `error` event is being fired: an exception inside its listener
+    /// is printed, not fired again.
+    reporting: bool,
 }
 
-/// Reports an uncaught exception (stack included) and marks the run failed.
-pub(crate) fn report_uncaught<'js>(
-    ctx: &Ctx<'js>,
-    state: &RefCell<LoopState>,
-    e: &CaughtError<'js>,
-) {
-    let text = describe(ctx, e);
-    let mut st = state.borrow_mut();
-    st.failed = true;
-    let _ = writeln!(st.out.stderr, "Uncaught {text}");
-}
-
-fn describe<'js>(ctx: &Ctx<'js>, e: &CaughtError<'js>) -> String {
-    match e {
-        CaughtError::Exception(ex) => {
-            let head = console::format_value(ctx, &ex.clone().into_value(), 0);
-            match ex.stack() {
-                Some(stack) if !stack.is_empty() => format!("{head}\n{}", stack.trim_end()),
-                _ => head,
-            }
-        }
-        CaughtError::Value(v) => console::format_value(ctx, v, 0),
-        CaughtError::Error(e) => e.to_string(),
-    }
-}
-
-fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> String {
-    match v
-        .as_object()
-        .and_then(|o| o.get::<_, Option<String>>("stack").ok().flatten())
-    {
-        Some(stack) if !stack.is_empty() => {
-            format!("{}\n{}", console::format_value(ctx, v, 0), stack.trim_end())
-        }
-        _ => console::format_value(ctx, v, 0),
-    }
+/// What a worker thread starts from.
+pub(crate) struct WorkerInit {
+    pub(crate) url: String,
+    pub(crate) source: Option<String>,
+    pub(crate) name: String,
+    pub(crate) module: bool,
+    pub(crate) port: msgport::MessagePort,
+    pub(crate) signal: Arc<Signal>,
+    pub(crate) parent: ParentLink,
 }
 
 /// A QuickJS runtime and context with msgport's globals and event loop.
 pub struct JsRuntime {
     state: Rc<RefCell<LoopState>>,
+    host: Shared,
     ctx: Context,
     rt: Runtime,
 }
@@ -121,7 +108,8 @@ impl Write for Buf {
 }
 
 /// Runs `source` as a classic script to completion of its event loop,
-/// capturing its output (for tests and embedders).
+/// capturing its output (for tests and embedders). Workers it starts print
+/// to the process's own stdout.
 pub fn run_captured(source: &str) -> Captured {
     let (out, err) = (Buf::default(), Buf::default());
     let code = match JsRuntime::new(Output {
@@ -144,10 +132,235 @@ pub fn run_captured(source: &str) -> Captured {
     }
 }
 
+/// Reads a script: `file:` and `data:` URLs (`blob:` URLs are resolved by
+/// the context that made them).
+pub(crate) fn load_source(url: &str) -> Result<String, String> {
+    let u = url::Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
+    match u.scheme() {
+        "file" => {
+            let path = u
+                .to_file_path()
+                .map_err(|_| format!("not a file path: {url}"))?;
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        "data" => {
+            let rest = &url[5..];
+            let (meta, data) = rest
+                .split_once(',')
+                .ok_or_else(|| format!("bad data: URL {url}"))?;
+            if meta.ends_with(";base64") {
+                let bytes = base64_decode(data).ok_or_else(|| "bad base64 in data: URL".to_string())?;
+                String::from_utf8(bytes).map_err(|_| "data: URL is not UTF-8".to_string())
+            } else {
+                Ok(percent_decode(data))
+            }
+        }
+        other => Err(format!("cannot load {other}: URLs")),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz");
+            if let Ok(v) = u8::from_str_radix(hex, 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// The `file:` URL of a path (relative paths are taken from the current directory).
+pub(crate) fn file_url(path: &std::path::Path) -> String {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    url::Url::from_file_path(&abs).map_or_else(|_| format!("file://{}", abs.display()), |u| u.to_string())
+}
+
+/// Resolves module specifiers as URLs against the importing module.
+struct UrlResolver;
+impl Resolver for UrlResolver {
+    fn resolve<'js>(
+        &mut self,
+        _ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        let base = url::Url::parse(base).or_else(|_| url::Url::parse(&file_url(std::path::Path::new(base))));
+        base.ok()
+            .and_then(|b| b.join(name).ok())
+            .map(|u| u.to_string())
+            .ok_or_else(|| rquickjs::Error::new_resolving(String::new(), name))
+    }
+}
+
+/// Loads `file:` and `data:` modules.
+struct UrlLoader;
+impl Loader for UrlLoader {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js, Declared>> {
+        let source = load_source(name).map_err(|e| rquickjs::Error::new_loading_message(name, e))?;
+        Module::declare(ctx.clone(), name, source)
+    }
+}
+
+/// Reports an exception (HTML `#report-an-exception`): an `error` event at
+/// the global; if nobody cancels it, a worker passes it to its Worker
+/// object, and the main context prints it and fails (exit code 1) unless a
+/// listener saw it.
+pub(crate) fn report_exception<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>, host: &Shared, e: Value<'js>) {
+    let text = describe_value(ctx, &e);
+    let (message, filename, lineno, colno) = error_location(ctx, &e);
+    let fired = if state.borrow().reporting {
+        None
+    } else {
+        state.borrow_mut().reporting = true;
+        let r = (|| -> rquickjs::Result<i32> {
+            let internal = host.borrow().internal.clone().ok_or(rquickjs::Error::Unknown)?.restore(ctx)?;
+            let fire: Function = internal.get("fireError")?;
+            fire.call((e.clone(), message.clone(), filename.clone(), lineno, colno))
+        })()
+        .catch(ctx);
+        state.borrow_mut().reporting = false;
+        r.ok()
+    };
+    match fired {
+        Some(2) => {}
+        outcome => {
+            let worker = host.borrow().worker.as_ref().map(|(_, _, p)| p.clone());
+            if let Some(parent) = worker {
+                parent.inbox.push(host::HostTask::WorkerError {
+                    port: parent.port,
+                    message,
+                    filename,
+                    lineno,
+                    colno,
+                });
+            } else if outcome != Some(1) {
+                let mut st = state.borrow_mut();
+                st.failed = true;
+                let _ = writeln!(st.out.stderr, "Uncaught {text}");
+            }
+        }
+    }
+}
+
+/// `("Uncaught Error: boom", file, line, column)` from an exception's stack.
+fn error_location<'js>(ctx: &Ctx<'js>, e: &Value<'js>) -> (String, String, u32, u32) {
+    let head = match e.as_object() {
+        Some(o) if e.is_error() => {
+            let name = o.get::<_, String>("name").unwrap_or_else(|_| "Error".into());
+            let msg = o.get::<_, String>("message").unwrap_or_default();
+            if msg.is_empty() {
+                name
+            } else {
+                format!("{name}: {msg}")
+            }
+        }
+        _ => console::format_value(ctx, e, 0),
+    };
+    let stack = e
+        .as_object()
+        .and_then(|o| o.get::<_, Option<String>>("stack").ok().flatten())
+        .unwrap_or_default();
+    let mut loc = (String::new(), 0, 0);
+    for line in stack.lines() {
+        let line = line.trim();
+        let Some(rest) = line.strip_prefix("at ") else { continue };
+        let inner = rest
+            .rsplit_once('(')
+            .map_or(rest, |(_, r)| r.trim_end_matches(')'));
+        let mut parts = inner.rsplitn(3, ':');
+        let (c, l, f) = (parts.next(), parts.next(), parts.next());
+        if let (Some(c), Some(l), Some(f)) = (c, l, f) {
+            if let (Ok(l), Ok(c)) = (l.parse(), c.parse()) {
+                loc = (f.to_string(), l, c);
+                break;
+            }
+        }
+    }
+    (format!("Uncaught {head}"), loc.0, loc.1, loc.2)
+}
+
+fn describe<'js>(ctx: &Ctx<'js>, e: &CaughtError<'js>) -> Value<'js> {
+    match e {
+        CaughtError::Exception(ex) => ex.clone().into_value(),
+        CaughtError::Value(v) => v.clone(),
+        CaughtError::Error(e) => rquickjs::String::from_str(ctx.clone(), &e.to_string())
+            .map(|s| s.into_value())
+            .unwrap_or_else(|_| Value::new_undefined(ctx.clone())),
+    }
+}
+
+fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> String {
+    match v
+        .as_object()
+        .and_then(|o| o.get::<_, Option<String>>("stack").ok().flatten())
+    {
+        Some(stack) if !stack.is_empty() => {
+            format!("{}\n{}", console::format_value(ctx, v, 0), stack.trim_end())
+        }
+        _ => console::format_value(ctx, v, 0),
+    }
+}
+
 impl JsRuntime {
-    /// A runtime whose `console` writes to `out`.
+    /// A main-context runtime whose `console` writes to `out`; scripts
+    /// resolve against the current directory.
     pub fn new(out: Output) -> rquickjs::Result<Self> {
+        let base = file_url(&std::env::current_dir().unwrap_or_default().join("main.js"));
+        Self::build(out, Signal::root(), base, None)
+    }
+
+    fn build(
+        out: Output,
+        signal: Arc<Signal>,
+        base_url: String,
+        worker: Option<(msgport::MessagePort, String, ParentLink)>,
+    ) -> rquickjs::Result<Self> {
         let rt = Runtime::new()?;
+        rt.set_max_stack_size(8 << 20);
+        rt.set_loader(UrlResolver, UrlLoader);
+        let flag = signal.terminated_flag();
+        rt.set_interrupt_handler(Some(Box::new(move || flag.load(Ordering::Relaxed))));
         let ctx = Context::full(&rt)?;
         let state = Rc::new(RefCell::new(LoopState {
             heap: BinaryHeap::new(),
@@ -157,8 +370,17 @@ impl JsRuntime {
             failed: false,
             cleared_during: Default::default(),
             unhandled: Vec::new(),
+            reporting: false,
         }));
-        ctx.with(|ctx| install_globals(&ctx, &state))?;
+        let host = Rc::new(RefCell::new(HostState::new(signal, base_url)));
+        if let Some((port, name, parent)) = worker {
+            let id = host.borrow_mut().register(port);
+            host.borrow_mut().worker = Some((id, name, parent));
+        }
+        ctx.with(|ctx| -> rquickjs::Result<()> {
+            install_globals(&ctx, &state)?;
+            host::install(&ctx, &host, &state)
+        })?;
         let st = state.clone();
         rt.set_host_promise_rejection_tracker(Some(Box::new(
             move |ctx: Ctx<'_>, promise: Value<'_>, reason: Value<'_>, handled: bool| {
@@ -167,34 +389,149 @@ impl JsRuntime {
                     s.unhandled
                         .retain(|(p, _)| p.clone().restore(&ctx).map_or(true, |p| p != promise));
                 } else {
-                    let text = describe_value(&ctx, &reason);
-                    s.unhandled.push((Persistent::save(&ctx, promise), text));
+                    s.unhandled
+                        .push((Persistent::save(&ctx, promise), Persistent::save(&ctx, reason)));
                 }
             },
         )));
-        Ok(JsRuntime { state, ctx, rt })
+        Ok(JsRuntime { state, host, ctx, rt })
     }
 
     /// Evaluates a classic script, then runs the event loop until nothing can
     /// happen any more. Returns the process exit code.
     pub fn run_script(&self, name: &str, source: &str) -> i32 {
-        let ok = self.ctx.with(|ctx| {
-            let r = ctx.eval::<(), _>(source).catch(&ctx);
-            self.report(&ctx, r, name)
-        });
-        if ok {
-            self.microtask_checkpoint();
-            self.run_loop();
+        self.eval_classic(name, source);
+        self.finish()
+    }
+
+    /// Runs a file: an ES module when `module` is set (or the file ends in
+    /// `.mjs`), else a classic script; then the event loop. Returns the exit code.
+    pub fn run_file(&self, path: &std::path::Path, module: bool) -> i32 {
+        let url = file_url(path);
+        self.host.borrow_mut().base_url = url.clone();
+        let source = match std::fs::read_to_string(path) {
+            Ok(s) => s,
+            Err(e) => {
+                let mut st = self.state.borrow_mut();
+                let _ = writeln!(st.out.stderr, "msgport: cannot read {}: {e}", path.display());
+                return 1;
+            }
+        };
+        let module = module || path.extension().is_some_and(|e| e == "mjs");
+        if module {
+            self.eval_module(&url, &source);
+        } else {
+            self.eval_classic(&url, &source);
         }
+        self.finish()
+    }
+
+    fn eval_classic(&self, name: &str, source: &str) {
+        self.ctx.with(|ctx| {
+            let mut opts = EvalOptions::default();
+            opts.strict = false;
+            opts.filename = Some(name.to_string());
+            let r = ctx.eval_with_options::<(), _>(source, opts).catch(&ctx);
+            self.report(&ctx, r);
+        });
+    }
+
+    fn eval_module(&self, url: &str, source: &str) {
+        self.ctx.with(|ctx| {
+            let r = (|| -> rquickjs::Result<()> {
+                let promise = Module::evaluate(ctx.clone(), url, source)?;
+                let internal = self
+                    .host
+                    .borrow()
+                    .internal
+                    .clone()
+                    .ok_or(rquickjs::Error::Unknown)?
+                    .restore(&ctx)?;
+                let report: Function = internal.get("reportException")?;
+                let then: Function = ctx.eval("(p, r) => { p.then(undefined, r); }")?;
+                then.call::<_, ()>((promise, report))
+            })()
+            .catch(&ctx);
+            self.report(&ctx, r);
+        });
+    }
+
+    /// The rest of a run after the script: the event loop, then shutdown.
+    fn finish(&self) -> i32 {
+        self.microtask_checkpoint();
+        self.run_loop();
+        self.shutdown();
         i32::from(self.state.borrow().failed)
     }
 
+    fn shutdown(&self) {
+        let threads = self.host.borrow_mut().stop_workers();
+        self.host.borrow().signal.end();
+        for t in threads {
+            let _ = t.join();
+        }
+    }
+
+    /// The body of a worker thread (HTML `#run-a-worker`).
+    pub(crate) fn run_worker(init: WorkerInit) {
+        let WorkerInit {
+            url,
+            source,
+            name,
+            module,
+            port,
+            signal,
+            parent,
+        } = init;
+        let report_to_parent = |message: String| {
+            parent.inbox.push(host::HostTask::WorkerError {
+                port: parent.port,
+                message,
+                filename: url.clone(),
+                lineno: 0,
+                colno: 0,
+            })
+        };
+        let rt = match JsRuntime::build(Output::std(), signal.clone(), url.clone(), Some((port, name, parent.clone()))) {
+            Ok(rt) => rt,
+            Err(e) => {
+                report_to_parent(format!("cannot start the worker: {e}"));
+                signal.end();
+                return;
+            }
+        };
+        let source = match source.map(Ok).unwrap_or_else(|| load_source(&url)) {
+            Ok(s) => s,
+            Err(e) => {
+                report_to_parent(e);
+                rt.shutdown();
+                return;
+            }
+        };
+        if module {
+            rt.eval_module(&url, &source);
+        } else {
+            rt.eval_classic(&url, &source);
+        }
+        // The worker's implicit port is enabled once its script has run.
+        let id = rt.host.borrow().worker.as_ref().map(|w| w.0);
+        if let Some(id) = id {
+            rt.host.borrow().start_port(id);
+        }
+        rt.finish();
+    }
+
     /// Reports an uncaught exception; returns whether the result was Ok.
-    fn report<'js, T>(&self, ctx: &Ctx<'js>, r: Result<T, CaughtError<'js>>, _name: &str) -> bool {
+    fn report<'js, T>(&self, ctx: &Ctx<'js>, r: Result<T, CaughtError<'js>>) -> bool {
         match r {
             Ok(_) => true,
+            Err(CaughtError::Error(rquickjs::Error::Exception)) => true,
             Err(e) => {
-                report_uncaught(ctx, &self.state, &e);
+                if self.host.borrow().signal.is_terminated() {
+                    return false;
+                }
+                let v = describe(ctx, &e);
+                report_exception(ctx, &self.state, &self.host, v);
                 false
             }
         }
@@ -203,7 +540,7 @@ impl JsRuntime {
     /// Runs every pending microtask (promise jobs, `queueMicrotask`).
     fn microtask_checkpoint(&self) {
         loop {
-            if self.state.borrow().failed {
+            if self.stopping() {
                 return;
             }
             match self.rt.execute_pending_job() {
@@ -211,41 +548,101 @@ impl JsRuntime {
                 Ok(false) => {
                     // Rejections still unhandled once the queue is empty are uncaught.
                     let pending = std::mem::take(&mut self.state.borrow_mut().unhandled);
-                    if let Some((_, text)) = pending.into_iter().next() {
-                        let mut st = self.state.borrow_mut();
-                        st.failed = true;
-                        let _ = writeln!(st.out.stderr, "Uncaught (in promise) {text}");
+                    if pending.is_empty() {
+                        return;
                     }
+                    self.ctx.with(|ctx| {
+                        for (_, reason) in pending {
+                            if let Ok(reason) = reason.restore(&ctx) {
+                                let text = describe_value(&ctx, &reason);
+                                let mut st = self.state.borrow_mut();
+                                st.failed = true;
+                                let _ = writeln!(st.out.stderr, "Uncaught (in promise) {text}");
+                                break;
+                            }
+                        }
+                    });
                     return;
                 }
                 Err(job) => {
                     job.0.with(|ctx| {
                         let e = CaughtError::from_error(&ctx, rquickjs::Error::Exception);
-                        self.report::<()>(&ctx, Err(e), "<microtask>");
+                        self.report::<()>(&ctx, Err(e));
                     });
-                    return;
                 }
             }
         }
     }
 
+    fn stopping(&self) -> bool {
+        let h = self.host.borrow();
+        self.state.borrow().failed || h.closing || h.signal.is_terminated()
+    }
+
     fn run_loop(&self) {
         loop {
-            if self.state.borrow().failed {
+            if self.stopping() {
                 return;
             }
-            let next = {
+            self.host.borrow().signal.begin_look();
+            let mut ran = false;
+            // A due timer, then a port task: they take turns.
+            let due = {
                 let st = self.state.borrow();
                 st.heap.peek().map(|Reverse((due, id))| (*due, *id))
             };
-            let Some((due, id)) = next else { return };
-            let now = Instant::now();
-            if due > now {
-                std::thread::sleep(due - now);
+            if let Some((due, id)) = due {
+                if due <= Instant::now() {
+                    self.state.borrow_mut().heap.pop();
+                    self.run_timer(id);
+                    self.microtask_checkpoint();
+                    ran = true;
+                }
             }
-            self.state.borrow_mut().heap.pop();
-            self.run_timer(id);
-            self.microtask_checkpoint();
+            if self.stopping() {
+                return;
+            }
+            let r = self.ctx.with(|ctx| {
+                let r = host::run_port_task(&ctx, &self.host).catch(&ctx);
+                match r {
+                    Ok(b) => b,
+                    Err(e) => {
+                        self.report::<()>(&ctx, Err(e));
+                        true
+                    }
+                }
+            });
+            if r {
+                self.microtask_checkpoint();
+                ran = true;
+            }
+            let inbox = self
+                .ctx
+                .with(|ctx| host::run_inbox_task(&ctx, &self.host).catch(&ctx).map_err(|_| ()));
+            match inbox {
+                Ok(Some(unhandled)) => {
+                    if let Some(text) = unhandled {
+                        host::print_error(&self.state, &text);
+                    }
+                    self.microtask_checkpoint();
+                    ran = true;
+                }
+                Ok(None) => {}
+                Err(_) => ran = true,
+            }
+            if ran {
+                continue;
+            }
+            let deadline = self
+                .state
+                .borrow()
+                .heap
+                .peek()
+                .map(|Reverse((due, _))| *due);
+            let signal = self.host.borrow().signal.clone();
+            if signal.wait(deadline) == Woken::Stop {
+                return;
+            }
         }
     }
 
@@ -267,7 +664,7 @@ impl JsRuntime {
                     .collect::<rquickjs::Result<Vec<_>>>()?;
                 f.call::<_, ()>((Rest(args),))
             })();
-            self.report(&ctx, call.catch(&ctx), "<timer>");
+            self.report(&ctx, call.catch(&ctx));
         });
         // An interval reschedules itself unless its callback cleared it.
         if let Some((d, func, args)) = again {
@@ -295,6 +692,7 @@ impl Drop for JsRuntime {
         st.timers.clear();
         st.unhandled.clear();
         drop(st);
+        self.host.borrow_mut().clear();
         self.rt.set_host_promise_rejection_tracker(None);
     }
 }

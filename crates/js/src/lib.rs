@@ -17,7 +17,12 @@
 //! assert_eq!(out.exit_code, 0);
 //! ```
 
+mod clone;
 mod console;
 mod event_loop;
+mod ffi;
+mod host;
+mod signal;
+mod url;
 
 pub use event_loop::{run_captured, Captured, JsRuntime, Output};

@@ -1,0 +1,694 @@
+//! JavaScript values to and from msgport-clone's [`Graph`]: the JS half of
+//! StructuredSerializeInternal and StructuredDeserialize
+//! (HTML `#structuredserializeinternal`, `#structureddeserialize`).
+//!
+//! The rules of what may be cloned are the standard's; the graph's wire
+//! format is msgport-clone's business. Built-in internal slots are read
+//! through the helpers of `prelude/clone.js` (original methods, captured
+//! before user code ran). Both directions use explicit work lists, so a deep
+//! value cannot overflow the native stack.
+
+use crate::ffi::{self, PropKey};
+use msgport_clone::{
+    Array as GArray, ArrayBuffer as GBuffer, Blob, CloneError, ErrorName, ErrorValue, File, Graph,
+    HostObject, JsString, Object as GObject, ObjectId, PropertyKey, Props, RegExpFlags, Value as GValue,
+    View, ViewKind,
+};
+use rquickjs::{ArrayBuffer, Ctx, Function, Object, Type, Value};
+use std::collections::HashMap;
+
+const VIEW_KINDS: [ViewKind; 13] = [
+    ViewKind::Int8Array,
+    ViewKind::Uint8Array,
+    ViewKind::Uint8ClampedArray,
+    ViewKind::Int16Array,
+    ViewKind::Uint16Array,
+    ViewKind::Int32Array,
+    ViewKind::Uint32Array,
+    ViewKind::Float16Array,
+    ViewKind::Float32Array,
+    ViewKind::Float64Array,
+    ViewKind::BigInt64Array,
+    ViewKind::BigUint64Array,
+    ViewKind::DataView,
+];
+
+/// What an object is, from its engine class id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Kind {
+    /// No internal slots we may clone: functions, proxies, promises, weak
+    /// collections, generators… (DataCloneError).
+    Other,
+    Plain,
+    Array,
+    Error,
+    /// Number, String, Boolean, BigInt wrapper (sub-kind 0..3).
+    Wrapper(u8),
+    Date,
+    RegExp,
+    ArrayBuffer,
+    SharedArrayBuffer,
+    /// Index into [`VIEW_KINDS`].
+    View(u8),
+    Map,
+    Set,
+}
+
+/// The class-id → kind table of one runtime.
+pub(crate) struct Classes(Vec<Kind>);
+
+impl Classes {
+    /// Learns the class ids from sample objects (`internal.cloneSamples`),
+    /// so msgport does not depend on the engine's private enum.
+    pub(crate) fn learn<'js>(samples: &rquickjs::Array<'js>) -> rquickjs::Result<Self> {
+        let mut kinds = vec![Kind::Other; 96];
+        let order: Vec<Kind> = [
+            Kind::Plain,
+            Kind::Array,
+            Kind::Error,
+            Kind::Wrapper(0),
+            Kind::Wrapper(1),
+            Kind::Wrapper(2),
+            Kind::Wrapper(3),
+            Kind::Date,
+            Kind::RegExp,
+            Kind::ArrayBuffer,
+            Kind::SharedArrayBuffer,
+            Kind::Map,
+            Kind::Set,
+            Kind::View(12),
+        ]
+        .into_iter()
+        .chain((0..12).map(Kind::View))
+        .chain([Kind::Plain])
+        .collect();
+        let plain = ffi::class_id(&samples.get::<Value>(0)?);
+        for (i, kind) in order.into_iter().enumerate() {
+            let id = ffi::class_id(&samples.get::<Value>(i)?) as usize;
+            // A missing constructor's sample is a plain object: keep Plain.
+            if id == plain as usize && kind != Kind::Plain {
+                continue;
+            }
+            if id >= kinds.len() {
+                kinds.resize(id + 1, Kind::Other);
+            }
+            kinds[id] = kind;
+        }
+        Ok(Classes(kinds))
+    }
+
+    fn of(&self, v: &Value<'_>) -> Kind {
+        self.0
+            .get(ffi::class_id(v) as usize)
+            .copied()
+            .unwrap_or(Kind::Other)
+    }
+}
+
+/// The JS helpers the clone needs (fetched once per call from `internal`).
+pub(crate) struct Hooks<'js> {
+    pub read: Function<'js>,
+    pub make: Function<'js>,
+    pub map_set: Function<'js>,
+    pub set_add: Function<'js>,
+    pub error_cause: Function<'js>,
+    pub code_units: Function<'js>,
+    pub port_id: Function<'js>,
+    pub make_port: Function<'js>,
+    pub blob_parts: Function<'js>,
+    pub make_blob: Function<'js>,
+    pub port_proto: Object<'js>,
+    pub blob_proto: Object<'js>,
+    pub file_proto: Object<'js>,
+    /// Prototypes of the other platform objects (Event, EventTarget, …),
+    /// which are not serializable.
+    pub platform_protos: Vec<usize>,
+}
+
+impl<'js> Hooks<'js> {
+    pub(crate) fn from_internal(internal: &Object<'js>) -> rquickjs::Result<Self> {
+        let protos: rquickjs::Array = internal.get("platformPrototypes")?;
+        let platform_protos = protos
+            .iter::<Object>()
+            .map(|o| o.map(|o| ffi::object_address(&o)))
+            .collect::<rquickjs::Result<_>>()?;
+        Ok(Hooks {
+            read: internal.get("cloneRead")?,
+            make: internal.get("cloneMake")?,
+            map_set: internal.get("cloneMapSet")?,
+            set_add: internal.get("cloneSetAdd")?,
+            error_cause: internal.get("cloneErrorCause")?,
+            code_units: internal.get("codeUnits")?,
+            port_id: internal.get("portId")?,
+            make_port: internal.get("makePort")?,
+            blob_parts: internal.get("blobParts")?,
+            make_blob: internal.get("makeBlob")?,
+            port_proto: internal.get("MessagePortPrototype")?,
+            blob_proto: internal.get("BlobPrototype")?,
+            file_proto: internal.get("FilePrototype")?,
+            platform_protos,
+        })
+    }
+}
+
+/// Why a clone failed: a DataCloneError, or an exception thrown by user
+/// code (a getter) during the walk, which propagates as it is.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    Clone(CloneError),
+    Js(rquickjs::Error),
+}
+
+impl From<rquickjs::Error> for Fail {
+    fn from(e: rquickjs::Error) -> Self {
+        Fail::Js(e)
+    }
+}
+impl From<CloneError> for Fail {
+    fn from(e: CloneError) -> Self {
+        Fail::Clone(e)
+    }
+}
+
+/// A serialized JS value: the graph, and the transfer list resolved.
+pub(crate) struct Serialized<'js> {
+    pub graph: Graph,
+    /// Transferred ports: the JS object and its native id, in list order.
+    pub ports: Vec<(Object<'js>, i32)>,
+    /// Transferred ArrayBuffers: the JS object and its graph object.
+    pub buffers: Vec<(ArrayBuffer<'js>, ObjectId)>,
+}
+
+struct Walk<'a, 'js> {
+    ctx: Ctx<'js>,
+    classes: &'a Classes,
+    hooks: &'a Hooks<'js>,
+    g: Graph,
+    memory: HashMap<usize, ObjectId>,
+    /// Every object met, kept alive so addresses stay unique for the walk.
+    work: Vec<(ObjectId, Object<'js>, Kind)>,
+    keep: Vec<Object<'js>>,
+}
+
+/// StructuredSerializeWithTransfer's JS half (`#structuredserializewithtransfer`):
+/// validates `transfer`, walks `value` into a graph, then checks the
+/// transferables for detachment. Nothing is detached here.
+pub(crate) fn serialize<'js>(
+    ctx: &Ctx<'js>,
+    classes: &Classes,
+    hooks: &Hooks<'js>,
+    value: Value<'js>,
+    transfer: &[Value<'js>],
+) -> Result<Serialized<'js>, Fail> {
+    let mut w = Walk {
+        ctx: ctx.clone(),
+        classes,
+        hooks,
+        g: Graph::default(),
+        memory: HashMap::new(),
+        work: Vec::new(),
+        keep: Vec::new(),
+    };
+    let mut ports = Vec::new();
+    let mut buffers = Vec::new();
+    // Steps 2–5: every entry transferable, no SharedArrayBuffer, no duplicate.
+    for (index, t) in transfer.iter().enumerate() {
+        let Some(o) = t.as_object() else {
+            return Err(CloneError::NotTransferable { index }.into());
+        };
+        let kind = classes.of(t);
+        let addr = ffi::object_address(o);
+        let is_port = kind == Kind::Plain && w.proto_is(o, &hooks.port_proto);
+        match kind {
+            Kind::ArrayBuffer => {}
+            Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
+            _ if is_port => {}
+            _ => return Err(CloneError::NotTransferable { index }.into()),
+        }
+        if w.memory.contains_key(&addr) {
+            return Err(CloneError::DuplicateTransfer { index }.into());
+        }
+        let id = if is_port {
+            let n = ports.len() as u32;
+            let pid: Option<i32> = hooks.port_id.call((o.clone(),))?;
+            ports.push((o.clone(), pid.unwrap_or(-1)));
+            w.g.alloc(GObject::Host(HostObject::Transferred(n)))
+        } else {
+            let ab = ArrayBuffer::from_object(o.clone())
+                .ok_or(CloneError::NotTransferable { index })?;
+            let id = w.g.alloc(GObject::ArrayBuffer(GBuffer::default()));
+            buffers.push((ab, id));
+            id
+        };
+        w.memory.insert(addr, id);
+        w.keep.push(o.clone());
+    }
+    let root = w.value(value)?;
+    w.g.root = root;
+    while let Some((id, o, kind)) = w.work.pop() {
+        w.fill(id, o, kind)?;
+    }
+    // Step 7: detached transferables are an error, after serialization.
+    for (index, (_, pid)) in ports.iter().enumerate() {
+        if *pid < 0 {
+            return Err(CloneError::DetachedTransfer { index }.into());
+        }
+    }
+    for (ab, id) in &buffers {
+        // Safety of as_bytes: the slice is copied before any JS runs again.
+        let Some(bytes) = (unsafe { ab.as_bytes() }) else {
+            let index = transfer
+                .iter()
+                .position(|t| t.as_object().is_some_and(|o| o == ab.as_object()))
+                .unwrap_or(0);
+            return Err(CloneError::DetachedTransfer { index }.into());
+        };
+        let info: rquickjs::Array = hooks.read.call((3, ab.as_object().clone()))?;
+        let max: f64 = info.get(1)?;
+        if let Some(GObject::ArrayBuffer(b)) = w.g.get_mut(*id) {
+            b.data = bytes.to_vec();
+            b.max_byte_length = (max >= 0.0).then_some(max as usize);
+        }
+    }
+    Ok(Serialized {
+        graph: w.g,
+        ports,
+        buffers,
+    })
+}
+
+impl<'js> Walk<'_, 'js> {
+    fn proto_is(&self, o: &Object<'js>, proto: &Object<'js>) -> bool {
+        o.get_prototype().is_some_and(|p| &p == proto)
+    }
+
+    /// A JS string: UTF-8 when it is well-formed, else its UTF-16 code
+    /// units (lone surrogates survive, spec-notes §2.1).
+    fn string(&self, s: &rquickjs::String<'js>) -> Result<JsString, Fail> {
+        match s.to_string() {
+            Ok(text) => Ok(JsString::from(text.as_str())),
+            Err(_) => {
+                let units: rquickjs::TypedArray<u16> = self.hooks.code_units.call((s.clone(),))?;
+                Ok(JsString::from_utf16(&ffi::typed_array_u16(&units)))
+            }
+        }
+    }
+
+    /// A value: primitives directly, objects by reference (memory map).
+    fn value(&mut self, v: Value<'js>) -> Result<GValue, Fail> {
+        Ok(match v.type_of() {
+            Type::Undefined | Type::Uninitialized => GValue::Undefined,
+            Type::Null => GValue::Null,
+            Type::Bool => GValue::Bool(v.as_bool().unwrap_or(false)),
+            Type::Int => GValue::Number(f64::from(v.as_int().unwrap_or(0))),
+            Type::Float => GValue::Number(v.as_float().unwrap_or(f64::NAN)),
+            Type::String => GValue::String(self.string(v.as_string().expect("a string"))?),
+            Type::BigInt => {
+                let hex: String = self.hooks.read.call((7, v))?;
+                GValue::BigInt(Box::new(parse_hex_bigint(&hex)?))
+            }
+            Type::Symbol => return Err(CloneError::Symbol.into()),
+            Type::Function | Type::Constructor => return Err(CloneError::Function.into()),
+            _ => {
+                let Some(o) = v.into_object() else {
+                    return Err(CloneError::UnsupportedObject("value".into()).into());
+                };
+                let addr = ffi::object_address(&o);
+                if let Some(id) = self.memory.get(&addr) {
+                    return Ok(GValue::Object(*id));
+                }
+                let kind = self.classes.of(&o);
+                let id = self.g.alloc(GObject::Object(Props::default()));
+                self.memory.insert(addr, id);
+                self.keep.push(o.clone());
+                self.work.push((id, o, kind));
+                GValue::Object(id)
+            }
+        })
+    }
+
+    /// Own enumerable string-keyed properties, read with [[Get]].
+    fn own_properties(&mut self, o: &Object<'js>) -> Result<Vec<(PropertyKey, GValue)>, Fail> {
+        let mut out = Vec::new();
+        let keys: Vec<rquickjs::Atom> = o
+            .own_keys(rquickjs::object::Filter::new().string().enum_only())
+            .collect::<rquickjs::Result<_>>()?;
+        for atom in keys {
+            let key_value = atom.to_value()?;
+            let key = match key_value.as_string() {
+                Some(s) => self.string(s)?,
+                None => JsString::from(atom.to_string()?.as_str()),
+            };
+            let key = match key.as_array_index() {
+                Some(i) => PropertyKey::Index(i),
+                None => PropertyKey::String(key),
+            };
+            let v: Value = o.get(atom)?;
+            let gv = self.value(v)?;
+            out.push((key, gv));
+        }
+        Ok(out)
+    }
+
+    /// Serializes one object's contents into its placeholder.
+    fn fill(&mut self, id: ObjectId, o: Object<'js>, kind: Kind) -> Result<(), Fail> {
+        let read = self.hooks.read.clone();
+        let obj = match kind {
+            Kind::Other => {
+                let what = if o.is_function() { "function" } else { "object" };
+                return Err(CloneError::UnsupportedObject(format!("#<{}>", class_name(&o, what))).into());
+            }
+            Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
+            Kind::Plain => {
+                if self.proto_is(&o, &self.hooks.port_proto) {
+                    return Err(CloneError::NotSerializable("MessagePort".into()).into());
+                }
+                let is_file = self.proto_is(&o, &self.hooks.file_proto);
+                if is_file || self.proto_is(&o, &self.hooks.blob_proto) {
+                    let parts: Option<rquickjs::Array> = self.hooks.blob_parts.call((o.clone(),))?;
+                    if let Some(parts) = parts {
+                        self.g.objects[id.0 as usize] = GObject::Host(blob_of(&parts)?);
+                        return Ok(());
+                    }
+                }
+                if let Some(p) = o.get_prototype() {
+                    if self.hooks.platform_protos.contains(&ffi::object_address(&p)) {
+                        return Err(CloneError::NotSerializable(class_name(&o, "platform")).into());
+                    }
+                }
+                let props = self.own_properties(&o)?;
+                GObject::Object(self.g.new_props(props))
+            }
+            Kind::Array => {
+                let length: u32 = o.get::<_, f64>("length")? as u32;
+                let props = self.own_properties(&o)?;
+                GObject::Array(GArray {
+                    length,
+                    properties: self.g.new_props(props),
+                })
+            }
+            Kind::Wrapper(sub) => {
+                let v: Value = read.call((0, o, sub))?;
+                match sub {
+                    0 => GObject::Number(v.as_number().unwrap_or(f64::NAN)),
+                    1 => GObject::String(self.string(v.as_string().expect("string value"))?),
+                    2 => GObject::Boolean(v.as_bool().unwrap_or(false)),
+                    _ => {
+                        let hex: String = read.call((7, v))?;
+                        GObject::BigInt(Box::new(parse_hex_bigint(&hex)?))
+                    }
+                }
+            }
+            Kind::Date => GObject::Date(read.call((1, o))?),
+            Kind::RegExp => {
+                let pair: rquickjs::Array = read.call((2, o))?;
+                let source: rquickjs::String = pair.get(0)?;
+                let flags: String = pair.get(1)?;
+                GObject::RegExp {
+                    source: self.string(&source)?,
+                    flags: RegExpFlags::parse(&flags).unwrap_or_default(),
+                }
+            }
+            Kind::ArrayBuffer => {
+                let ab = ArrayBuffer::from_object(o.clone())
+                    .ok_or_else(|| CloneError::UnsupportedObject("ArrayBuffer".into()))?;
+                let info: rquickjs::Array = read.call((3, o))?;
+                let max: f64 = info.get(1)?;
+                // Safety of as_bytes: copied before any JS runs again.
+                let Some(bytes) = (unsafe { ab.as_bytes() }) else {
+                    return Err(CloneError::DetachedArrayBuffer.into());
+                };
+                GObject::ArrayBuffer(GBuffer {
+                    data: bytes.to_vec(),
+                    max_byte_length: (max >= 0.0).then_some(max as usize),
+                    detached: false,
+                })
+            }
+            Kind::View(k) => {
+                let info: rquickjs::Array = read.call((4, o, k))?;
+                let buffer: Value = info.get(0)?;
+                let byte_offset: f64 = info.get(1)?;
+                let byte_length: f64 = info.get(2)?;
+                let GValue::Object(buffer) = self.value(buffer)? else {
+                    return Err(CloneError::OutOfBoundsView.into());
+                };
+                GObject::View(View {
+                    kind: VIEW_KINDS[k as usize],
+                    buffer,
+                    byte_offset: byte_offset as usize,
+                    byte_length: byte_length as usize,
+                    length_tracking: false,
+                })
+            }
+            Kind::Map => {
+                let flat: rquickjs::Array = read.call((5, o))?;
+                let mut entries = Vec::with_capacity(flat.len() / 2);
+                let mut it = flat.iter::<Value>();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    let k = self.value(k?)?;
+                    let v = self.value(v?)?;
+                    entries.push((k, v));
+                }
+                GObject::Map(entries)
+            }
+            Kind::Set => {
+                let values: rquickjs::Array = read.call((6, o))?;
+                let mut out = Vec::with_capacity(values.len());
+                for v in values.iter::<Value>() {
+                    out.push(self.value(v?)?);
+                }
+                GObject::Set(out)
+            }
+            Kind::Error => {
+                let info: rquickjs::Array = read.call((8, o))?;
+                let name: String = info.get(0)?;
+                let message: Option<rquickjs::String> = info.get(1)?;
+                let stack: Option<rquickjs::String> = info.get(2)?;
+                let has_cause: bool = info.get(3)?;
+                let cause = if has_cause {
+                    Some(self.value(info.get(4)?)?)
+                } else {
+                    None
+                };
+                GObject::Error(Box::new(ErrorValue {
+                    name: ErrorName::from_name(&name),
+                    message: message.map(|m| self.string(&m)).transpose()?,
+                    stack: stack.map(|s| self.string(&s)).transpose()?,
+                    cause,
+                }))
+            }
+        };
+        self.g.objects[id.0 as usize] = obj;
+        Ok(())
+    }
+}
+
+fn class_name(o: &Object<'_>, fallback: &str) -> String {
+    o.get::<_, Object>("constructor")
+        .and_then(|c| c.get::<_, String>("name"))
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+fn blob_of(parts: &rquickjs::Array<'_>) -> Result<HostObject, Fail> {
+    let bytes: rquickjs::TypedArray<u8> = parts.get(0)?;
+    let data = ffi::typed_array_bytes(&bytes);
+    let mime_type: String = parts.get(1)?;
+    let name: Option<String> = parts.get(2)?;
+    let blob = Blob {
+        mime_type: JsString::from(mime_type.as_str()),
+        data,
+    };
+    Ok(match name {
+        None => HostObject::Blob(Box::new(blob)),
+        Some(name) => HostObject::File(Box::new(File {
+            name: JsString::from(name.as_str()),
+            last_modified: parts.get(3)?,
+            blob,
+        })),
+    })
+}
+
+fn parse_hex_bigint(hex: &str) -> Result<msgport_clone::BigInt, CloneError> {
+    let (neg, digits) = match hex.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, hex),
+    };
+    let n = msgport_clone::BigInt::parse_bytes(digits.as_bytes(), 16)
+        .ok_or_else(|| CloneError::Custom(format!("bad BigInt {hex}")))?;
+    Ok(if neg { -n } else { n })
+}
+
+/// StructuredDeserialize's JS half: makes the JS value of `g`. `ports` are
+/// the received ports' JS objects (`HostObject::Transferred(n)` is
+/// `ports[n]`). Two passes: every object is made empty first, then filled,
+/// so cycles and shared references need no recursion.
+pub(crate) fn deserialize<'js>(
+    ctx: &Ctx<'js>,
+    hooks: &Hooks<'js>,
+    g: &Graph,
+    ports: &[Object<'js>],
+) -> Result<Value<'js>, Fail> {
+    let n = g.objects.len();
+    let mut made: Vec<Option<Value<'js>>> = vec![None; n];
+    let make = &hooks.make;
+    // Pass 1a: everything but views (which need their buffer).
+    for (i, o) in g.objects.iter().enumerate() {
+        let v: Value = match o {
+            GObject::Object(_) => Object::new(ctx.clone())?.into_value(),
+            GObject::Array(a) => make.call((9, a.length))?,
+            GObject::Boolean(b) => make.call((0, 2, *b))?,
+            GObject::Number(x) => make.call((0, 0, *x))?,
+            GObject::String(s) => {
+                let s = js_string(ctx, hooks, s)?;
+                make.call((0, 1, s))?
+            }
+            GObject::BigInt(b) => {
+                let prim = js_bigint(hooks, b)?;
+                make.call((0, 3, prim))?
+            }
+            GObject::Date(t) => make.call((1, *t))?,
+            GObject::RegExp { source, flags } => {
+                let s = js_string(ctx, hooks, source)?;
+                make.call((2, s, flags.to_string()))?
+            }
+            GObject::ArrayBuffer(b) => {
+                if b.detached {
+                    return Err(CloneError::DetachedArrayBuffer.into());
+                }
+                let ab = ArrayBuffer::new(ctx.clone(), b.data.clone())?;
+                let max = b.max_byte_length.map_or(-1.0, |m| m as f64);
+                make.call((3, ab, max))?
+            }
+            GObject::View(_) => continue,
+            GObject::Map(_) => make.call((5,))?,
+            GObject::Set(_) => make.call((6,))?,
+            GObject::Error(e) => {
+                let message = e.message.as_ref().map(|m| js_string(ctx, hooks, m)).transpose()?;
+                let stack = e.stack.as_ref().map(|m| js_string(ctx, hooks, m)).transpose()?;
+                make.call((8, e.name.as_str(), message, stack))?
+            }
+            GObject::Host(HostObject::Transferred(k)) => ports
+                .get(*k as usize)
+                .cloned()
+                .ok_or(CloneError::MissingTransfer(*k))?
+                .into_value(),
+            GObject::Host(HostObject::Blob(b)) => {
+                let ab = ArrayBuffer::new(ctx.clone(), b.data.clone())?;
+                hooks
+                    .make_blob
+                    .call((ab, b.mime_type.to_string_lossy().as_ref()))?
+            }
+            GObject::Host(HostObject::File(f)) => {
+                let ab = ArrayBuffer::new(ctx.clone(), f.blob.data.clone())?;
+                hooks.make_blob.call((
+                    ab,
+                    f.blob.mime_type.to_string_lossy().as_ref(),
+                    f.name.to_string_lossy().as_ref(),
+                    f.last_modified,
+                ))?
+            }
+        };
+        made[i] = Some(v);
+    }
+    // Pass 1b: views over their (already made) buffers.
+    for (i, o) in g.objects.iter().enumerate() {
+        if let GObject::View(view) = o {
+            let buffer = made
+                .get(view.buffer.0 as usize)
+                .cloned()
+                .flatten()
+                .ok_or(CloneError::InvalidReference(view.buffer.0))?;
+            let k = VIEW_KINDS.iter().position(|x| *x == view.kind).unwrap_or(1);
+            let v: Value = make.call((
+                4,
+                k as u32,
+                buffer,
+                view.byte_offset as f64,
+                view.byte_length as f64,
+                view.length_tracking,
+            ))?;
+            made[i] = Some(v);
+        }
+    }
+    let get = |id: ObjectId, made: &[Option<Value<'js>>]| -> Result<Value<'js>, Fail> {
+        made.get(id.0 as usize)
+            .cloned()
+            .flatten()
+            .ok_or(Fail::Clone(CloneError::InvalidReference(id.0)))
+    };
+    let to_js = |v: &GValue, made: &[Option<Value<'js>>]| -> Result<Value<'js>, Fail> {
+        Ok(match v {
+            GValue::Undefined => Value::new_undefined(ctx.clone()),
+            GValue::Null => Value::new_null(ctx.clone()),
+            GValue::Bool(b) => Value::new_bool(ctx.clone(), *b),
+            GValue::Number(x) => Value::new_number(ctx.clone(), *x),
+            GValue::BigInt(b) => js_bigint(hooks, b)?,
+            GValue::String(s) => js_string(ctx, hooks, s)?,
+            GValue::Object(id) => get(*id, made)?,
+        })
+    };
+    // Pass 2: contents.
+    for (i, o) in g.objects.iter().enumerate() {
+        let target = made[i].clone().and_then(|v| v.into_object());
+        let Some(target) = target else { continue };
+        match o {
+            GObject::Object(p) | GObject::Array(GArray { properties: p, .. }) => {
+                for (k, v) in g.props(*p) {
+                    let v = to_js(v, &made)?;
+                    match k {
+                        PropertyKey::Index(i) => {
+                            ffi::define_data_property(ctx, &target, PropKey::Index(*i), &v)?
+                        }
+                        PropertyKey::String(s) => match s.as_str() {
+                            Some(s) => ffi::define_data_property(ctx, &target, PropKey::Str(s), &v)?,
+                            None => {
+                                let key = js_string(ctx, hooks, s)?;
+                                ffi::define_data_property(ctx, &target, PropKey::Value(&key), &v)?
+                            }
+                        },
+                    }
+                }
+            }
+            GObject::Map(entries) => {
+                for (k, v) in entries {
+                    let k = to_js(k, &made)?;
+                    let v = to_js(v, &made)?;
+                    hooks.map_set.call::<_, ()>((target.clone(), k, v))?;
+                }
+            }
+            GObject::Set(values) => {
+                for v in values {
+                    let v = to_js(v, &made)?;
+                    hooks.set_add.call::<_, ()>((target.clone(), v))?;
+                }
+            }
+            GObject::Error(e) => {
+                if let Some(c) = &e.cause {
+                    let c = to_js(c, &made)?;
+                    hooks.error_cause.call::<_, ()>((target.clone(), c))?;
+                }
+            }
+            _ => {}
+        }
+    }
+    to_js(&g.root, &made)
+}
+
+fn js_string<'js>(ctx: &Ctx<'js>, hooks: &Hooks<'js>, s: &JsString) -> Result<Value<'js>, Fail> {
+    match s.as_str() {
+        Some(text) => Ok(rquickjs::String::from_str(ctx.clone(), text)?.into_value()),
+        None => {
+            let units = rquickjs::TypedArray::<u16>::new(ctx.clone(), s.to_utf16())?;
+            Ok(hooks.make.call((10, units))?)
+        }
+    }
+}
+
+fn js_bigint<'js>(hooks: &Hooks<'js>, b: &msgport_clone::BigInt) -> Result<Value<'js>, Fail> {
+    let neg = b.sign() == num_bigint::Sign::Minus;
+    let hex = b.magnitude().to_str_radix(16);
+    Ok(hooks.make.call((7, neg, hex))?)
+}
+

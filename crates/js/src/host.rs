@@ -1,0 +1,604 @@
+//! The native side of the web globals: the `host` object the preludes
+//! (`src/prelude/*.js`) are given, the table of this context's ports, and
+//! Workers. The rules of ports live in the msgport crate; this module maps
+//! JS ids to `msgport::MessagePort` handles and JS values to graphs.
+
+use crate::clone::{self, Classes, Fail, Hooks};
+use crate::event_loop::{JsRuntime, LoopState, WorkerInit};
+use crate::signal::Signal;
+use msgport::{Event, EventLoop, MessageChannel, MessagePort, PortName, Transfer};
+use msgport_clone::CloneError;
+use rquickjs::{ArrayBuffer, Ctx, Exception, Function, Object, Persistent, TypedArray, Value};
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+/// Something another thread asks this context to do.
+pub(crate) enum HostTask {
+    /// A worker's uncaught exception, for the `error` event of its Worker
+    /// object (the port id of the Worker object).
+    WorkerError {
+        port: u32,
+        message: String,
+        filename: String,
+        lineno: u32,
+        colno: u32,
+    },
+}
+
+/// Tasks from other threads, with the wake-up line of their context.
+pub(crate) struct Inbox {
+    tasks: Mutex<VecDeque<HostTask>>,
+    signal: Arc<Signal>,
+}
+
+impl Inbox {
+    pub(crate) fn push(&self, t: HostTask) {
+        self.tasks.lock().unwrap_or_else(|e| e.into_inner()).push_back(t);
+        self.signal.wake();
+    }
+    fn pop(&self) -> Option<HostTask> {
+        self.tasks.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+    }
+}
+
+/// A worker started by this context.
+struct WorkerHandle {
+    signal: Arc<Signal>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Where a worker reports to.
+#[derive(Clone)]
+pub(crate) struct ParentLink {
+    pub(crate) inbox: Arc<Inbox>,
+    /// The port id of the Worker object in the parent.
+    pub(crate) port: u32,
+}
+
+/// Per-context native state.
+pub(crate) struct HostState {
+    ports: HashMap<u32, MessagePort>,
+    names: HashMap<PortName, u32>,
+    next_port: u32,
+    pub(crate) event_loop: EventLoop,
+    pub(crate) signal: Arc<Signal>,
+    pub(crate) inbox: Arc<Inbox>,
+    workers: HashMap<u32, WorkerHandle>,
+    /// `close()` in a worker: finish the current task, then stop.
+    pub(crate) closing: bool,
+    /// The URL scripts and workers resolve against.
+    pub(crate) base_url: String,
+    /// This context is a worker: its implicit port and its parent.
+    pub(crate) worker: Option<(u32, String, ParentLink)>,
+    classes: Option<Classes>,
+    pub(crate) internal: Option<Persistent<Object<'static>>>,
+}
+
+impl HostState {
+    pub(crate) fn new(signal: Arc<Signal>, base_url: String) -> Self {
+        let s = signal.clone();
+        HostState {
+            ports: HashMap::new(),
+            names: HashMap::new(),
+            next_port: 1,
+            event_loop: EventLoop::new(move || s.wake()),
+            inbox: Arc::new(Inbox {
+                tasks: Mutex::new(VecDeque::new()),
+                signal: signal.clone(),
+            }),
+            signal,
+            workers: HashMap::new(),
+            closing: false,
+            base_url,
+            worker: None,
+            classes: None,
+            internal: None,
+        }
+    }
+
+    /// Adopts a port: binds it to this context's loop, gives it an id.
+    pub(crate) fn register(&mut self, port: MessagePort) -> u32 {
+        self.event_loop.bind(&port);
+        let id = self.next_port;
+        self.next_port += 1;
+        self.names.insert(port.name(), id);
+        self.ports.insert(id, port);
+        id
+    }
+
+    /// Enables the port message queue of port `id`.
+    pub(crate) fn start_port(&self, id: u32) {
+        if let Some(p) = self.ports.get(&id) {
+            p.start();
+        }
+    }
+
+    fn unregister(&mut self, id: u32) -> Option<MessagePort> {
+        let p = self.ports.remove(&id)?;
+        self.names.remove(&p.name());
+        Some(p)
+    }
+
+    /// Stops every worker this context started and waits for their threads.
+    pub(crate) fn stop_workers(&mut self) -> Vec<std::thread::JoinHandle<()>> {
+        self.workers
+            .drain()
+            .filter_map(|(_, mut w)| {
+                w.signal.terminate();
+                w.thread.take()
+            })
+            .collect()
+    }
+
+    /// Drops every port (closing them) and persistent value: before the
+    /// runtime goes.
+    pub(crate) fn clear(&mut self) {
+        self.ports.clear();
+        self.names.clear();
+        self.internal = None;
+    }
+}
+
+pub(crate) type Shared = Rc<RefCell<HostState>>;
+
+fn internal<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Object<'js>> {
+    let p = host.borrow().internal.clone().ok_or(rquickjs::Error::Unknown)?;
+    p.restore(ctx)
+}
+
+/// Throws `e` in JS: a DataCloneError DOMException, or the exception a
+/// getter threw.
+fn throw_fail<'js>(ctx: &Ctx<'js>, host: &Shared, e: Fail) -> rquickjs::Error {
+    match e {
+        Fail::Js(e) => e,
+        Fail::Clone(e) => throw_data_clone_error(ctx, host, &e),
+    }
+}
+
+fn throw_data_clone_error<'js>(ctx: &Ctx<'js>, host: &Shared, e: &CloneError) -> rquickjs::Error {
+    let text = e.to_string();
+    let msg = text.strip_prefix("DataCloneError: ").unwrap_or(&text).to_string();
+    let made = (|| -> rquickjs::Result<Value<'js>> {
+        let ctor: rquickjs::Constructor = internal(ctx, host)?.get("DOMException")?;
+        ctor.construct((msg.clone(), "DataCloneError"))
+    })();
+    match made {
+        Ok(v) => ctx.throw(v),
+        Err(e) => e,
+    }
+}
+
+fn hooks<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Hooks<'js>> {
+    Hooks::from_internal(&internal(ctx, host)?)
+}
+
+fn with_classes<R>(host: &Shared, f: impl FnOnce(&Classes) -> R) -> R {
+    let h = host.borrow();
+    f(h.classes.as_ref().expect("classes learnt at start-up"))
+}
+
+/// `postMessage` on the port `id` (-1: a shipped port, whose messages reach
+/// nobody but are still serialized, transferables detached).
+fn post<'js>(
+    ctx: Ctx<'js>,
+    host: &Shared,
+    id: i32,
+    message: Value<'js>,
+    transfer: Vec<Value<'js>>,
+) -> rquickjs::Result<()> {
+    let hooks = hooks(&ctx, host)?;
+    let ser = with_classes(host, |c| clone::serialize(&ctx, c, &hooks, message, &transfer))
+        .map_err(|e| throw_fail(&ctx, host, e))?;
+    let mut graph = ser.graph;
+    let result = {
+        let mut h = host.borrow_mut();
+        let nobody;
+        let source = match h.ports.get(&(id as u32)) {
+            Some(p) if id >= 0 => p,
+            _ => {
+                // A port with no peer: the message is dropped after the
+                // transfer steps, as for a shipped port.
+                let (a, _) = MessageChannel::new().into_ports();
+                nobody = a;
+                &nobody
+            }
+        };
+        let mut list: Vec<Transfer<'_>> = Vec::with_capacity(ser.ports.len() + ser.buffers.len());
+        for (_, pid) in &ser.ports {
+            match h.ports.get(&(*pid as u32)) {
+                Some(p) => list.push(Transfer::Port(p)),
+                None => return Err(throw_data_clone_error(&ctx, host, &CloneError::DetachedTransfer { index: 0 })),
+            }
+        }
+        list.extend(ser.buffers.iter().map(|(_, oid)| Transfer::ArrayBuffer(*oid)));
+        let r = source.post_message(&mut graph, &list);
+        drop(list);
+        if r.is_ok() {
+            for (_, pid) in &ser.ports {
+                h.unregister(*pid as u32);
+            }
+        }
+        r
+    };
+    if let Err(e) = result {
+        return Err(throw_data_clone_error(&ctx, host, &e));
+    }
+    detach_transferred(&ctx, host, ser.ports.iter().map(|(o, _)| o.clone()), ser.buffers.into_iter().map(|(b, _)| b))
+}
+
+fn detach_transferred<'js>(
+    ctx: &Ctx<'js>,
+    host: &Shared,
+    ports: impl Iterator<Item = Object<'js>>,
+    buffers: impl Iterator<Item = ArrayBuffer<'js>>,
+) -> rquickjs::Result<()> {
+    let detach: Function = internal(ctx, host)?.get("detachPort")?;
+    for p in ports {
+        detach.call::<_, ()>((p,))?;
+    }
+    for mut b in buffers {
+        b.detach();
+    }
+    Ok(())
+}
+
+/// `structuredClone(value, {transfer})` (HTML `#dom-structuredclone`):
+/// serialize with transfer, then deserialize in the same realm.
+fn structured_clone<'js>(
+    ctx: Ctx<'js>,
+    host: &Shared,
+    value: Value<'js>,
+    transfer: Vec<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let hooks = hooks(&ctx, host)?;
+    let ser = with_classes(host, |c| clone::serialize(&ctx, c, &hooks, value, &transfer))
+        .map_err(|e| throw_fail(&ctx, host, e))?;
+    // Transferred ports become new MessagePort objects over the same native port.
+    let detach: Function = internal(&ctx, host)?.get("detachPort")?;
+    let mut fresh = Vec::with_capacity(ser.ports.len());
+    for (obj, pid) in &ser.ports {
+        detach.call::<_, ()>((obj.clone(),))?;
+        let p: Object = hooks.make_port.call((*pid,))?;
+        fresh.push(p);
+    }
+    let out = clone::deserialize(&ctx, &hooks, &ser.graph, &fresh).map_err(|e| throw_fail(&ctx, host, e))?;
+    for (mut b, _) in ser.buffers {
+        b.detach();
+    }
+    Ok(out)
+}
+
+/// Runs one task of this context's ports: the message, messageerror or
+/// close event, dispatched by `internal.deliver`. Returns whether there was one.
+pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<bool> {
+    let next = host.borrow().event_loop.next_task();
+    let Some((name, event)) = next else {
+        return Ok(false);
+    };
+    let Some(id) = host.borrow().names.get(&name).copied() else {
+        return Ok(true);
+    };
+    let internal = internal(ctx, host)?;
+    let deliver: Function = internal.get("deliver")?;
+    match event {
+        Event::Message(m) => {
+            let hooks = Hooks::from_internal(&internal)?;
+            let mut objs = Vec::with_capacity(m.ports.len());
+            for p in m.ports {
+                let pid = host.borrow_mut().register(p);
+                let o: Object = hooks.make_port.call((pid,))?;
+                objs.push(o);
+            }
+            match clone::deserialize(ctx, &hooks, &m.data, &objs) {
+                Ok(data) => {
+                    let ports = rquickjs::Array::new(ctx.clone())?;
+                    for (i, o) in objs.into_iter().enumerate() {
+                        ports.set(i, o)?;
+                    }
+                    deliver.call::<_, Value>((id, 0, data, ports))?;
+                }
+                Err(Fail::Js(e)) => return Err(e),
+                Err(Fail::Clone(_)) => {
+                    deliver.call::<_, Value>((id, 1, Value::new_null(ctx.clone()), Value::new_undefined(ctx.clone())))?;
+                }
+            }
+        }
+        Event::MessageError(_) => {
+            deliver.call::<_, Value>((id, 1, Value::new_null(ctx.clone()), Value::new_undefined(ctx.clone())))?;
+        }
+        Event::Close => {
+            host.borrow_mut().unregister(id);
+            deliver.call::<_, Value>((id, 2, Value::new_null(ctx.clone()), Value::new_undefined(ctx.clone())))?;
+        }
+    }
+    Ok(true)
+}
+
+/// Runs one task another thread queued (a worker's error). Returns the
+/// text to print when nobody handled the error.
+pub(crate) fn run_inbox_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Option<Option<String>>> {
+    let task = host.borrow().inbox.pop();
+    let Some(task) = task else { return Ok(None) };
+    match task {
+        HostTask::WorkerError {
+            port,
+            message,
+            filename,
+            lineno,
+            colno,
+        } => {
+            let deliver: Function = internal(ctx, host)?.get("deliver")?;
+            let info = (message.clone(), filename.clone(), lineno, colno);
+            let arr = rquickjs::Array::new(ctx.clone())?;
+            arr.set(0, info.0)?;
+            arr.set(1, info.1)?;
+            arr.set(2, info.2)?;
+            arr.set(3, info.3)?;
+            let handled: bool = deliver.call((port, 3, arr, Value::new_undefined(ctx.clone())))?;
+            Ok(Some((!handled).then(|| {
+                if filename.is_empty() {
+                    format!("{message} (in a worker)")
+                } else {
+                    format!("{message} (in a worker, {filename}:{lineno}:{colno})")
+                }
+            })))
+        }
+    }
+}
+
+/// Makes the `host` object and runs the preludes with it.
+pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Shared, state: &Rc<RefCell<LoopState>>) -> rquickjs::Result<()> {
+    let h = Object::new(ctx.clone())?;
+    let internal = Object::new(ctx.clone())?;
+
+    let s = host.clone();
+    h.set(
+        "channel",
+        Function::new(ctx.clone(), move || -> Vec<u32> {
+            let (a, b) = MessageChannel::new().into_ports();
+            let mut st = s.borrow_mut();
+            vec![st.register(a), st.register(b)]
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "post",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, id: i32, message: Value<'js>, transfer: Vec<Value<'js>>| post(ctx, &s, id, message, transfer),
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "structuredClone",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, value: Value<'js>, transfer: Vec<Value<'js>>| structured_clone(ctx, &s, value, transfer),
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "start",
+        Function::new(ctx.clone(), move |id: u32| {
+            if let Some(p) = s.borrow().ports.get(&id) {
+                p.start();
+            }
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "close",
+        Function::new(ctx.clone(), move |id: u32| {
+            if let Some(p) = s.borrow().ports.get(&id) {
+                p.close();
+            }
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "broadcast",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, ids: Vec<u32>, message: Value<'js>| -> rquickjs::Result<u32> {
+                let hooks = hooks(&ctx, &s)?;
+                let ser = with_classes(&s, |c| clone::serialize(&ctx, c, &hooks, message, &[]))
+                    .map_err(|e| throw_fail(&ctx, &s, e))?;
+                let st = s.borrow();
+                let mut n = 0;
+                for id in ids {
+                    if let Some(p) = st.ports.get(&id) {
+                        let mut g = ser.graph.clone();
+                        if p.post_message(&mut g, &[]).is_ok() {
+                            n += 1;
+                        }
+                    }
+                }
+                Ok(n)
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "spawnWorker",
+        Function::new(
+            ctx.clone(),
+            move |url: String, source: Option<String>, name: String, kind: String| -> u32 {
+                spawn_worker(&s, url, source, name, kind == "module")
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "terminate",
+        Function::new(ctx.clone(), move |id: u32| {
+            let mut st = s.borrow_mut();
+            if let Some(w) = st.workers.get(&id) {
+                w.signal.terminate();
+            }
+            // The worker's side closes its port when its thread ends; ours goes now.
+            if let Some(p) = st.unregister(id) {
+                p.close();
+            }
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "closeWorker",
+        Function::new(ctx.clone(), move || {
+            s.borrow_mut().closing = true;
+        })?,
+    )?;
+    let s = host.clone();
+    let ls = state.clone();
+    h.set(
+        "importScript",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<()> {
+            let _ = &s;
+            let source = crate::event_loop::load_source(&url)
+                .map_err(|e| Exception::throw_message(&ctx, &format!("importScripts: {e}")))?;
+            let _ = &ls;
+            ctx.eval::<(), _>(source)
+        })?,
+    )?;
+    h.set(
+        "utf8Encode",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, s: String| ArrayBuffer::new(ctx, s.into_bytes()))?,
+    )?;
+    h.set(
+        "utf16Length",
+        Function::new(ctx.clone(), move |bytes: TypedArray<'js, u8>| -> usize {
+            String::from_utf8_lossy(&crate::ffi::typed_array_bytes(&bytes)).encode_utf16().count()
+        })?,
+    )?;
+    h.set(
+        "utf8Decode",
+        Function::new(
+            ctx.clone(),
+            move |bytes: TypedArray<'js, u8>, fatal: bool, ignore_bom: bool| -> Option<String> {
+                let all = crate::ffi::typed_array_bytes(&bytes);
+                let mut b: &[u8] = &all;
+                if !ignore_bom && b.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                    b = &b[3..];
+                }
+                if fatal {
+                    std::str::from_utf8(b).ok().map(str::to_string)
+                } else {
+                    Some(String::from_utf8_lossy(b).into_owned())
+                }
+            },
+        )?,
+    )?;
+    h.set(
+        "uuid",
+        Function::new(ctx.clone(), move || -> String {
+            let n = u128::from_le_bytes(rand_bytes());
+            let h = format!("{n:032x}");
+            format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+        })?,
+    )?;
+    h.set(
+        "urlParse",
+        Function::new(ctx.clone(), move |input: String, base: Option<String>| -> Option<Vec<String>> {
+            crate::url::parse(&input, base.as_deref())
+        })?,
+    )?;
+    h.set(
+        "urlSet",
+        Function::new(ctx.clone(), move |href: String, part: String, value: String| -> Option<Vec<String>> {
+            crate::url::set(&href, &part, &value)
+        })?,
+    )?;
+    let s = host.clone();
+    internal.set(
+        "baseURL",
+        Function::new(ctx.clone(), move || s.borrow().base_url.clone())?,
+    )?;
+    let ls = state.clone();
+    let s = host.clone();
+    internal.set(
+        "reportException",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, e: Value<'js>| {
+            crate::event_loop::report_exception(&ctx, &ls, &s, e);
+        })?,
+    )?;
+    if let Some((port, name, _)) = &host.borrow().worker {
+        h.set("workerPort", *port)?;
+        h.set("workerName", name.as_str())?;
+    }
+    internal.set("DOMException", ctx.globals().get::<_, Value>("DOMException")?)?;
+
+    for (name, src) in PRELUDES {
+        let f: Function = ctx.eval(*src).map_err(|e| {
+            eprintln!("msgport: prelude {name} failed to compile");
+            e
+        })?;
+        f.call::<_, ()>((h.clone(), internal.clone()))?;
+    }
+    let samples: rquickjs::Array = internal.get::<_, Function>("cloneSamples")?.call(())?;
+    {
+        let mut st = host.borrow_mut();
+        st.classes = Some(Classes::learn(&samples)?);
+        st.internal = Some(Persistent::save(ctx, internal));
+    }
+    Ok(())
+}
+
+const PRELUDES: &[(&str, &str)] = &[
+    ("events.js", include_str!("prelude/events.js")),
+    ("clone.js", include_str!("prelude/clone.js")),
+    ("messaging.js", include_str!("prelude/messaging.js")),
+    ("web.js", include_str!("prelude/web.js")),
+    ("platform.js", include_str!("prelude/platform.js")),
+];
+
+fn rand_bytes() -> [u8; 16] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = [0u8; 16];
+    for chunk in out.chunks_mut(8) {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}
+
+/// `new Worker(url, {name, type})`: a thread with its own runtime, joined
+/// to this context by the worker's implicit MessageChannel. Returns the
+/// port id of the Worker object's side.
+fn spawn_worker(host: &Shared, url: String, source: Option<String>, name: String, module: bool) -> u32 {
+    let (outside, inside) = MessageChannel::new().into_ports();
+    let mut st = host.borrow_mut();
+    let id = st.register(outside);
+    let signal = Signal::new(st.signal.group().clone());
+    let init = WorkerInit {
+        url,
+        source,
+        name,
+        module,
+        port: inside,
+        signal: signal.clone(),
+        parent: ParentLink {
+            inbox: st.inbox.clone(),
+            port: id,
+        },
+    };
+    let thread = std::thread::Builder::new()
+        .name("msgport-worker".into())
+        .stack_size(16 << 20)
+        .spawn(move || JsRuntime::run_worker(init))
+        .ok();
+    if thread.is_none() {
+        signal.end();
+    }
+    st.workers.insert(id, WorkerHandle { signal, thread });
+    id
+}
+
+/// Prints to the context's stderr (used for errors nobody handled).
+pub(crate) fn print_error(state: &Rc<RefCell<LoopState>>, text: &str) {
+    let mut st = state.borrow_mut();
+    let _ = writeln!(st.out.stderr, "{text}");
+}

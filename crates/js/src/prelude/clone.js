@@ -1,0 +1,111 @@
+// Helpers of the structured clone (crates/js/src/clone.rs): they read and
+// make the internal slots of built-in objects through the built-ins'
+// original methods, captured here before any user code can replace them
+// (HTML #structuredserializeinternal reads slots, never user-visible methods).
+(function (host, internal) {
+  "use strict";
+  const call = Function.prototype.call.bind(Function.prototype.call);
+  const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
+  const numberValue = Number.prototype.valueOf, stringValue = String.prototype.valueOf;
+  const booleanValue = Boolean.prototype.valueOf, bigintValue = BigInt.prototype.valueOf;
+  const bigintToString = BigInt.prototype.toString;
+  const dateValue = Date.prototype.getTime;
+  const regexpSource = getter(RegExp.prototype, "source"), regexpFlags = getter(RegExp.prototype, "flags");
+  const abResizable = getter(ArrayBuffer.prototype, "resizable"), abMax = getter(ArrayBuffer.prototype, "maxByteLength");
+  const abByteLength = getter(ArrayBuffer.prototype, "byteLength");
+  const abDetached = getter(ArrayBuffer.prototype, "detached");
+  const TypedArray = Object.getPrototypeOf(Int8Array);
+  const taBuffer = getter(TypedArray.prototype, "buffer"), taOffset = getter(TypedArray.prototype, "byteOffset");
+  const taLength = getter(TypedArray.prototype, "byteLength");
+  const dvBuffer = getter(DataView.prototype, "buffer"), dvOffset = getter(DataView.prototype, "byteOffset");
+  const dvLength = getter(DataView.prototype, "byteLength");
+  const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
+  const mapSet = Map.prototype.set, setAdd = Set.prototype.add;
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const isWellFormed = String.prototype.isWellFormed;
+  const fromCharCode = String.fromCharCode;
+  const viewCtors = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
+    Uint32Array, typeof Float16Array === "function" ? Float16Array : undefined, Float32Array, Float64Array,
+    BigInt64Array, BigUint64Array, DataView];
+  const errorCtors = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
+
+  // Samples whose class ids name the kinds clone.rs knows (see Kind there).
+  internal.cloneSamples = () => [
+    {}, [], new Error(), new Number(0), new String(""), new Boolean(false), Object(0n), new Date(0), /a/,
+    new ArrayBuffer(0), typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(0) : {},
+    new Map(), new Set(), new DataView(new ArrayBuffer(0)),
+    ...viewCtors.slice(0, 12).map((C) => C === undefined ? {} : new C(0)),
+    (function () { return arguments; })(),
+  ];
+
+  // What clone.rs cannot read itself, by kind (0 wrapper value, 1 date,
+  // 2 regexp, 3 array buffer, 4 view, 5 map entries, 6 set values, 7 bigint hex, 8 error).
+  internal.cloneRead = function (kind, o, sub) {
+    switch (kind) {
+      case 0: switch (sub) {
+        case 0: return call(numberValue, o);
+        case 1: return call(stringValue, o);
+        case 2: return call(booleanValue, o);
+        default: return call(bigintValue, o);
+      }
+      case 1: return call(dateValue, o);
+      case 2: return [call(regexpSource, o), call(regexpFlags, o)];
+      case 3: return [call(abDetached, o), call(abResizable, o) ? call(abMax, o) : -1, call(abByteLength, o)];
+      case 4: return sub === 12 ? [call(dvBuffer, o), call(dvOffset, o), call(dvLength, o)]
+        : [call(taBuffer, o), call(taOffset, o), call(taLength, o)];
+      case 5: { const out = []; for (const [k, v] of call(mapEntries, o)) out.push(k, v); return out; }
+      case 6: return Array.from(call(setValues, o));
+      case 7: return call(bigintToString, o, 16);
+      case 8: {
+        // [name, message or undefined, stack or undefined, hasCause, cause]
+        const name = o.name;
+        const message = call(hasOwn, o, "message") ? String(o.message) : undefined;
+        const stack = o.stack;
+        const hasCause = call(hasOwn, o, "cause");
+        return [typeof name === "string" ? name : "Error", message, typeof stack === "string" ? stack : undefined, hasCause, hasCause ? o.cause : undefined];
+      }
+    }
+  };
+
+  // Makes built-in objects for the structured deserialize.
+  internal.cloneMake = function (kind, a, b, c, d, e) {
+    switch (kind) {
+      case 0: switch (a) { case 0: return new Number(b); case 1: return new String(b); case 2: return new Boolean(b); default: return Object(b); }
+      case 1: return new Date(a);
+      case 2: return new RegExp(a, b);
+      case 3: return b < 0 ? a : resizable(a, b);
+      case 4: { // (kind index, buffer, byteOffset, byteLength, lengthTracking)
+        const C = viewCtors[a];
+        if (C === undefined) throw new TypeError("Float16Array is not supported");
+        if (e) return new C(b, c);
+        return a === 12 ? new DataView(b, c, d) : new C(b, c, d / C.BYTES_PER_ELEMENT);
+      }
+      case 5: return new Map();
+      case 6: return new Set();
+      case 7: return a ? -BigInt("0x" + b) : BigInt("0x" + b);
+      case 8: {
+        const C = errorCtors[a] || Error;
+        const e = Object.create(C.prototype);
+        if (b !== undefined) Object.defineProperty(e, "message", { value: b, writable: true, configurable: true, enumerable: false });
+        if (c !== undefined) Object.defineProperty(e, "stack", { value: c, writable: true, configurable: true, enumerable: false });
+        return e;
+      }
+      case 9: { const out = new Array(a); return out; }
+      case 10: { // a string from UTF-16 code units (lone surrogates kept)
+        let s = "";
+        for (let i = 0; i < a.length; i += 8192) s += fromCharCode.apply(null, a.subarray(i, i + 8192));
+        return s;
+      }
+    }
+  };
+  internal.cloneMapSet = (m, k, v) => call(mapSet, m, k, v);
+  internal.cloneSetAdd = (s, v) => call(setAdd, s, v);
+  internal.cloneErrorCause = (e, v) => Object.defineProperty(e, "cause", { value: v, writable: true, configurable: true, enumerable: false });
+  internal.isWellFormed = (s) => call(isWellFormed, s);
+  internal.codeUnits = (s) => { const u = new Uint16Array(s.length); for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return u; };
+  function resizable(bytes, max) {
+    const r = new ArrayBuffer(bytes.byteLength, { maxByteLength: max });
+    new Uint8Array(r).set(new Uint8Array(bytes));
+    return r;
+  }
+})

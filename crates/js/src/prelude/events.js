@@ -1,0 +1,339 @@
+// DOM events for targets without a tree (DOM Standard #events), the event
+// handler attributes of HTML (#event-handler-attributes), AbortController and
+// AbortSignal (DOM #aborting-ongoing-activities). Evaluated once per context
+// before any user code; `host` is the native side (crates/js/src/host.rs).
+(function (host, internal) {
+  "use strict";
+  const illegal = () => new TypeError("Illegal constructor");
+  const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3;
+  const timeOrigin = performance.timeOrigin ?? Date.now();
+
+  // ---- Event (DOM #interface-event) -------------------------------------
+  const eventState = new WeakMap();
+  function st(e) {
+    const s = eventState.get(e);
+    if (s === undefined) throw new TypeError("Illegal invocation: not an Event");
+    return s;
+  }
+  const isTrustedGetter = function isTrusted() { return st(this).trusted; };
+
+  class Event {
+    constructor(type, eventInitDict = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
+      const init = dictionary(eventInitDict, "EventInit");
+      initEventState(this, String(type), init);
+    }
+    get type() { return st(this).type; }
+    get target() { return st(this).target; }
+    get srcElement() { return st(this).target; }
+    get currentTarget() { return st(this).currentTarget; }
+    composedPath() { const s = st(this); return s.currentTarget ? [s.currentTarget] : []; }
+    get eventPhase() { return st(this).phase; }
+    stopPropagation() { st(this).stopPropagation = true; }
+    get cancelBubble() { return st(this).stopPropagation; }
+    set cancelBubble(v) { if (v) st(this).stopPropagation = true; }
+    stopImmediatePropagation() { const s = st(this); s.stopPropagation = true; s.stopImmediate = true; }
+    get bubbles() { return st(this).bubbles; }
+    get cancelable() { return st(this).cancelable; }
+    get returnValue() { return !st(this).canceled; }
+    set returnValue(v) { if (!v) setCanceled(st(this)); }
+    preventDefault() { setCanceled(st(this)); }
+    get defaultPrevented() { return st(this).canceled; }
+    get composed() { return st(this).composed; }
+    get timeStamp() { return st(this).timeStamp; }
+    initEvent(type, bubbles = false, cancelable = false) {
+      if (arguments.length < 1) throw new TypeError("initEvent: 1 argument required");
+      const s = st(this);
+      if (s.dispatching) return;
+      Object.assign(s, { type: String(type), bubbles: !!bubbles, cancelable: !!cancelable,
+        initialized: true, stopPropagation: false, stopImmediate: false, canceled: false, target: null });
+    }
+  }
+  for (const [k, v] of Object.entries({ NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE })) {
+    Object.defineProperty(Event, k, { value: v, enumerable: true });
+    Object.defineProperty(Event.prototype, k, { value: v, enumerable: true });
+  }
+  Object.defineProperty(Event.prototype, Symbol.toStringTag, { value: "Event", configurable: true });
+
+  function setCanceled(s) { if (s.cancelable && !s.inPassive) s.canceled = true; }
+  function initEventState(e, type, init) {
+    eventState.set(e, {
+      type, bubbles: !!init.bubbles, cancelable: !!init.cancelable, composed: !!init.composed,
+      target: null, currentTarget: null, phase: NONE, stopPropagation: false, stopImmediate: false,
+      canceled: false, inPassive: false, dispatching: false, trusted: false, initialized: true,
+      timeStamp: performance.now(),
+    });
+    // [LegacyUnforgeable] readonly attribute boolean isTrusted: an own property.
+    Object.defineProperty(e, "isTrusted", { get: isTrustedGetter, enumerable: true, configurable: false });
+  }
+  function dictionary(v, name) {
+    if (v === undefined || v === null) return {};
+    if (typeof v !== "object" && typeof v !== "function") throw new TypeError(`${name} must be an object`);
+    return v;
+  }
+
+  // ---- EventTarget (DOM #interface-eventtarget) -------------------------
+  const listenersOf = new WeakMap();
+  function listeners(t) {
+    let l = listenersOf.get(t);
+    if (l === undefined) { l = []; listenersOf.set(t, l); }
+    return l;
+  }
+  function flatten(options) {
+    if (typeof options === "boolean") return { capture: options };
+    if (options === undefined || options === null) return { capture: false };
+    if (typeof options !== "object" && typeof options !== "function") return { capture: !!options };
+    return { capture: !!options.capture, once: !!options.once, passive: options.passive, signal: options.signal };
+  }
+  const brandTarget = (t) => {
+    if (t === undefined || t === null) return globalThis;
+    if (typeof t !== "object" && typeof t !== "function") throw new TypeError("Illegal invocation");
+    return t;
+  };
+
+  class EventTarget {
+    constructor() { listenersOf.set(this, []); }
+    addEventListener(type, callback, options = undefined) {
+      if (arguments.length < 2) throw new TypeError("addEventListener: 2 arguments required");
+      const target = brandTarget(this);
+      const o = flatten(options);
+      if (o.signal !== undefined && !(isAbortSignal(o.signal))) throw new TypeError("addEventListener: 'signal' is not an AbortSignal");
+      if (callback === null) return;
+      if (typeof callback !== "function" && (typeof callback !== "object")) throw new TypeError("addEventListener: callback is not an object");
+      if (o.signal && o.signal.aborted) return;
+      type = String(type);
+      const list = listeners(target);
+      if (list.some((l) => l.type === type && l.callback === callback && l.capture === o.capture)) return;
+      const passive = o.passive === undefined ? false : !!o.passive;
+      const entry = { type, callback, capture: o.capture, once: !!o.once, passive, removed: false };
+      list.push(entry);
+      if (o.signal) internal.onAbort(o.signal, () => removeEntry(target, entry));
+      internal.listenersChanged(target, type);
+    }
+    removeEventListener(type, callback, options = undefined) {
+      if (arguments.length < 2) throw new TypeError("removeEventListener: 2 arguments required");
+      const target = brandTarget(this);
+      const capture = flatten(options).capture;
+      type = String(type);
+      const list = listeners(target);
+      const e = list.find((l) => l.type === type && l.callback === callback && l.capture === capture);
+      if (e) removeEntry(target, e);
+    }
+    dispatchEvent(event) {
+      const target = brandTarget(this);
+      const s = eventState.get(event);
+      if (s === undefined) throw new TypeError("dispatchEvent: parameter 1 is not of type 'Event'");
+      if (s.dispatching || !s.initialized) throw new DOMException("The event is already being dispatched", "InvalidStateError");
+      s.trusted = false;
+      return dispatch(target, event);
+    }
+  }
+  Object.defineProperty(EventTarget.prototype, Symbol.toStringTag, { value: "EventTarget", configurable: true });
+
+  function removeEntry(target, entry) {
+    const list = listeners(target);
+    const i = list.indexOf(entry);
+    if (i >= 0) list.splice(i, 1);
+    entry.removed = true;
+    internal.listenersChanged(target, entry.type);
+  }
+
+  // DOM #concept-event-dispatch for a target with no parent: the capture and
+  // bubble passes both happen AT_TARGET; capturing listeners run first.
+  function dispatch(target, event) {
+    const s = st(event);
+    s.dispatching = true;
+    s.target = target;
+    s.phase = AT_TARGET;
+    const list = listeners(target).slice();
+    for (const capturePass of [true, false]) {
+      if (s.stopPropagation) break;
+      s.currentTarget = target;
+      invoke(target, event, s, list, capturePass);
+    }
+    s.phase = NONE;
+    s.currentTarget = null;
+    s.dispatching = false;
+    s.stopPropagation = false;
+    s.stopImmediate = false;
+    return !s.canceled;
+  }
+  function invoke(target, event, s, list, capturePass) {
+    for (const l of list) {
+      if (l.removed || l.type !== s.type || l.capture !== capturePass) continue;
+      if (l.once) removeEntry(target, l);
+      if (l.passive) s.inPassive = true;
+      try {
+        if (typeof l.callback === "function") {
+          l.callback.call(target, event);
+        } else {
+          const h = l.callback.handleEvent;
+          if (typeof h !== "function") throw new TypeError("handleEvent is not a function");
+          h.call(l.callback, event);
+        }
+      } catch (e) {
+        internal.reportException(e);
+      } finally {
+        s.inPassive = false;
+      }
+      if (s.stopImmediate) break;
+    }
+  }
+
+  // ---- Event handler attributes (HTML #event-handler-attributes) ---------
+  const handlersOf = new WeakMap();
+  function defineEventHandler(proto, name, onFirstSet) {
+    const type = name.slice(2);
+    Object.defineProperty(proto, name, {
+      configurable: true, enumerable: true,
+      get: function () {
+        const h = handlersOf.get(brandTarget(this));
+        return (h && h[type] && h[type].value) || null;
+      },
+      set: function (value) {
+        const target = brandTarget(this);
+        if (typeof value !== "function" && (typeof value !== "object" || value === null)) value = null;
+        let h = handlersOf.get(target);
+        if (!h) { h = Object.create(null); handlersOf.set(target, h); }
+        if (value === null) {
+          if (h[type]) { removeEntry(target, h[type].entry); h[type] = undefined; }
+          return;
+        }
+        if (h[type]) { h[type].value = value; return; }
+        const slot = { value, entry: null };
+        const callback = function (event) {
+          const f = slot.value;
+          if (typeof f !== "function") return;
+          let r;
+          if (type === "error" && event instanceof ErrorEvent && (target === globalThis)) {
+            r = f.call(this, event.message, event.filename, event.lineno, event.colno, event.error);
+            if (r === true) event.preventDefault();
+            return;
+          }
+          r = f.call(this, event);
+          if (r === false) event.preventDefault();
+        };
+        const entry = { type, callback, capture: false, once: false, passive: false, removed: false };
+        slot.entry = entry;
+        h[type] = slot;
+        listeners(target).push(entry);
+        internal.listenersChanged(target, type);
+        if (onFirstSet) onFirstSet.call(target);
+      },
+    });
+  }
+
+  // ---- ErrorEvent (HTML #errorevent) -------------------------------------
+  const errorInit = new WeakMap();
+  class ErrorEvent extends Event {
+    constructor(type, init = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'ErrorEvent': 1 argument required");
+      super(type, init);
+      const i = dictionary(init, "ErrorEventInit");
+      errorInit.set(this, {
+        message: i.message === undefined ? "" : String(i.message),
+        filename: i.filename === undefined ? "" : String(i.filename),
+        lineno: i.lineno >>> 0, colno: i.colno >>> 0,
+        error: i.error === undefined ? undefined : i.error,
+      });
+    }
+    get message() { return ei(this).message; }
+    get filename() { return ei(this).filename; }
+    get lineno() { return ei(this).lineno; }
+    get colno() { return ei(this).colno; }
+    get error() { return ei(this).error; }
+  }
+  function ei(e) { const s = errorInit.get(e); if (!s) throw new TypeError("Illegal invocation"); return s; }
+  Object.defineProperty(ErrorEvent.prototype, Symbol.toStringTag, { value: "ErrorEvent", configurable: true });
+
+  // ---- CloseEvent-free "close" and the rest are plain Events. -----------
+
+  // ---- AbortController / AbortSignal (DOM #interface-abortcontroller) ----
+  const signalState = new WeakMap();
+  let constructingSignal = false;
+  function sig(s) { const x = signalState.get(s); if (!x) throw new TypeError("Illegal invocation"); return x; }
+  function isAbortSignal(s) { return (typeof s === "object" && s !== null) && signalState.has(s); }
+  function newSignal() {
+    constructingSignal = true;
+    try { return new AbortSignal(); } finally { constructingSignal = false; }
+  }
+  class AbortSignal extends EventTarget {
+    constructor() {
+      if (!constructingSignal) throw illegal();
+      super();
+      signalState.set(this, { aborted: false, reason: undefined, algorithms: [], dependents: [] });
+    }
+    get aborted() { return sig(this).aborted; }
+    get reason() { return sig(this).reason; }
+    throwIfAborted() { const s = sig(this); if (s.aborted) throw s.reason; }
+    static abort(reason) {
+      const s = newSignal();
+      const x = sig(s);
+      x.aborted = true;
+      x.reason = reason === undefined ? new DOMException("signal is aborted without reason", "AbortError") : reason;
+      return s;
+    }
+    static timeout(ms) {
+      ms = Number(ms);
+      if (!Number.isFinite(ms) || ms < 0) throw new TypeError("AbortSignal.timeout: milliseconds must be a non-negative number");
+      const s = newSignal();
+      setTimeout(() => signalAbort(s, new DOMException("signal timed out", "TimeoutError")), ms);
+      return s;
+    }
+    static any(signals) {
+      const result = newSignal();
+      const list = Array.from(signals);
+      for (const s of list) if (!isAbortSignal(s)) throw new TypeError("AbortSignal.any: not an AbortSignal");
+      for (const s of list) if (s.aborted) { signalAbort(result, s.reason); return result; }
+      for (const s of list) sig(s).dependents.push(result);
+      return result;
+    }
+  }
+  defineEventHandler(AbortSignal.prototype, "onabort");
+  Object.defineProperty(AbortSignal.prototype, Symbol.toStringTag, { value: "AbortSignal", configurable: true });
+  function signalAbort(s, reason) {
+    const x = sig(s);
+    if (x.aborted) return;
+    x.aborted = true;
+    x.reason = reason === undefined ? new DOMException("signal is aborted without reason", "AbortError") : reason;
+    const algorithms = x.algorithms; x.algorithms = [];
+    for (const a of algorithms) a();
+    const ev = new Event("abort");
+    st(ev).trusted = true;
+    dispatch(s, ev);
+    for (const d of x.dependents) signalAbort(d, x.reason);
+  }
+  internal.onAbort = (s, f) => { const x = sig(s); if (x.aborted) f(); else x.algorithms.push(f); };
+  const controllerSignal = new WeakMap();
+  class AbortController {
+    constructor() { controllerSignal.set(this, newSignal()); }
+    get signal() { const s = controllerSignal.get(this); if (!s) throw new TypeError("Illegal invocation"); return s; }
+    abort(reason) { signalAbort(this.signal, reason); }
+  }
+  Object.defineProperty(AbortController.prototype, Symbol.toStringTag, { value: "AbortController", configurable: true });
+
+  // HTML #report-an-exception: fires `error` at the global. Returns 2 if
+  // a listener canceled it, 1 if a listener saw it, 0 if nobody listened.
+  internal.fireError = (error, message, filename, lineno, colno) => {
+    const ev = new ErrorEvent("error", { message, filename, lineno, colno, error, cancelable: true });
+    st(ev).trusted = true;
+    const notCanceled = dispatch(globalThis, ev);
+    if (!notCanceled) return 2;
+    return listeners(globalThis).some((l) => l.type === "error") ? 1 : 0;
+  };
+  internal.Event = Event;
+  internal.eventState = st;
+  internal.initEventState = initEventState;
+  internal.dictionary = dictionary;
+  internal.dispatch = dispatch;
+  internal.fireTrusted = (target, event) => { st(event).trusted = true; return dispatch(target, event); };
+  internal.defineEventHandler = defineEventHandler;
+  internal.listenersOf = (t) => listeners(t);
+  internal.illegal = illegal;
+  internal.timeOrigin = timeOrigin;
+  if (!internal.listenersChanged) internal.listenersChanged = () => {};
+  const g = { Event, EventTarget, ErrorEvent, AbortController, AbortSignal };
+  for (const [k, v] of Object.entries(g)) {
+    Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
+  }
+})

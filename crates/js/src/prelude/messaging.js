@@ -1,0 +1,271 @@
+// The Channel Messaging API (HTML #channel-messaging), structuredClone
+// (HTML #dom-structuredclone), MessageEvent (HTML #the-messageevent-interface),
+// dedicated Workers (HTML #dedicated-workers-and-the-worker-interface) and
+// msgport's PortCollection. The rules of ports live in the msgport crate;
+// this file only maps Web IDL onto `host` (crates/js/src/host.rs).
+(function (host, internal) {
+  "use strict";
+  const { Event, dictionary, defineEventHandler, illegal } = internal;
+
+  // ---- MessageEvent (HTML #the-messageevent-interface) -------------------
+  const messageState = new WeakMap();
+  function ms(e) { const s = messageState.get(e); if (!s) throw new TypeError("Illegal invocation: not a MessageEvent"); return s; }
+  function frozenPorts(ports, what) {
+    if (ports === undefined) return Object.freeze([]);
+    if (ports === null || typeof ports !== "object" || typeof ports[Symbol.iterator] !== "function")
+      throw new TypeError(`${what}: 'ports' is not a sequence`);
+    const list = Array.from(ports);
+    for (const p of list) if (!isPort(p)) throw new TypeError(`${what}: 'ports' must hold MessagePort objects`);
+    return Object.freeze(list);
+  }
+  function checkSource(s, what) {
+    if (s === null || s === undefined) return null;
+    if (isPort(s) || s instanceof Worker || s === globalThis) return s;
+    throw new TypeError(`${what}: 'source' is not a MessageEventSource`);
+  }
+  class MessageEvent extends Event {
+    constructor(type, eventInitDict = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'MessageEvent': 1 argument required, but only 0 present.");
+      super(type, eventInitDict);
+      const i = dictionary(eventInitDict, "MessageEventInit");
+      messageState.set(this, {
+        data: i.data === undefined ? null : i.data,
+        origin: i.origin === undefined ? "" : String(i.origin),
+        lastEventId: i.lastEventId === undefined ? "" : String(i.lastEventId),
+        source: checkSource(i.source, "Failed to construct 'MessageEvent'"),
+        ports: frozenPorts(i.ports, "Failed to construct 'MessageEvent'"),
+      });
+    }
+    get data() { return ms(this).data; }
+    get origin() { return ms(this).origin; }
+    get lastEventId() { return ms(this).lastEventId; }
+    get source() { return ms(this).source; }
+    get ports() { return ms(this).ports; }
+    initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
+      if (arguments.length < 1) throw new TypeError("initMessageEvent: 1 argument required");
+      const s = ms(this);
+      if (internal.eventState(this).dispatching) return;
+      this.initEvent(type, bubbles, cancelable);
+      Object.assign(s, { data, origin: String(origin), lastEventId: String(lastEventId),
+        source: checkSource(source, "initMessageEvent"), ports: frozenPorts(ports, "initMessageEvent") });
+    }
+  }
+  Object.defineProperty(MessageEvent.prototype, Symbol.toStringTag, { value: "MessageEvent", configurable: true });
+
+  // ---- MessagePort (HTML #message-ports) ---------------------------------
+  // Each MessagePort object holds the id of a native port of this context
+  // (`host.post`, `host.start`, `host.close`); -1 once shipped.
+  const portState = new WeakMap();
+  const targets = new Map(); // native id -> the object its events fire at
+  let constructingPort = false;
+  function isPort(p) { return (typeof p === "object" && p !== null) && portState.has(p); }
+  function ps(p) { const s = portState.get(p); if (!s) throw new TypeError("Illegal invocation: not a MessagePort"); return s; }
+  function makePort(id) {
+    constructingPort = true;
+    let p;
+    try { p = new MessagePort(); } finally { constructingPort = false; }
+    portState.set(p, { id, closed: false });
+    targets.set(id, p);
+    return p;
+  }
+
+  // Web IDL overload resolution for postMessage (spec-notes §1.8):
+  // (any message, sequence<object> transfer) or
+  // (any message, optional StructuredSerializeOptions options = {}).
+  function transferList(arg, what) {
+    let list;
+    if (arg === undefined || arg === null) return [];
+    if (typeof arg !== "object" && typeof arg !== "function")
+      throw new TypeError(`${what}: The provided value cannot be converted to a sequence or to StructuredSerializeOptions.`);
+    if (typeof arg[Symbol.iterator] === "function") {
+      list = Array.from(arg);
+    } else {
+      const t = arg.transfer;
+      if (t === undefined) return [];
+      if (t === null || typeof t !== "object" || typeof t[Symbol.iterator] !== "function")
+        throw new TypeError(`${what}: 'transfer' is not a sequence`);
+      list = Array.from(t);
+    }
+    for (const x of list) {
+      if ((typeof x !== "object" && typeof x !== "function") || x === null)
+        throw new TypeError(`${what}: transfer list entries must be objects`);
+    }
+    return list;
+  }
+
+  class MessagePort extends EventTarget {
+    constructor() {
+      if (!constructingPort) throw illegal();
+      super();
+    }
+    postMessage(message, transfer = undefined) {
+      const s = ps(this);
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'MessagePort': 1 argument required, but only 0 present.");
+      const list = transferList(transfer, "Failed to execute 'postMessage' on 'MessagePort'");
+      if (s.id < 0) {
+        // A shipped port's postMessage reaches nobody, but the message is
+        // still serialized (and transferables detached), as the standard says.
+        host.post(-1, message, list);
+        return;
+      }
+      host.post(s.id, message, list);
+    }
+    start() { const s = ps(this); if (s.id >= 0) host.start(s.id); }
+    close() {
+      const s = ps(this);
+      if (s.id >= 0 && !s.closed) { s.closed = true; host.close(s.id); }
+    }
+  }
+  defineEventHandler(MessagePort.prototype, "onmessage", function () { this.start(); });
+  defineEventHandler(MessagePort.prototype, "onmessageerror");
+  defineEventHandler(MessagePort.prototype, "onclose");
+  Object.defineProperty(MessagePort.prototype, Symbol.toStringTag, { value: "MessagePort", configurable: true });
+
+  // ---- MessageChannel (HTML #message-channels) ---------------------------
+  const channelPorts = new WeakMap();
+  class MessageChannel {
+    constructor() {
+      const [a, b] = host.channel();
+      channelPorts.set(this, [makePort(a), makePort(b)]);
+    }
+    get port1() { return cp(this)[0]; }
+    get port2() { return cp(this)[1]; }
+  }
+  function cp(c) { const s = channelPorts.get(c); if (!s) throw new TypeError("Illegal invocation: not a MessageChannel"); return s; }
+  Object.defineProperty(MessageChannel.prototype, Symbol.toStringTag, { value: "MessageChannel", configurable: true });
+
+  // ---- structuredClone (HTML #dom-structuredclone) -----------------------
+  function structuredClone(value, options = undefined) {
+    if (arguments.length < 1) throw new TypeError("structuredClone: 1 argument required, but only 0 present.");
+    const o = dictionary(options, "StructuredSerializeOptions");
+    let list = [];
+    if (o.transfer !== undefined) list = transferList({ transfer: o.transfer }, "structuredClone");
+    return host.structuredClone(value, list);
+  }
+
+  // ---- PortCollection (msgport's extension, spec-notes §4) ---------------
+  const collections = new WeakMap();
+  class PortCollection {
+    constructor() { collections.set(this, new Set()); }
+    add(port) { if (!isPort(port)) throw new TypeError("PortCollection.add: not a MessagePort"); pc(this).add(new WeakRef(port)); }
+    remove(port) { const set = pc(this); for (const r of set) if (r.deref() === port) set.delete(r); }
+    clear() { pc(this).clear(); }
+    iterate(callback) {
+      if (typeof callback !== "function") throw new TypeError("PortCollection.iterate: callback is not a function");
+      for (const p of live(this)) callback(p);
+    }
+    get size() { return live(this).length; }
+    // Serializes once; every live port gets the same record.
+    broadcast(message) {
+      const ids = [];
+      for (const p of live(this)) { const s = portState.get(p); if (s.id >= 0 && !s.closed) ids.push(s.id); }
+      return host.broadcast(ids, message);
+    }
+  }
+  function pc(c) { const s = collections.get(c); if (!s) throw new TypeError("Illegal invocation: not a PortCollection"); return s; }
+  function live(c) {
+    const set = pc(c), out = [];
+    for (const r of set) { const p = r.deref(); if (p === undefined || portState.get(p).id < 0) set.delete(r); else out.push(p); }
+    return out;
+  }
+
+  // ---- Worker (HTML #dedicated-workers-and-the-worker-interface) ---------
+  const workerState = new WeakMap();
+  function ws(w) { const s = workerState.get(w); if (!s) throw new TypeError("Illegal invocation: not a Worker"); return s; }
+  class Worker extends EventTarget {
+    constructor(scriptURL, options = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'Worker': 1 argument required, but only 0 present.");
+      super();
+      const o = dictionary(options, "WorkerOptions");
+      const type = o.type === undefined ? "classic" : String(o.type);
+      if (type !== "classic" && type !== "module") throw new TypeError(`Failed to construct 'Worker': '${type}' is not a valid WorkerType`);
+      const name = o.name === undefined ? "" : String(o.name);
+      let url;
+      try { url = new URL(String(scriptURL), internal.baseURL()); }
+      catch { throw new DOMException(`Failed to construct 'Worker': '${scriptURL}' is not a valid URL`, "SyntaxError"); }
+      let source;
+      if (url.protocol === "blob:") {
+        const blob = internal.blobFromURL(url.href);
+        source = blob === undefined ? null : internal.blobText(blob);
+      }
+      const id = host.spawnWorker(url.href, source, name, type);
+      workerState.set(this, { id });
+      targets.set(id, this);
+      host.start(id);
+    }
+    postMessage(message, transfer = undefined) {
+      const s = ws(this);
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'Worker': 1 argument required, but only 0 present.");
+      host.post(s.id, message, transferList(transfer, "Failed to execute 'postMessage' on 'Worker'"));
+    }
+    terminate() { host.terminate(ws(this).id); }
+  }
+  defineEventHandler(Worker.prototype, "onmessage");
+  defineEventHandler(Worker.prototype, "onmessageerror");
+  defineEventHandler(Worker.prototype, "onerror");
+  Object.defineProperty(Worker.prototype, Symbol.toStringTag, { value: "Worker", configurable: true });
+
+  // ---- Delivery from the native event loop -------------------------------
+  // kind: 0 message, 1 messageerror, 2 close, 3 error (a worker's uncaught
+  // exception; returns whether it was handled).
+  internal.deliver = function (id, kind, data, ports) {
+    const target = targets.get(id);
+    if (target === undefined) return true;
+    if (kind === 0 || kind === 1) {
+      const ev = new MessageEvent(kind === 0 ? "message" : "messageerror", { data: kind === 0 ? data : null, ports: kind === 0 ? ports : [] });
+      internal.fireTrusted(target, ev);
+      return true;
+    }
+    if (kind === 2) {
+      targets.delete(id);
+      internal.fireTrusted(target, new Event("close"));
+      return true;
+    }
+    if (kind === 3) {
+      const [message, filename, lineno, colno] = data;
+      const ev = new ErrorEvent("error", { message, filename, lineno, colno, error: null, cancelable: true });
+      return !internal.fireTrusted(target, ev);
+    }
+    return true;
+  };
+  internal.makePort = makePort;
+  internal.portId = (p) => { const s = portState.get(p); return s === undefined ? undefined : s.id; };
+  // Called by the host after a port was shipped in a message.
+  internal.detachPort = (p) => { const s = portState.get(p); if (s) { targets.delete(s.id); s.id = -1; } };
+  internal.MessagePortPrototype = MessagePort.prototype;
+
+  // ---- The worker's global scope (HTML #dedicated-workers-and-the-dedicatedworkerglobalscope-interface)
+  if (host.workerPort !== undefined) {
+    const portId = host.workerPort, name = host.workerName;
+    let constructingScope = false;
+    class WorkerGlobalScope extends EventTarget {
+      constructor() { if (!constructingScope) throw illegal(); super(); }
+      get self() { return globalThis; }
+      importScripts(...urls) { for (const u of urls) host.importScript(new URL(String(u), internal.baseURL()).href); }
+    }
+    defineEventHandler(WorkerGlobalScope.prototype, "onerror");
+    class DedicatedWorkerGlobalScope extends WorkerGlobalScope {
+      constructor() { if (!constructingScope) throw illegal(); super(); }
+      get name() { return name; }
+      postMessage(message, transfer = undefined) {
+        if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope': 1 argument required, but only 0 present.");
+        host.post(portId, message, transferList(transfer, "Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope'"));
+      }
+      close() { host.closeWorker(); }
+    }
+    defineEventHandler(DedicatedWorkerGlobalScope.prototype, "onmessage");
+    defineEventHandler(DedicatedWorkerGlobalScope.prototype, "onmessageerror");
+    Object.defineProperty(DedicatedWorkerGlobalScope.prototype, Symbol.toStringTag, { value: "DedicatedWorkerGlobalScope", configurable: true });
+    Object.setPrototypeOf(globalThis, DedicatedWorkerGlobalScope.prototype);
+    targets.set(portId, globalThis);
+    for (const [k, v] of Object.entries({ WorkerGlobalScope, DedicatedWorkerGlobalScope }))
+      Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
+  } else {
+    // The main context's global is an EventTarget too (error listeners).
+    Object.setPrototypeOf(globalThis, EventTarget.prototype);
+  }
+
+  const g = { MessageEvent, MessagePort, MessageChannel, structuredClone, PortCollection, Worker };
+  for (const [k, v] of Object.entries(g))
+    Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
+})

@@ -1,0 +1,219 @@
+// TextEncoder/TextDecoder (Encoding Standard, UTF-8 only), Blob and File
+// (File API #blob-section), URL and URLSearchParams (URL Standard, for the
+// schemes a shell host meets: special schemes with an authority, file:,
+// data:, blob:) and URL.createObjectURL.
+(function (host, internal) {
+  "use strict";
+
+  // ---- TextEncoder / TextDecoder (Encoding #interface-textencoder) -------
+  class TextEncoder {
+    get encoding() { return "utf-8"; }
+    encode(input = "") { return new Uint8Array(host.utf8Encode(String(input).toWellFormed())); }
+    encodeInto(source, destination) {
+      if (!(destination instanceof Uint8Array)) throw new TypeError("encodeInto: destination is not a Uint8Array");
+      const bytes = new Uint8Array(host.utf8Encode(String(source).toWellFormed()));
+      // Only whole code points fit: back off to a character boundary.
+      let n = Math.min(bytes.length, destination.length);
+      while (n > 0 && n < bytes.length && (bytes[n] & 0xc0) === 0x80) n--;
+      destination.set(bytes.subarray(0, n));
+      const read = host.utf16Length(bytes.subarray(0, n));
+      return { read, written: n };
+    }
+  }
+  Object.defineProperty(TextEncoder.prototype, Symbol.toStringTag, { value: "TextEncoder", configurable: true });
+  const decoderState = new WeakMap();
+  class TextDecoder {
+    constructor(label = "utf-8", options = undefined) {
+      const l = String(label).trim().toLowerCase();
+      if (!["utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"].includes(l))
+        throw new RangeError(`TextDecoder: the encoding '${label}' is not supported`);
+      const o = internal.dictionary(options, "TextDecoderOptions");
+      decoderState.set(this, { fatal: !!o.fatal, ignoreBOM: !!o.ignoreBOM });
+    }
+    get encoding() { return "utf-8"; }
+    get fatal() { return ds(this).fatal; }
+    get ignoreBOM() { return ds(this).ignoreBOM; }
+    decode(input = undefined, options = undefined) {
+      const s = ds(this);
+      if (input === undefined) return "";
+      const bytes = bytesOf(input, "TextDecoder.decode");
+      const r = host.utf8Decode(bytes, s.fatal, s.ignoreBOM);
+      if (r === null) throw new TypeError("The encoded data was not valid UTF-8");
+      return r;
+    }
+  }
+  function ds(d) { const s = decoderState.get(d); if (!s) throw new TypeError("Illegal invocation"); return s; }
+  Object.defineProperty(TextDecoder.prototype, Symbol.toStringTag, { value: "TextDecoder", configurable: true });
+  function bytesOf(x, what) {
+    if (x instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && x instanceof SharedArrayBuffer)) return new Uint8Array(x);
+    if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    throw new TypeError(`${what}: not a BufferSource`);
+  }
+
+  // ---- Blob / File (File API #blob-section) -------------------------------
+  const blobState = new WeakMap();
+  function bs(b) { const s = blobState.get(b); if (!s) throw new TypeError("Illegal invocation: not a Blob"); return s; }
+  const encoder = new TextEncoder();
+  function normalizeType(t) {
+    t = String(t);
+    for (let i = 0; i < t.length; i++) { const c = t.charCodeAt(i); if (c < 0x20 || c > 0x7e) return ""; }
+    return t.toLowerCase();
+  }
+  function blobBytes(parts, what) {
+    if (parts === undefined) return new Uint8Array(0);
+    if (parts === null || typeof parts !== "object" || typeof parts[Symbol.iterator] !== "function")
+      throw new TypeError(`${what}: The provided value cannot be converted to a sequence.`);
+    const chunks = [];
+    let n = 0;
+    for (const p of parts) {
+      let c;
+      if (blobState.has(p)) c = blobState.get(p).bytes;
+      else if (p instanceof ArrayBuffer || ArrayBuffer.isView(p)) c = bytesOf(p, what).slice();
+      else c = encoder.encode(String(p));
+      chunks.push(c); n += c.length;
+    }
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const c of chunks) { out.set(c, at); at += c.length; }
+    return out;
+  }
+  class Blob {
+    constructor(blobParts = undefined, options = undefined) {
+      const o = internal.dictionary(options, "BlobPropertyBag");
+      blobState.set(this, { bytes: blobBytes(blobParts, "Failed to construct 'Blob'"), type: o.type === undefined ? "" : normalizeType(o.type) });
+    }
+    get size() { return bs(this).bytes.length; }
+    get type() { return bs(this).type; }
+    slice(start = undefined, end = undefined, contentType = undefined) {
+      const s = bs(this), size = s.bytes.length;
+      const rel = (v, d) => { if (v === undefined) return d; v = Math.trunc(Number(v)) || 0; return v < 0 ? Math.max(size + v, 0) : Math.min(v, size); };
+      const a = rel(start, 0), b = rel(end, size);
+      return makeBlob(s.bytes.slice(a, Math.max(a, b)), contentType === undefined ? "" : normalizeType(contentType));
+    }
+    text() { try { return Promise.resolve(host.utf8Decode(bs(this).bytes, false, false)); } catch (e) { return Promise.reject(e); } }
+    arrayBuffer() { try { return Promise.resolve(bs(this).bytes.slice().buffer); } catch (e) { return Promise.reject(e); } }
+    bytes() { try { return Promise.resolve(bs(this).bytes.slice()); } catch (e) { return Promise.reject(e); } }
+  }
+  Object.defineProperty(Blob.prototype, Symbol.toStringTag, { value: "Blob", configurable: true });
+  class File extends Blob {
+    constructor(fileBits, fileName, options = undefined) {
+      if (arguments.length < 2) throw new TypeError("Failed to construct 'File': 2 arguments required");
+      super(fileBits, options);
+      const o = internal.dictionary(options, "FilePropertyBag");
+      const s = bs(this);
+      s.name = String(fileName);
+      s.lastModified = o.lastModified === undefined ? Date.now() : Number(o.lastModified);
+    }
+    get name() { const s = bs(this); if (s.name === undefined) throw new TypeError("Illegal invocation: not a File"); return s.name; }
+    get lastModified() { const s = bs(this); if (s.name === undefined) throw new TypeError("Illegal invocation: not a File"); return s.lastModified; }
+  }
+  Object.defineProperty(File.prototype, Symbol.toStringTag, { value: "File", configurable: true });
+  function makeBlob(bytes, type) {
+    const b = Object.create(Blob.prototype);
+    blobState.set(b, { bytes, type });
+    return b;
+  }
+  // Serialization hooks for the host (HostObject::Blob / File).
+  internal.blobParts = (b) => { const s = blobState.get(b); return s === undefined ? undefined : [s.bytes, s.type, s.name, s.lastModified]; };
+  internal.makeBlob = (buffer, type, name, lastModified) => {
+    const b = Object.create(name === undefined ? Blob.prototype : File.prototype);
+    blobState.set(b, name === undefined ? { bytes: new Uint8Array(buffer), type } : { bytes: new Uint8Array(buffer), type, name, lastModified });
+    return b;
+  };
+  internal.BlobPrototype = Blob.prototype;
+  internal.FilePrototype = File.prototype;
+  internal.blobText = (b) => host.utf8Decode(bs(b).bytes, false, false);
+
+  // ---- URL (URL Standard #url-class): parsed natively by the `url` crate.
+  const urlState = new WeakMap();
+  const FIELDS = ["href", "origin", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"];
+  function us(u) { const s = urlState.get(u); if (!s) throw new TypeError("Illegal invocation: not a URL"); return s; }
+  function parseOrThrow(url, base) {
+    const c = host.urlParse(url, base);
+    if (c === null || c === undefined) throw new TypeError(`Invalid URL: '${url}'` + (base === undefined ? "" : ` relative to '${base}'`));
+    return c;
+  }
+  class URL {
+    constructor(url, base = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'URL': 1 argument required");
+      urlState.set(this, { c: parseOrThrow(String(url), base === undefined ? undefined : String(base)), params: null });
+    }
+    static canParse(url, base = undefined) { const c = host.urlParse(String(url), base === undefined ? undefined : String(base)); return c !== null && c !== undefined; }
+    static parse(url, base = undefined) { try { return new URL(url, base); } catch { return null; } }
+    toString() { return us(this).c[0]; }
+    toJSON() { return us(this).c[0]; }
+    get searchParams() {
+      const s = us(this);
+      if (!s.params) { s.params = new URLSearchParams(s.c[9]); paramsState.get(s.params).url = this; }
+      return s.params;
+    }
+    static createObjectURL(obj) {
+      if (!blobState.has(obj)) throw new TypeError("URL.createObjectURL: argument is not a Blob");
+      const url = "blob:null/" + host.uuid();
+      blobURLs.set(url, obj);
+      return url;
+    }
+    static revokeObjectURL(url) { blobURLs.delete(String(url)); }
+  }
+  FIELDS.forEach((name, i) => {
+    const desc = { configurable: true, enumerable: true, get() { return us(this).c[i]; } };
+    if (name !== "origin") desc.set = function (v) {
+      const s = us(this);
+      if (name === "href") { s.c = parseOrThrow(String(v), undefined); }
+      else { const c = host.urlSet(s.c[0], name, String(v)); if (c) s.c = c; }
+      if (s.params && (name === "href" || name === "search")) paramsState.get(s.params).list = parseQuery(s.c[9].replace(/^\?/, ""));
+    };
+    Object.defineProperty(URL.prototype, name, desc);
+  });
+  Object.defineProperty(URL.prototype, Symbol.toStringTag, { value: "URL", configurable: true });
+  const blobURLs = new Map();
+  internal.blobFromURL = (u) => blobURLs.get(u.replace(/#.*$/, ""));
+
+  // ---- URLSearchParams (URL #interface-urlsearchparams) ------------------
+  const paramsState = new WeakMap();
+  function decodeForm(s) { return decodeURIComponent(s.replace(/\+/g, " ").replace(/%(?![0-9a-fA-F]{2})/g, "%25")); }
+  function encodeForm(s) { return encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()); }
+  class URLSearchParams {
+    constructor(init = "") {
+      let list = [];
+      if (typeof init === "object" && init !== null) {
+        if (typeof init[Symbol.iterator] === "function") {
+          for (const pair of init) {
+            const p = Array.from(pair);
+            if (p.length !== 2) throw new TypeError("URLSearchParams: each pair must have two items");
+            list.push([String(p[0]), String(p[1])]);
+          }
+        } else for (const k of Object.keys(init)) list.push([k, String(init[k])]);
+      } else list = parseQuery(String(init).replace(/^\?/, ""));
+      paramsState.set(this, { list, url: null });
+    }
+    append(k, v) { ps(this).list.push([String(k), String(v)]); update(this); }
+    delete(k) { const s = ps(this); s.list = s.list.filter(([x]) => x !== String(k)); update(this); }
+    get(k) { const e = ps(this).list.find(([x]) => x === String(k)); return e ? e[1] : null; }
+    getAll(k) { return ps(this).list.filter(([x]) => x === String(k)).map(([, v]) => v); }
+    has(k) { return ps(this).list.some(([x]) => x === String(k)); }
+    set(k, v) {
+      const s = ps(this); k = String(k);
+      const i = s.list.findIndex(([x]) => x === k);
+      if (i < 0) s.list.push([k, String(v)]);
+      else { s.list[i][1] = String(v); s.list = s.list.filter(([x], j) => x !== k || j === i); }
+      update(this);
+    }
+    sort() { ps(this).list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); update(this); }
+    get size() { return ps(this).list.length; }
+    forEach(f, thisArg = undefined) { for (const [k, v] of ps(this).list.slice()) f.call(thisArg, v, k, this); }
+    *entries() { yield* ps(this).list.map((e) => e.slice()); }
+    *keys() { for (const [k] of ps(this).list) yield k; }
+    *values() { for (const [, v] of ps(this).list) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+    toString() { return ps(this).list.map(([k, v]) => encodeForm(k) + "=" + encodeForm(v)).join("&"); }
+  }
+  function parseQuery(q) { return q.split("&").filter((x) => x).map((x) => { const i = x.indexOf("="); return i < 0 ? [decodeForm(x), ""] : [decodeForm(x.slice(0, i)), decodeForm(x.slice(i + 1))]; }); }
+  function ps(p) { const s = paramsState.get(p); if (!s) throw new TypeError("Illegal invocation"); return s; }
+  function update(p) { const s = ps(p); if (s.url) { const q = p.toString(); const u = us(s.url); const c = host.urlSet(u.c[0], "search", q); if (c) u.c = c; } }
+  Object.defineProperty(URLSearchParams.prototype, Symbol.toStringTag, { value: "URLSearchParams", configurable: true });
+
+  const g = { TextEncoder, TextDecoder, Blob, File, URL, URLSearchParams };
+  for (const [k, v] of Object.entries(g))
+    Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
+})

@@ -1,0 +1,219 @@
+//! Sleeping, waking, and knowing when nothing can happen any more.
+//!
+//! Every context of one run (the main script and its workers, each on its
+//! own thread) has a [`Signal`]; all signals of a run share a [`Group`].
+//! A context that has no task to run and no timer pending goes *idle*; any
+//! wake (a port of its event loop got a task, a worker reported an error)
+//! makes it busy again. When the last busy context goes idle, no task can
+//! ever be queued again: every context's loop ends (DESIGN.md: "the process
+//! exits when nothing can happen any more").
+//!
+//! **Invariant:** `busy` counts the contexts of the group that are neither
+//! idle nor ended; it changes only under the group's lock, and a wake
+//! re-counts an idle context *before* the waker can go idle itself, so a
+//! message in flight always keeps its receiver counted.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+struct GroupState {
+    busy: usize,
+    done: bool,
+}
+
+/// The contexts of one run.
+#[derive(Default)]
+pub(crate) struct Group {
+    state: Mutex<GroupState>,
+    cv: Condvar,
+}
+
+impl Group {
+    fn lock(&self) -> MutexGuard<'_, GroupState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Why [`Signal::wait`] returned.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// Something was queued (or the deadline passed): look again.
+    Look,
+    /// Nothing can happen any more, or this context was terminated.
+    Stop,
+}
+
+/// One context's wake-up line.
+pub(crate) struct Signal {
+    group: Arc<Group>,
+    /// A wake arrived since the context last looked. Changed under the group lock.
+    pending: AtomicBool,
+    /// The context is idle (not counted in `busy`). Changed under the group lock.
+    idle: AtomicBool,
+    ended: AtomicBool,
+    /// `worker.terminate()`, the worker's `close()`, or the end of the run.
+    terminated: Arc<AtomicBool>,
+}
+
+impl Signal {
+    /// A new busy context of `group`.
+    pub(crate) fn new(group: Arc<Group>) -> Arc<Self> {
+        group.lock().busy += 1;
+        Arc::new(Signal {
+            group,
+            pending: AtomicBool::new(false),
+            idle: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
+            terminated: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// A fresh group with one (busy) context.
+    pub(crate) fn root() -> Arc<Self> {
+        Signal::new(Arc::new(Group::default()))
+    }
+
+    pub(crate) fn group(&self) -> &Arc<Group> {
+        &self.group
+    }
+
+    /// The flag the engine's interrupt handler polls.
+    pub(crate) fn terminated_flag(&self) -> Arc<AtomicBool> {
+        self.terminated.clone()
+    }
+
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.terminated.load(Ordering::Acquire)
+    }
+
+    /// Something for this context arrived (from any thread).
+    pub(crate) fn wake(&self) {
+        if self.pending.load(Ordering::Acquire) {
+            return;
+        }
+        let mut g = self.group.lock();
+        self.pending.store(true, Ordering::Release);
+        if self.idle.swap(false, Ordering::AcqRel) && !self.ended.load(Ordering::Acquire) {
+            g.busy += 1;
+        }
+        drop(g);
+        self.group.cv.notify_all();
+    }
+
+    /// Stops this context (its loop ends at the next check; running script
+    /// is interrupted).
+    pub(crate) fn terminate(&self) {
+        self.terminated.store(true, Ordering::Release);
+        let _g = self.group.lock();
+        drop(_g);
+        self.group.cv.notify_all();
+    }
+
+    /// Clears the pending flag before the context looks for work, so a wake
+    /// that comes after the look is not lost.
+    pub(crate) fn begin_look(&self) {
+        self.pending.store(false, Ordering::Release);
+    }
+
+    /// Waits for a wake. With a deadline (a timer is pending) the context
+    /// stays busy; without one it is idle, and if it was the last busy
+    /// context of the group, the whole run is over.
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> Woken {
+        let mut g = self.group.lock();
+        loop {
+            if g.done || self.is_terminated() {
+                return Woken::Stop;
+            }
+            if self.pending.swap(false, Ordering::AcqRel) {
+                return Woken::Look;
+            }
+            match deadline {
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Woken::Look;
+                    }
+                    g = self
+                        .group
+                        .cv
+                        .wait_timeout(g, (d - now).min(Duration::from_secs(3600)))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+                None => {
+                    if !self.idle.swap(true, Ordering::AcqRel) {
+                        g.busy -= 1;
+                        if g.busy == 0 {
+                            g.done = true;
+                            self.group.cv.notify_all();
+                            return Woken::Stop;
+                        }
+                    }
+                    g = self.group.cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                    if !self.idle.load(Ordering::Acquire) {
+                        // A waker counted us busy again.
+                        continue;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The context's loop has ended for good: it no longer counts.
+    pub(crate) fn end(&self) {
+        let mut g = self.group.lock();
+        if self.ended.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if !self.idle.load(Ordering::Acquire) {
+            g.busy -= 1;
+            if g.busy == 0 {
+                g.done = true;
+            }
+        }
+        drop(g);
+        self.group.cv.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_idle_context_ends_the_run() {
+        let a = Signal::root();
+        let b = Signal::new(a.group().clone());
+        let b2 = b.clone();
+        let t = std::thread::spawn(move || b2.wait(None));
+        // b is idle; a goes idle last: the run is over for both.
+        assert_eq!(a.wait(None), Woken::Stop);
+        assert_eq!(t.join().unwrap(), Woken::Stop);
+    }
+
+    #[test]
+    fn a_wake_before_idling_keeps_the_receiver_counted() {
+        let a = Signal::root();
+        let b = Signal::new(a.group().clone());
+        b.wake(); // a message for b is in flight
+        let b2 = b.clone();
+        let t = std::thread::spawn(move || {
+            // b sees its wake and runs it; then goes idle.
+            assert_eq!(b2.wait(None), Woken::Look);
+            b2.wait(None)
+        });
+        assert_eq!(a.wait(None), Woken::Stop);
+        assert_eq!(t.join().unwrap(), Woken::Stop);
+    }
+
+    #[test]
+    fn timed_waits_keep_the_run_alive() {
+        let a = Signal::root();
+        let deadline = Instant::now() + Duration::from_millis(5);
+        assert_eq!(a.wait(Some(deadline)), Woken::Look);
+        assert!(Instant::now() >= deadline);
+        assert_eq!(a.wait(None), Woken::Stop);
+    }
+}
