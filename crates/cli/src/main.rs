@@ -1,6 +1,8 @@
 //! `msgport run <file>`: runs a classic script and its event loop; the exit
 //! code is 0, or 1 after an uncaught exception (or a file that cannot be read).
 
+mod test_cmd;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +30,29 @@ enum Command {
         /// Arguments for the script (not exposed to it yet).
         args: Vec<String>,
     },
+    /// Run testharness.js tests: files or directories of `.any.js`,
+    /// `.window.js`, `.worker.js` and `.html` tests.
+    Test {
+        /// Test files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Where absolute paths such as `/common/sab.js` resolve
+        /// (default: the test's own tree).
+        #[arg(long)]
+        wpt_root: Option<PathBuf>,
+        /// testharness.js to use (default: the pinned copy `scripts/setup.sh` installs).
+        #[arg(long)]
+        harness: Option<PathBuf>,
+        /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Known failures: lines of `path-suffix | subtest (or *) | reason`.
+        #[arg(long)]
+        expectations: Option<PathBuf>,
+        /// Seconds a file may run (`// META: timeout=long` gives six times as much).
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -46,6 +71,24 @@ fn main() -> ExitCode {
                 }
             };
             let code = rt.run_file(&file, module);
+            ExitCode::from(code as u8)
+        }
+        Command::Test {
+            paths,
+            wpt_root,
+            harness,
+            json,
+            expectations,
+            timeout,
+        } => {
+            let code = test_cmd::run(test_cmd::TestOptions {
+                paths,
+                wpt_root,
+                harness,
+                json,
+                expectations,
+                timeout: std::time::Duration::from_secs_f64(timeout.max(0.001)),
+            });
             ExitCode::from(code as u8)
         }
     }

@@ -180,7 +180,6 @@ pub(crate) struct Serialized<'js> {
 }
 
 struct Walk<'a, 'js> {
-    ctx: Ctx<'js>,
     classes: &'a Classes,
     hooks: &'a Hooks<'js>,
     g: Graph,
@@ -200,8 +199,8 @@ pub(crate) fn serialize<'js>(
     value: Value<'js>,
     transfer: &[Value<'js>],
 ) -> Result<Serialized<'js>, Fail> {
+    let _ = ctx;
     let mut w = Walk {
-        ctx: ctx.clone(),
         classes,
         hooks,
         g: Graph::default(),

@@ -238,7 +238,9 @@ impl Loader for UrlLoader {
         _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, Declared>> {
         let source = load_source(name).map_err(|e| rquickjs::Error::new_loading_message(name, e))?;
-        Module::declare(ctx.clone(), name, source)
+        let m = Module::declare(ctx.clone(), name, source)?;
+        m.meta()?.set("url", name)?;
+        Ok(m)
     }
 }
 
@@ -426,7 +428,45 @@ impl JsRuntime {
         self.finish()
     }
 
-    fn eval_classic(&self, name: &str, source: &str) {
+    /// Runs `f` inside the context (for embedders' own globals).
+    pub(crate) fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
+        self.ctx.with(|ctx| f(&ctx))
+    }
+
+    /// The URL relative script and worker URLs resolve against.
+    pub(crate) fn set_base_url(&self, url: &str) {
+        self.host.borrow_mut().base_url = url.to_string();
+    }
+
+    /// A function that stops this runtime's loop (and interrupts running
+    /// script) from any thread.
+    pub(crate) fn stop_handle(&self) -> impl Fn() + Send + 'static {
+        let signal = self.host.borrow().signal.clone();
+        move || signal.terminate()
+    }
+
+    /// After a stop: lets script run again (the loop stays ended).
+    pub(crate) fn resume(&self) {
+        self.host.borrow().signal.reset_terminated();
+    }
+
+    /// A microtask checkpoint.
+    pub(crate) fn checkpoint(&self) {
+        self.microtask_checkpoint();
+    }
+
+    /// The event loop until nothing can happen any more (or a stop).
+    pub(crate) fn run_until_idle(&self) {
+        self.microtask_checkpoint();
+        self.run_loop();
+    }
+
+    /// Stops the workers and leaves the run.
+    pub(crate) fn end(&self) {
+        self.shutdown();
+    }
+
+    pub(crate) fn eval_classic(&self, name: &str, source: &str) {
         self.ctx.with(|ctx| {
             let mut opts = EvalOptions::default();
             opts.strict = false;
@@ -439,7 +479,9 @@ impl JsRuntime {
     fn eval_module(&self, url: &str, source: &str) {
         self.ctx.with(|ctx| {
             let r = (|| -> rquickjs::Result<()> {
-                let promise = Module::evaluate(ctx.clone(), url, source)?;
+                let m = Module::declare(ctx.clone(), url, source)?;
+                m.meta()?.set("url", url)?;
+                let (_, promise) = m.eval()?;
                 let internal = self
                     .host
                     .borrow()
@@ -745,8 +787,9 @@ fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquic
         let st = state.clone();
         g.set(
             name,
-            Function::new(ctx.clone(), move |id: Opt<f64>| {
-                if let Some(id) = id.0 {
+            Function::new(ctx.clone(), move |id: Opt<Value<'js>>| {
+                // Any value: only a number can name a timer.
+                if let Some(id) = id.0.and_then(|v| v.as_number()).filter(|n| *n >= 1.0) {
                     let mut s = st.borrow_mut();
                     let id = id as u64;
                     if s.timers.remove(&id).is_none() {

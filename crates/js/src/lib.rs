@@ -24,5 +24,6 @@ mod ffi;
 mod host;
 mod signal;
 mod url;
+pub mod wpt;
 
 pub use event_loop::{run_captured, Captured, JsRuntime, Output};

@@ -88,6 +88,12 @@ impl Signal {
         self.terminated.load(Ordering::Acquire)
     }
 
+    /// Clears `terminated` (the test runner does, to let the harness write
+    /// its timeout report after a stopped run).
+    pub(crate) fn reset_terminated(&self) {
+        self.terminated.store(false, Ordering::Release);
+    }
+
     /// Something for this context arrived (from any thread).
     pub(crate) fn wake(&self) {
         if self.pending.load(Ordering::Acquire) {
