@@ -180,6 +180,7 @@ pub(crate) struct Serialized<'js> {
 }
 
 struct Walk<'a, 'js> {
+    ctx: Ctx<'js>,
     classes: &'a Classes,
     hooks: &'a Hooks<'js>,
     g: Graph,
@@ -199,8 +200,8 @@ pub(crate) fn serialize<'js>(
     value: Value<'js>,
     transfer: &[Value<'js>],
 ) -> Result<Serialized<'js>, Fail> {
-    let _ = ctx;
     let mut w = Walk {
+        ctx: ctx.clone(),
         classes,
         hooks,
         g: Graph::default(),
@@ -424,7 +425,11 @@ impl<'js> Walk<'_, 'js> {
                 })
             }
             Kind::View(k) => {
-                let info: rquickjs::Array = read.call((4, o, k))?;
+                if k < 12 && !ffi::typed_array_in_bounds(&self.ctx, &o) {
+                    return Err(CloneError::OutOfBoundsView.into());
+                }
+                let info: Option<rquickjs::Array> = read.call((4, o, k))?;
+                let info = info.ok_or(CloneError::OutOfBoundsView)?;
                 let buffer: Value = info.get(0)?;
                 let byte_offset: f64 = info.get(1)?;
                 let byte_length: f64 = info.get(2)?;
@@ -622,7 +627,7 @@ pub(crate) fn deserialize<'js>(
             GValue::Undefined => Value::new_undefined(ctx.clone()),
             GValue::Null => Value::new_null(ctx.clone()),
             GValue::Bool(b) => Value::new_bool(ctx.clone(), *b),
-            GValue::Number(x) => Value::new_number(ctx.clone(), *x),
+            GValue::Number(x) => number(ctx, *x),
             GValue::BigInt(b) => js_bigint(hooks, b)?,
             GValue::String(s) => js_string(ctx, hooks, s)?,
             GValue::Object(id) => get(*id, made)?,
@@ -691,3 +696,12 @@ fn js_bigint<'js>(hooks: &Hooks<'js>, b: &msgport_clone::BigInt) -> Result<Value
     Ok(hooks.make.call((7, neg, hex))?)
 }
 
+
+/// A JS number: an int when it is one (not -0), else a float.
+fn number<'js>(ctx: &Ctx<'js>, x: f64) -> Value<'js> {
+    if x.fract() == 0.0 && x.abs() <= f64::from(i32::MAX) && !(x == 0.0 && x.is_sign_negative()) {
+        Value::new_int(ctx.clone(), x as i32)
+    } else {
+        Value::new_float(ctx.clone(), x)
+    }
+}

@@ -79,3 +79,23 @@ pub(crate) fn typed_array_u16(t: &rquickjs::TypedArray<'_, u16>) -> Vec<u16> {
         .map(|c| u16::from_ne_bytes([c[0], c[1]]))
         .collect()
 }
+
+/// Whether a typed array is within its buffer (`IsTypedArrayOutOfBounds`
+/// is false; a detached buffer counts as out of bounds). Sound:
+/// `JS_GetTypedArrayBuffer` either returns a new reference to the buffer,
+/// freed here, or raises an exception, which is taken and freed here so no
+/// pending exception leaks into the caller.
+pub(crate) fn typed_array_in_bounds(ctx: &rquickjs::Ctx<'_>, v: &Value<'_>) -> bool {
+    unsafe {
+        let c = ctx.as_raw().as_ptr();
+        let r = qjs::JS_GetTypedArrayBuffer(c, v.as_raw(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+        if qjs::JS_IsException(r) {
+            let e = qjs::JS_GetException(c);
+            qjs::JS_FreeValue(c, e);
+            false
+        } else {
+            qjs::JS_FreeValue(c, r);
+            true
+        }
+    }
+}

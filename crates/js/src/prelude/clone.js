@@ -51,8 +51,9 @@
       case 1: return call(dateValue, o);
       case 2: return [call(regexpSource, o), call(regexpFlags, o)];
       case 3: return [call(abDetached, o), call(abResizable, o) ? call(abMax, o) : -1, call(abByteLength, o)];
-      case 4: return sub === 12 ? [call(dvBuffer, o), call(dvOffset, o), call(dvLength, o)]
-        : [call(taBuffer, o), call(taOffset, o), call(taLength, o)];
+      case 4: // null: a DataView out of its buffer's bounds
+        if (sub !== 12) return [call(taBuffer, o), call(taOffset, o), call(taLength, o)];
+        try { return [call(dvBuffer, o), call(dvOffset, o), call(dvLength, o)]; } catch { return null; }
       case 5: { const out = []; for (const [k, v] of call(mapEntries, o)) out.push(k, v); return out; }
       case 6: return Array.from(call(setValues, o));
       case 7: return call(bigintToString, o, 16);

@@ -1,0 +1,56 @@
+// spec-notes §5 items 1–6: construction and shape of MessageChannel and MessagePort.
+test(() => {
+  const ch = new MessageChannel();
+  assert_true(ch.port1 instanceof MessagePort, "port1 is a MessagePort");
+  assert_true(ch.port2 instanceof MessagePort, "port2 is a MessagePort");
+  assert_not_equals(ch.port1, ch.port2);
+}, "1: new MessageChannel() gives two distinct MessagePorts");
+
+test(() => {
+  const ch = new MessageChannel();
+  assert_equals(ch.port1, ch.port1);
+  assert_equals(ch.port2, ch.port2);
+}, "2: the port getters are stable");
+
+test(() => {
+  assert_throws_js(TypeError, () => new MessagePort());
+  assert_throws_js(TypeError, () => MessagePort());
+}, "3: new MessagePort() throws TypeError");
+
+test(() => {
+  assert_equals(typeof MessageChannel, "function");
+  assert_equals(typeof MessagePort, "function");
+  assert_equals(typeof MessageEvent, "function");
+}, "4: MessageChannel, MessagePort and MessageEvent are exposed in " + (GLOBAL.isWorker() ? "a worker" : "the main context"));
+
+test(() => {
+  for (const name of ["postMessage", "start", "close"]) {
+    assert_true(Object.prototype.hasOwnProperty.call(MessagePort.prototype, name), name);
+    assert_equals(typeof MessagePort.prototype[name], "function", name);
+  }
+  for (const name of ["onmessage", "onmessageerror", "onclose"]) {
+    const d = Object.getOwnPropertyDescriptor(MessagePort.prototype, name);
+    assert_equals(typeof d.get, "function", name + " getter");
+    assert_equals(typeof d.set, "function", name + " setter");
+  }
+  assert_equals(Object.getPrototypeOf(MessagePort.prototype), EventTarget.prototype);
+  const ch = new MessageChannel();
+  assert_false(Object.prototype.hasOwnProperty.call(ch.port1, "postMessage"), "methods live on the prototype");
+}, "5: MessagePort.prototype has the IDL members and inherits from EventTarget");
+
+test(() => {
+  const ch = new MessageChannel();
+  assert_throws_js(TypeError, () => ch.port1.postMessage());
+}, "6: postMessage() with no arguments throws TypeError");
+
+test(() => {
+  const ch = new MessageChannel();
+  assert_throws_js(TypeError, () => MessagePort.prototype.postMessage.call({}, 1));
+  assert_throws_js(TypeError, () => MessagePort.prototype.start.call(ch));
+  assert_throws_js(TypeError, () => Object.getOwnPropertyDescriptor(MessageChannel.prototype, "port1").get.call({}));
+}, "brand checks: members called on the wrong object throw TypeError");
+
+test(() => {
+  assert_equals(String(new MessageChannel().port1), "[object MessagePort]");
+  assert_equals(String(new MessageChannel()), "[object MessageChannel]");
+}, "class strings");

@@ -1,0 +1,217 @@
+// spec-notes §5 items 56–89: structured clone of values (through structuredClone
+// and through a MessageChannel).
+function roundTrip(v) { return structuredClone(v); }
+
+test(() => {
+  assert_true(Object.is(roundTrip(-0), -0));
+  assert_true(Number.isNaN(roundTrip(NaN)));
+  assert_equals(roundTrip(Infinity), Infinity);
+  assert_equals(roundTrip(123456789012345678901234567890n), 123456789012345678901234567890n);
+  assert_equals(roundTrip(-5n), -5n);
+  assert_equals(roundTrip(""), "");
+  const lone = "a\uD800b\uDFFF";
+  assert_equals(roundTrip(lone), lone);
+  assert_equals(roundTrip({ [lone]: lone })[lone], lone, "as a key too");
+}, "56: -0, NaN, Infinity, BigInt, '' and lone surrogates round-trip exactly");
+
+test(() => {
+  const w = roundTrip([new Boolean(false), new Number(-0), new String("s"), Object(7n)]);
+  assert_true(w[0] instanceof Boolean); assert_equals(w[0].valueOf(), false);
+  assert_true(w[1] instanceof Number); assert_true(Object.is(w[1].valueOf(), -0));
+  assert_true(w[2] instanceof String); assert_equals(w[2].valueOf(), "s");
+  assert_equals(typeof w[3], "object"); assert_equals(w[3].valueOf(), 7n);
+}, "57: wrapper objects round-trip as wrappers");
+
+test(() => {
+  assert_equals(roundTrip(new Date(12345)).getTime(), 12345);
+  assert_true(Number.isNaN(roundTrip(new Date(NaN)).getTime()));
+}, "58: Date, an invalid one too");
+
+test(() => {
+  const r = /a+b/gimsuy;
+  r.lastIndex = 3;
+  const c = roundTrip(r);
+  assert_equals(c.source, "a+b");
+  assert_equals(c.flags, r.flags);
+  assert_equals(c.lastIndex, 0);
+}, "59: RegExp keeps source and flags, lastIndex resets");
+
+test(() => {
+  assert_throws_dom("DataCloneError", () => roundTrip(Symbol("s")));
+  const c = roundTrip({ [Symbol("k")]: 1, a: 2 });
+  assert_equals(Object.getOwnPropertySymbols(c).length, 0);
+  assert_equals(c.a, 2);
+}, "60: symbols throw; symbol keys are dropped");
+
+test(() => {
+  assert_throws_dom("DataCloneError", () => roundTrip(function () {}));
+  assert_throws_dom("DataCloneError", () => roundTrip(class {}));
+  assert_throws_dom("DataCloneError", () => roundTrip((() => 1).bind(null)));
+  assert_throws_dom("DataCloneError", () => roundTrip(Promise.resolve()));
+  assert_throws_dom("DataCloneError", () => roundTrip(new WeakMap()));
+  assert_throws_dom("DataCloneError", () => roundTrip(new WeakSet()));
+  assert_throws_dom("DataCloneError", () => roundTrip(new WeakRef({})));
+  assert_throws_dom("DataCloneError", () => roundTrip(Object(Symbol())));
+  assert_throws_dom("DataCloneError", () => roundTrip(new Proxy({}, {})));
+  assert_throws_dom("DataCloneError", () => roundTrip(new Proxy([], {})));
+}, "61–63: functions, promises, weak collections, symbol wrappers and proxies throw");
+
+test(() => {
+  const b = new ArrayBuffer(4);
+  structuredClone(b, { transfer: [b] });
+  assert_throws_dom("DataCloneError", () => roundTrip(b));
+  const r = new ArrayBuffer(8, { maxByteLength: 8 });
+  const view = new Uint8Array(r, 4, 4);
+  r.resize(2);
+  assert_throws_dom("DataCloneError", () => roundTrip(view));
+}, "64: a detached buffer and an out-of-bounds view throw");
+
+test(() => {
+  const kinds = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+    Float32Array, Float64Array, BigInt64Array, BigUint64Array];
+  if (typeof Float16Array === "function") kinds.push(Float16Array);
+  for (const K of kinds) {
+    const buf = new ArrayBuffer(64);
+    const v = new K(buf, 8, 4);
+    v[1] = K === BigInt64Array || K === BigUint64Array ? 5n : 5;
+    const c = roundTrip(v);
+    assert_equals(c.constructor, K, K.name);
+    assert_equals(c.length, 4, K.name + " length");
+    assert_equals(c.byteOffset, 8, K.name + " byteOffset");
+    assert_equals(c[1], v[1], K.name + " value");
+    assert_equals(c.buffer.byteLength, 64, K.name + " whole buffer");
+  }
+  const dv = roundTrip(new DataView(new ArrayBuffer(16), 2, 5));
+  assert_equals(dv.byteOffset, 2);
+  assert_equals(dv.byteLength, 5);
+}, "65: typed arrays of every kind and DataView keep type, offset, length and values");
+
+test(() => {
+  const buf = new ArrayBuffer(8);
+  const c = roundTrip({ a: new Uint8Array(buf), b: new Int16Array(buf, 2) });
+  assert_equals(c.a.buffer, c.b.buffer);
+}, "66: two views of one buffer still share it");
+
+test(() => {
+  const m = new Map([["z", 1], ["a", 2]]);
+  const key = {};
+  m.set(key, key);
+  const c = roundTrip(m);
+  assert_array_equals([...c.keys()].slice(0, 2), ["z", "a"]);
+  const [k, v] = [...c.entries()][2];
+  assert_equals(k, v, "key identity kept");
+  const s = roundTrip(new Set([3, 1, 2]));
+  assert_array_equals([...s], [3, 1, 2]);
+}, "68–69: Map and Set keep order and identity");
+
+test(() => {
+  const o = { shared: { n: 1 } };
+  o.self = o;
+  o.again = o.shared;
+  const c = roundTrip(o);
+  assert_equals(c.self, c);
+  assert_equals(c.again, c.shared);
+}, "70: cycles and shared sub-objects");
+
+test(() => {
+  const a = new Array(10);
+  a[3] = "x";
+  a.extra = "y";
+  const c = roundTrip(a);
+  assert_true(Array.isArray(c));
+  assert_equals(c.length, 10);
+  assert_false(0 in c, "a hole stays a hole");
+  assert_equals(c[3], "x");
+  assert_equals(c.extra, "y");
+  const p = roundTrip({ 0: "x", length: 1 });
+  assert_false(Array.isArray(p));
+}, "71–72: holes, lengths and non-index properties of arrays; array-likes stay objects");
+
+test(() => {
+  class K { constructor() { this.own = 1; } get proto() { return 2; } }
+  const o = new K();
+  Object.defineProperty(o, "hidden", { value: 3, enumerable: false });
+  Object.defineProperty(o, "fixed", { value: 4, enumerable: true, writable: false, configurable: false });
+  const c = roundTrip(o);
+  assert_equals(Object.getPrototypeOf(c), Object.prototype);
+  assert_equals(c.own, 1);
+  assert_false("proto" in c);
+  assert_false("hidden" in c);
+  const d = Object.getOwnPropertyDescriptor(c, "fixed");
+  assert_true(d.writable && d.configurable && d.enumerable);
+}, "73–74: prototypes and non-enumerables are dropped; properties become plain data");
+
+test(() => {
+  let calls = 0;
+  const c = roundTrip({ get g() { calls++; return "got"; } });
+  assert_equals(calls, 1);
+  assert_equals(Object.getOwnPropertyDescriptor(c, "g").value, "got");
+  const boom = new Error("from getter");
+  assert_throws_exactly(boom, () => roundTrip({ get g() { throw boom; } }));
+}, "75–76: getters run once; their exceptions propagate unchanged");
+
+test(() => {
+  const c = roundTrip({ b: 1, 2: "two", a: 2, 1: "one" });
+  assert_array_equals(Object.keys(c), ["1", "2", "b", "a"]);
+}, "77: property order");
+
+test(() => {
+  const c = roundTrip(Object.prototype);
+  assert_equals(Object.getPrototypeOf(c), Object.prototype);
+  assert_equals(Object.keys(c).length, 0);
+  class P { #secret = 1; visible = 2; }
+  assert_equals(JSON.stringify(roundTrip(new P())), '{"visible":2}');
+}, "79–80: Object.prototype and objects with private fields");
+
+test(() => {
+  for (const E of [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError]) {
+    const c = roundTrip(new E("m"));
+    assert_equals(Object.getPrototypeOf(c), E.prototype, E.name);
+    assert_equals(c.message, "m");
+    const d = Object.getOwnPropertyDescriptor(c, "message");
+    assert_false(d.enumerable, "message is not enumerable");
+    assert_false(Object.prototype.hasOwnProperty.call(c, "name"), "name is not own");
+  }
+  const custom = new Error("c");
+  custom.name = "MyError";
+  assert_equals(Object.getPrototypeOf(roundTrip(custom)), Error.prototype);
+  const withCause = roundTrip(new Error("x", { cause: { deep: 1 } }));
+  assert_equals(withCause.cause.deep, 1);
+}, "81–84: errors keep their type and message; custom names become Error");
+
+promise_test(async () => {
+  const f = new File(["hello"], "h.txt", { type: "text/plain", lastModified: 42 });
+  const c = roundTrip({ f, b: new Blob(["ab"], { type: "x/y" }) });
+  assert_true(c.f instanceof File);
+  assert_equals(c.f.name, "h.txt");
+  assert_equals(c.f.lastModified, 42);
+  assert_equals(c.f.type, "text/plain");
+  assert_equals(await c.f.text(), "hello");
+  assert_true(c.b instanceof Blob);
+  assert_equals(c.b.type, "x/y");
+  assert_equals(await c.b.text(), "ab");
+}, "86: Blob and File clone with contents, type, name and lastModified");
+
+test(() => {
+  const ch = new MessageChannel();
+  assert_throws_dom("DataCloneError", () => roundTrip(ch.port1));
+  assert_throws_dom("DataCloneError", () => roundTrip(new Event("x")));
+  assert_throws_dom("DataCloneError", () => roundTrip(new AbortController()));
+}, "87: non-serializable platform objects throw");
+
+test(() => {
+  if (typeof SharedArrayBuffer === "function") {
+    const sab = new SharedArrayBuffer(4);
+    assert_throws_dom("DataCloneError", () => roundTrip(sab));
+    assert_throws_dom("DataCloneError", () => structuredClone(1, { transfer: [sab] }));
+  }
+}, "88: SharedArrayBuffer throws, in the value or in transfer");
+
+test(() => {
+  const o = { a: [1] };
+  const c = structuredClone(o);
+  assert_not_equals(c, o);
+  assert_not_equals(c.a, o.a);
+  assert_throws_js(TypeError, () => structuredClone());
+  assert_equals(structuredClone(5, {}), 5);
+}, "89: structuredClone without options deep-clones");

@@ -1,0 +1,144 @@
+// spec-notes §5 items 22–40: transferring ports and buffers.
+async_test((t) => {
+  const a = new MessageChannel(), b = new MessageChannel();
+  a.port2.onmessage = t.step_func_done((e) => {
+    assert_equals(e.ports.length, 2);
+    assert_not_equals(e.ports[0], b.port1, "a new object");
+    assert_true(e.ports[0] instanceof MessagePort);
+    assert_true(e.ports[1] instanceof MessagePort);
+    assert_equals(e.data.p, e.ports[1], "data refers to ports[1]");
+  });
+  const c = new MessageChannel();
+  const buf = new ArrayBuffer(4);
+  a.port1.postMessage({ p: c.port1 }, [b.port1, buf, c.port1]);
+}, "22–24: event.ports holds new MessagePorts in transfer order, no buffers; data refers to them");
+
+async_test((t) => {
+  const a = new MessageChannel(), b = new MessageChannel();
+  a.port2.onmessage = t.step_func((e) => {
+    const moved = e.ports[0];
+    moved.onmessage = t.step_func((e2) => {
+      assert_equals(e2.data, "to moved");
+      b.port2.onmessage = t.step_func_done((e3) => assert_equals(e3.data, "from moved"));
+      moved.postMessage("from moved");
+    });
+    b.port2.postMessage("to moved");
+  });
+  a.port1.postMessage(null, [b.port1]);
+}, "25: a transferred port talks to its original peer, both ways");
+
+async_test((t) => {
+  const a = new MessageChannel(), b = new MessageChannel();
+  b.port2.onmessage = t.unreached_func("the shipped handle reaches nobody");
+  a.port1.postMessage(null, [b.port1]);
+  b.port1.postMessage("lost");
+  assert_throws_dom("DataCloneError", () => a.port1.postMessage(null, [b.port1]), "27: re-transfer");
+  t.step_timeout(() => t.done(), 50);
+}, "26–27: the sender's port is unusable after transfer; re-transferring it throws");
+
+async_test((t) => {
+  const a = new MessageChannel(), b = new MessageChannel();
+  b.port1.start();
+  b.port2.postMessage(1);
+  b.port2.postMessage(2);
+  a.port2.onmessage = t.step_func((e) => {
+    const moved = e.ports[0];
+    const got = [];
+    moved.addEventListener("message", (ev) => got.push(ev.data));
+    t.step_timeout(() => {
+      assert_array_equals(got, [], "29: the received queue starts disabled");
+      moved.start();
+      t.step_timeout(() => { assert_array_equals(got, [1, 2, 3]); t.done(); }, 20);
+    }, 20);
+    b.port2.postMessage(3);
+  });
+  a.port1.postMessage(null, [b.port1]);
+}, "28–29: queued messages follow the port, in order, once it is started");
+
+test(() => {
+  const a = new MessageChannel(), b = new MessageChannel();
+  assert_throws_dom("DataCloneError", () => a.port1.postMessage(b.port1));
+  assert_throws_dom("DataCloneError", () => a.port1.postMessage({ p: b.port1 }));
+}, "30: a port in the message but not in transfer throws DataCloneError");
+
+test(() => {
+  const a = new MessageChannel();
+  const buf = new ArrayBuffer(8);
+  assert_throws_dom("DataCloneError", () => a.port1.postMessage(buf, [buf, a.port1]));
+  assert_equals(buf.byteLength, 8, "nothing detached");
+}, "31: the source port in transfer throws, nothing detached");
+
+async_test((t) => {
+  const a = new MessageChannel();
+  const buf = new ArrayBuffer(8);
+  a.port2.onmessage = t.unreached_func("nothing is delivered");
+  a.port1.postMessage(buf, [buf, a.port2]);
+  assert_equals(buf.byteLength, 0, "the buffer was detached");
+  t.step_timeout(() => t.done(), 50);
+}, "32: the target port in transfer: no throw, no delivery, buffers detached");
+
+test(() => {
+  const a = new MessageChannel();
+  const buf = new ArrayBuffer(8);
+  let getter = false;
+  const msg = { get x() { getter = true; return 1; } };
+  assert_throws_dom("DataCloneError", () => a.port1.postMessage(msg, [buf, buf]));
+  assert_false(getter, "no getter ran");
+}, "33: duplicates in transfer throw before any getter runs");
+
+test(() => {
+  const a = new MessageChannel();
+  assert_throws_dom("DataCloneError", () => a.port1.postMessage(1, [{}]));
+  assert_throws_dom("DataCloneError", () => a.port1.postMessage(1, [new Blob(["x"])]));
+  assert_throws_dom("DataCloneError", () => a.port1.postMessage(1, [new Uint8Array(2)]));
+}, "34: non-transferable objects in transfer throw DataCloneError");
+
+test(() => {
+  const a = new MessageChannel();
+  assert_throws_js(TypeError, () => a.port1.postMessage(1, [1]));
+  assert_throws_js(TypeError, () => a.port1.postMessage(1, "x"));
+  assert_throws_js(TypeError, () => a.port1.postMessage(1, { transfer: 5 }));
+}, "35, 37: primitives in or as transfer throw TypeError");
+
+async_test((t) => {
+  const a = new MessageChannel();
+  const b1 = new ArrayBuffer(1), b2 = new ArrayBuffer(2);
+  const got = [];
+  a.port2.onmessage = t.step_func((e) => {
+    got.push(e.data.byteLength);
+    if (got.length === 4) { assert_array_equals(got, [1, 2, 0, 0]); t.done(); }
+  });
+  a.port1.postMessage(b1, { transfer: [b1] });
+  a.port1.postMessage(b2, [b2]);
+  a.port1.postMessage(new ArrayBuffer(0), undefined);
+  a.port1.postMessage(new ArrayBuffer(0), null);
+  assert_equals(b1.byteLength, 0);
+  assert_equals(b2.byteLength, 0);
+}, "36–37: both overloads transfer; undefined and null are empty lists");
+
+async_test((t) => {
+  const a = new MessageChannel();
+  const buf = new Uint8Array([1, 2, 3, 4]).buffer;
+  a.port2.onmessage = t.step_func_done((e) => {
+    assert_array_equals(new Uint8Array(e.data), [1, 2, 3, 4]);
+  });
+  a.port1.postMessage(buf, [buf]);
+  assert_equals(buf.byteLength, 0);
+  assert_true(buf.detached);
+}, "38: a transferred buffer is detached on the sender and whole at the receiver");
+
+test(() => {
+  const buf = new ArrayBuffer(4, { maxByteLength: 16 });
+  const c = structuredClone(buf, { transfer: [buf] });
+  assert_true(c.resizable);
+  assert_equals(c.maxByteLength, 16);
+  assert_equals(c.byteLength, 4);
+}, "39: a transferred resizable buffer keeps resizable and maxByteLength");
+
+async_test((t) => {
+  const ch = new MessageChannel();
+  const moved = structuredClone(ch.port1, { transfer: [ch.port1] });
+  assert_not_equals(moved, ch.port1);
+  ch.port2.onmessage = t.step_func_done((e) => assert_equals(e.data, "via clone"));
+  moved.postMessage("via clone");
+}, "40: structuredClone(port, {transfer: [port]}) gives a working port");
