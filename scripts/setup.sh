@@ -11,3 +11,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 node --version >/dev/null
+# testharness.js for `msgport test`: the pinned npm package wpt-runner,
+# installed under tests/wpt (never committed). `npm ci` only when the lock
+# file changed since the last install.
+cd "$(dirname "$0")/../tests/wpt"
+stamp=node_modules/.msgport-lock
+if [ ! -f node_modules/wpt-runner/testharness/testharness.js ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "setup: installing wpt-runner (testharness.js) with npm ci" >&2
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+  cp package-lock.json "$stamp"
+fi

@@ -8,3 +8,6 @@ cargo test --workspace --lib --bins --tests --examples --locked
 cargo test --workspace --doc --locked
 # Model-checked races of the router (shuttle schedules every lock and park).
 cargo test -p msgport --features shuttle --test shuttle --locked
+# Our conformance suite for the JS runtime (testharness.js, spec-notes §5),
+# in the main context and in dedicated workers.
+cargo run -q -p msgport-cli --locked -- test tests/js

@@ -95,7 +95,13 @@ impl EventLoop {
         while i < ready.len() {
             let mut s = lock(&ready[i].state);
             let bound_here = matches!(&s.owner, Owner::Loop(l) if std::ptr::eq(l.as_ptr(), Arc::as_ptr(&self.inner)));
-            if !bound_here || !Port::front_ready(&s) {
+            if !bound_here {
+                // Moved to another owner, which keeps its own `in_ready`.
+                drop(s);
+                ready.swap_remove(i);
+                continue;
+            }
+            if !Port::front_ready(&s) {
                 s.in_ready = false;
                 drop(s);
                 ready.swap_remove(i);

@@ -1094,7 +1094,11 @@ impl MessagePort {
 
     pub(crate) fn set_owner(&self, owner: Owner) {
         if self.live() {
-            lock(&self.port.state).owner = owner;
+            let mut s = lock(&self.port.state);
+            // `in_ready` says the port is in its *owner's* ready list: a new
+            // owner has not listed it yet.
+            s.in_ready = false;
+            s.owner = owner;
         }
     }
 
@@ -1138,9 +1142,16 @@ impl Transferable for MessagePort {
             s.enabled = false;
             self.port.started.store(false, Ordering::Release);
             let epoch = self.port.epoch.fetch_add(1, Ordering::AcqRel) + 1;
-            // Wake whoever waited on the old handle: it is dead now.
-            let wake = self.port.wake_owner(&mut s);
+            // Wake whoever waited on the old handle (a blocked `recv`): it is
+            // dead now. An event loop waits on no handle: it is not woken, and
+            // the port leaves its ready list the next time the loop looks
+            // (`in_ready` is reset here, so the new owner's loop can list it).
+            let wake = match s.owner {
+                Owner::Loop(_) => Wake::Nothing,
+                _ => self.port.wake_owner(&mut s),
+            };
             s.owner = Owner::None;
+            s.in_ready = false;
             (epoch, s.peer.clone(), wake)
         };
         old_owner.run();

@@ -715,3 +715,38 @@ fn a_port_moves_again_while_its_first_move_is_in_flight() {
     assert_eq!(t.join().unwrap(), ["1", "2", "3"]);
     drop((a_tx, b_tx));
 }
+
+#[test]
+fn a_port_listed_by_one_event_loop_moves_to_another_before_the_first_looks() {
+    // Regression: the old loop had the port in its ready list when it was
+    // shipped; the new loop's wake was lost until the old loop looked again.
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let old = EventLoop::new(|| {});
+    let woken = Arc::new(AtomicUsize::new(0));
+    let w = woken.clone();
+    let new = EventLoop::new(move || {
+        w.fetch_add(1, Ordering::SeqCst);
+    });
+    let ch = MessageChannel::new();
+    old.bind(&ch.port2);
+    ch.port2.start();
+    ch.port1.post(&"queued before the move").unwrap();
+    assert!(old.has_ready(), "listed by the old loop");
+    let carrier = MessageChannel::new();
+    let mut msg = ports_message(1);
+    carrier.port1.post_message(&mut msg, &[Transfer::Port(&ch.port2)]).unwrap();
+    let moved = take_ports(&carrier.port2).pop().unwrap();
+    new.bind(&moved);
+    moved.start();
+    assert!(woken.load(Ordering::SeqCst) > 0, "the new loop was woken");
+    assert!(new.has_ready());
+    assert!(old.next_task().is_none(), "the old loop delivers nothing");
+    match new.next_task() {
+        Some((name, Event::Message(m))) => {
+            assert_eq!(name, moved.name());
+            assert_eq!(msgport::clone::from_graph::<String>(&m.data).unwrap(), "queued before the move");
+        }
+        other => panic!("{other:?}"),
+    }
+}

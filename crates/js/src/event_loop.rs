@@ -380,8 +380,11 @@ impl JsRuntime {
             host.borrow_mut().worker = Some((id, name, parent));
         }
         ctx.with(|ctx| -> rquickjs::Result<()> {
-            install_globals(&ctx, &state)?;
-            host::install(&ctx, &host, &state)
+            let r = install_globals(&ctx, &state).and_then(|_| host::install(&ctx, &host, &state));
+            r.catch(&ctx).map_err(|e| {
+                let v = describe(&ctx, &e);
+                rquickjs::Error::new_loading_message("msgport globals", describe_value(&ctx, &v))
+            })
         })?;
         let st = state.clone();
         rt.set_host_promise_rejection_tracker(Some(Box::new(
@@ -431,6 +434,21 @@ impl JsRuntime {
     /// Runs `f` inside the context (for embedders' own globals).
     pub(crate) fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
         self.ctx.with(|ctx| f(&ctx))
+    }
+
+    /// Calls `internal[name](args)` (the preludes' private helpers).
+    pub(crate) fn call_internal<'a>(&self, name: &str, args: &[&str]) -> Result<(), String> {
+        self.ctx.with(|ctx| {
+            let r = (|| -> rquickjs::Result<()> {
+                let internal = self.host.borrow().internal.clone().ok_or(rquickjs::Error::Unknown)?.restore(&ctx)?;
+                let f: Function = internal.get(name)?;
+                let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+                let w: Value = f.call((Rest(args),))?;
+                ctx.globals().set("__msgport_internal_result", w)
+            })()
+            .catch(&ctx);
+            r.map_err(|e| describe_value(&ctx, &describe(&ctx, &e)))
+        })
     }
 
     /// The URL relative script and worker URLs resolve against.
@@ -537,7 +555,10 @@ impl JsRuntime {
         let rt = match JsRuntime::build(Output::std(), signal.clone(), url.clone(), Some((port, name, parent.clone()))) {
             Ok(rt) => rt,
             Err(e) => {
-                report_to_parent(format!("cannot start the worker: {e}"));
+                // A worker terminated while starting ends quietly.
+                if !signal.is_terminated() {
+                    report_to_parent(format!("cannot start the worker: {e}"));
+                }
                 signal.end();
                 return;
             }
@@ -683,6 +704,9 @@ impl JsRuntime {
                 .map(|Reverse((due, _))| *due);
             let signal = self.host.borrow().signal.clone();
             if signal.wait(deadline) == Woken::Stop {
+                if std::env::var_os("MSGPORT_DEBUG").is_some() {
+                    eprintln!("[msgport] loop of {} ends; ready: {}\n{}", self.host.borrow().base_url, self.host.borrow().event_loop.has_ready(), self.host.borrow().debug_ports());
+                }
                 return;
             }
         }

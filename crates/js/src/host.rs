@@ -122,6 +122,16 @@ impl HostState {
         Some(p)
     }
 
+    /// A description of the ports with queued tasks (for MSGPORT_DEBUG).
+    pub(crate) fn debug_ports(&self) -> String {
+        let mut out = String::new();
+        for (id, p) in &self.ports {
+            let (n, _) = p.queued();
+            out.push_str(&format!("port {id}: queued {n}, entangled {}\n", p.is_entangled()));
+        }
+        out
+    }
+
     /// Stops every worker this context started and waits for their threads.
     pub(crate) fn stop_workers(&mut self) -> Vec<std::thread::JoinHandle<()>> {
         self.workers

@@ -247,14 +247,17 @@ pub fn run_test(harness_url: &str, base_url: &str, scripts: &[Script], scope: Sc
                 }
             }
             worker.push_str("done();\n");
-            let data_url = format!("data:text/javascript,{}", percent_encode(&worker));
             rt.eval_classic("<global>", &global_object(Scope::Window));
             rt.eval_classic(harness_url, &harness);
             rt.eval_classic("<reporter>", REPORTER);
-            rt.eval_classic(
-                "<worker launcher>",
-                &format!("fetch_tests_from_worker(new Worker({}));", js_string(&data_url)),
-            );
+            // The worker's URL is the test's own, so its relative URLs work.
+            match rt.call_internal("workerWithSource", &[base_url, &worker]) {
+                Ok(()) => rt.eval_classic(
+                    "<worker launcher>",
+                    "fetch_tests_from_worker(__msgport_internal_result); delete self.__msgport_internal_result;",
+                ),
+                Err(e) => rt.eval_classic("<worker launcher>", &format!("throw new Error({});", js_string(&e))),
+            }
         }
     }
     // The watchdog: the file's timeout stops the run (and any busy loop).
@@ -327,14 +330,3 @@ fn js_string(s: &str) -> String {
     out
 }
 
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3 / 2);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~ ();=/:,'!*".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}

@@ -171,6 +171,10 @@
 
   // ---- Worker (HTML #dedicated-workers-and-the-worker-interface) ---------
   const workerState = new WeakMap();
+  let pendingSource;
+  // For embedders (the test runner): a worker whose script is `source`
+  // but whose URL, for resolving relative URLs, is `url`.
+  internal.workerWithSource = (url, source) => { pendingSource = source; return new Worker(url); };
   function ws(w) { const s = workerState.get(w); if (!s) throw new TypeError("Illegal invocation: not a Worker"); return s; }
   class Worker extends EventTarget {
     constructor(scriptURL, options = undefined) {
@@ -183,8 +187,9 @@
       let url;
       try { url = new URL(String(scriptURL), internal.baseURL()); }
       catch { throw new DOMException(`Failed to construct 'Worker': '${scriptURL}' is not a valid URL`, "SyntaxError"); }
-      let source;
-      if (url.protocol === "blob:") {
+      let source = pendingSource;
+      pendingSource = undefined;
+      if (source === undefined && url.protocol === "blob:") {
         const blob = internal.blobFromURL(url.href);
         source = blob === undefined ? null : internal.blobText(blob);
       }
@@ -217,6 +222,8 @@
       return true;
     }
     if (kind === 2) {
+      // A Worker object outlives its port: its worker may still report an error.
+      if (!isPort(target)) return true;
       targets.delete(id);
       internal.fireTrusted(target, new Event("close"));
       return true;

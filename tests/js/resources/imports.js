@@ -1,0 +1,1 @@
+self.imported = (self.imported || 0) + 1;

@@ -1,0 +1,105 @@
+// Dedicated workers: creation, messages, ports through workers, errors,
+// termination, nested workers, importScripts, data: and blob: URLs.
+async_test((t) => {
+  const w = new Worker("resources/echo-worker.js");
+  w.onmessage = t.step_func_done((e) => {
+    assert_equals(e.data.echo, "hi");
+    assert_true(e instanceof MessageEvent);
+    assert_equals(e.target, w);
+    w.terminate();
+  });
+  w.postMessage("hi");
+}, "a worker answers through its global postMessage");
+
+async_test((t) => {
+  const w = new Worker("resources/echo-worker.js");
+  const ch = new MessageChannel();
+  ch.port1.onmessage = t.step_func_done((e) => {
+    assert_equals(e.data.echo, "through the port");
+    w.terminate();
+  });
+  w.postMessage("take this", [ch.port2]);
+  ch.port1.postMessage("through the port");
+}, "a port transferred to a worker carries messages both ways (the MDN demo)");
+
+async_test((t) => {
+  const w = new Worker("resources/echo-worker.js");
+  w.onmessage = t.step_func_done((e) => {
+    assert_equals(e.data.echo.length, 3);
+    assert_equals(e.data.echo.buffer.byteLength, 3);
+    w.terminate();
+  });
+  const bytes = new Uint8Array([1, 2, 3]);
+  w.postMessage(bytes, [bytes.buffer]);
+  assert_equals(bytes.byteLength, 0, "detached on the sender");
+}, "an ArrayBuffer transferred to a worker");
+
+async_test((t) => {
+  const w = new Worker("resources/echo-worker.js", { name: "named one" });
+  w.onmessage = t.step_func_done((e) => { assert_equals(e.data, "named one"); w.terminate(); });
+  w.postMessage("name");
+}, "WorkerOptions.name is the worker's self.name");
+
+async_test((t) => {
+  const w = new Worker("resources/echo-worker.js");
+  w.onerror = t.step_func_done((e) => {
+    assert_true(e instanceof ErrorEvent);
+    assert_true(e.message.includes("thrown on request"), e.message);
+    assert_true(e.filename.endsWith("echo-worker.js"), e.filename);
+    assert_true(e.lineno > 0);
+    e.preventDefault();
+    w.terminate();
+  });
+  w.postMessage("throw");
+}, "an uncaught exception in the worker fires error at the Worker object");
+
+async_test((t) => {
+  const w = new Worker("resources/nested-worker.js");
+  w.onmessage = t.step_func_done((e) => { assert_equals(e.data.nested, "deep"); w.terminate(); });
+  w.postMessage("deep");
+}, "nested workers, resolved against the outer worker's URL");
+
+async_test((t) => {
+  const src = "importScripts(" + JSON.stringify(new URL("resources/imports.js", self.__testURL || "file:///").href) + ");";
+  const w = new Worker("data:text/javascript," + encodeURIComponent("onmessage = (e) => postMessage(e.data * 2);"));
+  w.onmessage = t.step_func_done((e) => { assert_equals(e.data, 42); w.terminate(); });
+  w.postMessage(21);
+}, "a data: URL worker");
+
+async_test((t) => {
+  const url = URL.createObjectURL(new Blob(["onmessage = (e) => postMessage('blob:' + e.data);"], { type: "text/javascript" }));
+  assert_true(url.startsWith("blob:"));
+  const w = new Worker(url);
+  w.onmessage = t.step_func_done((e) => { assert_equals(e.data, "blob:ok"); w.terminate(); });
+  w.postMessage("ok");
+}, "a blob: URL worker");
+
+async_test((t) => {
+  const w = new Worker("resources/echo-worker.js");
+  w.onmessage = t.unreached_func("terminated workers answer nothing");
+  w.terminate();
+  w.postMessage("after terminate");
+  t.step_timeout(() => t.done(), 100);
+}, "terminate() stops the worker at once");
+
+async_test((t) => {
+  const w = new Worker("resources/echo-worker.js");
+  let answers = 0;
+  w.onmessage = () => answers++;
+  w.postMessage("close");
+  t.step_timeout(() => {
+    w.postMessage("after close");
+    t.step_timeout(() => { assert_equals(answers, 0); t.done(); }, 50);
+  }, 50);
+}, "close() inside the worker ends it");
+
+test(() => {
+  assert_throws_dom("SyntaxError", () => new Worker("http://[bad"));
+  assert_throws_js(TypeError, () => new Worker("x.js", { type: "nonsense" }));
+  assert_throws_js(TypeError, () => new Worker());
+}, "bad URLs and options throw");
+
+async_test((t) => {
+  const w = new Worker("resources/does-not-exist.js");
+  w.onerror = t.step_func_done((e) => { e.preventDefault(); });
+}, "a worker script that cannot be loaded fires error");
