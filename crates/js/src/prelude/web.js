@@ -38,7 +38,7 @@
       if (input === undefined) return "";
       const bytes = bytesOf(input, "TextDecoder.decode");
       const r = host.utf8Decode(bytes, s.fatal, s.ignoreBOM);
-      if (r === null) throw new TypeError("The encoded data was not valid UTF-8");
+      if (r == null) throw new TypeError("The encoded data was not valid UTF-8");
       return r;
     }
   }

@@ -1,0 +1,141 @@
+// DOM events on targets without a tree, event handler attributes,
+// AbortController and AbortSignal.
+test(() => {
+  const t = new EventTarget();
+  const seen = [];
+  const once = () => seen.push("once");
+  t.addEventListener("x", once, { once: true });
+  t.addEventListener("x", once, { once: true }); // a duplicate: ignored
+  t.addEventListener("x", { handleEvent(e) { seen.push("object:" + e.type); } });
+  t.dispatchEvent(new Event("x"));
+  t.dispatchEvent(new Event("x"));
+  assert_array_equals(seen, ["once", "object:x", "object:x"]);
+}, "once listeners, duplicates and handleEvent objects");
+
+test(() => {
+  const t = new EventTarget();
+  const seen = [];
+  t.addEventListener("x", (e) => { seen.push(1); e.stopImmediatePropagation(); });
+  t.addEventListener("x", () => seen.push(2));
+  t.dispatchEvent(new Event("x"));
+  assert_array_equals(seen, [1]);
+}, "stopImmediatePropagation stops the remaining listeners");
+
+test(() => {
+  const t = new EventTarget();
+  const seen = [];
+  const b = () => seen.push("b");
+  t.addEventListener("x", () => { seen.push("a"); t.removeEventListener("x", b); t.addEventListener("x", () => seen.push("late")); });
+  t.addEventListener("x", b);
+  t.dispatchEvent(new Event("x"));
+  assert_array_equals(seen, ["a"], "removed during dispatch: not called; added: not called");
+  seen.length = 0;
+  t.dispatchEvent(new Event("x"));
+  assert_array_equals(seen, ["a", "late"]);
+}, "listeners removed or added during dispatch");
+
+test(() => {
+  const t = new EventTarget();
+  t.addEventListener("x", (e) => e.preventDefault(), { passive: true });
+  const e = new Event("x", { cancelable: true });
+  assert_true(t.dispatchEvent(e));
+  assert_false(e.defaultPrevented);
+  t.addEventListener("y", (e) => e.preventDefault());
+  const f = new Event("y", { cancelable: true });
+  assert_false(t.dispatchEvent(f));
+  assert_true(f.defaultPrevented);
+}, "passive listeners cannot cancel; others can");
+
+test(() => {
+  const t = new EventTarget();
+  const c = new AbortController();
+  let n = 0;
+  t.addEventListener("x", () => n++, { signal: c.signal });
+  t.dispatchEvent(new Event("x"));
+  c.abort();
+  t.dispatchEvent(new Event("x"));
+  assert_equals(n, 1);
+  t.addEventListener("x", () => n++, { signal: c.signal });
+  t.dispatchEvent(new Event("x"));
+  assert_equals(n, 1, "an aborted signal adds nothing");
+}, "the signal option removes a listener on abort");
+
+test(() => {
+  const t = new EventTarget();
+  const e = new Event("x");
+  t.addEventListener("x", () => {
+    assert_throws_dom("InvalidStateError", () => t.dispatchEvent(e));
+    assert_equals(e.eventPhase, Event.AT_TARGET);
+  });
+  t.dispatchEvent(e);
+  assert_equals(e.eventPhase, Event.NONE);
+  assert_equals(e.target, t);
+  assert_equals(e.currentTarget, null);
+  assert_throws_js(TypeError, () => t.dispatchEvent({ type: "x" }));
+}, "dispatch state and re-dispatch");
+
+test(() => {
+  const ch = new MessageChannel();
+  const seen = [];
+  ch.port1.addEventListener("message", () => seen.push("listener-1"));
+  ch.port1.onmessage = () => seen.push("handler-v1");
+  ch.port1.addEventListener("message", () => seen.push("listener-2"));
+  ch.port1.onmessage = () => seen.push("handler-v2"); // keeps its place
+  ch.port1.dispatchEvent(new MessageEvent("message"));
+  assert_array_equals(seen, ["listener-1", "handler-v2", "listener-2"]);
+  ch.port1.onmessage = null;
+  assert_equals(ch.port1.onmessage, null);
+  ch.port1.onmessage = 5;
+  assert_equals(ch.port1.onmessage, null, "non-callables become null");
+}, "event handler attributes keep their place and accept only callables");
+
+test(() => {
+  const c = new AbortController();
+  let fired = 0;
+  c.signal.onabort = (e) => { fired++; assert_true(e.isTrusted); };
+  assert_false(c.signal.aborted);
+  c.abort("why");
+  c.abort("again");
+  assert_true(c.signal.aborted);
+  assert_equals(c.signal.reason, "why");
+  assert_equals(fired, 1);
+  assert_throws_exactly("why", () => c.signal.throwIfAborted());
+  const d = AbortSignal.abort();
+  assert_equals(d.reason.name, "AbortError");
+  assert_throws_js(TypeError, () => new AbortSignal());
+  const any = AbortSignal.any([new AbortController().signal, d]);
+  assert_true(any.aborted);
+}, "AbortController and AbortSignal");
+
+promise_test(async () => {
+  const s = AbortSignal.timeout(5);
+  await new Promise((r) => s.addEventListener("abort", r));
+  assert_equals(s.reason.name, "TimeoutError");
+}, "AbortSignal.timeout");
+
+async_test((t) => {
+  // A port that floods itself must not starve timers.
+  const ch = new MessageChannel();
+  let messages = 0;
+  ch.port2.onmessage = () => { messages++; if (messages < 1e6) ch.port1.postMessage(0); };
+  ch.port1.postMessage(0);
+  setTimeout(t.step_func_done(() => {
+    assert_less_than(messages, 1e6, "the timer ran while messages kept coming");
+    ch.port1.close();
+  }), 5);
+}, "timers interleave with a self-feeding port");
+
+test(() => {
+  const times = [performance.now(), performance.now()];
+  assert_true(times[1] >= times[0]);
+  assert_equals(typeof performance.timeOrigin, "number");
+  assert_equals(self, globalThis);
+}, "performance.now and self");
+
+async_test((t) => {
+  const order = [];
+  queueMicrotask(() => order.push("micro"));
+  setTimeout(t.step_func_done(() => { assert_array_equals(order, ["sync", "micro"]); }), 0);
+  order.push("sync");
+  assert_throws_js(TypeError, () => queueMicrotask(5));
+}, "queueMicrotask runs before the next task");

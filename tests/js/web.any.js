@@ -1,0 +1,74 @@
+// TextEncoder/TextDecoder, Blob/File, URL/URLSearchParams, PortCollection.
+test(() => {
+  const bytes = new TextEncoder().encode("h\u00e9\u20ac\u{1F600}");
+  assert_array_equals(bytes, [0x68, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80]);
+  assert_array_equals(new TextEncoder().encode("\uD800"), [0xef, 0xbf, 0xbd], "lone surrogate → U+FFFD");
+  assert_equals(new TextDecoder().decode(bytes), "h\u00e9\u20ac\u{1F600}");
+  assert_equals(new TextDecoder().decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x61])), "a", "BOM stripped");
+  assert_equals(new TextDecoder("utf-8", { ignoreBOM: true }).decode(new Uint8Array([0xef, 0xbb, 0xbf])), "\uFEFF");
+  assert_equals(new TextDecoder().decode(new Uint8Array([0xff])), "\uFFFD");
+  assert_throws_js(TypeError, () => new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array([0xff])));
+  assert_throws_js(RangeError, () => new TextDecoder("klingon"));
+  const dest = new Uint8Array(3);
+  const r = new TextEncoder().encodeInto("a\u20ac", dest);
+  assert_equals(r.written, 1, "a whole code point or nothing");
+  assert_equals(r.read, 1);
+}, "TextEncoder and TextDecoder (UTF-8)");
+
+promise_test(async () => {
+  const b = new Blob(["ab", new Uint8Array([99]), new Blob(["d"])], { type: "Text/Plain" });
+  assert_equals(b.size, 4);
+  assert_equals(b.type, "text/plain");
+  assert_equals(await b.text(), "abcd");
+  assert_array_equals(new Uint8Array(await b.arrayBuffer()), [97, 98, 99, 100]);
+  const s = b.slice(1, -1, "x/y");
+  assert_equals(await s.text(), "bc");
+  assert_equals(s.type, "x/y");
+  assert_equals(new Blob().size, 0);
+  const f = new File(["z"], "z.txt", { lastModified: 7 });
+  assert_true(f instanceof Blob);
+  assert_equals(f.name, "z.txt");
+  assert_equals(f.lastModified, 7);
+}, "Blob and File");
+
+test(() => {
+  const u = new URL("../b/c?x=1&y=2#frag", "https://user:pw@Example.COM:8080/a/d");
+  assert_equals(u.href, "https://user:pw@example.com:8080/b/c?x=1&y=2#frag");
+  assert_equals(u.origin, "https://example.com:8080");
+  assert_equals(u.host, "example.com:8080");
+  assert_equals(u.pathname, "/b/c");
+  assert_equals(u.search, "?x=1&y=2");
+  assert_equals(u.searchParams.get("y"), "2");
+  u.searchParams.append("z", "a b");
+  assert_equals(u.search, "?x=1&y=2&z=a+b");
+  u.hash = "other";
+  assert_equals(u.hash, "#other");
+  assert_throws_js(TypeError, () => new URL("not a url"));
+  assert_true(URL.canParse("file:///x"));
+  assert_false(URL.canParse("x"));
+  assert_equals(String(new URLSearchParams({ a: "1", b: "&" })), "a=1&b=%26");
+}, "URL and URLSearchParams");
+
+test(() => {
+  const url = URL.createObjectURL(new Blob(["x"]));
+  assert_true(/^blob:null\/[0-9a-f-]{36}$/.test(url), url);
+  URL.revokeObjectURL(url);
+  assert_throws_js(TypeError, () => URL.createObjectURL({}));
+}, "URL.createObjectURL");
+
+async_test((t) => {
+  const pc = new PortCollection();
+  const a = new MessageChannel(), b = new MessageChannel();
+  pc.add(a.port1);
+  pc.add(b.port1);
+  assert_equals(pc.size, 2);
+  const seen = [];
+  pc.iterate((p) => seen.push(p));
+  assert_array_equals(seen, [a.port1, b.port1]);
+  let got = 0;
+  const check = t.step_func((e) => { assert_equals(e.data.hello, "all"); if (++got === 2) { pc.remove(a.port1); assert_equals(pc.size, 1); pc.clear(); assert_equals(pc.size, 0); t.done(); } });
+  a.port2.onmessage = check;
+  b.port2.onmessage = check;
+  assert_equals(pc.broadcast({ hello: "all" }), 2);
+  assert_throws_js(TypeError, () => pc.add({}));
+}, "PortCollection: add, iterate, broadcast, remove, clear");
