@@ -219,6 +219,18 @@ pub fn run_test(harness_url: &str, base_url: &str, scripts: &[Script], scope: Sc
         return outcome;
     }
     rt.set_base_url(base_url);
+    // The watchdog: the file's timeout stops the run (and any busy loop,
+    // in the scripts themselves too).
+    let stop = rt.stop_handle();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if rx.recv_timeout(timeout).is_err() {
+            stop();
+            true
+        } else {
+            false
+        }
+    });
     match scope {
         Scope::Window => {
             rt.eval_classic("<global>", &global_object(scope));
@@ -260,17 +272,6 @@ pub fn run_test(harness_url: &str, base_url: &str, scripts: &[Script], scope: Sc
             }
         }
     }
-    // The watchdog: the file's timeout stops the run (and any busy loop).
-    let stop = rt.stop_handle();
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        if rx.recv_timeout(timeout).is_err() {
-            stop();
-            true
-        } else {
-            false
-        }
-    });
     rt.run_until_idle();
     let _ = tx.send(());
     let timed_out = watchdog.join().unwrap_or(false);
