@@ -3,18 +3,25 @@
 //! The JavaScript side of msgport: one QuickJS runtime (through `rquickjs`)
 //! per thread, with a web-style event loop.
 //!
-//! **Status: the foundation of issue 4.** What exists: classic scripts, the
-//! event loop (a timer heap, one task at a time, a microtask checkpoint after
-//! every task, exit when nothing can happen any more), `setTimeout`,
-//! `setInterval`, `clearTimeout`, `clearInterval`, `queueMicrotask`,
-//! `console`, `self`/`globalThis`, and uncaught exceptions reported with their
-//! stack and a non-zero exit code. The Channel Messaging API, structured
-//! clone, Workers and the WPT harness are not bound yet.
+//! Globals in every context: the Channel Messaging API (`MessageChannel`,
+//! `MessagePort`, `MessageEvent`, `structuredClone`, `PortCollection`),
+//! `Worker`, `EventTarget`/`Event`, `AbortController`, timers,
+//! `queueMicrotask`, `console`, `TextEncoder`/`TextDecoder`, `Blob`/`File`,
+//! `URL`. The run ends when nothing can happen any more in any context.
+//! ARCHITECTURE.md has the map of the modules.
 //!
 //! ```
 //! let out = msgport_js::run_captured("setTimeout(() => console.log('later'), 0); console.log('now')");
 //! assert_eq!(out.stdout, "now\nlater\n");
 //! assert_eq!(out.exit_code, 0);
+//!
+//! // A channel in JavaScript; the run ends once nothing can happen any more.
+//! let out = msgport_js::run_captured(r#"
+//!     const { port1, port2 } = new MessageChannel();
+//!     port2.onmessage = (e) => console.log(e.data.greeting, e.ports.length);
+//!     port1.postMessage({ greeting: "hello" });
+//! "#);
+//! assert_eq!(out.stdout, "hello 0\n");
 //! ```
 
 mod clone;
