@@ -120,33 +120,85 @@ pub(crate) struct Hooks<'js> {
     pub port_proto: Object<'js>,
     pub blob_proto: Object<'js>,
     pub file_proto: Object<'js>,
+    pub deliver: Function<'js>,
+    pub detach_port: Function<'js>,
     /// Prototypes of the other platform objects (Event, EventTarget, …),
     /// which are not serializable.
     pub platform_protos: Vec<usize>,
+    /// `Object.prototype`: objects with it are plain, no further checks.
+    pub object_proto: usize,
 }
 
-impl<'js> Hooks<'js> {
-    pub(crate) fn from_internal(internal: &Object<'js>) -> rquickjs::Result<Self> {
+const HOOK_NAMES: [&str; 15] = [
+    "cloneRead",
+    "cloneMake",
+    "cloneMapSet",
+    "cloneSetAdd",
+    "cloneErrorCause",
+    "codeUnits",
+    "portId",
+    "makePort",
+    "blobParts",
+    "makeBlob",
+    "MessagePortPrototype",
+    "BlobPrototype",
+    "FilePrototype",
+    "deliver",
+    "detachPort",
+];
+
+/// The hooks kept across calls (looked up by name once per runtime).
+pub(crate) struct StoredHooks {
+    values: Vec<rquickjs::Persistent<Value<'static>>>,
+    platform_protos: Vec<usize>,
+    object_proto: usize,
+}
+
+impl StoredHooks {
+    pub(crate) fn new<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> rquickjs::Result<Self> {
+        let values = HOOK_NAMES
+            .iter()
+            .map(|n| internal.get::<_, Value>(*n).map(|v| rquickjs::Persistent::save(ctx, v)))
+            .collect::<rquickjs::Result<_>>()?;
         let protos: rquickjs::Array = internal.get("platformPrototypes")?;
         let platform_protos = protos
             .iter::<Object>()
             .map(|o| o.map(|o| ffi::object_address(&o)))
             .collect::<rquickjs::Result<_>>()?;
-        Ok(Hooks {
-            read: internal.get("cloneRead")?,
-            make: internal.get("cloneMake")?,
-            map_set: internal.get("cloneMapSet")?,
-            set_add: internal.get("cloneSetAdd")?,
-            error_cause: internal.get("cloneErrorCause")?,
-            code_units: internal.get("codeUnits")?,
-            port_id: internal.get("portId")?,
-            make_port: internal.get("makePort")?,
-            blob_parts: internal.get("blobParts")?,
-            make_blob: internal.get("makeBlob")?,
-            port_proto: internal.get("MessagePortPrototype")?,
-            blob_proto: internal.get("BlobPrototype")?,
-            file_proto: internal.get("FilePrototype")?,
+        let object_proto: Object = ctx.eval("Object.prototype")?;
+        Ok(StoredHooks {
+            values,
             platform_protos,
+            object_proto: ffi::object_address(&object_proto),
+        })
+    }
+
+    pub(crate) fn restore<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Hooks<'js>> {
+        let v = |i: usize| self.values[i].clone().restore(ctx);
+        let f = |i: usize| -> rquickjs::Result<Function<'js>> {
+            v(i)?.into_function().ok_or(rquickjs::Error::Unknown)
+        };
+        let o = |i: usize| -> rquickjs::Result<Object<'js>> {
+            v(i)?.into_object().ok_or(rquickjs::Error::Unknown)
+        };
+        Ok(Hooks {
+            read: f(0)?,
+            make: f(1)?,
+            map_set: f(2)?,
+            set_add: f(3)?,
+            error_cause: f(4)?,
+            code_units: f(5)?,
+            port_id: f(6)?,
+            make_port: f(7)?,
+            blob_parts: f(8)?,
+            make_blob: f(9)?,
+            port_proto: o(10)?,
+            blob_proto: o(11)?,
+            file_proto: o(12)?,
+            deliver: f(13)?,
+            detach_port: f(14)?,
+            platform_protos: self.platform_protos.clone(),
+            object_proto: self.object_proto,
         })
     }
 }
@@ -359,6 +411,14 @@ impl<'js> Walk<'_, 'js> {
                 return Err(CloneError::UnsupportedObject(format!("#<{}>", class_name(&o, what))).into());
             }
             Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
+            Kind::Plain
+                if o
+                    .get_prototype()
+                    .is_some_and(|p| ffi::object_address(&p) == self.hooks.object_proto) =>
+            {
+                let props = self.own_properties(&o)?;
+                GObject::Object(self.g.new_props(props))
+            }
             Kind::Plain => {
                 if self.proto_is(&o, &self.hooks.port_proto) {
                     return Err(CloneError::NotSerializable("MessagePort".into()).into());
@@ -531,11 +591,22 @@ fn parse_hex_bigint(hex: &str) -> Result<msgport_clone::BigInt, CloneError> {
 pub(crate) fn deserialize<'js>(
     ctx: &Ctx<'js>,
     hooks: &Hooks<'js>,
-    g: &Graph,
+    g: &mut Graph,
     ports: &[Object<'js>],
 ) -> Result<Value<'js>, Fail> {
     let n = g.objects.len();
     let mut made: Vec<Option<Value<'js>>> = vec![None; n];
+    // Buffers move into the new ArrayBuffers (no copy); the graph keeps
+    // empty ones.
+    let mut buffers: Vec<Vec<u8>> = g
+        .objects
+        .iter_mut()
+        .map(|o| match o {
+            GObject::ArrayBuffer(b) => std::mem::take(&mut b.data),
+            _ => Vec::new(),
+        })
+        .collect();
+    let g: &Graph = g;
     let make = &hooks.make;
     // Pass 1a: everything but views (which need their buffer).
     for (i, o) in g.objects.iter().enumerate() {
@@ -561,7 +632,7 @@ pub(crate) fn deserialize<'js>(
                 if b.detached {
                     return Err(CloneError::DetachedArrayBuffer.into());
                 }
-                let ab = ArrayBuffer::new(ctx.clone(), b.data.clone())?;
+                let ab = ArrayBuffer::new(ctx.clone(), std::mem::take(&mut buffers[i]))?;
                 let max = b.max_byte_length.map_or(-1.0, |m| m as f64);
                 make.call((3, ab, max))?
             }

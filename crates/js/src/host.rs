@@ -74,6 +74,7 @@ pub(crate) struct HostState {
     /// This context is a worker: its implicit port and its parent.
     pub(crate) worker: Option<(u32, String, ParentLink)>,
     classes: Option<Classes>,
+    hooks: Option<clone::StoredHooks>,
     pub(crate) internal: Option<Persistent<Object<'static>>>,
 }
 
@@ -95,6 +96,7 @@ impl HostState {
             base_url,
             worker: None,
             classes: None,
+            hooks: None,
             internal: None,
         }
     }
@@ -149,6 +151,7 @@ impl HostState {
         self.ports.clear();
         self.names.clear();
         self.internal = None;
+        self.hooks = None;
     }
 }
 
@@ -182,7 +185,8 @@ fn throw_data_clone_error<'js>(ctx: &Ctx<'js>, host: &Shared, e: &CloneError) ->
 }
 
 fn hooks<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Hooks<'js>> {
-    Hooks::from_internal(&internal(ctx, host)?)
+    let h = host.borrow();
+    h.hooks.as_ref().ok_or(rquickjs::Error::Unknown)?.restore(ctx)
 }
 
 fn with_classes<R>(host: &Shared, f: impl FnOnce(&Classes) -> R) -> R {
@@ -236,16 +240,18 @@ fn post<'js>(
     if let Err(e) = result {
         return Err(throw_data_clone_error(&ctx, host, &e));
     }
-    detach_transferred(&ctx, host, ser.ports.iter().map(|(o, _)| o.clone()), ser.buffers.into_iter().map(|(b, _)| b))
+    if ser.ports.is_empty() && ser.buffers.is_empty() {
+        return Ok(());
+    }
+    detach_transferred(&hooks, ser.ports.iter().map(|(o, _)| o.clone()), ser.buffers.into_iter().map(|(b, _)| b))
 }
 
 fn detach_transferred<'js>(
-    ctx: &Ctx<'js>,
-    host: &Shared,
+    hooks: &Hooks<'js>,
     ports: impl Iterator<Item = Object<'js>>,
     buffers: impl Iterator<Item = ArrayBuffer<'js>>,
 ) -> rquickjs::Result<()> {
-    let detach: Function = internal(ctx, host)?.get("detachPort")?;
+    let detach = &hooks.detach_port;
     for p in ports {
         detach.call::<_, ()>((p,))?;
     }
@@ -267,14 +273,15 @@ fn structured_clone<'js>(
     let ser = with_classes(host, |c| clone::serialize(&ctx, c, &hooks, value, &transfer))
         .map_err(|e| throw_fail(&ctx, host, e))?;
     // Transferred ports become new MessagePort objects over the same native port.
-    let detach: Function = internal(&ctx, host)?.get("detachPort")?;
+    let detach = hooks.detach_port.clone();
     let mut fresh = Vec::with_capacity(ser.ports.len());
     for (obj, pid) in &ser.ports {
         detach.call::<_, ()>((obj.clone(),))?;
         let p: Object = hooks.make_port.call((*pid,))?;
         fresh.push(p);
     }
-    let out = clone::deserialize(&ctx, &hooks, &ser.graph, &fresh).map_err(|e| throw_fail(&ctx, host, e))?;
+    let mut graph = ser.graph;
+    let out = clone::deserialize(&ctx, &hooks, &mut graph, &fresh).map_err(|e| throw_fail(&ctx, host, e))?;
     for (mut b, _) in ser.buffers {
         b.detach();
     }
@@ -291,18 +298,17 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
     let Some(id) = host.borrow().names.get(&name).copied() else {
         return Ok(true);
     };
-    let internal = internal(ctx, host)?;
-    let deliver: Function = internal.get("deliver")?;
+    let hooks = hooks(ctx, host)?;
+    let deliver = hooks.deliver.clone();
     match event {
-        Event::Message(m) => {
-            let hooks = Hooks::from_internal(&internal)?;
+        Event::Message(mut m) => {
             let mut objs = Vec::with_capacity(m.ports.len());
             for p in m.ports {
                 let pid = host.borrow_mut().register(p);
                 let o: Object = hooks.make_port.call((pid,))?;
                 objs.push(o);
             }
-            match clone::deserialize(ctx, &hooks, &m.data, &objs) {
+            match clone::deserialize(ctx, &hooks, &mut m.data, &objs) {
                 Ok(data) => {
                     let ports = rquickjs::Array::new(ctx.clone())?;
                     for (i, o) in objs.into_iter().enumerate() {
@@ -551,6 +557,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Shared, state: &Rc<RefCell<Loo
     {
         let mut st = host.borrow_mut();
         st.classes = Some(Classes::learn(&samples)?);
+        st.hooks = Some(clone::StoredHooks::new(ctx, &internal)?);
         st.internal = Some(Persistent::save(ctx, internal));
     }
     Ok(())

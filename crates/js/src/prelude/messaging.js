@@ -213,11 +213,16 @@
   // ---- Delivery from the native event loop -------------------------------
   // kind: 0 message, 1 messageerror, 2 close, 3 error (a worker's uncaught
   // exception; returns whether it was handled).
+  const noInit = Object.freeze({});
   internal.deliver = function (id, kind, data, ports) {
     const target = targets.get(id);
     if (target === undefined) return true;
     if (kind === 0 || kind === 1) {
-      const ev = new MessageEvent(kind === 0 ? "message" : "messageerror", { data: kind === 0 ? data : null, ports: kind === 0 ? ports : [] });
+      // The event is made directly (no init dictionary to validate).
+      const ev = Object.create(MessageEvent.prototype);
+      internal.initEventState(ev, kind === 0 ? "message" : "messageerror", noInit);
+      messageState.set(ev, { data: kind === 0 ? data : null, origin: "", lastEventId: "", source: null,
+        ports: Object.freeze(kind === 0 && ports !== undefined ? ports : []) });
       internal.fireTrusted(target, ev);
       return true;
     }
