@@ -72,3 +72,18 @@ async_test((t) => {
   assert_equals(pc.broadcast({ hello: "all" }), 2);
   assert_throws_js(TypeError, () => pc.add({}));
 }, "PortCollection: add, iterate, broadcast, remove, clear");
+
+test(() => {
+  assert_equals(btoa("hello"), "aGVsbG8=");
+  assert_equals(atob("aGVsbG8="), "hello");
+  assert_equals(atob(" aGVs bG8 "), "hello", "whitespace is ignored");
+  assert_throws_dom("InvalidCharacterError", () => btoa("\u0100"));
+  assert_throws_dom("InvalidCharacterError", () => atob("a"));
+}, "atob and btoa");
+
+test(() => {
+  assert_true(location.href.endsWith("web.any.js"), location.href);
+  assert_equals(location.protocol, "file:");
+  assert_equals(String(location), location.href);
+}, "location is the script's URL");
+

@@ -88,6 +88,9 @@ fn inspect<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize, top: bool) -> Stri
             let Some(o) = v.as_object() else {
                 return coerce(ctx, v);
             };
+            if let Some(special) = inspect_builtin(ctx, v, depth) {
+                return special;
+            }
             if depth > 2 {
                 return "[Object]".into();
             }
@@ -120,6 +123,62 @@ fn inspect<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize, top: bool) -> Stri
         }
         _ => coerce(ctx, v),
     }
+}
+
+/// Maps, Sets, Dates, RegExps and typed arrays, as Node's console shows them.
+fn inspect_builtin<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize) -> Option<String> {
+    let f: Function = ctx
+        .eval(
+            r#"(o) => o instanceof Map ? ["Map", Array.from(o).flat()]
+                : o instanceof Set ? ["Set", Array.from(o)]
+                : o instanceof Date ? ["Date", isNaN(o) ? "Invalid Date" : o.toISOString()]
+                : o instanceof RegExp ? ["RegExp", String(o)]
+                : ArrayBuffer.isView(o) && !(o instanceof DataView) ? [o.constructor.name, Array.from(o.length > 100 ? o.subarray(0, 100) : o), o.length]
+                : o instanceof ArrayBuffer ? ["ArrayBuffer", o.byteLength]
+                : null"#,
+        )
+        .ok()?;
+    let info: Option<rquickjs::Array> = f.call((v.clone(),)).ok()?;
+    let info = info?;
+    let kind: String = info.get(0).ok()?;
+    let item = |x: Value<'js>| inspect(ctx, &x, depth + 1, false);
+    Some(match kind.as_str() {
+        "Date" | "RegExp" => info.get::<String>(1).ok()?,
+        "ArrayBuffer" => format!("ArrayBuffer {{ byteLength: {} }}", info.get::<f64>(1).ok()?),
+        "Map" | "Set" => {
+            let items: rquickjs::Array = info.get(1).ok()?;
+            let vals: Vec<Value> = items.iter::<Value>().flatten().collect();
+            if depth > 2 {
+                return Some(format!("[{kind}]"));
+            }
+            let body: Vec<String> = if kind == "Map" {
+                vals.chunks(2)
+                    .map(|kv| format!("{} => {}", item(kv[0].clone()), kv.get(1).cloned().map(item).unwrap_or_default()))
+                    .collect()
+            } else {
+                vals.into_iter().map(item).collect()
+            };
+            let n = if kind == "Map" { body.len() } else { body.len() };
+            if body.is_empty() {
+                format!("{kind}(0) {{}}")
+            } else {
+                format!("{kind}({n}) {{ {} }}", body.join(", "))
+            }
+        }
+        view => {
+            let items: rquickjs::Array = info.get(1).ok()?;
+            let len: f64 = info.get(2).ok()?;
+            let mut body: Vec<String> = items.iter::<Value>().flatten().map(item).collect();
+            if len as usize > body.len() {
+                body.push(format!("... {} more items", len as usize - body.len()));
+            }
+            if body.is_empty() {
+                format!("{view}(0) []")
+            } else {
+                format!("{view}({len}) [ {} ]", body.join(", "))
+            }
+        }
+    })
 }
 
 fn constructor_name(o: &Object<'_>) -> Option<String> {
