@@ -103,3 +103,9 @@ async_test((t) => {
   const w = new Worker("resources/does-not-exist.js");
   w.onerror = t.step_func_done((e) => { e.preventDefault(); });
 }, "a worker script that cannot be loaded fires error");
+
+async_test((t) => {
+  const w = new Worker("resources/module-worker.mjs", { type: "module" });
+  w.onmessage = t.step_func_done((e) => { assert_equals(e.data, 42); w.terminate(); });
+  w.postMessage(21);
+}, "a module worker imports relative modules and outlives an unhandled rejection");

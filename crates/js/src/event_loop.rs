@@ -618,8 +618,11 @@ impl JsRuntime {
                         for (_, reason) in pending {
                             if let Ok(reason) = reason.restore(&ctx) {
                                 let text = describe_value(&ctx, &reason);
+                                let in_worker = self.host.borrow().worker.is_some();
                                 let mut st = self.state.borrow_mut();
-                                st.failed = true;
+                                // A worker logs it and goes on, as in browsers;
+                                // the main script fails, as in Node and Deno.
+                                st.failed |= !in_worker;
                                 let _ = writeln!(st.out.stderr, "Uncaught (in promise) {text}");
                                 break;
                             }
