@@ -240,6 +240,8 @@ struct Walk<'a, 'js> {
     /// Every object met, kept alive so addresses stay unique for the walk.
     work: Vec<(ObjectId, Object<'js>, Kind)>,
     keep: Vec<Object<'js>>,
+    /// Keys met so far, by atom (keys repeat across objects).
+    keys: HashMap<rquickjs::Atom<'js>, PropertyKey>,
 }
 
 /// StructuredSerializeWithTransfer's JS half (`#structuredserializewithtransfer`):
@@ -260,6 +262,7 @@ pub(crate) fn serialize<'js>(
         memory: HashMap::new(),
         work: Vec::new(),
         keep: Vec::new(),
+        keys: HashMap::new(),
     };
     let mut ports = Vec::new();
     let mut buffers = Vec::new();
@@ -386,14 +389,21 @@ impl<'js> Walk<'_, 'js> {
             .own_keys(rquickjs::object::Filter::new().string().enum_only())
             .collect::<rquickjs::Result<_>>()?;
         for atom in keys {
-            let key_value = atom.to_value()?;
-            let key = match key_value.as_string() {
-                Some(s) => self.string(s)?,
-                None => JsString::from(atom.to_string()?.as_str()),
-            };
-            let key = match key.as_array_index() {
-                Some(i) => PropertyKey::Index(i),
-                None => PropertyKey::String(key),
+            let key = match self.keys.get(&atom) {
+                Some(k) => k.clone(),
+                None => {
+                    let key_value = atom.to_value()?;
+                    let key = match key_value.as_string() {
+                        Some(s) => self.string(s)?,
+                        None => JsString::from(atom.to_string()?.as_str()),
+                    };
+                    let key = match key.as_array_index() {
+                        Some(i) => PropertyKey::Index(i),
+                        None => PropertyKey::String(key),
+                    };
+                    self.keys.insert(atom.clone(), key.clone());
+                    key
+                }
             };
             let v: Value = o.get(atom)?;
             let gv = self.value(v)?;
@@ -704,7 +714,22 @@ pub(crate) fn deserialize<'js>(
             GValue::Object(id) => get(*id, made)?,
         })
     };
-    // Pass 2: contents.
+    // Pass 2: contents. Keys repeat across objects: one atom per key.
+    struct Atoms<'a, 'js> {
+        ctx: Ctx<'js>,
+        map: HashMap<&'a str, u32>,
+    }
+    impl Drop for Atoms<'_, '_> {
+        fn drop(&mut self) {
+            for (_, a) in self.map.drain() {
+                ffi::free_atom(&self.ctx, a);
+            }
+        }
+    }
+    let mut atoms = Atoms {
+        ctx: ctx.clone(),
+        map: HashMap::new(),
+    };
     for (i, o) in g.objects.iter().enumerate() {
         let target = made[i].clone().and_then(|v| v.into_object());
         let Some(target) = target else { continue };
@@ -717,7 +742,10 @@ pub(crate) fn deserialize<'js>(
                             ffi::define_data_property(ctx, &target, PropKey::Index(*i), &v)?
                         }
                         PropertyKey::String(s) => match s.as_str() {
-                            Some(s) => ffi::define_data_property(ctx, &target, PropKey::Str(s), &v)?,
+                            Some(s) => {
+                                let atom = *atoms.map.entry(s).or_insert_with(|| ffi::new_atom(ctx, s));
+                                ffi::define_data_property_atom(ctx, &target, atom, &v)?
+                            }
                             None => {
                                 let key = js_string(ctx, hooks, s)?;
                                 ffi::define_data_property(ctx, &target, PropKey::Value(&key), &v)?

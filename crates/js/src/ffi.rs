@@ -37,12 +37,6 @@ pub(crate) fn define_data_property<'js>(
         let val = qjs::JS_DupValue(c, v.as_raw());
         match key {
             PropKey::Index(i) => qjs::JS_DefinePropertyValueUint32(c, o.as_raw(), i, val, flags),
-            PropKey::Str(s) => {
-                let atom = qjs::JS_NewAtomLen(c, s.as_ptr().cast(), s.len() as _);
-                let r = qjs::JS_DefinePropertyValue(c, o.as_raw(), atom, val, flags);
-                qjs::JS_FreeAtom(c, atom);
-                r
-            }
             PropKey::Value(k) => {
                 let atom = qjs::JS_ValueToAtom(c, k.as_raw());
                 let r = qjs::JS_DefinePropertyValue(c, o.as_raw(), atom, val, flags);
@@ -61,7 +55,6 @@ pub(crate) fn define_data_property<'js>(
 /// A property key for [`define_data_property`].
 pub(crate) enum PropKey<'a, 'js> {
     Index(u32),
-    Str(&'a str),
     /// A JS string value (for keys that are not valid UTF-8, e.g. lone surrogates).
     Value(&'a Value<'js>),
 }
@@ -97,5 +90,38 @@ pub(crate) fn typed_array_in_bounds(ctx: &rquickjs::Ctx<'_>, v: &Value<'_>) -> b
             qjs::JS_FreeValue(c, r);
             true
         }
+    }
+}
+
+/// An atom for `s` (freed with [`free_atom`]). Sound: `JS_NewAtomLen`
+/// copies the bytes; the caller owns one reference to the atom.
+pub(crate) fn new_atom(ctx: &rquickjs::Ctx<'_>, s: &str) -> u32 {
+    unsafe { qjs::JS_NewAtomLen(ctx.as_raw().as_ptr(), s.as_ptr().cast(), s.len() as _) }
+}
+
+/// Releases an atom made by [`new_atom`]. Sound: frees the one reference
+/// the caller owned.
+pub(crate) fn free_atom(ctx: &rquickjs::Ctx<'_>, atom: u32) {
+    unsafe { qjs::JS_FreeAtom(ctx.as_raw().as_ptr(), atom) }
+}
+
+/// CreateDataProperty with a key atom from [`new_atom`] (see
+/// [`define_data_property`]). Sound: the value is duplicated before the
+/// engine takes it; the atom stays the caller's.
+pub(crate) fn define_data_property_atom<'js>(
+    ctx: &rquickjs::Ctx<'js>,
+    o: &Object<'js>,
+    atom: u32,
+    v: &Value<'js>,
+) -> rquickjs::Result<()> {
+    let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
+    let r = unsafe {
+        let c = ctx.as_raw().as_ptr();
+        qjs::JS_DefinePropertyValue(c, o.as_raw(), atom, qjs::JS_DupValue(c, v.as_raw()), flags)
+    };
+    if r < 0 {
+        Err(rquickjs::Error::Exception)
+    } else {
+        Ok(())
     }
 }
