@@ -68,12 +68,17 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             || name.ends_with(".htm")
     }
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).map(|e| e.path()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
         entries.sort();
         for p in entries {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if p.is_dir() {
-                if !matches!(name, "resources" | "node_modules" | "support" | "common") && !name.starts_with('.') {
+                if !matches!(name, "resources" | "node_modules" | "support" | "common")
+                    && !name.starts_with('.')
+                {
                     walk(&p, out)?;
                 }
             } else if is_test(&p) {
@@ -193,12 +198,17 @@ fn find_harness(opts: &TestOptions, root: &Path) -> Result<PathBuf, String> {
 
 fn file_url(p: &Path) -> String {
     let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    url::Url::from_file_path(&abs).map_or_else(|_| format!("file://{}", abs.display()), |u| u.to_string())
+    url::Url::from_file_path(&abs)
+        .map_or_else(|_| format!("file://{}", abs.display()), |u| u.to_string())
 }
 
 /// A script of a test: a file URL, or inline source (from an HTML file).
 fn resolve(src: &str, file: &Path, root: &Path) -> Option<String> {
-    if src.ends_with("/resources/testharness.js") || src.ends_with("/resources/testharnessreport.js") || src == "testharness.js" || src == "testharnessreport.js" {
+    if src.ends_with("/resources/testharness.js")
+        || src.ends_with("/resources/testharnessreport.js")
+        || src == "testharness.js"
+        || src == "testharnessreport.js"
+    {
         return None;
     }
     let path = match src.strip_prefix('/') {
@@ -215,9 +225,13 @@ fn html_scripts(html: &str) -> Vec<Result<String, String>> {
     let mut at = 0;
     while let Some(i) = lower[at..].find("<script") {
         let start = at + i;
-        let Some(tag_end) = lower[start..].find('>').map(|j| start + j) else { break };
+        let Some(tag_end) = lower[start..].find('>').map(|j| start + j) else {
+            break;
+        };
         let tag = &html[start..tag_end];
-        let body_end = lower[tag_end..].find("</script").map_or(html.len(), |j| tag_end + j);
+        let body_end = lower[tag_end..]
+            .find("</script")
+            .map_or(html.len(), |j| tag_end + j);
         let src = attr(tag, "src");
         match src {
             Some(s) => out.push(Ok(s)),
@@ -247,7 +261,8 @@ fn attr(tag: &str, name: &str) -> Option<String> {
                 } else if let Some(q) = v.strip_prefix('\'') {
                     q.split('\'').next()
                 } else {
-                    v.split(|c: char| c.is_ascii_whitespace() || c == '>').next()
+                    v.split(|c: char| c.is_ascii_whitespace() || c == '>')
+                        .next()
                 };
                 return val.map(str::to_string);
             }
@@ -267,7 +282,10 @@ struct Line {
 /// Runs `msgport test`; returns the exit code.
 pub fn run(opts: TestOptions) -> i32 {
     let expectations = match &opts.expectations {
-        Some(p) => match std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display())).and_then(|t| parse_expectations(&t)) {
+        Some(p) => match std::fs::read_to_string(p)
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))
+            .and_then(|t| parse_expectations(&t))
+        {
             Ok(e) => e,
             Err(e) => {
                 eprintln!("msgport test: {e}");
@@ -336,13 +354,16 @@ pub fn run(opts: TestOptions) -> i32 {
             eprintln!("msgport test: {shown}: global={g} is not available in this host; skipped");
         }
         for scope in scopes {
-            let outcome: Outcome = wpt::run_test(&harness, &file_url(file), &scripts, scope, timeout);
+            let outcome: Outcome =
+                wpt::run_test(&harness, &file_url(file), &scripts, scope, timeout);
             let mut any_bad = false;
             for sub in outcome.subtests.iter().chain(outcome.harness.iter()) {
                 let bad = !matches!(sub.status, Status::Pass | Status::PreconditionFailed);
                 let expected = expectations
                     .iter()
-                    .find(|e| shown.ends_with(&e.file) && (e.subtest == "*" || e.subtest == sub.name))
+                    .find(|e| {
+                        shown.ends_with(&e.file) && (e.subtest == "*" || e.subtest == sub.name)
+                    })
                     .map(|e| {
                         e.used.set(true);
                         e.reason.clone()
@@ -365,18 +386,29 @@ pub fn run(opts: TestOptions) -> i32 {
                 }
             }
             if !opts.json {
-                print_lines(&lines[lines.len() - outcome.subtests.len() - outcome.harness.iter().count()..]);
+                print_lines(
+                    &lines[lines.len() - outcome.subtests.len() - outcome.harness.iter().count()..],
+                );
             }
         }
     }
-    let passed = lines.iter().filter(|l| matches!(l.sub.status, Status::Pass)).count();
+    let passed = lines
+        .iter()
+        .filter(|l| matches!(l.sub.status, Status::Pass))
+        .count();
     let failed = lines
         .iter()
-        .filter(|l| !matches!(l.sub.status, Status::Pass | Status::PreconditionFailed) && l.expected.is_none())
+        .filter(|l| {
+            !matches!(l.sub.status, Status::Pass | Status::PreconditionFailed)
+                && l.expected.is_none()
+        })
         .count();
     let expected_failures = lines
         .iter()
-        .filter(|l| !matches!(l.sub.status, Status::Pass | Status::PreconditionFailed) && l.expected.is_some())
+        .filter(|l| {
+            !matches!(l.sub.status, Status::Pass | Status::PreconditionFailed)
+                && l.expected.is_some()
+        })
         .count();
     if opts.json {
         let results: Vec<serde_json::Value> = lines
@@ -393,7 +425,10 @@ pub fn run(opts: TestOptions) -> i32 {
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         for e in expectations.iter().filter(|e| !e.used.get()) {
-            println!("note: expectation `{} | {}` matched nothing", e.file, e.subtest);
+            println!(
+                "note: expectation `{} | {}` matched nothing",
+                e.file, e.subtest
+            );
         }
         if expected_failures > 0 {
             println!("{expected_failures} expected failures (see the expectations file)");
@@ -405,10 +440,18 @@ pub fn run(opts: TestOptions) -> i32 {
 
 fn print_lines(lines: &[Line]) {
     for l in lines {
-        let mut text = format!("{} {} [{}] > {}", l.sub.status.word(), l.file, l.scope, l.sub.name);
+        let mut text = format!(
+            "{} {} [{}] > {}",
+            l.sub.status.word(),
+            l.file,
+            l.scope,
+            l.sub.name
+        );
         if l.sub.status == Status::Pass {
             if let Some(r) = &l.expected {
-                text.push_str(&format!(" (passes, but is listed as an expected failure: {r})"));
+                text.push_str(&format!(
+                    " (passes, but is listed as an expected failure: {r})"
+                ));
             }
         } else {
             if !l.sub.message.is_empty() {
@@ -441,11 +484,20 @@ mod tests {
 
     #[test]
     fn scopes() {
-        let (s, skipped) = scopes_of(Path::new("a.any.js"), &[("global".into(), "window,sharedworker".into())]);
+        let (s, skipped) = scopes_of(
+            Path::new("a.any.js"),
+            &[("global".into(), "window,sharedworker".into())],
+        );
         assert_eq!(s, vec![Scope::Window]);
         assert_eq!(skipped, vec!["sharedworker".to_string()]);
-        assert_eq!(scopes_of(Path::new("a.any.js"), &[]).0, vec![Scope::Window, Scope::DedicatedWorker]);
-        assert_eq!(scopes_of(Path::new("a.worker.js"), &[]).0, vec![Scope::DedicatedWorker]);
+        assert_eq!(
+            scopes_of(Path::new("a.any.js"), &[]).0,
+            vec![Scope::Window, Scope::DedicatedWorker]
+        );
+        assert_eq!(
+            scopes_of(Path::new("a.worker.js"), &[]).0,
+            vec![Scope::DedicatedWorker]
+        );
     }
 
     #[test]

@@ -48,12 +48,26 @@ fn repo(path: &str) -> String {
 #[test]
 fn the_mdn_demos_run_and_end_by_themselves() {
     let out = msgport(&["run", &repo("examples/channel-messaging/main.js")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("worker (answering-worker): got \"Hello from the main script!\" and a port"), "{text}");
-    assert!(text.contains("main: Message back from the worker"), "{text}");
+    assert!(
+        text.contains("worker (answering-worker): got \"Hello from the main script!\" and a port"),
+        "{text}"
+    );
+    assert!(
+        text.contains("main: Message back from the worker"),
+        "{text}"
+    );
     let out = msgport(&["run", &repo("examples/channel-messaging-multi/main.js")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -77,9 +91,18 @@ fn modules_import_relative_files_and_errors_exit_non_zero() {
     )
     .unwrap();
     let out = msgport(&["run", dir.join("main.mjs").to_str().unwrap()]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "42 true\n", "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "42 true\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // --module treats a .js file as a module.
-    std::fs::write(dir.join("m.js"), "import { twice } from './lib.mjs'; console.log(twice(2));").unwrap();
+    std::fs::write(
+        dir.join("m.js"),
+        "import { twice } from './lib.mjs'; console.log(twice(2));",
+    )
+    .unwrap();
     let out = msgport(&["run", "--module", dir.join("m.js").to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "4\n");
     std::fs::write(dir.join("bad.mjs"), "import './missing.mjs';").unwrap();
@@ -102,15 +125,33 @@ fn msgport_test_reports_each_subtest_and_fails_on_failures() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("PASS") && text.contains("> good"), "{text}");
-    assert!(text.contains("FAIL") && text.contains("> bad: assert_true: no"), "{text}");
-    assert!(text.contains("TIMEOUT") && text.contains("> hangs"), "{text}");
+    assert!(
+        text.contains("FAIL") && text.contains("> bad: assert_true: no"),
+        "{text}"
+    );
+    assert!(
+        text.contains("TIMEOUT") && text.contains("> hangs"),
+        "{text}"
+    );
     assert_eq!(text.lines().last(), Some("1 passed, 3 failed"), "{text}");
     // Known failures listed with a reason do not fail the run.
     let exp = dir.join("expected.txt");
     std::fs::write(&exp, "mixed.any.js | * | written to fail\n").unwrap();
-    let out = msgport(&["test", "--expectations", exp.to_str().unwrap(), file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().last(), Some("1 passed, 0 failed"));
+    let out = msgport(&[
+        "test",
+        "--expectations",
+        exp.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().last(),
+        Some("1 passed, 0 failed")
+    );
     // --json
     let out = msgport(&["test", "--json", file.to_str().unwrap()]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -118,8 +159,17 @@ fn msgport_test_reports_each_subtest_and_fails_on_failures() {
     assert_eq!(doc["failed"], 3);
     assert_eq!(doc["results"][0]["status"], "PASS");
     // A busy loop is stopped by the per-file timeout.
-    std::fs::write(dir.join("spin.window.js"), "test(() => { for (;;) {} }, 'spins');\n").unwrap();
-    let out = msgport(&["test", "--timeout", "0.5", dir.join("spin.window.js").to_str().unwrap()]);
+    std::fs::write(
+        dir.join("spin.window.js"),
+        "test(() => { for (;;) {} }, 'spins');\n",
+    )
+    .unwrap();
+    let out = msgport(&[
+        "test",
+        "--timeout",
+        "0.5",
+        dir.join("spin.window.js").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("TIMEOUT"));
     std::fs::remove_dir_all(&dir).unwrap();

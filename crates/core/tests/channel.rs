@@ -735,7 +735,10 @@ fn a_port_listed_by_one_event_loop_moves_to_another_before_the_first_looks() {
     assert!(old.has_ready(), "listed by the old loop");
     let carrier = MessageChannel::new();
     let mut msg = ports_message(1);
-    carrier.port1.post_message(&mut msg, &[Transfer::Port(&ch.port2)]).unwrap();
+    carrier
+        .port1
+        .post_message(&mut msg, &[Transfer::Port(&ch.port2)])
+        .unwrap();
     let moved = take_ports(&carrier.port2).pop().unwrap();
     new.bind(&moved);
     moved.start();
@@ -745,7 +748,10 @@ fn a_port_listed_by_one_event_loop_moves_to_another_before_the_first_looks() {
     match new.next_task() {
         Some((name, Event::Message(m))) => {
             assert_eq!(name, moved.name());
-            assert_eq!(msgport::clone::from_graph::<String>(&m.data).unwrap(), "queued before the move");
+            assert_eq!(
+                msgport::clone::from_graph::<String>(&m.data).unwrap(),
+                "queued before the move"
+            );
         }
         other => panic!("{other:?}"),
     }

@@ -11,8 +11,8 @@
 use crate::ffi::{self, PropKey};
 use msgport_clone::{
     Array as GArray, ArrayBuffer as GBuffer, Blob, CloneError, ErrorName, ErrorValue, File, Graph,
-    HostObject, JsString, Object as GObject, ObjectId, PropertyKey, Props, RegExpFlags, Value as GValue,
-    View, ViewKind,
+    HostObject, JsString, Object as GObject, ObjectId, PropertyKey, Props, RegExpFlags,
+    Value as GValue, View, ViewKind,
 };
 use rquickjs::{ArrayBuffer, Ctx, Function, Object, Type, Value};
 use std::collections::HashMap;
@@ -158,7 +158,11 @@ impl StoredHooks {
     pub(crate) fn new<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> rquickjs::Result<Self> {
         let values = HOOK_NAMES
             .iter()
-            .map(|n| internal.get::<_, Value>(*n).map(|v| rquickjs::Persistent::save(ctx, v)))
+            .map(|n| {
+                internal
+                    .get::<_, Value>(*n)
+                    .map(|v| rquickjs::Persistent::save(ctx, v))
+            })
             .collect::<rquickjs::Result<_>>()?;
         let protos: rquickjs::Array = internal.get("platformPrototypes")?;
         let platform_protos = protos
@@ -289,8 +293,8 @@ pub(crate) fn serialize<'js>(
             ports.push((o.clone(), pid.unwrap_or(-1)));
             w.g.alloc(GObject::Host(HostObject::Transferred(n)))
         } else {
-            let ab = ArrayBuffer::from_object(o.clone())
-                .ok_or(CloneError::NotTransferable { index })?;
+            let ab =
+                ArrayBuffer::from_object(o.clone()).ok_or(CloneError::NotTransferable { index })?;
             let id = w.g.alloc(GObject::ArrayBuffer(GBuffer::default()));
             buffers.push((ab, id));
             id
@@ -417,13 +421,18 @@ impl<'js> Walk<'_, 'js> {
         let read = self.hooks.read.clone();
         let obj = match kind {
             Kind::Other => {
-                let what = if o.is_function() { "function" } else { "object" };
-                return Err(CloneError::UnsupportedObject(format!("#<{}>", class_name(&o, what))).into());
+                let what = if o.is_function() {
+                    "function"
+                } else {
+                    "object"
+                };
+                return Err(
+                    CloneError::UnsupportedObject(format!("#<{}>", class_name(&o, what))).into(),
+                );
             }
             Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
             Kind::Plain
-                if o
-                    .get_prototype()
+                if o.get_prototype()
                     .is_some_and(|p| ffi::object_address(&p) == self.hooks.object_proto) =>
             {
                 let props = self.own_properties(&o)?;
@@ -435,14 +444,19 @@ impl<'js> Walk<'_, 'js> {
                 }
                 let is_file = self.proto_is(&o, &self.hooks.file_proto);
                 if is_file || self.proto_is(&o, &self.hooks.blob_proto) {
-                    let parts: Option<rquickjs::Array> = self.hooks.blob_parts.call((o.clone(),))?;
+                    let parts: Option<rquickjs::Array> =
+                        self.hooks.blob_parts.call((o.clone(),))?;
                     if let Some(parts) = parts {
                         self.g.objects[id.0 as usize] = GObject::Host(blob_of(&parts)?);
                         return Ok(());
                     }
                 }
                 if let Some(p) = o.get_prototype() {
-                    if self.hooks.platform_protos.contains(&ffi::object_address(&p)) {
+                    if self
+                        .hooks
+                        .platform_protos
+                        .contains(&ffi::object_address(&p))
+                    {
                         return Err(CloneError::NotSerializable(class_name(&o, "platform")).into());
                     }
                 }
@@ -650,8 +664,16 @@ pub(crate) fn deserialize<'js>(
             GObject::Map(_) => make.call((5,))?,
             GObject::Set(_) => make.call((6,))?,
             GObject::Error(e) => {
-                let message = e.message.as_ref().map(|m| js_string(ctx, hooks, m)).transpose()?;
-                let stack = e.stack.as_ref().map(|m| js_string(ctx, hooks, m)).transpose()?;
+                let message = e
+                    .message
+                    .as_ref()
+                    .map(|m| js_string(ctx, hooks, m))
+                    .transpose()?;
+                let stack = e
+                    .stack
+                    .as_ref()
+                    .map(|m| js_string(ctx, hooks, m))
+                    .transpose()?;
                 make.call((8, e.name.as_str(), message, stack))?
             }
             GObject::Host(HostObject::Transferred(k)) => ports
@@ -743,7 +765,8 @@ pub(crate) fn deserialize<'js>(
                         }
                         PropertyKey::String(s) => match s.as_str() {
                             Some(s) => {
-                                let atom = *atoms.map.entry(s).or_insert_with(|| ffi::new_atom(ctx, s));
+                                let atom =
+                                    *atoms.map.entry(s).or_insert_with(|| ffi::new_atom(ctx, s));
                                 ffi::define_data_property_atom(ctx, &target, atom, &v)?
                             }
                             None => {
@@ -794,7 +817,6 @@ fn js_bigint<'js>(hooks: &Hooks<'js>, b: &msgport_clone::BigInt) -> Result<Value
     let hex = b.magnitude().to_str_radix(16);
     Ok(hooks.make.call((7, neg, hex))?)
 }
-
 
 /// A JS number: an int when it is one (not -0), else a float.
 fn number<'js>(ctx: &Ctx<'js>, x: f64) -> Value<'js> {

@@ -153,12 +153,22 @@ fn inspect_builtin<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize) -> Option<
             }
             let body: Vec<String> = if kind == "Map" {
                 vals.chunks(2)
-                    .map(|kv| format!("{} => {}", item(kv[0].clone()), kv.get(1).cloned().map(item).unwrap_or_default()))
+                    .map(|kv| {
+                        format!(
+                            "{} => {}",
+                            item(kv[0].clone()),
+                            kv.get(1).cloned().map(item).unwrap_or_default()
+                        )
+                    })
                     .collect()
             } else {
                 vals.into_iter().map(item).collect()
             };
-            let n = if kind == "Map" { body.len() } else { body.len() };
+            let n = if kind == "Map" {
+                body.len()
+            } else {
+                body.len()
+            };
             if body.is_empty() {
                 format!("{kind}(0) {{}}")
             } else {

@@ -12,7 +12,9 @@ use rquickjs::context::EvalOptions;
 use rquickjs::function::{Opt, Rest};
 use rquickjs::loader::{Loader, Resolver};
 use rquickjs::module::Declared;
-use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Module, Persistent, Runtime, Value};
+use rquickjs::{
+    CatchResultExt, CaughtError, Context, Ctx, Function, Module, Persistent, Runtime, Value,
+};
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -141,7 +143,8 @@ pub(crate) fn load_source(url: &str) -> Result<String, String> {
             let path = u
                 .to_file_path()
                 .map_err(|_| format!("not a file path: {url}"))?;
-            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
         }
         "data" => {
             let rest = &url[5..];
@@ -149,7 +152,8 @@ pub(crate) fn load_source(url: &str) -> Result<String, String> {
                 .split_once(',')
                 .ok_or_else(|| format!("bad data: URL {url}"))?;
             if meta.ends_with(";base64") {
-                let bytes = base64_decode(data).ok_or_else(|| "bad base64 in data: URL".to_string())?;
+                let bytes =
+                    base64_decode(data).ok_or_else(|| "bad base64 in data: URL".to_string())?;
                 String::from_utf8(bytes).map_err(|_| "data: URL is not UTF-8".to_string())
             } else {
                 Ok(percent_decode(data))
@@ -207,7 +211,8 @@ pub(crate) fn file_url(path: &std::path::Path) -> String {
     } else {
         std::env::current_dir().unwrap_or_default().join(path)
     };
-    url::Url::from_file_path(&abs).map_or_else(|_| format!("file://{}", abs.display()), |u| u.to_string())
+    url::Url::from_file_path(&abs)
+        .map_or_else(|_| format!("file://{}", abs.display()), |u| u.to_string())
 }
 
 /// Resolves module specifiers as URLs against the importing module.
@@ -220,7 +225,8 @@ impl Resolver for UrlResolver {
         name: &str,
         _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        let base = url::Url::parse(base).or_else(|_| url::Url::parse(&file_url(std::path::Path::new(base))));
+        let base = url::Url::parse(base)
+            .or_else(|_| url::Url::parse(&file_url(std::path::Path::new(base))));
         base.ok()
             .and_then(|b| b.join(name).ok())
             .map(|u| u.to_string())
@@ -237,7 +243,8 @@ impl Loader for UrlLoader {
         name: &str,
         _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, Declared>> {
-        let source = load_source(name).map_err(|e| rquickjs::Error::new_loading_message(name, e))?;
+        let source =
+            load_source(name).map_err(|e| rquickjs::Error::new_loading_message(name, e))?;
         let m = Module::declare(ctx.clone(), name, source)?;
         m.meta()?.set("url", name)?;
         Ok(m)
@@ -248,7 +255,12 @@ impl Loader for UrlLoader {
 /// the global; if nobody cancels it, a worker passes it to its Worker
 /// object, and the main context prints it and fails (exit code 1) unless a
 /// listener saw it.
-pub(crate) fn report_exception<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>, host: &Shared, e: Value<'js>) {
+pub(crate) fn report_exception<'js>(
+    ctx: &Ctx<'js>,
+    state: &Rc<RefCell<LoopState>>,
+    host: &Shared,
+    e: Value<'js>,
+) {
     let text = describe_value(ctx, &e);
     let (message, filename, lineno, colno) = error_location(ctx, &e);
     let fired = if state.borrow().reporting {
@@ -256,7 +268,12 @@ pub(crate) fn report_exception<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState
     } else {
         state.borrow_mut().reporting = true;
         let r = (|| -> rquickjs::Result<i32> {
-            let internal = host.borrow().internal.clone().ok_or(rquickjs::Error::Unknown)?.restore(ctx)?;
+            let internal = host
+                .borrow()
+                .internal
+                .clone()
+                .ok_or(rquickjs::Error::Unknown)?
+                .restore(ctx)?;
             let fire: Function = internal.get("fireError")?;
             fire.call((e.clone(), message.clone(), filename.clone(), lineno, colno))
         })()
@@ -289,7 +306,9 @@ pub(crate) fn report_exception<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState
 fn error_location<'js>(ctx: &Ctx<'js>, e: &Value<'js>) -> (String, String, u32, u32) {
     let head = match e.as_object() {
         Some(o) if e.is_error() => {
-            let name = o.get::<_, String>("name").unwrap_or_else(|_| "Error".into());
+            let name = o
+                .get::<_, String>("name")
+                .unwrap_or_else(|_| "Error".into());
             let msg = o.get::<_, String>("message").unwrap_or_default();
             if msg.is_empty() {
                 name
@@ -306,7 +325,9 @@ fn error_location<'js>(ctx: &Ctx<'js>, e: &Value<'js>) -> (String, String, u32, 
     let mut loc = (String::new(), 0, 0);
     for line in stack.lines() {
         let line = line.trim();
-        let Some(rest) = line.strip_prefix("at ") else { continue };
+        let Some(rest) = line.strip_prefix("at ") else {
+            continue;
+        };
         let inner = rest
             .rsplit_once('(')
             .map_or(rest, |(_, r)| r.trim_end_matches(')'));
@@ -394,12 +415,19 @@ impl JsRuntime {
                     s.unhandled
                         .retain(|(p, _)| p.clone().restore(&ctx).map_or(true, |p| p != promise));
                 } else {
-                    s.unhandled
-                        .push((Persistent::save(&ctx, promise), Persistent::save(&ctx, reason)));
+                    s.unhandled.push((
+                        Persistent::save(&ctx, promise),
+                        Persistent::save(&ctx, reason),
+                    ));
                 }
             },
         )));
-        Ok(JsRuntime { state, host, ctx, rt })
+        Ok(JsRuntime {
+            state,
+            host,
+            ctx,
+            rt,
+        })
     }
 
     /// Evaluates a classic script, then runs the event loop until nothing can
@@ -418,7 +446,11 @@ impl JsRuntime {
             Ok(s) => s,
             Err(e) => {
                 let mut st = self.state.borrow_mut();
-                let _ = writeln!(st.out.stderr, "msgport: cannot read {}: {e}", path.display());
+                let _ = writeln!(
+                    st.out.stderr,
+                    "msgport: cannot read {}: {e}",
+                    path.display()
+                );
                 return 1;
             }
         };
@@ -440,7 +472,13 @@ impl JsRuntime {
     pub(crate) fn call_internal<'a>(&self, name: &str, args: &[&str]) -> Result<(), String> {
         self.ctx.with(|ctx| {
             let r = (|| -> rquickjs::Result<()> {
-                let internal = self.host.borrow().internal.clone().ok_or(rquickjs::Error::Unknown)?.restore(&ctx)?;
+                let internal = self
+                    .host
+                    .borrow()
+                    .internal
+                    .clone()
+                    .ok_or(rquickjs::Error::Unknown)?
+                    .restore(&ctx)?;
                 let f: Function = internal.get(name)?;
                 let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
                 let w: Value = f.call((Rest(args),))?;
@@ -552,7 +590,12 @@ impl JsRuntime {
                 colno: 0,
             })
         };
-        let rt = match JsRuntime::build(Output::std(), signal.clone(), url.clone(), Some((port, name, parent.clone()))) {
+        let rt = match JsRuntime::build(
+            Output::std(),
+            signal.clone(),
+            url.clone(),
+            Some((port, name, parent.clone())),
+        ) {
             Ok(rt) => rt,
             Err(e) => {
                 // A worker terminated while starting ends quietly.
@@ -682,9 +725,11 @@ impl JsRuntime {
                 self.microtask_checkpoint();
                 ran = true;
             }
-            let inbox = self
-                .ctx
-                .with(|ctx| host::run_inbox_task(&ctx, &self.host).catch(&ctx).map_err(|_| ()));
+            let inbox = self.ctx.with(|ctx| {
+                host::run_inbox_task(&ctx, &self.host)
+                    .catch(&ctx)
+                    .map_err(|_| ())
+            });
             match inbox {
                 Ok(Some(unhandled)) => {
                     if let Some(text) = unhandled {
@@ -708,7 +753,12 @@ impl JsRuntime {
             let signal = self.host.borrow().signal.clone();
             if signal.wait(deadline) == Woken::Stop {
                 if std::env::var_os("MSGPORT_DEBUG").is_some() {
-                    eprintln!("[msgport] loop of {} ends; ready: {}\n{}", self.host.borrow().base_url, self.host.borrow().event_loop.has_ready(), self.host.borrow().debug_ports());
+                    eprintln!(
+                        "[msgport] loop of {} ends; ready: {}\n{}",
+                        self.host.borrow().base_url,
+                        self.host.borrow().event_loop.has_ready(),
+                        self.host.borrow().debug_ports()
+                    );
                 }
                 return;
             }

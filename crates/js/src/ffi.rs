@@ -16,7 +16,10 @@ pub(crate) fn class_id(v: &Value<'_>) -> u32 {
 /// an object-tagged value; on the 64-bit targets msgport supports `JSValue`
 /// is a `{union, tag}` struct (no NaN boxing).
 pub(crate) fn object_address(o: &Object<'_>) -> usize {
-    const _: () = assert!(std::mem::size_of::<qjs::JSValue>() == 16, "msgport-js needs the unboxed JSValue layout");
+    const _: () = assert!(
+        std::mem::size_of::<qjs::JSValue>() == 16,
+        "msgport-js needs the unboxed JSValue layout"
+    );
     unsafe { o.as_raw().u.ptr as usize }
 }
 
@@ -62,7 +65,9 @@ pub(crate) enum PropKey<'a, 'js> {
 /// A copy of a typed array's bytes (empty if detached). Sound: the slice
 /// is copied before any JavaScript can run again.
 pub(crate) fn typed_array_bytes<T>(t: &rquickjs::TypedArray<'_, T>) -> Vec<u8> {
-    unsafe { t.as_bytes() }.map(<[u8]>::to_vec).unwrap_or_default()
+    unsafe { t.as_bytes() }
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default()
 }
 
 /// A copy of a Uint16Array's code units.
@@ -81,7 +86,13 @@ pub(crate) fn typed_array_u16(t: &rquickjs::TypedArray<'_, u16>) -> Vec<u16> {
 pub(crate) fn typed_array_in_bounds(ctx: &rquickjs::Ctx<'_>, v: &Value<'_>) -> bool {
     unsafe {
         let c = ctx.as_raw().as_ptr();
-        let r = qjs::JS_GetTypedArrayBuffer(c, v.as_raw(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+        let r = qjs::JS_GetTypedArrayBuffer(
+            c,
+            v.as_raw(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        );
         if qjs::JS_IsException(r) {
             let e = qjs::JS_GetException(c);
             qjs::JS_FreeValue(c, e);

@@ -36,11 +36,17 @@ pub(crate) struct Inbox {
 
 impl Inbox {
     pub(crate) fn push(&self, t: HostTask) {
-        self.tasks.lock().unwrap_or_else(|e| e.into_inner()).push_back(t);
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(t);
         self.signal.wake();
     }
     fn pop(&self) -> Option<HostTask> {
-        self.tasks.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
     }
 }
 
@@ -129,7 +135,10 @@ impl HostState {
         let mut out = String::new();
         for (id, p) in &self.ports {
             let (n, _) = p.queued();
-            out.push_str(&format!("port {id}: queued {n}, entangled {}\n", p.is_entangled()));
+            out.push_str(&format!(
+                "port {id}: queued {n}, entangled {}\n",
+                p.is_entangled()
+            ));
         }
         out
     }
@@ -158,7 +167,11 @@ impl HostState {
 pub(crate) type Shared = Rc<RefCell<HostState>>;
 
 fn internal<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Object<'js>> {
-    let p = host.borrow().internal.clone().ok_or(rquickjs::Error::Unknown)?;
+    let p = host
+        .borrow()
+        .internal
+        .clone()
+        .ok_or(rquickjs::Error::Unknown)?;
     p.restore(ctx)
 }
 
@@ -173,7 +186,10 @@ fn throw_fail<'js>(ctx: &Ctx<'js>, host: &Shared, e: Fail) -> rquickjs::Error {
 
 fn throw_data_clone_error<'js>(ctx: &Ctx<'js>, host: &Shared, e: &CloneError) -> rquickjs::Error {
     let text = e.to_string();
-    let msg = text.strip_prefix("DataCloneError: ").unwrap_or(&text).to_string();
+    let msg = text
+        .strip_prefix("DataCloneError: ")
+        .unwrap_or(&text)
+        .to_string();
     let made = (|| -> rquickjs::Result<Value<'js>> {
         let ctor: rquickjs::Constructor = internal(ctx, host)?.get("DOMException")?;
         ctor.construct((msg.clone(), "DataCloneError"))
@@ -186,7 +202,10 @@ fn throw_data_clone_error<'js>(ctx: &Ctx<'js>, host: &Shared, e: &CloneError) ->
 
 fn hooks<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Hooks<'js>> {
     let h = host.borrow();
-    h.hooks.as_ref().ok_or(rquickjs::Error::Unknown)?.restore(ctx)
+    h.hooks
+        .as_ref()
+        .ok_or(rquickjs::Error::Unknown)?
+        .restore(ctx)
 }
 
 fn with_classes<R>(host: &Shared, f: impl FnOnce(&Classes) -> R) -> R {
@@ -204,8 +223,10 @@ fn post<'js>(
     transfer: Vec<Value<'js>>,
 ) -> rquickjs::Result<()> {
     let hooks = hooks(&ctx, host)?;
-    let ser = with_classes(host, |c| clone::serialize(&ctx, c, &hooks, message, &transfer))
-        .map_err(|e| throw_fail(&ctx, host, e))?;
+    let ser = with_classes(host, |c| {
+        clone::serialize(&ctx, c, &hooks, message, &transfer)
+    })
+    .map_err(|e| throw_fail(&ctx, host, e))?;
     let mut graph = ser.graph;
     let result = {
         let mut h = host.borrow_mut();
@@ -224,10 +245,20 @@ fn post<'js>(
         for (_, pid) in &ser.ports {
             match h.ports.get(&(*pid as u32)) {
                 Some(p) => list.push(Transfer::Port(p)),
-                None => return Err(throw_data_clone_error(&ctx, host, &CloneError::DetachedTransfer { index: 0 })),
+                None => {
+                    return Err(throw_data_clone_error(
+                        &ctx,
+                        host,
+                        &CloneError::DetachedTransfer { index: 0 },
+                    ))
+                }
             }
         }
-        list.extend(ser.buffers.iter().map(|(_, oid)| Transfer::ArrayBuffer(*oid)));
+        list.extend(
+            ser.buffers
+                .iter()
+                .map(|(_, oid)| Transfer::ArrayBuffer(*oid)),
+        );
         let r = source.post_message(&mut graph, &list);
         drop(list);
         if r.is_ok() {
@@ -243,7 +274,11 @@ fn post<'js>(
     if ser.ports.is_empty() && ser.buffers.is_empty() {
         return Ok(());
     }
-    detach_transferred(&hooks, ser.ports.iter().map(|(o, _)| o.clone()), ser.buffers.into_iter().map(|(b, _)| b))
+    detach_transferred(
+        &hooks,
+        ser.ports.iter().map(|(o, _)| o.clone()),
+        ser.buffers.into_iter().map(|(b, _)| b),
+    )
 }
 
 fn detach_transferred<'js>(
@@ -270,8 +305,10 @@ fn structured_clone<'js>(
     transfer: Vec<Value<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let hooks = hooks(&ctx, host)?;
-    let ser = with_classes(host, |c| clone::serialize(&ctx, c, &hooks, value, &transfer))
-        .map_err(|e| throw_fail(&ctx, host, e))?;
+    let ser = with_classes(host, |c| {
+        clone::serialize(&ctx, c, &hooks, value, &transfer)
+    })
+    .map_err(|e| throw_fail(&ctx, host, e))?;
     // Transferred ports become new MessagePort objects over the same native port.
     let detach = hooks.detach_port.clone();
     let mut fresh = Vec::with_capacity(ser.ports.len());
@@ -281,7 +318,8 @@ fn structured_clone<'js>(
         fresh.push(p);
     }
     let mut graph = ser.graph;
-    let out = clone::deserialize(&ctx, &hooks, &mut graph, &fresh).map_err(|e| throw_fail(&ctx, host, e))?;
+    let out = clone::deserialize(&ctx, &hooks, &mut graph, &fresh)
+        .map_err(|e| throw_fail(&ctx, host, e))?;
     for (mut b, _) in ser.buffers {
         b.detach();
     }
@@ -318,16 +356,31 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
                 }
                 Err(Fail::Js(e)) => return Err(e),
                 Err(Fail::Clone(_)) => {
-                    deliver.call::<_, Value>((id, 1, Value::new_null(ctx.clone()), Value::new_undefined(ctx.clone())))?;
+                    deliver.call::<_, Value>((
+                        id,
+                        1,
+                        Value::new_null(ctx.clone()),
+                        Value::new_undefined(ctx.clone()),
+                    ))?;
                 }
             }
         }
         Event::MessageError(_) => {
-            deliver.call::<_, Value>((id, 1, Value::new_null(ctx.clone()), Value::new_undefined(ctx.clone())))?;
+            deliver.call::<_, Value>((
+                id,
+                1,
+                Value::new_null(ctx.clone()),
+                Value::new_undefined(ctx.clone()),
+            ))?;
         }
         Event::Close => {
             host.borrow_mut().unregister(id);
-            deliver.call::<_, Value>((id, 2, Value::new_null(ctx.clone()), Value::new_undefined(ctx.clone())))?;
+            deliver.call::<_, Value>((
+                id,
+                2,
+                Value::new_null(ctx.clone()),
+                Value::new_undefined(ctx.clone()),
+            ))?;
         }
     }
     Ok(true)
@@ -335,7 +388,10 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
 
 /// Runs one task another thread queued (a worker's error). Returns the
 /// text to print when nobody handled the error.
-pub(crate) fn run_inbox_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Option<Option<String>>> {
+pub(crate) fn run_inbox_task<'js>(
+    ctx: &Ctx<'js>,
+    host: &Shared,
+) -> rquickjs::Result<Option<Option<String>>> {
     let task = host.borrow().inbox.pop();
     let Some(task) = task else { return Ok(None) };
     match task {
@@ -366,7 +422,11 @@ pub(crate) fn run_inbox_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Re
 }
 
 /// Makes the `host` object and runs the preludes with it.
-pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Shared, state: &Rc<RefCell<LoopState>>) -> rquickjs::Result<()> {
+pub(crate) fn install<'js>(
+    ctx: &Ctx<'js>,
+    host: &Shared,
+    state: &Rc<RefCell<LoopState>>,
+) -> rquickjs::Result<()> {
     let h = Object::new(ctx.clone())?;
     let internal = Object::new(ctx.clone())?;
 
@@ -384,7 +444,9 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Shared, state: &Rc<RefCell<Loo
         "post",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, id: i32, message: Value<'js>, transfer: Vec<Value<'js>>| post(ctx, &s, id, message, transfer),
+            move |ctx: Ctx<'js>, id: i32, message: Value<'js>, transfer: Vec<Value<'js>>| {
+                post(ctx, &s, id, message, transfer)
+            },
         )?,
     )?;
     let s = host.clone();
@@ -392,7 +454,9 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Shared, state: &Rc<RefCell<Loo
         "structuredClone",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, value: Value<'js>, transfer: Vec<Value<'js>>| structured_clone(ctx, &s, value, transfer),
+            move |ctx: Ctx<'js>, value: Value<'js>, transfer: Vec<Value<'js>>| {
+                structured_clone(ctx, &s, value, transfer)
+            },
         )?,
     )?;
     let s = host.clone();
@@ -471,22 +535,29 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Shared, state: &Rc<RefCell<Loo
     let ls = state.clone();
     h.set(
         "importScript",
-        Function::new(ctx.clone(), move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<()> {
-            let _ = &s;
-            let source = crate::event_loop::load_source(&url)
-                .map_err(|e| Exception::throw_message(&ctx, &format!("importScripts: {e}")))?;
-            let _ = &ls;
-            ctx.eval::<(), _>(source)
-        })?,
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<()> {
+                let _ = &s;
+                let source = crate::event_loop::load_source(&url)
+                    .map_err(|e| Exception::throw_message(&ctx, &format!("importScripts: {e}")))?;
+                let _ = &ls;
+                ctx.eval::<(), _>(source)
+            },
+        )?,
     )?;
     h.set(
         "utf8Encode",
-        Function::new(ctx.clone(), move |ctx: Ctx<'js>, s: String| ArrayBuffer::new(ctx, s.into_bytes()))?,
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, s: String| {
+            ArrayBuffer::new(ctx, s.into_bytes())
+        })?,
     )?;
     h.set(
         "utf16Length",
         Function::new(ctx.clone(), move |bytes: TypedArray<'js, u8>| -> usize {
-            String::from_utf8_lossy(&crate::ffi::typed_array_bytes(&bytes)).encode_utf16().count()
+            String::from_utf8_lossy(&crate::ffi::typed_array_bytes(&bytes))
+                .encode_utf16()
+                .count()
         })?,
     )?;
     h.set(
@@ -512,20 +583,33 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Shared, state: &Rc<RefCell<Loo
         Function::new(ctx.clone(), move || -> String {
             let n = u128::from_le_bytes(rand_bytes());
             let h = format!("{n:032x}");
-            format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+            format!(
+                "{}-{}-4{}-a{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[13..16],
+                &h[17..20],
+                &h[20..32]
+            )
         })?,
     )?;
     h.set(
         "urlParse",
-        Function::new(ctx.clone(), move |input: String, base: Option<String>| -> Option<Vec<String>> {
-            crate::url::parse(&input, base.as_deref())
-        })?,
+        Function::new(
+            ctx.clone(),
+            move |input: String, base: Option<String>| -> Option<Vec<String>> {
+                crate::url::parse(&input, base.as_deref())
+            },
+        )?,
     )?;
     h.set(
         "urlSet",
-        Function::new(ctx.clone(), move |href: String, part: String, value: String| -> Option<Vec<String>> {
-            crate::url::set(&href, &part, &value)
-        })?,
+        Function::new(
+            ctx.clone(),
+            move |href: String, part: String, value: String| -> Option<Vec<String>> {
+                crate::url::set(&href, &part, &value)
+            },
+        )?,
     )?;
     let s = host.clone();
     internal.set(
@@ -544,7 +628,10 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Shared, state: &Rc<RefCell<Loo
         h.set("workerPort", *port)?;
         h.set("workerName", name.as_str())?;
     }
-    internal.set("DOMException", ctx.globals().get::<_, Value>("DOMException")?)?;
+    internal.set(
+        "DOMException",
+        ctx.globals().get::<_, Value>("DOMException")?,
+    )?;
 
     for (name, src) in PRELUDES {
         let f: Function = ctx.eval(*src).map_err(|e| {
@@ -576,7 +663,11 @@ fn rand_bytes() -> [u8; 16] {
     let mut out = [0u8; 16];
     for chunk in out.chunks_mut(8) {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
         chunk.copy_from_slice(&h.finish().to_le_bytes());
     }
     out
@@ -585,7 +676,13 @@ fn rand_bytes() -> [u8; 16] {
 /// `new Worker(url, {name, type})`: a thread with its own runtime, joined
 /// to this context by the worker's implicit MessageChannel. Returns the
 /// port id of the Worker object's side.
-fn spawn_worker(host: &Shared, url: String, source: Option<String>, name: String, module: bool) -> u32 {
+fn spawn_worker(
+    host: &Shared,
+    url: String,
+    source: Option<String>,
+    name: String,
+    module: bool,
+) -> u32 {
     let (outside, inside) = MessageChannel::new().into_ports();
     let mut st = host.borrow_mut();
     let id = st.register(outside);

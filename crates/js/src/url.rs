@@ -6,7 +6,9 @@ use url::Url;
 fn components(u: &Url) -> Vec<String> {
     let origin = match u.scheme() {
         // blob: URLs take the origin of the URL in their path.
-        "blob" => Url::parse(u.path()).map_or("null".to_string(), |i| i.origin().ascii_serialization()),
+        "blob" => {
+            Url::parse(u.path()).map_or("null".to_string(), |i| i.origin().ascii_serialization())
+        }
         _ => u.origin().ascii_serialization(),
     };
     vec![
@@ -86,7 +88,10 @@ mod tests {
         assert_eq!(c[9], "?x=1");
         assert_eq!(c[10], "#h");
         let c = super::parse("https://EXAMPLE.com:443/p", None).unwrap();
-        assert_eq!((c[0].as_str(), c[1].as_str(), c[7].as_str()), ("https://example.com/p", "https://example.com", ""));
+        assert_eq!(
+            (c[0].as_str(), c[1].as_str(), c[7].as_str()),
+            ("https://example.com/p", "https://example.com", "")
+        );
         assert!(super::parse("nope", None).is_none());
     }
 }

@@ -157,7 +157,13 @@ pub enum Script {
 /// Runs the test made of `scripts` (`// META: script=`s, then the test)
 /// under `harness_url` (testharness.js) in `scope`, stopping it after
 /// `timeout`. Relative URLs resolve against `base_url` (the test file).
-pub fn run_test(harness_url: &str, base_url: &str, scripts: &[Script], scope: Scope, timeout: Duration) -> Outcome {
+pub fn run_test(
+    harness_url: &str,
+    base_url: &str,
+    scripts: &[Script],
+    scope: Scope,
+    timeout: Duration,
+) -> Outcome {
     let (out, err) = (Buf::default(), Buf::default());
     let rt = match JsRuntime::new(Output {
         stdout: Box::new(out.clone()),
@@ -181,13 +187,16 @@ pub fn run_test(harness_url: &str, base_url: &str, scripts: &[Script], scope: Sc
         let c = collected.clone();
         g.set(
             "__msgport_wpt_result",
-            Function::new(ctx.clone(), move |name: String, status: i32, message: String| {
-                c.borrow_mut().subtests.push(Subtest {
-                    name,
-                    status: Status::of_test(status),
-                    message,
-                });
-            })?,
+            Function::new(
+                ctx.clone(),
+                move |name: String, status: i32, message: String| {
+                    c.borrow_mut().subtests.push(Subtest {
+                        name,
+                        status: Status::of_test(status),
+                        message,
+                    });
+                },
+            )?,
         )?;
         let c = collected.clone();
         g.set(
@@ -241,7 +250,10 @@ pub fn run_test(harness_url: &str, base_url: &str, scripts: &[Script], scope: Sc
                     Script::Inline { name, source } => rt.eval_classic(name, source),
                     Script::Url(url) => match crate::event_loop::load_source(url) {
                         Ok(src) => rt.eval_classic(url, &src),
-                        Err(e) => rt.eval_classic("<loader>", &format!("throw new Error({});", js_string(&e))),
+                        Err(e) => rt.eval_classic(
+                            "<loader>",
+                            &format!("throw new Error({});", js_string(&e)),
+                        ),
                     },
                 }
             }
@@ -251,7 +263,9 @@ pub fn run_test(harness_url: &str, base_url: &str, scripts: &[Script], scope: Sc
             worker.push_str(&format!("\nimportScripts({});\n", js_string(harness_url)));
             for script in scripts {
                 match script {
-                    Script::Url(url) => worker.push_str(&format!("importScripts({});\n", js_string(url))),
+                    Script::Url(url) => {
+                        worker.push_str(&format!("importScripts({});\n", js_string(url)))
+                    }
                     Script::Inline { source, .. } => {
                         worker.push_str(source);
                         worker.push('\n');
@@ -290,7 +304,11 @@ pub fn run_test(harness_url: &str, base_url: &str, scripts: &[Script], scope: Sc
         Some((1, m)) => Some(Subtest {
             name: "(harness)".into(),
             status: Status::Fail,
-            message: if m.is_empty() { "harness error".into() } else { m.clone() },
+            message: if m.is_empty() {
+                "harness error".into()
+            } else {
+                m.clone()
+            },
         }),
         Some((2, _)) | None => Some(Subtest {
             name: "(harness)".into(),
@@ -298,7 +316,8 @@ pub fn run_test(harness_url: &str, base_url: &str, scripts: &[Script], scope: Sc
             message: if timed_out {
                 format!("the file did not finish within {} s", timeout.as_secs_f64())
             } else {
-                "the file stopped with tests unfinished (nothing left that could finish them)".into()
+                "the file stopped with tests unfinished (nothing left that could finish them)"
+                    .into()
             },
         }),
         Some((_, m)) => Some(Subtest {
@@ -330,4 +349,3 @@ fn js_string(s: &str) -> String {
     out.push('"');
     out
 }
-
