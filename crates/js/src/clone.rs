@@ -17,21 +17,9 @@ use msgport_clone::{
 use rquickjs::{ArrayBuffer, Ctx, Function, Object, Type, Value};
 use std::collections::HashMap;
 
-const VIEW_KINDS: [ViewKind; 13] = [
-    ViewKind::Int8Array,
-    ViewKind::Uint8Array,
-    ViewKind::Uint8ClampedArray,
-    ViewKind::Int16Array,
-    ViewKind::Uint16Array,
-    ViewKind::Int32Array,
-    ViewKind::Uint32Array,
-    ViewKind::Float16Array,
-    ViewKind::Float32Array,
-    ViewKind::Float64Array,
-    ViewKind::BigInt64Array,
-    ViewKind::BigUint64Array,
-    ViewKind::DataView,
-];
+/// The view kinds in `prelude/clone.js`'s `viewCtors` order, which is
+/// msgport-clone's own order.
+const VIEW_KINDS: [ViewKind; 13] = ViewKind::ALL;
 
 /// What an object is, from its engine class id.
 #[derive(Debug, Clone, Copy, PartialEq)]

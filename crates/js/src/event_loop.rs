@@ -147,61 +147,16 @@ pub(crate) fn load_source(url: &str) -> Result<String, String> {
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))
         }
         "data" => {
-            let rest = &url[5..];
-            let (meta, data) = rest
-                .split_once(',')
-                .ok_or_else(|| format!("bad data: URL {url}"))?;
-            if meta.ends_with(";base64") {
-                let bytes =
-                    base64_decode(data).ok_or_else(|| "bad base64 in data: URL".to_string())?;
-                String::from_utf8(bytes).map_err(|_| "data: URL is not UTF-8".to_string())
-            } else {
-                Ok(percent_decode(data))
-            }
+            // The fetch standard's data: URL processor (data-url crate).
+            let data =
+                data_url::DataUrl::process(url).map_err(|e| format!("bad data: URL: {e:?}"))?;
+            let (bytes, _) = data
+                .decode_to_vec()
+                .map_err(|_| "bad base64 in data: URL".to_string())?;
+            String::from_utf8(bytes).map_err(|_| "data: URL is not UTF-8".to_string())
         }
         other => Err(format!("cannot load {other}: URLs")),
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz");
-            if let Ok(v) = u8::from_str_radix(hex, 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
 }
 
 /// The `file:` URL of a path (relative paths are taken from the current directory).
@@ -752,14 +707,6 @@ impl JsRuntime {
                 .map(|Reverse((due, _))| *due);
             let signal = self.host.borrow().signal.clone();
             if signal.wait(deadline) == Woken::Stop {
-                if std::env::var_os("MSGPORT_DEBUG").is_some() {
-                    eprintln!(
-                        "[msgport] loop of {} ends; ready: {}\n{}",
-                        self.host.borrow().base_url,
-                        self.host.borrow().event_loop.has_ready(),
-                        self.host.borrow().debug_ports()
-                    );
-                }
                 return;
             }
         }

@@ -130,19 +130,6 @@ impl HostState {
         Some(p)
     }
 
-    /// A description of the ports with queued tasks (for MSGPORT_DEBUG).
-    pub(crate) fn debug_ports(&self) -> String {
-        let mut out = String::new();
-        for (id, p) in &self.ports {
-            let (n, _) = p.queued();
-            out.push_str(&format!(
-                "port {id}: queued {n}, entangled {}\n",
-                p.is_entangled()
-            ));
-        }
-        out
-    }
-
     /// Stops every worker this context started and waits for their threads.
     pub(crate) fn stop_workers(&mut self) -> Vec<std::thread::JoinHandle<()>> {
         self.workers
@@ -402,13 +389,12 @@ pub(crate) fn run_inbox_task<'js>(
             lineno,
             colno,
         } => {
-            let deliver: Function = internal(ctx, host)?.get("deliver")?;
-            let info = (message.clone(), filename.clone(), lineno, colno);
+            let deliver = hooks(ctx, host)?.deliver;
             let arr = rquickjs::Array::new(ctx.clone())?;
-            arr.set(0, info.0)?;
-            arr.set(1, info.1)?;
-            arr.set(2, info.2)?;
-            arr.set(3, info.3)?;
+            arr.set(0, message.as_str())?;
+            arr.set(1, filename.as_str())?;
+            arr.set(2, lineno)?;
+            arr.set(3, colno)?;
             let handled: bool = deliver.call((port, 3, arr, Value::new_undefined(ctx.clone())))?;
             Ok(Some((!handled).then(|| {
                 if filename.is_empty() {
@@ -531,20 +517,41 @@ pub(crate) fn install<'js>(
             s.borrow_mut().closing = true;
         })?,
     )?;
-    let s = host.clone();
-    let ls = state.clone();
     h.set(
         "importScript",
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<()> {
-                let _ = &s;
                 let source = crate::event_loop::load_source(&url)
                     .map_err(|e| Exception::throw_message(&ctx, &format!("importScripts: {e}")))?;
-                let _ = &ls;
-                ctx.eval::<(), _>(source)
+                let mut opts = rquickjs::context::EvalOptions::default();
+                opts.strict = false;
+                opts.filename = Some(url);
+                ctx.eval_with_options::<(), _>(source, opts)
             },
         )?,
+    )?;
+    // atob/btoa (HTML #atob): forgiving-base64 decode (data-url crate) and
+    // standard base64 encode over Latin-1 strings; `None` is an error.
+    h.set(
+        "atob",
+        Function::new(ctx.clone(), move |data: String| -> Option<String> {
+            let bytes = data_url::forgiving_base64::decode_to_vec(data.as_bytes()).ok()?;
+            Some(bytes.into_iter().map(char::from).collect())
+        })?,
+    )?;
+    h.set(
+        "btoa",
+        Function::new(ctx.clone(), move |data: String| -> Option<String> {
+            let bytes: Option<Vec<u8>> = data
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).ok())
+                .collect();
+            Some(base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                bytes?,
+            ))
+        })?,
     )?;
     h.set(
         "utf8Encode",

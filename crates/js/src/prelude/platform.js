@@ -17,31 +17,18 @@
     if (typeof callback !== "function") throw new TypeError("queueMicrotask: argument is not a function");
     Promise.resolve().then(() => { try { callback(); } catch (e) { internal.reportException(e); } });
   };
-  // atob / btoa (HTML #atob).
-  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  // atob / btoa (HTML #atob), natively.
   const btoa = function btoa(data) {
     if (arguments.length < 1) throw new TypeError("btoa: 1 argument required");
-    data = String(data);
-    let out = "";
-    for (let i = 0; i < data.length; i += 3) {
-      const c = [data.charCodeAt(i), data.charCodeAt(i + 1), data.charCodeAt(i + 2)];
-      for (const x of c) if (x > 255) throw new DOMException("btoa: the string contains characters outside Latin-1", "InvalidCharacterError");
-      const n = (c[0] << 16) | ((c[1] || 0) << 8) | (c[2] || 0);
-      out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < data.length ? B64[(n >> 6) & 63] : "=") + (i + 2 < data.length ? B64[n & 63] : "=");
-    }
-    return out;
+    const r = host.btoa(String(data));
+    if (r == null) throw new DOMException("btoa: the string contains characters outside Latin-1", "InvalidCharacterError");
+    return r;
   };
   const atob = function atob(data) {
     if (arguments.length < 1) throw new TypeError("atob: 1 argument required");
-    let s = String(data).replace(/[\t\n\f\r ]/g, "");
-    if (s.length % 4 === 0) s = s.replace(/==?$/, "");
-    if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw new DOMException("atob: not valid base64", "InvalidCharacterError");
-    let out = "", bits = 0, acc = 0;
-    for (const ch of s) {
-      acc = (acc << 6) | B64.indexOf(ch); bits += 6;
-      if (bits >= 8) { bits -= 8; out += String.fromCharCode((acc >> bits) & 255); }
-    }
-    return out;
+    const r = host.atob(String(data));
+    if (r == null) throw new DOMException("atob: not valid base64", "InvalidCharacterError");
+    return r;
   };
   // location (HTML #the-location-interface, WorkerLocation): the script's URL.
   const here = () => new URL(internal.baseURL());
