@@ -3,7 +3,7 @@
 
 use crate::port::{MessagePort, Payload, Port};
 use crate::sync::{lock, Arc, Mutex, Weak};
-use msgport_clone::{to_bytes, CloneError};
+use msgport_clone::{to_bytes, CloneError, Graph};
 
 /// An ordered, weak list of ports.
 ///
@@ -93,14 +93,39 @@ impl PortCollection {
         }
     }
 
+    /// [`broadcast`](Self::broadcast) for a dynamic value (a JS runtime's
+    /// messages): serialized once, the same bytes posted to every live port.
+    /// Nothing can be transferred in a broadcast.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel, PortCollection};
+    /// use msgport::clone::{Graph, Value};
+    /// let (a, b) = (MessageChannel::new(), MessageChannel::new());
+    /// let all = PortCollection::new();
+    /// all.add(&a.port1);
+    /// all.add(&b.port1);
+    /// assert_eq!(all.broadcast_graph(&Graph::new(Value::from(7))).unwrap(), 2);
+    /// for port in [&a.port2, &b.port2] {
+    ///     assert!(matches!(port.try_recv_as::<i32>().unwrap(), Some(Event::Message(m)) if m.data == 7));
+    /// }
+    /// ```
+    pub fn broadcast_graph(&self, value: &Graph) -> Result<usize, CloneError> {
+        Ok(self.share(msgport_clone::to_bytes_graph(value)?))
+    }
+
     /// Serializes `value` once and posts the same bytes to every live port.
     /// Returns how many ports it was posted to.
     pub fn broadcast<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<usize, CloneError> {
-        let bytes: Arc<[u8]> = to_bytes(value)?.into();
+        Ok(self.share(to_bytes(value)?))
+    }
+
+    /// Posts one serialized payload, shared, to every live port.
+    fn share(&self, bytes: Vec<u8>) -> usize {
+        let bytes: Arc<[u8]> = bytes.into();
         let ports = self.live();
         for p in &ports {
             p.post_payload(Payload::Shared(bytes.clone()));
         }
-        Ok(ports.len())
+        ports.len()
     }
 }

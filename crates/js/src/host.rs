@@ -472,17 +472,17 @@ pub(crate) fn install<'js>(
                 let hooks = hooks(&ctx, &s)?;
                 let ser = with_classes(&s, |c| clone::serialize(&ctx, c, &hooks, message, &[]))
                     .map_err(|e| throw_fail(&ctx, &s, e))?;
+                // Serialized once; every live port gets the same bytes.
+                let all = msgport::PortCollection::new();
                 let st = s.borrow();
-                let mut n = 0;
                 for id in ids {
                     if let Some(p) = st.ports.get(&id) {
-                        let mut g = ser.graph.clone();
-                        if p.post_message(&mut g, &[]).is_ok() {
-                            n += 1;
-                        }
+                        all.add(p);
                     }
                 }
-                Ok(n)
+                all.broadcast_graph(&ser.graph)
+                    .map(|n| n as u32)
+                    .map_err(|e| throw_data_clone_error(&ctx, &s, &e))
             },
         )?,
     )?;
