@@ -142,3 +142,78 @@ async_test((t) => {
   ch.port2.onmessage = t.step_func_done((e) => assert_equals(e.data, "via clone"));
   moved.postMessage("via clone");
 }, "40: structuredClone(port, {transfer: [port]}) gives a working port");
+
+// Large buffers leave the engine without a copy (msgport moves the engine's
+// memory); what a script can observe is that every byte arrives, every time.
+function patterned(size, seed) {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 4093) bytes[i] = (i * 31 + seed) & 255;
+  bytes[size - 1] = seed;
+  return bytes;
+}
+function assert_patterned(bytes, size, seed, what) {
+  assert_equals(bytes.length, size, what + ": length");
+  for (let i = 0; i < size; i += 4093) {
+    if (bytes[i] !== ((i * 31 + seed) & 255)) assert_unreached(`${what}: byte ${i} is ${bytes[i]}`);
+  }
+  assert_equals(bytes[size - 1], seed, what + ": last byte");
+}
+
+async_test((t) => {
+  const SIZE = 3 << 20;
+  const a = new MessageChannel(), b = new MessageChannel();
+  const bytes = patterned(SIZE, 7);
+  a.port2.onmessage = t.step_func((e) => {
+    const got = new Uint8Array(e.data.buf);
+    assert_patterned(got, SIZE, 7, "first hop");
+    assert_array_equals(e.data.view, got.subarray(100, 104), "a view over the moved buffer");
+    got[0] = 99;
+    b.port2.onmessage = t.step_func_done((e2) => {
+      const again = new Uint8Array(e2.data);
+      assert_equals(again[0], 99, "the receiver's write travelled on");
+      again[0] = (0 * 31 + 7) & 255;
+      assert_patterned(again, SIZE, 7, "second hop");
+    });
+    b.port1.postMessage(e.data.buf, [e.data.buf]);
+    assert_equals(e.data.buf.byteLength, 0, "detached at the first receiver");
+    assert_equals(got.length, 0, "its views see the detachment");
+  });
+  a.port1.postMessage({ buf: bytes.buffer, view: bytes.subarray(100, 104) }, [bytes.buffer]);
+  assert_equals(bytes.length, 0, "detached at the sender");
+}, "a large ArrayBuffer arrives whole, and again when the receiver sends it on");
+
+test(() => {
+  const SIZE = 1 << 20;
+  const src = patterned(SIZE, 3);
+  const moved = structuredClone(src.buffer, { transfer: [src.buffer] });
+  assert_equals(src.byteLength, 0);
+  assert_patterned(new Uint8Array(moved), SIZE, 3, "structuredClone");
+  const grown = moved.transfer(SIZE * 2);
+  assert_equals(moved.byteLength, 0);
+  const g = new Uint8Array(grown);
+  assert_equals(g.length, SIZE * 2);
+  assert_patterned(g.subarray(0, SIZE), SIZE, 3, "after transfer(2×)");
+  assert_equals(g[SIZE * 2 - 1], 0, "the new tail is zeroed");
+  const shrunk = grown.transfer(10);
+  assert_equals(g.length, 0, "the view of the transferred-away buffer");
+  assert_array_equals(new Uint8Array(shrunk), patterned(SIZE, 3).subarray(0, 10));
+  const again = structuredClone(shrunk, { transfer: [shrunk] });
+  assert_array_equals(new Uint8Array(again), patterned(SIZE, 3).subarray(0, 10));
+}, "a large buffer moved by structuredClone keeps its bytes through ArrayBuffer.prototype.transfer");
+
+test(() => {
+  const SIZE = 1 << 20;
+  const src = patterned(SIZE, 5);
+  const copy = structuredClone(src.buffer);
+  assert_equals(src.byteLength, SIZE, "not transferred: not detached");
+  new Uint8Array(copy)[0] = 1;
+  assert_equals(src[0], 5 & 255, "a clone is a copy");
+  assert_patterned(src, SIZE, 5, "the original");
+}, "a large buffer cloned without transfer is copied");
+
+test(() => {
+  const a = new MessageChannel();
+  const bytes = patterned(1 << 20, 9);
+  assert_throws_dom("DataCloneError", () => a.port1.postMessage(bytes.buffer, [bytes.buffer, a.port1]));
+  assert_patterned(bytes, 1 << 20, 9, "a failed post detaches nothing");
+}, "a post that throws leaves a large transferred buffer attached");

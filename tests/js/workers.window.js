@@ -35,6 +35,26 @@ async_test((t) => {
 }, "an ArrayBuffer transferred to a worker");
 
 async_test((t) => {
+  const SIZE = 8 << 20;
+  const w = new Worker("resources/echo-worker.js");
+  const bytes = new Uint8Array(SIZE);
+  for (let i = 0; i < SIZE; i += 65521) bytes[i] = i % 251;
+  bytes[SIZE - 1] = 42;
+  let hops = 0;
+  w.onmessage = t.step_func((e) => {
+    const back = new Uint8Array(e.data);
+    assert_equals(back.length, SIZE);
+    for (let i = 0; i < SIZE; i += 65521) assert_equals(back[i], i % 251, `byte ${i}`);
+    assert_equals(back[SIZE - 1], 42);
+    if (++hops === 3) { w.terminate(); t.done(); return; }
+    w.postMessage(e.data, [e.data]);
+    assert_equals(e.data.byteLength, 0, "detached again");
+  });
+  w.postMessage(bytes.buffer, [bytes.buffer]);
+  assert_equals(bytes.length, 0, "detached on the sender");
+}, "a large ArrayBuffer goes to a worker and back three times, whole");
+
+async_test((t) => {
   const w = new Worker("resources/echo-worker.js", { name: "named one" });
   w.onmessage = t.step_func_done((e) => { assert_equals(e.data, "named one"); w.terminate(); });
   w.postMessage("name");

@@ -5,6 +5,7 @@
 //! remain before anything is allocated; nesting is bounded; every loop
 //! consumes input; back-references must name an object already created.
 
+use crate::block::DataBlock;
 use crate::encode::{DEFAULT_MAX_DEPTH, SHALLOW, STACK_GROW, STACK_RED_ZONE};
 use crate::error::{CloneError, Result};
 use crate::transfer::TransferredBuffer;
@@ -335,7 +336,7 @@ impl<'a> Decoder<'a> {
                         .r
                         .malformed("resizable ArrayBuffer longer than its maximum"));
                 }
-                let data = self.r.bytes(len)?.to_vec();
+                let data: DataBlock = self.r.bytes(len)?.to_vec().into();
                 Ok(self.new_object(Object::ArrayBuffer(ArrayBuffer {
                     data,
                     max_byte_length: Some(max),

@@ -27,6 +27,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod block;
 mod de;
 mod decode;
 mod encode;
@@ -37,6 +38,7 @@ mod transfer;
 mod value;
 pub mod wire;
 
+pub use block::DataBlock;
 pub use de::{from_bytes, Deserializer};
 pub use decode::{deserialize_with_transfer, from_bytes_graph, DecodeOptions};
 pub use encode::{serialize_with_transfer, to_bytes_graph, DEFAULT_MAX_DEPTH};

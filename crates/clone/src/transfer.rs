@@ -1,6 +1,7 @@
 //! Records and the transfer list (spec-notes §2.4–2.5,
 //! `#structuredserializewithtransfer`).
 
+use crate::block::DataBlock;
 use crate::value::ObjectId;
 
 /// A platform object that can be transferred: the ports crate implements it
@@ -54,7 +55,7 @@ pub enum TransferItem<'a, H> {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransferredBuffer {
     /// The bytes.
-    pub data: Vec<u8>,
+    pub data: DataBlock,
     /// `Some(max)` for a resizable buffer.
     pub max_byte_length: Option<usize>,
 }

@@ -5,6 +5,7 @@
 //! references and cycles are exact (two paths to one object are one id), the
 //! graph is `Send`, and dropping it never leaks a cycle.
 
+use crate::block::DataBlock;
 use crate::string::JsString;
 use num_bigint::BigInt;
 
@@ -152,7 +153,7 @@ impl std::fmt::Display for RegExpFlags {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ArrayBuffer {
     /// The contents (empty once detached).
-    pub data: Vec<u8>,
+    pub data: DataBlock,
     /// `Some(max)` for a resizable buffer.
     pub max_byte_length: Option<usize>,
     /// Set by transfer; a detached buffer cannot be cloned again.
@@ -163,7 +164,7 @@ impl ArrayBuffer {
     /// A fixed-length buffer holding `data`.
     pub fn new(data: Vec<u8>) -> Self {
         ArrayBuffer {
-            data,
+            data: data.into(),
             max_byte_length: None,
             detached: false,
         }

@@ -340,7 +340,7 @@ impl Builder {
                 let max = max.map(|m| m.max(bytes.len()));
                 let mut arr = Vec::new();
                 self.g.objects[id.0 as usize] = Object::ArrayBuffer(ArrayBuffer {
-                    data: bytes.clone(),
+                    data: bytes.clone().into(),
                     max_byte_length: max,
                     detached: false,
                 });

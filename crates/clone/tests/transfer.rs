@@ -128,7 +128,7 @@ fn transfer_list_validation_happens_before_anything_is_detached() {
     // A serialization error (an uncloneable value) also leaves the list untouched.
     let mut bad = Graph::default();
     let dead = bad.alloc(Object::ArrayBuffer(ArrayBuffer {
-        data: vec![],
+        data: vec![].into(),
         max_byte_length: None,
         detached: true,
     }));
@@ -160,7 +160,7 @@ fn detached_entries_fail_after_serialization_with_nothing_detached() {
     // Transferring an already transferred (detached) buffer.
     let mut g2 = Graph::default();
     let d = g2.alloc(Object::ArrayBuffer(ArrayBuffer {
-        data: vec![],
+        data: vec![].into(),
         max_byte_length: None,
         detached: true,
     }));
@@ -225,7 +225,7 @@ fn unreferenced_transferred_buffers_still_arrive() {
 fn resizable_buffers_keep_max_length_through_transfer_and_copy() {
     let mut g = Graph::default();
     let b = g.alloc(Object::ArrayBuffer(ArrayBuffer {
-        data: vec![1, 2],
+        data: vec![1, 2].into(),
         max_byte_length: Some(16),
         detached: false,
     }));
@@ -262,7 +262,7 @@ fn uncloneable_graphs_are_data_clone_errors() {
     // A view over a detached buffer is out of bounds too.
     if let Some(Object::ArrayBuffer(ab)) = g.get_mut(b) {
         ab.detached = true;
-        ab.data.clear();
+        ab.data = Default::default();
     }
     assert_eq!(to_bytes_graph(&g).unwrap_err(), CloneError::OutOfBoundsView);
     // A detached buffer itself.

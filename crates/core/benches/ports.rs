@@ -127,7 +127,7 @@ fn transfer_once(ch: &MessageChannel, data: Vec<u8>) -> (Duration, Vec<u8>) {
     let Some(Object::ArrayBuffer(b)) = m.data.get_mut(ObjectId(0)) else {
         panic!()
     };
-    (elapsed, std::mem::take(&mut b.data))
+    (elapsed, std::mem::take(&mut b.data).into_vec())
 }
 
 fn main() {

@@ -689,13 +689,7 @@ impl MessagePort {
         value: &mut Graph,
         transfer: &[Transfer<'_>],
     ) -> Result<(), CloneError> {
-        // Step 2: the source port in its own transfer list.
-        if transfer
-            .iter()
-            .any(|t| matches!(t, Transfer::Port(p) if Arc::ptr_eq(&p.port, &self.port)))
-        {
-            return Err(CloneError::TransferSourcePort);
-        }
+        self.check_transfer(transfer)?;
         let target = self.target();
         // Step 4: the target port in the transfer list dooms the message.
         let doomed = target.is_some_and(|t| {
@@ -719,6 +713,29 @@ impl MessagePort {
             // Step 6: no target, or doomed: drop silently (shipped ports close).
             _ => Ok(()),
         }
+    }
+
+    /// The check [`MessagePort::post_message`] makes before anything else
+    /// (`#message-port-post-message-steps`, step 2): this port in its own
+    /// transfer list is a DataCloneError. An embedder that must detach
+    /// transferables itself before posting (a JS engine moving an
+    /// ArrayBuffer's memory) calls it first, so that posting cannot then fail
+    /// on a message whose transferables are already detached.
+    ///
+    /// ```
+    /// use msgport::{MessageChannel, Transfer};
+    /// let c = MessageChannel::new();
+    /// assert!(c.port1.check_transfer(&[Transfer::Port(&c.port1)]).is_err());
+    /// assert!(c.port1.check_transfer(&[Transfer::Port(&c.port2)]).is_ok());
+    /// ```
+    pub fn check_transfer(&self, transfer: &[Transfer<'_>]) -> Result<(), CloneError> {
+        if transfer
+            .iter()
+            .any(|t| matches!(t, Transfer::Port(p) if Arc::ptr_eq(&p.port, &self.port)))
+        {
+            return Err(CloneError::TransferSourcePort);
+        }
+        Ok(())
     }
 
     /// Posts any serde value (no transfer list).

@@ -10,9 +10,9 @@
 
 use crate::ffi::{self, PropKey};
 use msgport_clone::{
-    Array as GArray, ArrayBuffer as GBuffer, Blob, CloneError, ErrorName, ErrorValue, File, Graph,
-    HostObject, JsString, Object as GObject, ObjectId, PropertyKey, Props, RegExpFlags,
-    Value as GValue, View, ViewKind,
+    Array as GArray, ArrayBuffer as GBuffer, Blob, CloneError, DataBlock, ErrorName, ErrorValue,
+    File, Graph, HostObject, JsString, Object as GObject, ObjectId, PropertyKey, Props,
+    RegExpFlags, Value as GValue, View, ViewKind,
 };
 use rquickjs::{ArrayBuffer, Ctx, Function, Object, Type, Value};
 use std::collections::HashMap;
@@ -215,12 +215,38 @@ impl From<CloneError> for Fail {
 }
 
 /// A serialized JS value: the graph, and the transfer list resolved.
+/// Transferred ArrayBuffers are still attached, their graph objects empty,
+/// until [`Serialized::detach_buffers`].
 pub(crate) struct Serialized<'js> {
     pub graph: Graph,
     /// Transferred ports: the JS object and its native id, in list order.
     pub ports: Vec<(Object<'js>, i32)>,
     /// Transferred ArrayBuffers: the JS object and its graph object.
     pub buffers: Vec<(ArrayBuffer<'js>, ObjectId)>,
+}
+
+impl Serialized<'_> {
+    /// The transfer steps of the transferred ArrayBuffers
+    /// (`#structuredserializewithtransfer`, the loop over transfer data
+    /// holders): each buffer's bytes move into its graph object, without a
+    /// copy where the engine allows (`ffi::take_array_buffer`), and the
+    /// buffer is detached. Call only once nothing can fail the message.
+    pub(crate) fn detach_buffers(&mut self) {
+        for (ab, id) in self.buffers.drain(..) {
+            let data = ffi::take_array_buffer(&ab).unwrap_or_else(|| {
+                // Safety of as_bytes: copied before any JS runs again.
+                let bytes = unsafe { ab.as_bytes() }
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default();
+                let mut ab = ab;
+                ab.detach();
+                bytes.into()
+            });
+            if let Some(GObject::ArrayBuffer(b)) = self.graph.get_mut(id) {
+                b.data = data;
+            }
+        }
+    }
 }
 
 struct Walk<'a, 'js> {
@@ -302,18 +328,16 @@ pub(crate) fn serialize<'js>(
         }
     }
     for (ab, id) in &buffers {
-        // Safety of as_bytes: the slice is copied before any JS runs again.
-        let Some(bytes) = (unsafe { ab.as_bytes() }) else {
+        if ab.as_raw().is_none() {
             let index = transfer
                 .iter()
                 .position(|t| t.as_object().is_some_and(|o| o == ab.as_object()))
                 .unwrap_or(0);
             return Err(CloneError::DetachedTransfer { index }.into());
-        };
+        }
         let info: rquickjs::Array = hooks.read.call((3, ab.as_object().clone()))?;
         let max: f64 = info.get(1)?;
         if let Some(GObject::ArrayBuffer(b)) = w.g.get_mut(*id) {
-            b.data = bytes.to_vec();
             b.max_byte_length = (max >= 0.0).then_some(max as usize);
         }
     }
@@ -491,7 +515,7 @@ impl<'js> Walk<'_, 'js> {
                     return Err(CloneError::DetachedArrayBuffer.into());
                 };
                 GObject::ArrayBuffer(GBuffer {
-                    data: bytes.to_vec(),
+                    data: bytes.to_vec().into(),
                     max_byte_length: (max >= 0.0).then_some(max as usize),
                     detached: false,
                 })
@@ -610,12 +634,12 @@ pub(crate) fn deserialize<'js>(
     let mut made: Vec<Option<Value<'js>>> = vec![None; n];
     // Buffers move into the new ArrayBuffers (no copy); the graph keeps
     // empty ones.
-    let mut buffers: Vec<Vec<u8>> = g
+    let mut buffers: Vec<DataBlock> = g
         .objects
         .iter_mut()
         .map(|o| match o {
             GObject::ArrayBuffer(b) => std::mem::take(&mut b.data),
-            _ => Vec::new(),
+            _ => DataBlock::new(),
         })
         .collect();
     let g: &Graph = g;
@@ -644,7 +668,7 @@ pub(crate) fn deserialize<'js>(
                 if b.detached {
                     return Err(CloneError::DetachedArrayBuffer.into());
                 }
-                let ab = ArrayBuffer::new(ctx.clone(), std::mem::take(&mut buffers[i]))?;
+                let ab = ffi::array_buffer_from_block(ctx, std::mem::take(&mut buffers[i]))?;
                 let max = b.max_byte_length.map_or(-1.0, |m| m as f64);
                 make.call((3, ab, max))?
             }

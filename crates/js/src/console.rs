@@ -164,11 +164,7 @@ fn inspect_builtin<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize) -> Option<
             } else {
                 vals.into_iter().map(item).collect()
             };
-            let n = if kind == "Map" {
-                body.len()
-            } else {
-                body.len()
-            };
+            let n = body.len();
             if body.is_empty() {
                 format!("{kind}(0) {{}}")
             } else {

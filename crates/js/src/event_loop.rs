@@ -334,7 +334,7 @@ impl JsRuntime {
         base_url: String,
         worker: Option<(msgport::MessagePort, String, ParentLink)>,
     ) -> rquickjs::Result<Self> {
-        let rt = Runtime::new()?;
+        let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator)?;
         rt.set_max_stack_size(8 << 20);
         rt.set_loader(UrlResolver, UrlLoader);
         let flag = signal.terminated_flag();
@@ -424,7 +424,7 @@ impl JsRuntime {
     }
 
     /// Calls `internal[name](args)` (the preludes' private helpers).
-    pub(crate) fn call_internal<'a>(&self, name: &str, args: &[&str]) -> Result<(), String> {
+    pub(crate) fn call_internal(&self, name: &str, args: &[&str]) -> Result<(), String> {
         self.ctx.with(|ctx| {
             let r = (|| -> rquickjs::Result<()> {
                 let internal = self

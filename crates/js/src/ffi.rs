@@ -1,7 +1,8 @@
 //! Every raw QuickJS call of msgport-js, in one small audited module
 //! (DESIGN.md, "The JS runtime"). Each function states why it is sound.
 
-use rquickjs::{qjs, Object, Value};
+use msgport_clone::DataBlock;
+use rquickjs::{qjs, ArrayBuffer, Ctx, Object, Value};
 
 /// The engine's class id of an object (`JS_GetClassID`): which built-in
 /// internal slots it has. Sound: `JS_GetClassID` only reads the tag and,
@@ -134,5 +135,178 @@ pub(crate) fn define_data_property_atom<'js>(
         Err(rquickjs::Error::Exception)
     } else {
         Ok(())
+    }
+}
+
+/// Below this size an ArrayBuffer's bytes are copied, not moved: a copy is
+/// cheaper than the bookkeeping.
+const MOVE_MIN: usize = 4096;
+
+thread_local! {
+    /// ArrayBuffers made by [`array_buffer_from_block`] on this thread: their
+    /// data address and the boxed block that owns the bytes.
+    static EXTERNAL: std::cell::RefCell<std::collections::HashMap<usize, *mut DataBlock>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The `JSReallocArrayBufferDataFunc` of a block-backed ArrayBuffer: size 0
+/// releases the block, any other size resizes it (`ArrayBuffer.prototype.transfer`).
+/// Sound: `opaque` is the `Box<DataBlock>` made by [`array_buffer_from_block`],
+/// which QuickJS passes back until it releases the buffer, exactly once.
+unsafe extern "C" fn block_realloc(
+    _rt: *mut qjs::JSRuntime,
+    opaque: *mut std::ffi::c_void,
+    ptr: *mut std::ffi::c_void,
+    size: qjs::size_t,
+) -> *mut std::ffi::c_void {
+    let boxed = opaque.cast::<DataBlock>();
+    let _ = EXTERNAL.try_with(|m| m.borrow_mut().remove(&(ptr as usize)));
+    if size == 0 {
+        drop(Box::from_raw(boxed));
+        return std::ptr::null_mut();
+    }
+    let mut v = std::mem::take(&mut *boxed).into_vec();
+    v.resize(size as usize, 0);
+    *boxed = DataBlock::from(v);
+    let new = (*boxed).as_mut_ptr();
+    let _ = EXTERNAL.try_with(|m| m.borrow_mut().insert(new as usize, boxed));
+    new.cast()
+}
+
+/// A new ArrayBuffer over `block`'s bytes, without copying them (small
+/// blocks excepted). Sound: the block is boxed, so its bytes stay put until
+/// QuickJS releases the buffer through [`block_realloc`]; if the engine
+/// fails to make the buffer it never took the box, which is dropped here.
+pub(crate) fn array_buffer_from_block<'js>(
+    ctx: &Ctx<'js>,
+    block: DataBlock,
+) -> rquickjs::Result<ArrayBuffer<'js>> {
+    if block.len() < MOVE_MIN {
+        return ArrayBuffer::new(ctx.clone(), block.into_vec());
+    }
+    let len = block.len();
+    let boxed = Box::into_raw(Box::new(block));
+    unsafe {
+        let data = (*boxed).as_mut_ptr();
+        let v = qjs::JS_NewArrayBuffer(
+            ctx.as_raw().as_ptr(),
+            data,
+            len as _,
+            0,
+            Some(block_realloc),
+            boxed.cast(),
+            false,
+        );
+        if qjs::JS_IsException(v) {
+            drop(Box::from_raw(boxed));
+            return Err(rquickjs::Error::Exception);
+        }
+        EXTERNAL.with(|m| m.borrow_mut().insert(data as usize, boxed));
+        let v = Value::from_raw(ctx.clone(), v);
+        ArrayBuffer::from_object(v.into_object().expect("an ArrayBuffer is an object"))
+            .ok_or(rquickjs::Error::Exception)
+    }
+}
+
+/// Detaches `ab` and returns its bytes, moved out of the engine without a
+/// copy when they can be: a buffer made by [`array_buffer_from_block`]
+/// gives its block back; a large buffer allocated by the engine is stolen
+/// from the runtime's allocator (`alloc::steal`). Otherwise returns `None`
+/// and leaves `ab` as it was. Sound: both paths detach through
+/// `JS_DetachArrayBuffer`, which releases the memory exactly once through
+/// the path that no longer owns it (an emptied box, or a skipped free).
+pub(crate) fn take_array_buffer(ab: &ArrayBuffer<'_>) -> Option<DataBlock> {
+    let raw = ab.as_raw()?;
+    let (data, len) = (raw.as_ptr().cast::<u8>(), raw.len());
+    if len < MOVE_MIN {
+        return None;
+    }
+    let o = ab.as_object();
+    let detach = || unsafe { qjs::JS_DetachArrayBuffer(o.ctx().as_raw().as_ptr(), o.as_raw()) };
+    let external = EXTERNAL.with(|m| m.borrow_mut().remove(&(data as usize)));
+    if let Some(boxed) = external {
+        // Safety: the map holds live boxes only (removed on release).
+        let block = std::mem::take(unsafe { &mut *boxed });
+        detach();
+        return Some(block);
+    }
+    crate::alloc::steal(data, len, detach)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rquickjs::{Context, Runtime};
+
+    fn data_ptr(ab: &ArrayBuffer<'_>) -> *const u8 {
+        ab.as_raw()
+            .expect("attached")
+            .as_ptr()
+            .cast::<u8>()
+            .cast_const()
+    }
+
+    #[test]
+    fn a_large_buffer_moves_out_of_the_engine_and_back_in_without_a_copy() {
+        let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator).unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            let ab: ArrayBuffer = ctx
+                .eval("const b = new Uint8Array(1 << 20); b[5] = 55; b.buffer")
+                .unwrap();
+            let engine_ptr = data_ptr(&ab);
+            let block = take_array_buffer(&ab).expect("an engine-allocated large buffer moves");
+            assert_eq!(block.as_ptr(), engine_ptr, "the engine's own memory");
+            assert_eq!(block[5], 55);
+            assert!(ab.as_raw().is_none(), "detached");
+            let back = array_buffer_from_block(&ctx, block).unwrap();
+            assert_eq!(data_ptr(&back), engine_ptr, "made over the block");
+            let again =
+                take_array_buffer(&back).expect("a block-backed buffer gives its block back");
+            assert_eq!(again.as_ptr(), engine_ptr);
+            assert!(back.as_raw().is_none());
+            // The block outlives the runtime and is freed on another thread.
+            std::thread::spawn(move || assert_eq!(again[5], 55))
+                .join()
+                .unwrap();
+        });
+    }
+
+    #[test]
+    fn small_and_foreign_buffers_are_not_moved() {
+        let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator).unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            let small: ArrayBuffer = ctx.eval("new ArrayBuffer(100)").unwrap();
+            assert!(take_array_buffer(&small).is_none());
+            assert!(small.as_raw().is_some(), "left attached");
+            // A buffer over a Vec made by rquickjs itself.
+            let foreign = ArrayBuffer::new(ctx.clone(), vec![1u8; 1 << 20]).unwrap();
+            assert!(take_array_buffer(&foreign).is_none());
+            assert!(foreign.as_raw().is_some());
+        });
+    }
+
+    #[test]
+    fn a_block_backed_buffer_is_released_by_the_engine() {
+        let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator).unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        let live = EXTERNAL.with(|m| m.borrow().len());
+        ctx.with(|ctx| {
+            let ab = array_buffer_from_block(&ctx, vec![3u8; 1 << 16].into()).unwrap();
+            assert_eq!(EXTERNAL.with(|m| m.borrow().len()), live + 1);
+            ctx.globals().set("kept", ab).unwrap();
+            let n: usize = ctx
+                .eval("new Uint8Array(kept).reduce((a, b) => a + b, 0)")
+                .unwrap();
+            assert_eq!(n, 3 << 16);
+            ctx.eval::<(), _>("kept = null").unwrap();
+        });
+        rt.run_gc();
+        assert_eq!(
+            EXTERNAL.with(|m| m.borrow().len()),
+            live,
+            "released on collection"
+        );
     }
 }

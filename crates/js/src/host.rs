@@ -214,7 +214,7 @@ fn post<'js>(
         clone::serialize(&ctx, c, &hooks, message, &transfer)
     })
     .map_err(|e| throw_fail(&ctx, host, e))?;
-    let mut graph = ser.graph;
+    let mut ser = ser;
     let result = {
         let mut h = host.borrow_mut();
         let nobody;
@@ -246,7 +246,12 @@ fn post<'js>(
                 .iter()
                 .map(|(_, oid)| Transfer::ArrayBuffer(*oid)),
         );
-        let r = source.post_message(&mut graph, &list);
+        // ArrayBuffers are detached (their bytes moved) only once posting
+        // cannot fail any more.
+        let r = source.check_transfer(&list).and_then(|()| {
+            ser.detach_buffers();
+            source.post_message(&mut ser.graph, &list)
+        });
         drop(list);
         if r.is_ok() {
             for (_, pid) in &ser.ports {
@@ -258,27 +263,8 @@ fn post<'js>(
     if let Err(e) = result {
         return Err(throw_data_clone_error(&ctx, host, &e));
     }
-    if ser.ports.is_empty() && ser.buffers.is_empty() {
-        return Ok(());
-    }
-    detach_transferred(
-        &hooks,
-        ser.ports.iter().map(|(o, _)| o.clone()),
-        ser.buffers.into_iter().map(|(b, _)| b),
-    )
-}
-
-fn detach_transferred<'js>(
-    hooks: &Hooks<'js>,
-    ports: impl Iterator<Item = Object<'js>>,
-    buffers: impl Iterator<Item = ArrayBuffer<'js>>,
-) -> rquickjs::Result<()> {
-    let detach = &hooks.detach_port;
-    for p in ports {
-        detach.call::<_, ()>((p,))?;
-    }
-    for mut b in buffers {
-        b.detach();
+    for (p, _) in ser.ports {
+        hooks.detach_port.call::<_, ()>((p,))?;
     }
     Ok(())
 }
@@ -304,13 +290,9 @@ fn structured_clone<'js>(
         let p: Object = hooks.make_port.call((*pid,))?;
         fresh.push(p);
     }
-    let mut graph = ser.graph;
-    let out = clone::deserialize(&ctx, &hooks, &mut graph, &fresh)
-        .map_err(|e| throw_fail(&ctx, host, e))?;
-    for (mut b, _) in ser.buffers {
-        b.detach();
-    }
-    Ok(out)
+    let mut ser = ser;
+    ser.detach_buffers();
+    clone::deserialize(&ctx, &hooks, &mut ser.graph, &fresh).map_err(|e| throw_fail(&ctx, host, e))
 }
 
 /// Runs one task of this context's ports: the message, messageerror or
@@ -641,10 +623,9 @@ pub(crate) fn install<'js>(
     )?;
 
     for (name, src) in PRELUDES {
-        let f: Function = ctx.eval(*src).map_err(|e| {
-            eprintln!("msgport: prelude {name} failed to compile");
-            e
-        })?;
+        let f: Function = ctx
+            .eval(*src)
+            .inspect_err(|_| eprintln!("msgport: prelude {name} failed to compile"))?;
         f.call::<_, ()>((h.clone(), internal.clone()))?;
     }
     let samples: rquickjs::Array = internal.get::<_, Function>("cloneSamples")?.call(())?;

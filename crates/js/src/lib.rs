@@ -24,6 +24,7 @@
 //! assert_eq!(out.stdout, "hello 0\n");
 //! ```
 
+mod alloc;
 mod clone;
 mod console;
 mod event_loop;
