@@ -93,6 +93,40 @@ test(() => {
 }, "66: two views of one buffer still share it");
 
 test(() => {
+  const rab = new ArrayBuffer(8, { maxByteLength: 16 });
+  const tracking = new Uint16Array(rab, 2), fixed = new Uint16Array(rab, 2, 3);
+  const dvTracking = new DataView(rab, 4), dvFixed = new DataView(rab, 4, 4);
+  const c = structuredClone({ tracking, fixed, dvTracking, dvFixed });
+  assert_equals(c.tracking.buffer, c.fixed.buffer, "one buffer");
+  assert_equals(c.tracking.buffer, c.dvTracking.buffer, "one buffer for the DataViews too");
+  c.tracking.buffer.resize(14);
+  assert_equals(c.tracking.length, 6, "a length-tracking view follows its buffer");
+  assert_equals(c.fixed.length, 3, "a fixed view does not");
+  assert_equals(c.dvTracking.byteLength, 10);
+  assert_equals(c.dvFixed.byteLength, 4);
+  assert_equals(rab.byteLength, 8, "the original buffer is not resized");
+  assert_equals(tracking.length, 3);
+}, "67: a length-tracking view stays length-tracking, a fixed one stays fixed");
+
+test(() => {
+  // At its maximum size the buffer cannot grow: the probe shrinks it, and
+  // must put the bytes back.
+  const rab = new ArrayBuffer(8, { maxByteLength: 8 });
+  const bytes = new Uint8Array(rab);
+  bytes.set([1, 2, 3, 4, 5, 6, 7, 8]);
+  const fixedToEnd = new Uint32Array(rab, 4, 1), tracking = new Uint32Array(rab, 4);
+  const c = structuredClone([fixedToEnd, tracking, bytes]);
+  assert_array_equals(bytes, [1, 2, 3, 4, 5, 6, 7, 8], "the source bytes are intact");
+  assert_equals(rab.byteLength, 8);
+  assert_array_equals(c[2], [1, 2, 3, 4, 5, 6, 7, 8], "the clone has every byte");
+  c[2].buffer.resize(4);
+  assert_equals(c[1].length, 0, "the tracking view follows the shrink");
+  assert_equals(c[0].length, 0, "the fixed view is out of bounds");
+  c[2].buffer.resize(8);
+  assert_equals(c[0].length, 1, "and back in bounds");
+}, "67: telling tracking from fixed views leaves a full buffer's bytes alone");
+
+test(() => {
   const m = new Map([["z", 1], ["a", 2]]);
   const key = {};
   m.set(key, key);
@@ -191,6 +225,28 @@ promise_test(async () => {
   assert_equals(c.b.type, "x/y");
   assert_equals(await c.b.text(), "ab");
 }, "86: Blob and File clone with contents, type, name and lastModified");
+
+async_test((t) => {
+  const e = new DOMException("it broke", "DataCloneError");
+  const c = structuredClone(e);
+  assert_not_equals(c, e);
+  assert_true(c instanceof DOMException);
+  assert_equals(c.name, "DataCloneError");
+  assert_equals(c.message, "it broke");
+  assert_equals(c.code, 25, "the legacy code follows the name");
+  const custom = structuredClone(new DOMException("m", "MadeUpError"));
+  assert_equals(custom.name, "MadeUpError");
+  assert_equals(custom.code, 0);
+  const ch = new MessageChannel();
+  ch.port2.onmessage = t.step_func_done((ev) => {
+    assert_true(ev.data.e instanceof DOMException);
+    assert_equals(ev.data.e.name, "AbortError");
+    assert_equals(ev.data.e.message, "stop");
+    assert_equals(ev.data.e, ev.data.again, "identity kept");
+  });
+  const a = new DOMException("stop", "AbortError");
+  ch.port1.postMessage({ e: a, again: a });
+}, "85: DOMException clones with its name and message");
 
 test(() => {
   const ch = new MessageChannel();

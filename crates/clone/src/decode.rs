@@ -491,6 +491,11 @@ impl<'a> Decoder<'a> {
                             blob: self.blob_body()?,
                         }))
                     }
+                    host_kind::DOM_EXCEPTION => {
+                        let name = js_string(self.r.string()?);
+                        let message = js_string(self.r.string()?);
+                        HostObject::DomException(Box::new(DomException { name, message }))
+                    }
                     _ => return Err(self.r.malformed("unknown host object kind")),
                 };
                 Ok(self.new_object(Object::Host(host)))

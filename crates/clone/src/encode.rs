@@ -426,6 +426,11 @@ impl<'g> Encoder<'g> {
                         self.w.varint(f.blob.data.len() as u64);
                         self.w.raw(&f.blob.data);
                     }
+                    HostObject::DomException(d) => {
+                        self.w.varint(u64::from(host_kind::DOM_EXCEPTION));
+                        self.string(&d.name);
+                        self.string(&d.message);
+                    }
                 }
             }
         }

@@ -48,8 +48,8 @@ pub use ser::{to_bytes, Serializer};
 pub use string::JsString;
 pub use transfer::{NoHost, Record, TransferItem, Transferable, TransferredBuffer};
 pub use value::{
-    Array, ArrayBuffer, Blob, ErrorName, ErrorValue, File, Graph, HostObject, Object, ObjectId,
-    PropertyKey, Props, RegExpFlags, Value, View, ViewKind,
+    Array, ArrayBuffer, Blob, DomException, ErrorName, ErrorValue, File, Graph, HostObject, Object,
+    ObjectId, PropertyKey, Props, RegExpFlags, Value, View, ViewKind,
 };
 
 /// Converts any `Serialize` value to a [`Graph`].

@@ -356,6 +356,16 @@ pub struct File {
     pub blob: Blob,
 }
 
+/// A DOMException's serialized fields (WebIDL `#idl-DOMException`, its
+/// serialization steps: [[Name]] and [[Message]]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DomException {
+    /// The name, e.g. `"DataCloneError"` (the legacy code follows from it).
+    pub name: JsString,
+    /// The message.
+    pub message: JsString,
+}
+
 /// Platform objects carried as V8 host objects.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostObject {
@@ -366,6 +376,8 @@ pub enum HostObject {
     Blob(Box<Blob>),
     /// A File: a Blob with a name and a modification time.
     File(Box<File>),
+    /// A DOMException (a serializable platform object).
+    DomException(Box<DomException>),
 }
 
 /// A run of own properties in [`Graph::properties`]: every object's

@@ -88,6 +88,8 @@ pub mod host_kind {
     pub const BLOB: u32 = 1;
     /// `string name, double lastModified, string type, varint length, bytes`.
     pub const FILE: u32 = 2;
+    /// `string name, string message`.
+    pub const DOM_EXCEPTION: u32 = 3;
 }
 
 /// The i32 range is V8's Smi range on 64-bit builds without pointer

@@ -299,6 +299,25 @@ fn blobs_and_files_round_trip() {
 }
 
 #[test]
+fn dom_exceptions_round_trip_and_bad_ones_are_malformed() {
+    let mut g = Graph::default();
+    let d = g.alloc(Object::Host(HostObject::DomException(Box::new(
+        DomException {
+            name: "DataCloneError".into(),
+            message: "no \u{e9}".into(),
+        },
+    ))));
+    g.root = Value::Object(g.array(vec![Value::Object(d), Value::Object(d)]));
+    let bytes = to_bytes_graph(&g).unwrap();
+    let out = from_bytes_graph(&bytes).unwrap();
+    assert!(out.same(&g));
+    // Cut inside the message: an error, not a panic.
+    for cut in 1..bytes.len() {
+        assert!(from_bytes_graph(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+}
+
+#[test]
 fn every_view_kind_round_trips() {
     for kind in ViewKind::ALL {
         let mut g = Graph::default();

@@ -10,8 +10,8 @@
 
 use crate::ffi::{self, PropKey};
 use msgport_clone::{
-    Array as GArray, ArrayBuffer as GBuffer, Blob, CloneError, DataBlock, ErrorName, ErrorValue,
-    File, Graph, HostObject, JsString, Object as GObject, ObjectId, PropertyKey, Props,
+    Array as GArray, ArrayBuffer as GBuffer, Blob, CloneError, DataBlock, DomException, ErrorName,
+    ErrorValue, File, Graph, HostObject, JsString, Object as GObject, ObjectId, PropertyKey, Props,
     RegExpFlags, Value as GValue, View, ViewKind,
 };
 use rquickjs::{ArrayBuffer, Ctx, Function, Object, Type, Value};
@@ -40,6 +40,8 @@ pub(crate) enum Kind {
     View(u8),
     Map,
     Set,
+    /// The engine's DOMException (serializable, WebIDL `#idl-DOMException`).
+    DomException,
 }
 
 /// The class-id → kind table of one runtime.
@@ -68,7 +70,7 @@ impl Classes {
         ]
         .into_iter()
         .chain((0..12).map(Kind::View))
-        .chain([Kind::Plain])
+        .chain([Kind::Plain, Kind::DomException])
         .collect();
         let plain = ffi::class_id(&samples.get::<Value>(0)?);
         for (i, kind) in order.into_iter().enumerate() {
@@ -529,6 +531,7 @@ impl<'js> Walk<'_, 'js> {
                 let buffer: Value = info.get(0)?;
                 let byte_offset: f64 = info.get(1)?;
                 let byte_length: f64 = info.get(2)?;
+                let length_tracking: bool = info.get(3)?;
                 let GValue::Object(buffer) = self.value(buffer)? else {
                     return Err(CloneError::OutOfBoundsView.into());
                 };
@@ -537,7 +540,7 @@ impl<'js> Walk<'_, 'js> {
                     buffer,
                     byte_offset: byte_offset as usize,
                     byte_length: byte_length as usize,
-                    length_tracking: false,
+                    length_tracking,
                 })
             }
             Kind::Map => {
@@ -576,6 +579,15 @@ impl<'js> Walk<'_, 'js> {
                     stack: stack.map(|s| self.string(&s)).transpose()?,
                     cause,
                 }))
+            }
+            Kind::DomException => {
+                let info: rquickjs::Array = read.call((9, o))?;
+                let name: rquickjs::String = info.get(0)?;
+                let message: rquickjs::String = info.get(1)?;
+                GObject::Host(HostObject::DomException(Box::new(DomException {
+                    name: self.string(&name)?,
+                    message: self.string(&message)?,
+                })))
             }
         };
         self.g.objects[id.0 as usize] = obj;
@@ -693,6 +705,11 @@ pub(crate) fn deserialize<'js>(
                 .cloned()
                 .ok_or(CloneError::MissingTransfer(*k))?
                 .into_value(),
+            GObject::Host(HostObject::DomException(d)) => {
+                let name = js_string(ctx, hooks, &d.name)?;
+                let message = js_string(ctx, hooks, &d.message)?;
+                make.call((11, name, message))?
+            }
             GObject::Host(HostObject::Blob(b)) => {
                 let ab = ArrayBuffer::new(ctx.clone(), b.data.clone())?;
                 hooks

@@ -19,6 +19,8 @@
   const taLength = getter(TypedArray.prototype, "byteLength");
   const dvBuffer = getter(DataView.prototype, "buffer"), dvOffset = getter(DataView.prototype, "byteOffset");
   const dvLength = getter(DataView.prototype, "byteLength");
+  const taElements = getter(TypedArray.prototype, "length"), abResize = ArrayBuffer.prototype.resize;
+  const domName = getter(DOMException.prototype, "name"), domMessage = getter(DOMException.prototype, "message");
   const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
   const mapSet = Map.prototype.set, setAdd = Set.prototype.add;
   const hasOwn = Object.prototype.hasOwnProperty;
@@ -35,11 +37,45 @@
     new ArrayBuffer(0), typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(0) : {},
     new Map(), new Set(), new DataView(new ArrayBuffer(0)),
     ...viewCtors.slice(0, 12).map((C) => C === undefined ? {} : new C(0)),
-    (function () { return arguments; })(),
+    (function () { return arguments; })(), new DOMException(),
   ];
 
+  // Whether a view over a resizable buffer tracks its length. No method
+  // tells, so the buffer is resized by one element and back, with no script
+  // running in between: a tracking view follows, a fixed one does not. The
+  // bytes a shrink cuts off are put back.
+  function lengthTracking(o, isDataView, buffer, offset) {
+    if (!call(abResizable, buffer)) return false;
+    const size = isDataView ? 1 : o.constructor === undefined ? 1 : bytesPerElement(o);
+    const length = () => { try { return isDataView ? call(dvLength, o) : call(taElements, o); } catch { return -1; } };
+    const before = length(), bl = call(abByteLength, buffer), max = call(abMax, buffer);
+    if (Math.floor((bl - offset) / size) !== before) return false;
+    if (bl + size <= max) {
+      call(abResize, buffer, bl + size);
+      const after = length();
+      call(abResize, buffer, bl);
+      return after === before + 1;
+    }
+    if (before < 1) return false;
+    const tail = new Uint8Array(buffer, bl - size, size).slice();
+    call(abResize, buffer, bl - size);
+    const after = length();
+    call(abResize, buffer, bl);
+    new Uint8Array(buffer, bl - size, size).set(tail);
+    return after === before - 1;
+  }
+  const elementSizes = new Map(viewCtors.slice(0, 12).filter((C) => C).map((C) => [C.prototype, C.BYTES_PER_ELEMENT]));
+  function bytesPerElement(o) {
+    for (let p = Object.getPrototypeOf(o); p !== null; p = Object.getPrototypeOf(p)) {
+      const n = elementSizes.get(p);
+      if (n !== undefined) return n;
+    }
+    return 1;
+  }
+
   // What clone.rs cannot read itself, by kind (0 wrapper value, 1 date,
-  // 2 regexp, 3 array buffer, 4 view, 5 map entries, 6 set values, 7 bigint hex, 8 error).
+  // 2 regexp, 3 array buffer, 4 view, 5 map entries, 6 set values, 7 bigint hex, 8 error,
+  // 9 DOMException).
   internal.cloneRead = function (kind, o, sub) {
     switch (kind) {
       case 0: switch (sub) {
@@ -51,12 +87,19 @@
       case 1: return call(dateValue, o);
       case 2: return [call(regexpSource, o), call(regexpFlags, o)];
       case 3: return [call(abDetached, o), call(abResizable, o) ? call(abMax, o) : -1, call(abByteLength, o)];
-      case 4: // null: a DataView out of its buffer's bounds
-        if (sub !== 12) return [call(taBuffer, o), call(taOffset, o), call(taLength, o)];
-        try { return [call(dvBuffer, o), call(dvOffset, o), call(dvLength, o)]; } catch { return null; }
+      case 4: { // [buffer, byteOffset, byteLength, lengthTracking]; null: a DataView out of bounds
+        if (sub !== 12) {
+          const b = call(taBuffer, o), off = call(taOffset, o);
+          return [b, off, call(taLength, o), lengthTracking(o, false, b, off)];
+        }
+        let b, off, len;
+        try { b = call(dvBuffer, o); off = call(dvOffset, o); len = call(dvLength, o); } catch { return null; }
+        return [b, off, len, lengthTracking(o, true, b, off)];
+      }
       case 5: { const out = []; for (const [k, v] of call(mapEntries, o)) out.push(k, v); return out; }
       case 6: return Array.from(call(setValues, o));
       case 7: return call(bigintToString, o, 16);
+      case 9: return [call(domName, o), call(domMessage, o)];
       case 8: {
         // [name, message or undefined, stack or undefined, hasCause, cause]
         const name = o.name;
@@ -92,6 +135,7 @@
         return e;
       }
       case 9: { const out = new Array(a); return out; }
+      case 11: return new DOMException(b, a);
       case 10: { // a string from UTF-16 code units (lone surrogates kept)
         let s = "";
         for (let i = 0; i < a.length; i += 8192) s += fromCharCode.apply(null, a.subarray(i, i + 8192));
