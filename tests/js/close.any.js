@@ -74,3 +74,42 @@ test(() => {
   ch.port1.postMessage(buf, [buf]);
   assert_equals(buf.byteLength, 0);
 }, "50–51: posting on a closed port still serializes and detaches");
+
+// HTML #ports-and-garbage-collection, through TestUtils.gc()
+// (https://testutils.spec.whatwg.org/).
+promise_test(async () => {
+  const { port1 } = new MessageChannel(); // port2 is unreachable at once
+  const closed = new Promise((resolve) => { port1.onclose = resolve; });
+  await TestUtils.gc();
+  const ev = await closed;
+  assert_equals(ev.type, "close");
+  assert_true(ev.isTrusted);
+}, "52: a port that is garbage collected fires close at its peer");
+
+promise_test(async () => {
+  const ch = new MessageChannel();
+  const got = [];
+  ch.port2.onmessage = (e) => got.push(e.data);
+  const sender = ch.port1;
+  let closed = false;
+  sender.onclose = () => { closed = true; };
+  // Only the message listener keeps port2 alive now.
+  await TestUtils.gc();
+  sender.postMessage("after gc");
+  await new Promise((r) => setTimeout(r, 50));
+  assert_array_equals(got, ["after gc"]);
+  assert_false(closed, "not collected, so no close");
+}, "52: a port with a message listener is not collected while entangled");
+
+promise_test(async () => {
+  const carrier = new MessageChannel();
+  const ch = new MessageChannel();
+  const closed = new Promise((resolve) => { ch.port1.onclose = resolve; });
+  await new Promise((resolve) => {
+    carrier.port2.onmessage = (e) => { assert_equals(e.ports.length, 1); resolve(); };
+    carrier.port1.postMessage(null, [ch.port2]);
+  });
+  // The received port was dropped by the handler (and the event is gone).
+  await TestUtils.gc();
+  await closed;
+}, "52: a received port that the receiver drops is collected, and its peer gets close");

@@ -66,7 +66,7 @@ async_test((t) => {
   pc.iterate((p) => seen.push(p));
   assert_array_equals(seen, [a.port1, b.port1]);
   let got = 0;
-  const check = t.step_func((e) => { assert_equals(e.data.hello, "all"); if (++got === 2) { pc.remove(a.port1); assert_equals(pc.size, 1); pc.clear(); assert_equals(pc.size, 0); t.done(); } });
+  const check = t.step_func((e) => { assert_equals(e.data.hello, "all"); if (++got === 2) { pc.remove(a.port1); assert_equals(pc.size, 1); pc.iterate((p) => assert_equals(p, b.port1)); pc.clear(); assert_equals(pc.size, 0); t.done(); } });
   a.port2.onmessage = check;
   b.port2.onmessage = check;
   assert_equals(pc.broadcast({ hello: "all" }), 2);

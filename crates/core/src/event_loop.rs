@@ -88,7 +88,22 @@ impl EventLoop {
         Some((name, MessagePort::run_task(task, MessagePort::decode_graph)))
     }
 
+    /// The ready list's invariant: nothing is dropped while it is locked.
+    /// Dropping a port's last reference drops its queue, whose messages may
+    /// carry ports; those close, and closing wakes their peers, possibly on
+    /// this very loop, which would lock the list again. So removed entries
+    /// are set aside (`gone`) and dropped after the lock is released.
     fn next_raw(&self) -> Option<(PortName, Task)> {
+        let mut gone: Vec<Arc<Port>> = Vec::new();
+        let found = self.pick(&mut gone);
+        drop(gone);
+        let (port, task, drained) = found?;
+        drained.into_iter().for_each(std::task::Waker::wake);
+        Some((port.name, task))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn pick(&self, gone: &mut Vec<Arc<Port>>) -> Option<(Arc<Port>, Task, Vec<std::task::Waker>)> {
         let mut ready = lock(&self.inner.ready);
         let mut best: Option<(usize, u64)> = None;
         let mut i = 0;
@@ -98,13 +113,13 @@ impl EventLoop {
             if !bound_here {
                 // Moved to another owner, which keeps its own `in_ready`.
                 drop(s);
-                ready.swap_remove(i);
+                gone.push(ready.swap_remove(i));
                 continue;
             }
             if !Port::front_ready(&s) {
                 s.in_ready = false;
                 drop(s);
-                ready.swap_remove(i);
+                gone.push(ready.swap_remove(i));
                 continue;
             }
             let stamp = s.queue.front().map_or(u64::MAX, Task::stamp);
@@ -120,13 +135,12 @@ impl EventLoop {
         if !Port::front_ready(&s) {
             s.in_ready = false;
             drop(s);
-            ready.swap_remove(i);
+            gone.push(ready.swap_remove(i));
         } else {
             drop(s);
         }
         drop(ready);
-        drained.into_iter().for_each(std::task::Waker::wake);
-        Some((port.name, task))
+        Some((port, task, drained))
     }
 
     /// Whether any bound port has a task to release now.

@@ -756,3 +756,44 @@ fn a_port_listed_by_one_event_loop_moves_to_another_before_the_first_looks() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_event_loop_survives_dropping_the_last_handle_of_a_port_whose_queue_holds_ports() {
+    // Regression: the loop dropped the last reference to such a port while
+    // holding its ready list; the queued message's port then closed, woke
+    // its peer on the same loop, and the loop deadlocked on its own lock.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let el = EventLoop::new(|| {});
+        let (a1, a2) = MessageChannel::new().into_ports();
+        let (b1, b2) = MessageChannel::new().into_ports();
+        el.bind(&a2);
+        el.bind(&b2);
+        b2.start();
+        let mut msg = ports_message(1);
+        a1.post_message(&mut msg, &[Transfer::Port(&b1)]).unwrap();
+        // a2 is never started: its queue still holds the message carrying
+        // b1 when its last handle goes (a1's handle, which caches its
+        // peer, goes first).
+        drop(a1);
+        drop(a2);
+        let mut events: Vec<_> = std::iter::from_fn(|| el.next_task()).collect();
+        // Dropping a2's queue closed b1 and so woke this loop again.
+        events.extend(std::iter::from_fn(|| el.next_task()));
+        tx.send(
+            events
+                .into_iter()
+                .map(|(n, e)| (n, matches!(e, Event::Close)))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        b2
+    });
+    let events = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the event loop deadlocked");
+    assert!(
+        events.iter().any(|(_, close)| *close),
+        "b1, dropped with a2's queue, closed: b2 got close ({events:?})"
+    );
+}

@@ -138,6 +138,13 @@ pub(crate) fn define_data_property_atom<'js>(
     }
 }
 
+/// A full garbage collection, cycles included (`TestUtils.gc()`). Sound:
+/// QuickJS collects at any allocation, so a collection during a native call
+/// is one it already allows.
+pub(crate) fn run_gc(ctx: &Ctx<'_>) {
+    unsafe { qjs::JS_RunGC(qjs::JS_GetRuntime(ctx.as_raw().as_ptr())) }
+}
+
 /// Below this size an ArrayBuffer's bytes are copied, not moved: a copy is
 /// cheaper than the bookkeeping.
 const MOVE_MIN: usize = 4096;

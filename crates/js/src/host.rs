@@ -445,6 +445,27 @@ pub(crate) fn install<'js>(
             }
         })?,
     )?;
+    // A MessagePort object was collected (HTML #ports-and-garbage-collection):
+    // its native port is dropped, which disentangles it, so the peer gets `close`.
+    let s = host.clone();
+    h.set(
+        "forget",
+        Function::new(ctx.clone(), move |id: u32| {
+            let port = s.borrow_mut().unregister(id);
+            drop(port);
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "queued",
+        Function::new(ctx.clone(), move |id: u32| -> u32 {
+            s.borrow().ports.get(&id).map_or(0, |p| p.queued().0 as u32)
+        })?,
+    )?;
+    h.set(
+        "gc",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>| crate::ffi::run_gc(&ctx))?,
+    )?;
     let s = host.clone();
     h.set(
         "broadcast",

@@ -55,8 +55,23 @@
   // ---- MessagePort (HTML #message-ports) ---------------------------------
   // Each MessagePort object holds the id of a native port of this context
   // (`host.post`, `host.start`, `host.close`); -1 once shipped.
+  //
+  // Garbage collection (HTML #ports-and-garbage-collection): `targets` holds
+  // strongly what must stay alive: a Worker, the worker global, and a port
+  // with a message, messageerror or close listener while it can still get
+  // an event (entangled, or closed with tasks still queued; the standard
+  // keeps a port with a queued task alive, and a close listener is how a
+  // script waits for one). Every port is also in `weakTargets`. A port
+  // collected by the engine has its native port dropped, which disentangles
+  // it: its peer gets `close`.
   const portState = new WeakMap();
   const targets = new Map(); // native id -> the object its events fire at
+  const weakTargets = new Map(); // native id -> WeakRef of the port
+  const collected = new FinalizationRegistry((id) => {
+    if (targets.has(id) || !weakTargets.has(id)) return;
+    weakTargets.delete(id);
+    host.forget(id);
+  });
   let constructingPort = false;
   function isPort(p) { return (typeof p === "object" && p !== null) && portState.has(p); }
   function ps(p) { const s = portState.get(p); if (!s) throw new TypeError("Illegal invocation: not a MessagePort"); return s; }
@@ -64,10 +79,32 @@
     constructingPort = true;
     let p;
     try { p = new MessagePort(); } finally { constructingPort = false; }
-    portState.set(p, { id, closed: false });
-    targets.set(id, p);
+    const s = { id, closed: false };
+    portState.set(p, s);
+    weakTargets.set(id, new WeakRef(p));
+    collected.register(p, id, s);
     return p;
   }
+  function targetOf(id) {
+    const t = targets.get(id);
+    if (t !== undefined) return t;
+    const w = weakTargets.get(id);
+    return w === undefined ? undefined : w.deref();
+  }
+  function forgetTarget(id) { targets.delete(id); weakTargets.delete(id); }
+  const keeps = (type) => type === "message" || type === "messageerror" || type === "close";
+  const isKeepingListener = (l) => keeps(l.type);
+  // Whether `p` (state `s`) must stay alive for events still to come.
+  function holdIfListening(p, s) {
+    const listening = internal.listenersOf(p).some(isKeepingListener);
+    if (listening && (!s.closed || host.queued(s.id) > 0)) targets.set(s.id, p);
+    else targets.delete(s.id);
+  }
+  internal.listenersChanged = (target, type) => {
+    if (!keeps(type)) return;
+    const s = portState.get(target);
+    if (s !== undefined && s.id >= 0) holdIfListening(target, s);
+  };
 
   // Web IDL overload resolution for postMessage (spec-notes §1.8):
   // (any message, sequence<object> transfer) or
@@ -113,7 +150,7 @@
     start() { const s = ps(this); if (s.id >= 0) host.start(s.id); }
     close() {
       const s = ps(this);
-      if (s.id >= 0 && !s.closed) { s.closed = true; host.close(s.id); }
+      if (s.id >= 0 && !s.closed) { s.closed = true; host.close(s.id); holdIfListening(this, s); }
     }
   }
   defineEventHandler(MessagePort.prototype, "onmessage", function () { this.start(); });
@@ -215,7 +252,7 @@
   // exception; returns whether it was handled).
   const noInit = Object.freeze({});
   internal.deliver = function (id, kind, data, ports) {
-    const target = targets.get(id);
+    const target = targetOf(id);
     if (target === undefined) return true;
     if (kind === 0 || kind === 1) {
       // The event is made directly (no init dictionary to validate).
@@ -224,12 +261,15 @@
       messageState.set(ev, { data: kind === 0 ? data : null, origin: "", lastEventId: "", source: null,
         ports: Object.freeze(kind === 0 && ports !== undefined ? ports : []) });
       internal.fireTrusted(target, ev);
+      // A port that closed itself is let go after its last queued task.
+      const s = portState.get(target);
+      if (s !== undefined && s.closed && s.id >= 0) holdIfListening(target, s);
       return true;
     }
     if (kind === 2) {
       // A Worker object outlives its port: its worker may still report an error.
       if (!isPort(target)) return true;
-      targets.delete(id);
+      forgetTarget(id);
       internal.fireTrusted(target, new Event("close"));
       return true;
     }
@@ -243,7 +283,10 @@
   internal.makePort = makePort;
   internal.portId = (p) => { const s = portState.get(p); return s === undefined ? undefined : s.id; };
   // Called by the host after a port was shipped in a message.
-  internal.detachPort = (p) => { const s = portState.get(p); if (s) { targets.delete(s.id); s.id = -1; } };
+  internal.detachPort = (p) => {
+    const s = portState.get(p);
+    if (s) { forgetTarget(s.id); collected.unregister(s); s.id = -1; }
+  };
   internal.MessagePortPrototype = MessagePort.prototype;
 
   // ---- The worker's global scope (HTML #dedicated-workers-and-the-dedicatedworkerglobalscope-interface)

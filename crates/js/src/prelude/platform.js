@@ -36,7 +36,16 @@
   for (const k of ["href", "origin", "protocol", "host", "hostname", "port", "pathname", "search", "hash"])
     Object.defineProperty(location, k, { get: () => here()[k], enumerable: true });
   location.toString = () => here().href;
-  for (const [k, v] of Object.entries({ reportError, queueMicrotask, btoa, atob, location }))
+  // TestUtils (https://testutils.spec.whatwg.org/): gc() collects garbage,
+  // cycles included, and resolves once a task later, after the finalization
+  // callbacks (a collected MessagePort's peer gets `close` in its own task).
+  const TestUtils = Object.create(null);
+  Object.defineProperty(TestUtils, "gc", {
+    value: function gc() { host.gc(); return new Promise((resolve) => setTimeout(resolve, 0)); },
+    writable: true, configurable: true, enumerable: true,
+  });
+  Object.defineProperty(TestUtils, Symbol.toStringTag, { value: "TestUtils", configurable: true });
+  for (const [k, v] of Object.entries({ reportError, queueMicrotask, btoa, atob, location, TestUtils }))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: true });
   Object.defineProperty(globalThis, "performance", { value: performance, writable: true, configurable: true, enumerable: true });
 })
