@@ -27,7 +27,9 @@ enum Command {
         module: bool,
         /// The script.
         file: PathBuf,
-        /// Arguments for the script (not exposed to it yet).
+        /// Arguments for the script, as `msgport.args` (everything after
+        /// the file, flags included).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
     /// Run testharness.js tests: files or directories of `.any.js`,
@@ -58,11 +60,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run {
-            module,
-            file,
-            args: _,
-        } => {
+        Command::Run { module, file, args } => {
             let rt = match msgport_js::JsRuntime::new(msgport_js::Output::std()) {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -70,6 +68,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
+            rt.set_args(&args);
             let code = rt.run_file(&file, module);
             ExitCode::from(code as u8)
         }

@@ -174,3 +174,23 @@ fn msgport_test_reports_each_subtest_and_fails_on_failures() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("TIMEOUT"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_script_reads_its_arguments_from_msgport_args() {
+    let dir = scratch("args");
+    let f = dir.join("args.js");
+    std::fs::write(&f, "console.log(JSON.stringify(msgport.args));").unwrap();
+    let out = msgport(&["run", f.to_str().unwrap(), "one", "two words", "--flag"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "[\"one\",\"two words\",\"--flag\"]\n"
+    );
+    let out = msgport(&["run", "--module", f.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[]\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -419,6 +419,38 @@ impl JsRuntime {
     }
 
     /// Runs `f` inside the context (for embedders' own globals).
+    /// Sets `msgport.args`, the script's command-line arguments (a frozen
+    /// array of strings), in the main context. `msgport.version` is the
+    /// runtime's version.
+    ///
+    /// ```
+    /// let rt = msgport_js::JsRuntime::new(msgport_js::Output::std()).unwrap();
+    /// rt.set_args(&["a".to_string(), "b c".to_string()]);
+    /// assert_eq!(rt.run_script("args.js", "if (msgport.args.join('|') !== 'a|b c') throw 1;"), 0);
+    /// ```
+    pub fn set_args(&self, args: &[String]) {
+        let result: rquickjs::Result<()> = self.ctx.with(|ctx| {
+            let list = rquickjs::Array::new(ctx.clone())?;
+            for (i, a) in args.iter().enumerate() {
+                list.set(i, a.as_str())?;
+            }
+            let ns = rquickjs::Object::new(ctx.clone())?;
+            ns.set("args", list)?;
+            ns.set("version", env!("CARGO_PKG_VERSION"))?;
+            let define: rquickjs::Function = ctx.eval(
+                "(ns) => { Object.freeze(ns.args); Object.freeze(ns); \
+                 Object.defineProperty(globalThis, 'msgport', { value: ns, writable: true, configurable: true }); }",
+            )?;
+            define.call((ns,))
+        });
+        if let Err(e) = result {
+            let _ = writeln!(
+                self.state.borrow_mut().out.stderr,
+                "msgport: cannot set msgport.args: {e}"
+            );
+        }
+    }
+
     pub(crate) fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
         self.ctx.with(|ctx| f(&ctx))
     }
