@@ -87,3 +87,55 @@ test(() => {
   assert_equals(String(location), location.href);
 }, "location is the script's URL");
 
+
+async_test((t) => {
+  // The WPT webmessaging Blob test reads the received Blob with a FileReader.
+  const ch = new MessageChannel();
+  ch.port2.onmessage = t.step_func((e) => {
+    const blob = e.data.blob;
+    assert_true(blob instanceof Blob);
+    assert_equals(blob.size, 7);
+    const reader = new FileReader();
+    assert_equals(reader.readyState, FileReader.EMPTY);
+    const seen = [];
+    for (const type of ["loadstart", "progress", "load", "loadend"])
+      reader.addEventListener(type, t.step_func((ev) => {
+        assert_true(ev instanceof ProgressEvent);
+        seen.push(type);
+      }));
+    reader.onerror = t.unreached_func("error");
+    reader.onloadend = t.step_func(() => {
+      assert_array_equals(seen, ["loadstart", "progress", "load", "loadend"]);
+      assert_equals(reader.readyState, FileReader.DONE);
+      assert_equals(reader.result, "foo\u00e9ar");
+      const r2 = new FileReader();
+      r2.onload = t.step_func(() => {
+        assert_equals(r2.result, "data:text/plain;base64," + btoa("foo\u00c3\u00a9ar"));
+        const r3 = new FileReader();
+        r3.onload = t.step_func_done(() => {
+          assert_array_equals(new Uint8Array(r3.result), new TextEncoder().encode("foo\u00e9ar"));
+        });
+        r3.readAsArrayBuffer(blob);
+      });
+      r2.readAsDataURL(blob);
+    });
+    reader.readAsText(blob);
+    assert_equals(reader.readyState, FileReader.LOADING);
+    assert_throws_dom("InvalidStateError", () => reader.readAsText(blob), "one read at a time");
+    assert_equals(reader.result, null, "the result comes in a later task");
+  });
+  ch.port1.postMessage({ blob: new Blob(["foo", "\u00e9ar"], { type: "text/plain" }) });
+}, "FileReader reads a Blob received through a port: events in order, text, data URL, bytes");
+
+async_test((t) => {
+  const reader = new FileReader();
+  reader.onload = t.unreached_func("aborted reads do not load");
+  reader.onabort = t.step_func((e) => {
+    assert_equals(e.type, "abort");
+    assert_equals(reader.readyState, FileReader.DONE);
+    assert_equals(reader.result, null);
+    t.step_timeout(() => t.done(), 20);
+  });
+  reader.readAsBinaryString(new Blob(["x"]));
+  reader.abort();
+}, "FileReader.abort() cancels a pending read");

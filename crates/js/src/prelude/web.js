@@ -1,5 +1,5 @@
-// TextEncoder/TextDecoder (Encoding Standard, UTF-8 only), Blob and File
-// (File API #blob-section), URL and URLSearchParams (URL Standard, for the
+// TextEncoder/TextDecoder (Encoding Standard, UTF-8 only), Blob, File and
+// FileReader (File API #blob-section, #APIASynch), ProgressEvent, URL and URLSearchParams (URL Standard, for the
 // schemes a shell host meets: special schemes with an authority, file:,
 // data:, blob:) and URL.createObjectURL.
 (function (host, internal) {
@@ -124,6 +124,92 @@
   internal.FilePrototype = File.prototype;
   internal.blobText = (b) => host.utf8Decode(bs(b).bytes, false, false);
 
+  // ---- ProgressEvent (XHR #interface-progressevent) and FileReader
+  // (File API #APIASynch): reads a Blob in a later task, with the events
+  // loadstart, progress, load or error, loadend. Text is decoded as UTF-8.
+  const progressInit = new WeakMap();
+  class ProgressEvent extends internal.Event {
+    constructor(type, init = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'ProgressEvent': 1 argument required");
+      super(type, init);
+      const i = internal.dictionary(init, "ProgressEventInit");
+      progressInit.set(this, { lengthComputable: !!i.lengthComputable, loaded: Number(i.loaded ?? 0), total: Number(i.total ?? 0) });
+    }
+    get lengthComputable() { return pi(this).lengthComputable; }
+    get loaded() { return pi(this).loaded; }
+    get total() { return pi(this).total; }
+  }
+  function pi(e) { const s = progressInit.get(e); if (!s) throw new TypeError("Illegal invocation: not a ProgressEvent"); return s; }
+  Object.defineProperty(ProgressEvent.prototype, Symbol.toStringTag, { value: "ProgressEvent", configurable: true });
+
+  const readerState = new WeakMap();
+  const later = globalThis.setTimeout;
+  function rs(r) { const s = readerState.get(r); if (!s) throw new TypeError("Illegal invocation: not a FileReader"); return s; }
+  function binaryString(bytes) {
+    let out = "";
+    for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+    return out;
+  }
+  class FileReader extends EventTarget {
+    constructor() { super(); readerState.set(this, { state: 0, result: null, error: null, run: 0 }); }
+    get readyState() { return rs(this).state; }
+    get result() { return rs(this).result; }
+    get error() { return rs(this).error; }
+    readAsArrayBuffer(blob) { read(this, blob, "buffer", arguments.length); }
+    readAsBinaryString(blob) { read(this, blob, "binary", arguments.length); }
+    readAsText(blob, encoding = undefined) { read(this, blob, "text", arguments.length); }
+    readAsDataURL(blob) { read(this, blob, "dataurl", arguments.length); }
+    abort() {
+      const s = rs(this);
+      if (s.state === 0 || s.state === 2) { s.result = null; return; }
+      s.state = 2;
+      s.result = null;
+      s.run++; // cancels the queued read
+      fireProgress(this, "abort", 0, 0);
+      if (s.state !== 1) fireProgress(this, "loadend", 0, 0);
+    }
+  }
+  for (const [k, v] of Object.entries({ EMPTY: 0, LOADING: 1, DONE: 2 })) {
+    Object.defineProperty(FileReader, k, { value: v, enumerable: true });
+    Object.defineProperty(FileReader.prototype, k, { value: v, enumerable: true });
+  }
+  for (const h of ["onloadstart", "onprogress", "onload", "onabort", "onerror", "onloadend"])
+    internal.defineEventHandler(FileReader.prototype, h);
+  Object.defineProperty(FileReader.prototype, Symbol.toStringTag, { value: "FileReader", configurable: true });
+  function fireProgress(reader, type, loaded, total) {
+    const ev = new ProgressEvent(type, { lengthComputable: true, loaded, total });
+    internal.eventState(ev).trusted = true;
+    internal.dispatch(reader, ev);
+  }
+  // File API #readOperation
+  function read(reader, blob, kind, argc) {
+    const s = rs(reader);
+    if (argc < 1) throw new TypeError("FileReader: 1 argument required");
+    const b = bs(blob);
+    if (s.state === 1) throw new DOMException("The FileReader is already reading", "InvalidStateError");
+    s.state = 1;
+    s.result = null;
+    s.error = null;
+    const run = ++s.run;
+    const bytes = b.bytes, type = b.type;
+    later(() => {
+      if (s.run !== run) return;
+      fireProgress(reader, "loadstart", 0, bytes.length);
+      if (s.run !== run) return;
+      fireProgress(reader, "progress", bytes.length, bytes.length);
+      if (s.run !== run) return;
+      switch (kind) {
+        case "buffer": s.result = bytes.slice().buffer; break;
+        case "binary": s.result = binaryString(bytes); break;
+        case "text": s.result = host.utf8Decode(bytes, false, false); break;
+        default: s.result = "data:" + (type || "application/octet-stream") + ";base64," + btoa(binaryString(bytes));
+      }
+      s.state = 2;
+      fireProgress(reader, "load", bytes.length, bytes.length);
+      if (s.state !== 1) fireProgress(reader, "loadend", bytes.length, bytes.length);
+    }, 0);
+  }
+
   // ---- URL (URL Standard #url-class): parsed natively by the `url` crate.
   const urlState = new WeakMap();
   const FIELDS = ["href", "origin", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"];
@@ -213,7 +299,7 @@
   function update(p) { const s = ps(p); if (s.url) { const q = p.toString(); const u = us(s.url); const c = host.urlSet(u.c[0], "search", q); if (c) u.c = c; } }
   Object.defineProperty(URLSearchParams.prototype, Symbol.toStringTag, { value: "URLSearchParams", configurable: true });
 
-  const g = { TextEncoder, TextDecoder, Blob, File, URL, URLSearchParams };
+  const g = { TextEncoder, TextDecoder, Blob, File, URL, URLSearchParams, FileReader, ProgressEvent };
   for (const [k, v] of Object.entries(g))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
 })
