@@ -129,3 +129,18 @@ async_test((t) => {
   w.onmessage = t.step_func_done((e) => { assert_equals(e.data, 42); w.terminate(); });
   w.postMessage(21);
 }, "a module worker imports relative modules and outlives an unhandled rejection");
+
+async_test((t) => {
+  const here = new BroadcastChannel("across workers");
+  const w = new Worker("data:text/javascript," + encodeURIComponent(`
+    const b = new BroadcastChannel("across workers");
+    b.onmessage = (e) => { b.postMessage({ echo: e.data, origin: e.origin }); b.close(); };
+    postMessage("ready");`));
+  w.onmessage = t.step_func(() => here.postMessage("ping"));
+  here.onmessage = t.step_func_done((e) => {
+    assert_equals(e.data.echo, "ping");
+    assert_equals(e.data.origin, location.origin);
+    here.close();
+    w.terminate();
+  });
+}, "BroadcastChannel reaches a channel of the same name in a worker, and back");

@@ -26,6 +26,13 @@ pub(crate) enum HostTask {
         lineno: u32,
         colno: u32,
     },
+    /// A message for this context's BroadcastChannel `channel` (wire bytes,
+    /// and the origin of the channel that posted it).
+    Broadcast {
+        channel: u32,
+        bytes: Arc<[u8]>,
+        origin: Arc<str>,
+    },
 }
 
 /// Tasks from other threads, with the wake-up line of their context.
@@ -73,6 +80,8 @@ pub(crate) struct HostState {
     pub(crate) signal: Arc<Signal>,
     pub(crate) inbox: Arc<Inbox>,
     workers: HashMap<u32, WorkerHandle>,
+    /// This context's open BroadcastChannels: local id -> process-wide key.
+    broadcasts: HashMap<u32, u64>,
     /// `close()` in a worker: finish the current task, then stop.
     pub(crate) closing: bool,
     /// The URL scripts and workers resolve against.
@@ -98,6 +107,7 @@ impl HostState {
             }),
             signal,
             workers: HashMap::new(),
+            broadcasts: HashMap::new(),
             closing: false,
             base_url,
             worker: None,
@@ -364,6 +374,41 @@ pub(crate) fn run_inbox_task<'js>(
     let task = host.borrow().inbox.pop();
     let Some(task) = task else { return Ok(None) };
     match task {
+        HostTask::Broadcast {
+            channel,
+            bytes,
+            origin,
+        } => {
+            if !host.borrow().broadcasts.contains_key(&channel) {
+                return Ok(Some(None)); // closed since
+            }
+            let hooks = hooks(ctx, host)?;
+            let undefined = Value::new_undefined(ctx.clone());
+            let origin = origin.as_ref();
+            match msgport_clone::from_bytes_graph(&bytes).map_err(Fail::Clone) {
+                Ok(mut g) => match clone::deserialize(ctx, &hooks, &mut g, &[]) {
+                    Ok(data) => hooks
+                        .deliver
+                        .call::<_, Value>((channel, 0, data, undefined, origin))?,
+                    Err(Fail::Js(e)) => return Err(e),
+                    Err(Fail::Clone(_)) => hooks.deliver.call::<_, Value>((
+                        channel,
+                        1,
+                        Value::new_null(ctx.clone()),
+                        undefined,
+                        origin,
+                    ))?,
+                },
+                Err(_) => hooks.deliver.call::<_, Value>((
+                    channel,
+                    1,
+                    Value::new_null(ctx.clone()),
+                    undefined,
+                    origin,
+                ))?,
+            };
+            Ok(Some(None))
+        }
         HostTask::WorkerError {
             port,
             message,
@@ -451,8 +496,57 @@ pub(crate) fn install<'js>(
     h.set(
         "forget",
         Function::new(ctx.clone(), move |id: u32| {
+            let key = s.borrow_mut().broadcasts.remove(&id);
+            if let Some(key) = key {
+                crate::broadcast::leave(key);
+            }
             let port = s.borrow_mut().unregister(id);
             drop(port);
+        })?,
+    )?;
+    // BroadcastChannel (HTML #broadcasting-to-other-browsing-contexts).
+    let s = host.clone();
+    h.set(
+        "bcJoin",
+        Function::new(ctx.clone(), move |name: String| -> u32 {
+            let mut st = s.borrow_mut();
+            let local = st.next_port;
+            st.next_port += 1;
+            let origin = url::Url::parse(&st.base_url)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_else(|_| "null".into());
+            let key = crate::broadcast::join(&name, &origin, &st.inbox, local);
+            st.broadcasts.insert(local, key);
+            local
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "bcPost",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, id: u32, message: Value<'js>| -> rquickjs::Result<()> {
+                let hooks = hooks(&ctx, &s)?;
+                let ser = with_classes(&s, |c| clone::serialize(&ctx, c, &hooks, message, &[]))
+                    .map_err(|e| throw_fail(&ctx, &s, e))?;
+                let bytes = msgport_clone::to_bytes_graph(&ser.graph)
+                    .map_err(|e| throw_data_clone_error(&ctx, &s, &e))?;
+                let key = s.borrow().broadcasts.get(&id).copied();
+                if let Some(key) = key {
+                    crate::broadcast::post(key, bytes);
+                }
+                Ok(())
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "bcLeave",
+        Function::new(ctx.clone(), move |id: u32| {
+            let key = s.borrow_mut().broadcasts.remove(&id);
+            if let Some(key) = key {
+                crate::broadcast::leave(key);
+            }
         })?,
     )?;
     let s = host.clone();

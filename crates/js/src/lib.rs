@@ -25,6 +25,7 @@
 //! ```
 
 mod alloc;
+mod broadcast;
 mod clone;
 mod console;
 mod event_loop;

@@ -104,6 +104,12 @@
     if (!keeps(type)) return;
     const s = portState.get(target);
     if (s !== undefined && s.id >= 0) holdIfListening(target, s);
+    const b = bcState.get(target);
+    if (b !== undefined && !b.closed) {
+      // A BroadcastChannel is kept while open with a message listener.
+      if (internal.listenersOf(target).some((l) => l.type === "message" || l.type === "messageerror")) targets.set(b.id, target);
+      else targets.delete(b.id);
+    }
   };
 
   // Web IDL overload resolution for postMessage (spec-notes §1.8):
@@ -157,6 +163,41 @@
   defineEventHandler(MessagePort.prototype, "onmessageerror");
   defineEventHandler(MessagePort.prototype, "onclose");
   Object.defineProperty(MessagePort.prototype, Symbol.toStringTag, { value: "MessagePort", configurable: true });
+
+  // ---- BroadcastChannel (HTML #broadcasting-to-other-browsing-contexts) ---
+  // Channels with one name and origin, in every context of the run, hear
+  // each other (crates/js/src/broadcast.rs); each post is serialized once.
+  const bcState = new WeakMap();
+  function bc(c) { const s = bcState.get(c); if (!s) throw new TypeError("Illegal invocation: not a BroadcastChannel"); return s; }
+  class BroadcastChannel extends EventTarget {
+    constructor(name) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'BroadcastChannel': 1 argument required, but only 0 present.");
+      name = String(name);
+      super();
+      const s = { id: host.bcJoin(name), name, closed: false };
+      bcState.set(this, s);
+      weakTargets.set(s.id, new WeakRef(this));
+      collected.register(this, s.id, s);
+    }
+    get name() { return bc(this).name; }
+    postMessage(message) {
+      const s = bc(this);
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'BroadcastChannel': 1 argument required, but only 0 present.");
+      if (s.closed) throw new DOMException("Failed to execute 'postMessage' on 'BroadcastChannel': Channel is closed", "InvalidStateError");
+      host.bcPost(s.id, message);
+    }
+    close() {
+      const s = bc(this);
+      if (s.closed) return;
+      s.closed = true;
+      host.bcLeave(s.id);
+      forgetTarget(s.id);
+      collected.unregister(s);
+    }
+  }
+  defineEventHandler(BroadcastChannel.prototype, "onmessage");
+  defineEventHandler(BroadcastChannel.prototype, "onmessageerror");
+  Object.defineProperty(BroadcastChannel.prototype, Symbol.toStringTag, { value: "BroadcastChannel", configurable: true });
 
   // ---- MessageChannel (HTML #message-channels) ---------------------------
   const channelPorts = new WeakMap();
@@ -251,14 +292,14 @@
   // kind: 0 message, 1 messageerror, 2 close, 3 error (a worker's uncaught
   // exception; returns whether it was handled).
   const noInit = Object.freeze({});
-  internal.deliver = function (id, kind, data, ports) {
+  internal.deliver = function (id, kind, data, ports, origin) {
     const target = targetOf(id);
     if (target === undefined) return true;
     if (kind === 0 || kind === 1) {
       // The event is made directly (no init dictionary to validate).
       const ev = Object.create(MessageEvent.prototype);
       internal.initEventState(ev, kind === 0 ? "message" : "messageerror", noInit);
-      messageState.set(ev, { data: kind === 0 ? data : null, origin: "", lastEventId: "", source: null,
+      messageState.set(ev, { data: kind === 0 ? data : null, origin: origin === undefined ? "" : origin, lastEventId: "", source: null,
         ports: Object.freeze(kind === 0 && ports !== undefined ? ports : []) });
       internal.fireTrusted(target, ev);
       // A port that closed itself is let go after its last queued task.
@@ -320,7 +361,7 @@
     Object.setPrototypeOf(globalThis, EventTarget.prototype);
   }
 
-  const g = { MessageEvent, MessagePort, MessageChannel, structuredClone, PortCollection, Worker };
+  const g = { MessageEvent, MessagePort, MessageChannel, structuredClone, PortCollection, Worker, BroadcastChannel };
   for (const [k, v] of Object.entries(g))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
 })
