@@ -51,7 +51,7 @@ pub fn deserialize_with_transfer(
     opts: DecodeOptions,
 ) -> Result<Graph> {
     let mut d = Decoder {
-        interned: Box::new([const { None }; 256]),
+        interned: None,
         scratch: Vec::new(),
         r: Reader::new(bytes)?,
         g: Graph::default(),
@@ -91,7 +91,8 @@ struct Decoder<'a> {
     /// shared rather than allocated again (V8 internalizes keys).
     /// Direct-mapped by length and first and last byte: objects of one shape
     /// repeat their keys, so a hit costs one short compare, no hashing.
-    interned: Box<[Option<Interned<'a>>; 256]>,
+    /// Made at the first such key: small messages never pay for it.
+    interned: Option<Box<[Option<Interned<'a>>; 256]>>,
     /// Properties of the objects being read, innermost last; each object's
     /// list is copied out once, at its exact size.
     scratch: Vec<(PropertyKey, Value)>,
@@ -241,13 +242,16 @@ impl<'a> Decoder<'a> {
             WireStr::Latin1(b) if b.len() > crate::string::INLINE && b.len() <= 64 => {
                 let slot =
                     (b.len() * 31 + usize::from(b[0]) * 7 + usize::from(b[b.len() - 1])) & 255;
-                if let Some((k, s)) = &self.interned[slot] {
+                let table = self
+                    .interned
+                    .get_or_insert_with(|| Box::new([const { None }; 256]));
+                if let Some((k, s)) = &table[slot] {
                     if *k == b {
                         return s.clone();
                     }
                 }
                 let s = js_string(w);
-                self.interned[slot] = Some((b, s.clone()));
+                table[slot] = Some((b, s.clone()));
                 s
             }
             _ => js_string(w),
