@@ -139,3 +139,24 @@ async_test((t) => {
   order.push("sync");
   assert_throws_js(TypeError, () => queueMicrotask(5));
 }, "queueMicrotask runs before the next task");
+
+test(() => {
+  const target = new EventTarget();
+  const calls = [];
+  target.addEventListener("x", () => calls.push("capture"), true);
+  target.addEventListener("x", (e) => { calls.push("first"); e.stopPropagation(); });
+  target.addEventListener("x", () => calls.push("second, same target"));
+  target.dispatchEvent(new Event("x"));
+  assert_array_equals(calls, ["capture", "first", "second, same target"], "stopPropagation spares the target's own listeners");
+  const e = new Event("x");
+  e.stopPropagation();
+  calls.length = 0;
+  assert_true(target.dispatchEvent(e));
+  assert_array_equals(calls, [], "an event stopped before dispatch reaches no listener");
+  assert_false(e.cancelBubble, "the flag is cleared after dispatch");
+  calls.length = 0;
+  const f = new Event("x");
+  target.addEventListener("x", () => calls.push("late"), { once: true });
+  target.dispatchEvent(f);
+  assert_array_equals(calls, ["capture", "first", "second, same target", "late"]);
+}, "DOM dispatch: stopPropagation, before and during dispatch, and the capture-then-bubble order");

@@ -16,6 +16,8 @@
     return s;
   }
   const isTrustedGetter = function isTrusted() { return st(this).trusted; };
+  // One descriptor for every event (not one object per event).
+  const isTrustedDescriptor = Object.freeze({ get: isTrustedGetter, enumerable: true, configurable: false });
 
   class Event {
     constructor(type, eventInitDict = undefined) {
@@ -64,7 +66,7 @@
       timeStamp: performance.now(),
     });
     // [LegacyUnforgeable] readonly attribute boolean isTrusted: an own property.
-    Object.defineProperty(e, "isTrusted", { get: isTrustedGetter, enumerable: true, configurable: false });
+    Object.defineProperty(e, "isTrusted", isTrustedDescriptor);
   }
   function dictionary(v, name) {
     if (v === undefined || v === null) return {};
@@ -146,10 +148,12 @@
     s.target = target;
     s.phase = AT_TARGET;
     const list = listeners(target).slice();
-    for (const capturePass of [true, false]) {
-      if (s.stopPropagation) break;
+    // The capture pass, then the bubble pass, both AT_TARGET.
+    s.currentTarget = target;
+    if (!s.stopPropagation) invoke(target, event, s, list, true);
+    if (!s.stopPropagation) {
       s.currentTarget = target;
-      invoke(target, event, s, list, capturePass);
+      invoke(target, event, s, list, false);
     }
     s.phase = NONE;
     s.currentTarget = null;
@@ -159,7 +163,8 @@
     return !s.canceled;
   }
   function invoke(target, event, s, list, capturePass) {
-    for (const l of list) {
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i];
       if (l.removed || l.type !== s.type || l.capture !== capturePass) continue;
       if (l.once) removeEntry(target, l);
       if (l.passive) s.inPassive = true;
