@@ -58,15 +58,25 @@
   Object.defineProperty(Event.prototype, Symbol.toStringTag, { value: "Event", configurable: true });
 
   function setCanceled(s) { if (s.cancelable && !s.inPassive) s.canceled = true; }
+  // An event's state starts as the defaults below (its prototype), so a new
+  // event adds only what differs: QuickJS adds properties one by one.
+  // (Not frozen: an inherited read-only property could not be assigned.)
+  const stateDefaults = Object.assign(Object.create(null), {
+    bubbles: false, cancelable: false, composed: false,
+    target: null, currentTarget: null, phase: NONE, stopPropagation: false, stopImmediate: false,
+    canceled: false, inPassive: false, dispatching: false, trusted: false, initialized: true,
+  });
   function initEventState(e, type, init) {
-    eventState.set(e, {
-      type, bubbles: !!init.bubbles, cancelable: !!init.cancelable, composed: !!init.composed,
-      target: null, currentTarget: null, phase: NONE, stopPropagation: false, stopImmediate: false,
-      canceled: false, inPassive: false, dispatching: false, trusted: false, initialized: true,
-      timeStamp: performance.now(),
-    });
+    const s = Object.create(stateDefaults);
+    s.type = type;
+    s.timeStamp = performance.now();
+    if (init.bubbles) s.bubbles = true;
+    if (init.cancelable) s.cancelable = true;
+    if (init.composed) s.composed = true;
+    eventState.set(e, s);
     // [LegacyUnforgeable] readonly attribute boolean isTrusted: an own property.
     Object.defineProperty(e, "isTrusted", isTrustedDescriptor);
+    return s;
   }
   function dictionary(v, name) {
     if (v === undefined || v === null) return {};

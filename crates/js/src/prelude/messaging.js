@@ -9,6 +9,8 @@
 
   // ---- MessageEvent (HTML #the-messageevent-interface) -------------------
   const messageState = new WeakMap();
+  // What a delivered event's state starts from (it adds only what differs).
+  const messageDefaults = Object.assign(Object.create(null), { data: null, origin: "", lastEventId: "", source: null, ports: null });
   function ms(e) { const s = messageState.get(e); if (!s) throw new TypeError("Illegal invocation: not a MessageEvent"); return s; }
   function frozenPorts(ports, what) {
     if (ports === undefined) return Object.freeze([]);
@@ -298,10 +300,14 @@
     if (kind === 0 || kind === 1) {
       // The event is made directly (no init dictionary to validate).
       const ev = Object.create(MessageEvent.prototype);
-      internal.initEventState(ev, kind === 0 ? "message" : "messageerror", noInit);
-      messageState.set(ev, { data: kind === 0 ? data : null, origin: origin === undefined ? "" : origin, lastEventId: "", source: null,
-        ports: Object.freeze(kind === 0 && ports !== undefined ? ports : []) });
-      internal.fireTrusted(target, ev);
+      const es = internal.initEventState(ev, kind === 0 ? "message" : "messageerror", noInit);
+      const m = Object.create(messageDefaults);
+      if (kind === 0) m.data = data;
+      if (origin !== undefined) m.origin = origin;
+      m.ports = Object.freeze(kind === 0 && ports !== undefined ? ports : []);
+      messageState.set(ev, m);
+      es.trusted = true;
+      internal.dispatch(target, ev);
       // A port that closed itself is let go after its last queued task.
       const s = portState.get(target);
       if (s !== undefined && s.closed && s.id >= 0) holdIfListening(target, s);
