@@ -78,6 +78,7 @@ test(() => {
   assert_equals(atob("aGVsbG8="), "hello");
   assert_equals(atob(" aGVs bG8 "), "hello", "whitespace is ignored");
   assert_throws_dom("InvalidCharacterError", () => btoa("\u0100"));
+  assert_throws_dom("InvalidCharacterError", () => btoa("\uD800"), "a lone surrogate");
   assert_throws_dom("InvalidCharacterError", () => atob("a"));
 }, "atob and btoa");
 

@@ -20,7 +20,9 @@
   // atob / btoa (HTML #atob), natively.
   const btoa = function btoa(data) {
     if (arguments.length < 1) throw new TypeError("btoa: 1 argument required");
-    const r = host.btoa(String(data));
+    const str = String(data);
+    // Any code unit above U+00FF (a lone surrogate too) is an InvalidCharacterError.
+    const r = /[^\u0000-\u00ff]/.test(str) ? null : host.btoa(str);
     if (r == null) throw new DOMException("btoa: the string contains characters outside Latin-1", "InvalidCharacterError");
     return r;
   };
