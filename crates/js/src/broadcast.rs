@@ -1,7 +1,8 @@
-//! BroadcastChannel's process-wide side (HTML
+//! BroadcastChannel's run-wide side (HTML
 //! `#broadcasting-to-other-browsing-contexts`): which BroadcastChannel
-//! objects exist, in every context (the main script and each worker), by
-//! name and origin, in creation order.
+//! objects exist, in every context of one run (the main script and its
+//! workers; the registry lives in the run's `signal::Group`, so two runs in
+//! one process never hear each other), by name and origin, in creation order.
 //!
 //! A post serializes once; the destinations are every other open channel
 //! with the same name and origin, each getting a task in its own context's
@@ -9,11 +10,10 @@
 //! channels of one event loop.
 
 use crate::host::{HostTask, Inbox};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 struct Member {
-    /// Creation order, unique in the process.
+    /// Creation order, unique in the run.
     key: u64,
     name: Arc<str>,
     origin: Arc<str>,
@@ -22,57 +22,67 @@ struct Member {
     local: u32,
 }
 
-static MEMBERS: Mutex<Vec<Member>> = Mutex::new(Vec::new());
-static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
-
-fn members() -> std::sync::MutexGuard<'static, Vec<Member>> {
-    MEMBERS.lock().unwrap_or_else(|e| e.into_inner())
+/// The channels of one run.
+#[derive(Default)]
+pub(crate) struct Registry {
+    members: Mutex<Vec<Member>>,
+    next_key: Mutex<u64>,
 }
 
-/// A new BroadcastChannel `local` of the context whose inbox is `inbox`;
-/// returns its process-wide key.
-pub(crate) fn join(name: &str, origin: &str, inbox: &Arc<Inbox>, local: u32) -> u64 {
-    let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
-    let mut m = members();
-    // Channels of contexts that ended go with the next join.
-    m.retain(|x| x.inbox.strong_count() > 0);
-    m.push(Member {
-        key,
-        name: name.into(),
-        origin: origin.into(),
-        inbox: Arc::downgrade(inbox),
-        local,
-    });
-    key
-}
-
-/// A closed (or collected) channel: it gets nothing more.
-pub(crate) fn leave(key: u64) {
-    members().retain(|x| x.key != key);
-}
-
-/// The postMessage steps after serialization: a task for every other
-/// channel with the source's name and origin. Returns how many.
-pub(crate) fn post(source: u64, bytes: Vec<u8>) -> usize {
-    let bytes: Arc<[u8]> = bytes.into();
-    let targets: Vec<(Arc<Inbox>, u32, Arc<str>)> = {
-        let m = members();
-        let Some(src) = m.iter().find(|x| x.key == source) else {
-            return 0;
-        };
-        m.iter()
-            .filter(|x| x.key != source && x.name == src.name && x.origin == src.origin)
-            .filter_map(|x| Some((x.inbox.upgrade()?, x.local, src.origin.clone())))
-            .collect()
-    };
-    let n = targets.len();
-    // Pushed outside the registry's lock: a push wakes another context.
-    for (inbox, local, origin) in targets {
-        inbox.push(HostTask::Broadcast {
-            channel: local,
-            bytes: bytes.clone(),
-            origin,
-        });
+impl Registry {
+    fn members(&self) -> std::sync::MutexGuard<'_, Vec<Member>> {
+        self.members.lock().unwrap_or_else(|e| e.into_inner())
     }
-    n
+
+    /// A new BroadcastChannel `local` of the context whose inbox is `inbox`;
+    /// returns its run-wide key.
+    pub(crate) fn join(&self, name: &str, origin: &str, inbox: &Arc<Inbox>, local: u32) -> u64 {
+        let mut m = self.members();
+        let key = {
+            let mut k = self.next_key.lock().unwrap_or_else(|e| e.into_inner());
+            *k += 1;
+            *k
+        };
+        // Channels of contexts that ended go with the next join.
+        m.retain(|x| x.inbox.strong_count() > 0);
+        m.push(Member {
+            key,
+            name: name.into(),
+            origin: origin.into(),
+            inbox: Arc::downgrade(inbox),
+            local,
+        });
+        key
+    }
+
+    /// A closed (or collected) channel: it gets nothing more.
+    pub(crate) fn leave(&self, key: u64) {
+        self.members().retain(|x| x.key != key);
+    }
+
+    /// The postMessage steps after serialization: a task for every other
+    /// channel with the source's name and origin. Returns how many.
+    pub(crate) fn post(&self, source: u64, bytes: Vec<u8>) -> usize {
+        let bytes: Arc<[u8]> = bytes.into();
+        let targets: Vec<(Arc<Inbox>, u32, Arc<str>)> = {
+            let m = self.members();
+            let Some(src) = m.iter().find(|x| x.key == source) else {
+                return 0;
+            };
+            m.iter()
+                .filter(|x| x.key != source && x.name == src.name && x.origin == src.origin)
+                .filter_map(|x| Some((x.inbox.upgrade()?, x.local, src.origin.clone())))
+                .collect()
+        };
+        let n = targets.len();
+        // Pushed outside the registry's lock: a push wakes another context.
+        for (inbox, local, origin) in targets {
+            inbox.push(HostTask::Broadcast {
+                channel: local,
+                bytes: bytes.clone(),
+                origin,
+            });
+        }
+        n
+    }
 }

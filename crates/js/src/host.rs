@@ -496,9 +496,12 @@ pub(crate) fn install<'js>(
     h.set(
         "forget",
         Function::new(ctx.clone(), move |id: u32| {
-            let key = s.borrow_mut().broadcasts.remove(&id);
+            let (key, group) = {
+                let mut st = s.borrow_mut();
+                (st.broadcasts.remove(&id), st.signal.group().clone())
+            };
             if let Some(key) = key {
-                crate::broadcast::leave(key);
+                group.broadcasts.leave(key);
             }
             let port = s.borrow_mut().unregister(id);
             drop(port);
@@ -515,7 +518,11 @@ pub(crate) fn install<'js>(
             let origin = url::Url::parse(&st.base_url)
                 .map(|u| u.origin().ascii_serialization())
                 .unwrap_or_else(|_| "null".into());
-            let key = crate::broadcast::join(&name, &origin, &st.inbox, local);
+            let key = st
+                .signal
+                .group()
+                .broadcasts
+                .join(&name, &origin, &st.inbox, local);
             st.broadcasts.insert(local, key);
             local
         })?,
@@ -531,9 +538,12 @@ pub(crate) fn install<'js>(
                     .map_err(|e| throw_fail(&ctx, &s, e))?;
                 let bytes = msgport_clone::to_bytes_graph(&ser.graph)
                     .map_err(|e| throw_data_clone_error(&ctx, &s, &e))?;
-                let key = s.borrow().broadcasts.get(&id).copied();
+                let (key, group) = {
+                    let st = s.borrow();
+                    (st.broadcasts.get(&id).copied(), st.signal.group().clone())
+                };
                 if let Some(key) = key {
-                    crate::broadcast::post(key, bytes);
+                    group.broadcasts.post(key, bytes);
                 }
                 Ok(())
             },
@@ -543,9 +553,12 @@ pub(crate) fn install<'js>(
     h.set(
         "bcLeave",
         Function::new(ctx.clone(), move |id: u32| {
-            let key = s.borrow_mut().broadcasts.remove(&id);
+            let (key, group) = {
+                let mut st = s.borrow_mut();
+                (st.broadcasts.remove(&id), st.signal.group().clone())
+            };
             if let Some(key) = key {
-                crate::broadcast::leave(key);
+                group.broadcasts.leave(key);
             }
         })?,
     )?;

@@ -28,6 +28,8 @@ struct GroupState {
 pub(crate) struct Group {
     state: Mutex<GroupState>,
     cv: Condvar,
+    /// The run's BroadcastChannels.
+    pub(crate) broadcasts: crate::broadcast::Registry,
 }
 
 impl Group {
