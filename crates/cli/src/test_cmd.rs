@@ -1,7 +1,7 @@
 //! `msgport test <files or dirs>`: runs testharness.js tests (WPT layout).
 //!
 //! * Files: `*.any.js` (scopes from `// META: global=`, default window and
-//!   dedicatedworker), `*.window.js`, `*.worker.js`, and `*.html`/`*.htm`
+//!   dedicatedworker, sharedworker), `*.window.js`, `*.worker.js`, and `*.html`/`*.htm`
 //!   (their `<script>` tags, inline and `src`). A file named on the command
 //!   line runs whatever its name.
 //! * `// META: script=` (relative to the test, or absolute under the WPT
@@ -133,17 +133,23 @@ fn scopes_of(file: &Path, meta: &[(String, String)]) -> (Vec<Scope>, Vec<String>
     }
     let (mut scopes, mut skipped) = (Vec::new(), Vec::new());
     for g in globals {
-        let s = match g {
-            "window" | "jsshell" | "shell" => Some(Scope::Window),
-            "dedicatedworker" | "worker" | "dedicatedworker-module" => Some(Scope::DedicatedWorker),
+        let s: &[Scope] = match g {
+            "window" | "jsshell" | "shell" => &[Scope::Window],
+            "dedicatedworker" | "dedicatedworker-module" => &[Scope::DedicatedWorker],
+            "sharedworker" | "sharedworker-module" => &[Scope::SharedWorker],
+            // WPT's "worker": every kind of worker (service workers are not supported).
+            "worker" => {
+                skipped.push("serviceworker".to_string());
+                &[Scope::DedicatedWorker, Scope::SharedWorker]
+            }
             other => {
                 skipped.push(other.to_string());
-                None
+                &[]
             }
         };
-        if let Some(s) = s {
-            if !scopes.contains(&s) {
-                scopes.push(s);
+        for s in s {
+            if !scopes.contains(s) {
+                scopes.push(*s);
             }
         }
     }
@@ -486,10 +492,19 @@ mod tests {
     fn scopes() {
         let (s, skipped) = scopes_of(
             Path::new("a.any.js"),
-            &[("global".into(), "window,sharedworker".into())],
+            &[("global".into(), "window,sharedworker,serviceworker".into())],
         );
-        assert_eq!(s, vec![Scope::Window]);
-        assert_eq!(skipped, vec!["sharedworker".to_string()]);
+        assert_eq!(s, vec![Scope::Window, Scope::SharedWorker]);
+        assert_eq!(skipped, vec!["serviceworker".to_string()]);
+        let (s, skipped) = scopes_of(
+            Path::new("a.any.js"),
+            &[("global".into(), "window,worker".into())],
+        );
+        assert_eq!(
+            s,
+            vec![Scope::Window, Scope::DedicatedWorker, Scope::SharedWorker]
+        );
+        assert_eq!(skipped, vec!["serviceworker".to_string()]);
         assert_eq!(
             scopes_of(Path::new("a.any.js"), &[]).0,
             vec![Scope::Window, Scope::DedicatedWorker]

@@ -72,9 +72,20 @@ pub(crate) struct WorkerInit {
     pub(crate) source: Option<String>,
     pub(crate) name: String,
     pub(crate) module: bool,
-    pub(crate) port: msgport::MessagePort,
     pub(crate) signal: Arc<Signal>,
-    pub(crate) parent: ParentLink,
+    pub(crate) kind: WorkerKind,
+}
+
+/// A dedicated worker (its implicit port, and where it reports errors), or
+/// a shared worker (the inbox its `connect` tasks arrive in).
+pub(crate) enum WorkerKind {
+    Dedicated {
+        port: msgport::MessagePort,
+        parent: ParentLink,
+    },
+    Shared {
+        inbox: Arc<host::Inbox>,
+    },
 }
 
 /// A QuickJS runtime and context with msgport's globals and event loop.
@@ -325,7 +336,7 @@ impl JsRuntime {
     /// resolve against the current directory.
     pub fn new(out: Output) -> rquickjs::Result<Self> {
         let base = file_url(&std::env::current_dir().unwrap_or_default().join("main.js"));
-        Self::build(out, Signal::root(), base, None)
+        Self::build(out, Signal::root(), base, None, None)
     }
 
     fn build(
@@ -333,6 +344,7 @@ impl JsRuntime {
         signal: Arc<Signal>,
         base_url: String,
         worker: Option<(msgport::MessagePort, String, ParentLink)>,
+        shared: Option<(String, Arc<host::Inbox>)>,
     ) -> rquickjs::Result<Self> {
         let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator)?;
         rt.set_max_stack_size(8 << 20);
@@ -354,6 +366,11 @@ impl JsRuntime {
         if let Some((port, name, parent)) = worker {
             let id = host.borrow_mut().register(port);
             host.borrow_mut().worker = Some((id, name, parent));
+        }
+        if let Some((name, inbox)) = shared {
+            let mut h = host.borrow_mut();
+            h.inbox = inbox;
+            h.shared = Some(name);
         }
         ctx.with(|ctx| -> rquickjs::Result<()> {
             let r = install_globals(&ctx, &state).and_then(|_| host::install(&ctx, &host, &state));
@@ -564,24 +581,32 @@ impl JsRuntime {
             source,
             name,
             module,
-            port,
             signal,
-            parent,
+            kind,
         } = init;
-        let report_to_parent = |message: String| {
-            parent.inbox.push(host::HostTask::WorkerError {
+        let (dedicated, shared, parent) = match kind {
+            WorkerKind::Dedicated { port, parent } => {
+                (Some((port, name, parent.clone())), None, Some(parent))
+            }
+            WorkerKind::Shared { inbox } => (None, Some((name, inbox)), None),
+        };
+        // A shared worker has no one to report to: its errors are printed.
+        let report_to_parent = |message: String| match &parent {
+            Some(parent) => parent.inbox.push(host::HostTask::WorkerError {
                 port: parent.port,
                 message,
                 filename: url.clone(),
                 lineno: 0,
                 colno: 0,
-            })
+            }),
+            None => eprintln!("msgport: shared worker {url}: {message}"),
         };
         let rt = match JsRuntime::build(
             Output::std(),
             signal.clone(),
             url.clone(),
-            Some((port, name, parent.clone())),
+            dedicated,
+            shared,
         ) {
             Ok(rt) => rt,
             Err(e) => {

@@ -4,7 +4,7 @@
 //! JS ids to `msgport::MessagePort` handles and JS values to graphs.
 
 use crate::clone::{self, Classes, Fail, Hooks};
-use crate::event_loop::{JsRuntime, LoopState, WorkerInit};
+use crate::event_loop::{JsRuntime, LoopState, WorkerInit, WorkerKind};
 use crate::signal::Signal;
 use msgport::{Event, EventLoop, MessageChannel, MessagePort, PortName, Transfer};
 use msgport_clone::CloneError;
@@ -26,6 +26,9 @@ pub(crate) enum HostTask {
         lineno: u32,
         colno: u32,
     },
+    /// A new connection to this shared worker: the inside port of a
+    /// SharedWorker object's channel, for a `connect` event.
+    Connect { port: MessagePort },
     /// A message for this context's BroadcastChannel `channel` (wire bytes,
     /// and the origin of the channel that posted it).
     Broadcast {
@@ -42,6 +45,14 @@ pub(crate) struct Inbox {
 }
 
 impl Inbox {
+    /// An empty inbox that wakes `signal`.
+    pub(crate) fn new(signal: Arc<Signal>) -> Arc<Self> {
+        Arc::new(Inbox {
+            tasks: Mutex::new(VecDeque::new()),
+            signal,
+        })
+    }
+
     pub(crate) fn push(&self, t: HostTask) {
         self.tasks
             .lock()
@@ -57,10 +68,10 @@ impl Inbox {
     }
 }
 
-/// A worker started by this context.
-struct WorkerHandle {
-    signal: Arc<Signal>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// A worker started by this context (or, for a shared worker, by the run).
+pub(crate) struct WorkerHandle {
+    pub(crate) signal: Arc<Signal>,
+    pub(crate) thread: Option<std::thread::JoinHandle<()>>,
 }
 
 /// Where a worker reports to.
@@ -88,6 +99,8 @@ pub(crate) struct HostState {
     pub(crate) base_url: String,
     /// This context is a worker: its implicit port and its parent.
     pub(crate) worker: Option<(u32, String, ParentLink)>,
+    /// This context is a shared worker: its name.
+    pub(crate) shared: Option<String>,
     classes: Option<Classes>,
     hooks: Option<clone::StoredHooks>,
     pub(crate) internal: Option<Persistent<Object<'static>>>,
@@ -101,16 +114,14 @@ impl HostState {
             names: HashMap::new(),
             next_port: 1,
             event_loop: EventLoop::new(move || s.wake()),
-            inbox: Arc::new(Inbox {
-                tasks: Mutex::new(VecDeque::new()),
-                signal: signal.clone(),
-            }),
+            inbox: Inbox::new(signal.clone()),
             signal,
             workers: HashMap::new(),
             broadcasts: HashMap::new(),
             closing: false,
             base_url,
             worker: None,
+            shared: None,
             classes: None,
             hooks: None,
             internal: None,
@@ -140,11 +151,19 @@ impl HostState {
         Some(p)
     }
 
-    /// Stops every worker this context started and waits for their threads.
+    /// Stops every worker this context started and waits for their threads;
+    /// the run's first context stops the shared workers too.
     pub(crate) fn stop_workers(&mut self) -> Vec<std::thread::JoinHandle<()>> {
+        let shared = if self.worker.is_none() && self.shared.is_none() {
+            self.signal.group().take_shared_workers()
+        } else {
+            Vec::new()
+        };
         self.workers
             .drain()
-            .filter_map(|(_, mut w)| {
+            .map(|(_, w)| w)
+            .chain(shared)
+            .filter_map(|mut w| {
                 w.signal.terminate();
                 w.thread.take()
             })
@@ -374,6 +393,20 @@ pub(crate) fn run_inbox_task<'js>(
     let task = host.borrow().inbox.pop();
     let Some(task) = task else { return Ok(None) };
     match task {
+        HostTask::Connect { port } => {
+            let hooks = hooks(ctx, host)?;
+            let pid = host.borrow_mut().register(port);
+            let p: Object = hooks.make_port.call((pid,))?;
+            let internal = host
+                .borrow()
+                .internal
+                .clone()
+                .ok_or(rquickjs::Error::Unknown)?
+                .restore(ctx)?;
+            let connect: Function = internal.get("connect")?;
+            connect.call::<_, ()>((p,))?;
+            Ok(Some(None))
+        }
         HostTask::Broadcast {
             channel,
             bytes,
@@ -608,6 +641,16 @@ pub(crate) fn install<'js>(
     )?;
     let s = host.clone();
     h.set(
+        "spawnSharedWorker",
+        Function::new(
+            ctx.clone(),
+            move |url: String, source: Option<String>, name: String, kind: String| -> u32 {
+                spawn_shared_worker(&s, url, source, name, kind == "module")
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
         "terminate",
         Function::new(ctx.clone(), move |id: u32| {
             let mut st = s.borrow_mut();
@@ -745,6 +788,9 @@ pub(crate) fn install<'js>(
         h.set("workerPort", *port)?;
         h.set("workerName", name.as_str())?;
     }
+    if let Some(name) = &host.borrow().shared {
+        h.set("sharedWorkerName", name.as_str())?;
+    }
     internal.set(
         "DOMException",
         ctx.globals().get::<_, Value>("DOMException")?,
@@ -808,11 +854,13 @@ fn spawn_worker(
         source,
         name,
         module,
-        port: inside,
         signal: signal.clone(),
-        parent: ParentLink {
-            inbox: st.inbox.clone(),
-            port: id,
+        kind: WorkerKind::Dedicated {
+            port: inside,
+            parent: ParentLink {
+                inbox: st.inbox.clone(),
+                port: id,
+            },
         },
     };
     let thread = std::thread::Builder::new()
@@ -824,6 +872,43 @@ fn spawn_worker(
         signal.end();
     }
     st.workers.insert(id, WorkerHandle { signal, thread });
+    id
+}
+
+/// `new SharedWorker(url, {name, type})` (HTML `#shared-workers-and-the-sharedworker-interface`):
+/// a new MessageChannel whose inside port goes, as a `connect` event, to the
+/// run's shared worker for (url, name), which is started if there is none.
+/// Returns the port id of the outside port (`sharedWorker.port`).
+fn spawn_shared_worker(
+    host: &Shared,
+    url: String,
+    source: Option<String>,
+    name: String,
+    module: bool,
+) -> u32 {
+    let (outside, inside) = MessageChannel::new().into_ports();
+    let mut st = host.borrow_mut();
+    let id = st.register(outside);
+    let group = st.signal.group().clone();
+    group.connect_shared_worker(&url, &name, inside, |inbox, signal| {
+        let init = WorkerInit {
+            url: url.clone(),
+            source,
+            name: name.clone(),
+            module,
+            signal: signal.clone(),
+            kind: WorkerKind::Shared { inbox },
+        };
+        let thread = std::thread::Builder::new()
+            .name("msgport-shared-worker".into())
+            .stack_size(16 << 20)
+            .spawn(move || JsRuntime::run_worker(init))
+            .ok();
+        if thread.is_none() {
+            signal.end();
+        }
+        WorkerHandle { signal, thread }
+    });
     id
 }
 

@@ -30,11 +30,67 @@ pub(crate) struct Group {
     cv: Condvar,
     /// The run's BroadcastChannels.
     pub(crate) broadcasts: crate::broadcast::Registry,
+    /// The run's shared workers, by script URL and name.
+    shared_workers: Mutex<Vec<SharedWorkerEntry>>,
+}
+
+struct SharedWorkerEntry {
+    url: String,
+    name: String,
+    /// Also held by the worker's context while it runs.
+    inbox: Arc<crate::host::Inbox>,
+    handle: Option<crate::host::WorkerHandle>,
 }
 
 impl Group {
     fn lock(&self) -> MutexGuard<'_, GroupState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands `port` to the run's shared worker for (`url`, `name`) as a
+    /// `connect` task, starting the worker with `spawn` if none is running
+    /// (HTML `#dom-sharedworker`: one worker per URL and name).
+    pub(crate) fn connect_shared_worker(
+        self: &Arc<Self>,
+        url: &str,
+        name: &str,
+        port: msgport::MessagePort,
+        spawn: impl FnOnce(Arc<crate::host::Inbox>, Arc<Signal>) -> crate::host::WorkerHandle,
+    ) {
+        let mut list = self
+            .shared_workers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // A worker whose context ended holds its inbox no more.
+        list.retain(|e| Arc::strong_count(&e.inbox) > 1 || e.handle.is_some());
+        let task = crate::host::HostTask::Connect { port };
+        let live = list
+            .iter()
+            .find(|e| e.url == url && e.name == name && Arc::strong_count(&e.inbox) > 1);
+        if let Some(e) = live {
+            e.inbox.push(task);
+            return;
+        }
+        let signal = Signal::new(self.clone());
+        let inbox = crate::host::Inbox::new(signal.clone());
+        // Queued before the worker starts: handled once its script has run.
+        inbox.push(task);
+        let handle = spawn(inbox.clone(), signal);
+        list.push(SharedWorkerEntry {
+            url: url.to_string(),
+            name: name.to_string(),
+            inbox,
+            handle: Some(handle),
+        });
+    }
+
+    /// The shared workers' handles, for the end of the run.
+    pub(crate) fn take_shared_workers(&self) -> Vec<crate::host::WorkerHandle> {
+        let mut list = self
+            .shared_workers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        list.drain(..).filter_map(|mut e| e.handle.take()).collect()
     }
 }
 

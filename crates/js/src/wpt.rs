@@ -19,6 +19,8 @@ pub enum Scope {
     Window,
     /// A dedicated worker started by the main context.
     DedicatedWorker,
+    /// A shared worker the main context connects to.
+    SharedWorker,
 }
 
 impl Scope {
@@ -27,6 +29,7 @@ impl Scope {
         match self {
             Scope::Window => "window",
             Scope::DedicatedWorker => "dedicatedworker",
+            Scope::SharedWorker => "sharedworker",
         }
     }
 }
@@ -133,7 +136,7 @@ const REPORTER: &str = r#"
 fn global_object(scope: Scope) -> String {
     let (w, k) = match scope {
         Scope::Window => ("true", "false"),
-        Scope::DedicatedWorker => ("false", "true"),
+        Scope::DedicatedWorker | Scope::SharedWorker => ("false", "true"),
     };
     format!(
         "self.GLOBAL = {{ isWindow: function () {{ return {w}; }}, isWorker: function () {{ return {k}; }}, isShadowRealm: function () {{ return false; }} }};"
@@ -258,7 +261,7 @@ pub fn run_test(
                 }
             }
         }
-        Scope::DedicatedWorker => {
+        Scope::DedicatedWorker | Scope::SharedWorker => {
             let mut worker = global_object(scope);
             worker.push_str(&format!("\nimportScripts({});\n", js_string(harness_url)));
             for script in scripts {
@@ -277,7 +280,12 @@ pub fn run_test(
             rt.eval_classic(harness_url, &harness);
             rt.eval_classic("<reporter>", REPORTER);
             // The worker's URL is the test's own, so its relative URLs work.
-            match rt.call_internal("workerWithSource", &[base_url, &worker]) {
+            let make = if scope == Scope::SharedWorker {
+                "sharedWorkerWithSource"
+            } else {
+                "workerWithSource"
+            };
+            match rt.call_internal(make, &[base_url, &worker]) {
                 Ok(()) => rt.eval_classic(
                     "<worker launcher>",
                     "fetch_tests_from_worker(__msgport_internal_result); delete self.__msgport_internal_result;",

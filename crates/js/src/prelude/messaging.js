@@ -288,6 +288,46 @@
   defineEventHandler(Worker.prototype, "onmessage");
   defineEventHandler(Worker.prototype, "onmessageerror");
   defineEventHandler(Worker.prototype, "onerror");
+
+  // ---- SharedWorker (HTML #shared-workers-and-the-sharedworker-interface)
+  // One worker per (URL, name) in the run; each SharedWorker object gets a
+  // new MessageChannel, whose other port the worker receives in `connect`.
+  const sharedWorkerState = new WeakMap();
+  let pendingSharedSource;
+  internal.sharedWorkerWithSource = (url, source) => { pendingSharedSource = source; return new SharedWorker(url); };
+  class SharedWorker extends EventTarget {
+    constructor(scriptURL, options = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'SharedWorker': 1 argument required, but only 0 present.");
+      super();
+      // (DOMString or WorkerOptions) options: a string is the name.
+      let name = "", type = "classic";
+      if (options !== undefined && options !== null && (typeof options === "object" || typeof options === "function")) {
+        if (options.name !== undefined) name = String(options.name);
+        if (options.type !== undefined) type = String(options.type);
+      } else if (options !== undefined) {
+        name = String(options);
+      }
+      if (type !== "classic" && type !== "module") throw new TypeError(`Failed to construct 'SharedWorker': '${type}' is not a valid WorkerType`);
+      let url;
+      try { url = new URL(String(scriptURL), internal.baseURL()); }
+      catch { throw new DOMException(`Failed to construct 'SharedWorker': '${scriptURL}' is not a valid URL`, "SyntaxError"); }
+      let source = pendingSharedSource;
+      pendingSharedSource = undefined;
+      if (source === undefined && url.protocol === "blob:") {
+        const blob = internal.blobFromURL(url.href);
+        source = blob === undefined ? null : internal.blobText(blob);
+      }
+      const id = host.spawnSharedWorker(url.href, source, name, type);
+      sharedWorkerState.set(this, { port: makePort(id) });
+    }
+    get port() {
+      const s = sharedWorkerState.get(this);
+      if (!s) throw new TypeError("Illegal invocation: not a SharedWorker");
+      return s.port;
+    }
+  }
+  defineEventHandler(SharedWorker.prototype, "onerror");
+  Object.defineProperty(SharedWorker.prototype, Symbol.toStringTag, { value: "SharedWorker", configurable: true });
   Object.defineProperty(Worker.prototype, Symbol.toStringTag, { value: "Worker", configurable: true });
 
   // ---- Delivery from the native event loop -------------------------------
@@ -336,16 +376,36 @@
   };
   internal.MessagePortPrototype = MessagePort.prototype;
 
-  // ---- The worker's global scope (HTML #dedicated-workers-and-the-dedicatedworkerglobalscope-interface)
-  if (host.workerPort !== undefined) {
-    const portId = host.workerPort, name = host.workerName;
-    let constructingScope = false;
-    class WorkerGlobalScope extends EventTarget {
+  // ---- The worker's global scope (HTML #the-workerglobalscope-common-interface)
+  let constructingScope = false;
+  class WorkerGlobalScope extends EventTarget {
+    constructor() { if (!constructingScope) throw illegal(); super(); }
+    get self() { return globalThis; }
+    importScripts(...urls) { for (const u of urls) host.importScript(new URL(String(u), internal.baseURL()).href); }
+  }
+  defineEventHandler(WorkerGlobalScope.prototype, "onerror");
+  if (host.sharedWorkerName !== undefined) {
+    // HTML #shared-workers-and-the-sharedworkerglobalscope-interface
+    const name = host.sharedWorkerName;
+    class SharedWorkerGlobalScope extends WorkerGlobalScope {
       constructor() { if (!constructingScope) throw illegal(); super(); }
-      get self() { return globalThis; }
-      importScripts(...urls) { for (const u of urls) host.importScript(new URL(String(u), internal.baseURL()).href); }
+      get name() { return name; }
+      close() { host.closeWorker(); }
     }
-    defineEventHandler(WorkerGlobalScope.prototype, "onerror");
+    defineEventHandler(SharedWorkerGlobalScope.prototype, "onconnect");
+    Object.defineProperty(SharedWorkerGlobalScope.prototype, Symbol.toStringTag, { value: "SharedWorkerGlobalScope", configurable: true });
+    Object.setPrototypeOf(globalThis, SharedWorkerGlobalScope.prototype);
+    delete globalThis[Symbol.toStringTag]; // the engine's "global": the scope's own tag shows
+    // A SharedWorker object connected: `connect` with its channel's other port.
+    internal.connect = (port) => {
+      const ev = new MessageEvent("connect", { data: "", ports: [port], source: port });
+      internal.fireTrusted(globalThis, ev);
+    };
+    for (const [k, v] of Object.entries({ WorkerGlobalScope, SharedWorkerGlobalScope }))
+      Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
+  } else if (host.workerPort !== undefined) {
+    // HTML #dedicated-workers-and-the-dedicatedworkerglobalscope-interface
+    const portId = host.workerPort, name = host.workerName;
     class DedicatedWorkerGlobalScope extends WorkerGlobalScope {
       constructor() { if (!constructingScope) throw illegal(); super(); }
       get name() { return name; }
@@ -359,6 +419,7 @@
     defineEventHandler(DedicatedWorkerGlobalScope.prototype, "onmessageerror");
     Object.defineProperty(DedicatedWorkerGlobalScope.prototype, Symbol.toStringTag, { value: "DedicatedWorkerGlobalScope", configurable: true });
     Object.setPrototypeOf(globalThis, DedicatedWorkerGlobalScope.prototype);
+    delete globalThis[Symbol.toStringTag];
     targets.set(portId, globalThis);
     for (const [k, v] of Object.entries({ WorkerGlobalScope, DedicatedWorkerGlobalScope }))
       Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
@@ -367,7 +428,7 @@
     Object.setPrototypeOf(globalThis, EventTarget.prototype);
   }
 
-  const g = { MessageEvent, MessagePort, MessageChannel, structuredClone, PortCollection, Worker, BroadcastChannel };
+  const g = { MessageEvent, MessagePort, MessageChannel, structuredClone, PortCollection, Worker, SharedWorker, BroadcastChannel };
   for (const [k, v] of Object.entries(g))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
 })

@@ -3,9 +3,11 @@
 (function (host, internal) {
   "use strict";
   internal.platformPrototypes = [Event, EventTarget, ErrorEvent, MessageEvent, MessageChannel, Worker,
+    SharedWorker, BroadcastChannel, FileReader, ProgressEvent,
     AbortController, AbortSignal, TextEncoder, TextDecoder, URL, URLSearchParams, PortCollection]
     .map((C) => C.prototype);
-  if (typeof WorkerGlobalScope === "function") internal.platformPrototypes.push(WorkerGlobalScope.prototype, DedicatedWorkerGlobalScope.prototype);
+  for (const scope of ["WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope"])
+    if (typeof globalThis[scope] === "function") internal.platformPrototypes.push(globalThis[scope].prototype);
   // reportError (HTML #dom-reporterror): reports like an uncaught exception.
   const reportError = function reportError(e) {
     if (arguments.length < 1) throw new TypeError("reportError: 1 argument required");

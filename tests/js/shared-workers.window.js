@@ -1,0 +1,61 @@
+// SharedWorker (HTML #shared-workers-and-the-sharedworker-interface).
+test(() => {
+  assert_throws_js(TypeError, () => new SharedWorker(), "a URL is required");
+  assert_throws_js(TypeError, () => new SharedWorker("resources/shared-counter.js", { type: "bogus" }));
+  assert_throws_dom("SyntaxError", () => new SharedWorker("http://[bad"));
+  const w = new SharedWorker("resources/shared-counter.js", "shape");
+  assert_true(w instanceof EventTarget);
+  assert_true(w.port instanceof MessagePort);
+  assert_equals(w.port, w.port, "the same port every time");
+  assert_equals(w.onerror, null);
+  assert_equals(String(w), "[object SharedWorker]");
+  assert_false("postMessage" in w, "a SharedWorker talks through its port");
+  w.port.close();
+}, "the SharedWorker interface");
+
+promise_test(async () => {
+  const ask = (w, what) => new Promise((resolve) => {
+    w.port.onmessage = (e) => resolve(e.data);
+    w.port.postMessage(what);
+  });
+  const a = new SharedWorker("resources/shared-counter.js", "one");
+  const b = new SharedWorker("resources/shared-counter.js", { name: "one" });
+  const other = new SharedWorker("resources/shared-counter.js", "two");
+  const ra = await ask(a, "a");
+  const rb = await ask(b, "b");
+  const ro = await ask(other, "o");
+  assert_equals(ra.echo, "a");
+  assert_equals(rb.connections, 2, "one worker for one URL and name: b is its second connection");
+  assert_equals(ro.connections, 1, "another name, another worker");
+  assert_equals(ra.info.type, "connect");
+  assert_equals(ra.info.data, "");
+  assert_equals(ra.info.ports, 1);
+  assert_true(ra.info.sourceIsPort, "event.source is the port");
+  assert_true(ra.info.trusted);
+  assert_equals(ra.info.name, "one");
+  assert_equals(ro.info.name, "two");
+  assert_equals(ra.info.scope, "[object SharedWorkerGlobalScope]");
+  for (const w of [a, b, other]) w.port.close();
+}, "connections to one URL and name share one worker; connect events carry the port");
+
+promise_test(async () => {
+  const w = new SharedWorker("resources/shared-counter.js", "ports");
+  const ch = new MessageChannel();
+  const got = new Promise((resolve) => { ch.port1.onmessage = (e) => resolve(e.data); });
+  w.port.start();
+  w.port.postMessage(ch.port2, [ch.port2]);
+  assert_equals(await got, "via a transferred port");
+  ch.port1.close();
+  w.port.close();
+}, "a port transferred to a shared worker works");
+
+promise_test(async () => {
+  const w1 = new SharedWorker("resources/shared-counter.js", "closing");
+  w1.port.postMessage("close");
+  await new Promise((r) => setTimeout(r, 100));
+  const w2 = new SharedWorker("resources/shared-counter.js", "closing");
+  const r = await new Promise((resolve) => { w2.port.onmessage = (e) => resolve(e.data); w2.port.postMessage("again"); });
+  assert_equals(r.connections, 1, "a closed shared worker is replaced by a new one");
+  w1.port.close();
+  w2.port.close();
+}, "close() in a shared worker ends it; the next SharedWorker starts a fresh one");
