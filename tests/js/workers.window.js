@@ -144,3 +144,22 @@ async_test((t) => {
     w.terminate();
   });
 }, "BroadcastChannel reaches a channel of the same name in a worker, and back");
+
+async_test((t) => {
+  // The worker closes itself, then makes a channel and posts on it: that
+  // post is ignored. A second worker that does not close is heard.
+  const code = (closeFirst) => `
+    ${closeFirst ? "close();" : ""}
+    const bc = new BroadcastChannel("from a closing worker");
+    bc.postMessage(${closeFirst ? "'from the closed worker'" : "'from the open worker'"});
+    postMessage("posted");`;
+  const here = new BroadcastChannel("from a closing worker");
+  here.onmessage = t.step_func_done((e) => {
+    assert_equals(e.data, "from the open worker");
+    here.close();
+  });
+  const closing = new Worker("data:text/javascript," + encodeURIComponent(code(true)));
+  closing.onmessage = t.step_func(() => {
+    new Worker("data:text/javascript," + encodeURIComponent(code(false)));
+  });
+}, "a worker that called close() broadcasts nothing; creating a channel there does not throw");

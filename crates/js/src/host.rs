@@ -573,6 +573,10 @@ pub(crate) fn install<'js>(
                     .map_err(|e| throw_data_clone_error(&ctx, &s, &e))?;
                 let (key, group) = {
                     let st = s.borrow();
+                    if st.closing {
+                        // A worker that called close() broadcasts nothing more.
+                        return Ok(());
+                    }
                     (st.broadcasts.get(&id).copied(), st.signal.group().clone())
                 };
                 if let Some(key) = key {
