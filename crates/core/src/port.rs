@@ -747,6 +747,25 @@ impl MessagePort {
         Ok(())
     }
 
+    /// Posts a message that is already in the wire format (V8 version 15
+    /// bytes with no transferred objects), e.g. bytes that came from another
+    /// process. Nothing is checked here: the receiver decodes them, and bytes
+    /// it cannot read become a `messageerror` task (later messages still
+    /// flow).
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel};
+    /// let ch = MessageChannel::new();
+    /// ch.port1.post_serialized(msgport::clone::to_bytes(&"ok").unwrap());
+    /// ch.port1.post_serialized(vec![0xFF, 0x0F, 0xEE]); // an unknown tag
+    /// ch.port2.start();
+    /// assert!(matches!(ch.port2.try_recv_as::<String>().unwrap(), Some(Event::Message(m)) if m.data == "ok"));
+    /// assert!(matches!(ch.port2.try_recv().unwrap(), Some(Event::MessageError(_))));
+    /// ```
+    pub fn post_serialized(&self, bytes: Vec<u8>) {
+        self.post_payload(Payload::from_vec(bytes));
+    }
+
     /// Posts already-serialized wire bytes.
     pub(crate) fn post_payload(&self, payload: Payload) {
         if let Some(t) = self.target() {

@@ -468,6 +468,46 @@ impl JsRuntime {
         }
     }
 
+    /// Hands a Rust [`msgport::MessagePort`] to the main context as the
+    /// global `name`: a MessagePort object like any other (start it, or set
+    /// `onmessage`), so Rust and JavaScript talk through one channel. Its
+    /// queued and in-flight messages come along; the peer may be anywhere.
+    /// Since its peer is outside the run, the port keeps the run going until
+    /// it is closed (on either side), collected, or transferred away.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel};
+    /// let (rust_side, js_side) = MessageChannel::new().into_ports();
+    /// let rt = msgport_js::JsRuntime::new(msgport_js::Output::std()).unwrap();
+    /// rt.add_port("rust", js_side).unwrap();
+    /// rust_side.post(&21).unwrap();
+    /// let code = rt.run_script("echo.js", "rust.onmessage = (e) => { rust.postMessage(e.data * 2); rust.close(); };");
+    /// assert_eq!(code, 0);
+    /// let Event::Message(m) = rust_side.recv_blocking_as::<i32>(None).unwrap() else { panic!() };
+    /// assert_eq!(m.data, 42);
+    /// ```
+    pub fn add_port(&self, name: &str, port: msgport::MessagePort) -> rquickjs::Result<()> {
+        let id = {
+            let mut h = self.host.borrow_mut();
+            let id = h.register(port);
+            let keep = Signal::new(h.signal.group().clone());
+            h.external.insert(id, keep);
+            id
+        };
+        self.ctx.with(|ctx| {
+            let make: Function = self
+                .host
+                .borrow()
+                .internal
+                .clone()
+                .ok_or(rquickjs::Error::Unknown)?
+                .restore(&ctx)?
+                .get("makePort")?;
+            let p: rquickjs::Object = make.call((id,))?;
+            ctx.globals().set(name, p)
+        })
+    }
+
     pub(crate) fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
         self.ctx.with(|ctx| f(&ctx))
     }

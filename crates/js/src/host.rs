@@ -91,6 +91,10 @@ pub(crate) struct HostState {
     pub(crate) signal: Arc<Signal>,
     pub(crate) inbox: Arc<Inbox>,
     workers: HashMap<u32, WorkerHandle>,
+    /// Ports handed in from Rust (`JsRuntime::add_port`): their peers are
+    /// outside the run, so each keeps the run alive (as a context that is
+    /// always busy) until it closes, is collected, or moves away.
+    pub(crate) external: HashMap<u32, Arc<Signal>>,
     /// This context's open BroadcastChannels: local id -> process-wide key.
     broadcasts: HashMap<u32, u64>,
     /// `close()` in a worker: finish the current task, then stop.
@@ -118,6 +122,7 @@ impl HostState {
             signal,
             workers: HashMap::new(),
             broadcasts: HashMap::new(),
+            external: HashMap::new(),
             closing: false,
             base_url,
             worker: None,
@@ -145,7 +150,15 @@ impl HostState {
         }
     }
 
+    /// A port from Rust no longer keeps the run alive.
+    pub(crate) fn release_external(&mut self, id: u32) {
+        if let Some(s) = self.external.remove(&id) {
+            s.end();
+        }
+    }
+
     fn unregister(&mut self, id: u32) -> Option<MessagePort> {
+        self.release_external(id);
         let p = self.ports.remove(&id)?;
         self.names.remove(&p.name());
         Some(p)
@@ -518,7 +531,9 @@ pub(crate) fn install<'js>(
     h.set(
         "close",
         Function::new(ctx.clone(), move |id: u32| {
-            if let Some(p) = s.borrow().ports.get(&id) {
+            let mut st = s.borrow_mut();
+            st.release_external(id);
+            if let Some(p) = st.ports.get(&id) {
                 p.close();
             }
         })?,

@@ -1,0 +1,103 @@
+//! Rust and JavaScript on one channel: `JsRuntime::add_port`.
+
+use msgport::clone::{Graph, HostObject, Object, Value};
+use msgport::{Event, MessageChannel};
+use msgport_js::{JsRuntime, Output};
+use std::time::Duration;
+
+fn recv_string(port: &msgport::MessagePort) -> String {
+    match port.recv_blocking_as::<String>(Some(Duration::from_secs(10))) {
+        Ok(Event::Message(m)) => m.data,
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_rust_peer_that_posts_later_keeps_the_run_going_until_the_port_closes() {
+    let (rust_side, js_side) = MessageChannel::new().into_ports();
+    let rust = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        rust_side.post(&"late").unwrap();
+        let answer = recv_string(&rust_side);
+        drop(rust_side); // JS gets `close`, and then nothing can happen any more
+        answer
+    });
+    let rt = JsRuntime::new(Output::std()).unwrap();
+    rt.add_port("rust", js_side).unwrap();
+    let code = rt.run_script(
+        "embed.js",
+        r#"
+        if (!(rust instanceof MessagePort)) throw new Error("not a MessagePort");
+        rust.onmessage = (e) => rust.postMessage("got " + e.data);
+        rust.onclose = () => { globalThis.closed = true; };
+        "#,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(rust.join().unwrap(), "got late");
+}
+
+#[test]
+fn a_rust_port_closed_by_javascript_lets_the_run_end() {
+    let (rust_side, js_side) = MessageChannel::new().into_ports();
+    let rt = JsRuntime::new(Output::std()).unwrap();
+    rt.add_port("rust", js_side).unwrap();
+    let code = rt.run_script("close.js", "rust.onmessage = () => {}; rust.close();");
+    assert_eq!(code, 0);
+    assert!(matches!(
+        rust_side.recv_blocking(Some(Duration::from_secs(10))),
+        Ok(Event::Close)
+    ));
+}
+
+#[test]
+fn an_undecodable_message_is_a_messageerror_and_later_ones_still_flow() {
+    let (rust_side, js_side) = MessageChannel::new().into_ports();
+    // A record that names a transferred port it does not carry: it cannot be
+    // deserialized at the receiver (spec-notes §5 items 54–55).
+    let mut bad = Graph::default();
+    bad.root = Value::Object(bad.alloc(Object::Host(HostObject::Transferred(0))));
+    let bytes = msgport::clone::to_bytes_graph(&bad);
+    assert!(bytes.is_err(), "the encoder refuses it");
+    // So it is written by hand: V8 header, host object tag, kind 0, index 0.
+    rust_side.post_serialized(vec![0xFF, 0x0F, b'\\', 0, 0]);
+    rust_side.post(&"after").unwrap();
+    let rt = JsRuntime::new(Output::std()).unwrap();
+    rt.add_port("rust", js_side).unwrap();
+    let code = rt.run_script(
+        "messageerror.js",
+        r#"
+        const seen = [];
+        rust.onmessageerror = (e) => { seen.push(["messageerror", e.data, e instanceof MessageEvent, e.isTrusted]); };
+        rust.onmessage = (e) => {
+          seen.push(["message", e.data]);
+          rust.postMessage(JSON.stringify(seen));
+          rust.close();
+        };
+        "#,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        recv_string(&rust_side),
+        r#"[["messageerror",null,true,true],["message","after"]]"#
+    );
+}
+
+#[test]
+fn an_uncaught_exception_ends_the_run_even_with_a_rust_port_open() {
+    let (rust_side, js_side) = MessageChannel::new().into_ports();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = JsRuntime::new(Output::std()).unwrap();
+        rt.add_port("rust", js_side).unwrap();
+        let code = rt.run_script(
+            "throws.js",
+            "rust.onmessage = () => {}; throw new Error('fatal');",
+        );
+        tx.send(code).unwrap();
+    });
+    let code = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the run ended");
+    assert_eq!(code, 1);
+    drop(rust_side);
+}
