@@ -5,9 +5,11 @@
 //!
 //! Globals in every context: the Channel Messaging API (`MessageChannel`,
 //! `MessagePort`, `MessageEvent`, `structuredClone`, `PortCollection`),
-//! `Worker`, `EventTarget`/`Event`, `AbortController`, timers,
-//! `queueMicrotask`, `console`, `TextEncoder`/`TextDecoder`, `Blob`/`File`,
-//! `URL`. The run ends when nothing can happen any more in any context.
+//! `BroadcastChannel`, `Worker`, `SharedWorker`, `EventTarget`/`Event`,
+//! `AbortController`, timers, `queueMicrotask`, `console`,
+//! `TextEncoder`/`TextDecoder`, `Blob`/`File`/`FileReader`, `URL`,
+//! `TestUtils.gc()`. The run ends when nothing can happen any more in any
+//! context. [`JsRuntime::add_port`] connects a script to Rust.
 //! ARCHITECTURE.md has the map of the modules.
 //!
 //! ```
