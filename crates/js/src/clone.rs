@@ -95,28 +95,13 @@ impl Classes {
     }
 }
 
-/// The JS helpers the clone needs (fetched once per call from `internal`).
+/// The JS helpers the clone needs, restored from [`StoredHooks`] one by
+/// one on first use: a small message needs two or three of them, and each
+/// restore costs reference counting on the value and the context.
 pub(crate) struct Hooks<'js> {
-    pub read: Function<'js>,
-    pub make: Function<'js>,
-    pub map_set: Function<'js>,
-    pub set_add: Function<'js>,
-    pub error_cause: Function<'js>,
-    pub code_units: Function<'js>,
-    pub port_id: Function<'js>,
-    pub make_port: Function<'js>,
-    pub blob_parts: Function<'js>,
-    pub make_blob: Function<'js>,
-    pub port_proto: Object<'js>,
-    pub blob_proto: Object<'js>,
-    pub file_proto: Object<'js>,
-    pub deliver: Function<'js>,
-    pub detach_port: Function<'js>,
-    /// Prototypes of the other platform objects (Event, EventTarget, …),
-    /// which are not serializable.
-    pub platform_protos: Vec<usize>,
-    /// `Object.prototype`: objects with it are plain, no further checks.
-    pub object_proto: usize,
+    ctx: Ctx<'js>,
+    stored: std::rc::Rc<StoredHooks>,
+    cells: [std::cell::OnceCell<Value<'js>>; HOOK_NAMES.len()],
 }
 
 const HOOK_NAMES: [&str; 15] = [
@@ -136,6 +121,57 @@ const HOOK_NAMES: [&str; 15] = [
     "deliver",
     "detachPort",
 ];
+
+macro_rules! hook {
+    ($($name:ident: $i:literal as $conv:ident -> $ty:ident,)*) => {
+        impl<'js> Hooks<'js> {
+            $(
+                pub(crate) fn $name(&self) -> rquickjs::Result<&$ty<'js>> {
+                    self.get($i)?.$conv().ok_or(rquickjs::Error::Unknown)
+                }
+            )*
+        }
+    };
+}
+
+hook! {
+    read: 0 as as_function -> Function,
+    make: 1 as as_function -> Function,
+    map_set: 2 as as_function -> Function,
+    set_add: 3 as as_function -> Function,
+    error_cause: 4 as as_function -> Function,
+    code_units: 5 as as_function -> Function,
+    port_id: 6 as as_function -> Function,
+    make_port: 7 as as_function -> Function,
+    blob_parts: 8 as as_function -> Function,
+    make_blob: 9 as as_function -> Function,
+    port_proto: 10 as as_object -> Object,
+    blob_proto: 11 as as_object -> Object,
+    file_proto: 12 as as_object -> Object,
+    deliver: 13 as as_function -> Function,
+    detach_port: 14 as as_function -> Function,
+}
+
+impl<'js> Hooks<'js> {
+    fn get(&self, i: usize) -> rquickjs::Result<&Value<'js>> {
+        if let Some(v) = self.cells[i].get() {
+            return Ok(v);
+        }
+        let v = self.stored.values[i].clone().restore(&self.ctx)?;
+        Ok(self.cells[i].get_or_init(|| v))
+    }
+
+    /// Prototypes of the other platform objects (Event, EventTarget, …),
+    /// which are not serializable.
+    pub(crate) fn platform_protos(&self) -> &[usize] {
+        &self.stored.platform_protos
+    }
+
+    /// `Object.prototype`: objects with it are plain, no further checks.
+    pub(crate) fn object_proto(&self) -> usize {
+        self.stored.object_proto
+    }
+}
 
 /// The hooks kept across calls (looked up by name once per runtime).
 pub(crate) struct StoredHooks {
@@ -167,33 +203,13 @@ impl StoredHooks {
         })
     }
 
-    pub(crate) fn restore<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Hooks<'js>> {
-        let v = |i: usize| self.values[i].clone().restore(ctx);
-        let f = |i: usize| -> rquickjs::Result<Function<'js>> {
-            v(i)?.into_function().ok_or(rquickjs::Error::Unknown)
-        };
-        let o = |i: usize| -> rquickjs::Result<Object<'js>> {
-            v(i)?.into_object().ok_or(rquickjs::Error::Unknown)
-        };
-        Ok(Hooks {
-            read: f(0)?,
-            make: f(1)?,
-            map_set: f(2)?,
-            set_add: f(3)?,
-            error_cause: f(4)?,
-            code_units: f(5)?,
-            port_id: f(6)?,
-            make_port: f(7)?,
-            blob_parts: f(8)?,
-            make_blob: f(9)?,
-            port_proto: o(10)?,
-            blob_proto: o(11)?,
-            file_proto: o(12)?,
-            deliver: f(13)?,
-            detach_port: f(14)?,
-            platform_protos: self.platform_protos.clone(),
-            object_proto: self.object_proto,
-        })
+    /// The hooks for one call, restored lazily.
+    pub(crate) fn restore<'js>(self: &std::rc::Rc<Self>, ctx: &Ctx<'js>) -> Hooks<'js> {
+        Hooks {
+            ctx: ctx.clone(),
+            stored: self.clone(),
+            cells: Default::default(),
+        }
     }
 }
 
@@ -293,7 +309,7 @@ pub(crate) fn serialize<'js>(
         };
         let kind = classes.of(t);
         let addr = ffi::object_address(o);
-        let is_port = kind == Kind::Plain && w.proto_is(o, &hooks.port_proto);
+        let is_port = kind == Kind::Plain && w.proto_is(o, hooks.port_proto()?);
         match kind {
             Kind::ArrayBuffer => {}
             Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
@@ -305,7 +321,7 @@ pub(crate) fn serialize<'js>(
         }
         let id = if is_port {
             let n = ports.len() as u32;
-            let pid: Option<i32> = hooks.port_id.call((o.clone(),))?;
+            let pid: Option<i32> = hooks.port_id()?.call((o.clone(),))?;
             ports.push((o.clone(), pid.unwrap_or(-1)));
             w.g.alloc(GObject::Host(HostObject::Transferred(n)))
         } else {
@@ -337,7 +353,7 @@ pub(crate) fn serialize<'js>(
                 .unwrap_or(0);
             return Err(CloneError::DetachedTransfer { index }.into());
         }
-        let info: rquickjs::Array = hooks.read.call((3, ab.as_object().clone()))?;
+        let info: rquickjs::Array = hooks.read()?.call((3, ab.as_object().clone()))?;
         let max: f64 = info.get(1)?;
         if let Some(GObject::ArrayBuffer(b)) = w.g.get_mut(*id) {
             b.max_byte_length = (max >= 0.0).then_some(max as usize);
@@ -361,7 +377,7 @@ impl<'js> Walk<'_, 'js> {
         match s.to_string() {
             Ok(text) => Ok(JsString::from(text.as_str())),
             Err(_) => {
-                let units: rquickjs::TypedArray<u16> = self.hooks.code_units.call((s.clone(),))?;
+                let units: rquickjs::TypedArray<u16> = self.hooks.code_units()?.call((s.clone(),))?;
                 Ok(JsString::from_utf16(&ffi::typed_array_u16(&units)))
             }
         }
@@ -377,7 +393,7 @@ impl<'js> Walk<'_, 'js> {
             Type::Float => GValue::Number(v.as_float().unwrap_or(f64::NAN)),
             Type::String => GValue::String(self.string(v.as_string().expect("a string"))?),
             Type::BigInt => {
-                let hex: String = self.hooks.read.call((7, v))?;
+                let hex: String = self.hooks.read()?.call((7, v))?;
                 GValue::BigInt(Box::new(parse_hex_bigint(&hex)?))
             }
             Type::Symbol => return Err(CloneError::Symbol.into()),
@@ -432,7 +448,7 @@ impl<'js> Walk<'_, 'js> {
 
     /// Serializes one object's contents into its placeholder.
     fn fill(&mut self, id: ObjectId, o: Object<'js>, kind: Kind) -> Result<(), Fail> {
-        let read = self.hooks.read.clone();
+        let read = self.hooks.read()?.clone();
         let obj = match kind {
             Kind::Other => {
                 let what = if o.is_function() {
@@ -447,19 +463,19 @@ impl<'js> Walk<'_, 'js> {
             Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
             Kind::Plain
                 if o.get_prototype()
-                    .is_some_and(|p| ffi::object_address(&p) == self.hooks.object_proto) =>
+                    .is_some_and(|p| ffi::object_address(&p) == self.hooks.object_proto()) =>
             {
                 let props = self.own_properties(&o)?;
                 GObject::Object(self.g.new_props(props))
             }
             Kind::Plain => {
-                if self.proto_is(&o, &self.hooks.port_proto) {
+                if self.proto_is(&o, self.hooks.port_proto()?) {
                     return Err(CloneError::NotSerializable("MessagePort".into()).into());
                 }
-                let is_file = self.proto_is(&o, &self.hooks.file_proto);
-                if is_file || self.proto_is(&o, &self.hooks.blob_proto) {
+                let is_file = self.proto_is(&o, self.hooks.file_proto()?);
+                if is_file || self.proto_is(&o, self.hooks.blob_proto()?) {
                     let parts: Option<rquickjs::Array> =
-                        self.hooks.blob_parts.call((o.clone(),))?;
+                        self.hooks.blob_parts()?.call((o.clone(),))?;
                     if let Some(parts) = parts {
                         self.g.objects[id.0 as usize] = GObject::Host(blob_of(&parts)?);
                         return Ok(());
@@ -468,7 +484,7 @@ impl<'js> Walk<'_, 'js> {
                 if let Some(p) = o.get_prototype() {
                     if self
                         .hooks
-                        .platform_protos
+                        .platform_protos()
                         .contains(&ffi::object_address(&p))
                     {
                         return Err(CloneError::NotSerializable(class_name(&o, "platform")).into());
@@ -655,7 +671,7 @@ pub(crate) fn deserialize<'js>(
         })
         .collect();
     let g: &Graph = g;
-    let make = &hooks.make;
+    let make = &hooks.make()?;
     // Pass 1a: everything but views (which need their buffer).
     for (i, o) in g.objects.iter().enumerate() {
         let v: Value = match o {
@@ -713,12 +729,12 @@ pub(crate) fn deserialize<'js>(
             GObject::Host(HostObject::Blob(b)) => {
                 let ab = ArrayBuffer::new(ctx.clone(), b.data.clone())?;
                 hooks
-                    .make_blob
+                    .make_blob()?
                     .call((ab, b.mime_type.to_string_lossy().as_ref()))?
             }
             GObject::Host(HostObject::File(f)) => {
                 let ab = ArrayBuffer::new(ctx.clone(), f.blob.data.clone())?;
-                hooks.make_blob.call((
+                hooks.make_blob()?.call((
                     ab,
                     f.blob.mime_type.to_string_lossy().as_ref(),
                     f.name.to_string_lossy().as_ref(),
@@ -810,19 +826,19 @@ pub(crate) fn deserialize<'js>(
                 for (k, v) in entries {
                     let k = to_js(k, &made)?;
                     let v = to_js(v, &made)?;
-                    hooks.map_set.call::<_, ()>((target.clone(), k, v))?;
+                    hooks.map_set()?.call::<_, ()>((target.clone(), k, v))?;
                 }
             }
             GObject::Set(values) => {
                 for v in values {
                     let v = to_js(v, &made)?;
-                    hooks.set_add.call::<_, ()>((target.clone(), v))?;
+                    hooks.set_add()?.call::<_, ()>((target.clone(), v))?;
                 }
             }
             GObject::Error(e) => {
                 if let Some(c) = &e.cause {
                     let c = to_js(c, &made)?;
-                    hooks.error_cause.call::<_, ()>((target.clone(), c))?;
+                    hooks.error_cause()?.call::<_, ()>((target.clone(), c))?;
                 }
             }
             _ => {}
@@ -836,7 +852,7 @@ fn js_string<'js>(ctx: &Ctx<'js>, hooks: &Hooks<'js>, s: &JsString) -> Result<Va
         Some(text) => Ok(rquickjs::String::from_str(ctx.clone(), text)?.into_value()),
         None => {
             let units = rquickjs::TypedArray::<u16>::new(ctx.clone(), s.to_utf16())?;
-            Ok(hooks.make.call((10, units))?)
+            Ok(hooks.make()?.call((10, units))?)
         }
     }
 }
@@ -844,7 +860,7 @@ fn js_string<'js>(ctx: &Ctx<'js>, hooks: &Hooks<'js>, s: &JsString) -> Result<Va
 fn js_bigint<'js>(hooks: &Hooks<'js>, b: &msgport_clone::BigInt) -> Result<Value<'js>, Fail> {
     let neg = b.sign() == num_bigint::Sign::Minus;
     let hex = b.magnitude().to_str_radix(16);
-    Ok(hooks.make.call((7, neg, hex))?)
+    Ok(hooks.make()?.call((7, neg, hex))?)
 }
 
 /// A JS number: an int when it is one (not -0), else a float.

@@ -106,7 +106,7 @@ pub(crate) struct HostState {
     /// This context is a shared worker: its name.
     pub(crate) shared: Option<String>,
     classes: Option<Classes>,
-    hooks: Option<clone::StoredHooks>,
+    hooks: Option<Rc<clone::StoredHooks>>,
     pub(crate) internal: Option<Persistent<Object<'static>>>,
 }
 
@@ -231,10 +231,7 @@ fn throw_data_clone_error<'js>(ctx: &Ctx<'js>, host: &Shared, e: &CloneError) ->
 
 fn hooks<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Hooks<'js>> {
     let h = host.borrow();
-    h.hooks
-        .as_ref()
-        .ok_or(rquickjs::Error::Unknown)?
-        .restore(ctx)
+    Ok(h.hooks.as_ref().ok_or(rquickjs::Error::Unknown)?.restore(ctx))
 }
 
 fn with_classes<R>(host: &Shared, f: impl FnOnce(&Classes) -> R) -> R {
@@ -306,7 +303,7 @@ fn post<'js>(
         return Err(throw_data_clone_error(&ctx, host, &e));
     }
     for (p, _) in ser.ports {
-        hooks.detach_port.call::<_, ()>((p,))?;
+        hooks.detach_port()?.call::<_, ()>((p,))?;
     }
     Ok(())
 }
@@ -325,11 +322,11 @@ fn structured_clone<'js>(
     })
     .map_err(|e| throw_fail(&ctx, host, e))?;
     // Transferred ports become new MessagePort objects over the same native port.
-    let detach = hooks.detach_port.clone();
+    let detach = hooks.detach_port()?.clone();
     let mut fresh = Vec::with_capacity(ser.ports.len());
     for (obj, pid) in &ser.ports {
         detach.call::<_, ()>((obj.clone(),))?;
-        let p: Object = hooks.make_port.call((*pid,))?;
+        let p: Object = hooks.make_port()?.call((*pid,))?;
         fresh.push(p);
     }
     let mut ser = ser;
@@ -348,13 +345,13 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
         return Ok(true);
     };
     let hooks = hooks(ctx, host)?;
-    let deliver = hooks.deliver.clone();
+    let deliver = hooks.deliver()?.clone();
     match event {
         Event::Message(mut m) => {
             let mut objs = Vec::with_capacity(m.ports.len());
             for p in m.ports {
                 let pid = host.borrow_mut().register(p);
-                let o: Object = hooks.make_port.call((pid,))?;
+                let o: Object = hooks.make_port()?.call((pid,))?;
                 objs.push(o);
             }
             match clone::deserialize(ctx, &hooks, &mut m.data, &objs) {
@@ -409,7 +406,7 @@ pub(crate) fn run_inbox_task<'js>(
         HostTask::Connect { port } => {
             let hooks = hooks(ctx, host)?;
             let pid = host.borrow_mut().register(port);
-            let p: Object = hooks.make_port.call((pid,))?;
+            let p: Object = hooks.make_port()?.call((pid,))?;
             let internal = host
                 .borrow()
                 .internal
@@ -434,10 +431,10 @@ pub(crate) fn run_inbox_task<'js>(
             match msgport_clone::from_bytes_graph(&bytes).map_err(Fail::Clone) {
                 Ok(mut g) => match clone::deserialize(ctx, &hooks, &mut g, &[]) {
                     Ok(data) => hooks
-                        .deliver
+                        .deliver()?
                         .call::<_, Value>((channel, 0, data, undefined, origin))?,
                     Err(Fail::Js(e)) => return Err(e),
-                    Err(Fail::Clone(_)) => hooks.deliver.call::<_, Value>((
+                    Err(Fail::Clone(_)) => hooks.deliver()?.call::<_, Value>((
                         channel,
                         1,
                         Value::new_null(ctx.clone()),
@@ -445,7 +442,7 @@ pub(crate) fn run_inbox_task<'js>(
                         origin,
                     ))?,
                 },
-                Err(_) => hooks.deliver.call::<_, Value>((
+                Err(_) => hooks.deliver()?.call::<_, Value>((
                     channel,
                     1,
                     Value::new_null(ctx.clone()),
@@ -462,7 +459,8 @@ pub(crate) fn run_inbox_task<'js>(
             lineno,
             colno,
         } => {
-            let deliver = hooks(ctx, host)?.deliver;
+            let hooks = hooks(ctx, host)?;
+            let deliver = hooks.deliver()?;
             let arr = rquickjs::Array::new(ctx.clone())?;
             arr.set(0, message.as_str())?;
             arr.set(1, filename.as_str())?;
@@ -825,7 +823,7 @@ pub(crate) fn install<'js>(
     {
         let mut st = host.borrow_mut();
         st.classes = Some(Classes::learn(&samples)?);
-        st.hooks = Some(clone::StoredHooks::new(ctx, &internal)?);
+        st.hooks = Some(Rc::new(clone::StoredHooks::new(ctx, &internal)?));
         st.internal = Some(Persistent::save(ctx, internal));
     }
     Ok(())
