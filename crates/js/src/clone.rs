@@ -377,7 +377,8 @@ impl<'js> Walk<'_, 'js> {
         match s.to_string() {
             Ok(text) => Ok(JsString::from(text.as_str())),
             Err(_) => {
-                let units: rquickjs::TypedArray<u16> = self.hooks.code_units()?.call((s.clone(),))?;
+                let units: rquickjs::TypedArray<u16> =
+                    self.hooks.code_units()?.call((s.clone(),))?;
                 Ok(JsString::from_utf16(&ffi::typed_array_u16(&units)))
             }
         }

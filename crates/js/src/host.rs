@@ -231,7 +231,10 @@ fn throw_data_clone_error<'js>(ctx: &Ctx<'js>, host: &Shared, e: &CloneError) ->
 
 fn hooks<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Hooks<'js>> {
     let h = host.borrow();
-    Ok(h.hooks.as_ref().ok_or(rquickjs::Error::Unknown)?.restore(ctx))
+    Ok(h.hooks
+        .as_ref()
+        .ok_or(rquickjs::Error::Unknown)?
+        .restore(ctx))
 }
 
 fn with_classes<R>(host: &Shared, f: impl FnOnce(&Classes) -> R) -> R {
