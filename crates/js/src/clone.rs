@@ -277,7 +277,7 @@ struct Walk<'a, 'js> {
     work: Vec<(ObjectId, Object<'js>, Kind)>,
     keep: Vec<Object<'js>>,
     /// Keys met so far, by atom (keys repeat across objects).
-    keys: HashMap<rquickjs::Atom<'js>, PropertyKey>,
+    keys: HashMap<rquickjs::Atom<'js>, (PropertyKey, ffi::OwnedAtom<'js>)>,
 }
 
 /// StructuredSerializeWithTransfer's JS half (`#structuredserializewithtransfer`):
@@ -424,8 +424,8 @@ impl<'js> Walk<'_, 'js> {
             .own_keys(rquickjs::object::Filter::new().string().enum_only())
             .collect::<rquickjs::Result<_>>()?;
         for atom in keys {
-            let key = match self.keys.get(&atom) {
-                Some(k) => k.clone(),
+            let (key, raw) = match self.keys.get(&atom) {
+                Some((k, raw)) => (k.clone(), raw.raw()),
                 None => {
                     let key_value = atom.to_value()?;
                     let key = match key_value.as_string() {
@@ -436,10 +436,17 @@ impl<'js> Walk<'_, 'js> {
                         Some(i) => PropertyKey::Index(i),
                         None => PropertyKey::String(key),
                     };
-                    self.keys.insert(atom.clone(), key.clone());
-                    key
+                    let owned = ffi::OwnedAtom::from_value(&self.ctx, &key_value)?;
+                    let raw = owned.raw();
+                    self.keys.insert(atom.clone(), (key.clone(), owned));
+                    (key, raw)
                 }
             };
+            // A property deleted by an earlier getter is skipped
+            // (`#structuredserializeinternal`: "if ! HasOwnProperty(value, key)").
+            if !ffi::has_own_property(&self.ctx, o, raw)? {
+                continue;
+            }
             let v: Value = o.get(atom)?;
             let gv = self.value(v)?;
             out.push((key, gv));

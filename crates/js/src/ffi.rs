@@ -138,6 +138,62 @@ pub(crate) fn define_data_property_atom<'js>(
     }
 }
 
+/// An atom this code owns, freed on drop (for property keys met while
+/// serializing). Sound: `JS_ValueToAtom` returns a new reference, which
+/// `Drop` gives back exactly once, while the context is alive (`'js`).
+pub(crate) struct OwnedAtom<'js> {
+    ctx: Ctx<'js>,
+    atom: qjs::JSAtom,
+}
+
+impl<'js> OwnedAtom<'js> {
+    /// The atom of a property key value (a string or a symbol).
+    pub(crate) fn from_value(ctx: &Ctx<'js>, key: &Value<'js>) -> rquickjs::Result<Self> {
+        let atom = unsafe { qjs::JS_ValueToAtom(ctx.as_raw().as_ptr(), key.as_raw()) };
+        if atom == qjs::JS_ATOM_NULL {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(OwnedAtom {
+            ctx: ctx.clone(),
+            atom,
+        })
+    }
+
+    pub(crate) fn raw(&self) -> qjs::JSAtom {
+        self.atom
+    }
+}
+
+impl Drop for OwnedAtom<'_> {
+    fn drop(&mut self) {
+        unsafe { qjs::JS_FreeAtom(self.ctx.as_raw().as_ptr(), self.atom) }
+    }
+}
+
+/// HasOwnProperty(`o`, key). Sound: `JS_GetOwnProperty` with no descriptor
+/// only looks the property up; `atom` is kept alive by its owner. (On a
+/// Proxy it would run a trap, but proxies never reach the clone's property
+/// walk: they are a DataCloneError.)
+pub(crate) fn has_own_property(
+    ctx: &Ctx<'_>,
+    o: &Object<'_>,
+    atom: qjs::JSAtom,
+) -> rquickjs::Result<bool> {
+    let r = unsafe {
+        qjs::JS_GetOwnProperty(
+            ctx.as_raw().as_ptr(),
+            std::ptr::null_mut(),
+            o.as_raw(),
+            atom,
+        )
+    };
+    if r < 0 {
+        Err(rquickjs::Error::Exception)
+    } else {
+        Ok(r > 0)
+    }
+}
+
 /// A full garbage collection, cycles included (`TestUtils.gc()`). Sound:
 /// QuickJS collects at any allocation, so a collection during a native call
 /// is one it already allows.
