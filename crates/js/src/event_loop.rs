@@ -282,7 +282,7 @@ fn error_location<'js>(ctx: &Ctx<'js>, e: &Value<'js>) -> (String, String, u32, 
                 format!("{name}: {msg}")
             }
         }
-        _ => console::format_value(ctx, e, 0),
+        _ => console::format_value(ctx, e),
     };
     let stack = e
         .as_object()
@@ -325,9 +325,9 @@ fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> String {
         .and_then(|o| o.get::<_, Option<String>>("stack").ok().flatten())
     {
         Some(stack) if !stack.is_empty() => {
-            format!("{}\n{}", console::format_value(ctx, v, 0), stack.trim_end())
+            format!("{}\n{}", console::format_value(ctx, v), stack.trim_end())
         }
-        _ => console::format_value(ctx, v, 0),
+        _ => console::format_value(ctx, v),
     }
 }
 
@@ -921,7 +921,6 @@ fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquic
             })?,
         )?;
     }
-    console::install(ctx, state)?;
     // queueMicrotask(cb): a microtask through the engine's own job queue.
     ctx.eval::<(), _>(
         r#"Object.defineProperty(globalThis, "queueMicrotask", {

@@ -816,6 +816,7 @@ pub(crate) fn install<'js>(
         ctx.globals().get::<_, Value>("DOMException")?,
     )?;
 
+    crate::console::install_print(ctx, &h, state)?;
     for (name, src) in PRELUDES {
         let f: Function = ctx
             .eval(*src)
@@ -833,6 +834,7 @@ pub(crate) fn install<'js>(
 }
 
 const PRELUDES: &[(&str, &str)] = &[
+    ("console.js", include_str!("prelude/console.js")),
     ("events.js", include_str!("prelude/events.js")),
     ("clone.js", include_str!("prelude/clone.js")),
     ("messaging.js", include_str!("prelude/messaging.js")),

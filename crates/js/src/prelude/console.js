@@ -1,0 +1,335 @@
+// console (WHATWG Console Standard): the Logger and its Formatter
+// (%s %d %i %f %o %O %j %c %%), counting, timing and grouping, and an
+// inspector that shows values the way Node's console does for the common
+// cases: nesting to depth 2, quoted strings inside structures, holes,
+// circular references, class names, and long structures broken over lines.
+// Output goes through host.print (crates/js/src/host.rs).
+(function (host, internal) {
+  "use strict";
+  const BREAK = 80;
+  const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+  const TypedArray = Object.getPrototypeOf(Int8Array);
+  const taTag = Object.getOwnPropertyDescriptor(TypedArray.prototype, Symbol.toStringTag).get;
+  const { getPrototypeOf, getOwnPropertyDescriptor, getOwnPropertyNames, getOwnPropertySymbols } = Object;
+  const errorToString = Error.prototype.toString;
+  const dateISO = Date.prototype.toISOString, dateValue = Date.prototype.getTime;
+  const escapes = { "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f" };
+
+  // A string as a literal: single quotes unless the text has some (then
+  // double, then backticks), control characters and lone surrogates escaped.
+  function quote(s) {
+    let q = "'";
+    if (s.includes("'")) q = !s.includes('"') ? '"' : !s.includes("`") && !s.includes("${") ? "`" : "'";
+    let out = q;
+    for (let i = 0; i < s.length; i++) {
+      const ch = s[i], c = s.charCodeAt(i);
+      if (ch === q || ch === "\\") out += "\\" + ch;
+      else if (escapes[ch] !== undefined) out += escapes[ch];
+      else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).toUpperCase().padStart(2, "0");
+      else if (c >= 0xd800 && c <= 0xdfff) {
+        const next = s.charCodeAt(i + 1);
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) { out += ch + s[i + 1]; i++; }
+        else out += "\\u" + c.toString(16).toUpperCase();
+      } else out += ch;
+    }
+    return out + q;
+  }
+  function numberText(n) { return Object.is(n, -0) ? "-0" : String(n); }
+  function primitive(v, nested) {
+    switch (typeof v) {
+      case "string": return nested ? quote(v) : v;
+      case "number": return numberText(v);
+      case "bigint": return `${v}n`;
+      case "symbol": return v.toString();
+      case "undefined": return "undefined";
+      case "boolean": return String(v);
+    }
+    return v === null ? "null" : undefined;
+  }
+  function keyText(k) {
+    if (typeof k === "symbol") return `[${k.toString()}]`;
+    return identifier.test(k) ? k : quote(k);
+  }
+  // The name of the nearest constructor on the prototype chain; null for
+  // an object with no prototype.
+  function constructorName(o) {
+    for (let p = o; p !== null; p = getPrototypeOf(p)) {
+      const d = getOwnPropertyDescriptor(p, "constructor");
+      if (d !== undefined && typeof d.value === "function" && d.value.name !== "") return d.value.name;
+    }
+    return null;
+  }
+  function functionBase(f) {
+    const src = Function.prototype.toString.call(f);
+    const name = f.name ? String(f.name) : "";
+    if (src.startsWith("class")) {
+      const sup = getPrototypeOf(f);
+      return `[class ${name || "(anonymous)"}${sup && sup.name ? ` extends ${sup.name}` : ""}]`;
+    }
+    const kind = src.startsWith("async function*") ? "AsyncGeneratorFunction"
+      : src.startsWith("async") ? "AsyncFunction"
+      : /^function\s*\*/.test(src) ? "GeneratorFunction" : "Function";
+    return `[${kind}${name ? ": " + name : " (anonymous)"}]`;
+  }
+
+  function inspect(value, options = {}) {
+    const ctx = { seen: [], refs: new Map(), depth: options.depth ?? 2, indent: 0, currentDepth: 0 };
+    return formatValue(ctx, value, 0, false);
+  }
+
+  function formatValue(ctx, v, level, nested) {
+    const p = primitive(v, nested);
+    if (p !== undefined) return p;
+    if (ctx.seen.includes(v)) {
+      let n = ctx.refs.get(v);
+      if (n === undefined) { n = ctx.refs.size + 1; ctx.refs.set(v, n); }
+      return `[Circular *${n}]`;
+    }
+    return formatObject(ctx, v, level);
+  }
+
+  function formatObject(ctx, v, level) {
+    const ctor = constructorName(v);
+    let tag = v[Symbol.toStringTag];
+    if (typeof tag !== "string" || tag === ctor) tag = "";
+    let prefix = ctor === null ? `[${tag || "Object"}: null prototype] ` : ctor !== "Object" ? `${ctor}${tag ? ` [${tag}]` : ""} ` : tag ? `Object [${tag}] ` : "";
+    let keys = ownKeys(v), braces = ["{", "}"], base = "", entries = null, isArray = false;
+    if (Array.isArray(v)) {
+      isArray = true;
+      prefix = ctor === "Array" ? "" : `${ctor || "[Array: null prototype]"}(${v.length}) `;
+      braces = ["[", "]"];
+      keys = keys.filter((k) => typeof k === "symbol" || !isIndex(k));
+      entries = (c) => arrayEntries(c, v, level);
+    } else if (v instanceof TypedArray) {
+      isArray = true;
+      prefix = `${taTag.call(v)}(${v.length}) `;
+      braces = ["[", "]"];
+      keys = keys.filter((k) => typeof k === "symbol" || !isIndex(k));
+      entries = () => {
+        const out = [];
+        const n = Math.min(v.length, 100);
+        for (let i = 0; i < n; i++) out.push(primitive(v[i], true));
+        if (v.length > n) out.push(`... ${v.length - n} more item${v.length - n > 1 ? "s" : ""}`);
+        return out;
+      };
+    } else if (v instanceof Map) {
+      prefix = `${ctor === "Map" ? "Map" : prefix.trim()}(${v.size}) `;
+      entries = (c) => { const out = []; for (const [k, x] of v) out.push(`${child(c, k, level)} => ${child(c, x, level)}`); return out; };
+    } else if (v instanceof Set) {
+      prefix = `${ctor === "Set" ? "Set" : prefix.trim()}(${v.size}) `;
+      entries = (c) => { const out = []; for (const x of v) out.push(child(c, x, level)); return out; };
+    } else if (v instanceof ArrayBuffer) {
+      const bytes = new Uint8Array(v, 0, Math.min(v.byteLength, 50));
+      let hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+      if (v.byteLength > 50) hex += ` ... ${v.byteLength - 50} more byte${v.byteLength - 50 > 1 ? "s" : ""}`;
+      entries = () => [`[Uint8Contents]: <${hex}>`, `byteLength: ${v.byteLength}`];
+    } else if (v instanceof WeakMap || v instanceof WeakSet) {
+      entries = () => ["<items unknown>"];
+    } else if (typeof v === "function") {
+      base = functionBase(v);
+      keys = keys.filter((k) => k !== "prototype");
+      if (keys.length === 0) return base;
+      prefix = "";
+    } else if (v instanceof RegExp) {
+      base = String(v);
+      if (keys.length === 0) return base;
+      prefix = "";
+    } else if (v instanceof Date) {
+      base = Number.isNaN(dateValue.call(v)) ? "Invalid Date" : dateISO.call(v);
+      if (keys.length === 0) return base;
+      prefix = "";
+    } else if (v instanceof Error) {
+      const stack = typeof v.stack === "string" && v.stack !== "" ? v.stack : "";
+      const head = errorToString.call(v);
+      base = stack ? (stack.startsWith(head) ? stack : `${head}\n${stack}`).trimEnd() : `[${head}]`;
+      keys = keys.filter((k) => k !== "stack" && k !== "message");
+      if (keys.length === 0) return base;
+      prefix = "";
+    } else {
+      for (const [C, name] of [[Number, "Number"], [String, "String"], [Boolean, "Boolean"], [BigInt, "BigInt"], [Symbol, "Symbol"]]) {
+        let inner;
+        try { inner = C.prototype.valueOf.call(v); } catch { continue; }
+        base = `[${name}: ${primitive(inner, true)}]`;
+        if (name === "String") keys = keys.filter((k) => typeof k === "symbol" || !isIndex(k));
+        if (keys.length === 0) return base;
+        prefix = "";
+        break;
+      }
+    }
+    const empty = keys.length === 0 && (entries === null || (isArray && v.length === 0) ||
+      ((v instanceof Map || v instanceof Set) && v.size === 0));
+    const head0 = (prefix + base).trimEnd();
+    // Empty structures are shown whole at any depth, and do not count as a
+    // level of nesting for the line-breaking rule.
+    if (empty && entries !== null) return head0 ? `${head0} ${braces[0]}${braces[1]}` : braces[0] + braces[1];
+    if (empty && !base) return head0 ? `${head0} ${braces[0]}${braces[1]}` : braces[0] + braces[1];
+    if (level > ctx.depth) {
+      if (isArray) return "[Array]";
+      return `[${(ctor === null ? "Object: null prototype" : ctor) || tag || "Object"}]`;
+    }
+    ctx.seen.push(v);
+    ctx.currentDepth = level;
+    let output;
+    try {
+      output = entries === null ? [] : entries(ctx);
+      for (const k of keys) output.push(property(ctx, v, k, level));
+    } finally {
+      ctx.seen.pop();
+    }
+    const head = (prefix + base).trimEnd();
+    let res;
+    if (output.length === 0) res = head ? (base && !prefix ? head : `${head} ${braces[0]}${braces[1]}`) : braces[0] + braces[1];
+    else res = reduce(ctx, output, head, braces, isArray, level);
+    const ref = ctx.refs.get(v);
+    return ref === undefined ? res : `<ref *${ref}> ${res}`;
+  }
+
+  function isIndex(k) { return typeof k === "string" && /^(0|[1-9][0-9]*)$/.test(k) && Number(k) < 4294967295; }
+  function ownKeys(o) {
+    const keys = getOwnPropertyNames(o).filter((k) => getOwnPropertyDescriptor(o, k)?.enumerable);
+    for (const s of getOwnPropertySymbols(o)) if (getOwnPropertyDescriptor(o, s)?.enumerable) keys.push(s);
+    return keys;
+  }
+  function child(ctx, v, level) {
+    ctx.indent += 2;
+    try { return formatValue(ctx, v, level + 1, true); } finally { ctx.indent -= 2; }
+  }
+  function valueText(ctx, o, k, level) {
+    const d = getOwnPropertyDescriptor(o, k);
+    if (d === undefined) return "undefined";
+    if (d.get !== undefined || d.set !== undefined) return d.get && d.set ? "[Getter/Setter]" : d.get ? "[Getter]" : "[Setter]";
+    return child(ctx, d.value, level);
+  }
+  function property(ctx, o, k, level) { return `${keyText(k)}: ${valueText(ctx, o, k, level)}`; }
+  function arrayEntries(ctx, a, level) {
+    const out = [];
+    const n = Math.min(a.length, 100);
+    let holes = 0;
+    const flush = () => { if (holes) { out.push(`<${holes} empty item${holes > 1 ? "s" : ""}>`); holes = 0; } };
+    for (let i = 0; i < n; i++) {
+      if (!Object.prototype.hasOwnProperty.call(a, i)) { holes++; continue; }
+      flush();
+      out.push(valueText(ctx, a, String(i), level));
+    }
+    flush();
+    if (a.length > n) out.push(`... ${a.length - n} more item${a.length - n > 1 ? "s" : ""}`);
+    return out;
+  }
+
+  // One line if it is short and holds at most three levels of nesting;
+  // otherwise one entry per line, indented. Long arrays of short entries
+  // are packed several to a line first.
+  function reduce(ctx, output, head, braces, isArray, level) {
+    const entries = output.length;
+    if (isArray && entries > 6) output = pack(ctx, output);
+    const open = head ? `${head} ${braces[0]}` : braces[0];
+    if (ctx.currentDepth - level < 3 && entries === output.length) {
+      const start = output.length + ctx.indent + braces[0].length + head.length + 10;
+      let total = output.length + start;
+      const fits = total + output.length <= BREAK && output.every((o) => (total += o.length) <= BREAK);
+      if (fits && !output.some((o) => o.includes("\n"))) return `${open} ${output.join(", ")} ${braces[1]}`;
+    }
+    const nl = "\n" + " ".repeat(ctx.indent);
+    return `${open}${nl}  ${output.join(`,${nl}  `)}${nl}${braces[1]}`;
+  }
+  function pack(ctx, output) {
+    const width = BREAK - ctx.indent - 4;
+    const more = output.length && output[output.length - 1].startsWith("... ") ? output[output.length - 1] : null;
+    const items = more === null ? output : output.slice(0, -1);
+    if (items.some((o) => o.length > 16 || o.includes("\n"))) return output;
+    const rows = [];
+    let row = "";
+    for (const o of items) {
+      if (row === "") row = o;
+      else if (row.length + 2 + o.length <= width) row += ", " + o;
+      else { rows.push(row); row = o; }
+    }
+    if (row !== "") rows.push(row);
+    if (more !== null) rows.push(more);
+    return rows.length < output.length ? rows : output;
+  }
+
+  // The Formatter (Console Standard #formatter) with Node's %j, then the
+  // remaining arguments, separated by spaces.
+  function format(args) {
+    if (args.length === 0) return "";
+    let out = "", rest = 0;
+    const first = args[0];
+    if (typeof first === "string" && args.length > 1 && first.includes("%")) {
+      let a = 1, last = 0;
+      for (let i = 0; i < first.length - 1; i++) {
+        if (first[i] !== "%") continue;
+        const c = first[i + 1];
+        if (c === "%") { out += first.slice(last, i) + "%"; last = i + 2; i++; continue; }
+        if (a >= args.length || !"sdifjoOc".includes(c)) continue;
+        const x = args[a++];
+        let text;
+        switch (c) {
+          case "s": text = typeof x === "string" ? x : typeof x === "bigint" ? `${x}n` : typeof x === "symbol" ? x.toString() : (typeof x === "object" && x !== null) ? inspect(x, { depth: 1 }) : numberText(x); break;
+          case "d": text = typeof x === "bigint" ? `${x}n` : typeof x === "symbol" ? "NaN" : (typeof x === "object" && x !== null) ? "NaN" : numberText(Number(x)); break;
+          case "i": text = typeof x === "bigint" ? `${x}n` : typeof x === "symbol" ? "NaN" : numberText(parseInt(x)); break;
+          case "f": text = typeof x === "symbol" ? "NaN" : numberText(parseFloat(x)); break;
+          case "j": try { text = JSON.stringify(x); } catch { text = "[Circular]"; } break;
+          case "o": text = inspect(x, { depth: 4 }); break;
+          case "O": text = inspect(x); break;
+          case "c": text = ""; break;
+        }
+        out += first.slice(last, i) + text;
+        last = i + 2;
+        i++;
+      }
+      out += first.slice(last);
+      rest = a;
+    } else {
+      out = typeof first === "string" ? first : inspect(first);
+      rest = 1;
+    }
+    for (let i = rest; i < args.length; i++) out += " " + (typeof args[i] === "string" ? args[i] : inspect(args[i]));
+    return out;
+  }
+
+  let groupIndent = "";
+  const counts = new Map(), timers = new Map();
+  function print(toStderr, text) {
+    if (groupIndent) text = groupIndent + text.split("\n").join("\n" + groupIndent);
+    host.print(toStderr, text);
+  }
+  const console = {
+    log(...args) { print(false, format(args)); },
+    info(...args) { print(false, format(args)); },
+    debug(...args) { print(false, format(args)); },
+    error(...args) { print(true, format(args)); },
+    warn(...args) { print(true, format(args)); },
+    trace(...args) {
+      const stack = new Error().stack.split("\n").slice(2).join("\n");
+      print(true, `Trace${args.length ? ": " + format(args) : ""}\n${stack}`.trimEnd());
+    },
+    assert(condition, ...args) {
+      if (condition) return;
+      print(true, args.length ? `Assertion failed: ${format(args)}` : "Assertion failed");
+    },
+    dir(v, options = undefined) { print(false, inspect(v, options ?? {})); },
+    dirxml(...args) { print(false, format(args)); },
+    table(...args) { print(false, format(args)); },
+    count(label = "default") { label = String(label); const n = (counts.get(label) ?? 0) + 1; counts.set(label, n); print(false, `${label}: ${n}`); },
+    countReset(label = "default") { label = String(label); if (counts.has(label)) counts.set(label, 0); else print(true, `Count for '${label}' does not exist`); },
+    group(...args) { if (args.length) print(false, format(args)); groupIndent += "  "; },
+    groupCollapsed(...args) { if (args.length) print(false, format(args)); groupIndent += "  "; },
+    groupEnd() { groupIndent = groupIndent.slice(0, -2); },
+    time(label = "default") { label = String(label); if (timers.has(label)) print(true, `Timer '${label}' already exists`); else timers.set(label, performance.now()); },
+    timeLog(label = "default", ...data) { label = String(label); timeReport(label, false, data); },
+    timeEnd(label = "default") { label = String(label); timeReport(label, true, []); },
+  };
+  function timeReport(label, end, data) {
+    const t = timers.get(label);
+    if (t === undefined) { print(true, `Timer '${label}' does not exist`); return; }
+    if (end) timers.delete(label);
+    const ms = performance.now() - t;
+    print(false, `${label}: ${ms < 1000 ? `${ms.toFixed(3)}ms` : `${(ms / 1000).toFixed(3)}s`}${data.length ? " " + format(data) : ""}`);
+  }
+  Object.defineProperty(console, Symbol.toStringTag, { value: "console", configurable: true });
+  Object.defineProperty(globalThis, "console", { value: console, writable: true, configurable: true, enumerable: false });
+  // For the host: how an uncaught value that is not an Error is shown
+  // (console.rs looks it up under this registered symbol).
+  Object.defineProperty(globalThis, Symbol.for("msgport.inspect"), { value: (v) => inspect(v), configurable: true });
+})

@@ -1,0 +1,121 @@
+//! `console`: the Console Standard's Formatter and logger methods, and
+//! values shown as Node's console shows them for the common cases (each
+//! expected line below is what Node 20 prints for the same call).
+
+use msgport_js::run_captured;
+
+fn out(src: &str) -> String {
+    let r = run_captured(src);
+    assert_eq!(r.exit_code, 0, "stderr: {}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn values_inside_structures_are_shown_like_nodes_console() {
+    let cases: &[(&str, &str)] = &[
+        ("{ a: 1, b: 'x', c: [1, 2, { d: null }] }", "{ a: 1, b: 'x', c: [ 1, 2, { d: null } ] }"),
+        ("[1, 'two', [3, [4, [5, [6]]]]]", "[ 1, 'two', [ 3, [ 4, [Array] ] ] ]"),
+        ("[-0, 1e21, 123n, NaN]", "[ -0, 1e+21, 123n, NaN ]"),
+        ("Object.create(null)", "[Object: null prototype] {}"),
+        ("new (class Foo { constructor() { this.x = 1; } })()", "Foo { x: 1 }"),
+        ("['a\\nb', \"q'uote\"]", "[ 'a\\nb', \"q'uote\" ]"),
+        ("[, 1, , , 2]", "[ <1 empty item>, 1, <2 empty items>, 2 ]"),
+        ("(() => { const o = { n: 1 }; o.self = o; return o; })()", "<ref *1> { n: 1, self: [Circular *1] }"),
+        ("({ 'key with space': 1, valid_id: 2, 3: 4 })", "{ '3': 4, 'key with space': 1, valid_id: 2 }"),
+        ("({ a: { b: { c: {} } } })", "{ a: { b: { c: {} } } }"),
+        ("({ a: { b: { c: { d: 1 } } } })", "{ a: { b: { c: [Object] } } }"),
+        ("({ a: { b: { c: { d: {} } } } })", "{ a: { b: { c: [Object] } } }"),
+        ("new Map([[1, { a: 1 }]])", "Map(1) { 1 => { a: 1 } }"),
+        ("new Set(['a'])", "Set(1) { 'a' }"),
+        ("new Uint8Array([1, 2, 3])", "Uint8Array(3) [ 1, 2, 3 ]"),
+        ("new ArrayBuffer(4)", "ArrayBuffer { [Uint8Contents]: <00 00 00 00>, byteLength: 4 }"),
+        ("[function foo() {}, class Bar {}, async () => {}, function* g() {}]",
+         "[\n  [Function: foo],\n  [class Bar],\n  [AsyncFunction (anonymous)],\n  [GeneratorFunction: g]\n]"),
+        ("({ get x() { return 1; }, set y(v) {}, get z() { return 1; }, set z(v) {} })",
+         "{ x: [Getter], y: [Setter], z: [Getter/Setter] }"),
+        ("[new Number(3), new String('ab'), new Boolean(false)]", "[ [Number: 3], [String: 'ab'], [Boolean: false] ]"),
+        ("({ [Symbol('sym')]: 1, 'a-b': 2 })", "{ 'a-b': 2, [Symbol(sym)]: 1 }"),
+        ("new WeakMap()", "WeakMap { <items unknown> }"),
+        ("[new Date(0), new Date(NaN), /x/g]", "[ 1970-01-01T00:00:00.000Z, Invalid Date, /x/g ]"),
+        ("({ longpropertyname1: 'aaaaaaaaaaaaa', longpropertyname2: 'bbbbbbbbbbbbbbb', longpropertyname3: 'ccccccccccccc' })",
+         "{\n  longpropertyname1: 'aaaaaaaaaaaaa',\n  longpropertyname2: 'bbbbbbbbbbbbbbb',\n  longpropertyname3: 'ccccccccccccc'\n}"),
+    ];
+    for (expr, expected) in cases {
+        assert_eq!(
+            out(&format!("console.log({expr});")),
+            format!("{expected}\n"),
+            "console.log({expr})"
+        );
+    }
+}
+
+#[test]
+fn the_formatter_replaces_specifiers_in_order() {
+    assert_eq!(
+        out("console.log('%s is %d years', 'Bob', 42, 'extra');"),
+        "Bob is 42 years extra\n"
+    );
+    assert_eq!(
+        out("console.log('%i / %f / %d', '42.9px', '3.5e1', '7');"),
+        "42 / 35 / 7\n"
+    );
+    assert_eq!(
+        out("console.log('%O and %j', { b: 2 }, { c: 3 });"),
+        "{ b: 2 } and {\"c\":3}\n"
+    );
+    assert_eq!(out("console.log('%c styled', 'color: red');"), " styled\n");
+    assert_eq!(out("console.log('100%% sure', 5);"), "100% sure 5\n");
+    assert_eq!(out("console.log('%s', 5n, '%d');"), "5n %d\n");
+    assert_eq!(out("console.log('%x unknown', 1);"), "%x unknown 1\n");
+}
+
+#[test]
+fn counting_grouping_timing_and_assertions() {
+    let r = run_captured(
+        r#"
+        console.count(); console.count(); console.count("x"); console.countReset(); console.count();
+        console.group("outer"); console.log("inside"); console.group(); console.log("deeper\nlines"); console.groupEnd(); console.groupEnd();
+        console.log("after");
+        console.assert(true, "never");
+        console.assert(false, "failed %s", "here");
+        console.assert(0);
+        console.time("t"); console.timeEnd("t"); console.timeEnd("t");
+        "#,
+    );
+    assert_eq!(
+        r.stdout.lines().take(8).collect::<Vec<_>>(),
+        [
+            "default: 1",
+            "default: 2",
+            "x: 1",
+            "default: 1",
+            "outer",
+            "  inside",
+            "    deeper",
+            "    lines"
+        ]
+    );
+    assert!(r.stdout.contains("\nafter\n"));
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("t: ") && l.ends_with("ms")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stderr,
+        "Assertion failed: failed here\nAssertion failed\nTimer 't' does not exist\n"
+    );
+}
+
+#[test]
+fn an_uncaught_value_that_is_not_an_error_is_inspected() {
+    let r = run_captured("throw { code: 7, why: ['x'] };");
+    assert_eq!(r.exit_code, 1);
+    assert!(
+        r.stderr.contains("Uncaught { code: 7, why: [ 'x' ] }"),
+        "{}",
+        r.stderr
+    );
+}
