@@ -125,7 +125,7 @@ fn console_formats_values_readably() {
         got[2],
         "[Function: named] [Function (anonymous)] Symbol(sym)"
     );
-    assert_eq!(got[3], "oops {}");
+    assert_eq!(got[3], "oops [Object: null prototype] {}");
     let out = run_captured("console.error('to stderr'); console.warn('warned')");
     assert_eq!(
         (out.stdout.as_str(), out.stderr.as_str()),
