@@ -140,3 +140,49 @@ async_test((t) => {
   reader.readAsBinaryString(new Blob(["x"]));
   reader.abort();
 }, "FileReader.abort() cancels a pending read");
+
+test(() => {
+  const a = crypto.getRandomValues(new Uint8Array(64));
+  const b = crypto.getRandomValues(new Uint8Array(64));
+  assert_not_equals(a.join(), b.join(), "two draws differ");
+  const view = new Uint16Array(new ArrayBuffer(16), 4, 2);
+  assert_equals(crypto.getRandomValues(view), view, "returns its argument, filled in place");
+  assert_equals(new Uint8Array(view.buffer, 0, 4).join(), "0,0,0,0", "bytes outside the view are untouched");
+  crypto.getRandomValues(new BigUint64Array(2));
+  assert_throws_dom("TypeMismatchError", () => crypto.getRandomValues(new Float32Array(1)));
+  assert_throws_dom("TypeMismatchError", () => crypto.getRandomValues(new DataView(new ArrayBuffer(1))));
+  let quota;
+  try { crypto.getRandomValues(new Uint8Array(65537)); } catch (e) { quota = e; }
+  assert_true(quota instanceof DOMException && quota.name === "QuotaExceededError", "more than 64 KiB: QuotaExceededError");
+  crypto.getRandomValues(new Uint8Array(65536));
+  const ids = new Set(Array.from({ length: 50 }, () => crypto.randomUUID()));
+  assert_equals(ids.size, 50);
+  for (const id of ids) assert_regexp_match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert_throws_js(TypeError, () => new Crypto());
+}, "crypto.getRandomValues and crypto.randomUUID");
+
+test(() => {
+  assert_true(Number.isInteger(navigator.hardwareConcurrency) && navigator.hardwareConcurrency >= 1);
+  assert_equals(typeof navigator.userAgent, "string");
+  assert_equals(navigator.language, "en-US");
+}, "navigator tells the number of hardware threads, for sizing worker pools");
+
+test(() => {
+  const target = new EventTarget();
+  let seen;
+  target.addEventListener("ping", (e) => { seen = e; });
+  const detail = { n: 1 };
+  const e = new CustomEvent("ping", { detail, bubbles: true });
+  target.dispatchEvent(e);
+  assert_equals(seen, e);
+  assert_true(seen instanceof Event);
+  assert_equals(seen.detail, detail, "the same object, not a copy");
+  assert_true(seen.bubbles);
+  assert_equals(new CustomEvent("x").detail, null);
+  const late = new CustomEvent("x");
+  late.initCustomEvent("y", false, true, 5);
+  assert_equals(late.type, "y");
+  assert_equals(late.detail, 5);
+  assert_throws_js(TypeError, () => new CustomEvent());
+  assert_throws_dom("DataCloneError", () => structuredClone(new CustomEvent("x")), "a platform object");
+}, "CustomEvent carries its detail");

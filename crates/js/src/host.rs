@@ -759,6 +759,17 @@ pub(crate) fn install<'js>(
         )?,
     )?;
     h.set(
+        "randomBytes",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, n: usize| {
+            ArrayBuffer::new(ctx, random_bytes(n.min(65536)))
+        })?,
+    )?;
+    h.set("version", env!("CARGO_PKG_VERSION"))?;
+    h.set(
+        "hardwareConcurrency",
+        std::thread::available_parallelism().map_or(1, |n| n.get()) as u32,
+    )?;
+    h.set(
         "uuid",
         Function::new(ctx.clone(), move || -> String {
             let n = u128::from_le_bytes(rand_bytes());
@@ -842,18 +853,30 @@ const PRELUDES: &[(&str, &str)] = &[
     ("platform.js", include_str!("prelude/platform.js")),
 ];
 
-fn rand_bytes() -> [u8; 16] {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = [0u8; 16];
-    for chunk in out.chunks_mut(8) {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        chunk.copy_from_slice(&h.finish().to_le_bytes());
+/// Bytes from the operating system's CSPRNG (`crypto.getRandomValues`,
+/// `crypto.randomUUID`, blob URLs).
+fn random_bytes(n: usize) -> Vec<u8> {
+    let mut out = vec![0u8; n];
+    if getrandom::fill(&mut out).is_err() {
+        // No OS randomness: fall back to the std hasher's per-process keys.
+        use std::hash::{BuildHasher, Hasher};
+        for chunk in out.chunks_mut(8) {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            let b = h.finish().to_le_bytes();
+            chunk.copy_from_slice(&b[..chunk.len()]);
+        }
     }
+    out
+}
+
+fn rand_bytes() -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&random_bytes(16));
     out
 }
 

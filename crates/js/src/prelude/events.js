@@ -261,6 +261,29 @@
   function ei(e) { const s = errorInit.get(e); if (!s) throw new TypeError("Illegal invocation"); return s; }
   Object.defineProperty(ErrorEvent.prototype, Symbol.toStringTag, { value: "ErrorEvent", configurable: true });
 
+  // ---- CustomEvent (DOM #interface-customevent) -------------------------
+  const customDetail = new WeakMap();
+  class CustomEvent extends Event {
+    constructor(type, init = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'CustomEvent': 1 argument required");
+      super(type, init);
+      const i = dictionary(init, "CustomEventInit");
+      customDetail.set(this, i.detail === undefined ? null : i.detail);
+    }
+    get detail() {
+      if (!customDetail.has(this)) throw new TypeError("Illegal invocation: not a CustomEvent");
+      return customDetail.get(this);
+    }
+    initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
+      if (arguments.length < 1) throw new TypeError("initCustomEvent: 1 argument required");
+      if (!customDetail.has(this)) throw new TypeError("Illegal invocation: not a CustomEvent");
+      if (st(this).dispatching) return;
+      this.initEvent(type, bubbles, cancelable);
+      customDetail.set(this, detail);
+    }
+  }
+  Object.defineProperty(CustomEvent.prototype, Symbol.toStringTag, { value: "CustomEvent", configurable: true });
+
   // ---- CloseEvent-free "close" and the rest are plain Events. -----------
 
   // ---- AbortController / AbortSignal (DOM #interface-abortcontroller) ----
@@ -347,7 +370,7 @@
   internal.illegal = illegal;
   internal.timeOrigin = timeOrigin;
   if (!internal.listenersChanged) internal.listenersChanged = () => {};
-  const g = { Event, EventTarget, ErrorEvent, AbortController, AbortSignal };
+  const g = { Event, EventTarget, ErrorEvent, CustomEvent, AbortController, AbortSignal };
   for (const [k, v] of Object.entries(g)) {
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
   }

@@ -2,7 +2,7 @@
 // (not serializable: a DataCloneError when cloned), and hides nothing else.
 (function (host, internal) {
   "use strict";
-  internal.platformPrototypes = [Event, EventTarget, ErrorEvent, MessageEvent, MessageChannel, Worker,
+  internal.platformPrototypes = [Event, EventTarget, ErrorEvent, CustomEvent, MessageEvent, MessageChannel, Worker,
     SharedWorker, BroadcastChannel, FileReader, ProgressEvent,
     AbortController, AbortSignal, TextEncoder, TextDecoder, URL, URLSearchParams, PortCollection]
     .map((C) => C.prototype);
@@ -40,6 +40,34 @@
   for (const k of ["href", "origin", "protocol", "host", "hostname", "port", "pathname", "search", "hash"])
     Object.defineProperty(location, k, { get: () => here()[k], enumerable: true });
   location.toString = () => here().href;
+  // crypto (WebCrypto #crypto-interface): getRandomValues and randomUUID,
+  // from the operating system's CSPRNG. (No crypto.subtle.)
+  let constructingCrypto = false;
+  class Crypto {
+    constructor() { if (!constructingCrypto) throw new TypeError("Illegal constructor"); }
+    getRandomValues(array) {
+      if (arguments.length < 1) throw new TypeError("getRandomValues: 1 argument required");
+      if (!ArrayBuffer.isView(array) || array instanceof DataView || array instanceof Float32Array ||
+          array instanceof Float64Array || (typeof Float16Array === "function" && array instanceof Float16Array))
+        throw new DOMException("getRandomValues: an integer typed array is required", "TypeMismatchError");
+      if (array.byteLength > 65536)
+        throw new DOMException(`getRandomValues: ${array.byteLength} bytes asked for, at most 65536 allowed`, "QuotaExceededError");
+      new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(new Uint8Array(host.randomBytes(array.byteLength)));
+      return array;
+    }
+    randomUUID() { return host.uuid(); }
+  }
+  Object.defineProperty(Crypto.prototype, Symbol.toStringTag, { value: "Crypto", configurable: true });
+  constructingCrypto = true;
+  const crypto = new Crypto();
+  constructingCrypto = false;
+  // navigator (HTML #the-navigator-object / WorkerNavigator): what a shell host can say.
+  const navigator = Object.create(null);
+  for (const [k, v] of Object.entries({ hardwareConcurrency: host.hardwareConcurrency, userAgent: `msgport/${host.version ?? "0"}`,
+    language: "en-US", languages: Object.freeze(["en-US"]), onLine: true }))
+    Object.defineProperty(navigator, k, { get: () => v, enumerable: true });
+  Object.defineProperty(navigator, Symbol.toStringTag, { value: "Navigator", configurable: true });
+
   // TestUtils (https://testutils.spec.whatwg.org/): gc() collects garbage,
   // cycles included, and resolves once a task later, after the finalization
   // callbacks (a collected MessagePort's peer gets `close` in its own task).
@@ -49,7 +77,7 @@
     writable: true, configurable: true, enumerable: true,
   });
   Object.defineProperty(TestUtils, Symbol.toStringTag, { value: "TestUtils", configurable: true });
-  for (const [k, v] of Object.entries({ reportError, queueMicrotask, btoa, atob, location, TestUtils }))
+  for (const [k, v] of Object.entries({ reportError, queueMicrotask, btoa, atob, location, TestUtils, crypto, navigator, Crypto }))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: true });
   Object.defineProperty(globalThis, "performance", { value: performance, writable: true, configurable: true, enumerable: true });
 })
