@@ -880,10 +880,24 @@ fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquic
             Function::new(
                 ctx.clone(),
                 move |ctx: Ctx<'js>,
-                      f: Function<'js>,
+                      handler: Value<'js>,
                       ms: Opt<f64>,
                       args: Rest<Value<'js>>|
                       -> rquickjs::Result<u64> {
+                    // HTML #timer-initialisation-steps: a handler that is not
+                    // a function is a string of script, run at global scope.
+                    let f = match handler.as_function() {
+                        Some(f) => f.clone(),
+                        None => {
+                            let code: rquickjs::Coerced<String> = handler.get()?;
+                            let code = code.0;
+                            Function::new(ctx.clone(), move |ctx: Ctx<'js>| {
+                                let mut opts = EvalOptions::default();
+                                opts.strict = false;
+                                ctx.eval_with_options::<(), _>(code.clone(), opts)
+                            })?
+                        }
+                    };
                     let d = delay_of(ms.0);
                     let mut s = st.borrow_mut();
                     let id = s.next_id;

@@ -153,3 +153,16 @@ fn the_run_ends_when_nothing_can_happen() {
     );
     assert!(t.elapsed() >= std::time::Duration::from_millis(50));
 }
+
+#[test]
+fn timers_pass_their_arguments_and_run_a_string_handler_as_script() {
+    let got = lines(
+        r#"
+        setTimeout((a, b) => console.log("args", a, b), 0, "x", 2);
+        globalThis.n = 0;
+        setTimeout("n += 1; console.log('string timer', n)", 0);
+        const id = setInterval("if (++n === 3) { console.log('interval done'); clearInterval(id); }", 0);
+        "#,
+    );
+    assert_eq!(got, ["args x 2", "string timer 1", "interval done"]);
+}
