@@ -217,3 +217,32 @@ test(() => {
   assert_throws_dom("DataCloneError", () => a.port1.postMessage(bytes.buffer, [bytes.buffer, a.port1]));
   assert_patterned(bytes, 1 << 20, 9, "a failed post detaches nothing");
 }, "a post that throws leaves a large transferred buffer attached");
+
+async_test((t) => {
+  const SIZE = 200000;
+  const rab = new ArrayBuffer(SIZE, { maxByteLength: 2 * SIZE });
+  new Uint8Array(rab)[SIZE - 1] = 7;
+  const moved = structuredClone(rab, { transfer: [rab] });
+  assert_equals(rab.byteLength, 0, "detached");
+  assert_true(moved.resizable);
+  assert_equals(moved.maxByteLength, 2 * SIZE);
+  assert_equals(new Uint8Array(moved)[SIZE - 1], 7);
+  moved.resize(2 * SIZE);
+  const grown = new Uint8Array(moved);
+  assert_equals(grown[SIZE - 1], 7, "kept while growing");
+  assert_equals(grown[2 * SIZE - 1], 0, "grown bytes are zero");
+  assert_throws_js(RangeError, () => moved.resize(2 * SIZE + 1));
+  moved.resize(SIZE);
+  const zero = structuredClone(new ArrayBuffer(0, { maxByteLength: 0 }));
+  assert_true(zero.resizable, "a resizable buffer of maximum 0 stays resizable");
+  assert_equals(zero.maxByteLength, 0);
+  const ch = new MessageChannel();
+  ch.port2.onmessage = t.step_func_done((e) => {
+    assert_true(e.data.resizable);
+    assert_equals(e.data.byteLength, SIZE);
+    assert_equals(new Uint8Array(e.data)[SIZE - 1], 7);
+    e.data.resize(SIZE + 10);
+    assert_equals(e.data.byteLength, SIZE + 10);
+  });
+  ch.port1.postMessage(moved, [moved]);
+}, "a transferred resizable buffer arrives resizable, with its bytes, and resizes within its maximum");

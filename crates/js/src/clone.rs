@@ -704,9 +704,18 @@ pub(crate) fn deserialize<'js>(
                 if b.detached {
                     return Err(CloneError::DetachedArrayBuffer.into());
                 }
-                let ab = ffi::array_buffer_from_block(ctx, std::mem::take(&mut buffers[i]))?;
-                let max = b.max_byte_length.map_or(-1.0, |m| m as f64);
-                make.call((3, ab, max))?
+                let block = std::mem::take(&mut buffers[i]);
+                match b.max_byte_length {
+                    // Resizable: made over the block, growing through it.
+                    Some(max) if max >= block.len() && max > 0 => {
+                        ffi::array_buffer_from_block(ctx, block, Some(max))?.into_value()
+                    }
+                    Some(max) => {
+                        let ab = ffi::array_buffer_from_block(ctx, block, None)?;
+                        make.call((3, ab, max as f64))?
+                    }
+                    None => ffi::array_buffer_from_block(ctx, block, None)?.into_value(),
+                }
             }
             GObject::View(_) => continue,
             GObject::Map(_) => make.call((5,))?,

@@ -237,17 +237,23 @@ unsafe extern "C" fn block_realloc(
 }
 
 /// A new ArrayBuffer over `block`'s bytes, without copying them (small
-/// blocks excepted). Sound: the block is boxed, so its bytes stay put until
-/// QuickJS releases the buffer through [`block_realloc`]; if the engine
-/// fails to make the buffer it never took the box, which is dropped here.
+/// fixed-length blocks excepted); `max` makes it resizable up to `max`
+/// bytes (it grows through [`block_realloc`]). Sound: the block is boxed,
+/// so its bytes stay put until QuickJS releases or resizes the buffer
+/// through [`block_realloc`]; if the engine fails to make the buffer it
+/// never took the box, which is dropped here.
 pub(crate) fn array_buffer_from_block<'js>(
     ctx: &Ctx<'js>,
     block: DataBlock,
+    max: Option<usize>,
 ) -> rquickjs::Result<ArrayBuffer<'js>> {
-    if block.len() < MOVE_MIN {
+    if block.len() < MOVE_MIN && max.is_none() {
         return ArrayBuffer::new(ctx.clone(), block.into_vec());
     }
     let len = block.len();
+    // (QuickJS reads a maximum of 0 as "fixed length": callers make a
+    // resizable buffer of maximum 0 some other way.)
+    let max_len = max.unwrap_or(0);
     let boxed = Box::into_raw(Box::new(block));
     unsafe {
         let data = (*boxed).as_mut_ptr();
@@ -255,7 +261,7 @@ pub(crate) fn array_buffer_from_block<'js>(
             ctx.as_raw().as_ptr(),
             data,
             len as _,
-            0,
+            max_len as _,
             Some(block_realloc),
             boxed.cast(),
             false,
@@ -322,7 +328,7 @@ mod tests {
             assert_eq!(block.as_ptr(), engine_ptr, "the engine's own memory");
             assert_eq!(block[5], 55);
             assert!(ab.as_raw().is_none(), "detached");
-            let back = array_buffer_from_block(&ctx, block).unwrap();
+            let back = array_buffer_from_block(&ctx, block, None).unwrap();
             assert_eq!(data_ptr(&back), engine_ptr, "made over the block");
             let again =
                 take_array_buffer(&back).expect("a block-backed buffer gives its block back");
@@ -356,7 +362,7 @@ mod tests {
         let ctx = Context::full(&rt).unwrap();
         let live = EXTERNAL.with(|m| m.borrow().len());
         ctx.with(|ctx| {
-            let ab = array_buffer_from_block(&ctx, vec![3u8; 1 << 16].into()).unwrap();
+            let ab = array_buffer_from_block(&ctx, vec![3u8; 1 << 16].into(), None).unwrap();
             assert_eq!(EXTERNAL.with(|m| m.borrow().len()), live + 1);
             ctx.globals().set("kept", ab).unwrap();
             let n: usize = ctx

@@ -39,6 +39,15 @@ fn values_inside_structures_are_shown_like_nodes_console() {
         ("[new Date(0), new Date(NaN), /x/g]", "[ 1970-01-01T00:00:00.000Z, Invalid Date, /x/g ]"),
         ("({ longpropertyname1: 'aaaaaaaaaaaaa', longpropertyname2: 'bbbbbbbbbbbbbbb', longpropertyname3: 'ccccccccccccc' })",
          "{\n  longpropertyname1: 'aaaaaaaaaaaaa',\n  longpropertyname2: 'bbbbbbbbbbbbbbb',\n  longpropertyname3: 'ccccccccccccc'\n}"),
+        ("[1, 2, 3, 4, 5, 6, 7]", "[\n  1, 2, 3, 4,\n  5, 6, 7\n]"),
+        ("['apple', 'banana', 'cherry', 'date', 'elderberry', 'fig', 'grape', 'honeydew']",
+         "[\n  'apple',\n  'banana',\n  'cherry',\n  'date',\n  'elderberry',\n  'fig',\n  'grape',\n  'honeydew'\n]"),
+        ("[1.5, 22, 333, 4444, 55555, 666666, 7777777, 88888888]",
+         "[\n      1.5,       22,\n      333,     4444,\n    55555,   666666,\n  7777777, 88888888\n]"),
+        ("{ list: [10, 20, 30, 40, 50, 60, 70, 80, 90] }",
+         "{\n  list: [\n    10, 20, 30, 40, 50,\n    60, 70, 80, 90\n  ]\n}"),
+        ("Array.from({ length: 120 }, (_, i) => i).slice(0, 30)",
+         "[\n   0,  1,  2,  3,  4,  5,  6,  7,  8,\n   9, 10, 11, 12, 13, 14, 15, 16, 17,\n  18, 19, 20, 21, 22, 23, 24, 25, 26,\n  27, 28, 29\n]"),
     ];
     for (expr, expected) in cases {
         assert_eq!(

@@ -179,7 +179,7 @@
     const head = (prefix + base).trimEnd();
     let res;
     if (output.length === 0) res = head ? (base && !prefix ? head : `${head} ${braces[0]}${braces[1]}`) : braces[0] + braces[1];
-    else res = reduce(ctx, output, head, braces, isArray, level);
+    else res = reduce(ctx, output, head, braces, isArray, level, isArray ? v : undefined);
     const ref = ctx.refs.get(v);
     return ref === undefined ? res : `<ref *${ref}> ${res}`;
   }
@@ -217,11 +217,11 @@
   }
 
   // One line if it is short and holds at most three levels of nesting;
-  // otherwise one entry per line, indented. Long arrays of short entries
-  // are packed several to a line first.
-  function reduce(ctx, output, head, braces, isArray, level) {
+  // otherwise one entry per line, indented. Arrays of more than six short
+  // entries are laid out in aligned columns first.
+  function reduce(ctx, output, head, braces, isArray, level, value) {
     const entries = output.length;
-    if (isArray && entries > 6) output = pack(ctx, output);
+    if (isArray && entries > 6) output = columns(ctx, output, value);
     const open = head ? `${head} ${braces[0]}` : braces[0];
     if (ctx.currentDepth - level < 3 && entries === output.length) {
       const start = output.length + ctx.indent + braces[0].length + head.length + 10;
@@ -232,21 +232,45 @@
     const nl = "\n" + " ".repeat(ctx.indent);
     return `${open}${nl}  ${output.join(`,${nl}  `)}${nl}${braces[1]}`;
   }
-  function pack(ctx, output) {
-    const width = BREAK - ctx.indent - 4;
-    const more = output.length && output[output.length - 1].startsWith("... ") ? output[output.length - 1] : null;
+  // Rows of aligned columns, about as many columns as a squarish block
+  // needs (a character is taken to be 2.5 times as tall as it is wide),
+  // never wider than the line, at most 12 columns; numbers are aligned
+  // right, anything else left. Entries of very different widths are not
+  // grouped. The trailing "... more items" stays on its own line.
+  function columns(ctx, output, value) {
+    const more = output[output.length - 1].startsWith("... ") ? output[output.length - 1] : null;
     const items = more === null ? output : output.slice(0, -1);
-    if (items.some((o) => o.length > 16 || o.includes("\n"))) return output;
-    const rows = [];
-    let row = "";
-    for (const o of items) {
-      if (row === "") row = o;
-      else if (row.length + 2 + o.length <= width) row += ", " + o;
-      else { rows.push(row); row = o; }
+    const n = items.length;
+    const widths = items.map((o) => o.length);
+    const longest = Math.max(...widths);
+    const cell = longest + 2; // the entry, a comma and a space
+    const sum = widths.reduce((a, w) => a + w + 2, 0);
+    if (!(cell * 3 + ctx.indent < BREAK && (sum / cell > 5 || longest <= 6))) return output;
+    const spread = Math.sqrt(cell - sum / output.length);
+    const unit = Math.max(cell - 3 - spread, 1);
+    const cols = Math.min(Math.round(Math.sqrt(2.5 * unit * n) / unit), Math.floor((BREAK - ctx.indent) / cell), 12, 15);
+    if (cols <= 1) return output;
+    const colWidth = [];
+    for (let c = 0; c < cols; c++) {
+      let w = 0;
+      for (let j = c; j < n; j += cols) w = Math.max(w, widths[j]);
+      colWidth.push(w + 2);
     }
-    if (row !== "") rows.push(row);
+    let numeric = value !== undefined;
+    for (let i = 0; numeric && i < output.length; i++) numeric = typeof value[i] === "number" || typeof value[i] === "bigint";
+    const rows = [];
+    for (let i = 0; i < n; i += cols) {
+      const last = Math.min(i + cols, n) - 1;
+      let row = "";
+      for (let j = i; j < last; j++) {
+        const cellText = items[j] + ", ";
+        row += numeric ? cellText.padStart(colWidth[j - i]) : cellText.padEnd(colWidth[j - i]);
+      }
+      row += numeric ? items[last].padStart(colWidth[last - i] - 2) : items[last];
+      rows.push(row);
+    }
     if (more !== null) rows.push(more);
-    return rows.length < output.length ? rows : output;
+    return rows;
   }
 
   // The Formatter (Console Standard #formatter) with Node's %j, then the
