@@ -10,6 +10,7 @@
 //! channels of one event loop.
 
 use crate::host::{HostTask, Inbox};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 struct Member {
@@ -26,7 +27,7 @@ struct Member {
 #[derive(Default)]
 pub(crate) struct Registry {
     members: Mutex<Vec<Member>>,
-    next_key: Mutex<u64>,
+    next_key: AtomicU64,
 }
 
 impl Registry {
@@ -37,12 +38,8 @@ impl Registry {
     /// A new BroadcastChannel `local` of the context whose inbox is `inbox`;
     /// returns its run-wide key.
     pub(crate) fn join(&self, name: &str, origin: &str, inbox: &Arc<Inbox>, local: u32) -> u64 {
+        let key = self.next_key.fetch_add(1, Ordering::Relaxed) + 1;
         let mut m = self.members();
-        let key = {
-            let mut k = self.next_key.lock().unwrap_or_else(|e| e.into_inner());
-            *k += 1;
-            *k
-        };
         // Channels of contexts that ended go with the next join.
         m.retain(|x| x.inbox.strong_count() > 0);
         m.push(Member {

@@ -234,12 +234,7 @@ pub(crate) fn report_exception<'js>(
     } else {
         state.borrow_mut().reporting = true;
         let r = (|| -> rquickjs::Result<i32> {
-            let internal = host
-                .borrow()
-                .internal
-                .clone()
-                .ok_or(rquickjs::Error::Unknown)?
-                .restore(ctx)?;
+            let internal = host::internal(ctx, host)?;
             let fire: Function = internal.get("fireError")?;
             fire.call((e.clone(), message.clone(), filename.clone(), lineno, colno))
         })()
@@ -495,14 +490,7 @@ impl JsRuntime {
             id
         };
         self.ctx.with(|ctx| {
-            let make: Function = self
-                .host
-                .borrow()
-                .internal
-                .clone()
-                .ok_or(rquickjs::Error::Unknown)?
-                .restore(&ctx)?
-                .get("makePort")?;
+            let make: Function = host::internal(&ctx, &self.host)?.get("makePort")?;
             let p: rquickjs::Object = make.call((id,))?;
             ctx.globals().set(name, p)
         })
@@ -516,13 +504,7 @@ impl JsRuntime {
     pub(crate) fn call_internal(&self, name: &str, args: &[&str]) -> Result<(), String> {
         self.ctx.with(|ctx| {
             let r = (|| -> rquickjs::Result<()> {
-                let internal = self
-                    .host
-                    .borrow()
-                    .internal
-                    .clone()
-                    .ok_or(rquickjs::Error::Unknown)?
-                    .restore(&ctx)?;
+                let internal = host::internal(&ctx, &self.host)?;
                 let f: Function = internal.get(name)?;
                 let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
                 let w: Value = f.call((Rest(args),))?;
@@ -582,13 +564,7 @@ impl JsRuntime {
                 let m = Module::declare(ctx.clone(), url, source)?;
                 m.meta()?.set("url", url)?;
                 let (_, promise) = m.eval()?;
-                let internal = self
-                    .host
-                    .borrow()
-                    .internal
-                    .clone()
-                    .ok_or(rquickjs::Error::Unknown)?
-                    .restore(&ctx)?;
+                let internal = host::internal(&ctx, &self.host)?;
                 let report: Function = internal.get("reportException")?;
                 let then: Function = ctx.eval("(p, r) => { p.then(undefined, r); }")?;
                 then.call::<_, ()>((promise, report))

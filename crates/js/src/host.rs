@@ -150,6 +150,14 @@ impl HostState {
         }
     }
 
+    /// BroadcastChannel `id` of this context closed (or was collected): it
+    /// gets nothing more.
+    fn leave_broadcast(&mut self, id: u32) {
+        if let Some(key) = self.broadcasts.remove(&id) {
+            self.signal.group().broadcasts.leave(key);
+        }
+    }
+
     /// A port from Rust no longer keeps the run alive.
     pub(crate) fn release_external(&mut self, id: u32) {
         if let Some(s) = self.external.remove(&id) {
@@ -195,7 +203,8 @@ impl HostState {
 
 pub(crate) type Shared = Rc<RefCell<HostState>>;
 
-fn internal<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Object<'js>> {
+/// The preludes' private `internal` object.
+pub(crate) fn internal<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Object<'js>> {
     let p = host
         .borrow()
         .internal
@@ -410,13 +419,7 @@ pub(crate) fn run_inbox_task<'js>(
             let hooks = hooks(ctx, host)?;
             let pid = host.borrow_mut().register(port);
             let p: Object = hooks.make_port()?.call((pid,))?;
-            let internal = host
-                .borrow()
-                .internal
-                .clone()
-                .ok_or(rquickjs::Error::Unknown)?
-                .restore(ctx)?;
-            let connect: Function = internal.get("connect")?;
+            let connect: Function = internal(ctx, host)?.get("connect")?;
             connect.call::<_, ()>((p,))?;
             Ok(Some(None))
         }
@@ -545,13 +548,7 @@ pub(crate) fn install<'js>(
     h.set(
         "forget",
         Function::new(ctx.clone(), move |id: u32| {
-            let (key, group) = {
-                let mut st = s.borrow_mut();
-                (st.broadcasts.remove(&id), st.signal.group().clone())
-            };
-            if let Some(key) = key {
-                group.broadcasts.leave(key);
-            }
+            s.borrow_mut().leave_broadcast(id);
             let port = s.borrow_mut().unregister(id);
             drop(port);
         })?,
@@ -606,13 +603,7 @@ pub(crate) fn install<'js>(
     h.set(
         "bcLeave",
         Function::new(ctx.clone(), move |id: u32| {
-            let (key, group) = {
-                let mut st = s.borrow_mut();
-                (st.broadcasts.remove(&id), st.signal.group().clone())
-            };
-            if let Some(key) = key {
-                group.broadcasts.leave(key);
-            }
+            s.borrow_mut().leave_broadcast(id);
         })?,
     )?;
     let s = host.clone();
@@ -899,7 +890,7 @@ fn spawn_worker(
         source,
         name,
         module,
-        signal: signal.clone(),
+        signal,
         kind: WorkerKind::Dedicated {
             port: inside,
             parent: ParentLink {
@@ -908,16 +899,24 @@ fn spawn_worker(
             },
         },
     };
+    st.workers
+        .insert(id, start_worker_thread("msgport-worker", init));
+    id
+}
+
+/// Runs a worker on a thread of its own; if no thread can be had, its
+/// context ends at once (so the run is not kept waiting for it).
+fn start_worker_thread(name: &str, init: WorkerInit) -> WorkerHandle {
+    let signal = init.signal.clone();
     let thread = std::thread::Builder::new()
-        .name("msgport-worker".into())
+        .name(name.into())
         .stack_size(16 << 20)
         .spawn(move || JsRuntime::run_worker(init))
         .ok();
     if thread.is_none() {
         signal.end();
     }
-    st.workers.insert(id, WorkerHandle { signal, thread });
-    id
+    WorkerHandle { signal, thread }
 }
 
 /// `new SharedWorker(url, {name, type})` (HTML `#shared-workers-and-the-sharedworker-interface`):
@@ -941,18 +940,10 @@ fn spawn_shared_worker(
             source,
             name: name.clone(),
             module,
-            signal: signal.clone(),
+            signal,
             kind: WorkerKind::Shared { inbox },
         };
-        let thread = std::thread::Builder::new()
-            .name("msgport-shared-worker".into())
-            .stack_size(16 << 20)
-            .spawn(move || JsRuntime::run_worker(init))
-            .ok();
-        if thread.is_none() {
-            signal.end();
-        }
-        WorkerHandle { signal, thread }
+        start_worker_thread("msgport-shared-worker", init)
     });
     id
 }

@@ -158,11 +158,10 @@
     }
     const empty = keys.length === 0 && (entries === null || (isArray && v.length === 0) ||
       ((v instanceof Map || v instanceof Set) && v.size === 0));
-    const head0 = (prefix + base).trimEnd();
+    const head = (prefix + base).trimEnd();
     // Empty structures are shown whole at any depth, and do not count as a
     // level of nesting for the line-breaking rule.
-    if (empty && entries !== null) return head0 ? `${head0} ${braces[0]}${braces[1]}` : braces[0] + braces[1];
-    if (empty && !base) return head0 ? `${head0} ${braces[0]}${braces[1]}` : braces[0] + braces[1];
+    if (empty) return head ? `${head} ${braces[0]}${braces[1]}` : braces[0] + braces[1];
     if (level > ctx.depth) {
       if (isArray) return "[Array]";
       return `[${(ctor === null ? "Object: null prototype" : ctor) || tag || "Object"}]`;
@@ -176,10 +175,7 @@
     } finally {
       ctx.seen.pop();
     }
-    const head = (prefix + base).trimEnd();
-    let res;
-    if (output.length === 0) res = head ? (base && !prefix ? head : `${head} ${braces[0]}${braces[1]}`) : braces[0] + braces[1];
-    else res = reduce(ctx, output, head, braces, isArray, level, isArray ? v : undefined);
+    const res = reduce(ctx, output, head, braces, isArray, level, isArray ? v : undefined);
     const ref = ctx.refs.get(v);
     return ref === undefined ? res : `<ref *${ref}> ${res}`;
   }

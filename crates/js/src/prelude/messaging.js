@@ -93,14 +93,19 @@
     const w = weakTargets.get(id);
     return w === undefined ? undefined : w.deref();
   }
-  function forgetTarget(id) { targets.delete(id); weakTargets.delete(id); }
+  // Ports that closed themselves but are held for their queued tasks.
+  const closedHeld = new Set();
+  function forgetTarget(id) { targets.delete(id); weakTargets.delete(id); closedHeld.delete(id); }
   const keeps = (type) => type === "message" || type === "messageerror" || type === "close";
   const isKeepingListener = (l) => keeps(l.type);
   // Whether `p` (state `s`) must stay alive for events still to come.
   function holdIfListening(p, s) {
     const listening = internal.listenersOf(p).some(isKeepingListener);
-    if (listening && (!s.closed || host.queued(s.id) > 0)) targets.set(s.id, p);
+    const hold = listening && (!s.closed || host.queued(s.id) > 0);
+    if (hold) targets.set(s.id, p);
     else targets.delete(s.id);
+    if (hold && s.closed) closedHeld.add(s.id);
+    else closedHeld.delete(s.id);
   }
   internal.listenersChanged = (target, type) => {
     if (!keeps(type)) return;
@@ -261,19 +266,9 @@
       if (arguments.length < 1) throw new TypeError("Failed to construct 'Worker': 1 argument required, but only 0 present.");
       super();
       const o = dictionary(options, "WorkerOptions");
-      const type = o.type === undefined ? "classic" : String(o.type);
-      if (type !== "classic" && type !== "module") throw new TypeError(`Failed to construct 'Worker': '${type}' is not a valid WorkerType`);
       const name = o.name === undefined ? "" : String(o.name);
-      let url;
-      try { url = new URL(String(scriptURL), internal.baseURL()); }
-      catch { throw new DOMException(`Failed to construct 'Worker': '${scriptURL}' is not a valid URL`, "SyntaxError"); }
-      let source = pendingSource;
-      pendingSource = undefined;
-      if (source === undefined && url.protocol === "blob:") {
-        const blob = internal.blobFromURL(url.href);
-        source = blob === undefined ? null : internal.blobText(blob);
-      }
-      const id = host.spawnWorker(url.href, source, name, type);
+      const { href, source, type } = workerScript(scriptURL, o.type, "Worker");
+      const id = host.spawnWorker(href, source, name, type);
       workerState.set(this, { id });
       targets.set(id, this);
       host.start(id);
@@ -289,35 +284,40 @@
   defineEventHandler(Worker.prototype, "onmessageerror");
   defineEventHandler(Worker.prototype, "onerror");
 
+  // The script of a new worker (HTML #dom-worker, #dom-sharedworker steps
+  // 1–5): its type checked, its URL parsed against the current script,
+  // and its source when the embedder gave one or it is a blob: URL.
+  function workerScript(scriptURL, type, what) {
+    type = type === undefined ? "classic" : String(type);
+    if (type !== "classic" && type !== "module") throw new TypeError(`Failed to construct '${what}': '${type}' is not a valid WorkerType`);
+    let url;
+    try { url = new URL(String(scriptURL), internal.baseURL()); }
+    catch { throw new DOMException(`Failed to construct '${what}': '${scriptURL}' is not a valid URL`, "SyntaxError"); }
+    let source = pendingSource;
+    pendingSource = undefined;
+    if (source === undefined && url.protocol === "blob:") {
+      const blob = internal.blobFromURL(url.href);
+      source = blob === undefined ? null : internal.blobText(blob);
+    }
+    return { href: url.href, source, type };
+  }
+
   // ---- SharedWorker (HTML #shared-workers-and-the-sharedworker-interface)
   // One worker per (URL, name) in the run; each SharedWorker object gets a
   // new MessageChannel, whose other port the worker receives in `connect`.
   const sharedWorkerState = new WeakMap();
-  let pendingSharedSource;
-  internal.sharedWorkerWithSource = (url, source) => { pendingSharedSource = source; return new SharedWorker(url); };
+  internal.sharedWorkerWithSource = (url, source) => { pendingSource = source; return new SharedWorker(url); };
   class SharedWorker extends EventTarget {
     constructor(scriptURL, options = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'SharedWorker': 1 argument required, but only 0 present.");
       super();
       // (DOMString or WorkerOptions) options: a string is the name.
-      let name = "", type = "classic";
-      if (options !== undefined && options !== null && (typeof options === "object" || typeof options === "function")) {
-        if (options.name !== undefined) name = String(options.name);
-        if (options.type !== undefined) type = String(options.type);
-      } else if (options !== undefined) {
-        name = String(options);
-      }
-      if (type !== "classic" && type !== "module") throw new TypeError(`Failed to construct 'SharedWorker': '${type}' is not a valid WorkerType`);
-      let url;
-      try { url = new URL(String(scriptURL), internal.baseURL()); }
-      catch { throw new DOMException(`Failed to construct 'SharedWorker': '${scriptURL}' is not a valid URL`, "SyntaxError"); }
-      let source = pendingSharedSource;
-      pendingSharedSource = undefined;
-      if (source === undefined && url.protocol === "blob:") {
-        const blob = internal.blobFromURL(url.href);
-        source = blob === undefined ? null : internal.blobText(blob);
-      }
-      const id = host.spawnSharedWorker(url.href, source, name, type);
+      // (Web IDL: null and undefined convert to the dictionary.)
+      const isDict = options === null || typeof options === "object" || typeof options === "function";
+      const o = isDict && options !== null ? options : {};
+      const name = isDict ? (o.name === undefined ? "" : String(o.name)) : options === undefined ? "" : String(options);
+      const { href, source, type } = workerScript(scriptURL, o.type, "SharedWorker");
+      const id = host.spawnSharedWorker(href, source, name, type);
       sharedWorkerState.set(this, { port: makePort(id) });
     }
     get port() {
@@ -348,9 +348,9 @@
       messageState.set(ev, m);
       es.trusted = true;
       internal.dispatch(target, ev);
-      // A port that closed itself is let go after its last queued task.
-      const s = portState.get(target);
-      if (s !== undefined && s.closed && s.id >= 0) holdIfListening(target, s);
+      // A port that closed itself is let go after its last queued task
+      // (a set lookup only while such a port exists: this is the hot path).
+      if (closedHeld.size !== 0 && closedHeld.has(id)) holdIfListening(target, portState.get(target));
       return true;
     }
     if (kind === 2) {
