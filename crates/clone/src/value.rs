@@ -816,6 +816,8 @@ mod size_tests {
             "Value is {} bytes",
             std::mem::size_of::<super::Value>()
         );
+        assert_eq!(std::mem::size_of::<crate::JsString>(), 24);
+        assert_eq!(std::mem::size_of::<super::PropertyKey>(), 24);
         assert!(std::mem::size_of::<(super::PropertyKey, super::Value)>() <= 48);
         assert!(std::mem::size_of::<super::Object>() <= 48);
     }
