@@ -35,6 +35,29 @@ test(() => {
 }, "listeners removed or added during dispatch");
 
 test(() => {
+  // A target with a single listener is dispatched without a copy of its
+  // list: what that listener adds must still wait for the next dispatch,
+  // in either pass.
+  const t = new EventTarget();
+  const seen = [];
+  t.addEventListener("x", () => {
+    seen.push("capture-once");
+    t.addEventListener("x", () => seen.push("bubble-late"));
+    t.addEventListener("x", () => seen.push("capture-late"), true);
+  }, { capture: true, once: true });
+  t.dispatchEvent(new Event("x"));
+  assert_array_equals(seen, ["capture-once"], "listeners added by the only listener do not run");
+  seen.length = 0;
+  t.dispatchEvent(new Event("x"));
+  assert_array_equals(seen, ["capture-late", "bubble-late"]);
+  const u = new EventTarget();
+  let n = 0;
+  u.addEventListener("y", () => { n++; u.addEventListener("y", () => { n += 10; }); });
+  u.dispatchEvent(new Event("y"));
+  assert_equals(n, 1, "a bubble listener adding another: only itself runs");
+}, "listeners added by a target's only listener run from the next dispatch on");
+
+test(() => {
   const t = new EventTarget();
   t.addEventListener("x", (e) => e.preventDefault(), { passive: true });
   const e = new Event("x", { cancelable: true });

@@ -62,6 +62,7 @@ pub struct Deserializer<'de> {
 
 impl<'de> Deserializer<'de> {
     /// A deserializer over `bytes` (header checked).
+    #[inline]
     pub fn new(bytes: &'de [u8]) -> Result<Self> {
         if u32::try_from(bytes.len()).is_err() {
             return Err(CloneError::Custom("input larger than 4 GiB".into()));
@@ -506,6 +507,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         }
     }
 
+    #[inline]
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
@@ -522,6 +524,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        if let Some(s) = self.r.short_ascii() {
+            return v.visit_borrowed_str(s);
+        }
         if self.plain_tag_is(tag::ONE_BYTE_STRING) {
             self.r.pos += 1;
             let s = self.r.string_body(tag::ONE_BYTE_STRING)?;
@@ -576,7 +581,11 @@ struct Key<'a, 'de> {
 
 impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
     type Error = CloneError;
+    #[inline]
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        if let Some(s) = self.de.r.short_ascii() {
+            return v.visit_borrowed_str(s);
+        }
         let (at, t) = self.de.tag_skipping_verify()?;
         let n = match t {
             tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::UTF8_STRING => {

@@ -53,6 +53,8 @@ pub fn deserialize_with_transfer(
     let mut d = Decoder {
         interned: None,
         keys: None,
+        keys_made: 0,
+        long_made: 0,
         scratch: Vec::new(),
         open: Open::Other,
         r: Reader::new(bytes)?,
@@ -101,6 +103,9 @@ enum Open {
     Other,
 }
 
+/// Keys (and long strings) read before their caches are used.
+const KEY_CACHE_AFTER: u32 = 32;
+
 /// A cached string: its wire bytes and the shared string.
 type Interned<'a> = (&'a [u8], JsString);
 /// A cached key: its wire bytes and the key.
@@ -116,6 +121,10 @@ struct Decoder<'a> {
     interned: Option<Box<[Option<Interned<'a>>; 256]>>,
     /// Recently seen Latin-1 keys, direct-mapped as `interned` is.
     keys: Option<Box<[Option<InternedKey<'a>>; 256]>>,
+    /// Latin-1 keys read so far.
+    keys_made: u32,
+    /// Strings read so far that `interned` could hold.
+    long_made: u32,
     /// Properties of open objects that had to move out of the arena because
     /// an object nested in them began (see [`Open`]), innermost last.
     scratch: Vec<(PropertyKey, Value)>,
@@ -276,7 +285,10 @@ impl<'a> Decoder<'a> {
     /// is cheaper than making it again.
     #[inline(always)]
     fn latin1_key(&mut self, b: &'a [u8]) -> PropertyKey {
-        if b.is_empty() || b.len() > 64 {
+        // A small message makes its few keys directly: the table is worth
+        // its 8 KiB (made, zeroed and dropped) only for bigger graphs.
+        self.keys_made += 1;
+        if b.is_empty() || b.len() > 64 || self.keys_made <= KEY_CACHE_AFTER {
             return PropertyKey::String(self.string(WireStr::Latin1(b)));
         }
         let slot = (b.len() * 31 + usize::from(b[0]) * 7 + usize::from(b[b.len() - 1])) & 255;
@@ -296,7 +308,12 @@ impl<'a> Decoder<'a> {
     /// A string, shared with an earlier equal one if it is short Latin-1.
     fn string(&mut self, w: WireStr<'a>) -> JsString {
         match w {
-            WireStr::Latin1(b) if b.len() > crate::string::INLINE && b.len() <= 64 => {
+            WireStr::Latin1(b)
+                if b.len() > crate::string::INLINE && b.len() <= 64 && {
+                    self.long_made += 1;
+                    self.long_made > KEY_CACHE_AFTER
+                } =>
+            {
                 let slot =
                     (b.len() * 31 + usize::from(b[0]) * 7 + usize::from(b[b.len() - 1])) & 255;
                 let table = self

@@ -44,7 +44,7 @@ pub use decode::{deserialize_with_transfer, from_bytes_graph, DecodeOptions};
 pub use encode::{serialize_with_transfer, to_bytes_graph, DEFAULT_MAX_DEPTH};
 pub use error::{CloneError, Result};
 pub use num_bigint::BigInt;
-pub use ser::{to_bytes, Serializer};
+pub use ser::{to_bytes, to_bytes_into, Serializer};
 pub use string::JsString;
 pub use transfer::{NoHost, Record, TransferItem, Transferable, TransferredBuffer};
 pub use value::{

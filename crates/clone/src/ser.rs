@@ -38,6 +38,27 @@ pub fn to_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     Ok(s.w.buf)
 }
 
+/// Like [`to_bytes`], but into `buf` (cleared first), reusing its
+/// allocation: a sender of many small messages allocates nothing. On an
+/// error `buf` holds an incomplete record.
+///
+/// ```
+/// let mut buf = Vec::new();
+/// msgport_clone::to_bytes_into(&(1, "a"), &mut buf).unwrap();
+/// assert_eq!(buf, msgport_clone::to_bytes(&(1, "a")).unwrap());
+/// msgport_clone::to_bytes_into(&true, &mut buf).unwrap();
+/// assert_eq!(buf, b"\xFF\x0FT");
+/// ```
+pub fn to_bytes_into<T: Serialize + ?Sized>(value: &T, buf: &mut Vec<u8>) -> Result<()> {
+    buf.clear();
+    let mut s = Serializer {
+        w: Writer::over(std::mem::take(buf)),
+    };
+    let r = value.serialize(&mut s);
+    *buf = s.w.buf;
+    r.map(|_| ())
+}
+
 /// The serde serializer; see [`to_bytes`].
 #[derive(Debug)]
 pub struct Serializer {

@@ -122,6 +122,14 @@ impl Writer {
         w
     }
 
+    /// A writer appending to `buf` (empty), the header written.
+    pub fn over(mut buf: Vec<u8>) -> Self {
+        buf.push(tag::VERSION);
+        let mut w = Writer { buf };
+        w.varint(u64::from(VERSION));
+        w
+    }
+
     /// Writes a tag byte.
     #[inline]
     pub fn tag(&mut self, t: u8) {
@@ -271,6 +279,7 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// Reads the header; fails unless it names a version in
     /// [`MIN_VERSION`]`..=`[`VERSION`].
+    #[inline]
     pub fn new(input: &'a [u8]) -> Result<Self> {
         let mut r = Reader {
             input,
@@ -425,6 +434,28 @@ impl<'a> Reader<'a> {
         let s = &self.input[self.pos..self.pos + n];
         self.pos += n;
         Ok(s)
+    }
+
+    /// Reads a short ASCII one-byte string (tag included, no padding
+    /// before it) as `&str`, the common case of keys and small values;
+    /// `None`, consuming nothing, for anything else. The result travels
+    /// in registers: the general path's `Result<WireStr>` goes through
+    /// memory, whose piecewise writes stall the next read.
+    #[inline(always)]
+    pub fn short_ascii(&mut self) -> Option<&'a str> {
+        let rest = &self.input[self.pos..];
+        let (&[t, len], body) = rest.split_first_chunk::<2>()?;
+        let len = usize::from(len);
+        if t != tag::ONE_BYTE_STRING || len >= 0x80 || body.len() < len {
+            return None;
+        }
+        let b = &body[..len];
+        if !b.is_ascii() {
+            return None;
+        }
+        self.pos += 2 + len;
+        // SAFETY: ASCII bytes are valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(b) })
     }
 
     /// Reads a string body after its tag; `t` is the tag.

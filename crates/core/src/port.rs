@@ -44,8 +44,8 @@ use crate::event::{Event, Message};
 use crate::event_loop::LoopInner;
 use crate::sync::{lock, thread, Arc, AtomicBool, AtomicU64, Mutex, Ordering, Thread, Weak};
 use msgport_clone::{
-    deserialize_with_transfer, serialize_with_transfer, to_bytes, CloneError, DecodeOptions, Graph,
-    ObjectId, Record, TransferItem, Transferable, TransferredBuffer,
+    deserialize_with_transfer, serialize_with_transfer, to_bytes, to_bytes_into, CloneError,
+    DecodeOptions, Graph, ObjectId, Record, TransferItem, Transferable, TransferredBuffer,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -89,6 +89,11 @@ fn next_stamp() -> u64 {
 /// and the receiver's free would otherwise contend for every message).
 const INLINE: usize = 22;
 
+thread_local! {
+    /// [`MessagePort::post`]'s serialization buffer.
+    static POST_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Message bytes: inline, owned, or shared with other queues (a broadcast
 /// serializes once).
 pub(crate) enum Payload {
@@ -100,14 +105,19 @@ pub(crate) enum Payload {
 impl Payload {
     pub(crate) fn from_vec(v: Vec<u8>) -> Self {
         if v.len() <= INLINE {
-            let mut data = [0u8; INLINE];
-            data[..v.len()].copy_from_slice(&v);
-            Payload::Inline {
-                len: v.len() as u8,
-                data,
-            }
+            Payload::inline(&v)
         } else {
             Payload::Owned(v)
+        }
+    }
+
+    /// A copy of `b`, at most [`INLINE`] bytes, inside the task.
+    fn inline(b: &[u8]) -> Self {
+        let mut data = [0u8; INLINE];
+        data[..b.len()].copy_from_slice(b);
+        Payload::Inline {
+            len: b.len() as u8,
+            data,
         }
     }
 
@@ -740,10 +750,21 @@ impl MessagePort {
 
     /// Posts any serde value (no transfer list).
     pub fn post<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<(), CloneError> {
-        let bytes = to_bytes(value)?;
-        if let Some(t) = self.target() {
-            self.deliver(t, Record::from_bytes(bytes));
-        }
+        // Serialized into a reused per-thread buffer: a small message is
+        // then copied into its task and allocates nothing.
+        let payload = POST_BUFFER.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                to_bytes_into(value, &mut buf)?;
+                Ok::<_, CloneError>(if buf.len() <= INLINE {
+                    Payload::inline(&buf)
+                } else {
+                    Payload::Owned(std::mem::take(&mut *buf))
+                })
+            }
+            // A `Serialize` impl that posts from inside `post`.
+            Err(_) => Ok(Payload::from_vec(to_bytes(value)?)),
+        })?;
+        self.post_payload(payload);
         Ok(())
     }
 

@@ -797,3 +797,32 @@ fn an_event_loop_survives_dropping_the_last_handle_of_a_port_whose_queue_holds_p
         "b1, dropped with a2's queue, closed: b2 got close ({events:?})"
     );
 }
+
+/// `post` serializes into a reused per-thread buffer: messages of every
+/// size, alternating, arrive intact, and a `Serialize` impl that itself
+/// posts (re-entering `post` while the buffer is in use) works too.
+#[test]
+fn post_buffer_reuse_and_reentrant_posts() {
+    let MessageChannel { port1, port2 } = MessageChannel::new();
+    port2.start();
+    let sizes = [0usize, 1, 5, 10, 40, 3, 1000, 2, 100_000, 7];
+    for &n in &sizes {
+        port1.post(&"x".repeat(n)).unwrap();
+    }
+    for &n in &sizes {
+        assert_eq!(recv_text(&port2), "x".repeat(n));
+    }
+
+    struct Nested<'a>(&'a MessagePort);
+    impl serde::Serialize for Nested<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.0.post(&"inner").unwrap();
+            s.serialize_str("outer")
+        }
+    }
+    port1.post(&Nested(&port1)).unwrap();
+    assert_eq!(recv_text(&port2), "inner");
+    assert_eq!(recv_text(&port2), "outer");
+    port1.post(&"after").unwrap();
+    assert_eq!(recv_text(&port2), "after");
+}

@@ -368,10 +368,16 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
             }
             match clone::deserialize(ctx, &hooks, &mut m.data, &objs) {
                 Ok(data) => {
-                    let ports = rquickjs::Array::new(ctx.clone())?;
-                    for (i, o) in objs.into_iter().enumerate() {
-                        ports.set(i, o)?;
-                    }
+                    // No array for the common message without ports.
+                    let ports = if objs.is_empty() {
+                        Value::new_undefined(ctx.clone())
+                    } else {
+                        let ports = rquickjs::Array::new(ctx.clone())?;
+                        for (i, o) in objs.into_iter().enumerate() {
+                            ports.set(i, o)?;
+                        }
+                        ports.into_value()
+                    };
                     deliver.call::<_, Value>((id, 0, data, ports))?;
                 }
                 Err(Fail::Js(e)) => return Err(e),

@@ -66,8 +66,8 @@
     target: null, currentTarget: null, phase: NONE, stopPropagation: false, stopImmediate: false,
     canceled: false, inPassive: false, dispatching: false, trusted: false, initialized: true,
   });
-  function initEventState(e, type, init) {
-    const s = Object.create(stateDefaults);
+  function initEventState(e, type, init, defaults = stateDefaults) {
+    const s = Object.create(defaults);
     s.type = type;
     s.timeStamp = performance.now();
     if (init.bubbles) s.bubbles = true;
@@ -157,13 +157,22 @@
     s.dispatching = true;
     s.target = target;
     s.phase = AT_TARGET;
-    const list = listeners(target).slice();
-    // The capture pass, then the bubble pass, both AT_TARGET.
     s.currentTarget = target;
-    if (!s.stopPropagation) invoke(target, event, s, list, true);
-    if (!s.stopPropagation) {
-      s.currentTarget = target;
-      invoke(target, event, s, list, false);
+    const all = listeners(target);
+    if (all.length === 1) {
+      // One listener (the common case): it runs in the pass it belongs to,
+      // and nothing added during dispatch can run, so no copy is needed.
+      const l = all[0];
+      if (!s.stopPropagation) run(target, event, s, l, l.capture);
+    } else if (all.length !== 0) {
+      // A copy: listeners added during dispatch are not run.
+      const list = all.slice();
+      // The capture pass, then the bubble pass, both AT_TARGET.
+      if (!s.stopPropagation) invoke(target, event, s, list, true);
+      if (!s.stopPropagation) {
+        s.currentTarget = target;
+        invoke(target, event, s, list, false);
+      }
     }
     s.phase = NONE;
     s.currentTarget = null;
@@ -174,24 +183,27 @@
   }
   function invoke(target, event, s, list, capturePass) {
     for (let i = 0; i < list.length; i++) {
-      const l = list[i];
-      if (l.removed || l.type !== s.type || l.capture !== capturePass) continue;
-      if (l.once) removeEntry(target, l);
-      if (l.passive) s.inPassive = true;
-      try {
-        if (typeof l.callback === "function") {
-          l.callback.call(target, event);
-        } else {
-          const h = l.callback.handleEvent;
-          if (typeof h !== "function") throw new TypeError("handleEvent is not a function");
-          h.call(l.callback, event);
-        }
-      } catch (e) {
-        internal.reportException(e);
-      } finally {
-        s.inPassive = false;
-      }
+      run(target, event, s, list[i], capturePass);
       if (s.stopImmediate) break;
+    }
+  }
+  // DOM #concept-event-listener-inner-invoke for one listener.
+  function run(target, event, s, l, capturePass) {
+    if (l.removed || l.type !== s.type || l.capture !== capturePass) return;
+    if (l.once) removeEntry(target, l);
+    if (l.passive) s.inPassive = true;
+    try {
+      if (typeof l.callback === "function") {
+        l.callback.call(target, event);
+      } else {
+        const h = l.callback.handleEvent;
+        if (typeof h !== "function") throw new TypeError("handleEvent is not a function");
+        h.call(l.callback, event);
+      }
+    } catch (e) {
+      internal.reportException(e);
+    } finally {
+      s.inPassive = false;
     }
   }
 
@@ -361,6 +373,8 @@
   };
   internal.Event = Event;
   internal.eventState = st;
+  internal.eventStateOf = (e) => eventState.get(e);
+  internal.stateDefaults = stateDefaults;
   internal.initEventState = initEventState;
   internal.dictionary = dictionary;
   internal.dispatch = dispatch;

@@ -8,10 +8,19 @@
   const { Event, dictionary, defineEventHandler, illegal } = internal;
 
   // ---- MessageEvent (HTML #the-messageevent-interface) -------------------
-  const messageState = new WeakMap();
-  // What a delivered event's state starts from (it adds only what differs).
-  const messageDefaults = Object.assign(Object.create(null), { data: null, origin: "", lastEventId: "", source: null, ports: null });
-  function ms(e) { const s = messageState.get(e); if (!s) throw new TypeError("Illegal invocation: not a MessageEvent"); return s; }
+  // A MessageEvent's fields live in its event state (events.js), marked
+  // `message`: one state object per event, not two. A delivered event
+  // starts from `messageDefaults` and adds only what differs; its frozen
+  // `ports` array is made on first read (`portList` holds what it will
+  // contain), since most handlers never look.
+  const messageDefaults = Object.assign(Object.create(internal.stateDefaults), {
+    message: true, data: null, origin: "", lastEventId: "", source: null, ports: null, portList: undefined,
+  });
+  function ms(e) {
+    const s = internal.eventStateOf(e);
+    if (s === undefined || s.message !== true) throw new TypeError("Illegal invocation: not a MessageEvent");
+    return s;
+  }
   function frozenPorts(ports, what) {
     if (ports === undefined) return Object.freeze([]);
     if (ports === null || typeof ports !== "object" || typeof ports[Symbol.iterator] !== "function")
@@ -30,23 +39,26 @@
       if (arguments.length < 1) throw new TypeError("Failed to construct 'MessageEvent': 1 argument required, but only 0 present.");
       super(type, eventInitDict);
       const i = dictionary(eventInitDict, "MessageEventInit");
-      messageState.set(this, {
-        data: i.data === undefined ? null : i.data,
-        origin: i.origin === undefined ? "" : String(i.origin),
-        lastEventId: i.lastEventId === undefined ? "" : String(i.lastEventId),
-        source: checkSource(i.source, "Failed to construct 'MessageEvent'"),
-        ports: frozenPorts(i.ports, "Failed to construct 'MessageEvent'"),
-      });
+      const data = i.data === undefined ? null : i.data;
+      const origin = i.origin === undefined ? "" : String(i.origin);
+      const lastEventId = i.lastEventId === undefined ? "" : String(i.lastEventId);
+      const source = checkSource(i.source, "Failed to construct 'MessageEvent'");
+      const ports = frozenPorts(i.ports, "Failed to construct 'MessageEvent'");
+      Object.assign(internal.eventState(this), { message: true, data, origin, lastEventId, source, ports });
     }
     get data() { return ms(this).data; }
     get origin() { return ms(this).origin; }
     get lastEventId() { return ms(this).lastEventId; }
     get source() { return ms(this).source; }
-    get ports() { return ms(this).ports; }
+    get ports() {
+      const s = ms(this);
+      if (s.ports === null) s.ports = Object.freeze(s.portList === undefined ? [] : s.portList);
+      return s.ports;
+    }
     initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
       if (arguments.length < 1) throw new TypeError("initMessageEvent: 1 argument required");
       const s = ms(this);
-      if (internal.eventState(this).dispatching) return;
+      if (s.dispatching) return;
       this.initEvent(type, bubbles, cancelable);
       Object.assign(s, { data, origin: String(origin), lastEventId: String(lastEventId),
         source: checkSource(source, "initMessageEvent"), ports: frozenPorts(ports, "initMessageEvent") });
@@ -334,18 +346,19 @@
   // kind: 0 message, 1 messageerror, 2 close, 3 error (a worker's uncaught
   // exception; returns whether it was handled).
   const noInit = Object.freeze({});
+  // `ports`: an array of new MessagePorts, or undefined when there are none.
   internal.deliver = function (id, kind, data, ports, origin) {
     const target = targetOf(id);
     if (target === undefined) return true;
     if (kind === 0 || kind === 1) {
       // The event is made directly (no init dictionary to validate).
       const ev = Object.create(MessageEvent.prototype);
-      const es = internal.initEventState(ev, kind === 0 ? "message" : "messageerror", noInit);
-      const m = Object.create(messageDefaults);
-      if (kind === 0) m.data = data;
-      if (origin !== undefined) m.origin = origin;
-      m.ports = Object.freeze(kind === 0 && ports !== undefined ? ports : []);
-      messageState.set(ev, m);
+      const es = internal.initEventState(ev, kind === 0 ? "message" : "messageerror", noInit, messageDefaults);
+      if (kind === 0) {
+        es.data = data;
+        if (ports !== undefined) es.portList = ports;
+      }
+      if (origin !== undefined) es.origin = origin;
       es.trusted = true;
       internal.dispatch(target, ev);
       // A port that closed itself is let go after its last queued task
