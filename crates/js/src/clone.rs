@@ -87,7 +87,7 @@ impl Classes {
         Ok(Classes(kinds))
     }
 
-    fn of(&self, v: &Value<'_>) -> Kind {
+    pub(crate) fn of(&self, v: &Value<'_>) -> Kind {
         self.0
             .get(ffi::class_id(v) as usize)
             .copied()
@@ -273,12 +273,18 @@ struct Walk<'a, 'js> {
     hooks: &'a Hooks<'js>,
     g: Graph,
     memory: HashMap<usize, ObjectId>,
-    /// Every object met, kept alive so addresses stay unique for the walk.
+    /// Objects met deeper than [`RECURSION`], to fill after the rest.
     work: Vec<(ObjectId, Object<'js>, Kind)>,
+    /// Every object met, kept alive so addresses stay unique for the walk.
     keep: Vec<Object<'js>>,
     /// Keys met so far, by atom (keys repeat across objects).
     keys: HashMap<rquickjs::Atom<'js>, (PropertyKey, ffi::OwnedAtom<'js>)>,
+    /// Objects being filled, innermost last (see [`RECURSION`]).
+    depth: usize,
 }
+
+/// How deep the serializer recurses into objects before it queues them.
+const RECURSION: usize = 256;
 
 /// StructuredSerializeWithTransfer's JS half (`#structuredserializewithtransfer`):
 /// validates `transfer`, walks `value` into a graph, then checks the
@@ -299,6 +305,7 @@ pub(crate) fn serialize<'js>(
         work: Vec::new(),
         keep: Vec::new(),
         keys: HashMap::new(),
+        depth: 0,
     };
     let mut ports = Vec::new();
     let mut buffers = Vec::new();
@@ -411,7 +418,19 @@ impl<'js> Walk<'_, 'js> {
                 let id = self.g.alloc(GObject::Object(Props::default()));
                 self.memory.insert(addr, id);
                 self.keep.push(o.clone());
-                self.work.push((id, o, kind));
+                // Depth first, as the standard's recursion: an object's
+                // contents (and so its getters) are read before its
+                // parent's next property. Beyond `RECURSION` levels the
+                // rest waits in a work list instead of growing the native
+                // stack (only getters that deep could tell the difference).
+                if self.depth < RECURSION {
+                    self.depth += 1;
+                    let r = self.fill(id, o, kind);
+                    self.depth -= 1;
+                    r?;
+                } else {
+                    self.work.push((id, o, kind));
+                }
                 GValue::Object(id)
             }
         })

@@ -194,6 +194,128 @@ pub(crate) fn has_own_property(
     }
 }
 
+/// Copies the own enumerable string-keyed properties of `src` onto `dst`
+/// as data properties, in `src`'s key order. A primitive value is shared
+/// as it is (primitives are immutable); an object value is replaced by
+/// what `map` returns for it. Stops, returning `Ok(false)`, at the first
+/// accessor property (whose getter is user code, not to be run here), at
+/// a symbol value (a DataCloneError, which is the general path's to
+/// raise), or when `map` returns `None`; `dst` is then incomplete. For the
+/// direct structuredClone: `src` must be an ordinary object or an Array,
+/// so that listing its keys and reading its data properties runs no
+/// JavaScript at all.
+///
+/// Sound: the key table from `JS_GetOwnPropertyNames` owns its atoms and is
+/// freed once, on every path, by `KeyTable`'s drop. `JS_GetOwnProperty`
+/// fills all three descriptor values (undefined when absent) with new
+/// references: the getter and setter are freed at once, the value is
+/// either handed to `JS_DefinePropertyValue` (which takes it), taken over
+/// by a `Value`, or freed. `src` and `dst` are kept alive by the caller,
+/// and `map` may allocate (and collect) freely meanwhile.
+pub(crate) fn copy_data_properties<'js>(
+    ctx: &Ctx<'js>,
+    src: &Object<'js>,
+    dst: &Object<'js>,
+    mut map: impl FnMut(Object<'js>) -> rquickjs::Result<Option<Value<'js>>>,
+) -> rquickjs::Result<bool> {
+    struct KeyTable(*mut qjs::JSContext, *mut qjs::JSPropertyEnum, u32);
+    impl Drop for KeyTable {
+        fn drop(&mut self) {
+            if !self.1.is_null() {
+                unsafe { qjs::JS_FreePropertyEnum(self.0, self.1, self.2) }
+            }
+        }
+    }
+    let c = ctx.as_raw().as_ptr();
+    let mut keys = KeyTable(c, std::ptr::null_mut(), 0);
+    let flags = (qjs::JS_GPN_STRING_MASK | qjs::JS_GPN_ENUM_ONLY) as i32;
+    if unsafe { qjs::JS_GetOwnPropertyNames(c, &mut keys.1, &mut keys.2, src.as_raw(), flags) } < 0
+    {
+        return Err(rquickjs::Error::Exception);
+    }
+    let define = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
+    for i in 0..keys.2 as usize {
+        let atom = unsafe { (*keys.1.add(i)).atom };
+        let mut desc = std::mem::MaybeUninit::<qjs::JSPropertyDescriptor>::uninit();
+        let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), src.as_raw(), atom) };
+        if r < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        if r == 0 {
+            continue;
+        }
+        let desc = unsafe { desc.assume_init() };
+        let tag = unsafe {
+            qjs::JS_FreeValue(c, desc.getter);
+            qjs::JS_FreeValue(c, desc.setter);
+            qjs::JS_VALUE_GET_TAG(desc.value)
+        };
+        let accessor = desc.flags & qjs::JS_PROP_GETSET as i32 != 0;
+        if accessor || tag == qjs::JS_TAG_SYMBOL {
+            unsafe { qjs::JS_FreeValue(c, desc.value) };
+            return Ok(false);
+        }
+        let value = if tag == qjs::JS_TAG_OBJECT {
+            let old = unsafe { Value::from_raw(ctx.clone(), desc.value) };
+            let Some(old) = old.into_object() else {
+                return Ok(false);
+            };
+            let Some(new) = map(old)? else {
+                return Ok(false);
+            };
+            unsafe { qjs::JS_DupValue(c, new.as_raw()) }
+        } else {
+            desc.value
+        };
+        if unsafe { qjs::JS_DefinePropertyValue(c, dst.as_raw(), atom, value, define) } < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+    }
+    Ok(true)
+}
+
+/// Holds off the cycle collector while it lives: for a structured clone,
+/// whose every allocation stays reachable until it returns, so that a
+/// collection in the middle could only scan, never free. The old threshold
+/// comes back on drop; if the heap grew past it, the next allocation
+/// collects, as it would have. Sound: reads and writes one field of the
+/// runtime, which outlives `'js`.
+pub(crate) struct GcPause<'js> {
+    ctx: Ctx<'js>,
+    threshold: qjs::size_t,
+}
+
+impl<'js> GcPause<'js> {
+    pub(crate) fn new(ctx: &Ctx<'js>) -> Self {
+        let threshold = unsafe {
+            let rt = qjs::JS_GetRuntime(ctx.as_raw().as_ptr());
+            let t = qjs::JS_GetGCThreshold(rt);
+            qjs::JS_SetGCThreshold(rt, qjs::size_t::MAX);
+            t
+        };
+        GcPause {
+            ctx: ctx.clone(),
+            threshold,
+        }
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        unsafe {
+            let rt = qjs::JS_GetRuntime(self.ctx.as_raw().as_ptr());
+            qjs::JS_SetGCThreshold(rt, self.threshold);
+        }
+    }
+}
+
+/// A new empty Array. Sound: `JS_NewArray` returns a new reference (or an
+/// exception), taken over by the returned value.
+pub(crate) fn new_array<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+    let v = unsafe { Value::from_raw(ctx.clone(), qjs::JS_NewArray(ctx.as_raw().as_ptr())) };
+    v.into_object().ok_or(rquickjs::Error::Exception)
+}
+
 /// A full garbage collection, cycles included (`TestUtils.gc()`). Sound:
 /// QuickJS collects at any allocation, so a collection during a native call
 /// is one it already allows.

@@ -329,6 +329,12 @@ fn structured_clone<'js>(
     transfer: Vec<Value<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let hooks = hooks(&ctx, host)?;
+    if transfer.is_empty() {
+        // Most clones need no wire: copied directly when possible.
+        if let Some(v) = with_classes(host, |c| crate::direct::clone(&ctx, c, &hooks, &value))? {
+            return Ok(v);
+        }
+    }
     let ser = with_classes(host, |c| {
         clone::serialize(&ctx, c, &hooks, value, &transfer)
     })

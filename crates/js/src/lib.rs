@@ -30,6 +30,7 @@ mod alloc;
 mod broadcast;
 mod clone;
 mod console;
+mod direct;
 mod event_loop;
 mod ffi;
 mod host;

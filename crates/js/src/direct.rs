@@ -1,0 +1,218 @@
+//! structuredClone without the wire: the direct path for the values that
+//! need no serialization rules beyond copying (HTML `#dom-structuredclone`).
+//!
+//! `structuredClone(v)` is StructuredSerialize then StructuredDeserialize
+//! in one realm. The general path ([`crate::clone`]) builds msgport-clone's
+//! [`Graph`](msgport_clone::Graph) and makes new objects from it, which
+//! converts every string and number twice. Here, when the transfer list is
+//! empty, the new objects are made while the old ones are read, primitives
+//! are shared as they are (a JS primitive is immutable, so sharing one is
+//! a copy), and keys stay the engine's atoms.
+//!
+//! It handles primitives, ordinary objects whose own enumerable properties
+//! are all data properties, Arrays, Maps, Sets, Dates, RegExps and the
+//! primitive wrappers. Anything else (an accessor, which is user code; an
+//! ArrayBuffer or view, an Error, a platform object, a function, a symbol,
+//! a proxy…) makes it give up and return `None`, and the caller runs the
+//! general path from the start. Giving up is never observable: until then
+//! no JavaScript has run (keys are listed and data properties read by the
+//! engine, Map and Set contents through the prelude's captured originals),
+//! and the half-made copy is garbage. The general path is the reference
+//! for every rule, including which error is thrown and when.
+
+use crate::clone::{Classes, Hooks, Kind};
+use crate::ffi;
+use rquickjs::{Ctx, Object, Type, Value};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hashes an object address (a multiple of 16) with one multiply; the
+/// standard library's SipHash showed in the profile.
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b) ^ self.0.rotate_left(8));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        let x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 29);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Memory<'js> = HashMap<usize, Object<'js>, BuildHasherDefault<AddressHasher>>;
+
+struct Direct<'a, 'js> {
+    ctx: Ctx<'js>,
+    classes: &'a Classes,
+    hooks: &'a Hooks<'js>,
+    /// Old object (by address) → its copy. Holding the copies; the old
+    /// objects are held by `work` or by the value being cloned.
+    memory: Memory<'js>,
+    /// Objects whose contents are still to copy: (old, new, kind).
+    work: Vec<(Object<'js>, Object<'js>, Kind)>,
+    /// The key `length`, made once.
+    length: rquickjs::Atom<'js>,
+}
+
+/// The copy of `value`, or `None` if it holds anything the direct path
+/// leaves to the general one. Errors are the engine's (out of memory, or
+/// the interrupt of a terminated worker), never a DataCloneError.
+pub(crate) fn clone<'js>(
+    ctx: &Ctx<'js>,
+    classes: &Classes,
+    hooks: &Hooks<'js>,
+    value: &Value<'js>,
+) -> rquickjs::Result<Option<Value<'js>>> {
+    let _pause = ffi::GcPause::new(ctx);
+    let mut d = Direct {
+        ctx: ctx.clone(),
+        classes,
+        hooks,
+        memory: Memory::with_capacity_and_hasher(64, Default::default()),
+        work: Vec::new(),
+        length: rquickjs::Atom::from_str(ctx.clone(), "length")?,
+    };
+    let Some(root) = d.value(value.clone())? else {
+        return Ok(None);
+    };
+    while let Some((old, new, kind)) = d.work.pop() {
+        if !d.fill(&old, &new, kind)? {
+            return Ok(None);
+        }
+    }
+    Ok(Some(root))
+}
+
+impl<'js> Direct<'_, 'js> {
+    /// The copy of one value: primitives as they are, objects by [`Self::object`].
+    fn value(&mut self, v: Value<'js>) -> rquickjs::Result<Option<Value<'js>>> {
+        match v.type_of() {
+            Type::Undefined
+            | Type::Uninitialized
+            | Type::Null
+            | Type::Bool
+            | Type::Int
+            | Type::Float
+            | Type::String
+            | Type::BigInt => Ok(Some(v)),
+            Type::Object | Type::Array => match v.into_object() {
+                Some(o) => self.object(o),
+                None => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// The copy of an object: made empty and queued, once per object.
+    fn object(&mut self, old: Object<'js>) -> rquickjs::Result<Option<Value<'js>>> {
+        let addr = ffi::object_address(&old);
+        if let Some(new) = self.memory.get(&addr) {
+            return Ok(Some(new.clone().into_value()));
+        }
+        let kind = self.classes.of(old.as_value());
+        let read = || self.hooks.read();
+        let make = || self.hooks.make();
+        let new: Object = match kind {
+            Kind::Plain => {
+                let proto = old.get_prototype();
+                let plain = proto
+                    .as_ref()
+                    .is_some_and(|p| ffi::object_address(p) == self.hooks.object_proto());
+                if !plain && !self.other_proto_is_plain(proto.as_ref())? {
+                    return Ok(None);
+                }
+                Object::new(self.ctx.clone())?
+            }
+            Kind::Array => ffi::new_array(&self.ctx)?,
+            Kind::Map => make()?.call((5,))?,
+            Kind::Set => make()?.call((6,))?,
+            Kind::Date => {
+                let t: f64 = read()?.call((1, old.clone()))?;
+                make()?.call((1, t))?
+            }
+            Kind::RegExp => {
+                let pair: rquickjs::Array = read()?.call((2, old.clone()))?;
+                let (source, flags): (Value, Value) = (pair.get(0)?, pair.get(1)?);
+                make()?.call((2, source, flags))?
+            }
+            Kind::Wrapper(sub) => {
+                let prim: Value = read()?.call((0, old.clone(), sub))?;
+                make()?.call((0, sub, prim))?
+            }
+            _ => return Ok(None),
+        };
+        self.memory.insert(addr, new.clone());
+        if matches!(kind, Kind::Plain | Kind::Array | Kind::Map | Kind::Set) {
+            self.work.push((old, new.clone(), kind));
+        }
+        Ok(Some(new.into_value()))
+    }
+
+    /// Whether an ordinary object with another prototype than
+    /// `Object.prototype` is cloned as a plain object: not a MessagePort,
+    /// Blob, File or other platform object (those are the general path's).
+    fn other_proto_is_plain(&self, proto: Option<&Object<'js>>) -> rquickjs::Result<bool> {
+        let Some(p) = proto else { return Ok(true) };
+        let addr = ffi::object_address(p);
+        let special = [
+            self.hooks.port_proto()?,
+            self.hooks.blob_proto()?,
+            self.hooks.file_proto()?,
+        ];
+        Ok(!special.iter().any(|s| ffi::object_address(s) == addr)
+            && !self.hooks.platform_protos().contains(&addr))
+    }
+
+    /// Copies an object's contents into its copy; `false` to give up.
+    fn fill(&mut self, old: &Object<'js>, new: &Object<'js>, kind: Kind) -> rquickjs::Result<bool> {
+        match kind {
+            Kind::Plain => {
+                ffi::copy_data_properties(&self.ctx.clone(), old, new, |o| self.object(o))
+            }
+            Kind::Array => {
+                let length: Value = old.get(self.length.clone())?;
+                if !ffi::copy_data_properties(&self.ctx.clone(), old, new, |o| self.object(o))? {
+                    return Ok(false);
+                }
+                // Trailing holes: the length is set after the elements,
+                // which keeps a dense copy the engine's fast array.
+                new.set(self.length.clone(), length)?;
+                Ok(true)
+            }
+            Kind::Map => {
+                let flat: rquickjs::Array = self.hooks.read()?.call((5, old.clone()))?;
+                let set = self.hooks.map_set()?.clone();
+                let mut it = flat.iter::<Value>();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    let (Some(k), Some(v)) = (self.value(k?)?, self.value(v?)?) else {
+                        return Ok(false);
+                    };
+                    set.call::<_, ()>((new.clone(), k, v))?;
+                }
+                Ok(true)
+            }
+            Kind::Set => {
+                let items: rquickjs::Array = self.hooks.read()?.call((6, old.clone()))?;
+                let add = self.hooks.set_add()?.clone();
+                for v in items.iter::<Value>() {
+                    let Some(v) = self.value(v?)? else {
+                        return Ok(false);
+                    };
+                    add.call::<_, ()>((new.clone(), v))?;
+                }
+                Ok(true)
+            }
+            _ => Ok(true),
+        }
+    }
+}
