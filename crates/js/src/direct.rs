@@ -21,7 +21,7 @@
 //! for every rule, including which error is thrown and when.
 
 use crate::clone::{Classes, Hooks, Kind};
-use crate::ffi;
+use crate::ffi::{self, Borrowed};
 use rquickjs::{Ctx, Object, Type, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -55,11 +55,12 @@ struct Direct<'a, 'js> {
     ctx: Ctx<'js>,
     classes: &'a Classes,
     hooks: &'a Hooks<'js>,
-    /// Old object (by address) → its copy. Holding the copies; the old
-    /// objects are held by `work` or by the value being cloned.
+    /// Old object (by address) → its copy, which this map keeps alive.
+    /// The old objects are kept alive by the value being cloned: nothing
+    /// can change it while no JavaScript of the page runs.
     memory: Memory<'js>,
     /// Objects whose contents are still to copy: (old, new, kind).
-    work: Vec<(Object<'js>, Object<'js>, Kind)>,
+    work: Vec<(Borrowed, Borrowed, Kind)>,
     /// The key `length`, made once.
     length: rquickjs::Atom<'js>,
 }
@@ -86,7 +87,7 @@ pub(crate) fn clone<'js>(
         return Ok(None);
     };
     while let Some((old, new, kind)) = d.work.pop() {
-        if !d.fill(&old, &new, kind)? {
+        if !d.fill(old, new, kind)? {
             return Ok(None);
         }
     }
@@ -105,8 +106,10 @@ impl<'js> Direct<'_, 'js> {
             | Type::Float
             | Type::String
             | Type::BigInt => Ok(Some(v)),
-            Type::Object | Type::Array => match v.into_object() {
-                Some(o) => self.object(o),
+            Type::Object | Type::Array => match v.as_object() {
+                Some(o) => Ok(self
+                    .object(Borrowed::of(o))?
+                    .map(|b| b.to_object(&self.ctx).into_value())),
                 None => Ok(None),
             },
             _ => Ok(None),
@@ -114,11 +117,12 @@ impl<'js> Direct<'_, 'js> {
     }
 
     /// The copy of an object: made empty and queued, once per object.
-    fn object(&mut self, old: Object<'js>) -> rquickjs::Result<Option<Value<'js>>> {
-        let addr = ffi::object_address(&old);
+    fn object(&mut self, old_ref: Borrowed) -> rquickjs::Result<Option<Borrowed>> {
+        let addr = old_ref.address();
         if let Some(new) = self.memory.get(&addr) {
-            return Ok(Some(new.clone().into_value()));
+            return Ok(Some(Borrowed::of(new)));
         }
+        let old = old_ref.to_object(&self.ctx);
         let kind = self.classes.of(old.as_value());
         let read = || self.hooks.read();
         let make = || self.hooks.make();
@@ -151,11 +155,12 @@ impl<'js> Direct<'_, 'js> {
             }
             _ => return Ok(None),
         };
-        self.memory.insert(addr, new.clone());
+        let new_ref = Borrowed::of(&new);
+        self.memory.insert(addr, new);
         if matches!(kind, Kind::Plain | Kind::Array | Kind::Map | Kind::Set) {
-            self.work.push((old, new.clone(), kind));
+            self.work.push((old_ref, new_ref, kind));
         }
-        Ok(Some(new.into_value()))
+        Ok(Some(new_ref))
     }
 
     /// Whether an ordinary object with another prototype than
@@ -174,24 +179,24 @@ impl<'js> Direct<'_, 'js> {
     }
 
     /// Copies an object's contents into its copy; `false` to give up.
-    fn fill(&mut self, old: &Object<'js>, new: &Object<'js>, kind: Kind) -> rquickjs::Result<bool> {
+    fn fill(&mut self, old: Borrowed, new: Borrowed, kind: Kind) -> rquickjs::Result<bool> {
+        let ctx = self.ctx.clone();
         match kind {
-            Kind::Plain => {
-                ffi::copy_data_properties(&self.ctx.clone(), old, new, |o| self.object(o))
-            }
+            Kind::Plain => ffi::copy_data_properties(&ctx, old, new, |o| self.object(o)),
             Kind::Array => {
-                let length: Value = old.get(self.length.clone())?;
-                if !ffi::copy_data_properties(&self.ctx.clone(), old, new, |o| self.object(o))? {
+                let length: Value = old.to_object(&ctx).get(self.length.clone())?;
+                if !ffi::copy_data_properties(&ctx, old, new, |o| self.object(o))? {
                     return Ok(false);
                 }
                 // Trailing holes: the length is set after the elements,
                 // which keeps a dense copy the engine's fast array.
-                new.set(self.length.clone(), length)?;
+                new.to_object(&ctx).set(self.length.clone(), length)?;
                 Ok(true)
             }
             Kind::Map => {
-                let flat: rquickjs::Array = self.hooks.read()?.call((5, old.clone()))?;
+                let flat: rquickjs::Array = self.hooks.read()?.call((5, old.to_object(&ctx)))?;
                 let set = self.hooks.map_set()?.clone();
+                let new = new.to_object(&ctx);
                 let mut it = flat.iter::<Value>();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
                     let (Some(k), Some(v)) = (self.value(k?)?, self.value(v?)?) else {
@@ -202,8 +207,9 @@ impl<'js> Direct<'_, 'js> {
                 Ok(true)
             }
             Kind::Set => {
-                let items: rquickjs::Array = self.hooks.read()?.call((6, old.clone()))?;
+                let items: rquickjs::Array = self.hooks.read()?.call((6, old.to_object(&ctx)))?;
                 let add = self.hooks.set_add()?.clone();
+                let new = new.to_object(&ctx);
                 for v in items.iter::<Value>() {
                     let Some(v) = self.value(v?)? else {
                         return Ok(false);

@@ -209,14 +209,15 @@ pub(crate) fn has_own_property(
 /// freed once, on every path, by `KeyTable`'s drop. `JS_GetOwnProperty`
 /// fills all three descriptor values (undefined when absent) with new
 /// references: the getter and setter are freed at once, the value is
-/// either handed to `JS_DefinePropertyValue` (which takes it), taken over
-/// by a `Value`, or freed. `src` and `dst` are kept alive by the caller,
-/// and `map` may allocate (and collect) freely meanwhile.
+/// either handed to `JS_DefinePropertyValue` (which takes it) or freed
+/// after `map` has seen it. `src`, `dst` and what `map` returns are
+/// [`Borrowed`]: kept alive by the caller until this returns, and `map`
+/// may allocate (and collect) freely meanwhile.
 pub(crate) fn copy_data_properties<'js>(
     ctx: &Ctx<'js>,
-    src: &Object<'js>,
-    dst: &Object<'js>,
-    mut map: impl FnMut(Object<'js>) -> rquickjs::Result<Option<Value<'js>>>,
+    src: Borrowed,
+    dst: Borrowed,
+    mut map: impl FnMut(Borrowed) -> rquickjs::Result<Option<Borrowed>>,
 ) -> rquickjs::Result<bool> {
     struct KeyTable(*mut qjs::JSContext, *mut qjs::JSPropertyEnum, u32);
     impl Drop for KeyTable {
@@ -229,15 +230,14 @@ pub(crate) fn copy_data_properties<'js>(
     let c = ctx.as_raw().as_ptr();
     let mut keys = KeyTable(c, std::ptr::null_mut(), 0);
     let flags = (qjs::JS_GPN_STRING_MASK | qjs::JS_GPN_ENUM_ONLY) as i32;
-    if unsafe { qjs::JS_GetOwnPropertyNames(c, &mut keys.1, &mut keys.2, src.as_raw(), flags) } < 0
-    {
+    if unsafe { qjs::JS_GetOwnPropertyNames(c, &mut keys.1, &mut keys.2, src.0, flags) } < 0 {
         return Err(rquickjs::Error::Exception);
     }
     let define = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
     for i in 0..keys.2 as usize {
         let atom = unsafe { (*keys.1.add(i)).atom };
         let mut desc = std::mem::MaybeUninit::<qjs::JSPropertyDescriptor>::uninit();
-        let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), src.as_raw(), atom) };
+        let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), src.0, atom) };
         if r < 0 {
             return Err(rquickjs::Error::Exception);
         }
@@ -256,22 +256,47 @@ pub(crate) fn copy_data_properties<'js>(
             return Ok(false);
         }
         let value = if tag == qjs::JS_TAG_OBJECT {
-            let old = unsafe { Value::from_raw(ctx.clone(), desc.value) };
-            let Some(old) = old.into_object() else {
+            let new = map(Borrowed(desc.value));
+            unsafe { qjs::JS_FreeValue(c, desc.value) };
+            let Some(new) = new? else {
                 return Ok(false);
             };
-            let Some(new) = map(old)? else {
-                return Ok(false);
-            };
-            unsafe { qjs::JS_DupValue(c, new.as_raw()) }
+            unsafe { qjs::JS_DupValue(c, new.0) }
         } else {
             desc.value
         };
-        if unsafe { qjs::JS_DefinePropertyValue(c, dst.as_raw(), atom, value, define) } < 0 {
+        if unsafe { qjs::JS_DefinePropertyValue(c, dst.0, atom, value, define) } < 0 {
             return Err(rquickjs::Error::Exception);
         }
     }
     Ok(true)
+}
+
+/// An object that something else keeps alive (a `Value`, a map of
+/// copies, or the value being cloned while no JavaScript runs), used
+/// without reference counting. Valid only while that owner keeps it.
+#[derive(Clone, Copy)]
+pub(crate) struct Borrowed(qjs::JSValue);
+
+impl Borrowed {
+    /// `o`, borrowed for as long as `o` (or another owner) lives.
+    pub(crate) fn of(o: &Object<'_>) -> Self {
+        Borrowed(o.as_raw())
+    }
+
+    /// The object's identity (see [`object_address`]).
+    pub(crate) fn address(self) -> usize {
+        unsafe { self.0.u.ptr as usize }
+    }
+
+    /// A counted reference to the object. Sound while the owner lives:
+    /// the duplicate is a new reference, taken over by the `Object`.
+    pub(crate) fn to_object<'js>(self, ctx: &Ctx<'js>) -> Object<'js> {
+        let v = unsafe {
+            Value::from_raw(ctx.clone(), qjs::JS_DupValue(ctx.as_raw().as_ptr(), self.0))
+        };
+        v.into_object().expect("a borrowed object is an object")
+    }
 }
 
 /// Holds off the cycle collector while it lives: for a structured clone,
