@@ -740,6 +740,7 @@ impl JsRuntime {
                 return;
             }
             let r = self.ctx.with(|ctx| {
+                crate::ffi::gc_growth(&ctx);
                 let r = host::run_port_task(&ctx, &self.host).catch(&ctx);
                 match r {
                     Ok(b) => b,
