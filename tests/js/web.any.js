@@ -186,3 +186,65 @@ test(() => {
   assert_throws_js(TypeError, () => new CustomEvent());
   assert_throws_dom("DataCloneError", () => structuredClone(new CustomEvent("x")), "a platform object");
 }, "CustomEvent carries its detail");
+
+test(() => {
+  const h = new Headers({ "Content-Type": " text/plain ", "X-B": "1" });
+  h.append("x-b", "2");
+  assert_equals(h.get("content-type"), "text/plain", "names case-insensitive, values trimmed");
+  assert_equals(h.get("X-B"), "1, 2", "repeated values combined");
+  assert_true(h.has("x-b"));
+  assert_equals(h.get("missing"), null);
+  h.set("x-b", "3");
+  assert_equals(h.get("x-b"), "3");
+  h.append("set-cookie", "a=1");
+  h.append("set-cookie", "b=2");
+  assert_array_equals(h.getSetCookie(), ["a=1", "b=2"]);
+  assert_array_equals([...h].map(([n]) => n), ["content-type", "set-cookie", "set-cookie", "x-b"], "sorted, set-cookie not combined");
+  h.delete("X-B");
+  assert_false(h.has("x-b"));
+  assert_array_equals([...new Headers([["a", "1"], ["b", "2"]]).keys()], ["a", "b"]);
+  assert_throws_js(TypeError, () => new Headers({ "bad name": "x" }));
+  assert_throws_js(TypeError, () => h.set("x", "a\nb"));
+  assert_throws_js(TypeError, () => new Headers([["only-one"]]));
+}, "Headers: case-insensitive names, combined values, sorted iteration, validation");
+
+promise_test(async (t) => {
+  const r = new Response(new Blob(["hé"], { type: "text/x-a" }), { status: 201, statusText: "Made", headers: { "X-A": "1" } });
+  assert_equals(r.status, 201);
+  assert_true(r.ok);
+  assert_equals(r.statusText, "Made");
+  assert_equals(r.type, "default");
+  assert_equals(r.headers.get("content-type"), "text/x-a", "the Blob's type");
+  assert_equals(r.headers.get("x-a"), "1");
+  const copy = r.clone();
+  assert_false(r.bodyUsed);
+  assert_equals(await r.text(), "hé");
+  assert_true(r.bodyUsed);
+  await promise_rejects_js(t, TypeError, r.text(), "a body is read once");
+  assert_throws_js(TypeError, () => r.clone(), "no clone after reading");
+  assert_array_equals(new Uint8Array(await copy.arrayBuffer()), [0x68, 0xc3, 0xa9], "the clone has its own body");
+
+  assert_equals(new Response("s").headers.get("content-type"), "text/plain;charset=UTF-8");
+  assert_equals(await new Response(new Uint8Array([104, 105])).text(), "hi");
+  assert_equals(await new Response(new URLSearchParams("a=1&b= 2")).text(), "a=1&b=+2");
+  const empty = new Response();
+  assert_equals(await empty.text(), "");
+  assert_false(empty.bodyUsed, "a null body is never used up");
+  assert_equals(empty.status, 200);
+
+  const j = Response.json({ a: [1] }, { status: 202 });
+  assert_equals(j.headers.get("content-type"), "application/json");
+  assert_object_equals(await j.json(), { a: [1] });
+  const b = await new Response("xyz", { headers: { "content-type": "Text/Plain" } }).blob();
+  assert_equals(b.type, "text/plain");
+  assert_equals(b.size, 3);
+  assert_equals(Response.error().type, "error");
+  assert_equals(Response.error().status, 0);
+  assert_equals(Response.redirect("https://example.com/x", 301).headers.get("location"), "https://example.com/x");
+
+  assert_throws_js(RangeError, () => new Response("", { status: 600 }));
+  assert_throws_js(RangeError, () => Response.redirect("https://example.com/", 200));
+  assert_throws_js(TypeError, () => new Response("body", { status: 204 }), "a null-body status with a body");
+  assert_throws_dom("DataCloneError", () => structuredClone(new Response()), "a platform object");
+  assert_throws_dom("DataCloneError", () => structuredClone(new Headers()), "a platform object");
+}, "Response: bodies from strings, Blobs, bytes and params, read once; json, error, redirect; status checks");

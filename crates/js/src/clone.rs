@@ -104,7 +104,7 @@ pub(crate) struct Hooks<'js> {
     cells: [std::cell::OnceCell<Value<'js>>; HOOK_NAMES.len()],
 }
 
-const HOOK_NAMES: [&str; 15] = [
+const HOOK_NAMES: [&str; 14] = [
     "cloneRead",
     "cloneMake",
     "cloneMapSet",
@@ -117,7 +117,6 @@ const HOOK_NAMES: [&str; 15] = [
     "makeBlob",
     "MessagePortPrototype",
     "BlobPrototype",
-    "FilePrototype",
     "deliver",
     "detachPort",
 ];
@@ -147,9 +146,8 @@ hook! {
     make_blob: 9 as as_function -> Function,
     port_proto: 10 as as_object -> Object,
     blob_proto: 11 as as_object -> Object,
-    file_proto: 12 as as_object -> Object,
-    deliver: 13 as as_function -> Function,
-    detach_port: 14 as as_function -> Function,
+    deliver: 12 as as_function -> Function,
+    detach_port: 13 as as_function -> Function,
 }
 
 impl<'js> Hooks<'js> {
@@ -495,31 +493,19 @@ impl<'js> Walk<'_, 'js> {
                 let props = self.own_properties(&o)?;
                 GObject::Object(self.g.new_props(props))
             }
-            Kind::Plain => {
-                if self.proto_is(&o, self.hooks.port_proto()?) {
-                    return Err(CloneError::NotSerializable("MessagePort".into()).into());
+            Kind::Plain => match platform_kind(self.classes, self.hooks, &o)? {
+                Platform::None => {
+                    let props = self.own_properties(&o)?;
+                    GObject::Object(self.g.new_props(props))
                 }
-                let is_file = self.proto_is(&o, self.hooks.file_proto()?);
-                if is_file || self.proto_is(&o, self.hooks.blob_proto()?) {
-                    let parts: Option<rquickjs::Array> =
-                        self.hooks.blob_parts()?.call((o.clone(),))?;
-                    if let Some(parts) = parts {
-                        self.g.objects[id.0 as usize] = GObject::Host(blob_of(&parts)?);
-                        return Ok(());
-                    }
+                Platform::Port => {
+                    return Err(CloneError::NotSerializable("MessagePort".into()).into())
                 }
-                if let Some(p) = o.get_prototype() {
-                    if self
-                        .hooks
-                        .platform_protos()
-                        .contains(&ffi::object_address(&p))
-                    {
-                        return Err(CloneError::NotSerializable(class_name(&o, "platform")).into());
-                    }
+                Platform::Blob(parts) => GObject::Host(blob_of(&parts)?),
+                Platform::Other => {
+                    return Err(CloneError::NotSerializable(class_name(&o, "platform")).into())
                 }
-                let props = self.own_properties(&o)?;
-                GObject::Object(self.g.new_props(props))
-            }
+            },
             Kind::Array => {
                 let length: u32 = o.get::<_, f64>("length")? as u32;
                 let props = self.own_properties(&o)?;
@@ -636,6 +622,62 @@ impl<'js> Walk<'_, 'js> {
         self.g.objects[id.0 as usize] = obj;
         Ok(())
     }
+}
+
+/// What a platform object an ordinary object is (by its brand, so a
+/// subclass instance counts as its platform class, WebIDL
+/// `#es-platform-objects`).
+pub(crate) enum Platform<'js> {
+    /// Not one: cloned as a plain object.
+    None,
+    /// A MessagePort (serializable only through the transfer list).
+    Port,
+    /// A Blob or File: `[bytes, type, name?, lastModified?]`.
+    Blob(rquickjs::Array<'js>),
+    /// Any other platform object, which is not serializable. (Recognised
+    /// by a platform prototype on its chain: an object made with
+    /// `Object.create(Event.prototype)` has no brand but counts too.)
+    Other,
+}
+
+/// Classifies an ordinary object whose prototype is not `Object.prototype`
+/// (see [`Platform`]). Blobs and ports are told by their brands (one hook
+/// call each); the prototype chain is walked for the other platform
+/// classes, stopping at anything exotic, so no Proxy trap runs.
+pub(crate) fn platform_kind<'js>(
+    classes: &Classes,
+    hooks: &Hooks<'js>,
+    o: &Object<'js>,
+) -> rquickjs::Result<Platform<'js>> {
+    let mut proto = o.get_prototype();
+    if proto
+        .as_ref()
+        .is_none_or(|p| ffi::object_address(p) == hooks.object_proto())
+    {
+        return Ok(Platform::None);
+    }
+    let parts: Option<rquickjs::Array> = hooks.blob_parts()?.call((o.clone(),))?;
+    if let Some(parts) = parts {
+        return Ok(Platform::Blob(parts));
+    }
+    let port: Option<i32> = hooks.port_id()?.call((o.clone(),))?;
+    if port.is_some() {
+        return Ok(Platform::Port);
+    }
+    while let Some(p) = proto {
+        let addr = ffi::object_address(&p);
+        if addr == hooks.object_proto() || classes.of(p.as_value()) != Kind::Plain {
+            break;
+        }
+        if hooks.platform_protos().contains(&addr)
+            || addr == ffi::object_address(hooks.port_proto()?)
+            || addr == ffi::object_address(hooks.blob_proto()?)
+        {
+            return Ok(Platform::Other);
+        }
+        proto = p.get_prototype();
+    }
+    Ok(Platform::None)
 }
 
 fn class_name(o: &Object<'_>, fallback: &str) -> String {

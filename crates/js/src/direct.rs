@@ -20,7 +20,7 @@
 //! and the half-made copy is garbage. The general path is the reference
 //! for every rule, including which error is thrown and when.
 
-use crate::clone::{Classes, Hooks, Kind};
+use crate::clone::{platform_kind, Classes, Hooks, Kind, Platform};
 use crate::ffi::{self, Borrowed};
 use rquickjs::{Ctx, Object, Type, Value};
 use std::collections::HashMap;
@@ -128,11 +128,15 @@ impl<'js> Direct<'_, 'js> {
         let make = || self.hooks.make();
         let new: Object = match kind {
             Kind::Plain => {
-                let proto = old.get_prototype();
-                let plain = proto
-                    .as_ref()
-                    .is_some_and(|p| ffi::object_address(p) == self.hooks.object_proto());
-                if !plain && !self.other_proto_is_plain(proto.as_ref())? {
+                let plain = old
+                    .get_prototype()
+                    .is_some_and(|p| ffi::object_address(&p) == self.hooks.object_proto());
+                if !plain
+                    && !matches!(
+                        platform_kind(self.classes, self.hooks, &old)?,
+                        Platform::None
+                    )
+                {
                     return Ok(None);
                 }
                 Object::new(self.ctx.clone())?
@@ -161,21 +165,6 @@ impl<'js> Direct<'_, 'js> {
             self.work.push((old_ref, new_ref, kind));
         }
         Ok(Some(new_ref))
-    }
-
-    /// Whether an ordinary object with another prototype than
-    /// `Object.prototype` is cloned as a plain object: not a MessagePort,
-    /// Blob, File or other platform object (those are the general path's).
-    fn other_proto_is_plain(&self, proto: Option<&Object<'js>>) -> rquickjs::Result<bool> {
-        let Some(p) = proto else { return Ok(true) };
-        let addr = ffi::object_address(p);
-        let special = [
-            self.hooks.port_proto()?,
-            self.hooks.blob_proto()?,
-            self.hooks.file_proto()?,
-        ];
-        Ok(!special.iter().any(|s| ffi::object_address(s) == addr)
-            && !self.hooks.platform_protos().contains(&addr))
     }
 
     /// Copies an object's contents into its copy; `false` to give up.

@@ -4,7 +4,7 @@
   "use strict";
   internal.platformPrototypes = [Event, EventTarget, ErrorEvent, CustomEvent, MessageEvent, MessageChannel, Worker,
     SharedWorker, BroadcastChannel, FileReader, ProgressEvent,
-    AbortController, AbortSignal, TextEncoder, TextDecoder, URL, URLSearchParams, PortCollection]
+    AbortController, AbortSignal, TextEncoder, TextDecoder, URL, URLSearchParams, PortCollection, Headers, Response]
     .map((C) => C.prototype);
   for (const scope of ["WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope"])
     if (typeof globalThis[scope] === "function") internal.platformPrototypes.push(globalThis[scope].prototype);
