@@ -88,10 +88,12 @@ impl Classes {
     }
 
     pub(crate) fn of(&self, v: &Value<'_>) -> Kind {
-        self.0
-            .get(ffi::class_id(v) as usize)
-            .copied()
-            .unwrap_or(Kind::Other)
+        self.kind(ffi::class_id(v))
+    }
+
+    /// The kind of objects of the engine class `id`.
+    pub(crate) fn kind(&self, id: u32) -> Kind {
+        self.0.get(id as usize).copied().unwrap_or(Kind::Other)
     }
 }
 

@@ -62,7 +62,7 @@ struct Direct<'a, 'js> {
     /// Objects whose contents are still to copy: (old, new, kind).
     work: Vec<(Borrowed, Borrowed, Kind)>,
     /// The key `length`, made once.
-    length: rquickjs::Atom<'js>,
+    length: ffi::OwnedAtom<'js>,
 }
 
 /// The copy of `value`, or `None` if it holds anything the direct path
@@ -81,7 +81,7 @@ pub(crate) fn clone<'js>(
         hooks,
         memory: Memory::with_capacity_and_hasher(64, Default::default()),
         work: Vec::new(),
-        length: rquickjs::Atom::from_str(ctx.clone(), "length")?,
+        length: ffi::OwnedAtom::from_str(ctx, "length")?,
     };
     let Some(root) = d.value(value.clone())? else {
         return Ok(None);
@@ -122,18 +122,16 @@ impl<'js> Direct<'_, 'js> {
         if let Some(new) = self.memory.get(&addr) {
             return Ok(Some(Borrowed::of(new)));
         }
-        let old = old_ref.to_object(&self.ctx);
-        let kind = self.classes.of(old.as_value());
+        let kind = self.classes.kind(old_ref.class_id());
         let read = || self.hooks.read();
         let make = || self.hooks.make();
+        let old = || old_ref.to_object(&self.ctx);
         let new: Object = match kind {
             Kind::Plain => {
-                let plain = old
-                    .get_prototype()
-                    .is_some_and(|p| ffi::object_address(&p) == self.hooks.object_proto());
-                if !plain
+                // The common case, a literal's prototype, needs no more.
+                if old_ref.proto_address(&self.ctx) != Some(self.hooks.object_proto())
                     && !matches!(
-                        platform_kind(self.classes, self.hooks, &old)?,
+                        platform_kind(self.classes, self.hooks, &old())?,
                         Platform::None
                     )
                 {
@@ -145,16 +143,16 @@ impl<'js> Direct<'_, 'js> {
             Kind::Map => make()?.call((5,))?,
             Kind::Set => make()?.call((6,))?,
             Kind::Date => {
-                let t: f64 = read()?.call((1, old.clone()))?;
+                let t: f64 = read()?.call((1, old()))?;
                 make()?.call((1, t))?
             }
             Kind::RegExp => {
-                let pair: rquickjs::Array = read()?.call((2, old.clone()))?;
+                let pair: rquickjs::Array = read()?.call((2, old()))?;
                 let (source, flags): (Value, Value) = (pair.get(0)?, pair.get(1)?);
                 make()?.call((2, source, flags))?
             }
             Kind::Wrapper(sub) => {
-                let prim: Value = read()?.call((0, old.clone(), sub))?;
+                let prim: Value = read()?.call((0, old(), sub))?;
                 make()?.call((0, sub, prim))?
             }
             _ => return Ok(None),
@@ -173,13 +171,12 @@ impl<'js> Direct<'_, 'js> {
         match kind {
             Kind::Plain => ffi::copy_data_properties(&ctx, old, new, |o| self.object(o)),
             Kind::Array => {
-                let length: Value = old.to_object(&ctx).get(self.length.clone())?;
                 if !ffi::copy_data_properties(&ctx, old, new, |o| self.object(o))? {
                     return Ok(false);
                 }
                 // Trailing holes: the length is set after the elements,
                 // which keeps a dense copy the engine's fast array.
-                new.to_object(&ctx).set(self.length.clone(), length)?;
+                ffi::copy_array_length(&ctx, old, new, self.length.raw())?;
                 Ok(true)
             }
             Kind::Map => {

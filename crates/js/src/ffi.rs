@@ -147,6 +147,18 @@ pub(crate) struct OwnedAtom<'js> {
 }
 
 impl<'js> OwnedAtom<'js> {
+    /// The atom of a string key. Sound: see [`new_atom`].
+    pub(crate) fn from_str(ctx: &Ctx<'js>, key: &str) -> rquickjs::Result<Self> {
+        let atom = new_atom(ctx, key);
+        if atom == qjs::JS_ATOM_NULL {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(OwnedAtom {
+            ctx: ctx.clone(),
+            atom,
+        })
+    }
+
     /// The atom of a property key value (a string or a symbol).
     pub(crate) fn from_value(ctx: &Ctx<'js>, key: &Value<'js>) -> rquickjs::Result<Self> {
         let atom = unsafe { qjs::JS_ValueToAtom(ctx.as_raw().as_ptr(), key.as_raw()) };
@@ -289,6 +301,25 @@ impl Borrowed {
         unsafe { self.0.u.ptr as usize }
     }
 
+    /// The engine's class id (see [`class_id`]).
+    pub(crate) fn class_id(self) -> u32 {
+        unsafe { qjs::JS_GetClassID(self.0) }
+    }
+
+    /// The address of the object's prototype (`None` for null). Only for
+    /// objects that are not proxies (whose trap would run). Sound: the
+    /// new reference `JS_GetPrototype` returns is freed at once; the
+    /// prototype stays alive through the object's shape.
+    pub(crate) fn proto_address(self, ctx: &Ctx<'_>) -> Option<usize> {
+        unsafe {
+            let c = ctx.as_raw().as_ptr();
+            let p = qjs::JS_GetPrototype(c, self.0);
+            let addr = (qjs::JS_VALUE_GET_TAG(p) == qjs::JS_TAG_OBJECT).then(|| p.u.ptr as usize);
+            qjs::JS_FreeValue(c, p);
+            addr
+        }
+    }
+
     /// A counted reference to the object. Sound while the owner lives:
     /// the duplicate is a new reference, taken over by the `Object`.
     pub(crate) fn to_object<'js>(self, ctx: &Ctx<'js>) -> Object<'js> {
@@ -359,6 +390,26 @@ pub(crate) fn gc_growth(ctx: &Ctx<'_>) {
             GC_THRESHOLD_SET.set(raised);
         }
     }
+}
+
+/// Sets `dst`'s `length` to `src`'s, both Arrays (whose `length` is an
+/// own data property: no JavaScript runs). `length` is the atom of
+/// "length", owned by the caller. Sound: `JS_GetProperty` returns a new
+/// reference, which `JS_SetProperty` takes over.
+pub(crate) fn copy_array_length(
+    ctx: &Ctx<'_>,
+    src: Borrowed,
+    dst: Borrowed,
+    length: qjs::JSAtom,
+) -> rquickjs::Result<()> {
+    unsafe {
+        let c = ctx.as_raw().as_ptr();
+        let len = qjs::JS_GetProperty(c, src.0, length);
+        if qjs::JS_IsException(len) || qjs::JS_SetProperty(c, dst.0, length, len) < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+    }
+    Ok(())
 }
 
 /// A new empty Array. Sound: `JS_NewArray` returns a new reference (or an
