@@ -314,6 +314,8 @@ impl Borrowed {
         unsafe {
             let c = ctx.as_raw().as_ptr();
             let p = qjs::JS_GetPrototype(c, self.0);
+            // Lazily: the pointer field is only initialised for an object.
+            #[allow(clippy::unnecessary_lazy_evaluations)]
             let addr = (qjs::JS_VALUE_GET_TAG(p) == qjs::JS_TAG_OBJECT).then(|| p.u.ptr as usize);
             qjs::JS_FreeValue(c, p);
             addr
