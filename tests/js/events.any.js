@@ -183,3 +183,39 @@ test(() => {
   target.dispatchEvent(f);
   assert_array_equals(calls, ["capture", "first", "second, same target", "late"]);
 }, "DOM dispatch: stopPropagation, before and during dispatch, and the capture-then-bubble order");
+
+test(() => {
+  // DOM #concept-flatten-options: removeEventListener reads `capture` only.
+  const read = [];
+  const options = { get capture() { read.push("capture"); return false; }, get passive() { read.push("passive"); return false; },
+    get once() { read.push("once"); return false; }, get signal() { read.push("signal"); return undefined; } };
+  const t = new EventTarget();
+  t.addEventListener("x", null, options);
+  assert_array_equals(read, ["capture", "once", "passive", "signal"], "addEventListener reads all four (in the dictionary's order)");
+  read.length = 0;
+  t.removeEventListener("x", null, options);
+  assert_array_equals(read, ["capture"]);
+}, "removeEventListener reads only the capture option");
+
+test(() => {
+  const isWindow = typeof WorkerGlobalScope === "undefined";
+  const t = new EventTarget();
+  const e = new Event("x");
+  let during, inHandleEvent;
+  t.addEventListener("x", () => { during = self.event; });
+  t.addEventListener("x", { get handleEvent() { inHandleEvent = self.event; return () => {}; } });
+  t.dispatchEvent(e);
+  if (isWindow) {
+    assert_equals(during, e, "window.event during dispatch");
+    assert_equals(inHandleEvent, e, "set before handleEvent is looked up");
+    assert_equals(self.event, undefined, "undefined outside dispatch");
+    const inner = new Event("y");
+    t.addEventListener("y", () => { during = self.event; });
+    t.addEventListener("x2", () => { t.dispatchEvent(inner); assert_equals(self.event, e2, "restored after a nested dispatch"); });
+    const e2 = new Event("x2");
+    t.dispatchEvent(e2);
+    assert_equals(during, inner);
+  } else {
+    assert_false("event" in self, "workers have no event attribute");
+  }
+}, "window.event is the current event while a listener runs (Window only)");

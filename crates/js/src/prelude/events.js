@@ -91,6 +91,12 @@
     if (l === undefined) { l = []; listenersOf.set(t, l); }
     return l;
   }
+  function flattenCapture(options) {
+    if (typeof options === "boolean") return options;
+    if (options === undefined || options === null) return false;
+    if (typeof options !== "object" && typeof options !== "function") return !!options;
+    return !!options.capture;
+  }
   function flatten(options) {
     if (typeof options === "boolean") return { capture: options };
     if (options === undefined || options === null) return { capture: false };
@@ -125,7 +131,8 @@
     removeEventListener(type, callback, options = undefined) {
       if (arguments.length < 2) throw new TypeError("removeEventListener: 2 arguments required");
       const target = brandTarget(this);
-      const capture = flatten(options).capture;
+      // DOM #concept-flatten-options: only `capture` is read here.
+      const capture = flattenCapture(options);
       type = String(type);
       const list = listeners(target);
       const e = list.find((l) => l.type === type && l.callback === callback && l.capture === capture);
@@ -192,6 +199,10 @@
     if (l.removed || l.type !== s.type || l.capture !== capturePass) return;
     if (l.once) removeEntry(target, l);
     if (l.passive) s.inPassive = true;
+    // DOM #concept-event-listener-inner-invoke steps 8–12: a Window's
+    // current event (`window.event`) while the listener runs.
+    const previous = currentEvent;
+    if (isWindow) currentEvent = event;
     try {
       if (typeof l.callback === "function") {
         l.callback.call(target, event);
@@ -204,7 +215,19 @@
       internal.reportException(e);
     } finally {
       s.inPassive = false;
+      currentEvent = previous;
     }
+  }
+  // The main context is this host's Window; workers have no `event`.
+  const isWindow = host.workerPort === undefined && host.sharedWorkerName === undefined;
+  let currentEvent = undefined;
+  if (isWindow) {
+    // HTML #dom-window-event: [Replaceable] readonly attribute any event.
+    Object.defineProperty(globalThis, "event", {
+      configurable: true, enumerable: true,
+      get: function event() { return currentEvent; },
+      set: function event(v) { Object.defineProperty(globalThis, "event", { value: v, writable: true, configurable: true, enumerable: true }); },
+    });
   }
 
   // ---- Event handler attributes (HTML #event-handler-attributes) ---------
