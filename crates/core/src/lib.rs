@@ -26,10 +26,12 @@
 //!
 //! Receiving, four ways: [`MessagePort::recv`] (a future, and a `Stream`),
 //! [`MessagePort::recv_blocking`], [`MessagePort::try_recv`], and the
-//! [`EventLoop`] embedding API. Plus [`PortCollection`] for broadcasts and
-//! backpressure with [`MessagePort::peer_queued`] and [`MessagePort::ready`].
+//! [`EventLoop`] embedding API. Plus [`PortCollection`] for broadcasts,
+//! backpressure with [`MessagePort::peer_queued`] and [`MessagePort::ready`],
+//! and the standard's [`BroadcastChannel`] (in a [`BroadcastGroup`]).
 #![warn(missing_docs)]
 
+mod broadcast;
 mod collection;
 mod event;
 mod event_loop;
@@ -37,6 +39,7 @@ mod port;
 mod recv;
 mod sync;
 
+pub use broadcast::{Broadcast, BroadcastChannel, BroadcastError, BroadcastGroup};
 pub use collection::PortCollection;
 pub use event::{Event, Message};
 pub use event_loop::EventLoop;

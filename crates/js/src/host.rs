@@ -29,12 +29,10 @@ pub(crate) enum HostTask {
     /// A new connection to this shared worker: the inside port of a
     /// SharedWorker object's channel, for a `connect` event.
     Connect { port: MessagePort },
-    /// A message for this context's BroadcastChannel `channel` (wire bytes,
-    /// and the origin of the channel that posted it).
+    /// A message for this context's BroadcastChannel `channel`.
     Broadcast {
         channel: u32,
-        bytes: Arc<[u8]>,
-        origin: Arc<str>,
+        message: msgport::Broadcast,
     },
 }
 
@@ -95,8 +93,9 @@ pub(crate) struct HostState {
     /// outside the run, so each keeps the run alive (as a context that is
     /// always busy) until it closes, is collected, or moves away.
     pub(crate) external: HashMap<u32, Arc<Signal>>,
-    /// This context's open BroadcastChannels: local id -> process-wide key.
-    broadcasts: HashMap<u32, u64>,
+    /// This context's open BroadcastChannels, by local id (msgport's
+    /// `BroadcastGroup` of the run keeps the standard's rules).
+    broadcasts: HashMap<u32, msgport::BroadcastChannel>,
     /// `close()` in a worker: finish the current task, then stop.
     pub(crate) closing: bool,
     /// The URL scripts and workers resolve against.
@@ -153,8 +152,8 @@ impl HostState {
     /// BroadcastChannel `id` of this context closed (or was collected): it
     /// gets nothing more.
     fn leave_broadcast(&mut self, id: u32) {
-        if let Some(key) = self.broadcasts.remove(&id) {
-            self.signal.group().broadcasts.leave(key);
+        if let Some(channel) = self.broadcasts.remove(&id) {
+            channel.close();
         }
     }
 
@@ -435,18 +434,14 @@ pub(crate) fn run_inbox_task<'js>(
             connect.call::<_, ()>((p,))?;
             Ok(Some(None))
         }
-        HostTask::Broadcast {
-            channel,
-            bytes,
-            origin,
-        } => {
+        HostTask::Broadcast { channel, message } => {
             if !host.borrow().broadcasts.contains_key(&channel) {
                 return Ok(Some(None)); // closed since
             }
             let hooks = hooks(ctx, host)?;
             let undefined = Value::new_undefined(ctx.clone());
-            let origin = origin.as_ref();
-            match msgport_clone::from_bytes_graph(&bytes).map_err(Fail::Clone) {
+            let origin = message.origin();
+            match message.data().map_err(Fail::Clone) {
                 Ok(mut g) => match clone::deserialize(ctx, &hooks, &mut g, &[]) {
                     Ok(data) => hooks
                         .deliver()?
@@ -576,12 +571,24 @@ pub(crate) fn install<'js>(
             let origin = url::Url::parse(&st.base_url)
                 .map(|u| u.origin().ascii_serialization())
                 .unwrap_or_else(|_| "null".into());
-            let key = st
+            // Delivered as a task of this context; once the context has
+            // ended (its inbox is gone) the channel leaves the group.
+            let inbox = Arc::downgrade(&st.inbox);
+            let channel = st
                 .signal
                 .group()
                 .broadcasts
-                .join(&name, &origin, &st.inbox, local);
-            st.broadcasts.insert(local, key);
+                .channel_with(&name, &origin, move |m| {
+                    let Some(inbox) = inbox.upgrade() else {
+                        return false;
+                    };
+                    inbox.push(HostTask::Broadcast {
+                        channel: local,
+                        message: m.clone(),
+                    });
+                    true
+                });
+            st.broadcasts.insert(local, channel);
             local
         })?,
     )?;
@@ -596,16 +603,12 @@ pub(crate) fn install<'js>(
                     .map_err(|e| throw_fail(&ctx, &s, e))?;
                 let bytes = msgport_clone::to_bytes_graph(&ser.graph)
                     .map_err(|e| throw_data_clone_error(&ctx, &s, &e))?;
-                let (key, group) = {
-                    let st = s.borrow();
-                    if st.closing {
-                        // A worker that called close() broadcasts nothing more.
-                        return Ok(());
+                let st = s.borrow();
+                // A worker that called close() broadcasts nothing more.
+                if !st.closing {
+                    if let Some(channel) = st.broadcasts.get(&id) {
+                        channel.post_serialized(bytes);
                     }
-                    (st.broadcasts.get(&id).copied(), st.signal.group().clone())
-                };
-                if let Some(key) = key {
-                    group.broadcasts.post(key, bytes);
                 }
                 Ok(())
             },

@@ -27,7 +27,6 @@
 //! ```
 
 mod alloc;
-mod broadcast;
 mod clone;
 mod console;
 mod direct;

@@ -29,7 +29,7 @@ pub(crate) struct Group {
     state: Mutex<GroupState>,
     cv: Condvar,
     /// The run's BroadcastChannels.
-    pub(crate) broadcasts: crate::broadcast::Registry,
+    pub(crate) broadcasts: msgport::BroadcastGroup,
     /// The run's shared workers, by script URL and name.
     shared_workers: Mutex<Vec<SharedWorkerEntry>>,
 }
