@@ -18,3 +18,18 @@ async_test((t) => {
   port2.onmessage = t.step_func_done((e) => assert_equals(e.data, "in every scope"));
   port1.postMessage("in every scope");
 }, "MessageChannel works in every scope");
+
+test(() => {
+  // Each interface on the globals its IDL [Exposed] names.
+  const everywhere = ["Worker", "MessageChannel", "MessagePort", "MessageEvent", "BroadcastChannel", "EventTarget", "Event",
+    "Blob", "File", "FileReader", "URL", "Headers", "Response", "TextEncoder", "structuredClone", "queueMicrotask"];
+  for (const name of everywhere) assert_not_equals(self[name], undefined, name);
+  if (GLOBAL.isWindow()) {
+    assert_equals(typeof SharedWorker, "function", "SharedWorker in a window");
+    assert_true("event" in self, "window.event");
+  } else {
+    assert_equals(self.SharedWorker, undefined, "[Exposed=Window] SharedWorker");
+    assert_false("event" in self, "no event attribute in workers");
+    assert_equals(typeof importScripts, "function");
+  }
+}, "interfaces are exposed where their IDL says");

@@ -441,7 +441,10 @@
     Object.setPrototypeOf(globalThis, EventTarget.prototype);
   }
 
-  const g = { MessageEvent, MessagePort, MessageChannel, structuredClone, PortCollection, Worker, SharedWorker, BroadcastChannel };
+  const g = { MessageEvent, MessagePort, MessageChannel, structuredClone, PortCollection, Worker, BroadcastChannel };
+  // [Exposed=Window] interface SharedWorker: the main context only.
+  if (host.workerPort === undefined && host.sharedWorkerName === undefined) g.SharedWorker = SharedWorker;
+  internal.SharedWorkerPrototype = SharedWorker.prototype;
   for (const [k, v] of Object.entries(g))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
 })

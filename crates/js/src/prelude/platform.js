@@ -3,9 +3,10 @@
 (function (host, internal) {
   "use strict";
   internal.platformPrototypes = [Event, EventTarget, ErrorEvent, CustomEvent, MessageEvent, MessageChannel, Worker,
-    SharedWorker, BroadcastChannel, FileReader, ProgressEvent,
+    BroadcastChannel, FileReader, ProgressEvent,
     AbortController, AbortSignal, TextEncoder, TextDecoder, URL, URLSearchParams, PortCollection, Headers, Response]
     .map((C) => C.prototype);
+  internal.platformPrototypes.push(internal.SharedWorkerPrototype);
   for (const scope of ["WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope"])
     if (typeof globalThis[scope] === "function") internal.platformPrototypes.push(globalThis[scope].prototype);
   // reportError (HTML #dom-reporterror): reports like an uncaught exception.
