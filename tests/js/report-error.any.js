@@ -16,3 +16,41 @@ async_test((t) => {
   reportError(new Error("reported"));
   queueMicrotask(() => { throw new Error("from a microtask"); });
 }, "reportError and exceptions in microtasks reach the global's error event");
+
+async_test((t) => {
+  // HTML #notify-about-rejected-promises: a rejection still unhandled after
+  // the microtask checkpoint fires a cancelable, trusted
+  // `unhandledrejection` at the global; canceling it handles it.
+  const p = Promise.reject(new Error("nobody listens"));
+  const handled = Promise.reject(new Error("caught in time"));
+  handled.catch(() => {});
+  const seen = [];
+  const listener = t.step_func((e) => {
+    e.preventDefault();
+    seen.push(e);
+  });
+  self.addEventListener("unhandledrejection", listener);
+  t.step_timeout(() => {
+    self.removeEventListener("unhandledrejection", listener);
+    assert_equals(seen.length, 1, "only the unhandled one");
+    const e = seen[0];
+    assert_true(e instanceof PromiseRejectionEvent);
+    assert_equals(e.promise, p);
+    assert_equals(e.reason.message, "nobody listens");
+    assert_true(e.isTrusted);
+    assert_true(e.cancelable);
+    assert_equals(e.type, "unhandledrejection");
+    t.done();
+  }, 20);
+}, "unhandled rejections fire unhandledrejection at the global, and canceling handles them");
+
+test(() => {
+  const p = Promise.resolve();
+  const e = new PromiseRejectionEvent("x", { promise: p, reason: 1 });
+  assert_equals(e.promise, p);
+  assert_equals(e.reason, 1);
+  assert_throws_js(TypeError, () => new PromiseRejectionEvent("x", {}), "promise is required");
+  assert_throws_js(TypeError, () => new PromiseRejectionEvent("x"));
+  assert_equals(self.onunhandledrejection, null);
+  assert_equals(self.onerror, null);
+}, "PromiseRejectionEvent and the global's onerror / onunhandledrejection attributes");

@@ -686,8 +686,15 @@ impl JsRuntime {
                         return;
                     }
                     self.ctx.with(|ctx| {
-                        for (_, reason) in pending {
-                            if let Ok(reason) = reason.restore(&ctx) {
+                        for (promise, reason) in pending {
+                            if let (Ok(promise), Ok(reason)) =
+                                (promise.restore(&ctx), reason.restore(&ctx))
+                            {
+                                // `unhandledrejection` first: a listener that
+                                // cancels it handles the rejection.
+                                if !self.still_unhandled(&ctx, &promise, &reason) {
+                                    continue;
+                                }
                                 let text = describe_value(&ctx, &reason);
                                 let in_worker = self.host.borrow().worker.is_some();
                                 let mut st = self.state.borrow_mut();
@@ -708,6 +715,22 @@ impl JsRuntime {
                     });
                 }
             }
+        }
+    }
+
+    /// Fires `unhandledrejection`; whether nobody canceled it. A listener's
+    /// own exception is reported as usual and leaves the rejection unhandled.
+    fn still_unhandled<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        promise: &Value<'js>,
+        reason: &Value<'js>,
+    ) -> bool {
+        let fire = host::internal(ctx, &self.host)
+            .and_then(|i| i.get::<_, rquickjs::Function>("unhandledRejection"));
+        match fire.and_then(|f| f.call::<_, bool>((promise.clone(), reason.clone()))) {
+            Ok(unhandled) => unhandled,
+            Err(_) => true,
         }
     }
 

@@ -96,6 +96,36 @@ fn uncaught_exceptions_print_the_stack_and_fail_the_run() {
         "{}",
         out.stderr
     );
+    // An unhandledrejection listener that cancels handles the rejection;
+    // one that does not leaves it uncaught.
+    let out = run_captured(
+        "addEventListener('unhandledrejection', (e) => { console.log('saw', e.reason); e.preventDefault(); }); Promise.reject(7);",
+    );
+    assert_eq!(
+        (out.exit_code, out.stdout.as_str()),
+        (0, "saw 7\n"),
+        "{}",
+        out.stderr
+    );
+    let out = run_captured(
+        "onunhandledrejection = (e) => console.log('saw', e.reason); Promise.reject(8);",
+    );
+    assert_eq!((out.exit_code, out.stdout.as_str()), (1, "saw 8\n"));
+    assert!(
+        out.stderr.contains("Uncaught (in promise) 8"),
+        "{}",
+        out.stderr
+    );
+    // The main global's onerror: returning true cancels the report.
+    let out = run_captured(
+        "onerror = (msg, file, line, col, err) => { console.log('caught', err.message); return true; }; setTimeout(() => { throw new Error('t') }, 0); setTimeout(() => console.log('goes on'), 5);",
+    );
+    assert_eq!(
+        (out.exit_code, out.stdout.as_str()),
+        (0, "caught t\ngoes on\n"),
+        "{}",
+        out.stderr
+    );
     // A throwing queueMicrotask callback is uncaught too.
     let out = run_captured("queueMicrotask(() => { throw new Error('mt') });");
     assert_eq!(out.exit_code, 1);

@@ -319,6 +319,33 @@
   }
   Object.defineProperty(CustomEvent.prototype, Symbol.toStringTag, { value: "CustomEvent", configurable: true });
 
+  // ---- PromiseRejectionEvent (HTML #the-promiserejectionevent-interface)
+  const rejectionInit = new WeakMap();
+  class PromiseRejectionEvent extends Event {
+    constructor(type, eventInitDict) {
+      if (arguments.length < 2) throw new TypeError("Failed to construct 'PromiseRejectionEvent': 2 arguments required");
+      super(type, eventInitDict);
+      const i = dictionary(eventInitDict, "PromiseRejectionEventInit");
+      const promise = i.promise;
+      if (promise === undefined) throw new TypeError("Failed to construct 'PromiseRejectionEvent': required member promise is undefined.");
+      if ((typeof promise !== "object" && typeof promise !== "function") || promise === null)
+        throw new TypeError("Failed to construct 'PromiseRejectionEvent': member promise is not an object.");
+      rejectionInit.set(this, { promise, reason: i.reason });
+    }
+    get promise() { return ri(this).promise; }
+    get reason() { return ri(this).reason; }
+  }
+  function ri(e) { const s = rejectionInit.get(e); if (!s) throw new TypeError("Illegal invocation: not a PromiseRejectionEvent"); return s; }
+  Object.defineProperty(PromiseRejectionEvent.prototype, Symbol.toStringTag, { value: "PromiseRejectionEvent", configurable: true });
+  // HTML #notify-about-rejected-promises: `unhandledrejection` at the
+  // global, cancelable. Returns whether the rejection is still unhandled
+  // (nobody canceled it), i.e. whether to report it.
+  internal.unhandledRejection = (promise, reason) => {
+    const ev = new PromiseRejectionEvent("unhandledrejection", { promise, reason, cancelable: true });
+    st(ev).trusted = true;
+    return dispatch(globalThis, ev);
+  };
+
   // ---- CloseEvent-free "close" and the rest are plain Events. -----------
 
   // ---- AbortController / AbortSignal (DOM #interface-abortcontroller) ----
@@ -407,7 +434,7 @@
   internal.illegal = illegal;
   internal.timeOrigin = timeOrigin;
   if (!internal.listenersChanged) internal.listenersChanged = () => {};
-  const g = { Event, EventTarget, ErrorEvent, CustomEvent, AbortController, AbortSignal };
+  const g = { Event, EventTarget, ErrorEvent, CustomEvent, PromiseRejectionEvent, AbortController, AbortSignal };
   for (const [k, v] of Object.entries(g)) {
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
   }

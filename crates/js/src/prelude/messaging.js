@@ -397,6 +397,7 @@
     importScripts(...urls) { for (const u of urls) host.importScript(new URL(String(u), internal.baseURL()).href); }
   }
   defineEventHandler(WorkerGlobalScope.prototype, "onerror");
+  defineEventHandler(WorkerGlobalScope.prototype, "onunhandledrejection");
   if (host.sharedWorkerName !== undefined) {
     // HTML #shared-workers-and-the-sharedworkerglobalscope-interface
     const name = host.sharedWorkerName;
@@ -437,8 +438,11 @@
     for (const [k, v] of Object.entries({ WorkerGlobalScope, DedicatedWorkerGlobalScope }))
       Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
   } else {
-    // The main context's global is an EventTarget too (error listeners).
+    // The main context's global is an EventTarget too (error listeners),
+    // with the Window's handlers for script errors.
     Object.setPrototypeOf(globalThis, EventTarget.prototype);
+    defineEventHandler(globalThis, "onerror");
+    defineEventHandler(globalThis, "onunhandledrejection");
   }
 
   const g = { MessageEvent, MessagePort, MessageChannel, structuredClone, PortCollection, Worker, BroadcastChannel };
