@@ -728,10 +728,8 @@ impl JsRuntime {
     ) -> bool {
         let fire = host::internal(ctx, &self.host)
             .and_then(|i| i.get::<_, rquickjs::Function>("unhandledRejection"));
-        match fire.and_then(|f| f.call::<_, bool>((promise.clone(), reason.clone()))) {
-            Ok(unhandled) => unhandled,
-            Err(_) => true,
-        }
+        fire.and_then(|f| f.call::<_, bool>((promise.clone(), reason.clone())))
+            .unwrap_or(true)
     }
 
     fn stopping(&self) -> bool {
