@@ -248,3 +248,17 @@ promise_test(async (t) => {
   assert_throws_dom("DataCloneError", () => structuredClone(new Response()), "a platform object");
   assert_throws_dom("DataCloneError", () => structuredClone(new Headers()), "a platform object");
 }, "Response: bodies from strings, Blobs, bytes and params, read once; json, error, redirect; status checks");
+
+promise_test(async () => {
+  assert_equals(await new Blob(["a\r\nb\rc\n"], { endings: "native" }).text(), "a\nb\nc\n", "native: this host's \\n");
+  assert_equals(await new Blob(["a\r\nb"]).text(), "a\r\nb", "transparent by default");
+  assert_equals(await new Blob([new TextEncoder().encode("x\r\n")], { endings: "native" }).text(), "x\r\n", "bytes are left alone");
+  assert_throws_js(TypeError, () => new Blob([], { endings: "bogus" }));
+  // WebIDL: the parts are converted before the options are read.
+  const order = [];
+  new Blob([{ toString() { order.push("part"); return "p"; } }], {
+    get endings() { order.push("endings"); return undefined; },
+    get type() { order.push("type"); return ""; },
+  });
+  assert_array_equals(order, ["part", "endings", "type"]);
+}, "Blob: the endings option, and the order the arguments are converted in");

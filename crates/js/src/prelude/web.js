@@ -59,17 +59,38 @@
     for (let i = 0; i < t.length; i++) { const c = t.charCodeAt(i); if (c < 0x20 || c > 0x7e) return ""; }
     return t.toLowerCase();
   }
-  function blobBytes(parts, what) {
-    if (parts === undefined) return new Uint8Array(0);
+  // BlobPropertyBag.endings (File API #dfn-endings): an enum.
+  function endingsOf(o, what) {
+    if (o.endings === undefined) return "transparent";
+    const e = String(o.endings);
+    if (e !== "transparent" && e !== "native") throw new TypeError(`${what}: '${e}' is not a valid value for 'endings'`);
+    return e;
+  }
+  // WebIDL sequence<BlobPart> conversion: the parts iterated, and every
+  // part that is neither a Blob nor a BufferSource made a string, before
+  // the options dictionary is read.
+  function blobParts(parts, what) {
+    if (parts === undefined) return [];
     if (parts === null || typeof parts !== "object" || typeof parts[Symbol.iterator] !== "function")
       throw new TypeError(`${what}: The provided value cannot be converted to a sequence.`);
+    const list = [];
+    for (const p of parts) {
+      if (blobState.has(p) || p instanceof ArrayBuffer || ArrayBuffer.isView(p)) list.push(p);
+      else list.push(String(p));
+    }
+    return list;
+  }
+  // File API #process-blob-parts
+  function blobBytes(list, endings) {
     const chunks = [];
     let n = 0;
-    for (const p of parts) {
+    for (const p of list) {
       let c;
-      if (blobState.has(p)) c = blobState.get(p).bytes;
-      else if (p instanceof ArrayBuffer || ArrayBuffer.isView(p)) c = bytesOf(p, what).slice();
-      else c = encoder.encode(String(p));
+      if (typeof p === "string") {
+        // File API #convert-line-endings-to-native (this host's are "\n").
+        c = encoder.encode(endings === "native" ? p.replace(/\r\n?/g, "\n") : p);
+      } else if (blobState.has(p)) c = blobState.get(p).bytes;
+      else c = bytesOf(p, "Blob").slice();
       chunks.push(c); n += c.length;
     }
     const out = new Uint8Array(n);
@@ -78,9 +99,13 @@
     return out;
   }
   class Blob {
-    constructor(blobParts = undefined, options = undefined) {
+    constructor(blobParts_ = undefined, options = undefined) {
+      const what = "Failed to construct 'Blob'";
+      const list = blobParts(blobParts_, what);
       const o = internal.dictionary(options, "BlobPropertyBag");
-      blobState.set(this, { bytes: blobBytes(blobParts, "Failed to construct 'Blob'"), type: o.type === undefined ? "" : normalizeType(o.type) });
+      const endings = endingsOf(o, what);
+      const type = o.type === undefined ? "" : normalizeType(o.type);
+      blobState.set(this, { bytes: blobBytes(list, endings), type });
     }
     get size() { return bs(this).bytes.length; }
     get type() { return bs(this).type; }
