@@ -104,7 +104,8 @@
       const list = blobParts(blobParts_, what);
       const o = internal.dictionary(options, "BlobPropertyBag");
       const endings = endingsOf(o, what);
-      const type = o.type === undefined ? "" : normalizeType(o.type);
+      const t = o.type;
+      const type = t === undefined ? "" : normalizeType(t);
       blobState.set(this, { bytes: blobBytes(list, endings), type });
     }
     get size() { return bs(this).bytes.length; }
