@@ -262,3 +262,26 @@ promise_test(async () => {
   });
   assert_array_equals(order, ["part", "endings", "type"]);
 }, "Blob: the endings option, and the order the arguments are converted in");
+
+test(() => {
+  // WebIDL dictionaries: each member read once, base dictionary first,
+  // members in lexicographic order.
+  const reads = [];
+  const spy = () => new Proxy({}, {
+    get(_, k) { if (typeof k === "string") reads.push(k); return undefined; },
+  });
+  new MessageEvent("m", spy());
+  assert_array_equals(reads, ["bubbles", "cancelable", "composed", "data", "lastEventId", "origin", "ports", "source"], "MessageEventInit");
+  reads.length = 0;
+  new ErrorEvent("e", spy());
+  assert_array_equals(reads, ["bubbles", "cancelable", "composed", "colno", "error", "filename", "lineno", "message"], "ErrorEventInit");
+  reads.length = 0;
+  new Response(null, spy());
+  assert_array_equals(reads, ["headers", "status", "statusText"], "ResponseInit");
+  reads.length = 0;
+  new File([], "f", spy());
+  assert_array_equals(reads, ["endings", "type", "lastModified"], "FilePropertyBag");
+  reads.length = 0;
+  new TextDecoder("utf-8", spy());
+  assert_array_equals(reads, ["fatal", "ignoreBOM"], "TextDecoderOptions");
+}, "dictionary members are read once each, in WebIDL's order");

@@ -22,7 +22,7 @@
   class Event {
     constructor(type, eventInitDict = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
-      const init = dictionary(eventInitDict, "EventInit");
+      const init = dictionary(eventInitDict, "EventInit", ["bubbles", "cancelable", "composed"]);
       initEventState(this, String(type), init);
     }
     get type() { return st(this).type; }
@@ -78,10 +78,17 @@
     Object.defineProperty(e, "isTrusted", isTrustedDescriptor);
     return s;
   }
-  function dictionary(v, name) {
+  // A WebIDL dictionary argument: `undefined` and `null` are empty, other
+  // non-objects a TypeError. With `members` (in the order WebIDL reads
+  // them: the base dictionary's first, each in lexicographic order), each
+  // member is read exactly once, into a snapshot.
+  function dictionary(v, name, members = undefined) {
     if (v === undefined || v === null) return {};
     if (typeof v !== "object" && typeof v !== "function") throw new TypeError(`${name} must be an object`);
-    return v;
+    if (members === undefined) return v;
+    const out = Object.create(null);
+    for (const m of members) out[m] = v[m];
+    return out;
   }
 
   // ---- EventTarget (DOM #interface-eventtarget) -------------------------
@@ -279,7 +286,7 @@
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'ErrorEvent': 1 argument required");
       super(type, init);
-      const i = dictionary(init, "ErrorEventInit");
+      const i = dictionary(init, "ErrorEventInit", ["colno", "error", "filename", "lineno", "message"]);
       errorInit.set(this, {
         message: i.message === undefined ? "" : String(i.message),
         filename: i.filename === undefined ? "" : String(i.filename),
@@ -302,7 +309,7 @@
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'CustomEvent': 1 argument required");
       super(type, init);
-      const i = dictionary(init, "CustomEventInit");
+      const i = dictionary(init, "CustomEventInit", ["detail"]);
       customDetail.set(this, i.detail === undefined ? null : i.detail);
     }
     get detail() {
@@ -325,7 +332,7 @@
     constructor(type, eventInitDict) {
       if (arguments.length < 2) throw new TypeError("Failed to construct 'PromiseRejectionEvent': 2 arguments required");
       super(type, eventInitDict);
-      const i = dictionary(eventInitDict, "PromiseRejectionEventInit");
+      const i = dictionary(eventInitDict, "PromiseRejectionEventInit", ["promise", "reason"]);
       const promise = i.promise;
       if (promise === undefined) throw new TypeError("Failed to construct 'PromiseRejectionEvent': required member promise is undefined.");
       if ((typeof promise !== "object" && typeof promise !== "function") || promise === null)

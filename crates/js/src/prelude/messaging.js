@@ -38,7 +38,7 @@
     constructor(type, eventInitDict = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'MessageEvent': 1 argument required, but only 0 present.");
       super(type, eventInitDict);
-      const i = dictionary(eventInitDict, "MessageEventInit");
+      const i = dictionary(eventInitDict, "MessageEventInit", ["data", "lastEventId", "origin", "ports", "source"]);
       const data = i.data === undefined ? null : i.data;
       const origin = i.origin === undefined ? "" : String(i.origin);
       const lastEventId = i.lastEventId === undefined ? "" : String(i.lastEventId);
@@ -234,7 +234,7 @@
   // ---- structuredClone (HTML #dom-structuredclone) -----------------------
   function structuredClone(value, options = undefined) {
     if (arguments.length < 1) throw new TypeError("structuredClone: 1 argument required, but only 0 present.");
-    const o = dictionary(options, "StructuredSerializeOptions");
+    const o = dictionary(options, "StructuredSerializeOptions", ["transfer"]);
     let list = [];
     if (o.transfer !== undefined) list = transferList({ transfer: o.transfer }, "structuredClone");
     return host.structuredClone(value, list);
@@ -277,7 +277,7 @@
     constructor(scriptURL, options = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'Worker': 1 argument required, but only 0 present.");
       super();
-      const o = dictionary(options, "WorkerOptions");
+      const o = dictionary(options, "WorkerOptions", ["credentials", "name", "type"]);
       const name = o.name === undefined ? "" : String(o.name);
       const { href, source, type } = workerScript(scriptURL, o.type, "Worker");
       const id = host.spawnWorker(href, source, name, type);

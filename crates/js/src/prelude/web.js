@@ -24,10 +24,11 @@
   const decoderState = new WeakMap();
   class TextDecoder {
     constructor(label = "utf-8", options = undefined) {
+      // WebIDL converts both arguments before the constructor's steps run.
       const l = String(label).trim().toLowerCase();
+      const o = internal.dictionary(options, "TextDecoderOptions", ["fatal", "ignoreBOM"]);
       if (!["utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"].includes(l))
         throw new RangeError(`TextDecoder: the encoding '${label}' is not supported`);
-      const o = internal.dictionary(options, "TextDecoderOptions");
       decoderState.set(this, { fatal: !!o.fatal, ignoreBOM: !!o.ignoreBOM });
     }
     get encoding() { return "utf-8"; }
@@ -102,7 +103,7 @@
     constructor(blobParts_ = undefined, options = undefined) {
       const what = "Failed to construct 'Blob'";
       const list = blobParts(blobParts_, what);
-      const o = internal.dictionary(options, "BlobPropertyBag");
+      const o = internal.dictionary(options, "BlobPropertyBag", ["endings", "type"]);
       const endings = endingsOf(o, what);
       const t = o.type;
       const type = t === undefined ? "" : normalizeType(t);
@@ -125,7 +126,7 @@
     constructor(fileBits, fileName, options = undefined) {
       if (arguments.length < 2) throw new TypeError("Failed to construct 'File': 2 arguments required");
       super(fileBits, options);
-      const o = internal.dictionary(options, "FilePropertyBag");
+      const o = internal.dictionary(options, "FilePropertyBag", ["lastModified"]);
       const s = bs(this);
       s.name = String(fileName);
       s.lastModified = o.lastModified === undefined ? Date.now() : Number(o.lastModified);
@@ -157,7 +158,7 @@
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'ProgressEvent': 1 argument required");
       super(type, init);
-      const i = internal.dictionary(init, "ProgressEventInit");
+      const i = internal.dictionary(init, "ProgressEventInit", ["lengthComputable", "loaded", "total"]);
       progressInit.set(this, { lengthComputable: !!i.lengthComputable, loaded: Number(i.loaded ?? 0), total: Number(i.total ?? 0) });
     }
     get lengthComputable() { return pi(this).lengthComputable; }
@@ -410,7 +411,7 @@
   }
   // Fetch #initialize-a-response, with `body` null or [bytes, Content-Type].
   function initResponse(r, init, body, anyStatus = false) {
-    const i = internal.dictionary(init, "ResponseInit");
+    const i = internal.dictionary(init, "ResponseInit", ["headers", "status", "statusText"]);
     const status = i.status === undefined ? 200 : Math.trunc(Number(i.status)) & 0xffff;
     if (!anyStatus && (status < 200 || status > 599)) throw new RangeError(`Failed to construct 'Response': The status provided (${status}) is outside the range [200, 599].`);
     const statusText = i.statusText === undefined ? "" : String(i.statusText);
