@@ -285,3 +285,23 @@ test(() => {
   new TextDecoder("utf-8", spy());
   assert_array_equals(reads, ["fatal", "ignoreBOM"], "TextDecoderOptions");
 }, "dictionary members are read once each, in WebIDL's order");
+
+test(() => {
+  // Encoding #dom-textdecoder-decode with {stream: true}.
+  const d = new TextDecoder();
+  const bytes = new TextEncoder().encode("héllo € 😀");
+  let s = "";
+  for (const b of bytes) s += d.decode(new Uint8Array([b]), { stream: true });
+  s += d.decode();
+  assert_equals(s, "héllo € 😀", "byte by byte");
+  const bom = d.decode(new Uint8Array([0xEF]), { stream: true }) + d.decode(new Uint8Array([0xBB]), { stream: true })
+    + d.decode(new Uint8Array([0xBF, 0x41]), { stream: true }) + d.decode();
+  assert_equals(bom, "A", "a BOM split over chunks is still the BOM");
+  assert_equals(d.decode(new Uint8Array([0x41]), { stream: true }) + d.decode(new Uint8Array([0xEF, 0xBB, 0xBF]), { stream: true }) + d.decode(),
+    "A\uFEFF", "a BOM later in the stream is text");
+  assert_equals(d.decode(new Uint8Array([0xE2, 0x82]), { stream: true }) + d.decode(), "\uFFFD", "an incomplete end is one replacement at flush");
+  const f = new TextDecoder("utf-8", { fatal: true });
+  assert_equals(f.decode(new Uint8Array([0xE2]), { stream: true }), "");
+  assert_throws_js(TypeError, () => f.decode(), "fatal: an incomplete end is an error");
+  assert_equals(f.decode(new Uint8Array([0x42])), "B", "and the decoder starts over");
+}, "TextDecoder streams: sequences and the BOM split across chunks");

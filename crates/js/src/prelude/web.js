@@ -29,19 +29,52 @@
       const o = internal.dictionary(options, "TextDecoderOptions", ["fatal", "ignoreBOM"]);
       if (!["utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"].includes(l))
         throw new RangeError(`TextDecoder: the encoding '${label}' is not supported`);
-      decoderState.set(this, { fatal: !!o.fatal, ignoreBOM: !!o.ignoreBOM });
+      decoderState.set(this, { fatal: !!o.fatal, ignoreBOM: !!o.ignoreBOM, pending: empty, bomSeen: false });
     }
     get encoding() { return "utf-8"; }
     get fatal() { return ds(this).fatal; }
     get ignoreBOM() { return ds(this).ignoreBOM; }
+    // Encoding #dom-textdecoder-decode. With `stream`, an incomplete
+    // sequence at the end waits for the next call; the BOM is looked for
+    // only at the start of a stream.
     decode(input = undefined, options = undefined) {
       const s = ds(this);
-      if (input === undefined) return "";
-      const bytes = bytesOf(input, "TextDecoder.decode");
-      const r = host.utf8Decode(bytes, s.fatal, s.ignoreBOM);
-      if (r == null) throw new TypeError("The encoded data was not valid UTF-8");
+      let bytes = input === undefined ? empty : bytesOf(input, "TextDecoder.decode");
+      const stream = !!internal.dictionary(options, "TextDecodeOptions", ["stream"]).stream;
+      if (s.pending.length !== 0) {
+        const joined = new Uint8Array(s.pending.length + bytes.length);
+        joined.set(s.pending, 0);
+        joined.set(bytes, s.pending.length);
+        bytes = joined;
+      }
+      const cut = stream ? completeLength(bytes) : bytes.length;
+      s.pending = cut === bytes.length ? empty : bytes.slice(cut);
+      const head = cut === bytes.length ? bytes : bytes.subarray(0, cut);
+      // The BOM can only be judged once three bytes (or the end) are there.
+      if (!s.bomSeen && !s.ignoreBOM && stream && head.length < 3 && s.pending.length === 0 && head.length > 0
+          && [0xEF, 0xBB, 0xBF].slice(0, head.length).every((b, i) => head[i] === b)) {
+        s.pending = head.slice();
+        return "";
+      }
+      const r = host.utf8Decode(head, s.fatal, s.ignoreBOM || s.bomSeen);
+      if (head.length !== 0) s.bomSeen = true;
+      if (!stream) { s.bomSeen = false; s.pending = empty; }
+      if (r == null) { s.pending = empty; s.bomSeen = false; throw new TypeError("The encoded data was not valid UTF-8"); }
       return r;
     }
+  }
+  const empty = new Uint8Array(0);
+  // How many leading bytes of `b` end on a whole UTF-8 sequence (the rest,
+  // at most three bytes, is an incomplete sequence's start).
+  function completeLength(b) {
+    const n = b.length;
+    for (let i = n - 1; i >= 0 && i >= n - 3; i--) {
+      const c = b[i];
+      if ((c & 0xC0) === 0x80) continue;
+      const need = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 1;
+      return i + need > n ? i : n;
+    }
+    return n;
   }
   function ds(d) { const s = decoderState.get(d); if (!s) throw new TypeError("Illegal invocation"); return s; }
   Object.defineProperty(TextDecoder.prototype, Symbol.toStringTag, { value: "TextDecoder", configurable: true });
