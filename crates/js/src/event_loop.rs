@@ -858,14 +858,25 @@ impl Drop for JsRuntime {
     }
 }
 
-/// `setTimeout`'s delay: NaN, negative and missing are 0 (HTML `#timers`).
-fn delay_of(ms: Option<f64>) -> Duration {
-    match ms {
-        Some(ms) if ms.is_finite() && ms > 0.0 => {
-            Duration::from_secs_f64(ms.min(2147483647.0) / 1000.0)
-        }
-        _ => Duration::ZERO,
+/// WebIDL `long` (`#abstract-opdef-converttoint`): a number (already
+/// ToNumber'd) truncated and wrapped into 32 bits; NaN and ±∞ are 0.
+fn idl_long(x: f64) -> i32 {
+    if !x.is_finite() {
+        return 0;
     }
+    let m = x.trunc().rem_euclid(4294967296.0);
+    (if m >= 2147483648.0 {
+        m - 4294967296.0
+    } else {
+        m
+    }) as i32
+}
+
+/// `setTimeout`'s delay (HTML `#timers`): `long timeout = 0`, and a
+/// negative one is 0. So a delay past 2^31−1 ms wraps, as in browsers.
+fn delay_of(ms: Option<f64>) -> Duration {
+    let ms = idl_long(ms.unwrap_or(0.0)).max(0);
+    Duration::from_millis(ms as u64)
 }
 
 fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquickjs::Result<()> {
@@ -879,7 +890,7 @@ fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquic
                 ctx.clone(),
                 move |ctx: Ctx<'js>,
                       handler: Value<'js>,
-                      ms: Opt<f64>,
+                      ms: Opt<rquickjs::convert::Coerced<f64>>,
                       args: Rest<Value<'js>>|
                       -> rquickjs::Result<u64> {
                     // HTML #timer-initialisation-steps: a handler that is not
@@ -896,7 +907,7 @@ fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquic
                             })?
                         }
                     };
-                    let d = delay_of(ms.0);
+                    let d = delay_of(ms.0.map(|m| m.0));
                     let mut s = st.borrow_mut();
                     let id = s.next_id;
                     s.next_id += 1;
@@ -920,17 +931,21 @@ fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquic
         let st = state.clone();
         g.set(
             name,
-            Function::new(ctx.clone(), move |id: Opt<Value<'js>>| {
-                // Any value: only a number can name a timer.
-                if let Some(id) = id.0.and_then(|v| v.as_number()).filter(|n| *n >= 1.0) {
-                    let mut s = st.borrow_mut();
-                    let id = id as u64;
-                    if s.timers.remove(&id).is_none() {
-                        // Cleared from inside its own callback.
-                        s.cleared_during.insert(id);
+            Function::new(
+                ctx.clone(),
+                move |id: Opt<rquickjs::convert::Coerced<f64>>| {
+                    // `long id = 0`: converted as WebIDL does; ids start at 1.
+                    let id = idl_long(id.0.map_or(0.0, |v| v.0));
+                    if id >= 1 {
+                        let mut s = st.borrow_mut();
+                        let id = id as u64;
+                        if s.timers.remove(&id).is_none() {
+                            // Cleared from inside its own callback.
+                            s.cleared_during.insert(id);
+                        }
                     }
-                }
-            })?,
+                },
+            )?,
         )?;
     }
     // queueMicrotask(cb): a microtask through the engine's own job queue.

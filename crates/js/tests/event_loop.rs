@@ -196,3 +196,23 @@ fn timers_pass_their_arguments_and_run_a_string_handler_as_script() {
     );
     assert_eq!(got, ["args x 2", "string timer 1", "interval done"]);
 }
+
+#[test]
+fn timer_arguments_convert_as_webidl_long() {
+    // `long timeout` and `long id`: ToNumber, then wrapped to 32 bits;
+    // NaN and negative delays are 0.
+    let got = lines(
+        r#"
+        const order = [];
+        setTimeout(() => order.push("string 5"), "5");
+        setTimeout(() => order.push("object 1"), { valueOf() { return 1; } });
+        setTimeout(() => order.push("2^32+3 wraps to 3"), 2 ** 32 + 3);
+        setTimeout(() => order.push("NaN is 0"), "soon");
+        const id = setTimeout(() => order.push("cleared by a string id: never"), 0);
+        clearTimeout(String(id));
+        clearTimeout({}); clearTimeout(null); clearTimeout();
+        setTimeout(() => console.log(order.join(", ")), 30);
+        "#,
+    );
+    assert_eq!(got, ["NaN is 0, object 1, 2^32+3 wraps to 3, string 5"]);
+}
