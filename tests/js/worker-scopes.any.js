@@ -33,3 +33,13 @@ test(() => {
     assert_equals(typeof importScripts, "function");
   }
 }, "interfaces are exposed where their IDL says");
+
+test(() => {
+  assert_equals(typeof self.origin, "string");
+  assert_equals(self.origin, location.origin, "the global's origin is its script's");
+  assert_true(self.isSecureContext);
+  const before = self.origin;
+  self.origin = "replaced";
+  assert_equals(self.origin, "replaced", "[Replaceable]");
+  self.origin = before;
+}, "self.origin and isSecureContext");

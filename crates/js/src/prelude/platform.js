@@ -81,4 +81,14 @@
   for (const [k, v] of Object.entries({ reportError, queueMicrotask, btoa, atob, location, TestUtils, crypto, navigator, Crypto }))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: true });
   Object.defineProperty(globalThis, "performance", { value: performance, writable: true, configurable: true, enumerable: true });
+  // WindowOrWorkerGlobalScope (HTML #windoworworkerglobalscope-mixin):
+  // `origin` ([Replaceable]; "null" for a file: script, as browsers say for
+  // opaque origins) and `isSecureContext` (a local script is
+  // potentially trustworthy, HTML #secure-contexts).
+  Object.defineProperty(globalThis, "origin", {
+    configurable: true, enumerable: true,
+    get: function origin() { return here().origin; },
+    set: function origin(v) { Object.defineProperty(globalThis, "origin", { value: v, writable: true, configurable: true, enumerable: true }); },
+  });
+  Object.defineProperty(globalThis, "isSecureContext", { get: function isSecureContext() { return true; }, configurable: true, enumerable: true });
 })
