@@ -70,9 +70,12 @@
     const s = Object.create(defaults);
     s.type = type;
     s.timeStamp = performance.now();
-    if (init.bubbles) s.bubbles = true;
-    if (init.cancelable) s.cancelable = true;
-    if (init.composed) s.composed = true;
+    // `init` is null for an event the platform makes (all flags false).
+    if (init !== null) {
+      if (init.bubbles) s.bubbles = true;
+      if (init.cancelable) s.cancelable = true;
+      if (init.composed) s.composed = true;
+    }
     eventState.set(e, s);
     // [LegacyUnforgeable] readonly attribute boolean isTrusted: an own property.
     Object.defineProperty(e, "isTrusted", isTrustedDescriptor);
@@ -191,8 +194,8 @@
     s.phase = NONE;
     s.currentTarget = null;
     s.dispatching = false;
-    s.stopPropagation = false;
-    s.stopImmediate = false;
+    if (s.stopPropagation) s.stopPropagation = false;
+    if (s.stopImmediate) s.stopImmediate = false;
     return !s.canceled;
   }
   function invoke(target, event, s, list, capturePass) {
@@ -205,7 +208,8 @@
   function run(target, event, s, l, capturePass) {
     if (l.removed || l.type !== s.type || l.capture !== capturePass) return;
     if (l.once) removeEntry(target, l);
-    if (l.passive) s.inPassive = true;
+    const passive = l.passive;
+    if (passive) s.inPassive = true;
     // DOM #concept-event-listener-inner-invoke steps 8–12: a Window's
     // current event (`window.event`) while the listener runs.
     const previous = currentEvent;
@@ -221,7 +225,7 @@
     } catch (e) {
       internal.reportException(e);
     } finally {
-      s.inPassive = false;
+      if (passive) s.inPassive = false;
       currentEvent = previous;
     }
   }

@@ -345,7 +345,6 @@
   // ---- Delivery from the native event loop -------------------------------
   // kind: 0 message, 1 messageerror, 2 close, 3 error (a worker's uncaught
   // exception; returns whether it was handled).
-  const noInit = Object.freeze({});
   // `ports`: an array of new MessagePorts, or undefined when there are none.
   internal.deliver = function (id, kind, data, ports, origin) {
     const target = targetOf(id);
@@ -353,7 +352,7 @@
     if (kind === 0 || kind === 1) {
       // The event is made directly (no init dictionary to validate).
       const ev = Object.create(MessageEvent.prototype);
-      const es = internal.initEventState(ev, kind === 0 ? "message" : "messageerror", noInit, messageDefaults);
+      const es = internal.initEventState(ev, kind === 0 ? "message" : "messageerror", null, messageDefaults);
       if (kind === 0) {
         es.data = data;
         if (ports !== undefined) es.portList = ports;
