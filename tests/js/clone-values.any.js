@@ -448,3 +448,28 @@ function assert_same_structure(a, b, what, seen = new Map()) {
     if ("value" in da) assert_same_structure(da.value, db.value, `${what}.${String(k)}`, seen);
   }
 }
+
+test(() => {
+  // [[MapData]] and [[SetData]] are read directly: replaced iteration
+  // methods are not called (and cannot change what is cloned).
+  const mapIterProto = Object.getPrototypeOf(new Map().entries());
+  const setIterProto = Object.getPrototypeOf(new Set().values());
+  const mapNext = mapIterProto.next, setNext = setIterProto.next, from = Array.from;
+  let called = 0;
+  let m, st;
+  try {
+    mapIterProto.next = function () { called++; return { done: true }; };
+    setIterProto.next = function () { called++; return { done: true }; };
+    Array.from = () => { called++; return []; };
+    m = structuredClone(new Map([[1, { a: 1 }], ["k", "v"]]));
+    st = structuredClone({ s: new Set([1, 2, 3]) }).s;
+  } finally {
+    mapIterProto.next = mapNext;
+    setIterProto.next = setNext;
+    Array.from = from;
+  }
+  assert_equals(called, 0, "no replaced method ran");
+  assert_equals(m.size, 2);
+  assert_equals(m.get(1).a, 1);
+  assert_array_equals([...st], [1, 2, 3]);
+}, "Map and Set contents are read without calling script-replaceable iteration methods");

@@ -22,6 +22,20 @@
   const taElements = getter(TypedArray.prototype, "length"), abResize = ArrayBuffer.prototype.resize;
   const domName = getter(DOMException.prototype, "name"), domMessage = getter(DOMException.prototype, "message");
   const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
+  // The iterators' own `next`, so that no script-replaced method (on the
+  // iterator prototypes, Array.from, Array.prototype[Symbol.iterator]) runs
+  // while [[MapData]] / [[SetData]] are read.
+  const mapIterNext = Object.getPrototypeOf(new Map().entries()).next;
+  const setIterNext = Object.getPrototypeOf(new Set().values()).next;
+  function drain(iter, next, pairs) {
+    const out = [];
+    let n = 0;
+    for (;;) {
+      const r = call(next, iter);
+      if (r.done) return out;
+      if (pairs) { const e = r.value; out[n++] = e[0]; out[n++] = e[1]; } else out[n++] = r.value;
+    }
+  }
   const mapSet = Map.prototype.set, setAdd = Set.prototype.add;
   const hasOwn = Object.prototype.hasOwnProperty;
   const isWellFormed = String.prototype.isWellFormed;
@@ -96,8 +110,8 @@
         try { b = call(dvBuffer, o); off = call(dvOffset, o); len = call(dvLength, o); } catch { return null; }
         return [b, off, len, lengthTracking(o, true, b, off)];
       }
-      case 5: { const out = []; for (const [k, v] of call(mapEntries, o)) out.push(k, v); return out; }
-      case 6: return Array.from(call(setValues, o));
+      case 5: return drain(call(mapEntries, o), mapIterNext, true);
+      case 6: return drain(call(setValues, o), setIterNext, false);
       case 7: return call(bigintToString, o, 16);
       case 9: return [call(domName, o), call(domMessage, o)];
       case 8: {
