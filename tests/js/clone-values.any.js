@@ -473,3 +473,23 @@ test(() => {
   assert_equals(m.get(1).a, 1);
   assert_array_equals([...st], [1, 2, 3]);
 }, "Map and Set contents are read without calling script-replaceable iteration methods");
+
+test(() => {
+  // Deserialization makes objects with the intrinsics, not with whatever
+  // the globals of those names are now.
+  const saved = { Map: globalThis.Map, Set: globalThis.Set, Date: globalThis.Date, RegExp: globalThis.RegExp, Number: globalThis.Number };
+  const M = Map, S = Set, D = Date, R = RegExp, N = Number;
+  const value = [new M([[1, 2]]), new S([1]), new D(5), /x/g, new N(3)];
+  let c;
+  try {
+    for (const k of Object.keys(saved)) globalThis[k] = function Impostor() { throw new Error("impostor called"); };
+    c = structuredClone(value);
+  } finally {
+    for (const k of Object.keys(saved)) globalThis[k] = saved[k];
+  }
+  assert_true(c[0] instanceof M && c[0].get(1) === 2);
+  assert_true(c[1] instanceof S && c[1].has(1));
+  assert_true(c[2] instanceof D && c[2].getTime() === 5);
+  assert_true(c[3] instanceof R && c[3].flags === "g");
+  assert_true(c[4] instanceof N && c[4].valueOf() === 3);
+}, "deserialization uses the intrinsic constructors, not replaced globals");

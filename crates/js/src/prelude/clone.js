@@ -5,6 +5,13 @@
 (function (host, internal) {
   "use strict";
   const call = Function.prototype.call.bind(Function.prototype.call);
+  // The intrinsics deserialization makes objects with (a script may have
+  // replaced the globals of the same names; the standard uses %Map% etc.).
+  const { Number: NumberC, String: StringC, Boolean: BooleanC, Object: ObjectC, Date: DateC, RegExp: RegExpC,
+    DataView: DataViewC, Map: MapC, Set: SetC, BigInt: BigIntC, Array: ArrayC, DOMException: DOMExceptionC,
+    Uint16Array: Uint16ArrayC, Uint8Array: Uint8ArrayC, ArrayBuffer: ArrayBufferC, Reflect: ReflectC } = globalThis;
+  const create = ObjectC.create, defineProperty = ObjectC.defineProperty, apply = ReflectC.apply;
+  const charCodeAt = StringC.prototype.charCodeAt;
   const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
   const numberValue = Number.prototype.valueOf, stringValue = String.prototype.valueOf;
   const booleanValue = Boolean.prototype.valueOf, bigintValue = BigInt.prototype.valueOf;
@@ -20,6 +27,7 @@
   const dvBuffer = getter(DataView.prototype, "buffer"), dvOffset = getter(DataView.prototype, "byteOffset");
   const dvLength = getter(DataView.prototype, "byteLength");
   const taElements = getter(TypedArray.prototype, "length"), abResize = ArrayBuffer.prototype.resize;
+  const subarray = TypedArray.prototype.subarray, taSet = TypedArray.prototype.set;
   const domName = getter(DOMException.prototype, "name"), domMessage = getter(DOMException.prototype, "message");
   const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
   // The iterators' own `next`, so that no script-replaced method (on the
@@ -43,7 +51,7 @@
   const viewCtors = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
     Uint32Array, typeof Float16Array === "function" ? Float16Array : undefined, Float32Array, Float64Array,
     BigInt64Array, BigUint64Array, DataView];
-  const errorCtors = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
+  const errorCtors = { __proto__: null, Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
 
   // Samples whose class ids name the kinds clone.rs knows (see Kind there).
   internal.cloneSamples = () => [
@@ -128,43 +136,43 @@
   // Makes built-in objects for the structured deserialize.
   internal.cloneMake = function (kind, a, b, c, d, e) {
     switch (kind) {
-      case 0: switch (a) { case 0: return new Number(b); case 1: return new String(b); case 2: return new Boolean(b); default: return Object(b); }
-      case 1: return new Date(a);
-      case 2: return new RegExp(a, b);
+      case 0: switch (a) { case 0: return new NumberC(b); case 1: return new StringC(b); case 2: return new BooleanC(b); default: return ObjectC(b); }
+      case 1: return new DateC(a);
+      case 2: return new RegExpC(a, b);
       case 3: return b < 0 ? a : resizable(a, b);
       case 4: { // (kind index, buffer, byteOffset, byteLength, lengthTracking)
         const C = viewCtors[a];
         if (C === undefined) throw new TypeError("Float16Array is not supported");
         if (e) return new C(b, c);
-        return a === 12 ? new DataView(b, c, d) : new C(b, c, d / C.BYTES_PER_ELEMENT);
+        return a === 12 ? new DataViewC(b, c, d) : new C(b, c, d / C.BYTES_PER_ELEMENT);
       }
-      case 5: return new Map();
-      case 6: return new Set();
-      case 7: return a ? -BigInt("0x" + b) : BigInt("0x" + b);
+      case 5: return new MapC();
+      case 6: return new SetC();
+      case 7: return a ? -BigIntC("0x" + b) : BigIntC("0x" + b);
       case 8: {
-        const C = errorCtors[a] || Error;
-        const e = Object.create(C.prototype);
-        if (b !== undefined) Object.defineProperty(e, "message", { value: b, writable: true, configurable: true, enumerable: false });
-        if (c !== undefined) Object.defineProperty(e, "stack", { value: c, writable: true, configurable: true, enumerable: false });
+        const C = errorCtors[a] || errorCtors.Error;
+        const e = create(C.prototype);
+        if (b !== undefined) defineProperty(e, "message", { __proto__: null, value: b, writable: true, configurable: true, enumerable: false });
+        if (c !== undefined) defineProperty(e, "stack", { __proto__: null, value: c, writable: true, configurable: true, enumerable: false });
         return e;
       }
-      case 9: { const out = new Array(a); return out; }
-      case 11: return new DOMException(b, a);
+      case 9: return new ArrayC(a);
+      case 11: return new DOMExceptionC(b, a);
       case 10: { // a string from UTF-16 code units (lone surrogates kept)
         let s = "";
-        for (let i = 0; i < a.length; i += 8192) s += fromCharCode.apply(null, a.subarray(i, i + 8192));
+        for (let i = 0; i < a.length; i += 8192) s += apply(fromCharCode, null, call(subarray, a, i, i + 8192));
         return s;
       }
     }
   };
   internal.cloneMapSet = (m, k, v) => call(mapSet, m, k, v);
   internal.cloneSetAdd = (s, v) => call(setAdd, s, v);
-  internal.cloneErrorCause = (e, v) => Object.defineProperty(e, "cause", { value: v, writable: true, configurable: true, enumerable: false });
+  internal.cloneErrorCause = (e, v) => defineProperty(e, "cause", { __proto__: null, value: v, writable: true, configurable: true, enumerable: false });
   internal.isWellFormed = (s) => call(isWellFormed, s);
-  internal.codeUnits = (s) => { const u = new Uint16Array(s.length); for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return u; };
+  internal.codeUnits = (s) => { const u = new Uint16ArrayC(s.length); for (let i = 0; i < s.length; i++) u[i] = call(charCodeAt, s, i); return u; };
   function resizable(bytes, max) {
-    const r = new ArrayBuffer(bytes.byteLength, { maxByteLength: max });
-    new Uint8Array(r).set(new Uint8Array(bytes));
+    const r = new ArrayBufferC(call(abByteLength, bytes), { __proto__: null, maxByteLength: max });
+    call(taSet, new Uint8ArrayC(r), new Uint8ArrayC(bytes));
     return r;
   }
 })
