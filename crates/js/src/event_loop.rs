@@ -890,7 +890,7 @@ fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquic
                 ctx.clone(),
                 move |ctx: Ctx<'js>,
                       handler: Value<'js>,
-                      ms: Opt<rquickjs::convert::Coerced<f64>>,
+                      ms: Opt<Value<'js>>,
                       args: Rest<Value<'js>>|
                       -> rquickjs::Result<u64> {
                     // HTML #timer-initialisation-steps: a handler that is not
@@ -907,7 +907,12 @@ fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquic
                             })?
                         }
                     };
-                    let d = delay_of(ms.0.map(|m| m.0));
+                    // WebIDL converts the handler (above), then the timeout.
+                    let ms = match ms.0 {
+                        Some(v) => Some(v.get::<rquickjs::convert::Coerced<f64>>()?.0),
+                        None => None,
+                    };
+                    let d = delay_of(ms);
                     let mut s = st.borrow_mut();
                     let id = s.next_id;
                     s.next_id += 1;

@@ -211,8 +211,14 @@ fn timer_arguments_convert_as_webidl_long() {
         const id = setTimeout(() => order.push("cleared by a string id: never"), 0);
         clearTimeout(String(id));
         clearTimeout({}); clearTimeout(null); clearTimeout();
-        setTimeout(() => console.log(order.join(", ")), 30);
+        const conversions = [];
+        clearTimeout(setTimeout({ toString() { conversions.push("handler"); return ""; } },
+            { valueOf() { conversions.push("timeout"); return 0; } }));
+        setTimeout(() => console.log(order.join(", "), "|", conversions.join(" then ")), 30);
         "#,
     );
-    assert_eq!(got, ["NaN is 0, object 1, 2^32+3 wraps to 3, string 5"]);
+    assert_eq!(
+        got,
+        ["NaN is 0, object 1, 2^32+3 wraps to 3, string 5 | handler then timeout"]
+    );
 }
