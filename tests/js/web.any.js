@@ -305,3 +305,17 @@ test(() => {
   assert_throws_js(TypeError, () => f.decode(), "fatal: an incomplete end is an error");
   assert_equals(f.decode(new Uint8Array([0x42])), "B", "and the decoder starts over");
 }, "TextDecoder streams: sequences and the BOM split across chunks");
+
+test(() => {
+  const order = [];
+  const f = new File([{ toString() { order.push("part"); return "p"; } }], { toString() { order.push("name"); return "n"; } }, {
+    get endings() { order.push("endings"); return undefined; },
+    get lastModified() { order.push("lastModified"); return 42.9; },
+    get type() { order.push("type"); return "text/x"; },
+  });
+  assert_array_equals(order, ["part", "name", "endings", "type", "lastModified"], "WebIDL's argument and member order");
+  assert_equals(f.name, "n");
+  assert_equals(f.lastModified, 42, "long long: truncated");
+  assert_equals(new File([], "x", { lastModified: NaN }).lastModified, 0);
+  assert_equals(new File([], "x").lastModified > 0, true, "now when absent");
+}, "File converts its parts, then its name, then its options");

@@ -132,10 +132,14 @@
     for (const c of chunks) { out.set(c, at); at += c.length; }
     return out;
   }
+  let fileParts;
   class Blob {
     constructor(blobParts_ = undefined, options = undefined) {
       const what = "Failed to construct 'Blob'";
-      const list = blobParts(blobParts_, what);
+      // File's constructor has already converted its parts (WebIDL: the
+      // parts, then the name, then the options).
+      const list = fileParts !== undefined ? fileParts : blobParts(blobParts_, what);
+      fileParts = undefined;
       const o = internal.dictionary(options, "BlobPropertyBag", ["endings", "type"]);
       const endings = endingsOf(o, what);
       const t = o.type;
@@ -158,11 +162,16 @@
   class File extends Blob {
     constructor(fileBits, fileName, options = undefined) {
       if (arguments.length < 2) throw new TypeError("Failed to construct 'File': 2 arguments required");
-      super(fileBits, options);
+      const list = blobParts(fileBits, "Failed to construct 'File'");
+      const name = String(fileName);
+      fileParts = list;
+      super(undefined, options);
       const o = internal.dictionary(options, "FilePropertyBag", ["lastModified"]);
       const s = bs(this);
-      s.name = String(fileName);
-      s.lastModified = o.lastModified === undefined ? Date.now() : Number(o.lastModified);
+      s.name = name;
+      // long long lastModified: an integer; the current time when absent.
+      const lm = o.lastModified === undefined ? Date.now() : Number(o.lastModified);
+      s.lastModified = Number.isFinite(lm) ? Math.trunc(lm) : 0;
     }
     get name() { const s = bs(this); if (s.name === undefined) throw new TypeError("Illegal invocation: not a File"); return s.name; }
     get lastModified() { const s = bs(this); if (s.name === undefined) throw new TypeError("Illegal invocation: not a File"); return s.lastModified; }
