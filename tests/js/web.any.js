@@ -319,3 +319,34 @@ test(() => {
   assert_equals(new File([], "x", { lastModified: NaN }).lastModified, 0);
   assert_equals(new File([], "x").lastModified > 0, true, "now when absent");
 }, "File converts its parts, then its name, then its options");
+
+test(() => {
+  performance.clearMarks();
+  performance.clearMeasures();
+  const a = performance.mark("a");
+  const b = performance.mark("b", { detail: { n: 1 }, startTime: a.startTime + 5 });
+  assert_true(a instanceof PerformanceMark && a instanceof PerformanceEntry);
+  assert_equals(a.entryType, "mark");
+  assert_equals(a.duration, 0);
+  assert_equals(b.detail.n, 1);
+  assert_equals(b.startTime - a.startTime, 5);
+  const m = performance.measure("a to b", "a", "b");
+  assert_true(m instanceof PerformanceMeasure);
+  assert_equals(m.duration, 5);
+  assert_equals(m.startTime, a.startTime);
+  const o = performance.measure("options", { start: "a", duration: 2, detail: "d" });
+  assert_equals(o.duration, 2);
+  assert_equals(o.detail, "d");
+  assert_array_equals(performance.getEntriesByType("mark").map((e) => e.name), ["a", "b"]);
+  assert_array_equals(performance.getEntriesByName("a to b").map((e) => e.entryType), ["measure"]);
+  assert_throws_dom("SyntaxError", () => performance.measure("x", "no such mark"));
+  assert_throws_js(TypeError, () => new PerformanceMeasure());
+  assert_throws_js(TypeError, () => new PerformanceMark("x", { startTime: -1 }));
+  assert_throws_dom("DataCloneError", () => structuredClone(a), "a platform object");
+  performance.clearMarks("a");
+  assert_array_equals(performance.getEntriesByType("mark").map((e) => e.name), ["b"]);
+  performance.clearMarks();
+  performance.clearMeasures();
+  assert_equals(performance.getEntries().length, 0);
+  assert_equals(typeof performance.toJSON().timeOrigin, "number");
+}, "performance.mark and measure (User Timing)");

@@ -80,6 +80,110 @@
   Object.defineProperty(TestUtils, Symbol.toStringTag, { value: "TestUtils", configurable: true });
   for (const [k, v] of Object.entries({ reportError, queueMicrotask, btoa, atob, location, TestUtils, crypto, navigator, Crypto }))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: true });
+  // User Timing (w3c/user-timing): marks and measures on the engine's
+  // `performance` object, kept in a performance entry buffer per global.
+  const entryState = new WeakMap();
+  function es(e) { const s = entryState.get(e); if (!s) throw new TypeError("Illegal invocation: not a PerformanceEntry"); return s; }
+  let constructingEntry = false;
+  class PerformanceEntry {
+    constructor() { if (!constructingEntry) throw new TypeError("Illegal constructor"); }
+    get name() { return es(this).name; }
+    get entryType() { return es(this).entryType; }
+    get startTime() { return es(this).startTime; }
+    get duration() { return es(this).duration; }
+    toJSON() { const s = es(this); return { name: s.name, entryType: s.entryType, startTime: s.startTime, duration: s.duration }; }
+  }
+  class PerformanceMark extends PerformanceEntry {
+    // #dom-performancemark-constructor
+    constructor(markName, markOptions = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to construct 'PerformanceMark': 1 argument required");
+      const name = String(markName);
+      const o = internal.dictionary(markOptions, "PerformanceMarkOptions", ["detail", "startTime"]);
+      let startTime = performance.now();
+      if (o.startTime !== undefined) {
+        startTime = Number(o.startTime);
+        if (!Number.isFinite(startTime) || startTime < 0) throw new TypeError("Failed to construct 'PerformanceMark': startTime must be a non-negative number");
+      }
+      constructingEntry = true;
+      try { super(); } finally { constructingEntry = false; }
+      entryState.set(this, { name, entryType: "mark", startTime, duration: 0, detail: o.detail === undefined ? null : structuredClone(o.detail) });
+    }
+    get detail() { return es(this).detail; }
+  }
+  class PerformanceMeasure extends PerformanceEntry {
+    constructor() { if (!constructingEntry) throw new TypeError("Illegal constructor"); super(); }
+    get detail() { return es(this).detail; }
+  }
+  const entries = [];
+  function markTime(name) {
+    if (typeof name === "number") return name;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const s = entryState.get(entries[i]);
+      if (s.entryType === "mark" && s.name === name) return s.startTime;
+    }
+    throw new DOMException(`Failed to execute 'measure' on 'Performance': The mark '${name}' does not exist.`, "SyntaxError");
+  }
+  const userTiming = {
+    mark(markName, markOptions = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'mark' on 'Performance': 1 argument required");
+      const m = new PerformanceMark(markName, markOptions);
+      entries.push(m);
+      return m;
+    },
+    // #dom-performance-measure
+    measure(measureName, startOrMeasureOptions = undefined, endMark = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'measure' on 'Performance': 1 argument required");
+      const name = String(measureName);
+      let start = 0, end = performance.now(), detail = null;
+      const isOptions = startOrMeasureOptions !== null && typeof startOrMeasureOptions === "object";
+      if (isOptions) {
+        const o = internal.dictionary(startOrMeasureOptions, "PerformanceMeasureOptions", ["detail", "duration", "end", "start"]);
+        if (endMark !== undefined) throw new TypeError("Failed to execute 'measure' on 'Performance': endMark with options");
+        if (o.start !== undefined && o.end !== undefined && o.duration !== undefined)
+          throw new TypeError("Failed to execute 'measure' on 'Performance': start, end and duration together");
+        const t = (v) => (typeof v === "number" ? v : markTime(String(v)));
+        if (o.end !== undefined) end = t(o.end);
+        else if (o.start !== undefined && o.duration !== undefined) end = t(o.start) + Number(o.duration);
+        if (o.start !== undefined) start = t(o.start);
+        else if (o.duration !== undefined && o.end !== undefined) start = end - Number(o.duration);
+        if (o.detail !== undefined) detail = structuredClone(o.detail);
+      } else {
+        if (startOrMeasureOptions !== undefined) start = markTime(String(startOrMeasureOptions));
+        if (endMark !== undefined) end = markTime(String(endMark));
+      }
+      constructingEntry = true;
+      let m;
+      try { m = new PerformanceMeasure(); } finally { constructingEntry = false; }
+      entryState.set(m, { name, entryType: "measure", startTime: start, duration: end - start, detail });
+      entries.push(m);
+      return m;
+    },
+    getEntries() { return sortedEntries(() => true); },
+    getEntriesByType(type) { type = String(type); return sortedEntries((s) => s.entryType === type); },
+    getEntriesByName(name, type = undefined) {
+      name = String(name);
+      return sortedEntries((s) => s.name === name && (type === undefined || s.entryType === String(type)));
+    },
+    clearMarks(name = undefined) { clear("mark", name); },
+    clearMeasures(name = undefined) { clear("measure", name); },
+    toJSON() { return { timeOrigin: performance.timeOrigin }; },
+  };
+  function sortedEntries(keep) {
+    return entries.filter((e) => keep(entryState.get(e))).sort((a, b) => entryState.get(a).startTime - entryState.get(b).startTime);
+  }
+  function clear(type, name) {
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const s = entryState.get(entries[i]);
+      if (s.entryType === type && (name === undefined || s.name === String(name))) entries.splice(i, 1);
+    }
+  }
+  for (const [k, v] of Object.entries(userTiming))
+    Object.defineProperty(performance, k, { value: v, writable: true, configurable: true, enumerable: true });
+  internal.platformPrototypes.push(PerformanceEntry.prototype);
+  for (const [k, C] of Object.entries({ PerformanceEntry, PerformanceMark, PerformanceMeasure })) {
+    Object.defineProperty(C.prototype, Symbol.toStringTag, { value: k, configurable: true });
+    Object.defineProperty(globalThis, k, { value: C, writable: true, configurable: true, enumerable: false });
+  }
   Object.defineProperty(globalThis, "performance", { value: performance, writable: true, configurable: true, enumerable: true });
   // WindowOrWorkerGlobalScope (HTML #windoworworkerglobalscope-mixin):
   // `origin` ([Replaceable]; "null" for a file: script, as browsers say for
