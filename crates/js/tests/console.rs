@@ -128,3 +128,37 @@ fn an_uncaught_value_that_is_not_an_error_is_inspected() {
         r.stderr
     );
 }
+
+#[test]
+fn platform_objects_show_their_attributes() {
+    // Node prints the same for these (its File lists size and type first).
+    let cases: &[(&str, &str)] = &[
+        (
+            "new Blob(['ab'], { type: 'text/plain' })",
+            "Blob { size: 2, type: 'text/plain' }",
+        ),
+        ("new Headers({ a: '1' })", "Headers { a: '1' }"),
+        (
+            "new URLSearchParams('a=1&b=2')",
+            "URLSearchParams { 'a' => '1', 'b' => '2' }",
+        ),
+        ("new Headers()", "Headers {}"),
+        (
+            "({ nested: new Blob([]) })",
+            "{ nested: Blob { size: 0, type: '' } }",
+        ),
+    ];
+    for (expr, want) in cases {
+        assert_eq!(
+            out(&format!("console.log({expr})")),
+            format!("{want}\n"),
+            "{expr}"
+        );
+    }
+    let event = out("console.log(new Event('x'))");
+    assert!(event.starts_with("Event {\n  type: 'x',"), "{event}");
+    assert!(
+        event.contains("cancelable: false") && !event.contains("[Getter]"),
+        "{event}"
+    );
+}

@@ -145,6 +145,21 @@
       keys = keys.filter((k) => k !== "stack" && k !== "message");
       if (keys.length === 0) return base;
       prefix = "";
+    } else if (isPlatformObject(v)) {
+      // A platform object (Blob, URL, Event, MessagePort…): its state is
+      // internal, so show its IDL attributes' values (and a Headers' or
+      // URLSearchParams' entries), as Node and Deno do.
+      keys = keys.filter((k) => k !== "isTrusted");
+      const kind = v[Symbol.toStringTag];
+      const pairs = iterablePairs(v, kind);
+      const attrs = pairs === null ? platformAttributes(v) : [];
+      if (attrs.length !== 0 || (pairs !== null && pairs.length !== 0)) {
+        entries = (c) => {
+          const out = (pairs || []).map(([k, x]) => kind === "Headers" ? `${keyText(k)}: ${child(c, x, level)}` : `${child(c, k, level)} => ${child(c, x, level)}`);
+          for (const [k, x] of attrs) out.push(`${keyText(k)}: ${child(c, x, level)}`);
+          return out;
+        };
+      }
     } else {
       for (const [C, name] of [[Number, "Number"], [String, "String"], [Boolean, "Boolean"], [BigInt, "BigInt"], [Symbol, "Symbol"]]) {
         let inner;
@@ -180,6 +195,35 @@
     return ref === undefined ? res : `<ref *${ref}> ${res}`;
   }
 
+  function isPlatformObject(v) {
+    const protos = internal.platformPrototypes;
+    if (protos === undefined) return false;
+    for (let p = Object.getPrototypeOf(v), n = 0; p !== null && n < 32; p = Object.getPrototypeOf(p), n++)
+      if (protos.includes(p) || p === internal.BlobPrototype || p === internal.MessagePortPrototype) return true;
+    return false;
+  }
+  // The IDL attributes on the prototype chain (not event handlers), each
+  // read through its getter; one that throws (no brand) is left out.
+  function platformAttributes(v) {
+    const out = [], seen = new Set();
+    for (let p = Object.getPrototypeOf(v), n = 0; p !== null && p !== Object.prototype && n < 32; p = Object.getPrototypeOf(p), n++) {
+      for (const k of getOwnPropertyNames(p)) {
+        if (seen.has(k) || k === "constructor" || k.startsWith("on")) continue;
+        seen.add(k);
+        const d = getOwnPropertyDescriptor(p, k);
+        if (typeof d.get !== "function") continue;
+        try { out.push([k, d.get.call(v)]); } catch { /* not this object's attribute */ }
+      }
+    }
+    return out;
+  }
+  // A Headers' or URLSearchParams' entries (at most 100); null for others.
+  function iterablePairs(v, kind) {
+    if (kind !== "Headers" && kind !== "URLSearchParams") return null;
+    const out = [];
+    try { for (const e of v) { if (out.length === 100) break; out.push(e); } } catch { return []; }
+    return out;
+  }
   function isIndex(k) { return typeof k === "string" && /^(0|[1-9][0-9]*)$/.test(k) && Number(k) < 4294967295; }
   function ownKeys(o) {
     const keys = getOwnPropertyNames(o).filter((k) => getOwnPropertyDescriptor(o, k)?.enumerable);
