@@ -54,3 +54,21 @@ test(() => {
   assert_equals(String(new MessageChannel().port1), "[object MessagePort]");
   assert_equals(String(new MessageChannel()), "[object MessageChannel]");
 }, "class strings");
+
+test(() => {
+  // WebIDL #es-interfaces: members are enumerable on the prototype (static
+  // ones on the interface object); interface objects are non-enumerable
+  // globals; @@toStringTag is not enumerable.
+  const enumerable = (o, k) => Object.getOwnPropertyDescriptor(o, k).enumerable;
+  for (const [C, members] of [[MessagePort, ["postMessage", "start", "close", "onmessage", "onmessageerror"]],
+    [MessageEvent, ["data", "origin", "lastEventId", "source", "ports", "initMessageEvent"]],
+    [MessageChannel, ["port1", "port2"]], [Event, ["type", "target", "preventDefault", "stopPropagation"]],
+    [EventTarget, ["addEventListener", "removeEventListener", "dispatchEvent"]], [Blob, ["size", "type", "slice", "text"]]]) {
+    for (const m of members) assert_true(enumerable(C.prototype, m), `${C.name}.prototype.${m}`);
+    assert_false(enumerable(C.prototype, Symbol.toStringTag), `${C.name} @@toStringTag`);
+    assert_false(enumerable(C.prototype, "constructor"), `${C.name}.prototype.constructor`);
+    assert_false(enumerable(self, C.name), `the global ${C.name}`);
+  }
+  assert_true(enumerable(AbortSignal, "abort"), "static operations");
+  assert_true(enumerable(self, "structuredClone"), "an operation of the global");
+}, "IDL members are enumerable, interface objects are not");

@@ -185,6 +185,28 @@
     Object.defineProperty(globalThis, k, { value: C, writable: true, configurable: true, enumerable: false });
   }
   Object.defineProperty(globalThis, "performance", { value: performance, writable: true, configurable: true, enumerable: true });
+  // WebIDL #es-interfaces: an interface's attributes and operations are
+  // enumerable properties of its prototype (static ones of the interface
+  // object); JS classes define them non-enumerable, so they are redefined
+  // here. The interface objects themselves stay non-enumerable globals,
+  // and operations of the global (structuredClone) are enumerable.
+  const interfaces = ["Event", "EventTarget", "ErrorEvent", "CustomEvent", "PromiseRejectionEvent", "AbortController",
+    "AbortSignal", "MessageEvent", "MessagePort", "MessageChannel", "BroadcastChannel", "Worker", "SharedWorker",
+    "WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope", "TextEncoder", "TextDecoder", "Blob",
+    "File", "FileReader", "ProgressEvent", "URL", "URLSearchParams", "Headers", "Response", "PerformanceEntry",
+    "PerformanceMark", "PerformanceMeasure", "Crypto"];
+  for (const name of interfaces) {
+    const C = globalThis[name];
+    if (typeof C !== "function") continue;
+    for (const target of [C.prototype, C]) {
+      for (const k of Object.getOwnPropertyNames(target)) {
+        if (k === "constructor" || k === "prototype" || k === "length" || k === "name") continue;
+        const d = Object.getOwnPropertyDescriptor(target, k);
+        if (!d.enumerable && d.configurable) Object.defineProperty(target, k, { ...d, enumerable: true });
+      }
+    }
+  }
+  Object.defineProperty(globalThis, "structuredClone", { enumerable: true });
   // WindowOrWorkerGlobalScope (HTML #windoworworkerglobalscope-mixin):
   // `origin` ([Replaceable]; "null" for a file: script, as browsers say for
   // opaque origins) and `isSecureContext` (a local script is
