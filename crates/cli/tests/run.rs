@@ -194,3 +194,27 @@ fn a_script_reads_its_arguments_from_msgport_args() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "[]\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn json_output_stays_json_when_workers_log() {
+    // A test's console output, its workers' included, is captured with the
+    // test, never mixed into the JSON document.
+    let dir = scratch("json-workers");
+    let file = dir.join("logs.any.js");
+    std::fs::write(
+        &file,
+        "// META: global=window,dedicatedworker\n\
+         test(() => { console.log('in', self.constructor.name); }, 'logs');\n\
+         async_test((t) => {\n\
+           const w = new Worker(\"data:text/javascript,console.log('nested'); postMessage(1)\");\n\
+           w.onmessage = t.step_func_done(() => w.terminate());\n\
+         }, 'a worker that logs');\n",
+    )
+    .unwrap();
+    let out = msgport(&["test", "--json", file.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(doc["passed"], 4);
+    assert_eq!(doc["failed"], 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

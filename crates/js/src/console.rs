@@ -5,7 +5,6 @@
 use crate::event_loop::LoopState;
 use rquickjs::{Ctx, Function, Object, Value};
 use std::cell::RefCell;
-use std::io::Write;
 use std::rc::Rc;
 
 /// Shows a value as `console.log` would (`{ a: 1 }`, `[ 1, 'a' ]`), through
@@ -34,13 +33,7 @@ pub(crate) fn install_print<'js>(
     host.set(
         "print",
         Function::new(ctx.clone(), move |to_stderr: bool, text: String| {
-            let mut s = st.borrow_mut();
-            let out = if to_stderr {
-                &mut s.out.stderr
-            } else {
-                &mut s.out.stdout
-            };
-            let _ = writeln!(out, "{text}");
+            st.borrow().out.line(to_stderr, &text);
         })?,
     )
 }

@@ -27,9 +27,36 @@ use std::time::{Duration, Instant};
 /// Where `console` writes.
 pub struct Output {
     /// `console.log`, `info`, `debug`.
-    pub stdout: Box<dyn Write>,
+    pub stdout: Box<dyn Write + Send>,
     /// `console.error`, `warn`, and uncaught exceptions.
-    pub stderr: Box<dyn Write>,
+    pub stderr: Box<dyn Write + Send>,
+}
+
+/// A run's [`Output`], shared by its main context and every worker of the
+/// run (so a captured run captures its workers too). Each line is written
+/// whole under the lock, so lines from different threads never mix.
+#[derive(Clone)]
+pub(crate) struct SharedOutput(Arc<std::sync::Mutex<Output>>);
+
+impl SharedOutput {
+    pub(crate) fn new(out: Output) -> Self {
+        SharedOutput(Arc::new(std::sync::Mutex::new(out)))
+    }
+
+    /// Writes `text` and a newline to stdout or stderr.
+    pub(crate) fn line(&self, to_stderr: bool, text: &str) {
+        let mut o = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let w = if to_stderr {
+            &mut o.stderr
+        } else {
+            &mut o.stdout
+        };
+        let mut line = String::with_capacity(text.len() + 1);
+        line.push_str(text);
+        line.push('\n');
+        let _ = w.write_all(line.as_bytes());
+        let _ = w.flush();
+    }
 }
 
 impl Output {
@@ -53,7 +80,7 @@ pub(crate) struct LoopState {
     heap: BinaryHeap<Reverse<(Instant, u64)>>,
     timers: HashMap<u64, Timer>,
     next_id: u64,
-    pub(crate) out: Output,
+    pub(crate) out: SharedOutput,
     /// An uncaught exception nobody handled: stop, exit non-zero.
     failed: bool,
     /// Intervals cleared from inside their own callback.
@@ -107,12 +134,22 @@ pub struct Captured {
     pub exit_code: i32,
 }
 
+/// An in-memory, thread-safe output (a captured run's stdout or stderr).
 #[derive(Clone, Default)]
-struct Buf(Rc<RefCell<Vec<u8>>>);
+pub(crate) struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Buf {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
 
 impl Write for Buf {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(b);
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -121,8 +158,7 @@ impl Write for Buf {
 }
 
 /// Runs `source` as a classic script to completion of its event loop,
-/// capturing its output (for tests and embedders). Workers it starts print
-/// to the process's own stdout.
+/// capturing its output (for tests and embedders), its workers' included.
 pub fn run_captured(source: &str) -> Captured {
     let (out, err) = (Buf::default(), Buf::default());
     let code = match JsRuntime::new(Output {
@@ -131,16 +167,15 @@ pub fn run_captured(source: &str) -> Captured {
     }) {
         Ok(rt) => rt.run_script("<script>", source),
         Err(e) => {
-            err.0
-                .borrow_mut()
-                .extend_from_slice(format!("cannot start the runtime: {e}\n").as_bytes());
+            let _ = err
+                .clone()
+                .write_all(format!("cannot start the runtime: {e}\n").as_bytes());
             1
         }
     };
-    let s = |b: Buf| String::from_utf8_lossy(&b.0.borrow()).into_owned();
     Captured {
-        stdout: s(out),
-        stderr: s(err),
+        stdout: out.text(),
+        stderr: err.text(),
         exit_code: code,
     }
 }
@@ -257,7 +292,7 @@ pub(crate) fn report_exception<'js>(
             } else if outcome != Some(1) {
                 let mut st = state.borrow_mut();
                 st.failed = true;
-                let _ = writeln!(st.out.stderr, "Uncaught {text}");
+                st.out.line(true, &format!("Uncaught {text}"));
             }
         }
     }
@@ -331,11 +366,14 @@ impl JsRuntime {
     /// resolve against the current directory.
     pub fn new(out: Output) -> rquickjs::Result<Self> {
         let base = file_url(&std::env::current_dir().unwrap_or_default().join("main.js"));
-        Self::build(out, Signal::root(), base, None, None)
+        let signal = Signal::root();
+        let out = SharedOutput::new(out);
+        signal.group().set_output(out.clone());
+        Self::build(out, signal, base, None, None)
     }
 
     fn build(
-        out: Output,
+        out: SharedOutput,
         signal: Arc<Signal>,
         base_url: String,
         worker: Option<(msgport::MessagePort, String, ParentLink)>,
@@ -412,11 +450,10 @@ impl JsRuntime {
         let source = match std::fs::read_to_string(path) {
             Ok(s) => s,
             Err(e) => {
-                let mut st = self.state.borrow_mut();
-                let _ = writeln!(
-                    st.out.stderr,
-                    "msgport: cannot read {}: {e}",
-                    path.display()
+                let st = self.state.borrow();
+                st.out.line(
+                    true,
+                    &format!("msgport: cannot read {}: {e}", path.display()),
                 );
                 return 1;
             }
@@ -456,10 +493,10 @@ impl JsRuntime {
             define.call((ns,))
         });
         if let Err(e) = result {
-            let _ = writeln!(
-                self.state.borrow_mut().out.stderr,
-                "msgport: cannot set msgport.args: {e}"
-            );
+            self.state
+                .borrow()
+                .out
+                .line(true, &format!("msgport: cannot set msgport.args: {e}"));
         }
     }
 
@@ -617,13 +654,12 @@ impl JsRuntime {
             }),
             None => eprintln!("msgport: shared worker {url}: {message}"),
         };
-        let rt = match JsRuntime::build(
-            Output::std(),
-            signal.clone(),
-            url.clone(),
-            dedicated,
-            shared,
-        ) {
+        // A worker writes where its run writes.
+        let out = signal
+            .group()
+            .output()
+            .unwrap_or_else(|| SharedOutput::new(Output::std()));
+        let rt = match JsRuntime::build(out, signal.clone(), url.clone(), dedicated, shared) {
             Ok(rt) => rt,
             Err(e) => {
                 // A worker terminated while starting ends quietly.
@@ -701,7 +737,7 @@ impl JsRuntime {
                                 // A worker logs it and goes on, as in browsers;
                                 // the main script fails, as in Node and Deno.
                                 st.failed |= !in_worker;
-                                let _ = writeln!(st.out.stderr, "Uncaught (in promise) {text}");
+                                st.out.line(true, &format!("Uncaught (in promise) {text}"));
                                 break;
                             }
                         }

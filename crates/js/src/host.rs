@@ -11,7 +11,6 @@ use msgport_clone::CloneError;
 use rquickjs::{ArrayBuffer, Ctx, Exception, Function, Object, Persistent, TypedArray, Value};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::io::Write;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
@@ -965,6 +964,6 @@ fn spawn_shared_worker(
 
 /// Prints to the context's stderr (used for errors nobody handled).
 pub(crate) fn print_error(state: &Rc<RefCell<LoopState>>, text: &str) {
-    let mut st = state.borrow_mut();
-    let _ = writeln!(st.out.stderr, "{text}");
+    let st = state.borrow();
+    st.out.line(true, text);
 }

@@ -32,6 +32,8 @@ pub(crate) struct Group {
     pub(crate) broadcasts: msgport::BroadcastGroup,
     /// The run's shared workers, by script URL and name.
     shared_workers: Mutex<Vec<SharedWorkerEntry>>,
+    /// Where the run's contexts write (set by its main context).
+    output: std::sync::OnceLock<crate::event_loop::SharedOutput>,
 }
 
 struct SharedWorkerEntry {
@@ -43,6 +45,15 @@ struct SharedWorkerEntry {
 }
 
 impl Group {
+    /// The run's output, for its workers; set once, by the main context.
+    pub(crate) fn set_output(&self, out: crate::event_loop::SharedOutput) {
+        let _ = self.output.set(out);
+    }
+
+    pub(crate) fn output(&self) -> Option<crate::event_loop::SharedOutput> {
+        self.output.get().cloned()
+    }
+
     fn lock(&self) -> MutexGuard<'_, GroupState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }

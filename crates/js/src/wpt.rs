@@ -102,17 +102,7 @@ struct Collected {
     complete: Option<(i32, String)>,
 }
 
-#[derive(Clone, Default)]
-struct Buf(Rc<RefCell<Vec<u8>>>);
-impl std::io::Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::event_loop::Buf;
 
 const REPORTER: &str = r#"
 (function () {
@@ -334,9 +324,8 @@ pub fn run_test(
             message: m.clone(),
         }),
     };
-    let s = |b: &Buf| String::from_utf8_lossy(&b.0.borrow()).into_owned();
-    outcome.stdout = s(&out);
-    outcome.stderr = s(&err);
+    outcome.stdout = out.text();
+    outcome.stderr = err.text();
     outcome
 }
 

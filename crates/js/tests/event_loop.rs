@@ -222,3 +222,16 @@ fn timer_arguments_convert_as_webidl_long() {
         ["NaN is 0, object 1, 2^32+3 wraps to 3, string 5 | handler then timeout"]
     );
 }
+
+#[test]
+fn a_captured_run_captures_its_workers_output() {
+    let out = run_captured(
+        r#"
+        const w = new Worker("data:text/javascript,console.log('from the worker'); console.error('worker error line'); postMessage(1)");
+        w.onmessage = () => { console.log("from main"); w.terminate(); };
+        "#,
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "from the worker\nfrom main\n");
+    assert_eq!(out.stderr, "worker error line\n");
+}
