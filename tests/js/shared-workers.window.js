@@ -59,3 +59,15 @@ promise_test(async () => {
   w1.port.close();
   w2.port.close();
 }, "close() in a shared worker ends it; the next SharedWorker starts a fresh one");
+
+async_test((t) => {
+  // HTML #run-a-worker: a script that cannot be fetched fires `error` at
+  // the SharedWorker object.
+  const w = new SharedWorker("resources/no-such-shared-worker.js");
+  w.onerror = t.step_func_done((e) => {
+    assert_equals(e.type, "error");
+    assert_equals(e.target, w);
+    e.preventDefault();
+    w.port.close();
+  });
+}, "a shared worker script that cannot be loaded fires error at the SharedWorker");

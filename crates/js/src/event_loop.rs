@@ -112,6 +112,10 @@ pub(crate) enum WorkerKind {
     },
     Shared {
         inbox: Arc<host::Inbox>,
+        /// The SharedWorker object that started it: told if the script
+        /// cannot be loaded (HTML `#run-a-worker`, "fire an event named
+        /// error at worker").
+        creator: ParentLink,
     },
 }
 
@@ -641,18 +645,21 @@ impl JsRuntime {
             WorkerKind::Dedicated { port, parent } => {
                 (Some((port, name, parent.clone())), None, Some(parent))
             }
-            WorkerKind::Shared { inbox } => (None, Some((name, inbox)), None),
+            WorkerKind::Shared { inbox, creator } => (None, Some((name, inbox)), Some(creator)),
         };
-        // A shared worker has no one to report to: its errors are printed.
-        let report_to_parent = |message: String| match &parent {
-            Some(parent) => parent.inbox.push(host::HostTask::WorkerError {
-                port: parent.port,
-                message,
-                filename: url.clone(),
-                lineno: 0,
-                colno: 0,
-            }),
-            None => eprintln!("msgport: shared worker {url}: {message}"),
+        // A script that cannot be loaded or started is reported to the
+        // Worker object, or to the SharedWorker object that started the
+        // shared worker.
+        let report_to_parent = |message: String| {
+            if let Some(parent) = &parent {
+                parent.inbox.push(host::HostTask::WorkerError {
+                    port: parent.port,
+                    message,
+                    filename: url.clone(),
+                    lineno: 0,
+                    colno: 0,
+                })
+            }
         };
         // A worker writes where its run writes.
         let out = signal

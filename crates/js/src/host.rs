@@ -669,8 +669,8 @@ pub(crate) fn install<'js>(
         "spawnSharedWorker",
         Function::new(
             ctx.clone(),
-            move |url: String, source: Option<String>, name: String, kind: String| -> u32 {
-                spawn_shared_worker(&s, url, source, name, kind == "module")
+            move |url: String, source: Option<String>, name: String, kind: String| -> Vec<u32> {
+                spawn_shared_worker(&s, url, source, name, kind == "module").to_vec()
             },
         )?,
     )?;
@@ -943,10 +943,17 @@ fn spawn_shared_worker(
     source: Option<String>,
     name: String,
     module: bool,
-) -> u32 {
+) -> [u32; 2] {
     let (outside, inside) = MessageChannel::new().into_ports();
     let mut st = host.borrow_mut();
     let id = st.register(outside);
+    // The SharedWorker object's own id, for an `error` if the script fails.
+    let object = st.next_port;
+    st.next_port += 1;
+    let creator = ParentLink {
+        inbox: st.inbox.clone(),
+        port: object,
+    };
     let group = st.signal.group().clone();
     group.connect_shared_worker(&url, &name, inside, |inbox, signal| {
         let init = WorkerInit {
@@ -955,11 +962,11 @@ fn spawn_shared_worker(
             name: name.clone(),
             module,
             signal,
-            kind: WorkerKind::Shared { inbox },
+            kind: WorkerKind::Shared { inbox, creator },
         };
         start_worker_thread("msgport-shared-worker", init)
     });
-    id
+    [id, object]
 }
 
 /// Prints to the context's stderr (used for errors nobody handled).

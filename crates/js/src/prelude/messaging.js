@@ -329,8 +329,12 @@
       const o = isDict && options !== null ? options : {};
       const name = isDict ? (o.name === undefined ? "" : String(o.name)) : options === undefined ? "" : String(options);
       const { href, source, type } = workerScript(scriptURL, o.type, "SharedWorker");
-      const id = host.spawnSharedWorker(href, source, name, type);
-      sharedWorkerState.set(this, { port: makePort(id) });
+      const [id, object] = host.spawnSharedWorker(href, source, name, type);
+      const s = { port: makePort(id) };
+      sharedWorkerState.set(this, s);
+      // Where an error loading its script is fired (held weakly).
+      weakTargets.set(object, new WeakRef(this));
+      collected.register(this, object, s);
     }
     get port() {
       const s = sharedWorkerState.get(this);
