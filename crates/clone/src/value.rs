@@ -357,7 +357,7 @@ pub struct File {
 }
 
 /// A DOMException's serialized fields (WebIDL `#idl-DOMException`, its
-/// serialization steps: [[Name]] and [[Message]]).
+/// serialization steps: \[\[Name\]\] and \[\[Message\]\]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomException {
     /// The name, e.g. `"DataCloneError"` (the legacy code follows from it).
