@@ -350,3 +350,19 @@ test(() => {
   assert_equals(performance.getEntries().length, 0);
   assert_equals(typeof performance.toJSON().timeOrigin, "number");
 }, "performance.mark and measure (User Timing)");
+
+promise_test(async (t) => {
+  const hex = (b) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, "0")).join("");
+  const abc = new TextEncoder().encode("abc");
+  // FIPS 180 test vectors.
+  assert_equals(hex(await crypto.subtle.digest("SHA-256", abc)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  assert_equals(hex(await crypto.subtle.digest({ name: "sha-1" }, abc.buffer)), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  assert_equals(hex(await crypto.subtle.digest("SHA-384", new Uint8Array(0))),
+    "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b");
+  assert_equals(hex(await crypto.subtle.digest("SHA-512", new DataView(abc.buffer))).slice(0, 16), "ddaf35a193617aba");
+  await promise_rejects_dom(t, "NotSupportedError", crypto.subtle.digest("MD5", abc));
+  await promise_rejects_js(t, TypeError, crypto.subtle.digest("SHA-256", "abc"));
+  assert_true(crypto.subtle instanceof SubtleCrypto);
+  assert_equals(crypto.subtle, crypto.subtle);
+  assert_throws_js(TypeError, () => new SubtleCrypto());
+}, "crypto.subtle.digest: SHA-1 and SHA-2");

@@ -769,6 +769,29 @@ pub(crate) fn install<'js>(
             ArrayBuffer::new(ctx, random_bytes(n.min(65536)))
         })?,
     )?;
+    // crypto.subtle.digest's hashing (WebCrypto #sha): `None` for an
+    // algorithm this host does not have.
+    h.set(
+        "digest",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>,
+                  algorithm: String,
+                  data: TypedArray<'js, u8>|
+                  -> rquickjs::Result<Option<ArrayBuffer<'js>>> {
+                use sha2::Digest;
+                let bytes = crate::ffi::typed_array_bytes(&data);
+                let out: Vec<u8> = match algorithm.as_str() {
+                    "SHA-1" => sha1::Sha1::digest(&bytes).to_vec(),
+                    "SHA-256" => sha2::Sha256::digest(&bytes).to_vec(),
+                    "SHA-384" => sha2::Sha384::digest(&bytes).to_vec(),
+                    "SHA-512" => sha2::Sha512::digest(&bytes).to_vec(),
+                    _ => return Ok(None),
+                };
+                ArrayBuffer::new(ctx, out).map(Some)
+            },
+        )?,
+    )?;
     h.set("version", env!("CARGO_PKG_VERSION"))?;
     h.set(
         "hardwareConcurrency",

@@ -57,10 +57,36 @@
       return array;
     }
     randomUUID() { return host.uuid(); }
+    get subtle() { return subtle; }
   }
   Object.defineProperty(Crypto.prototype, Symbol.toStringTag, { value: "Crypto", configurable: true });
+  // SubtleCrypto (WebCrypto #subtlecrypto-interface): digest only (SHA-1,
+  // SHA-256, SHA-384, SHA-512); the key operations are not provided.
+  class SubtleCrypto {
+    constructor() { if (!constructingCrypto) throw new TypeError("Illegal constructor"); }
+    digest(algorithm, data) {
+      try {
+        if (arguments.length < 2) throw new TypeError("Failed to execute 'digest' on 'SubtleCrypto': 2 arguments required");
+        // AlgorithmIdentifier: a string, or an object with a `name`.
+        const name = typeof algorithm === "object" && algorithm !== null ? algorithm.name : algorithm;
+        if (name === undefined) throw new TypeError("Failed to execute 'digest' on 'SubtleCrypto': the algorithm has no name");
+        let bytes;
+        if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && data instanceof SharedArrayBuffer)) bytes = new Uint8Array(data);
+        else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        else throw new TypeError("Failed to execute 'digest' on 'SubtleCrypto': data is not a BufferSource");
+        // The bytes are copied now (WebCrypto: "get a copy of the bytes held by the buffer source").
+        const out = host.digest(String(name).toUpperCase(), bytes.slice());
+        if (out == null) throw new DOMException(`Algorithm '${String(name)}' is not supported`, "NotSupportedError");
+        return Promise.resolve(out);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+  }
+  Object.defineProperty(SubtleCrypto.prototype, Symbol.toStringTag, { value: "SubtleCrypto", configurable: true });
   constructingCrypto = true;
   const crypto = new Crypto();
+  const subtle = new SubtleCrypto();
   constructingCrypto = false;
   // navigator (HTML #the-navigator-object / WorkerNavigator): what a shell host can say.
   const navigator = Object.create(null);
@@ -78,7 +104,7 @@
     writable: true, configurable: true, enumerable: true,
   });
   Object.defineProperty(TestUtils, Symbol.toStringTag, { value: "TestUtils", configurable: true });
-  for (const [k, v] of Object.entries({ reportError, queueMicrotask, btoa, atob, location, TestUtils, crypto, navigator, Crypto }))
+  for (const [k, v] of Object.entries({ reportError, queueMicrotask, btoa, atob, location, TestUtils, crypto, navigator, Crypto, SubtleCrypto }))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: true });
   // User Timing (w3c/user-timing): marks and measures on the engine's
   // `performance` object, kept in a performance entry buffer per global.
@@ -194,7 +220,7 @@
     "AbortSignal", "MessageEvent", "MessagePort", "MessageChannel", "BroadcastChannel", "Worker", "SharedWorker",
     "WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope", "TextEncoder", "TextDecoder", "Blob",
     "File", "FileReader", "ProgressEvent", "URL", "URLSearchParams", "Headers", "Response", "PerformanceEntry",
-    "PerformanceMark", "PerformanceMeasure", "Crypto"];
+    "PerformanceMark", "PerformanceMeasure", "Crypto", "SubtleCrypto"];
   for (const name of interfaces) {
     const C = globalThis[name];
     if (typeof C !== "function") continue;
