@@ -5,7 +5,8 @@
 //!   (their `<script>` tags, inline and `src`). A file named on the command
 //!   line runs whatever its name.
 //! * `// META: script=` (relative to the test, or absolute under the WPT
-//!   root), `global=`, `timeout=long`.
+//!   root), `global=`, `timeout=long`, `variant=` (one run per variant,
+//!   with the variant as the URL's query).
 //! * Output: one line per subtest, then `N passed, N failed` alone on the
 //!   last line; exit status 1 if anything unexpected failed. `--json`
 //!   prints the same as JSON.
@@ -280,7 +281,7 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 
 struct Line {
     file: String,
-    scope: &'static str,
+    scope: String,
     sub: Subtest,
     expected: Option<String>,
 }
@@ -359,9 +360,22 @@ pub fn run(opts: TestOptions) -> i32 {
         for g in skipped {
             eprintln!("msgport test: {shown}: global={g} is not available in this host; skipped");
         }
-        for scope in scopes {
-            let outcome: Outcome =
-                wpt::run_test(&harness, &file_url(file), &scripts, scope, timeout);
+        // `// META: variant=?…`: the file runs once per variant, with that
+        // query in its URL (`location.search`), as wptrunner runs it.
+        let mut variants: Vec<&str> = meta
+            .iter()
+            .filter(|(k, _)| k == "variant")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if variants.is_empty() {
+            variants.push("");
+        }
+        for (scope, variant) in scopes
+            .iter()
+            .flat_map(|s| variants.iter().map(move |v| (*s, *v)))
+        {
+            let url = format!("{}{variant}", file_url(file));
+            let outcome: Outcome = wpt::run_test(&harness, &url, &scripts, scope, timeout);
             let mut any_bad = false;
             for sub in outcome.subtests.iter().chain(outcome.harness.iter()) {
                 let bad = !matches!(sub.status, Status::Pass | Status::PreconditionFailed);
@@ -377,7 +391,7 @@ pub fn run(opts: TestOptions) -> i32 {
                 any_bad |= bad && expected.is_none();
                 lines.push(Line {
                     file: shown.clone(),
-                    scope: scope.name(),
+                    scope: format!("{}{variant}", scope.name()),
                     sub: sub.clone(),
                     expected,
                 });

@@ -218,3 +218,29 @@ fn json_output_stays_json_when_workers_log() {
     assert_eq!(doc["failed"], 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn meta_variants_run_the_file_once_each() {
+    let dir = scratch("variants");
+    let file = dir.join("v.any.js");
+    std::fs::write(
+        &file,
+        "// META: global=window,dedicatedworker\n\
+         // META: variant=?a\n\
+         // META: variant=?b\n\
+         test(() => { assert_true(['?a', '?b'].includes(location.search)); }, 'search ' + location.search);\n",
+    )
+    .unwrap();
+    let out = msgport(&["test", file.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "[window?a] > search ?a",
+        "[window?b] > search ?b",
+        "[dedicatedworker?a] > search ?a",
+        "[dedicatedworker?b] > search ?b",
+    ] {
+        assert!(text.contains(want), "{want} missing in:\n{text}");
+    }
+    assert_eq!(text.lines().last(), Some("4 passed, 0 failed"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
