@@ -61,8 +61,8 @@ struct Direct<'a, 'js> {
     memory: Memory<'js>,
     /// Objects whose contents are still to copy: (old, new, kind).
     work: Vec<(Borrowed, Borrowed, Kind)>,
-    /// The key `length`, made once.
-    length: ffi::OwnedAtom<'js>,
+    /// The key `length`, made at the first array.
+    length: Option<ffi::OwnedAtom<'js>>,
 }
 
 /// The copy of `value`, or `None` if it holds anything the direct path
@@ -79,9 +79,9 @@ pub(crate) fn clone<'js>(
         ctx: ctx.clone(),
         classes,
         hooks,
-        memory: Memory::with_capacity_and_hasher(64, Default::default()),
+        memory: Memory::default(),
         work: Vec::new(),
-        length: ffi::OwnedAtom::from_str(ctx, "length")?,
+        length: None,
     };
     let Some(root) = d.value(value.clone())? else {
         return Ok(None);
@@ -176,7 +176,11 @@ impl<'js> Direct<'_, 'js> {
                 }
                 // Trailing holes: the length is set after the elements,
                 // which keeps a dense copy the engine's fast array.
-                ffi::copy_array_length(&ctx, old, new, self.length.raw())?;
+                if self.length.is_none() {
+                    self.length = Some(ffi::OwnedAtom::from_str(&ctx, "length")?);
+                }
+                let length = self.length.as_ref().map_or(0, |a| a.raw());
+                ffi::copy_array_length(&ctx, old, new, length)?;
                 Ok(true)
             }
             Kind::Map => {

@@ -523,8 +523,10 @@ pub(crate) fn install<'js>(
         "structuredClone",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, value: Value<'js>, transfer: Vec<Value<'js>>| {
-                structured_clone(ctx, &s, value, transfer)
+            move |ctx: Ctx<'js>,
+                  value: Value<'js>,
+                  transfer: rquickjs::function::Opt<Vec<Value<'js>>>| {
+                structured_clone(ctx, &s, value, transfer.0.unwrap_or_default())
             },
         )?,
     )?;

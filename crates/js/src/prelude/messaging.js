@@ -234,10 +234,11 @@
   // ---- structuredClone (HTML #dom-structuredclone) -----------------------
   function structuredClone(value, options = undefined) {
     if (arguments.length < 1) throw new TypeError("structuredClone: 1 argument required, but only 0 present.");
+    // The common call has no options: no dictionary, no transfer list.
+    if (options === undefined || options === null) return host.structuredClone(value);
     const o = dictionary(options, "StructuredSerializeOptions", ["transfer"]);
-    let list = [];
-    if (o.transfer !== undefined) list = transferList({ transfer: o.transfer }, "structuredClone");
-    return host.structuredClone(value, list);
+    if (o.transfer === undefined) return host.structuredClone(value);
+    return host.structuredClone(value, transferList({ transfer: o.transfer }, "structuredClone"));
   }
 
   // ---- PortCollection (msgport's extension, spec-notes §4) ---------------
