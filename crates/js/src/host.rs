@@ -513,8 +513,11 @@ pub(crate) fn install<'js>(
         "post",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, id: i32, message: Value<'js>, transfer: Vec<Value<'js>>| {
-                post(ctx, &s, id, message, transfer)
+            move |ctx: Ctx<'js>,
+                  id: i32,
+                  message: Value<'js>,
+                  transfer: rquickjs::function::Opt<Vec<Value<'js>>>| {
+                post(ctx, &s, id, message, transfer.0.unwrap_or_default())
             },
         )?,
     )?;

@@ -163,14 +163,12 @@
     postMessage(message, transfer = undefined) {
       const s = ps(this);
       if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'MessagePort': 1 argument required, but only 0 present.");
-      const list = transferList(transfer, "Failed to execute 'postMessage' on 'MessagePort'");
-      if (s.id < 0) {
-        // A shipped port's postMessage reaches nobody, but the message is
-        // still serialized (and transferables detached), as the standard says.
-        host.post(-1, message, list);
-        return;
-      }
-      host.post(s.id, message, list);
+      // A shipped port's postMessage reaches nobody (id -1), but the message
+      // is still serialized (and transferables detached), as the standard says.
+      const id = s.id < 0 ? -1 : s.id;
+      // The common call transfers nothing: no list to make and convert.
+      if (transfer === undefined) host.post(id, message);
+      else host.post(id, message, transferList(transfer, "Failed to execute 'postMessage' on 'MessagePort'"));
     }
     start() { const s = ps(this); if (s.id >= 0) host.start(s.id); }
     close() {
@@ -289,7 +287,8 @@
     postMessage(message, transfer = undefined) {
       const s = ws(this);
       if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'Worker': 1 argument required, but only 0 present.");
-      host.post(s.id, message, transferList(transfer, "Failed to execute 'postMessage' on 'Worker'"));
+      if (transfer === undefined) host.post(s.id, message);
+      else host.post(s.id, message, transferList(transfer, "Failed to execute 'postMessage' on 'Worker'"));
     }
     terminate() { host.terminate(ws(this).id); }
   }
@@ -429,7 +428,8 @@
       get name() { return name; }
       postMessage(message, transfer = undefined) {
         if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope': 1 argument required, but only 0 present.");
-        host.post(portId, message, transferList(transfer, "Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope'"));
+        if (transfer === undefined) host.post(portId, message);
+        else host.post(portId, message, transferList(transfer, "Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope'"));
       }
       close() { host.closeWorker(); }
     }
