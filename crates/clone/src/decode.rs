@@ -119,7 +119,9 @@ struct Decoder<'a> {
     /// repeat their keys, so a hit costs one short compare, no hashing.
     /// Made at the first such key: small messages never pay for it.
     interned: Option<Box<[Option<Interned<'a>>; 256]>>,
-    /// Recently seen Latin-1 keys, direct-mapped as `interned` is.
+    /// Recently seen Latin-1 keys, direct-mapped as `interned` is. (The two
+    /// tables' lookups are written out twice on purpose: one generic cache
+    /// for both measured 5% slower on the benchmark graph.)
     keys: Option<Box<[Option<InternedKey<'a>>; 256]>>,
     /// Latin-1 keys read so far.
     keys_made: u32,
@@ -335,11 +337,7 @@ impl<'a> Decoder<'a> {
     /// Starts a property list: a parent writing to the arena moves to
     /// `scratch` first. Returns the parent's state, for [`Self::close_props`].
     fn open_props(&mut self) -> Open {
-        if let Open::Arena(start) = self.open {
-            let at = self.scratch.len();
-            self.scratch.extend(self.g.properties.drain(start..));
-            self.open = Open::Scratch(at);
-        }
+        self.spill_open();
         let parent = self.open;
         self.open = Open::Arena(self.g.properties.len());
         parent
@@ -383,12 +381,18 @@ impl<'a> Decoder<'a> {
     /// Starts something that is not a property list (its nested objects
     /// must not move anything); returns the parent's state.
     fn open_other(&mut self) -> Open {
+        self.spill_open();
+        std::mem::replace(&mut self.open, Open::Other)
+    }
+
+    /// An object begins inside the open one: if that one writes to the
+    /// arena, its properties so far move to `scratch`, where it continues.
+    fn spill_open(&mut self) {
         if let Open::Arena(start) = self.open {
             let at = self.scratch.len();
             self.scratch.extend(self.g.properties.drain(start..));
             self.open = Open::Scratch(at);
         }
-        std::mem::replace(&mut self.open, Open::Other)
     }
 
     /// Reads a value as the open object's property `k`. The common
