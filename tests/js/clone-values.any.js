@@ -271,6 +271,11 @@ test(() => {
   assert_throws_dom("DataCloneError", () => roundTrip(ch.port1));
   assert_throws_dom("DataCloneError", () => roundTrip(new Event("x")));
   assert_throws_dom("DataCloneError", () => roundTrip(new AbortController()));
+  // Every interface of the host, not only the messaging ones.
+  for (const v of [crypto, crypto.subtle, new PromiseRejectionEvent("x", { promise: Promise.resolve() }),
+    new Headers(), new PortCollection(), performance.mark("m"), new TextEncoder()])
+    assert_throws_dom("DataCloneError", () => roundTrip(v), Object.prototype.toString.call(v));
+  performance.clearMarks("m");
 }, "87: non-serializable platform objects throw");
 
 test(() => {

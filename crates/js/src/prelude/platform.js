@@ -1,14 +1,8 @@
-// The last prelude: records which prototypes belong to platform objects
-// (not serializable: a DataCloneError when cloned), and hides nothing else.
+// The last prelude: the remaining globals, then, for every interface of
+// this host, WebIDL's enumerable members and the list of platform
+// prototypes (objects with them are not serializable: a DataCloneError).
 (function (host, internal) {
   "use strict";
-  internal.platformPrototypes = [Event, EventTarget, ErrorEvent, CustomEvent, MessageEvent, MessageChannel, Worker,
-    BroadcastChannel, FileReader, ProgressEvent,
-    AbortController, AbortSignal, TextEncoder, TextDecoder, URL, URLSearchParams, PortCollection, Headers, Response]
-    .map((C) => C.prototype);
-  internal.platformPrototypes.push(internal.SharedWorkerPrototype);
-  for (const scope of ["WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope"])
-    if (typeof globalThis[scope] === "function") internal.platformPrototypes.push(globalThis[scope].prototype);
   // reportError (HTML #dom-reporterror): reports like an uncaught exception.
   const reportError = function reportError(e) {
     if (arguments.length < 1) throw new TypeError("reportError: 1 argument required");
@@ -205,7 +199,6 @@
   }
   for (const [k, v] of Object.entries(userTiming))
     Object.defineProperty(performance, k, { value: v, writable: true, configurable: true, enumerable: true });
-  internal.platformPrototypes.push(PerformanceEntry.prototype);
   for (const [k, C] of Object.entries({ PerformanceEntry, PerformanceMark, PerformanceMeasure })) {
     Object.defineProperty(C.prototype, Symbol.toStringTag, { value: k, configurable: true });
     Object.defineProperty(globalThis, k, { value: C, writable: true, configurable: true, enumerable: false });
@@ -216,13 +209,24 @@
   // object); JS classes define them non-enumerable, so they are redefined
   // here. The interface objects themselves stay non-enumerable globals,
   // and operations of the global (structuredClone) are enumerable.
+  // Every interface this host implements (msgport's PortCollection too).
   const interfaces = ["Event", "EventTarget", "ErrorEvent", "CustomEvent", "PromiseRejectionEvent", "AbortController",
     "AbortSignal", "MessageEvent", "MessagePort", "MessageChannel", "BroadcastChannel", "Worker", "SharedWorker",
     "WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope", "TextEncoder", "TextDecoder", "Blob",
     "File", "FileReader", "ProgressEvent", "URL", "URLSearchParams", "Headers", "Response", "PerformanceEntry",
-    "PerformanceMark", "PerformanceMeasure", "Crypto", "SubtleCrypto"];
+    "PerformanceMark", "PerformanceMeasure", "Crypto", "SubtleCrypto", "PortCollection"];
+  // SharedWorker is not a global inside workers; the worker scopes only in theirs.
+  const interfaceObject = (name) => name === "SharedWorker" && internal.SharedWorkerPrototype !== undefined
+    ? internal.SharedWorkerPrototype.constructor : globalThis[name];
+  // The clone tells these by their brands (Blob and File are serializable,
+  // a MessagePort only transferable); every other interface's objects are
+  // platform objects that cannot be cloned.
+  const byBrand = new Set(["Blob", "File", "MessagePort"]);
+  internal.platformPrototypes = interfaces
+    .filter((name) => !byBrand.has(name) && typeof interfaceObject(name) === "function")
+    .map((name) => interfaceObject(name).prototype);
   for (const name of interfaces) {
-    const C = globalThis[name];
+    const C = interfaceObject(name);
     if (typeof C !== "function") continue;
     for (const target of [C.prototype, C]) {
       for (const k of Object.getOwnPropertyNames(target)) {
