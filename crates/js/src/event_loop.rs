@@ -24,7 +24,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Where `console` writes.
+/// Where `console` writes: the main context and every worker of its run
+/// (workers run on their own threads, hence `Send`), a whole line at a time.
 pub struct Output {
     /// `console.log`, `info`, `debug`.
     pub stdout: Box<dyn Write + Send>,
