@@ -787,6 +787,31 @@ impl MessagePort {
         self.post_payload(Payload::from_vec(bytes));
     }
 
+    /// [`MessagePort::post_serialized`] for an embedder that serializes
+    /// into one reused buffer: the bytes are taken out of `buf`, which is
+    /// left empty. A message small enough to live inside its task is
+    /// copied there, and `buf` keeps its allocation for the next one.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel};
+    /// let ch = MessageChannel::new();
+    /// let mut buf = msgport::clone::to_bytes(&7).unwrap();
+    /// ch.port1.post_serialized_from(&mut buf);
+    /// assert!(buf.is_empty() && buf.capacity() > 0);
+    /// ch.port2.start();
+    /// assert!(matches!(ch.port2.try_recv_as::<i32>().unwrap(), Some(Event::Message(m)) if m.data == 7));
+    /// ```
+    pub fn post_serialized_from(&self, buf: &mut Vec<u8>) {
+        let payload = if buf.len() <= INLINE {
+            let p = Payload::inline(buf);
+            buf.clear();
+            p
+        } else {
+            Payload::Owned(std::mem::take(buf))
+        };
+        self.post_payload(payload);
+    }
+
     /// Posts already-serialized wire bytes.
     pub(crate) fn post_payload(&self, payload: Payload) {
         if let Some(t) = self.target() {

@@ -44,8 +44,8 @@ pub(crate) enum Kind {
     DomException,
 }
 
-/// The class-id → kind table of one runtime.
-pub(crate) struct Classes(Vec<Kind>);
+/// The class-id → kind table of one runtime, and the class of ordinary objects.
+pub(crate) struct Classes(Vec<Kind>, u32);
 
 impl Classes {
     /// Learns the class ids from sample objects (`internal.cloneSamples`),
@@ -84,11 +84,27 @@ impl Classes {
             }
             kinds[id] = kind;
         }
-        Ok(Classes(kinds))
+        Ok(Classes(kinds, plain))
     }
 
     pub(crate) fn of(&self, v: &Value<'_>) -> Kind {
         self.kind(ffi::class_id(v))
+    }
+
+    /// Objects of the class `id` (the embedder's own, with no internal
+    /// slots of the engine) are ordinary objects to the clone, which tells
+    /// platform objects among them by their brand.
+    pub(crate) fn add_ordinary(&mut self, id: u32) {
+        let id = id as usize;
+        if id >= self.0.len() {
+            self.0.resize(id + 1, Kind::Other);
+        }
+        self.0[id] = Kind::Plain;
+    }
+
+    /// The engine class of ordinary objects.
+    pub(crate) fn plain(&self) -> u32 {
+        self.1
     }
 
     /// The kind of objects of the engine class `id`.
@@ -201,6 +217,11 @@ impl StoredHooks {
             platform_protos,
             object_proto: ffi::object_address(&object_proto),
         })
+    }
+
+    /// The address of `Object.prototype`.
+    pub(crate) fn object_proto(&self) -> usize {
+        self.object_proto
     }
 
     /// The hooks for one call, restored lazily.

@@ -126,6 +126,9 @@ pub struct JsRuntime {
     host: Shared,
     ctx: Context,
     rt: Runtime,
+    /// The context's pointer to `host` (crates/js/src/native.rs): dropped
+    /// last, after the context.
+    _link: crate::native::HostLink,
 }
 
 /// What a captured run printed, and its exit code.
@@ -410,6 +413,7 @@ impl JsRuntime {
             h.inbox = inbox;
             h.shared = Some(name);
         }
+        let link = ctx.with(|ctx| crate::native::install(&ctx, &host));
         ctx.with(|ctx| -> rquickjs::Result<()> {
             let r = install_globals(&ctx, &state).and_then(|_| host::install(&ctx, &host, &state));
             r.catch(&ctx).map_err(|e| {
@@ -437,6 +441,7 @@ impl JsRuntime {
             host,
             ctx,
             rt,
+            _link: link,
         })
     }
 

@@ -106,6 +106,11 @@ pub(crate) struct HostState {
     classes: Option<Classes>,
     hooks: Option<Rc<clone::StoredHooks>>,
     pub(crate) internal: Option<Persistent<Object<'static>>>,
+    /// `MessagePort.prototype`, for the port objects made natively.
+    port_proto: Option<Persistent<Object<'static>>>,
+    /// The prelude's `postMessage` for a call with a transfer argument
+    /// (its overloads and sequence conversion are WebIDL's, in JS).
+    post_slow: Option<Persistent<Function<'static>>>,
 }
 
 impl HostState {
@@ -128,6 +133,8 @@ impl HostState {
             classes: None,
             hooks: None,
             internal: None,
+            port_proto: None,
+            post_slow: None,
         }
     }
 
@@ -196,6 +203,8 @@ impl HostState {
         self.names.clear();
         self.internal = None;
         self.hooks = None;
+        self.port_proto = None;
+        self.post_slow = None;
     }
 }
 
@@ -316,6 +325,64 @@ fn post<'js>(
         hooks.detach_port()?.call::<_, ()>((p,))?;
     }
     Ok(())
+}
+
+thread_local! {
+    /// The direct serializer's buffer, reused by every post of the thread.
+    static POST_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `MessagePort.prototype.postMessage(message, transfer)` on the port `id`
+/// (-1: shipped), called from [`crate::native`]: with no transfer
+/// argument, the message is written straight to wire bytes
+/// ([`crate::wire_direct`]) when it can be, else it takes the general path;
+/// with one, the prelude's `postMessage` converts it.
+pub(crate) fn port_post_message<'js>(
+    ctx: &Ctx<'js>,
+    host: &Shared,
+    this: rquickjs::qjs::JSValue,
+    id: i32,
+    message: rquickjs::qjs::JSValue,
+    transfer: Option<rquickjs::qjs::JSValue>,
+) -> rquickjs::Result<()> {
+    use rquickjs::qjs;
+    // Sound: a new reference to a value the caller keeps alive.
+    let value = |v| unsafe { Value::from_raw(ctx.clone(), qjs::JS_DupValue(ctx.as_raw().as_ptr(), v)) };
+    if let Some(t) = transfer.filter(|t| unsafe { !qjs::JS_IsUndefined(*t) }) {
+        let slow = host.borrow().post_slow.clone().ok_or(rquickjs::Error::Unknown)?;
+        return slow
+            .restore(ctx)?
+            .call((rquickjs::function::This(value(this)), value(message), value(t)));
+    }
+    let (plain, proto) = {
+        let h = host.borrow();
+        let proto = h.hooks.as_ref().map_or(0, |k| k.object_proto());
+        (h.classes.as_ref().map_or(0, |c| c.plain()), proto)
+    };
+    let direct = POST_BUFFER.with(|cell| -> rquickjs::Result<bool> {
+        // A post from inside a post cannot happen (no JavaScript runs
+        // here), but would take the general path.
+        let Ok(mut buf) = cell.try_borrow_mut() else {
+            return Ok(false);
+        };
+        buf.clear();
+        if !crate::wire_direct::write(ctx, plain, proto, message, &mut buf)? {
+            return Ok(false);
+        }
+        // A shipped or disentangled port's message reaches nobody.
+        // (Posting wakes the target's loop; it runs no JavaScript and
+        // does not touch this context's state.)
+        if let Ok(id) = u32::try_from(id) {
+            if let Some(p) = host.borrow().ports.get(&id) {
+                p.post_serialized_from(&mut buf);
+            }
+        }
+        Ok(true)
+    })?;
+    if direct {
+        return Ok(());
+    }
+    post(ctx.clone(), host, id, value(message), Vec::new())
 }
 
 /// `structuredClone(value, {transfer})` (HTML `#dom-structuredclone`):
@@ -552,6 +619,34 @@ pub(crate) fn install<'js>(
                 p.close();
             }
         })?,
+    )?;
+    // MessagePort objects are of a native class (crates/js/src/native.rs):
+    // the prelude hands over the prototype and its own postMessage (for a
+    // call with a transfer argument) and gets the native postMessage.
+    let s = host.clone();
+    h.set(
+        "portClass",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, proto: Object<'js>, slow: Function<'js>| {
+                let mut st = s.borrow_mut();
+                st.port_proto = Some(Persistent::save(&ctx, proto));
+                st.post_slow = Some(Persistent::save(&ctx, slow));
+                crate::native::post_message_function(&ctx)
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "newPort",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, id: u32| {
+            let proto = s.borrow().port_proto.clone().ok_or(rquickjs::Error::Unknown)?;
+            crate::native::new_port_object(&ctx, &proto.restore(&ctx)?, id)
+        })?,
+    )?;
+    h.set(
+        "shipPort",
+        Function::new(ctx.clone(), |o: Object<'js>| crate::native::set_port_shipped(&o))?,
     )?;
     // A MessagePort object was collected (HTML #ports-and-garbage-collection):
     // its native port is dropped, which disentangles it, so the peer gets `close`.
@@ -870,7 +965,11 @@ pub(crate) fn install<'js>(
     let samples: rquickjs::Array = internal.get::<_, Function>("cloneSamples")?.call(())?;
     {
         let mut st = host.borrow_mut();
-        st.classes = Some(Classes::learn(&samples)?);
+        let mut classes = Classes::learn(&samples)?;
+        // Port objects are ordinary objects of their own class: their
+        // brand makes them a platform object to the clone.
+        classes.add_ordinary(crate::native::port_class());
+        st.classes = Some(classes);
         st.hooks = Some(Rc::new(clone::StoredHooks::new(ctx, &internal)?));
         st.internal = Some(Persistent::save(ctx, internal));
     }

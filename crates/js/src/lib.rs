@@ -33,8 +33,10 @@ mod direct;
 mod event_loop;
 mod ffi;
 mod host;
+mod native;
 mod signal;
 mod url;
+mod wire_direct;
 pub mod wpt;
 
 pub use event_loop::{run_captured, Captured, JsRuntime, Output};

@@ -86,13 +86,12 @@
     weakTargets.delete(id);
     host.forget(id);
   });
-  let constructingPort = false;
   function isPort(p) { return (typeof p === "object" && p !== null) && portState.has(p); }
   function ps(p) { const s = portState.get(p); if (!s) throw new TypeError("Illegal invocation: not a MessagePort"); return s; }
   function makePort(id) {
-    constructingPort = true;
-    let p;
-    try { p = new MessagePort(); } finally { constructingPort = false; }
+    // An object of the native port class (crates/js/src/native.rs), whose
+    // brand and id native postMessage reads without this map.
+    const p = host.newPort(id);
     const s = { id, closed: false };
     portState.set(p, s);
     weakTargets.set(id, new WeakRef(p));
@@ -157,9 +156,10 @@
 
   class MessagePort extends EventTarget {
     constructor() {
-      if (!constructingPort) throw illegal();
-      super();
+      throw illegal();
     }
+    // Replaced below by the native postMessage, which calls this one for
+    // a call with a transfer argument.
     postMessage(message, transfer = undefined) {
       const s = ps(this);
       if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'MessagePort': 1 argument required, but only 0 present.");
@@ -176,6 +176,10 @@
       if (s.id >= 0 && !s.closed) { s.closed = true; host.close(s.id); holdIfListening(this, s); }
     }
   }
+  Object.defineProperty(MessagePort.prototype, "postMessage", {
+    value: host.portClass(MessagePort.prototype, MessagePort.prototype.postMessage),
+    writable: true, enumerable: false, configurable: true,
+  });
   defineEventHandler(MessagePort.prototype, "onmessage", function () { this.start(); });
   defineEventHandler(MessagePort.prototype, "onmessageerror");
   defineEventHandler(MessagePort.prototype, "onclose");
@@ -388,7 +392,7 @@
   // Called by the host after a port was shipped in a message.
   internal.detachPort = (p) => {
     const s = portState.get(p);
-    if (s) { forgetTarget(s.id); collected.unregister(s); s.id = -1; }
+    if (s) { forgetTarget(s.id); collected.unregister(s); s.id = -1; host.shipPort(p); }
   };
   internal.MessagePortPrototype = MessagePort.prototype;
 
