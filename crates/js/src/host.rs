@@ -620,6 +620,7 @@ pub(crate) fn install<'js>(
             }
         })?,
     )?;
+    crate::native::host_functions(ctx, &h)?;
     // MessagePort objects are of a native class (crates/js/src/native.rs):
     // the prelude hands over the prototype and its own postMessage (for a
     // call with a transfer argument) and gets the native postMessage.
@@ -969,6 +970,7 @@ pub(crate) fn install<'js>(
         // Port objects are ordinary objects of their own class: their
         // brand makes them a platform object to the clone.
         classes.add_ordinary(crate::native::port_class());
+        classes.add_ordinary(crate::native::event_class());
         st.classes = Some(classes);
         st.hooks = Some(Rc::new(clone::StoredHooks::new(ctx, &internal)?));
         st.internal = Some(Persistent::save(ctx, internal));

@@ -46,27 +46,180 @@ pub(crate) fn install(ctx: &Ctx<'_>, host: &Shared) -> HostLink {
     unsafe {
         let c = ctx.as_raw().as_ptr();
         let rt = qjs::JS_GetRuntime(c);
-        let mut id = PORT_CLASS.load(Ordering::Acquire);
-        if id == 0 {
-            qjs::JS_NewClassID(rt, &mut id);
-            id = match PORT_CLASS.compare_exchange(0, id, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => id,
-                Err(stored) => stored,
-            };
-        }
-        if !qjs::JS_IsRegisteredClass(rt, id) {
-            let def = qjs::JSClassDef {
-                class_name: c"MessagePort".as_ptr(),
-                finalizer: None,
-                gc_mark: None,
-                call: None,
-                exotic: std::ptr::null_mut(),
-            };
-            qjs::JS_NewClass(rt, id, &def);
-        }
+        register(rt, &PORT_CLASS, c"MessagePort", None, None);
+        register(
+            rt,
+            &EVENT_CLASS,
+            c"Event",
+            Some(event_finalizer),
+            Some(event_mark),
+        );
         let raw = Rc::into_raw(host.clone());
         qjs::JS_SetContextOpaque(c, raw as *mut _);
         HostLink(raw)
+    }
+}
+
+/// Registers the class `slot` in `rt` (see [`install`]).
+unsafe fn register(
+    rt: *mut qjs::JSRuntime,
+    slot: &AtomicU32,
+    name: &'static std::ffi::CStr,
+    finalizer: qjs::JSClassFinalizer,
+    gc_mark: qjs::JSClassGCMark,
+) {
+    let mut id = slot.load(Ordering::Acquire);
+    if id == 0 {
+        qjs::JS_NewClassID(rt, &mut id);
+        id = match slot.compare_exchange(0, id, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => id,
+            Err(stored) => stored,
+        };
+    }
+    if !qjs::JS_IsRegisteredClass(rt, id) {
+        let def = qjs::JSClassDef {
+            class_name: name.as_ptr(),
+            finalizer,
+            gc_mark,
+            call: None,
+            exotic: std::ptr::null_mut(),
+        };
+        qjs::JS_NewClass(rt, id, &def);
+    }
+}
+
+// ---- Event objects -------------------------------------------------------
+//
+// An Event object (DOM `#interface-event`) is an object of msgport's event
+// class whose opaque word is its state: a JS object (the prelude's; its
+// fields are the standard's flags, type, target…), owned by the event. The
+// prelude finds it through `host.eventState(event)`, one C call, where it
+// used a WeakMap; the delivery of a message makes both natively.
+
+/// The engine class of Event objects.
+static EVENT_CLASS: AtomicU32 = AtomicU32::new(0);
+
+/// The engine class of Event objects (registered by [`install`]).
+pub(crate) fn event_class() -> u32 {
+    EVENT_CLASS.load(Ordering::Acquire)
+}
+
+/// The state object an event's opaque word points at, borrowed from the
+/// event. Sound: the word is only ever set by [`new_event`] to an object
+/// the event owns a reference to.
+pub(crate) fn event_state(v: qjs::JSValue) -> Option<qjs::JSValue> {
+    let p = unsafe { qjs::JS_GetOpaque(v, EVENT_CLASS.load(Ordering::Relaxed)) };
+    (!p.is_null()).then(|| qjs::JS_MKPTR(qjs::JS_TAG_OBJECT, p))
+}
+
+/// Frees the event's reference to its state. Sound: called once by the
+/// engine when the event dies.
+unsafe extern "C" fn event_finalizer(rt: *mut qjs::JSRuntime, v: qjs::JSValue) {
+    if let Some(state) = event_state(v) {
+        qjs::JS_FreeValueRT(rt, state);
+    }
+}
+
+/// Tells the cycle collector the event holds its state. Sound: the state
+/// is alive while the event is.
+unsafe extern "C" fn event_mark(
+    rt: *mut qjs::JSRuntime,
+    v: qjs::JSValue,
+    mark: qjs::JS_MarkFunc,
+) {
+    if let Some(state) = event_state(v) {
+        qjs::JS_MarkValue(rt, state, mark);
+    }
+}
+
+/// A new Event object with prototype `proto` and state `state` (an
+/// object). Sound: `JS_NewObjectProtoClass` returns a new reference; the
+/// event takes a new reference to `state`, released by its finalizer.
+pub(crate) fn new_event(
+    c: *mut qjs::JSContext,
+    proto: qjs::JSValue,
+    state: qjs::JSValue,
+) -> Option<qjs::JSValue> {
+    unsafe {
+        if qjs::JS_VALUE_GET_TAG(state) != qjs::JS_TAG_OBJECT {
+            return None;
+        }
+        let e = qjs::JS_NewObjectProtoClass(c, proto, EVENT_CLASS.load(Ordering::Relaxed));
+        if qjs::JS_IsException(e) {
+            return Some(e);
+        }
+        qjs::JS_SetOpaque(e, qjs::JS_DupValue(c, state).u.ptr);
+        Some(e)
+    }
+}
+
+/// `host.newEvent(proto, state)`: a new Event object (`proto` must be an
+/// object, else the realm's `fallback`, the prelude's choice).
+unsafe extern "C" fn host_new_event(
+    c: *mut qjs::JSContext,
+    _this: qjs::JSValue,
+    argc: std::ffi::c_int,
+    argv: *mut qjs::JSValue,
+) -> qjs::JSValue {
+    if argc < 2 || qjs::JS_VALUE_GET_TAG(*argv) != qjs::JS_TAG_OBJECT {
+        return throw_type_error(c, c"newEvent: a prototype and a state object");
+    }
+    match new_event(c, *argv, *argv.add(1)) {
+        Some(e) => e,
+        None => throw_type_error(c, c"newEvent: a prototype and a state object"),
+    }
+}
+
+/// `host.eventState(value)`: the state of an Event object, or undefined.
+unsafe extern "C" fn host_event_state(
+    c: *mut qjs::JSContext,
+    _this: qjs::JSValue,
+    argc: std::ffi::c_int,
+    argv: *mut qjs::JSValue,
+) -> qjs::JSValue {
+    if argc < 1 {
+        return qjs::JS_UNDEFINED;
+    }
+    match event_state(*argv) {
+        Some(s) => qjs::JS_DupValue(c, s),
+        None => qjs::JS_UNDEFINED,
+    }
+}
+
+/// The C functions of the `host` object: `(name, function, length)`.
+pub(crate) fn host_functions<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Result<()> {
+    let list: [(&std::ffi::CStr, qjs::JSCFunction, i32); 2] = [
+        (c"newEvent", Some(host_new_event), 2),
+        (c"eventState", Some(host_event_state), 1),
+    ];
+    for (name, f, len) in list {
+        let v = c_function(ctx, name, f, len)?;
+        host.set(name.to_str().unwrap_or_default(), v)?;
+    }
+    Ok(())
+}
+
+/// A C function as a JS function value. Sound: `JS_NewCFunction2` returns
+/// a new reference (or an exception), taken over by the `Value`.
+fn c_function<'js>(
+    ctx: &Ctx<'js>,
+    name: &std::ffi::CStr,
+    f: qjs::JSCFunction,
+    length: i32,
+) -> rquickjs::Result<Value<'js>> {
+    unsafe {
+        let v = qjs::JS_NewCFunction2(
+            ctx.as_raw().as_ptr(),
+            f,
+            name.as_ptr(),
+            length,
+            qjs::JSCFunctionEnum_JS_CFUNC_generic,
+            0,
+        );
+        if qjs::JS_IsException(v) {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(Value::from_raw(ctx.clone(), v))
     }
 }
 
@@ -118,20 +271,7 @@ pub(crate) fn set_port_shipped(o: &Object<'_>) {
 /// `MessagePort.prototype.postMessage` (HTML `#dom-messageport-postmessage`),
 /// a C function of length 1.
 pub(crate) fn post_message_function<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Value<'js>> {
-    unsafe {
-        let f = qjs::JS_NewCFunction2(
-            ctx.as_raw().as_ptr(),
-            Some(post_message),
-            c"postMessage".as_ptr(),
-            1,
-            qjs::JSCFunctionEnum_JS_CFUNC_generic,
-            0,
-        );
-        if qjs::JS_IsException(f) {
-            return Err(rquickjs::Error::Exception);
-        }
-        Ok(Value::from_raw(ctx.clone(), f))
-    }
+    c_function(ctx, c"postMessage", Some(post_message), 1)
 }
 
 /// Throws a TypeError with `msg`. Sound: `%s` with a NUL-terminated string.

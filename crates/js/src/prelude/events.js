@@ -9,9 +9,12 @@
   const timeOrigin = performance.timeOrigin ?? Date.now();
 
   // ---- Event (DOM #interface-event) -------------------------------------
-  const eventState = new WeakMap();
+  // An Event object is of the host's event class (crates/js/src/native.rs)
+  // and owns its state object; `eventStateOf` finds it (undefined for
+  // anything else), as a WeakMap would, in one native call.
+  const eventStateOf = host.eventState, newEventObject = host.newEvent;
   function st(e) {
-    const s = eventState.get(e);
+    const s = eventStateOf(e);
     if (s === undefined) throw new TypeError("Illegal invocation: not an Event");
     return s;
   }
@@ -22,8 +25,12 @@
   class Event {
     constructor(type, eventInitDict = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
+      type = String(type);
       const init = dictionary(eventInitDict, "EventInit", ["bubbles", "cancelable", "composed"]);
-      initEventState(this, String(type), init);
+      // The object is the host's (a subclass's constructor gets it as
+      // `this`), with the prototype new.target asks for.
+      const proto = new.target.prototype;
+      return makeEvent((typeof proto === "object" && proto !== null) || typeof proto === "function" ? proto : Event.prototype, type, init);
     }
     get type() { return st(this).type; }
     get target() { return st(this).target; }
@@ -66,7 +73,8 @@
     target: null, currentTarget: null, phase: NONE, stopPropagation: false, stopImmediate: false,
     canceled: false, inPassive: false, dispatching: false, trusted: false, initialized: true,
   });
-  function initEventState(e, type, init, defaults = stateDefaults) {
+  // A new event with prototype `proto`, its state starting from `defaults`.
+  function makeEvent(proto, type, init, defaults = stateDefaults) {
     const s = Object.create(defaults);
     s.type = type;
     s.timeStamp = performance.now();
@@ -76,10 +84,10 @@
       if (init.cancelable) s.cancelable = true;
       if (init.composed) s.composed = true;
     }
-    eventState.set(e, s);
+    const e = newEventObject(proto, s);
     // [LegacyUnforgeable] readonly attribute boolean isTrusted: an own property.
     Object.defineProperty(e, "isTrusted", isTrustedDescriptor);
-    return s;
+    return e;
   }
   // A WebIDL dictionary argument: `undefined` and `null` are empty, other
   // non-objects a TypeError. With `members` (in the order WebIDL reads
@@ -150,7 +158,7 @@
     }
     dispatchEvent(event) {
       const target = brandTarget(this);
-      const s = eventState.get(event);
+      const s = eventStateOf(event);
       if (s === undefined) throw new TypeError("dispatchEvent: parameter 1 is not of type 'Event'");
       if (s.dispatching || !s.initialized) throw new DOMException("The event is already being dispatched", "InvalidStateError");
       s.trusted = false;
@@ -434,9 +442,9 @@
   };
   internal.Event = Event;
   internal.eventState = st;
-  internal.eventStateOf = (e) => eventState.get(e);
+  internal.eventStateOf = eventStateOf;
   internal.stateDefaults = stateDefaults;
-  internal.initEventState = initEventState;
+  internal.makeEvent = makeEvent;
   internal.dictionary = dictionary;
   internal.dispatch = dispatch;
   internal.fireTrusted = (target, event) => { st(event).trusted = true; return dispatch(target, event); };

@@ -359,8 +359,8 @@
     if (target === undefined) return true;
     if (kind === 0 || kind === 1) {
       // The event is made directly (no init dictionary to validate).
-      const ev = Object.create(MessageEvent.prototype);
-      const es = internal.initEventState(ev, kind === 0 ? "message" : "messageerror", null, messageDefaults);
+      const ev = internal.makeEvent(MessageEvent.prototype, kind === 0 ? "message" : "messageerror", null, messageDefaults);
+      const es = internal.eventStateOf(ev);
       if (kind === 0) {
         es.data = data;
         if (ports !== undefined) es.portList = ports;
