@@ -111,6 +111,8 @@ pub(crate) struct HostState {
     /// The prelude's `postMessage` for a call with a transfer argument
     /// (its overloads and sequence conversion are WebIDL's, in JS).
     post_slow: Option<Persistent<Function<'static>>>,
+    /// Ports whose messages are delivered natively (crates/js/src/deliver.rs).
+    fast: Option<crate::deliver::FastTargets>,
 }
 
 impl HostState {
@@ -135,6 +137,7 @@ impl HostState {
             internal: None,
             port_proto: None,
             post_slow: None,
+            fast: None,
         }
     }
 
@@ -205,6 +208,7 @@ impl HostState {
         self.hooks = None;
         self.port_proto = None;
         self.post_slow = None;
+        self.fast = None;
     }
 }
 
@@ -438,6 +442,23 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
                 objs.push(o);
             }
             match clone::deserialize(ctx, &hooks, &mut m.data, &objs) {
+                Ok(data) if objs.is_empty() => {
+                    // A port with one message listener: dispatched natively.
+                    let fast = {
+                        let h = host.borrow();
+                        match &h.fast {
+                            Some(f) => crate::deliver::prepare(ctx, f, id)?,
+                            None => None,
+                        }
+                    };
+                    match fast {
+                        Some(d) => d.fire(data)?,
+                        None => {
+                            let none = Value::new_undefined(ctx.clone());
+                            deliver.call::<_, Value>((id, 0, data, none))?;
+                        }
+                    }
+                }
                 Ok(data) => {
                     // No array for the common message without ports.
                     let ports = if objs.is_empty() {
@@ -621,6 +642,36 @@ pub(crate) fn install<'js>(
         })?,
     )?;
     crate::native::host_functions(ctx, &h)?;
+    // The native delivery (crates/js/src/deliver.rs): what it needs from
+    // the prelude, and the ports registered for it.
+    let s = host.clone();
+    h.set(
+        "fastEvents",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, config: Object<'js>| {
+            s.borrow_mut().fast = Some(crate::deliver::FastTargets::new(&ctx, &config)?);
+            Ok::<_, rquickjs::Error>(())
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "setFast",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>,
+                  id: u32,
+                  port: rquickjs::function::Opt<Object<'js>>,
+                  listener: rquickjs::function::Opt<Function<'js>>,
+                  state_proto: rquickjs::function::Opt<Object<'js>>| {
+                if let Some(f) = &mut s.borrow_mut().fast {
+                    let entry = match (port.0, listener.0, state_proto.0) {
+                        (Some(p), Some(l), Some(sp)) => Some((p, l, sp)),
+                        _ => None,
+                    };
+                    f.set(&ctx, id, entry);
+                }
+            },
+        )?,
+    )?;
     // MessagePort objects are of a native class (crates/js/src/native.rs):
     // the prelude hands over the prototype and its own postMessage (for a
     // call with a transfer argument) and gets the native postMessage.

@@ -29,6 +29,7 @@
 mod alloc;
 mod clone;
 mod console;
+mod deliver;
 mod direct;
 mod event_loop;
 mod ffi;

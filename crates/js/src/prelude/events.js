@@ -7,6 +7,10 @@
   const illegal = () => new TypeError("Illegal constructor");
   const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3;
   const timeOrigin = performance.timeOrigin ?? Date.now();
+  // The clock of event time stamps: the original, whatever a script does
+  // to `performance` later.
+  const perfNow = performance.now;
+  const now = () => perfNow.call(performance);
 
   // ---- Event (DOM #interface-event) -------------------------------------
   // An Event object is of the host's event class (crates/js/src/native.rs)
@@ -77,7 +81,7 @@
   function makeEvent(proto, type, init, defaults = stateDefaults) {
     const s = Object.create(defaults);
     s.type = type;
-    s.timeStamp = performance.now();
+    s.timeStamp = now();
     // `init` is null for an event the platform makes (all flags false).
     if (init !== null) {
       if (init.bubbles) s.bubbles = true;
@@ -220,8 +224,8 @@
     if (passive) s.inPassive = true;
     // DOM #concept-event-listener-inner-invoke steps 8–12: a Window's
     // current event (`window.event`) while the listener runs.
-    const previous = currentEvent;
-    if (isWindow) currentEvent = event;
+    const previous = current.event;
+    if (isWindow) current.event = event;
     try {
       if (typeof l.callback === "function") {
         l.callback.call(target, event);
@@ -234,17 +238,18 @@
       internal.reportException(e);
     } finally {
       if (passive) s.inPassive = false;
-      currentEvent = previous;
+      current.event = previous;
     }
   }
   // The main context is this host's Window; workers have no `event`.
   const isWindow = host.workerPort === undefined && host.sharedWorkerName === undefined;
-  let currentEvent = undefined;
+  // The current event, in an object the native delivery writes too.
+  const current = Object.assign(Object.create(null), { event: undefined });
   if (isWindow) {
     // HTML #dom-window-event: [Replaceable] readonly attribute any event.
     Object.defineProperty(globalThis, "event", {
       configurable: true, enumerable: true,
-      get: function event() { return currentEvent; },
+      get: function event() { return current.event; },
       set: function event(v) { Object.defineProperty(globalThis, "event", { value: v, writable: true, configurable: true, enumerable: true }); },
     });
   }
@@ -268,7 +273,11 @@
           if (h[type]) { removeEntry(target, h[type].entry); h[type] = undefined; }
           return;
         }
-        if (h[type]) { h[type].value = value; return; }
+        if (h[type]) {
+          h[type].value = value;
+          internal.listenersChanged(target, type);
+          return;
+        }
         const slot = { value, entry: null };
         const callback = function (event) {
           const f = slot.value;
@@ -282,7 +291,7 @@
           r = f.call(this, event);
           if (r === false) event.preventDefault();
         };
-        const entry = { type, callback, capture: false, once: false, passive: false, removed: false };
+        const entry = { type, callback, capture: false, once: false, passive: false, removed: false, handler: slot };
         slot.entry = entry;
         h[type] = slot;
         listeners(target).push(entry);
@@ -440,6 +449,15 @@
     if (!notCanceled) return 2;
     return listeners(globalThis).some((l) => l.type === "error") ? 1 : 0;
   };
+  // The function a listener entry calls with (this: target, event), if it
+  // is that simple: an event handler's function, or a callback function.
+  internal.listenerFunction = (l) => {
+    const f = l.handler !== undefined ? l.handler.value : l.callback;
+    return typeof f === "function" ? f : null;
+  };
+  internal.isTrustedGetter = isTrustedGetter;
+  internal.now = perfNow;
+  internal.currentEventHolder = isWindow ? current : undefined;
   internal.Event = Event;
   internal.eventState = st;
   internal.eventStateOf = eventStateOf;

@@ -65,6 +65,9 @@
     }
   }
   Object.defineProperty(MessageEvent.prototype, Symbol.toStringTag, { value: "MessageEvent", configurable: true });
+  // The native delivery (crates/js/src/deliver.rs) makes the same events.
+  host.fastEvents({ proto: MessageEvent.prototype, isTrusted: internal.isTrustedGetter, now: internal.now,
+    current: internal.currentEventHolder, report: internal.reportException });
 
   // ---- MessagePort (HTML #message-ports) ---------------------------------
   // Each MessagePort object holds the id of a native port of this context
@@ -106,7 +109,7 @@
   }
   // Ports that closed themselves but are held for their queued tasks.
   const closedHeld = new Set();
-  function forgetTarget(id) { targets.delete(id); weakTargets.delete(id); closedHeld.delete(id); }
+  function forgetTarget(id) { targets.delete(id); weakTargets.delete(id); closedHeld.delete(id); host.setFast(id); }
   const keeps = (type) => type === "message" || type === "messageerror" || type === "close";
   const isKeepingListener = (l) => keeps(l.type);
   // Whether `p` (state `s`) must stay alive for events still to come.
@@ -117,6 +120,19 @@
     else targets.delete(s.id);
     if (hold && s.closed) closedHeld.add(s.id);
     else closedHeld.delete(s.id);
+    updateFast(p, s);
+  }
+  // An open port whose one `message` listener is a function has its
+  // messages delivered natively (crates/js/src/deliver.rs), with event
+  // states starting from a prototype of this port's constant fields.
+  function updateFast(p, s) {
+    let only = null, n = 0;
+    if (!s.closed && s.id >= 0) for (const l of internal.listenersOf(p)) if (l.type === "message") { n++; only = l; }
+    const f = n === 1 && !only.once ? internal.listenerFunction(only) : null;
+    if (f === null) { host.setFast(s.id); return; }
+    const proto = Object.create(messageDefaults);
+    proto.type = "message"; proto.trusted = true; proto.target = p;
+    host.setFast(s.id, p, f, proto);
   }
   internal.listenersChanged = (target, type) => {
     if (!keeps(type)) return;

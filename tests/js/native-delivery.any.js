@@ -1,0 +1,153 @@
+// A port whose one `message` listener is a function gets its messages
+// through msgport's native delivery; any other port through the general
+// DOM dispatch. Nothing a script can observe may tell them apart (HTML
+// #message-ports, DOM #concept-event-dispatch).
+// (One test reports a listener's exception on purpose.)
+setup({ allow_uncaught_exception: true });
+
+// What a listener sees of an event, during and after dispatch.
+function snapshot(e, self, port) {
+  const d = Object.getOwnPropertyDescriptor(e, "isTrusted");
+  return {
+    type: e.type, data: JSON.stringify(e.data), isTrusted: e.isTrusted,
+    ownIsTrusted: !!d && typeof d.get === "function" && d.enumerable && !d.configurable,
+    proto: Object.getPrototypeOf(e) === MessageEvent.prototype,
+    tag: Object.prototype.toString.call(e),
+    target: e.target === port, srcElement: e.srcElement === port, currentTarget: e.currentTarget === port,
+    thisIsPort: self === port, phase: e.eventPhase, bubbles: e.bubbles, cancelable: e.cancelable,
+    composed: e.composed, defaultPrevented: e.defaultPrevented, returnValue: e.returnValue,
+    cancelBubble: e.cancelBubble, origin: e.origin, lastEventId: e.lastEventId, source: e.source,
+    ports: Array.isArray(e.ports) && e.ports.length === 0 && Object.isFrozen(e.ports),
+    samePorts: e.ports === e.ports, path: e.composedPath().length,
+    stamp: typeof e.timeStamp === "number" && e.timeStamp >= 0,
+    windowEvent: "event" in globalThis ? globalThis.event === e : "none",
+    instance: e instanceof MessageEvent && e instanceof Event,
+  };
+}
+function after(e, port) {
+  return { phase: e.eventPhase, currentTarget: e.currentTarget, target: e.target === port,
+    cancelBubble: e.cancelBubble, path: e.composedPath().length };
+}
+
+// Fires one message at a port set up by `listen`, returns what was seen.
+function observe(listen) {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    listen(port2, function (e) {
+      const during = snapshot(e, this, port2);
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      during.afterStop = e.cancelBubble;
+      queueMicrotask(() => { resolve({ during, after: after(e, port2), windowEventAfter: globalThis.event }); port1.close(); });
+    });
+    port1.postMessage({ n: 1, s: ["x"] });
+  });
+}
+
+promise_test(async () => {
+  const native = await observe((p, f) => { p.onmessage = f; });
+  const viaAdd = await observe((p, f) => { p.addEventListener("message", f); p.start(); });
+  // Two listeners (one that does nothing) take the general dispatch.
+  const general = await observe((p, f) => { p.addEventListener("message", f); p.addEventListener("message", () => {}); p.start(); });
+  const handleEvent = await observe((p, f) => { p.addEventListener("message", { handleEvent(e) { f.call(p, e); } }); p.start(); });
+  assert_object_equals(native, general, "onmessage and the general dispatch");
+  assert_object_equals(viaAdd, general, "one addEventListener callback and the general dispatch");
+  assert_object_equals(handleEvent, general, "a handleEvent object and the general dispatch");
+  assert_true(native.during.isTrusted && native.during.ownIsTrusted && native.during.currentTarget);
+  assert_equals(native.during.phase, Event.AT_TARGET);
+  assert_false(native.during.defaultPrevented, "a message event is not cancelable");
+  assert_true(native.during.afterStop, "stopImmediatePropagation sets cancelBubble during dispatch");
+  assert_equals(native.after.phase, Event.NONE);
+  assert_equals(native.after.currentTarget, null);
+  assert_false(native.after.cancelBubble, "the stop flags are cleared after dispatch");
+}, "an event delivered natively and one dispatched in JS look the same, during and after dispatch");
+
+async_test((t) => {
+  // Exceptions are reported, and later messages still arrive; the handler
+  // may be replaced, listeners added or removed between messages.
+  const { port1, port2 } = new MessageChannel();
+  const seen = [];
+  const onError = (e) => { seen.push("error:" + e.message); e.preventDefault(); };
+  self.addEventListener("error", onError);
+  const second = (e) => seen.push("second:" + e.data);
+  port2.onmessage = (e) => {
+    seen.push("first:" + e.data);
+    if (e.data === 1) throw new Error("boom");
+    // Added during dispatch: runs from the next message on.
+    if (e.data === 2) port2.addEventListener("message", second);
+    if (e.data === 4) {
+      port2.removeEventListener("message", second);
+      port2.onmessage = (e) => {
+        seen.push("replaced:" + e.data);
+        if (e.data === 5) port2.onmessage = { notAFunction: true };
+      };
+    }
+  };
+  for (let i = 1; i <= 6; i++) port1.postMessage(i);
+  t.step_timeout(() => {
+    self.removeEventListener("error", onError);
+    assert_equals(seen.length, 7, seen.join());
+    assert_true(seen[1].startsWith("error:") && seen[1].includes("boom"), seen[1]);
+    seen.splice(1, 1);
+    // Removed during dispatch before its turn: `second` misses message 4.
+    assert_array_equals(seen, ["first:1", "first:2", "first:3", "second:3", "first:4", "replaced:5"]);
+    port1.close();
+    t.done();
+  }, 50);
+}, "a listener's exception is reported and delivery goes on; handlers replaced and listeners added or removed take effect from the next message");
+
+async_test((t) => {
+  // A once listener, and a port that closes itself with messages queued.
+  const { port1, port2 } = new MessageChannel();
+  const seen = [];
+  port2.addEventListener("message", (e) => seen.push("once:" + e.data), { once: true });
+  port2.start();
+  port1.postMessage(1);
+  port1.postMessage(2);
+  t.step_timeout(() => {
+    port2.onmessage = (e) => { seen.push("on:" + e.data); if (e.data === 3) port2.close(); };
+    port1.postMessage(3);
+    port1.postMessage(4);
+    t.step_timeout(() => {
+      // spec-notes §5 item 44: close() in onmessage does not cancel the
+      // messages already queued.
+      assert_array_equals(seen, ["once:1", "on:3", "on:4"]);
+      t.done();
+    }, 30);
+  }, 30);
+}, "once listeners fire once; a port that closed itself still gets the messages already queued");
+
+promise_test(async () => {
+  // Time stamps come from the real clock, whatever a script does to it.
+  const original = performance.now;
+  performance.now = () => -1000;
+  try {
+    const { port1, port2 } = new MessageChannel();
+    const e = await new Promise((resolve) => { port2.onmessage = resolve; port1.postMessage(0); });
+    assert_greater_than_equal(e.timeStamp, 0);
+    assert_greater_than_equal(new Event("x").timeStamp, 0);
+    port1.close();
+  } finally {
+    performance.now = original;
+  }
+}, "event time stamps do not call a replaced performance.now");
+
+test(() => {
+  // Event objects are the host's, made with the prototype new.target asks for.
+  class Mine extends MessageEvent {}
+  const m = new Mine("message", { data: 3 });
+  assert_equals(Object.getPrototypeOf(m), Mine.prototype);
+  assert_equals(m.data, 3);
+  assert_true(m instanceof Event);
+  function Odd() {}
+  Odd.prototype = 5;
+  const o = Reflect.construct(Event, ["x"], Odd);
+  assert_equals(Object.getPrototypeOf(o), Event.prototype, "a non-object prototype falls back to Event.prototype");
+  assert_throws_js(TypeError, () => Event.prototype.type, "a prototype is not an event");
+  assert_throws_js(TypeError, () => Object.getOwnPropertyDescriptor(Event.prototype, "type").get.call({}));
+  assert_throws_js(TypeError, () => MessagePort.prototype.postMessage.call({}, 1), "postMessage brand check");
+  assert_throws_js(TypeError, () => MessagePort.prototype.postMessage.call(new MessageChannel().port1), "postMessage needs a message");
+  assert_equals(MessagePort.prototype.postMessage.length, 1);
+  assert_equals(MessagePort.prototype.postMessage.name, "postMessage");
+  assert_throws_js(TypeError, () => new MessagePort(), "MessagePort has no constructor");
+}, "Event and MessagePort objects keep their Web IDL shape");
