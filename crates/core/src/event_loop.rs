@@ -88,6 +88,35 @@ impl EventLoop {
         Some((name, MessagePort::run_task(task, MessagePort::decode_graph)))
     }
 
+    /// [`EventLoop::next_task`] with the embedder's own decoder: for a
+    /// message, `decode` gets the wire bytes, the transferred ArrayBuffers
+    /// and the number of transferred ports, and makes the value the event
+    /// carries (a JS engine makes its objects straight from the bytes). An
+    /// error becomes the `messageerror` event, as with the built-in
+    /// decoder, and the message's ports are closed.
+    ///
+    /// ```
+    /// use msgport::{Event, EventLoop, MessageChannel};
+    /// let lp = EventLoop::new(|| {});
+    /// let ch = MessageChannel::new();
+    /// lp.bind(&ch.port2);
+    /// ch.port2.start();
+    /// ch.port1.post(&"hi").unwrap();
+    /// let (_, ev) = lp.next_task_with(|bytes, _, _| Ok(bytes.len())).unwrap();
+    /// assert!(matches!(ev, Event::Message(m) if m.data == msgport::clone::to_bytes(&"hi").unwrap().len()));
+    /// ```
+    pub fn next_task_with<T>(
+        &self,
+        decode: impl FnOnce(
+            &[u8],
+            Vec<msgport_clone::TransferredBuffer>,
+            usize,
+        ) -> Result<T, crate::CloneError>,
+    ) -> Option<(PortName, Event<T>)> {
+        let (name, task) = self.next_raw()?;
+        Some((name, MessagePort::run_task(task, decode)))
+    }
+
     /// The ready list's invariant: nothing is dropped while it is locked.
     /// Dropping a port's last reference drops its queue, whose messages may
     /// carry ports; those close, and closing wakes their peers, possibly on

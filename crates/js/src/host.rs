@@ -424,7 +424,19 @@ fn structured_clone<'js>(
 /// Runs one task of this context's ports: the message, messageerror or
 /// close event, dispatched by `internal.deliver`. Returns whether there was one.
 pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<bool> {
-    let next = host.borrow().event_loop.next_task();
+    // A message of primitives and plain objects becomes JS values as its
+    // bytes are read (wire_direct.rs); any other, a Graph first.
+    let next = host.borrow().event_loop.next_task_with(|bytes, buffers, ports| {
+        if buffers.is_empty() && ports == 0 {
+            match crate::wire_direct::read(ctx, bytes) {
+                Ok(Some(v)) => return Ok(Decoded::Js(v)),
+                Ok(None) => {}
+                Err(e) => return Ok(Decoded::Engine(e)),
+            }
+        }
+        msgport_clone::deserialize_with_transfer(bytes, buffers, ports, Default::default())
+            .map(Decoded::Graph)
+    });
     let Some((name, event)) = next else {
         return Ok(false);
     };
@@ -434,14 +446,19 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
     let hooks = hooks(ctx, host)?;
     let deliver = hooks.deliver()?.clone();
     match event {
-        Event::Message(mut m) => {
+        Event::Message(m) => {
             let mut objs = Vec::with_capacity(m.ports.len());
             for p in m.ports {
                 let pid = host.borrow_mut().register(p);
                 let o: Object = hooks.make_port()?.call((pid,))?;
                 objs.push(o);
             }
-            match clone::deserialize(ctx, &hooks, &mut m.data, &objs) {
+            let data = match m.data {
+                Decoded::Js(v) => Ok(v),
+                Decoded::Engine(e) => return Err(e),
+                Decoded::Graph(mut g) => clone::deserialize(ctx, &hooks, &mut g, &objs),
+            };
+            match data {
                 Ok(data) if objs.is_empty() => {
                     // A port with one message listener: dispatched natively.
                     let fast = {
@@ -502,6 +519,16 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
         }
     }
     Ok(true)
+}
+
+/// A message as the event loop's decoder left it.
+enum Decoded<'js> {
+    /// Read straight into JS values.
+    Js(Value<'js>),
+    /// Left to the general path.
+    Graph(msgport_clone::Graph),
+    /// The engine failed (out of memory, or a terminated worker).
+    Engine(rquickjs::Error),
 }
 
 /// Runs one task another thread queued (a worker's error). Returns the

@@ -1,5 +1,14 @@
-//! StructuredSerialize straight from JS values to wire bytes, for the
-//! messages most programs post (HTML `#structuredserializeinternal`).
+//! StructuredSerialize straight from JS values to wire bytes, and
+//! StructuredDeserialize straight back, for the messages most programs
+//! post (HTML `#structuredserializeinternal`, `#structureddeserialize`).
+//!
+//! [`read`] is the other direction: a message of primitives and plain
+//! objects (and nothing transferred) becomes JS values as its bytes are
+//! read. On anything else, or any byte it does not expect, it returns
+//! `None` and the general decoder (msgport-clone's, then
+//! [`crate::clone::deserialize`]) reads the message from the start and
+//! decides, as always, between a value and a `messageerror`. Reading runs
+//! no JavaScript, so giving up is never observable.
 //!
 //! The general path ([`crate::clone`]) builds msgport-clone's
 //! [`Graph`](msgport_clone::Graph) first and then encodes it, converting
@@ -249,6 +258,229 @@ impl W<'_> {
     }
 }
 
+/// Reads a whole message (header included) written as [`write`] writes
+/// (or as V8 does, for the same kinds of values). `Ok(None)`: the
+/// general decoder's. Errors are the engine's (out of memory).
+pub(crate) fn read<'js>(ctx: &Ctx<'js>, bytes: &[u8]) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
+    let mut r = R {
+        ctx: ctx.clone(),
+        b: bytes,
+        at: 0,
+        objects: Vec::new(),
+    };
+    if r.byte() != Some(tag::VERSION) || r.varint() != Some(u64::from(msgport_clone::wire::VERSION)) {
+        return Ok(None);
+    }
+    let v = r.value(0)?;
+    Ok(v.filter(|_| r.at == bytes.len()))
+}
+
+struct R<'a, 'js> {
+    ctx: Ctx<'js>,
+    b: &'a [u8],
+    at: usize,
+    /// The objects read so far, by wire id.
+    objects: Vec<rquickjs::Value<'js>>,
+}
+
+impl<'a, 'js> R<'a, 'js> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.b.get(self.at)?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7F) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    fn bytes(&mut self, n: u64) -> Option<&[u8]> {
+        let n = usize::try_from(n).ok()?;
+        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(s)
+    }
+
+    /// Sound (every raw call here): each `JS_New*` returns a new reference
+    /// (or an exception), taken over by a `Value` at once.
+    fn made(&self, v: qjs::JSValue) -> rquickjs::Result<rquickjs::Value<'js>> {
+        if unsafe { qjs::JS_IsException(v) } {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(unsafe { rquickjs::Value::from_raw(self.ctx.clone(), v) })
+    }
+
+    fn value(&mut self, depth: u32) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
+        let c = self.ctx.as_raw().as_ptr();
+        let Some(t) = self.byte() else { return Ok(None) };
+        let v = match t {
+            tag::UNDEFINED => qjs::JS_UNDEFINED,
+            tag::NULL => qjs::JS_NULL,
+            tag::TRUE => qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 1),
+            tag::FALSE => qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 0),
+            tag::INT32 => match self.varint() {
+                Some(z) if z <= u64::from(u32::MAX) => {
+                    let z = z as u32;
+                    qjs::JS_MKVAL(qjs::JS_TAG_INT, ((z >> 1) as i32) ^ -((z & 1) as i32))
+                }
+                _ => return Ok(None),
+            },
+            tag::DOUBLE => match self.bytes(8) {
+                Some(b) => unsafe {
+                    qjs::JS_NewNumber(c, f64::from_le_bytes(b.try_into().expect("8 bytes")))
+                },
+                None => return Ok(None),
+            },
+            tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::PADDING => {
+                self.at -= 1;
+                return self.string();
+            }
+            tag::BEGIN_JS_OBJECT => return self.object(depth),
+            tag::OBJECT_REFERENCE => {
+                let id = self.varint();
+                return Ok(id.and_then(|id| self.objects.get(usize::try_from(id).ok()?).cloned()));
+            }
+            _ => return Ok(None),
+        };
+        self.made(v).map(Some)
+    }
+
+    /// A string: one-byte (Latin-1) or two-byte (UTF-16, after optional
+    /// padding), the only string forms the writers use.
+    fn string(&mut self) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
+        Ok(self.string_first()?.map(|(v, _)| v))
+    }
+
+    /// [`Self::string`], and its first code unit.
+    #[allow(clippy::type_complexity)]
+    fn string_first(&mut self) -> rquickjs::Result<Option<(rquickjs::Value<'js>, Option<u16>)>> {
+        let c = self.ctx.as_raw().as_ptr();
+        let mut t = self.byte();
+        if t == Some(tag::PADDING) {
+            t = self.byte();
+        }
+        let Some(n) = self.varint() else { return Ok(None) };
+        let Some(b) = self.bytes(n) else { return Ok(None) };
+        let first = match t {
+            Some(tag::TWO_BYTE_STRING) => b.get(..2).map(|p| u16::from_le_bytes([p[0], p[1]])),
+            _ => b.first().map(|&x| u16::from(x)),
+        };
+        let v = match t {
+            Some(tag::ONE_BYTE_STRING) if b.is_ascii() => unsafe {
+                qjs::JS_NewStringLen(c, b.as_ptr().cast(), b.len() as qjs::size_t)
+            },
+            Some(tag::ONE_BYTE_STRING) => {
+                let units: Vec<u16> = b.iter().map(|&x| u16::from(x)).collect();
+                unsafe { qjs::JS_NewStringUTF16(c, units.as_ptr(), units.len() as qjs::size_t) }
+            }
+            Some(tag::TWO_BYTE_STRING) if b.len() % 2 == 0 => {
+                let units: Vec<u16> = b
+                    .chunks_exact(2)
+                    .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                    .collect();
+                unsafe { qjs::JS_NewStringUTF16(c, units.as_ptr(), units.len() as qjs::size_t) }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some((self.made(v)?, first)))
+    }
+
+    /// At a one-byte string: its bytes and the position after them, if it
+    /// is an ASCII name that does not start with a digit (the common key).
+    fn ascii_name(&self) -> Option<(&'a [u8], usize)> {
+        let n = usize::from(*self.b.get(self.at + 1)?);
+        if n >= 0x80 {
+            return None; // a long name: the general key path
+        }
+        let b: &'a [u8] = self.b;
+        let k = b.get(self.at + 2..self.at + 2 + n)?;
+        (k.is_ascii() && !k.first().is_some_and(u8::is_ascii_digit)).then_some((k, self.at + 2 + n))
+    }
+
+    /// `o`, key/value pairs, `{` and their count. Keys are strings that
+    /// do not start with a digit, or non-negative Smis (indices); anything
+    /// else is left to the general decoder (which knows the rules for the
+    /// rest).
+    fn object(&mut self, depth: u32) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
+        if depth >= MAX_DEPTH {
+            return Ok(None);
+        }
+        let c = self.ctx.as_raw().as_ptr();
+        let o = self.made(unsafe { qjs::JS_NewObject(c) })?;
+        self.objects.push(o.clone());
+        let mut count = 0u64;
+        loop {
+            let atom = match self.b.get(self.at).copied() {
+                Some(tag::END_JS_OBJECT) => {
+                    self.at += 1;
+                    return Ok((self.varint() == Some(count)).then_some(o));
+                }
+                Some(tag::ONE_BYTE_STRING) if self.ascii_name().is_some() => {
+                    let (k, end) = self.ascii_name().expect("checked");
+                    self.at = end;
+                    unsafe { qjs::JS_NewAtomLen(c, k.as_ptr().cast(), k.len() as qjs::size_t) }
+                }
+                Some(tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::PADDING) => {
+                    let Some((k, first)) = self.string_first()? else { return Ok(None) };
+                    // An index-like name is the general decoder's.
+                    if first.is_some_and(|u| (u16::from(b'0')..=u16::from(b'9')).contains(&u)) {
+                        return Ok(None);
+                    }
+                    unsafe { qjs::JS_ValueToAtom(c, k.as_raw()) }
+                }
+                Some(tag::INT32) => {
+                    self.at += 1;
+                    match self.varint() {
+                        // A non-negative Smi: zigzag even.
+                        Some(z) if z & 1 == 0 && z <= u64::from(u32::MAX) => unsafe {
+                            qjs::JS_NewAtomUInt32(c, (z >> 1) as u32)
+                        },
+                        _ => return Ok(None),
+                    }
+                }
+                _ => return Ok(None),
+            };
+            if atom == 0 {
+                return Err(rquickjs::Error::Exception);
+            }
+            let v = self.value(depth + 1);
+            // Sound: the atom is owned here; `JS_DefinePropertyValue` takes
+            // over a new reference to the value.
+            let r = match v {
+                Ok(Some(v)) => unsafe {
+                    let r = qjs::JS_DefinePropertyValue(
+                        c,
+                        o.as_raw(),
+                        atom,
+                        qjs::JS_DupValue(c, v.as_raw()),
+                        (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32,
+                    );
+                    if r < 0 {
+                        Err(rquickjs::Error::Exception)
+                    } else {
+                        Ok(true)
+                    }
+                },
+                Ok(None) => Ok(false),
+                Err(e) => Err(e),
+            };
+            unsafe { qjs::JS_FreeAtom(c, atom) };
+            if !r? {
+                return Ok(None);
+            }
+            count += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +580,54 @@ mod tests {
             let ours = ours.unwrap_or_else(|| panic!("{e}: left to the general path"));
             assert_eq!(hex(&ours), theirs, "{e}");
         }
+    }
+
+    #[test]
+    fn reading_is_writings_inverse_and_gives_up_on_anything_unexpected() {
+        let rt = Runtime::new().unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            let plain = crate::ffi::class_id(&ctx.eval::<Value, _>("({})").unwrap());
+            let proto: Object = ctx.eval("Object.prototype").unwrap();
+            let proto = crate::ffi::object_address(&proto);
+            let bytes_of = |v: &Value| {
+                let mut buf = Vec::new();
+                assert!(write(&ctx, plain, proto, v.as_raw(), &mut buf).unwrap());
+                buf
+            };
+            for e in TAKEN {
+                let bytes = bytes_of(&ctx.eval::<Value, _>(*e).unwrap());
+                let back = read(&ctx, &bytes).unwrap().unwrap_or_else(|| panic!("{e}: not read"));
+                assert_eq!(bytes_of(&back), bytes, "{e}: read then written again");
+                // Every truncation, and trailing garbage, is the general decoder's.
+                for n in 0..bytes.len() {
+                    assert!(read(&ctx, &bytes[..n]).unwrap().is_none(), "{e}: {n} bytes");
+                }
+                let mut longer = bytes.clone();
+                longer.push(b'_');
+                assert!(read(&ctx, &longer).unwrap().is_none(), "{e}: trailing byte");
+            }
+            // Sharing and cycles come back as sharing and cycles.
+            let shared: Value = ctx
+                .eval("(() => { const s = {x: 1}; const o = {a: s, b: s}; o.me = o; return o; })()")
+                .unwrap();
+            let back = read(&ctx, &bytes_of(&shared)).unwrap().unwrap();
+            let check: rquickjs::Function = ctx
+                .eval("(o) => o.a === o.b && o.me === o && o.a.x === 1")
+                .unwrap();
+            assert!(check.call::<_, bool>((back,)).unwrap());
+            // A wrong property count, a reference to no object, a version
+            // other than 15, a key that looks like an index.
+            for bad in [
+                &b"\xFF\x0Fo\x22\x01a\x49\x02{\x02"[..],
+                b"\xFF\x0F^\x00",
+                b"\xFF\x0Do{\x00",
+                b"\xFF\x0Fo\x22\x011\x49\x02{\x01",
+            ] {
+                assert!(read(&ctx, bad).unwrap().is_none(), "{bad:?}");
+            }
+            assert!(read(&ctx, b"\xFF\x0Fo\x22\x01a\x49\x02{\x01").unwrap().is_some());
+        });
     }
 
     #[test]
