@@ -151,3 +151,34 @@ test(() => {
   assert_equals(MessagePort.prototype.postMessage.name, "postMessage");
   assert_throws_js(TypeError, () => new MessagePort(), "MessagePort has no constructor");
 }, "Event and MessagePort objects keep their Web IDL shape");
+
+promise_test(async () => {
+  // An event nobody looked at during dispatch is complete afterwards.
+  const { port1, port2 } = new MessageChannel();
+  const kept = await new Promise((resolve) => { port2.onmessage = resolve; port1.postMessage({ k: [1] }); });
+  assert_equals(kept.currentTarget, null);
+  assert_equals(kept.eventPhase, Event.NONE);
+  assert_equals(kept.target, port2);
+  assert_equals(kept.data.k[0], 1);
+  assert_equals(kept.data, kept.data, "data is one object");
+  assert_true(kept.isTrusted);
+  assert_equals(kept.type, "message");
+  assert_false(kept.cancelBubble);
+  // And one looked at only through `this` and its data during dispatch.
+  const seen = await new Promise((resolve) => {
+    port2.onmessage = function (e) { resolve({ e, data: e.data, phase: e.eventPhase, current: e.currentTarget }); };
+    port1.postMessage("second");
+  });
+  assert_equals(seen.data, "second");
+  assert_equals(seen.phase, Event.AT_TARGET);
+  assert_equals(seen.current, port2);
+  assert_equals(seen.e.eventPhase, Event.NONE);
+  // Dispatching a delivered event again is the DOM's (it is not being dispatched now).
+  let again = 0;
+  const other = new EventTarget();
+  other.addEventListener("message", (e) => { again++; assert_equals(e.currentTarget, other); assert_false(e.isTrusted); });
+  other.dispatchEvent(kept);
+  assert_equals(again, 1);
+  assert_equals(kept.target, other);
+  port1.close();
+}, "a natively delivered event read only after dispatch, or only in part during it, is complete and settled");

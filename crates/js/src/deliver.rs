@@ -38,21 +38,17 @@ struct Target {
 /// The atoms of the state fields written here, owned (freed by [`Drop`]).
 struct Atoms {
     rt: *mut qjs::JSRuntime,
-    list: [qjs::JSAtom; 9],
+    list: [qjs::JSAtom; 7],
 }
 
-const DATA: usize = 0;
-const TIME_STAMP: usize = 1;
-const IS_TRUSTED: usize = 2;
-const CURRENT_TARGET: usize = 3;
-const PHASE: usize = 4;
-const DISPATCHING: usize = 5;
-const EVENT: usize = 6;
-const STOP_PROPAGATION: usize = 7;
-const STOP_IMMEDIATE: usize = 8;
-const NAMES: [&std::ffi::CStr; 9] = [
-    c"data",
-    c"timeStamp",
+const IS_TRUSTED: usize = 0;
+const CURRENT_TARGET: usize = 1;
+const PHASE: usize = 2;
+const DISPATCHING: usize = 3;
+const EVENT: usize = 4;
+const STOP_PROPAGATION: usize = 5;
+const STOP_IMMEDIATE: usize = 6;
+const NAMES: [&std::ffi::CStr; 7] = [
     c"isTrusted",
     c"currentTarget",
     c"phase",
@@ -146,7 +142,7 @@ pub(crate) struct Delivery<'js> {
     now: Function<'js>,
     current: Option<Object<'js>>,
     report: Function<'js>,
-    atoms: [qjs::JSAtom; 9],
+    atoms: [qjs::JSAtom; 7],
 }
 
 /// The delivery to port `id`, if it is registered.
@@ -186,35 +182,23 @@ impl<'js> Delivery<'js> {
         let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
         let check = |r: i32| if r < 0 { Err(rquickjs::Error::Exception) } else { Ok(()) };
         let time: Value = self.now.call(())?;
-        // Sound (every block below): `JS_NewObjectProto` and `new_event`
-        // return new references, taken over by a `Value` at once;
-        // `JS_DefinePropertyValue` takes over the value it is given (a new
-        // reference: a duplicate, or a number); the atoms live as long as
-        // the registry, which outlives this call.
-        let state = unsafe {
-            let s = qjs::JS_NewObjectProto(c, self.state_proto.as_raw());
-            if qjs::JS_IsException(s) {
-                return Err(rquickjs::Error::Exception);
-            }
-            Value::from_raw(ctx.clone(), s)
-        };
+        // The state object is made only if the prelude asks for it (a
+        // getter other than the ones on the event itself); until then the
+        // event holds its fields natively (native.rs, `LazyState`).
+        // Sound: each field is a new reference the event takes over;
+        // `new_lazy_event` returns a new reference or an exception.
         let event = unsafe {
-            check(qjs::JS_DefinePropertyValue(
+            let dup = |v: &Value| qjs::JS_DupValue(c, v.as_raw());
+            let e = crate::native::new_lazy_event(
                 c,
-                state.as_raw(),
-                a[DATA],
-                qjs::JS_DupValue(c, data.as_raw()),
-                flags,
-            ))?;
-            check(qjs::JS_DefinePropertyValue(
-                c,
-                state.as_raw(),
-                a[TIME_STAMP],
-                qjs::JS_DupValue(c, time.as_raw()),
-                flags,
-            ))?;
-            let e = crate::native::new_event(c, self.event_proto.as_raw(), state.as_raw())
-                .ok_or(rquickjs::Error::Unknown)?;
+                self.event_proto.as_raw(),
+                crate::native::LazyState {
+                    proto: dup(self.state_proto.as_value()),
+                    data: dup(&data),
+                    time_stamp: dup(&time),
+                    dispatching_at: Some(dup(self.port.as_value())),
+                },
+            );
             if qjs::JS_IsException(e) {
                 return Err(rquickjs::Error::Exception);
             }
@@ -235,13 +219,8 @@ impl<'js> Delivery<'js> {
             ))?;
             e
         };
-        // Dispatch: at the target, as the DOM's for a target with no parent.
-        let set = |atom: usize, v: qjs::JSValue| unsafe {
-            check(qjs::JS_DefinePropertyValue(c, state.as_raw(), a[atom], v, flags))
-        };
-        set(CURRENT_TARGET, unsafe { qjs::JS_DupValue(c, self.port.as_raw()) })?;
-        set(PHASE, qjs::JS_MKVAL(qjs::JS_TAG_INT, 2))?;
-        set(DISPATCHING, qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 1))?;
+        // Dispatch at the target, as the DOM's for a target with no parent
+        // (the lazy state says the event is being dispatched at the port).
         let previous = match &self.current {
             Some(holder) => unsafe {
                 let p = qjs::JS_GetProperty(c, holder.as_raw(), a[EVENT]);
@@ -291,6 +270,17 @@ impl<'js> Delivery<'js> {
             }
             self.report.call::<_, ()>((e,))?;
         }
+        // The end of dispatch: on the lazy state, one flag; on a state
+        // object the listener made, its fields.
+        if crate::native::end_lazy_dispatch(unsafe { qjs::JS_GetRuntime(c) }, event.as_raw()) {
+            return Ok(());
+        }
+        let Some(state) = crate::native::event_state(c, event.as_raw())? else {
+            return Err(rquickjs::Error::Unknown);
+        };
+        let set = |atom: usize, v: qjs::JSValue| unsafe {
+            check(qjs::JS_DefinePropertyValue(c, state, a[atom], v, flags))
+        };
         set(CURRENT_TARGET, qjs::JS_NULL)?;
         set(PHASE, qjs::JS_MKVAL(qjs::JS_TAG_INT, 0))?;
         set(DISPATCHING, qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 0))?;
@@ -299,7 +289,7 @@ impl<'js> Delivery<'js> {
             // Sound: `JS_GetProperty` returns a new reference, freed at once
             // (a boolean here: the state and its prototypes have no getters).
             let on = unsafe {
-                let v = qjs::JS_GetProperty(c, state.as_raw(), a[flag]);
+                let v = qjs::JS_GetProperty(c, state, a[flag]);
                 let on = qjs::JS_VALUE_GET_TAG(v) == qjs::JS_TAG_BOOL && v.u.int32 != 0;
                 qjs::JS_FreeValue(c, v);
                 on

@@ -104,31 +104,146 @@ pub(crate) fn event_class() -> u32 {
     EVENT_CLASS.load(Ordering::Acquire)
 }
 
-/// The state object an event's opaque word points at, borrowed from the
-/// event. Sound: the word is only ever set by [`new_event`] to an object
-/// the event owns a reference to.
-pub(crate) fn event_state(v: qjs::JSValue) -> Option<qjs::JSValue> {
-    let p = unsafe { qjs::JS_GetOpaque(v, EVENT_CLASS.load(Ordering::Relaxed)) };
-    (!p.is_null()).then(|| qjs::JS_MKPTR(qjs::JS_TAG_OBJECT, p))
+/// A delivered message event's state before anyone asked for it: what
+/// the state object would hold beyond its prototype's fields. Most
+/// listeners never look at more than `data`, so the object is made only
+/// when the prelude first asks ([`event_state`]).
+pub(crate) struct LazyState {
+    /// The prototype of the state object (the port's constant fields).
+    pub(crate) proto: qjs::JSValue,
+    pub(crate) data: qjs::JSValue,
+    pub(crate) time_stamp: qjs::JSValue,
+    /// The port, while the event is being dispatched at it.
+    pub(crate) dispatching_at: Option<qjs::JSValue>,
 }
 
-/// Frees the event's reference to its state. Sound: called once by the
-/// engine when the event dies.
-unsafe extern "C" fn event_finalizer(rt: *mut qjs::JSRuntime, v: qjs::JSValue) {
-    if let Some(state) = event_state(v) {
-        qjs::JS_FreeValueRT(rt, state);
+/// An event's opaque word: the state object's pointer, or a
+/// `Box<LazyState>` pointer with the low bit set.
+enum Word {
+    State(qjs::JSValue),
+    Lazy(*mut LazyState),
+}
+
+fn word(v: qjs::JSValue) -> Option<Word> {
+    let p = unsafe { qjs::JS_GetOpaque(v, EVENT_CLASS.load(Ordering::Relaxed)) } as usize;
+    match p {
+        0 => None,
+        p if p & 1 == 1 => Some(Word::Lazy((p & !1) as *mut LazyState)),
+        p => Some(Word::State(qjs::JS_MKPTR(qjs::JS_TAG_OBJECT, p as *mut _))),
     }
 }
 
-/// Tells the cycle collector the event holds its state. Sound: the state
-/// is alive while the event is.
+/// The state object of an Event object (borrowed from the event), made
+/// now if it was still lazy; `Ok(None)` for anything else.
+///
+/// Sound: the opaque word is only ever set here and by [`new_event`] /
+/// [`new_lazy_event`], to an object the event owns a reference to or to a
+/// box it owns. Making the object takes the box's references over (the
+/// fields go into the object, the box is freed) before the word changes.
+pub(crate) fn event_state(c: *mut qjs::JSContext, v: qjs::JSValue) -> rquickjs::Result<Option<qjs::JSValue>> {
+    match word(v) {
+        None => Ok(None),
+        Some(Word::State(s)) => Ok(Some(s)),
+        Some(Word::Lazy(p)) => unsafe {
+            let lazy = &*p;
+            let s = qjs::JS_NewObjectProto(c, lazy.proto);
+            if qjs::JS_IsException(s) {
+                return Err(rquickjs::Error::Exception);
+            }
+            let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
+            let mut ok = qjs::JS_DefinePropertyValueStr(c, s, c"data".as_ptr(), qjs::JS_DupValue(c, lazy.data), flags) >= 0
+                && qjs::JS_DefinePropertyValueStr(c, s, c"timeStamp".as_ptr(), qjs::JS_DupValue(c, lazy.time_stamp), flags) >= 0;
+            if let (true, Some(port)) = (ok, lazy.dispatching_at) {
+                ok = qjs::JS_DefinePropertyValueStr(c, s, c"currentTarget".as_ptr(), qjs::JS_DupValue(c, port), flags) >= 0
+                    && qjs::JS_DefinePropertyValueStr(c, s, c"phase".as_ptr(), qjs::JS_MKVAL(qjs::JS_TAG_INT, 2), flags) >= 0
+                    && qjs::JS_DefinePropertyValueStr(c, s, c"dispatching".as_ptr(), qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 1), flags) >= 0;
+            }
+            if !ok {
+                qjs::JS_FreeValue(c, s);
+                return Err(rquickjs::Error::Exception);
+            }
+            qjs::JS_SetOpaque(v, s.u.ptr);
+            free_lazy(qjs::JS_GetRuntime(c), p);
+            Ok(Some(s))
+        },
+    }
+}
+
+/// Whether the event `v` still has a lazy state; if so, marks it as no
+/// longer being dispatched (see [`LazyState::dispatching_at`]).
+pub(crate) fn end_lazy_dispatch(rt: *mut qjs::JSRuntime, v: qjs::JSValue) -> bool {
+    match word(v) {
+        Some(Word::Lazy(p)) => unsafe {
+            if let Some(port) = (*p).dispatching_at.take() {
+                qjs::JS_FreeValueRT(rt, port);
+            }
+            true
+        },
+        _ => false,
+    }
+}
+
+/// Sound: `p` is a box made by [`new_lazy_event`], freed once.
+unsafe fn free_lazy(rt: *mut qjs::JSRuntime, p: *mut LazyState) {
+    let lazy = Box::from_raw(p);
+    qjs::JS_FreeValueRT(rt, lazy.proto);
+    qjs::JS_FreeValueRT(rt, lazy.data);
+    qjs::JS_FreeValueRT(rt, lazy.time_stamp);
+    if let Some(port) = lazy.dispatching_at {
+        qjs::JS_FreeValueRT(rt, port);
+    }
+}
+
+/// Frees the event's state. Sound: called once by the engine when the
+/// event dies.
+unsafe extern "C" fn event_finalizer(rt: *mut qjs::JSRuntime, v: qjs::JSValue) {
+    match word(v) {
+        Some(Word::State(s)) => qjs::JS_FreeValueRT(rt, s),
+        Some(Word::Lazy(p)) => free_lazy(rt, p),
+        None => {}
+    }
+}
+
+/// Tells the cycle collector what the event holds. Sound: all of it is
+/// alive while the event is.
 unsafe extern "C" fn event_mark(
     rt: *mut qjs::JSRuntime,
     v: qjs::JSValue,
     mark: qjs::JS_MarkFunc,
 ) {
-    if let Some(state) = event_state(v) {
-        qjs::JS_MarkValue(rt, state, mark);
+    match word(v) {
+        Some(Word::State(s)) => qjs::JS_MarkValue(rt, s, mark),
+        Some(Word::Lazy(p)) => {
+            let lazy = &*p;
+            for x in [lazy.proto, lazy.data, lazy.time_stamp] {
+                qjs::JS_MarkValue(rt, x, mark);
+            }
+            if let Some(port) = lazy.dispatching_at {
+                qjs::JS_MarkValue(rt, port, mark);
+            }
+        }
+        None => {}
+    }
+}
+
+/// A new Event object with prototype `proto` and a lazy state, which it
+/// owns (the values in `lazy` are references it takes over). Sound:
+/// `JS_NewObjectProtoClass` returns a new reference; on failure the
+/// references are freed.
+pub(crate) fn new_lazy_event(
+    c: *mut qjs::JSContext,
+    proto: qjs::JSValue,
+    lazy: LazyState,
+) -> qjs::JSValue {
+    unsafe {
+        let e = qjs::JS_NewObjectProtoClass(c, proto, EVENT_CLASS.load(Ordering::Relaxed));
+        let p = Box::into_raw(Box::new(lazy));
+        if qjs::JS_IsException(e) {
+            free_lazy(qjs::JS_GetRuntime(c), p);
+            return e;
+        }
+        qjs::JS_SetOpaque(e, (p as usize | 1) as *mut _);
+        e
     }
 }
 
@@ -180,9 +295,10 @@ unsafe extern "C" fn host_event_state(
     if argc < 1 {
         return qjs::JS_UNDEFINED;
     }
-    match event_state(*argv) {
-        Some(s) => qjs::JS_DupValue(c, s),
-        None => qjs::JS_UNDEFINED,
+    match event_state(c, *argv) {
+        Ok(Some(s)) => qjs::JS_DupValue(c, s),
+        Ok(None) => qjs::JS_UNDEFINED,
+        Err(_) => qjs::JS_EXCEPTION,
     }
 }
 
