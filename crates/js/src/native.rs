@@ -302,15 +302,39 @@ unsafe extern "C" fn host_event_state(
     }
 }
 
+/// `MessageEvent.prototype.data`'s getter (HTML `#dom-messageevent-data`):
+/// a delivered event's data without making its state object.
+unsafe extern "C" fn message_event_data(
+    c: *mut qjs::JSContext,
+    this: qjs::JSValue,
+    _argc: std::ffi::c_int,
+    _argv: *mut qjs::JSValue,
+) -> qjs::JSValue {
+    let state = match word(this) {
+        Some(Word::Lazy(p)) => return qjs::JS_DupValue(c, (*p).data),
+        Some(Word::State(s)) => s,
+        None => return throw_type_error(c, c"Illegal invocation: not a MessageEvent"),
+    };
+    // A state object: the prelude's layout (`message` marks a MessageEvent's).
+    let is_message = qjs::JS_GetPropertyStr(c, state, c"message".as_ptr());
+    let yes = qjs::JS_VALUE_GET_TAG(is_message) == qjs::JS_TAG_BOOL && is_message.u.int32 != 0;
+    qjs::JS_FreeValue(c, is_message);
+    if !yes {
+        return throw_type_error(c, c"Illegal invocation: not a MessageEvent");
+    }
+    qjs::JS_GetPropertyStr(c, state, c"data".as_ptr())
+}
+
 /// The C functions of the `host` object: `(name, function, length)`.
 pub(crate) fn host_functions<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Result<()> {
-    let list: [(&std::ffi::CStr, qjs::JSCFunction, i32); 2] = [
-        (c"newEvent", Some(host_new_event), 2),
-        (c"eventState", Some(host_event_state), 1),
+    let list: [(&str, &std::ffi::CStr, qjs::JSCFunction, i32); 3] = [
+        ("newEvent", c"newEvent", Some(host_new_event), 2),
+        ("eventState", c"eventState", Some(host_event_state), 1),
+        ("messageEventData", c"get data", Some(message_event_data), 0),
     ];
-    for (name, f, len) in list {
+    for (key, name, f, len) in list {
         let v = c_function(ctx, name, f, len)?;
-        host.set(name.to_str().unwrap_or_default(), v)?;
+        host.set(key, v)?;
     }
     Ok(())
 }

@@ -46,7 +46,6 @@
       const ports = frozenPorts(i.ports, "Failed to construct 'MessageEvent'");
       Object.assign(internal.eventState(this), { message: true, data, origin, lastEventId, source, ports });
     }
-    get data() { return ms(this).data; }
     get origin() { return ms(this).origin; }
     get lastEventId() { return ms(this).lastEventId; }
     get source() { return ms(this).source; }
@@ -64,6 +63,8 @@
         source: checkSource(source, "initMessageEvent"), ports: frozenPorts(ports, "initMessageEvent") });
     }
   }
+  // `data` is read natively: a delivered event's, without its state object.
+  Object.defineProperty(MessageEvent.prototype, "data", { get: host.messageEventData, enumerable: false, configurable: true });
   Object.defineProperty(MessageEvent.prototype, Symbol.toStringTag, { value: "MessageEvent", configurable: true });
   // The native delivery (crates/js/src/deliver.rs) makes the same events.
   host.fastEvents({ proto: MessageEvent.prototype, isTrusted: internal.isTrustedGetter, now: internal.now,
