@@ -113,6 +113,8 @@ pub(crate) struct HostState {
     post_slow: Option<Persistent<Function<'static>>>,
     /// Ports whose messages are delivered natively (crates/js/src/deliver.rs).
     fast: Option<crate::deliver::FastTargets>,
+    /// The direct writer's cache of property names (holds atoms).
+    keys: Option<crate::wire_direct::KeyCache>,
 }
 
 impl HostState {
@@ -138,6 +140,7 @@ impl HostState {
             port_proto: None,
             post_slow: None,
             fast: None,
+            keys: None,
         }
     }
 
@@ -209,6 +212,7 @@ impl HostState {
         self.port_proto = None;
         self.post_slow = None;
         self.fast = None;
+        self.keys = None;
     }
 }
 
@@ -370,7 +374,13 @@ pub(crate) fn port_post_message<'js>(
             return Ok(false);
         };
         buf.clear();
-        if !crate::wire_direct::write(ctx, plain, proto, message, &mut buf)? {
+        // (The writer runs no JavaScript, so nothing else needs the state.)
+        let wrote = {
+            let mut h = host.borrow_mut();
+            let keys = h.keys.get_or_insert_with(|| crate::wire_direct::KeyCache::new(ctx));
+            crate::wire_direct::write(ctx, plain, proto, message, &mut buf, keys)?
+        };
+        if !wrote {
             return Ok(false);
         }
         // A shipped or disentangled port's message reaches nobody.

@@ -39,9 +39,65 @@ pub(crate) const MAX_DEPTH: u32 = 64;
 /// linearly; past [`LINEAR`] objects a map takes over.
 const LINEAR: usize = 16;
 
+/// Property names already written, by atom: their wire bytes. Direct
+/// mapped; each cached atom is held (so its number cannot be reused for
+/// another name) until it is evicted or the cache is dropped, which must
+/// happen before its runtime goes.
+pub(crate) struct KeyCache {
+    rt: *mut qjs::JSRuntime,
+    slots: Vec<(qjs::JSAtom, Vec<u8>)>,
+}
+
+const KEY_SLOTS: usize = 256;
+
+impl KeyCache {
+    /// An empty cache for the runtime of `ctx`.
+    pub(crate) fn new(ctx: &Ctx<'_>) -> Self {
+        KeyCache {
+            // Sound: reads the context's runtime pointer.
+            rt: unsafe { qjs::JS_GetRuntime(ctx.as_raw().as_ptr()) },
+            slots: Vec::new(),
+        }
+    }
+
+    fn get(&self, atom: qjs::JSAtom) -> Option<&[u8]> {
+        let (a, b) = self.slots.get(atom as usize % KEY_SLOTS)?;
+        (*a == atom && atom != 0).then_some(b.as_slice())
+    }
+
+    /// Sound: `JS_DupAtom` takes a reference for the cache, and the
+    /// evicted atom's is given back.
+    fn put(&mut self, c: *mut qjs::JSContext, atom: qjs::JSAtom, bytes: &[u8]) {
+        if self.slots.is_empty() {
+            self.slots = vec![(0, Vec::new()); KEY_SLOTS];
+        }
+        let slot = &mut self.slots[atom as usize % KEY_SLOTS];
+        unsafe {
+            if slot.0 != 0 {
+                qjs::JS_FreeAtomRT(self.rt, slot.0);
+            }
+            slot.0 = qjs::JS_DupAtom(c, atom);
+        }
+        slot.1.clear();
+        slot.1.extend_from_slice(bytes);
+    }
+}
+
+impl Drop for KeyCache {
+    fn drop(&mut self) {
+        for (a, _) in &self.slots {
+            if *a != 0 {
+                // Sound: the cache's own reference, given back once.
+                unsafe { qjs::JS_FreeAtomRT(self.rt, *a) };
+            }
+        }
+    }
+}
+
 struct W<'a> {
     c: *mut qjs::JSContext,
     w: &'a mut Writer,
+    keys: &'a mut KeyCache,
     plain_class: u32,
     object_proto: usize,
     seen: Vec<usize>,
@@ -59,11 +115,13 @@ pub(crate) fn write(
     object_proto: usize,
     value: qjs::JSValue,
     buf: &mut Vec<u8>,
+    keys: &mut KeyCache,
 ) -> rquickjs::Result<bool> {
     let mut w = Writer::over(std::mem::take(buf));
     let r = W {
         c: ctx.as_raw().as_ptr(),
         w: &mut w,
+        keys,
         plain_class,
         object_proto,
         seen: Vec::new(),
@@ -240,6 +298,12 @@ impl W<'_> {
             self.w.number(f64::from(atom & !TAGGED_INT));
             return Ok(true);
         }
+        if let Some(b) = self.keys.get(atom) {
+            if b.first() == Some(&tag::ONE_BYTE_STRING) {
+                self.w.raw(b);
+                return Ok(true);
+            }
+        }
         let mut len: qjs::size_t = 0;
         let p = unsafe { qjs::JS_AtomToCStringLen(self.c, &mut len, atom) };
         if p.is_null() {
@@ -248,7 +312,14 @@ impl W<'_> {
         let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len as usize) };
         let ok = match std::str::from_utf8(bytes) {
             Ok(s) if !s.starts_with(|c: char| c.is_ascii_digit()) => {
+                let start = self.w.buf.len();
                 self.w.str(s);
+                // A one-byte name's bytes do not depend on where they are
+                // written (a two-byte one's padding does): those are cached.
+                if self.w.buf[start] == tag::ONE_BYTE_STRING {
+                    let written = self.w.buf[start..].to_vec();
+                    self.keys.put(self.c, atom, &written);
+                }
                 true
             }
             _ => false,
@@ -541,9 +612,13 @@ mod tests {
                 .map(|e| {
                     let v: Value = ctx.eval(*e).unwrap();
                     let mut buf = Vec::new();
-                    write(&ctx, plain, proto, v.as_raw(), &mut buf)
-                        .unwrap()
-                        .then_some(buf)
+                    let mut keys = KeyCache::new(&ctx);
+                    // Twice: the second time with the names cached.
+                    write(&ctx, plain, proto, v.as_raw(), &mut buf, &mut keys).unwrap();
+                    let mut again = Vec::new();
+                    let r = write(&ctx, plain, proto, v.as_raw(), &mut again, &mut keys).unwrap();
+                    assert_eq!(buf, again, "{e}: the same bytes with names cached");
+                    r.then_some(buf)
                 })
                 .collect()
         })
@@ -590,9 +665,10 @@ mod tests {
             let plain = crate::ffi::class_id(&ctx.eval::<Value, _>("({})").unwrap());
             let proto: Object = ctx.eval("Object.prototype").unwrap();
             let proto = crate::ffi::object_address(&proto);
+            let keys = std::cell::RefCell::new(KeyCache::new(&ctx));
             let bytes_of = |v: &Value| {
                 let mut buf = Vec::new();
-                assert!(write(&ctx, plain, proto, v.as_raw(), &mut buf).unwrap());
+                assert!(write(&ctx, plain, proto, v.as_raw(), &mut buf, &mut keys.borrow_mut()).unwrap());
                 buf
             };
             for e in TAKEN {
