@@ -180,7 +180,13 @@ impl<'js> Delivery<'js> {
         let c = ctx.as_raw().as_ptr();
         let a = self.atoms;
         let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
-        let check = |r: i32| if r < 0 { Err(rquickjs::Error::Exception) } else { Ok(()) };
+        let check = |r: i32| {
+            if r < 0 {
+                Err(rquickjs::Error::Exception)
+            } else {
+                Ok(())
+            }
+        };
         let time: Value = self.now.call(())?;
         // The state object is made only if the prelude asks for it (a
         // getter other than the ones on the event itself); until then the

@@ -355,12 +355,19 @@ pub(crate) fn port_post_message<'js>(
 ) -> rquickjs::Result<()> {
     use rquickjs::qjs;
     // Sound: a new reference to a value the caller keeps alive.
-    let value = |v| unsafe { Value::from_raw(ctx.clone(), qjs::JS_DupValue(ctx.as_raw().as_ptr(), v)) };
+    let value =
+        |v| unsafe { Value::from_raw(ctx.clone(), qjs::JS_DupValue(ctx.as_raw().as_ptr(), v)) };
     if let Some(t) = transfer.filter(|t| unsafe { !qjs::JS_IsUndefined(*t) }) {
-        let slow = host.borrow().post_slow.clone().ok_or(rquickjs::Error::Unknown)?;
-        return slow
-            .restore(ctx)?
-            .call((rquickjs::function::This(value(this)), value(message), value(t)));
+        let slow = host
+            .borrow()
+            .post_slow
+            .clone()
+            .ok_or(rquickjs::Error::Unknown)?;
+        return slow.restore(ctx)?.call((
+            rquickjs::function::This(value(this)),
+            value(message),
+            value(t),
+        ));
     }
     let (plain, proto) = {
         let h = host.borrow();
@@ -377,7 +384,9 @@ pub(crate) fn port_post_message<'js>(
         // (The writer runs no JavaScript, so nothing else needs the state.)
         let wrote = {
             let mut h = host.borrow_mut();
-            let keys = h.keys.get_or_insert_with(|| crate::wire_direct::KeyCache::new(ctx));
+            let keys = h
+                .keys
+                .get_or_insert_with(|| crate::wire_direct::KeyCache::new(ctx));
             crate::wire_direct::write(ctx, plain, proto, message, &mut buf, keys)?
         };
         if !wrote {
@@ -436,17 +445,20 @@ fn structured_clone<'js>(
 pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<bool> {
     // A message of primitives and plain objects becomes JS values as its
     // bytes are read (wire_direct.rs); any other, a Graph first.
-    let next = host.borrow().event_loop.next_task_with(|bytes, buffers, ports| {
-        if buffers.is_empty() && ports == 0 {
-            match crate::wire_direct::read(ctx, bytes) {
-                Ok(Some(v)) => return Ok(Decoded::Js(v)),
-                Ok(None) => {}
-                Err(e) => return Ok(Decoded::Engine(e)),
+    let next = host
+        .borrow()
+        .event_loop
+        .next_task_with(|bytes, buffers, ports| {
+            if buffers.is_empty() && ports == 0 {
+                match crate::wire_direct::read(ctx, bytes) {
+                    Ok(Some(v)) => return Ok(Decoded::Js(v)),
+                    Ok(None) => {}
+                    Err(e) => return Ok(Decoded::Engine(e)),
+                }
             }
-        }
-        msgport_clone::deserialize_with_transfer(bytes, buffers, ports, Default::default())
-            .map(Decoded::Graph)
-    });
+            msgport_clone::deserialize_with_transfer(bytes, buffers, ports, Default::default())
+                .map(Decoded::Graph)
+        });
     let Some((name, event)) = next else {
         return Ok(false);
     };
@@ -729,13 +741,19 @@ pub(crate) fn install<'js>(
     h.set(
         "newPort",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, id: u32| {
-            let proto = s.borrow().port_proto.clone().ok_or(rquickjs::Error::Unknown)?;
+            let proto = s
+                .borrow()
+                .port_proto
+                .clone()
+                .ok_or(rquickjs::Error::Unknown)?;
             crate::native::new_port_object(&ctx, &proto.restore(&ctx)?, id)
         })?,
     )?;
     h.set(
         "shipPort",
-        Function::new(ctx.clone(), |o: Object<'js>| crate::native::set_port_shipped(&o))?,
+        Function::new(ctx.clone(), |o: Object<'js>| {
+            crate::native::set_port_shipped(&o)
+        })?,
     )?;
     // A MessagePort object was collected (HTML #ports-and-garbage-collection):
     // its native port is dropped, which disentangles it, so the peer gets `close`.

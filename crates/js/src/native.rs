@@ -140,7 +140,10 @@ fn word(v: qjs::JSValue) -> Option<Word> {
 /// [`new_lazy_event`], to an object the event owns a reference to or to a
 /// box it owns. Making the object takes the box's references over (the
 /// fields go into the object, the box is freed) before the word changes.
-pub(crate) fn event_state(c: *mut qjs::JSContext, v: qjs::JSValue) -> rquickjs::Result<Option<qjs::JSValue>> {
+pub(crate) fn event_state(
+    c: *mut qjs::JSContext,
+    v: qjs::JSValue,
+) -> rquickjs::Result<Option<qjs::JSValue>> {
     match word(v) {
         None => Ok(None),
         Some(Word::State(s)) => Ok(Some(s)),
@@ -151,12 +154,42 @@ pub(crate) fn event_state(c: *mut qjs::JSContext, v: qjs::JSValue) -> rquickjs::
                 return Err(rquickjs::Error::Exception);
             }
             let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
-            let mut ok = qjs::JS_DefinePropertyValueStr(c, s, c"data".as_ptr(), qjs::JS_DupValue(c, lazy.data), flags) >= 0
-                && qjs::JS_DefinePropertyValueStr(c, s, c"timeStamp".as_ptr(), qjs::JS_DupValue(c, lazy.time_stamp), flags) >= 0;
+            let mut ok = qjs::JS_DefinePropertyValueStr(
+                c,
+                s,
+                c"data".as_ptr(),
+                qjs::JS_DupValue(c, lazy.data),
+                flags,
+            ) >= 0
+                && qjs::JS_DefinePropertyValueStr(
+                    c,
+                    s,
+                    c"timeStamp".as_ptr(),
+                    qjs::JS_DupValue(c, lazy.time_stamp),
+                    flags,
+                ) >= 0;
             if let (true, Some(port)) = (ok, lazy.dispatching_at) {
-                ok = qjs::JS_DefinePropertyValueStr(c, s, c"currentTarget".as_ptr(), qjs::JS_DupValue(c, port), flags) >= 0
-                    && qjs::JS_DefinePropertyValueStr(c, s, c"phase".as_ptr(), qjs::JS_MKVAL(qjs::JS_TAG_INT, 2), flags) >= 0
-                    && qjs::JS_DefinePropertyValueStr(c, s, c"dispatching".as_ptr(), qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 1), flags) >= 0;
+                ok = qjs::JS_DefinePropertyValueStr(
+                    c,
+                    s,
+                    c"currentTarget".as_ptr(),
+                    qjs::JS_DupValue(c, port),
+                    flags,
+                ) >= 0
+                    && qjs::JS_DefinePropertyValueStr(
+                        c,
+                        s,
+                        c"phase".as_ptr(),
+                        qjs::JS_MKVAL(qjs::JS_TAG_INT, 2),
+                        flags,
+                    ) >= 0
+                    && qjs::JS_DefinePropertyValueStr(
+                        c,
+                        s,
+                        c"dispatching".as_ptr(),
+                        qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 1),
+                        flags,
+                    ) >= 0;
             }
             if !ok {
                 qjs::JS_FreeValue(c, s);
@@ -206,11 +239,7 @@ unsafe extern "C" fn event_finalizer(rt: *mut qjs::JSRuntime, v: qjs::JSValue) {
 
 /// Tells the cycle collector what the event holds. Sound: all of it is
 /// alive while the event is.
-unsafe extern "C" fn event_mark(
-    rt: *mut qjs::JSRuntime,
-    v: qjs::JSValue,
-    mark: qjs::JS_MarkFunc,
-) {
+unsafe extern "C" fn event_mark(rt: *mut qjs::JSRuntime, v: qjs::JSValue, mark: qjs::JS_MarkFunc) {
     match word(v) {
         Some(Word::State(s)) => qjs::JS_MarkValue(rt, s, mark),
         Some(Word::Lazy(p)) => {
@@ -461,11 +490,7 @@ unsafe extern "C" fn post_message(
     }
     let ctx = Ctx::from_raw(NonNull::new_unchecked(c));
     let host = host_of(c);
-    let transfer = if argc >= 2 {
-        Some(*argv.add(1))
-    } else {
-        None
-    };
+    let transfer = if argc >= 2 { Some(*argv.add(1)) } else { None };
     let r = crate::host::port_post_message(&ctx, &host, this, id, *argv, transfer);
     result(c, r)
 }

@@ -332,14 +332,18 @@ impl W<'_> {
 /// Reads a whole message (header included) written as [`write`] writes
 /// (or as V8 does, for the same kinds of values). `Ok(None)`: the
 /// general decoder's. Errors are the engine's (out of memory).
-pub(crate) fn read<'js>(ctx: &Ctx<'js>, bytes: &[u8]) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
+pub(crate) fn read<'js>(
+    ctx: &Ctx<'js>,
+    bytes: &[u8],
+) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
     let mut r = R {
         ctx: ctx.clone(),
         b: bytes,
         at: 0,
         objects: Vec::new(),
     };
-    if r.byte() != Some(tag::VERSION) || r.varint() != Some(u64::from(msgport_clone::wire::VERSION)) {
+    if r.byte() != Some(tag::VERSION) || r.varint() != Some(u64::from(msgport_clone::wire::VERSION))
+    {
         return Ok(None);
     }
     let v = r.value(0)?;
@@ -391,7 +395,9 @@ impl<'a, 'js> R<'a, 'js> {
 
     fn value(&mut self, depth: u32) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
         let c = self.ctx.as_raw().as_ptr();
-        let Some(t) = self.byte() else { return Ok(None) };
+        let Some(t) = self.byte() else {
+            return Ok(None);
+        };
         let v = match t {
             tag::UNDEFINED => qjs::JS_UNDEFINED,
             tag::NULL => qjs::JS_NULL,
@@ -438,8 +444,12 @@ impl<'a, 'js> R<'a, 'js> {
         if t == Some(tag::PADDING) {
             t = self.byte();
         }
-        let Some(n) = self.varint() else { return Ok(None) };
-        let Some(b) = self.bytes(n) else { return Ok(None) };
+        let Some(n) = self.varint() else {
+            return Ok(None);
+        };
+        let Some(b) = self.bytes(n) else {
+            return Ok(None);
+        };
         let first = match t {
             Some(tag::TWO_BYTE_STRING) => b.get(..2).map(|p| u16::from_le_bytes([p[0], p[1]])),
             _ => b.first().map(|&x| u16::from(x)),
@@ -500,7 +510,9 @@ impl<'a, 'js> R<'a, 'js> {
                     unsafe { qjs::JS_NewAtomLen(c, k.as_ptr().cast(), k.len() as qjs::size_t) }
                 }
                 Some(tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::PADDING) => {
-                    let Some((k, first)) = self.string_first()? else { return Ok(None) };
+                    let Some((k, first)) = self.string_first()? else {
+                        return Ok(None);
+                    };
                     // An index-like name is the general decoder's.
                     if first.is_some_and(|u| (u16::from(b'0')..=u16::from(b'9')).contains(&u)) {
                         return Ok(None);
@@ -644,7 +656,11 @@ mod tests {
             .write_all(TAKEN.join("\n").as_bytes())
             .unwrap();
         let out = node.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v8: Vec<String> = String::from_utf8(out.stdout)
             .unwrap()
             .lines()
@@ -668,12 +684,22 @@ mod tests {
             let keys = std::cell::RefCell::new(KeyCache::new(&ctx));
             let bytes_of = |v: &Value| {
                 let mut buf = Vec::new();
-                assert!(write(&ctx, plain, proto, v.as_raw(), &mut buf, &mut keys.borrow_mut()).unwrap());
+                assert!(write(
+                    &ctx,
+                    plain,
+                    proto,
+                    v.as_raw(),
+                    &mut buf,
+                    &mut keys.borrow_mut()
+                )
+                .unwrap());
                 buf
             };
             for e in TAKEN {
                 let bytes = bytes_of(&ctx.eval::<Value, _>(*e).unwrap());
-                let back = read(&ctx, &bytes).unwrap().unwrap_or_else(|| panic!("{e}: not read"));
+                let back = read(&ctx, &bytes)
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{e}: not read"));
                 assert_eq!(bytes_of(&back), bytes, "{e}: read then written again");
                 // Every truncation, and trailing garbage, is the general decoder's.
                 for n in 0..bytes.len() {
@@ -702,7 +728,9 @@ mod tests {
             ] {
                 assert!(read(&ctx, bad).unwrap().is_none(), "{bad:?}");
             }
-            assert!(read(&ctx, b"\xFF\x0Fo\x22\x01a\x49\x02{\x01").unwrap().is_some());
+            assert!(read(&ctx, b"\xFF\x0Fo\x22\x01a\x49\x02{\x01")
+                .unwrap()
+                .is_some());
         });
     }
 
