@@ -24,21 +24,29 @@
 //!   run), `stopPropagation` flags are cleared afterwards, and the main
 //!   context's `window.event` is the event while the listener runs.
 
-use rquickjs::{qjs, Ctx, Function, Object, Persistent, Value};
-use std::collections::HashMap;
+use rquickjs::{qjs, Ctx, Function, Object, Value};
+use rustc_hash::FxHashMap;
+
+/// A value this module holds a reference to: raw, because a delivery
+/// reads several of them, and restoring a `Persistent` costs a context
+/// reference and a check each time (2–3% of the stream benchmark). The
+/// owner ([`FastTargets`], [`Delivery`]) frees it.
+#[derive(Clone, Copy)]
+struct Held(qjs::JSValue);
+
+impl Held {
+    /// Sound: `v` is a live value of the context's runtime.
+    fn dup(c: *mut qjs::JSContext, v: &Value<'_>) -> Self {
+        Held(unsafe { qjs::JS_DupValue(c, v.as_raw()) })
+    }
+}
 
 /// A port registered for native delivery.
 struct Target {
-    port: Persistent<Object<'static>>,
-    listener: Persistent<Function<'static>>,
+    port: Held,
+    listener: Held,
     /// The prototype of each event's state (see the module docs).
-    state_proto: Persistent<Object<'static>>,
-}
-
-/// The atoms of the state fields written here, owned (freed by [`Drop`]).
-struct Atoms {
-    rt: *mut qjs::JSRuntime,
-    list: [qjs::JSAtom; 7],
+    state_proto: Held,
 }
 
 const IS_TRUSTED: usize = 0;
@@ -58,27 +66,40 @@ const NAMES: [&std::ffi::CStr; 7] = [
     c"stopImmediate",
 ];
 
-impl Drop for Atoms {
-    fn drop(&mut self) {
-        // Sound: each atom was made by `JS_NewAtom` in this runtime, which
-        // outlives the host state (cleared before the runtime goes).
-        for a in self.list {
-            unsafe { qjs::JS_FreeAtomRT(self.rt, a) };
-        }
-    }
+/// What the native delivery needs from the prelude, and the ports
+/// registered for it. Holds a reference to each value and an atom for
+/// each name, released by [`Drop`] (before the runtime goes: the host
+/// state is cleared first).
+pub(crate) struct FastTargets {
+    rt: *mut qjs::JSRuntime,
+    event_proto: Held,
+    is_trusted: Held,
+    now: Held,
+    /// The main context's holder of `window.event` (`{event}`).
+    current: Option<Held>,
+    report: Held,
+    atoms: [qjs::JSAtom; 7],
+    targets: FxHashMap<u32, Target>,
 }
 
-/// What the native delivery needs from the prelude, and the ports
-/// registered for it.
-pub(crate) struct FastTargets {
-    event_proto: Persistent<Object<'static>>,
-    is_trusted: Persistent<Function<'static>>,
-    now: Persistent<Function<'static>>,
-    /// The main context's holder of `window.event` (`{event}`).
-    current: Option<Persistent<Object<'static>>>,
-    report: Persistent<Function<'static>>,
-    atoms: Atoms,
-    targets: HashMap<u32, Target>,
+impl Drop for FastTargets {
+    fn drop(&mut self) {
+        // Sound: each value and atom is owned here (see the type's docs).
+        unsafe {
+            for t in self.targets.drain().map(|(_, t)| t) {
+                for v in [t.port, t.listener, t.state_proto] {
+                    qjs::JS_FreeValueRT(self.rt, v.0);
+                }
+            }
+            let values = [self.event_proto, self.is_trusted, self.now, self.report];
+            for v in values.into_iter().chain(self.current) {
+                qjs::JS_FreeValueRT(self.rt, v.0);
+            }
+            for a in self.atoms {
+                qjs::JS_FreeAtomRT(self.rt, a);
+            }
+        }
+    }
 }
 
 impl FastTargets {
@@ -88,20 +109,21 @@ impl FastTargets {
     /// holder, or undefined) and `report` (reports an exception).
     pub(crate) fn new<'js>(ctx: &Ctx<'js>, config: &Object<'js>) -> rquickjs::Result<Self> {
         let c = ctx.as_raw().as_ptr();
-        // Sound: `JS_NewAtom` returns an owned atom (freed by `Atoms`).
-        let atoms = Atoms {
-            rt: unsafe { qjs::JS_GetRuntime(c) },
-            list: NAMES.map(|n| unsafe { qjs::JS_NewAtom(c, n.as_ptr()) }),
-        };
+        let proto: Object = config.get("proto")?;
+        let is_trusted: Function = config.get("isTrusted")?;
+        let now: Function = config.get("now")?;
         let current: Option<Object> = config.get("current")?;
+        let report: Function = config.get("report")?;
         Ok(FastTargets {
-            event_proto: Persistent::save(ctx, config.get::<_, Object>("proto")?),
-            is_trusted: Persistent::save(ctx, config.get::<_, Function>("isTrusted")?),
-            now: Persistent::save(ctx, config.get::<_, Function>("now")?),
-            current: current.map(|o| Persistent::save(ctx, o)),
-            report: Persistent::save(ctx, config.get::<_, Function>("report")?),
-            atoms,
-            targets: HashMap::new(),
+            // Sound: `JS_NewAtom` returns an owned atom (freed by `Drop`).
+            rt: unsafe { qjs::JS_GetRuntime(c) },
+            atoms: NAMES.map(|n| unsafe { qjs::JS_NewAtom(c, n.as_ptr()) }),
+            event_proto: Held::dup(c, &proto),
+            is_trusted: Held::dup(c, &is_trusted),
+            now: Held::dup(c, &now),
+            current: current.map(|o| Held::dup(c, &o)),
+            report: Held::dup(c, &report),
+            targets: FxHashMap::default(),
         })
     }
 
@@ -113,62 +135,79 @@ impl FastTargets {
         id: u32,
         fast: Option<(Object<'js>, Function<'js>, Object<'js>)>,
     ) {
-        match fast {
-            Some((port, listener, state_proto)) => {
-                self.targets.insert(
-                    id,
-                    Target {
-                        port: Persistent::save(ctx, port),
-                        listener: Persistent::save(ctx, listener),
-                        state_proto: Persistent::save(ctx, state_proto),
-                    },
-                );
-            }
-            None => {
-                self.targets.remove(&id);
+        let c = ctx.as_raw().as_ptr();
+        let old = match fast {
+            Some((port, listener, state_proto)) => self.targets.insert(
+                id,
+                Target {
+                    port: Held::dup(c, &port),
+                    listener: Held::dup(c, &listener),
+                    state_proto: Held::dup(c, &state_proto),
+                },
+            ),
+            None => self.targets.remove(&id),
+        };
+        if let Some(t) = old {
+            // Sound: the entry's references were owned by the map.
+            for v in [t.port, t.listener, t.state_proto] {
+                unsafe { qjs::JS_FreeValueRT(self.rt, v.0) };
             }
         }
     }
 }
 
-/// The values of one delivery, restored from the registry.
+/// The values of one delivery, each a reference of its own (the listener
+/// may unregister the port, or replace the configuration, while it runs).
 pub(crate) struct Delivery<'js> {
     ctx: Ctx<'js>,
-    port: Object<'js>,
-    listener: Function<'js>,
-    state_proto: Object<'js>,
-    event_proto: Object<'js>,
-    is_trusted: Function<'js>,
-    now: Function<'js>,
-    current: Option<Object<'js>>,
-    report: Function<'js>,
+    port: Held,
+    listener: Held,
+    state_proto: Held,
+    event_proto: Held,
+    is_trusted: Held,
+    now: Held,
+    current: Option<Held>,
+    report: Held,
     atoms: [qjs::JSAtom; 7],
 }
 
+impl Drop for Delivery<'_> {
+    fn drop(&mut self) {
+        let c = self.ctx.as_raw().as_ptr();
+        let values = [
+            self.port,
+            self.listener,
+            self.state_proto,
+            self.event_proto,
+            self.is_trusted,
+            self.now,
+            self.report,
+        ];
+        // Sound: each is a reference taken by `prepare`.
+        for v in values.into_iter().chain(self.current) {
+            unsafe { qjs::JS_FreeValue(c, v.0) };
+        }
+    }
+}
+
 /// The delivery to port `id`, if it is registered.
-pub(crate) fn prepare<'js>(
-    ctx: &Ctx<'js>,
-    fast: &FastTargets,
-    id: u32,
-) -> rquickjs::Result<Option<Delivery<'js>>> {
-    let Some(t) = fast.targets.get(&id) else {
-        return Ok(None);
-    };
-    Ok(Some(Delivery {
+pub(crate) fn prepare<'js>(ctx: &Ctx<'js>, fast: &FastTargets, id: u32) -> Option<Delivery<'js>> {
+    let t = fast.targets.get(&id)?;
+    let c = ctx.as_raw().as_ptr();
+    // Sound: each value is live (held by `fast`); the copy takes a reference.
+    let dup = |h: Held| Held(unsafe { qjs::JS_DupValue(c, h.0) });
+    Some(Delivery {
         ctx: ctx.clone(),
-        port: t.port.clone().restore(ctx)?,
-        listener: t.listener.clone().restore(ctx)?,
-        state_proto: t.state_proto.clone().restore(ctx)?,
-        event_proto: fast.event_proto.clone().restore(ctx)?,
-        is_trusted: fast.is_trusted.clone().restore(ctx)?,
-        now: fast.now.clone().restore(ctx)?,
-        current: match &fast.current {
-            Some(c) => Some(c.clone().restore(ctx)?),
-            None => None,
-        },
-        report: fast.report.clone().restore(ctx)?,
-        atoms: fast.atoms.list,
-    }))
+        port: dup(t.port),
+        listener: dup(t.listener),
+        state_proto: dup(t.state_proto),
+        event_proto: dup(fast.event_proto),
+        is_trusted: dup(fast.is_trusted),
+        now: dup(fast.now),
+        current: fast.current.map(dup),
+        report: dup(fast.report),
+        atoms: fast.atoms,
+    })
 }
 
 impl<'js> Delivery<'js> {
@@ -187,22 +226,31 @@ impl<'js> Delivery<'js> {
                 Ok(())
             }
         };
-        let time: Value = self.now.call(())?;
+        // Sound throughout: `JS_Call` and `JS_GetProperty` borrow their
+        // arguments and return a new reference (or an exception);
+        // `JS_SetProperty` and `new_lazy_event` take over the references
+        // given to them.
+        // The time stamp, from the same clock as `performance.now()`.
+        let time = unsafe {
+            let t = qjs::JS_Call(c, self.now.0, qjs::JS_UNDEFINED, 0, std::ptr::null_mut());
+            if qjs::JS_IsException(t) {
+                return Err(rquickjs::Error::Exception);
+            }
+            t
+        };
         // The state object is made only if the prelude asks for it (a
         // getter other than the ones on the event itself); until then the
         // event holds its fields natively (native.rs, `LazyState`).
-        // Sound: each field is a new reference the event takes over;
-        // `new_lazy_event` returns a new reference or an exception.
         let event = unsafe {
-            let dup = |v: &Value| qjs::JS_DupValue(c, v.as_raw());
+            let dup = |v: qjs::JSValue| qjs::JS_DupValue(c, v);
             let e = crate::native::new_lazy_event(
                 c,
-                self.event_proto.as_raw(),
+                self.event_proto.0,
                 crate::native::LazyState {
-                    proto: dup(self.state_proto.as_value()),
-                    data: dup(&data),
-                    time_stamp: dup(&time),
-                    dispatching_at: Some(dup(self.port.as_value())),
+                    proto: dup(self.state_proto.0),
+                    data: dup(data.as_raw()),
+                    time_stamp: time,
+                    dispatching_at: Some(dup(self.port.0)),
                 },
             );
             if qjs::JS_IsException(e) {
@@ -215,7 +263,7 @@ impl<'js> Delivery<'js> {
                 e.as_raw(),
                 a[IS_TRUSTED],
                 qjs::JS_UNDEFINED,
-                self.is_trusted.as_raw(),
+                self.is_trusted.0,
                 qjs::JS_UNDEFINED,
                 (qjs::JS_PROP_HAS_GET
                     | qjs::JS_PROP_HAS_ENUMERABLE
@@ -225,33 +273,26 @@ impl<'js> Delivery<'js> {
             ))?;
             e
         };
+        drop(data);
         // Dispatch at the target, as the DOM's for a target with no parent
         // (the lazy state says the event is being dispatched at the port).
-        let previous = match &self.current {
+        let previous = match self.current {
             Some(holder) => unsafe {
-                let p = qjs::JS_GetProperty(c, holder.as_raw(), a[EVENT]);
+                let p = qjs::JS_GetProperty(c, holder.0, a[EVENT]);
                 let p = Value::from_raw(ctx.clone(), p);
                 check(qjs::JS_SetProperty(
                     c,
-                    holder.as_raw(),
+                    holder.0,
                     a[EVENT],
                     qjs::JS_DupValue(c, event.as_raw()),
                 ))?;
-                Some(p)
+                Some((holder, p))
             },
             None => None,
         };
-        // Sound: `JS_Call` borrows its arguments and returns a new
-        // reference or an exception (taken with `JS_GetException`).
         let thrown = unsafe {
             let mut args = [event.as_raw()];
-            let r = qjs::JS_Call(
-                c,
-                self.listener.as_raw(),
-                self.port.as_raw(),
-                1,
-                args.as_mut_ptr(),
-            );
+            let r = qjs::JS_Call(c, self.listener.0, self.port.0, 1, args.as_mut_ptr());
             if qjs::JS_IsException(r) {
                 Some(Value::from_raw(ctx.clone(), qjs::JS_GetException(c)))
             } else {
@@ -259,11 +300,11 @@ impl<'js> Delivery<'js> {
                 None
             }
         };
-        if let (Some(holder), Some(p)) = (&self.current, previous) {
+        if let Some((holder, p)) = previous {
             unsafe {
                 check(qjs::JS_SetProperty(
                     c,
-                    holder.as_raw(),
+                    holder.0,
                     a[EVENT],
                     qjs::JS_DupValue(c, p.as_raw()),
                 ))?;
@@ -274,7 +315,14 @@ impl<'js> Delivery<'js> {
             if unsafe { qjs::JS_IsUncatchableError(e.as_raw()) } {
                 return Err(ctx.throw(e));
             }
-            self.report.call::<_, ()>((e,))?;
+            unsafe {
+                let mut args = [e.as_raw()];
+                let r = qjs::JS_Call(c, self.report.0, qjs::JS_UNDEFINED, 1, args.as_mut_ptr());
+                if qjs::JS_IsException(r) {
+                    return Err(rquickjs::Error::Exception);
+                }
+                qjs::JS_FreeValue(c, r);
+            }
         }
         // The end of dispatch: on the lazy state, one flag; on a state
         // object the listener made, its fields.

@@ -9,6 +9,7 @@ use crate::signal::Signal;
 use msgport::{Event, EventLoop, MessageChannel, MessagePort, PortName, Transfer};
 use msgport_clone::CloneError;
 use rquickjs::{ArrayBuffer, Ctx, Exception, Function, Object, Persistent, TypedArray, Value};
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
@@ -81,8 +82,8 @@ pub(crate) struct ParentLink {
 
 /// Per-context native state.
 pub(crate) struct HostState {
-    ports: HashMap<u32, MessagePort>,
-    names: HashMap<PortName, u32>,
+    ports: FxHashMap<u32, MessagePort>,
+    names: FxHashMap<PortName, u32>,
     next_port: u32,
     pub(crate) event_loop: EventLoop,
     pub(crate) signal: Arc<Signal>,
@@ -121,8 +122,8 @@ impl HostState {
     pub(crate) fn new(signal: Arc<Signal>, base_url: String) -> Self {
         let s = signal.clone();
         HostState {
-            ports: HashMap::new(),
-            names: HashMap::new(),
+            ports: FxHashMap::default(),
+            names: FxHashMap::default(),
             next_port: 1,
             event_loop: EventLoop::new(move || s.wake()),
             inbox: Inbox::new(signal.clone()),
@@ -465,6 +466,29 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
     let Some(id) = host.borrow().names.get(&name).copied() else {
         return Ok(true);
     };
+    // The common message: read directly, no ports, to a port with one
+    // listener: dispatched natively.
+    let event = match event {
+        Event::Message(msgport::Message {
+            data: Decoded::Js(data),
+            ports,
+        }) if ports.is_empty() => {
+            let fast = host
+                .borrow()
+                .fast
+                .as_ref()
+                .and_then(|f| crate::deliver::prepare(ctx, f, id));
+            if let Some(d) = fast {
+                d.fire(data)?;
+                return Ok(true);
+            }
+            Event::Message(msgport::Message {
+                data: Decoded::Js(data),
+                ports,
+            })
+        }
+        other => other,
+    };
     let hooks = hooks(ctx, host)?;
     let deliver = hooks.deliver()?.clone();
     match event {
@@ -483,13 +507,11 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
             match data {
                 Ok(data) if objs.is_empty() => {
                     // A port with one message listener: dispatched natively.
-                    let fast = {
-                        let h = host.borrow();
-                        match &h.fast {
-                            Some(f) => crate::deliver::prepare(ctx, f, id)?,
-                            None => None,
-                        }
-                    };
+                    let fast = host
+                        .borrow()
+                        .fast
+                        .as_ref()
+                        .and_then(|f| crate::deliver::prepare(ctx, f, id));
                     match fast {
                         Some(d) => d.fire(data)?,
                         None => {
@@ -697,7 +719,16 @@ pub(crate) fn install<'js>(
     h.set(
         "fastEvents",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, config: Object<'js>| {
-            s.borrow_mut().fast = Some(crate::deliver::FastTargets::new(&ctx, &config)?);
+            // Set once: a delivery uses its atoms without references.
+            let made = crate::deliver::FastTargets::new(&ctx, &config)?;
+            let mut h = s.borrow_mut();
+            if h.fast.is_some() {
+                return Err(rquickjs::Exception::throw_type(
+                    &ctx,
+                    "fastEvents: already set",
+                ));
+            }
+            h.fast = Some(made);
             Ok::<_, rquickjs::Error>(())
         })?,
     )?;
