@@ -80,7 +80,58 @@ pub(crate) struct FastTargets {
     report: Held,
     atoms: [qjs::JSAtom; 7],
     targets: FxHashMap<u32, Target>,
+    /// Two objects that keep the shapes of a new event alive (see
+    /// [`keep_event_shapes`]).
+    shape_keepers: [Held; 2],
 }
+
+/// Two objects of the event prototype: one without properties, one with
+/// the `isTrusted` accessor as each event gets it. The engine frees a
+/// shape (an object layout) when no object has it and makes it anew for the
+/// next object: every event made and dropped its own two shapes (a
+/// `malloc` and a hash-table entry each). While these live, each event
+/// finds both. Sound: `c` is live and `proto`/`getter` are its values.
+fn keep_event_shapes(
+    c: *mut qjs::JSContext,
+    proto: qjs::JSValue,
+    getter: qjs::JSValue,
+    is_trusted: qjs::JSAtom,
+) -> rquickjs::Result<[Held; 2]> {
+    unsafe {
+        let empty = qjs::JS_NewObjectProto(c, proto);
+        if qjs::JS_IsException(empty) {
+            return Err(rquickjs::Error::Exception);
+        }
+        let with = qjs::JS_NewObjectProto(c, proto);
+        if qjs::JS_IsException(with) {
+            qjs::JS_FreeValue(c, empty);
+            return Err(rquickjs::Error::Exception);
+        }
+        let r = qjs::JS_DefineProperty(
+            c,
+            with,
+            is_trusted,
+            qjs::JS_UNDEFINED,
+            getter,
+            qjs::JS_UNDEFINED,
+            IS_TRUSTED_FLAGS,
+        );
+        if r < 0 {
+            qjs::JS_FreeValue(c, empty);
+            qjs::JS_FreeValue(c, with);
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok([Held(empty), Held(with)])
+    }
+}
+
+/// [LegacyUnforgeable] `isTrusted`: an own accessor, enumerable, not
+/// configurable.
+const IS_TRUSTED_FLAGS: i32 = (qjs::JS_PROP_HAS_GET
+    | qjs::JS_PROP_HAS_ENUMERABLE
+    | qjs::JS_PROP_ENUMERABLE
+    | qjs::JS_PROP_HAS_CONFIGURABLE
+    | qjs::JS_PROP_THROW) as i32;
 
 impl Drop for FastTargets {
     fn drop(&mut self) {
@@ -91,7 +142,15 @@ impl Drop for FastTargets {
                     qjs::JS_FreeValueRT(self.rt, v.0);
                 }
             }
-            let values = [self.event_proto, self.is_trusted, self.now, self.report];
+            let [k1, k2] = self.shape_keepers;
+            let values = [
+                self.event_proto,
+                self.is_trusted,
+                self.now,
+                self.report,
+                k1,
+                k2,
+            ];
             for v in values.into_iter().chain(self.current) {
                 qjs::JS_FreeValueRT(self.rt, v.0);
             }
@@ -114,10 +173,22 @@ impl FastTargets {
         let now: Function = config.get("now")?;
         let current: Option<Object> = config.get("current")?;
         let report: Function = config.get("report")?;
+        // Sound: `JS_NewAtom` returns an owned atom (freed by `Drop`).
+        let atoms = NAMES.map(|n| unsafe { qjs::JS_NewAtom(c, n.as_ptr()) });
+        let shape_keepers =
+            match keep_event_shapes(c, proto.as_raw(), is_trusted.as_raw(), atoms[IS_TRUSTED]) {
+                Ok(k) => k,
+                Err(e) => {
+                    for a in atoms {
+                        unsafe { qjs::JS_FreeAtom(c, a) };
+                    }
+                    return Err(e);
+                }
+            };
         Ok(FastTargets {
-            // Sound: `JS_NewAtom` returns an owned atom (freed by `Drop`).
             rt: unsafe { qjs::JS_GetRuntime(c) },
-            atoms: NAMES.map(|n| unsafe { qjs::JS_NewAtom(c, n.as_ptr()) }),
+            atoms,
+            shape_keepers,
             event_proto: Held::dup(c, &proto),
             is_trusted: Held::dup(c, &is_trusted),
             now: Held::dup(c, &now),
@@ -257,7 +328,6 @@ impl<'js> Delivery<'js> {
                 return Err(rquickjs::Error::Exception);
             }
             let e = Value::from_raw(ctx.clone(), e);
-            // [LegacyUnforgeable] isTrusted: enumerable, not configurable.
             check(qjs::JS_DefineProperty(
                 c,
                 e.as_raw(),
@@ -265,11 +335,7 @@ impl<'js> Delivery<'js> {
                 qjs::JS_UNDEFINED,
                 self.is_trusted.0,
                 qjs::JS_UNDEFINED,
-                (qjs::JS_PROP_HAS_GET
-                    | qjs::JS_PROP_HAS_ENUMERABLE
-                    | qjs::JS_PROP_ENUMERABLE
-                    | qjs::JS_PROP_HAS_CONFIGURABLE
-                    | qjs::JS_PROP_THROW) as i32,
+                IS_TRUSTED_FLAGS,
             ))?;
             e
         };

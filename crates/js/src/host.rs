@@ -114,8 +114,10 @@ pub(crate) struct HostState {
     post_slow: Option<Persistent<Function<'static>>>,
     /// Ports whose messages are delivered natively (crates/js/src/deliver.rs).
     fast: Option<crate::deliver::FastTargets>,
-    /// The direct writer's cache of property names (holds atoms).
-    keys: Option<crate::wire_direct::KeyCache>,
+    /// The direct writer's and reader's caches (crates/js/src/wire_cache.rs;
+    /// they hold atoms and values). In a cell of its own: the reader runs
+    /// while the event loop is borrowed from this state.
+    wire: RefCell<Option<crate::wire_cache::Caches>>,
 }
 
 impl HostState {
@@ -141,7 +143,7 @@ impl HostState {
             port_proto: None,
             post_slow: None,
             fast: None,
-            keys: None,
+            wire: RefCell::new(None),
         }
     }
 
@@ -213,7 +215,7 @@ impl HostState {
         self.port_proto = None;
         self.post_slow = None;
         self.fast = None;
-        self.keys = None;
+        *self.wire.get_mut() = None;
     }
 }
 
@@ -384,11 +386,10 @@ pub(crate) fn port_post_message<'js>(
         buf.clear();
         // (The writer runs no JavaScript, so nothing else needs the state.)
         let wrote = {
-            let mut h = host.borrow_mut();
-            let keys = h
-                .keys
-                .get_or_insert_with(|| crate::wire_direct::KeyCache::new(ctx));
-            crate::wire_direct::write(ctx, plain, proto, message, &mut buf, keys)?
+            let h = host.borrow();
+            let mut caches = h.wire.borrow_mut();
+            let caches = caches.get_or_insert_with(|| crate::wire_cache::Caches::new(ctx));
+            crate::wire_direct::write(ctx, plain, proto, message, &mut buf, caches)?
         };
         if !wrote {
             return Ok(false);
@@ -446,20 +447,21 @@ fn structured_clone<'js>(
 pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<bool> {
     // A message of primitives and plain objects becomes JS values as its
     // bytes are read (wire_direct.rs); any other, a Graph first.
-    let next = host
-        .borrow()
-        .event_loop
-        .next_task_with(|bytes, buffers, ports| {
-            if buffers.is_empty() && ports == 0 {
-                match crate::wire_direct::read(ctx, bytes) {
-                    Ok(Some(v)) => return Ok(Decoded::Js(v)),
-                    Ok(None) => {}
-                    Err(e) => return Ok(Decoded::Engine(e)),
-                }
+    let h = host.borrow();
+    let next = h.event_loop.next_task_with(|bytes, buffers, ports| {
+        if buffers.is_empty() && ports == 0 {
+            let mut caches = h.wire.borrow_mut();
+            let caches = caches.get_or_insert_with(|| crate::wire_cache::Caches::new(ctx));
+            match crate::wire_direct::read(ctx, bytes, caches) {
+                Ok(Some(v)) => return Ok(Decoded::Js(v)),
+                Ok(None) => {}
+                Err(e) => return Ok(Decoded::Engine(e)),
             }
-            msgport_clone::deserialize_with_transfer(bytes, buffers, ports, Default::default())
-                .map(Decoded::Graph)
-        });
+        }
+        msgport_clone::deserialize_with_transfer(bytes, buffers, ports, Default::default())
+            .map(Decoded::Graph)
+    });
+    drop(h);
     let Some((name, event)) = next else {
         return Ok(false);
     };

@@ -37,6 +37,7 @@ mod host;
 mod native;
 mod signal;
 mod url;
+mod wire_cache;
 mod wire_direct;
 pub mod wpt;
 

@@ -27,10 +27,14 @@
 //! every rule.
 
 use crate::direct::AddressHasher;
+use crate::wire_cache::{names_hash, Caches, SHAPE_KEYS};
 use msgport_clone::wire::{tag, Writer};
 use rquickjs::{qjs, Ctx};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+
+/// An atom that stands for an integer index (the engine's tagged atoms).
+const TAGGED_INT: u32 = 1 << 31;
 
 /// Deeper messages are left to the general path (which has no limit).
 pub(crate) const MAX_DEPTH: u32 = 64;
@@ -39,65 +43,10 @@ pub(crate) const MAX_DEPTH: u32 = 64;
 /// linearly; past [`LINEAR`] objects a map takes over.
 const LINEAR: usize = 16;
 
-/// Property names already written, by atom: their wire bytes. Direct
-/// mapped; each cached atom is held (so its number cannot be reused for
-/// another name) until it is evicted or the cache is dropped, which must
-/// happen before its runtime goes.
-pub(crate) struct KeyCache {
-    rt: *mut qjs::JSRuntime,
-    slots: Vec<(qjs::JSAtom, Vec<u8>)>,
-}
-
-const KEY_SLOTS: usize = 256;
-
-impl KeyCache {
-    /// An empty cache for the runtime of `ctx`.
-    pub(crate) fn new(ctx: &Ctx<'_>) -> Self {
-        KeyCache {
-            // Sound: reads the context's runtime pointer.
-            rt: unsafe { qjs::JS_GetRuntime(ctx.as_raw().as_ptr()) },
-            slots: Vec::new(),
-        }
-    }
-
-    fn get(&self, atom: qjs::JSAtom) -> Option<&[u8]> {
-        let (a, b) = self.slots.get(atom as usize % KEY_SLOTS)?;
-        (*a == atom && atom != 0).then_some(b.as_slice())
-    }
-
-    /// Sound: `JS_DupAtom` takes a reference for the cache, and the
-    /// evicted atom's is given back.
-    fn put(&mut self, c: *mut qjs::JSContext, atom: qjs::JSAtom, bytes: &[u8]) {
-        if self.slots.is_empty() {
-            self.slots = vec![(0, Vec::new()); KEY_SLOTS];
-        }
-        let slot = &mut self.slots[atom as usize % KEY_SLOTS];
-        unsafe {
-            if slot.0 != 0 {
-                qjs::JS_FreeAtomRT(self.rt, slot.0);
-            }
-            slot.0 = qjs::JS_DupAtom(c, atom);
-        }
-        slot.1.clear();
-        slot.1.extend_from_slice(bytes);
-    }
-}
-
-impl Drop for KeyCache {
-    fn drop(&mut self) {
-        for (a, _) in &self.slots {
-            if *a != 0 {
-                // Sound: the cache's own reference, given back once.
-                unsafe { qjs::JS_FreeAtomRT(self.rt, *a) };
-            }
-        }
-    }
-}
-
 struct W<'a> {
     c: *mut qjs::JSContext,
     w: &'a mut Writer,
-    keys: &'a mut KeyCache,
+    caches: &'a mut Caches,
     plain_class: u32,
     object_proto: usize,
     seen: Vec<usize>,
@@ -115,13 +64,13 @@ pub(crate) fn write(
     object_proto: usize,
     value: qjs::JSValue,
     buf: &mut Vec<u8>,
-    keys: &mut KeyCache,
+    caches: &mut Caches,
 ) -> rquickjs::Result<bool> {
     let mut w = Writer::over(std::mem::take(buf));
     let r = W {
         c: ctx.as_raw().as_ptr(),
         w: &mut w,
-        keys,
+        caches,
         plain_class,
         object_proto,
         seen: Vec::new(),
@@ -253,8 +202,10 @@ impl W<'_> {
         }
         self.w.tag(tag::BEGIN_JS_OBJECT);
         let mut count = 0u64;
+        let mut names = 0u64;
         for i in 0..keys.2 as usize {
             let atom = unsafe { (*keys.1.add(i)).atom };
+            names = names_hash(names, atom);
             let mut desc = std::mem::MaybeUninit::<qjs::JSPropertyDescriptor>::uninit();
             let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), v, atom) };
             if r < 0 {
@@ -285,6 +236,19 @@ impl W<'_> {
         }
         self.w.tag(tag::END_JS_OBJECT);
         self.w.varint(count);
+        // The shapes of an object posted again and again are kept
+        // (wire_cache.rs): its next copies, here or where it is read,
+        // find them. Only names (no index), all of them enumerable.
+        let n = keys.2 as usize;
+        if count == n as u64 && (1..=SHAPE_KEYS).contains(&n) {
+            let mut atoms = [0; SHAPE_KEYS];
+            for (i, a) in atoms.iter_mut().enumerate().take(n) {
+                *a = unsafe { (*keys.1.add(i)).atom };
+            }
+            if atoms[..n].iter().all(|&a| a & TAGGED_INT == 0) {
+                self.caches.shapes.note(c, names, &atoms[..n])?;
+            }
+        }
         Ok(true)
     }
 
@@ -293,12 +257,11 @@ impl W<'_> {
     /// tagged range; those are left to the general path. Sound: the
     /// C string of an atom is freed once.
     fn key(&mut self, atom: qjs::JSAtom) -> rquickjs::Result<bool> {
-        const TAGGED_INT: u32 = 1 << 31;
         if atom & TAGGED_INT != 0 {
             self.w.number(f64::from(atom & !TAGGED_INT));
             return Ok(true);
         }
-        if let Some(b) = self.keys.get(atom) {
+        if let Some(b) = self.caches.keys.get(atom) {
             if b.first() == Some(&tag::ONE_BYTE_STRING) {
                 self.w.raw(b);
                 return Ok(true);
@@ -318,7 +281,7 @@ impl W<'_> {
                 // written (a two-byte one's padding does): those are cached.
                 if self.w.buf[start] == tag::ONE_BYTE_STRING {
                     let written = self.w.buf[start..].to_vec();
-                    self.keys.put(self.c, atom, &written);
+                    self.caches.keys.put(self.c, atom, &written);
                 }
                 true
             }
@@ -335,30 +298,60 @@ impl W<'_> {
 pub(crate) fn read<'js>(
     ctx: &Ctx<'js>,
     bytes: &[u8],
+    caches: &mut Caches,
 ) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
     let mut r = R {
-        ctx: ctx.clone(),
+        c: ctx.as_raw().as_ptr(),
         b: bytes,
         at: 0,
         objects: Vec::new(),
+        caches,
     };
     if r.byte() != Some(tag::VERSION) || r.varint() != Some(u64::from(msgport_clone::wire::VERSION))
     {
         return Ok(None);
     }
     let v = r.value(0)?;
-    Ok(v.filter(|_| r.at == bytes.len()))
+    Ok(v.filter(|_| r.at == bytes.len())
+        // Sound: a new reference, taken over by the `Value`.
+        .map(|v| unsafe { rquickjs::Value::from_raw(ctx.clone(), v.into_raw()) }))
 }
 
-struct R<'a, 'js> {
-    ctx: Ctx<'js>,
+/// A new reference to a value, released when dropped (no context
+/// reference of its own, unlike a `Value`: the reader makes several per
+/// message).
+struct Owned {
+    c: *mut qjs::JSContext,
+    v: qjs::JSValue,
+}
+
+impl Owned {
+    fn into_raw(self) -> qjs::JSValue {
+        let v = self.v;
+        std::mem::forget(self);
+        v
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // Sound: the reference this owns, given back once.
+        unsafe { qjs::JS_FreeValue(self.c, self.v) };
+    }
+}
+
+struct R<'a, 'c> {
+    c: *mut qjs::JSContext,
     b: &'a [u8],
     at: usize,
-    /// The objects read so far, by wire id.
-    objects: Vec<rquickjs::Value<'js>>,
+    /// The objects read so far, by wire id: borrowed, each held by the
+    /// value being read (by its parent once attached, and the root by
+    /// `read`); none is used after reading fails.
+    objects: Vec<qjs::JSValue>,
+    caches: &'c mut Caches,
 }
 
-impl<'a, 'js> R<'a, 'js> {
+impl<'a> R<'a, '_> {
     fn byte(&mut self) -> Option<u8> {
         let b = *self.b.get(self.at)?;
         self.at += 1;
@@ -377,24 +370,25 @@ impl<'a, 'js> R<'a, 'js> {
         None
     }
 
-    fn bytes(&mut self, n: u64) -> Option<&[u8]> {
+    fn bytes(&mut self, n: u64) -> Option<&'a [u8]> {
         let n = usize::try_from(n).ok()?;
-        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
+        let b: &'a [u8] = self.b;
+        let s = b.get(self.at..self.at.checked_add(n)?)?;
         self.at += n;
         Some(s)
     }
 
     /// Sound (every raw call here): each `JS_New*` returns a new reference
-    /// (or an exception), taken over by a `Value` at once.
-    fn made(&self, v: qjs::JSValue) -> rquickjs::Result<rquickjs::Value<'js>> {
+    /// (or an exception), taken over by an [`Owned`] at once.
+    fn made(&self, v: qjs::JSValue) -> rquickjs::Result<Owned> {
         if unsafe { qjs::JS_IsException(v) } {
             return Err(rquickjs::Error::Exception);
         }
-        Ok(unsafe { rquickjs::Value::from_raw(self.ctx.clone(), v) })
+        Ok(Owned { c: self.c, v })
     }
 
-    fn value(&mut self, depth: u32) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
-        let c = self.ctx.as_raw().as_ptr();
+    fn value(&mut self, depth: u32) -> rquickjs::Result<Option<Owned>> {
+        let c = self.c;
         let Some(t) = self.byte() else {
             return Ok(None);
         };
@@ -423,7 +417,12 @@ impl<'a, 'js> R<'a, 'js> {
             tag::BEGIN_JS_OBJECT => return self.object(depth),
             tag::OBJECT_REFERENCE => {
                 let id = self.varint();
-                return Ok(id.and_then(|id| self.objects.get(usize::try_from(id).ok()?).cloned()));
+                let found = id.and_then(|id| self.objects.get(usize::try_from(id).ok()?).copied());
+                // Sound: a live object (see `objects`); the copy takes a reference.
+                return Ok(found.map(|o| Owned {
+                    c,
+                    v: unsafe { qjs::JS_DupValue(c, o) },
+                }));
             }
             _ => return Ok(None),
         };
@@ -432,14 +431,13 @@ impl<'a, 'js> R<'a, 'js> {
 
     /// A string: one-byte (Latin-1) or two-byte (UTF-16, after optional
     /// padding), the only string forms the writers use.
-    fn string(&mut self) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
+    fn string(&mut self) -> rquickjs::Result<Option<Owned>> {
         Ok(self.string_first()?.map(|(v, _)| v))
     }
 
     /// [`Self::string`], and its first code unit.
-    #[allow(clippy::type_complexity)]
-    fn string_first(&mut self) -> rquickjs::Result<Option<(rquickjs::Value<'js>, Option<u16>)>> {
-        let c = self.ctx.as_raw().as_ptr();
+    fn string_first(&mut self) -> rquickjs::Result<Option<(Owned, Option<u16>)>> {
+        let c = self.c;
         let mut t = self.byte();
         if t == Some(tag::PADDING) {
             t = self.byte();
@@ -455,9 +453,7 @@ impl<'a, 'js> R<'a, 'js> {
             _ => b.first().map(|&x| u16::from(x)),
         };
         let v = match t {
-            Some(tag::ONE_BYTE_STRING) if b.is_ascii() => unsafe {
-                qjs::JS_NewStringLen(c, b.as_ptr().cast(), b.len() as qjs::size_t)
-            },
+            Some(tag::ONE_BYTE_STRING) if b.is_ascii() => self.caches.strings.string(c, b),
             Some(tag::ONE_BYTE_STRING) => {
                 let units: Vec<u16> = b.iter().map(|&x| u16::from(x)).collect();
                 unsafe { qjs::JS_NewStringUTF16(c, units.as_ptr(), units.len() as qjs::size_t) }
@@ -490,24 +486,52 @@ impl<'a, 'js> R<'a, 'js> {
     /// do not start with a digit, or non-negative Smis (indices); anything
     /// else is left to the general decoder (which knows the rules for the
     /// rest).
-    fn object(&mut self, depth: u32) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
+    fn object(&mut self, depth: u32) -> rquickjs::Result<Option<Owned>> {
         if depth >= MAX_DEPTH {
             return Ok(None);
         }
-        let c = self.ctx.as_raw().as_ptr();
+        let c = self.c;
         let o = self.made(unsafe { qjs::JS_NewObject(c) })?;
-        self.objects.push(o.clone());
+        self.objects.push(o.v);
+        // The names so far, for the shape keepers (wire_cache.rs): the
+        // first few, their hash, and whether all are names (not indices).
+        struct Names {
+            c: *mut qjs::JSContext,
+            atoms: [qjs::JSAtom; SHAPE_KEYS],
+            n: usize,
+        }
+        impl Drop for Names {
+            fn drop(&mut self) {
+                for &a in &self.atoms[..self.n.min(SHAPE_KEYS)] {
+                    // Sound: each kept atom is owned here, freed once.
+                    unsafe { qjs::JS_FreeAtom(self.c, a) };
+                }
+            }
+        }
+        let mut names = Names {
+            c,
+            atoms: [0; SHAPE_KEYS],
+            n: 0,
+        };
+        let mut hash = 0u64;
+        let mut only_names = true;
         let mut count = 0u64;
         loop {
             let atom = match self.b.get(self.at).copied() {
                 Some(tag::END_JS_OBJECT) => {
                     self.at += 1;
-                    return Ok((self.varint() == Some(count)).then_some(o));
+                    if self.varint() != Some(count) {
+                        return Ok(None);
+                    }
+                    if only_names && names.n <= SHAPE_KEYS {
+                        self.caches.shapes.note(c, hash, &names.atoms[..names.n])?;
+                    }
+                    return Ok(Some(o));
                 }
                 Some(tag::ONE_BYTE_STRING) if self.ascii_name().is_some() => {
                     let (k, end) = self.ascii_name().expect("checked");
                     self.at = end;
-                    unsafe { qjs::JS_NewAtomLen(c, k.as_ptr().cast(), k.len() as qjs::size_t) }
+                    self.caches.names.atom(c, k)
                 }
                 Some(tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::PADDING) => {
                     let Some((k, first)) = self.string_first()? else {
@@ -517,10 +541,11 @@ impl<'a, 'js> R<'a, 'js> {
                     if first.is_some_and(|u| (u16::from(b'0')..=u16::from(b'9')).contains(&u)) {
                         return Ok(None);
                     }
-                    unsafe { qjs::JS_ValueToAtom(c, k.as_raw()) }
+                    unsafe { qjs::JS_ValueToAtom(c, k.v) }
                 }
                 Some(tag::INT32) => {
                     self.at += 1;
+                    only_names = false;
                     match self.varint() {
                         // A non-negative Smi: zigzag even.
                         Some(z) if z & 1 == 0 && z <= u64::from(u32::MAX) => unsafe {
@@ -534,16 +559,18 @@ impl<'a, 'js> R<'a, 'js> {
             if atom == 0 {
                 return Err(rquickjs::Error::Exception);
             }
+            hash = names_hash(hash, atom);
             let v = self.value(depth + 1);
-            // Sound: the atom is owned here; `JS_DefinePropertyValue` takes
-            // over a new reference to the value.
+            // Sound: the atom is owned here (kept in `names` for the
+            // first few, else freed now); `JS_DefinePropertyValue` takes
+            // over the value's reference.
             let r = match v {
                 Ok(Some(v)) => unsafe {
                     let r = qjs::JS_DefinePropertyValue(
                         c,
-                        o.as_raw(),
+                        o.v,
                         atom,
-                        qjs::JS_DupValue(c, v.as_raw()),
+                        v.into_raw(),
                         (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32,
                     );
                     if r < 0 {
@@ -555,7 +582,12 @@ impl<'a, 'js> R<'a, 'js> {
                 Ok(None) => Ok(false),
                 Err(e) => Err(e),
             };
-            unsafe { qjs::JS_FreeAtom(c, atom) };
+            if names.n < SHAPE_KEYS {
+                names.atoms[names.n] = atom;
+            } else {
+                unsafe { qjs::JS_FreeAtom(c, atom) };
+            }
+            names.n += 1;
             if !r? {
                 return Ok(None);
             }
@@ -624,11 +656,11 @@ mod tests {
                 .map(|e| {
                     let v: Value = ctx.eval(*e).unwrap();
                     let mut buf = Vec::new();
-                    let mut keys = KeyCache::new(&ctx);
+                    let mut caches = Caches::new(&ctx);
                     // Twice: the second time with the names cached.
-                    write(&ctx, plain, proto, v.as_raw(), &mut buf, &mut keys).unwrap();
+                    write(&ctx, plain, proto, v.as_raw(), &mut buf, &mut caches).unwrap();
                     let mut again = Vec::new();
-                    let r = write(&ctx, plain, proto, v.as_raw(), &mut again, &mut keys).unwrap();
+                    let r = write(&ctx, plain, proto, v.as_raw(), &mut again, &mut caches).unwrap();
                     assert_eq!(buf, again, "{e}: the same bytes with names cached");
                     r.then_some(buf)
                 })
@@ -681,7 +713,7 @@ mod tests {
             let plain = crate::ffi::class_id(&ctx.eval::<Value, _>("({})").unwrap());
             let proto: Object = ctx.eval("Object.prototype").unwrap();
             let proto = crate::ffi::object_address(&proto);
-            let keys = std::cell::RefCell::new(KeyCache::new(&ctx));
+            let caches = std::cell::RefCell::new(Caches::new(&ctx));
             let bytes_of = |v: &Value| {
                 let mut buf = Vec::new();
                 assert!(write(
@@ -690,30 +722,42 @@ mod tests {
                     proto,
                     v.as_raw(),
                     &mut buf,
-                    &mut keys.borrow_mut()
+                    &mut caches.borrow_mut()
                 )
                 .unwrap());
                 buf
             };
             for e in TAKEN {
                 let bytes = bytes_of(&ctx.eval::<Value, _>(*e).unwrap());
-                let back = read(&ctx, &bytes)
+                let back = read(&ctx, &bytes, &mut caches.borrow_mut())
                     .unwrap()
                     .unwrap_or_else(|| panic!("{e}: not read"));
                 assert_eq!(bytes_of(&back), bytes, "{e}: read then written again");
                 // Every truncation, and trailing garbage, is the general decoder's.
                 for n in 0..bytes.len() {
-                    assert!(read(&ctx, &bytes[..n]).unwrap().is_none(), "{e}: {n} bytes");
+                    assert!(
+                        read(&ctx, &bytes[..n], &mut caches.borrow_mut())
+                            .unwrap()
+                            .is_none(),
+                        "{e}: {n} bytes"
+                    );
                 }
                 let mut longer = bytes.clone();
                 longer.push(b'_');
-                assert!(read(&ctx, &longer).unwrap().is_none(), "{e}: trailing byte");
+                assert!(
+                    read(&ctx, &longer, &mut caches.borrow_mut())
+                        .unwrap()
+                        .is_none(),
+                    "{e}: trailing byte"
+                );
             }
             // Sharing and cycles come back as sharing and cycles.
             let shared: Value = ctx
                 .eval("(() => { const s = {x: 1}; const o = {a: s, b: s}; o.me = o; return o; })()")
                 .unwrap();
-            let back = read(&ctx, &bytes_of(&shared)).unwrap().unwrap();
+            let back = read(&ctx, &bytes_of(&shared), &mut caches.borrow_mut())
+                .unwrap()
+                .unwrap();
             let check: rquickjs::Function = ctx
                 .eval("(o) => o.a === o.b && o.me === o && o.a.x === 1")
                 .unwrap();
@@ -726,11 +770,18 @@ mod tests {
                 b"\xFF\x0Do{\x00",
                 b"\xFF\x0Fo\x22\x011\x49\x02{\x01",
             ] {
-                assert!(read(&ctx, bad).unwrap().is_none(), "{bad:?}");
+                assert!(
+                    read(&ctx, bad, &mut caches.borrow_mut()).unwrap().is_none(),
+                    "{bad:?}"
+                );
             }
-            assert!(read(&ctx, b"\xFF\x0Fo\x22\x01a\x49\x02{\x01")
-                .unwrap()
-                .is_some());
+            assert!(read(
+                &ctx,
+                b"\xFF\x0Fo\x22\x01a\x49\x02{\x01",
+                &mut caches.borrow_mut()
+            )
+            .unwrap()
+            .is_some());
         });
     }
 

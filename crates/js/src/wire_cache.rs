@@ -1,0 +1,416 @@
+//! What the direct writer and reader ([`crate::wire_direct`]) keep from one
+//! message to the next, per runtime: the wire bytes of property names by
+//! atom ([`KeyCache`]), the atoms of names by their bytes ([`NameCache`]),
+//! short strings by their bytes ([`StringCache`]), and objects that keep
+//! the engine's shapes of recurring messages alive ([`ShapeKeepers`]).
+//!
+//! None of it is observable: atoms and strings are immutable and shared
+//! freely by the engine itself, and the objects kept are never reachable
+//! from JavaScript. Each cache holds references (atoms, values) that must
+//! be released before the runtime goes: the host state drops the caches
+//! when it is cleared.
+
+use rquickjs::{qjs, Ctx};
+use std::hash::Hasher;
+
+/// The caches of one runtime.
+pub(crate) struct Caches {
+    pub(crate) keys: KeyCache,
+    pub(crate) names: NameCache,
+    pub(crate) strings: StringCache,
+    pub(crate) shapes: ShapeKeepers,
+}
+
+impl Caches {
+    /// Empty caches for the runtime of `ctx` (nothing is allocated until
+    /// first used).
+    pub(crate) fn new(ctx: &Ctx<'_>) -> Self {
+        // Sound: reads the context's runtime pointer.
+        let rt = unsafe { qjs::JS_GetRuntime(ctx.as_raw().as_ptr()) };
+        Caches {
+            keys: KeyCache {
+                rt,
+                slots: Vec::new(),
+            },
+            names: NameCache {
+                rt,
+                slots: Vec::new(),
+            },
+            strings: StringCache {
+                rt,
+                slots: Vec::new(),
+            },
+            shapes: ShapeKeepers {
+                rt,
+                slots: Vec::new(),
+                empty: None,
+            },
+        }
+    }
+}
+
+fn hash_bytes(b: &[u8]) -> usize {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(b);
+    h.finish() as usize
+}
+
+/// Property names already written, by atom: their wire bytes. Direct
+/// mapped; each cached atom is held (so its number cannot be reused for
+/// another name) until it is evicted or the cache is dropped.
+pub(crate) struct KeyCache {
+    rt: *mut qjs::JSRuntime,
+    slots: Vec<(qjs::JSAtom, Vec<u8>)>,
+}
+
+const KEY_SLOTS: usize = 256;
+
+impl KeyCache {
+    pub(crate) fn get(&self, atom: qjs::JSAtom) -> Option<&[u8]> {
+        let (a, b) = self.slots.get(atom as usize % KEY_SLOTS)?;
+        (*a == atom && atom != 0).then_some(b.as_slice())
+    }
+
+    /// Sound: `JS_DupAtom` takes a reference for the cache, and the
+    /// evicted atom's is given back.
+    pub(crate) fn put(&mut self, c: *mut qjs::JSContext, atom: qjs::JSAtom, bytes: &[u8]) {
+        if self.slots.is_empty() {
+            self.slots = vec![(0, Vec::new()); KEY_SLOTS];
+        }
+        let slot = &mut self.slots[atom as usize % KEY_SLOTS];
+        unsafe {
+            if slot.0 != 0 {
+                qjs::JS_FreeAtomRT(self.rt, slot.0);
+            }
+            slot.0 = qjs::JS_DupAtom(c, atom);
+        }
+        slot.1.clear();
+        slot.1.extend_from_slice(bytes);
+    }
+}
+
+impl Drop for KeyCache {
+    fn drop(&mut self) {
+        for (a, _) in &self.slots {
+            if *a != 0 {
+                // Sound: the cache's own reference, given back once.
+                unsafe { qjs::JS_FreeAtomRT(self.rt, *a) };
+            }
+        }
+    }
+}
+
+/// The longest name or string the byte-keyed caches hold.
+const SHORT: usize = 22;
+
+/// A short byte string stored inline, and what it stands for.
+#[derive(Clone, Copy)]
+struct Short<T> {
+    len: u8,
+    bytes: [u8; SHORT],
+    what: T,
+}
+
+impl<T> Short<T> {
+    fn is(&self, b: &[u8]) -> bool {
+        usize::from(self.len) == b.len() && &self.bytes[..b.len()] == b
+    }
+
+    fn new(b: &[u8], what: T) -> Self {
+        let mut bytes = [0; SHORT];
+        bytes[..b.len()].copy_from_slice(b);
+        Short {
+            len: b.len() as u8,
+            bytes,
+            what,
+        }
+    }
+}
+
+/// ASCII property names read, by their bytes: their atoms (held), so a
+/// recurring name is not looked up in the engine's atom table each time.
+pub(crate) struct NameCache {
+    rt: *mut qjs::JSRuntime,
+    slots: Vec<Option<Short<qjs::JSAtom>>>,
+}
+
+const NAME_SLOTS: usize = 256;
+
+impl NameCache {
+    /// A new reference to the atom of the ASCII name `b`; 0 if the engine
+    /// failed (out of memory). Sound: `c` is a live context of the
+    /// cache's runtime.
+    pub(crate) fn atom(&mut self, c: *mut qjs::JSContext, b: &[u8]) -> qjs::JSAtom {
+        let make = || unsafe { qjs::JS_NewAtomLen(c, b.as_ptr().cast(), b.len() as qjs::size_t) };
+        if b.len() > SHORT {
+            return make();
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![None; NAME_SLOTS];
+        }
+        let slot = &mut self.slots[hash_bytes(b) % NAME_SLOTS];
+        if let Some(s) = slot.filter(|s| s.is(b)) {
+            return unsafe { qjs::JS_DupAtom(c, s.what) };
+        }
+        let atom = make();
+        if atom != 0 {
+            unsafe {
+                if let Some(old) = slot.take() {
+                    qjs::JS_FreeAtomRT(self.rt, old.what);
+                }
+                *slot = Some(Short::new(b, qjs::JS_DupAtom(c, atom)));
+            }
+        }
+        atom
+    }
+}
+
+impl Drop for NameCache {
+    fn drop(&mut self) {
+        for s in self.slots.iter().flatten() {
+            // Sound: the cache's own reference, given back once.
+            unsafe { qjs::JS_FreeAtomRT(self.rt, s.what) };
+        }
+    }
+}
+
+/// Short ASCII strings read, by their bytes: the string values (held), so
+/// a recurring string is one shared engine string, as a literal in a loop
+/// is, not a new allocation per message.
+pub(crate) struct StringCache {
+    rt: *mut qjs::JSRuntime,
+    slots: Vec<Option<Short<qjs::JSValue>>>,
+}
+
+const STRING_SLOTS: usize = 64;
+
+impl StringCache {
+    /// A new reference to a string of the ASCII bytes `b`, or an
+    /// exception. Sound: `c` is a live context of the cache's runtime.
+    pub(crate) fn string(&mut self, c: *mut qjs::JSContext, b: &[u8]) -> qjs::JSValue {
+        let make = || unsafe { qjs::JS_NewStringLen(c, b.as_ptr().cast(), b.len() as qjs::size_t) };
+        if b.len() > SHORT {
+            return make();
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![None; STRING_SLOTS];
+        }
+        let slot = &mut self.slots[hash_bytes(b) % STRING_SLOTS];
+        if let Some(s) = slot.filter(|s| s.is(b)) {
+            return unsafe { qjs::JS_DupValue(c, s.what) };
+        }
+        let v = make();
+        if unsafe { !qjs::JS_IsException(v) } {
+            unsafe {
+                if let Some(old) = slot.take() {
+                    qjs::JS_FreeValueRT(self.rt, old.what);
+                }
+                *slot = Some(Short::new(b, qjs::JS_DupValue(c, v)));
+            }
+        }
+        v
+    }
+}
+
+impl Drop for StringCache {
+    fn drop(&mut self) {
+        for s in self.slots.iter().flatten() {
+            // Sound: the cache's own reference, given back once.
+            unsafe { qjs::JS_FreeValueRT(self.rt, s.what) };
+        }
+    }
+}
+
+/// The most properties of an object whose shapes are kept.
+pub(crate) const SHAPE_KEYS: usize = 8;
+
+/// Objects that keep the engine's shapes of recurring plain objects alive.
+///
+/// QuickJS gives each object a shape (its prototype and property names in
+/// order), shared between objects through a hash table, and frees a shape
+/// when no object has it. A message's object, built property by property,
+/// goes through one shape per prefix of its names; when the previous
+/// message's objects are gone, each of those shapes is allocated, hashed
+/// and freed again for every message (and the same for the literal that the
+/// sender's loop builds). Once a sequence of names has been seen twice, this
+/// keeps one object for each of its prefixes (`{a}`, `{a, b}`, ...), so
+/// later objects find every shape. Direct mapped by a hash of the names.
+pub(crate) struct ShapeKeepers {
+    rt: *mut qjs::JSRuntime,
+    slots: Vec<ShapeSlot>,
+    /// An object without properties: the first shape of every plain
+    /// object (which is freed too when no empty plain object is left).
+    empty: Option<qjs::JSValue>,
+}
+
+#[derive(Default)]
+struct ShapeSlot {
+    /// The hash of the names whose keepers this slot holds.
+    built: u64,
+    /// The hash last seen here without keepers (a second sighting builds).
+    pending: u64,
+    keepers: Vec<qjs::JSValue>,
+}
+
+const SHAPE_SLOTS: usize = 64;
+
+/// A hash of a sequence of atoms, never 0 for a non-empty one.
+pub(crate) fn names_hash(h: u64, atom: qjs::JSAtom) -> u64 {
+    ((h.rotate_left(5) ^ u64::from(atom)).wrapping_mul(0x517c_c1b7_2722_0a95)) | 1
+}
+
+impl ShapeKeepers {
+    /// Notes a plain object (prototype `Object.prototype`, data properties
+    /// defined in this order, each configurable, writable and enumerable)
+    /// with the names `atoms` (at most [`SHAPE_KEYS`], none an index) whose
+    /// [`names_hash`] is `h`. Errors are the engine's (out of memory).
+    /// Sound: `c` is a live context of this runtime, the atoms live.
+    pub(crate) fn note(
+        &mut self,
+        c: *mut qjs::JSContext,
+        h: u64,
+        atoms: &[qjs::JSAtom],
+    ) -> rquickjs::Result<()> {
+        if atoms.is_empty() || atoms.len() > SHAPE_KEYS {
+            return Ok(());
+        }
+        if self.empty.is_none() {
+            let o = unsafe { qjs::JS_NewObject(c) };
+            if unsafe { qjs::JS_IsException(o) } {
+                return Err(rquickjs::Error::Exception);
+            }
+            self.empty = Some(o);
+            self.slots.resize_with(SHAPE_SLOTS, ShapeSlot::default);
+        }
+        let slot = &mut self.slots[h as usize % SHAPE_SLOTS];
+        if slot.built == h {
+            return Ok(());
+        }
+        if slot.pending != h {
+            slot.pending = h;
+            return Ok(());
+        }
+        for k in slot.keepers.drain(..) {
+            unsafe { qjs::JS_FreeValueRT(self.rt, k) };
+        }
+        slot.built = 0;
+        for n in 1..=atoms.len() {
+            unsafe {
+                let o = qjs::JS_NewObject(c);
+                if qjs::JS_IsException(o) {
+                    return Err(rquickjs::Error::Exception);
+                }
+                slot.keepers.push(o);
+                for &a in &atoms[..n] {
+                    let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
+                    if qjs::JS_DefinePropertyValue(c, o, a, qjs::JS_UNDEFINED, flags) < 0 {
+                        return Err(rquickjs::Error::Exception);
+                    }
+                }
+            }
+        }
+        slot.built = h;
+        slot.pending = 0;
+        Ok(())
+    }
+}
+
+impl Drop for ShapeKeepers {
+    fn drop(&mut self) {
+        for k in self
+            .slots
+            .iter()
+            .flat_map(|s| &s.keepers)
+            .chain(&self.empty)
+        {
+            // Sound: the keeper's own reference, given back once.
+            unsafe { qjs::JS_FreeValueRT(self.rt, *k) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rquickjs::{Context, Runtime};
+
+    #[test]
+    fn cached_names_and_strings_are_the_engines_own() {
+        let rt = Runtime::new().unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            let c = ctx.as_raw().as_ptr();
+            let mut caches = Caches::new(&ctx);
+            for name in [&b"hello"[..], b"x", b"a_name_longer_than_twenty_two", b""] {
+                for _ in 0..3 {
+                    let a = caches.names.atom(c, name);
+                    let expected = unsafe {
+                        qjs::JS_NewAtomLen(c, name.as_ptr().cast(), name.len() as qjs::size_t)
+                    };
+                    assert_eq!(a, expected, "{name:?}");
+                    unsafe {
+                        qjs::JS_FreeAtom(c, a);
+                        qjs::JS_FreeAtom(c, expected);
+                    }
+                    let s = caches.strings.string(c, name);
+                    let s = unsafe { rquickjs::Value::from_raw(ctx.clone(), s) };
+                    let back: String = s.get().unwrap();
+                    assert_eq!(back.as_bytes(), name);
+                }
+            }
+            // Two names that share a slot evict each other and stay right.
+            let mut seen = std::collections::HashMap::new();
+            for i in 0..2000 {
+                let name = format!("k{i}");
+                let slot = hash_bytes(name.as_bytes()) % NAME_SLOTS;
+                if let Some(other) = seen.insert(slot, name.clone()) {
+                    for n in [&name, &other, &name] {
+                        let a = caches.names.atom(c, n.as_bytes());
+                        let s = unsafe { qjs::JS_AtomToValue(c, a) };
+                        let s = unsafe { rquickjs::Value::from_raw(ctx.clone(), s) };
+                        assert_eq!(&s.get::<String>().unwrap(), n);
+                        unsafe { qjs::JS_FreeAtom(c, a) };
+                    }
+                    break;
+                }
+            }
+        });
+        // Dropping the caches after the context, before the runtime: the
+        // runtime's own checks find no leaked atom or value.
+    }
+
+    #[test]
+    fn shape_keepers_build_on_the_second_sighting_and_free_on_drop() {
+        let rt = Runtime::new().unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            let c = ctx.as_raw().as_ptr();
+            let mut caches = Caches::new(&ctx);
+            let atoms: Vec<qjs::JSAtom> = ["i", "s"]
+                .iter()
+                .map(|n| unsafe { qjs::JS_NewAtomLen(c, n.as_ptr().cast(), 1) })
+                .collect();
+            let h = atoms.iter().fold(0, |h, &a| names_hash(h, a));
+            let slot = h as usize % SHAPE_SLOTS;
+            caches.shapes.note(c, h, &atoms).unwrap();
+            assert!(caches.shapes.slots[slot].keepers.is_empty());
+            caches.shapes.note(c, h, &atoms).unwrap();
+            assert_eq!(caches.shapes.slots[slot].keepers.len(), 2);
+            let keeper = unsafe {
+                rquickjs::Value::from_raw(
+                    ctx.clone(),
+                    qjs::JS_DupValue(c, caches.shapes.slots[slot].keepers[1]),
+                )
+            };
+            let keys: rquickjs::Function = ctx.eval("(o) => Object.keys(o).join()").unwrap();
+            assert_eq!(keys.call::<_, String>((keeper,)).unwrap(), "i,s");
+            // A third sighting builds nothing new.
+            caches.shapes.note(c, h, &atoms).unwrap();
+            assert_eq!(caches.shapes.slots[slot].keepers.len(), 2);
+            for a in atoms {
+                unsafe { qjs::JS_FreeAtom(c, a) };
+            }
+            drop(caches);
+        });
+    }
+}
