@@ -24,6 +24,7 @@
 //!   run), `stopPropagation` flags are cleared afterwards, and the main
 //!   context's `window.event` is the event while the listener runs.
 
+use crate::ffi::Owned;
 use rquickjs::{qjs, Ctx, Function, Object, Value};
 use rustc_hash::FxHashMap;
 
@@ -229,8 +230,8 @@ impl FastTargets {
 
 /// The values of one delivery, each a reference of its own (the listener
 /// may unregister the port, or replace the configuration, while it runs).
-pub(crate) struct Delivery<'js> {
-    ctx: Ctx<'js>,
+pub(crate) struct Delivery<'a, 'js> {
+    ctx: &'a Ctx<'js>,
     port: Held,
     listener: Held,
     state_proto: Held,
@@ -242,7 +243,7 @@ pub(crate) struct Delivery<'js> {
     atoms: [qjs::JSAtom; 7],
 }
 
-impl Drop for Delivery<'_> {
+impl Drop for Delivery<'_, '_> {
     fn drop(&mut self) {
         let c = self.ctx.as_raw().as_ptr();
         let values = [
@@ -262,13 +263,17 @@ impl Drop for Delivery<'_> {
 }
 
 /// The delivery to port `id`, if it is registered.
-pub(crate) fn prepare<'js>(ctx: &Ctx<'js>, fast: &FastTargets, id: u32) -> Option<Delivery<'js>> {
+pub(crate) fn prepare<'a, 'js>(
+    ctx: &'a Ctx<'js>,
+    fast: &FastTargets,
+    id: u32,
+) -> Option<Delivery<'a, 'js>> {
     let t = fast.targets.get(&id)?;
     let c = ctx.as_raw().as_ptr();
     // Sound: each value is live (held by `fast`); the copy takes a reference.
     let dup = |h: Held| Held(unsafe { qjs::JS_DupValue(c, h.0) });
     Some(Delivery {
-        ctx: ctx.clone(),
+        ctx,
         port: dup(t.port),
         listener: dup(t.listener),
         state_proto: dup(t.state_proto),
@@ -281,12 +286,12 @@ pub(crate) fn prepare<'js>(ctx: &Ctx<'js>, fast: &FastTargets, id: u32) -> Optio
     })
 }
 
-impl<'js> Delivery<'js> {
+impl<'js> Delivery<'_, 'js> {
     /// Fires `message` with `data` at the port. Errors are the engine's
     /// (out of memory, a terminated worker's interrupt); the listener's
     /// exception is reported, not returned.
     pub(crate) fn fire(self, data: Value<'js>) -> rquickjs::Result<()> {
-        let ctx = &self.ctx;
+        let ctx = self.ctx;
         let c = ctx.as_raw().as_ptr();
         let a = self.atoms;
         let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
@@ -327,10 +332,10 @@ impl<'js> Delivery<'js> {
             if qjs::JS_IsException(e) {
                 return Err(rquickjs::Error::Exception);
             }
-            let e = Value::from_raw(ctx.clone(), e);
+            let e = Owned { c, v: e };
             check(qjs::JS_DefineProperty(
                 c,
-                e.as_raw(),
+                e.v,
                 a[IS_TRUSTED],
                 qjs::JS_UNDEFINED,
                 self.is_trusted.0,
@@ -345,19 +350,22 @@ impl<'js> Delivery<'js> {
         let previous = match self.current {
             Some(holder) => unsafe {
                 let p = qjs::JS_GetProperty(c, holder.0, a[EVENT]);
-                let p = Value::from_raw(ctx.clone(), p);
+                if qjs::JS_IsException(p) {
+                    return Err(rquickjs::Error::Exception);
+                }
+                let p = Owned { c, v: p };
                 check(qjs::JS_SetProperty(
                     c,
                     holder.0,
                     a[EVENT],
-                    qjs::JS_DupValue(c, event.as_raw()),
+                    qjs::JS_DupValue(c, event.v),
                 ))?;
                 Some((holder, p))
             },
             None => None,
         };
         let thrown = unsafe {
-            let mut args = [event.as_raw()];
+            let mut args = [event.v];
             let r = qjs::JS_Call(c, self.listener.0, self.port.0, 1, args.as_mut_ptr());
             if qjs::JS_IsException(r) {
                 Some(Value::from_raw(ctx.clone(), qjs::JS_GetException(c)))
@@ -368,12 +376,7 @@ impl<'js> Delivery<'js> {
         };
         if let Some((holder, p)) = previous {
             unsafe {
-                check(qjs::JS_SetProperty(
-                    c,
-                    holder.0,
-                    a[EVENT],
-                    qjs::JS_DupValue(c, p.as_raw()),
-                ))?;
+                check(qjs::JS_SetProperty(c, holder.0, a[EVENT], p.into_raw()))?;
             }
         }
         if let Some(e) = thrown {
@@ -392,10 +395,10 @@ impl<'js> Delivery<'js> {
         }
         // The end of dispatch: on the lazy state, one flag; on a state
         // object the listener made, its fields.
-        if crate::native::end_lazy_dispatch(unsafe { qjs::JS_GetRuntime(c) }, event.as_raw()) {
+        if crate::native::end_lazy_dispatch(unsafe { qjs::JS_GetRuntime(c) }, event.v) {
             return Ok(());
         }
-        let Some(state) = crate::native::event_state(c, event.as_raw())? else {
+        let Some(state) = crate::native::event_state(c, event.v)? else {
             return Err(rquickjs::Error::Unknown);
         };
         let set = |atom: usize, v: qjs::JSValue| unsafe {

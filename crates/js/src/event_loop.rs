@@ -824,11 +824,15 @@ impl JsRuntime {
                 self.microtask_checkpoint();
                 ran = true;
             }
-            let inbox = self.ctx.with(|ctx| {
-                host::run_inbox_task(&ctx, &self.host)
-                    .catch(&ctx)
-                    .map_err(|_| ())
-            });
+            let inbox = if self.host.borrow().inbox.is_empty() {
+                Ok(None)
+            } else {
+                self.ctx.with(|ctx| {
+                    host::run_inbox_task(&ctx, &self.host)
+                        .catch(&ctx)
+                        .map_err(|_| ())
+                })
+            };
             match inbox {
                 Ok(Some(unhandled)) => {
                     if let Some(text) = unhandled {

@@ -4,6 +4,29 @@
 use msgport_clone::DataBlock;
 use rquickjs::{qjs, ArrayBuffer, Ctx, Object, Value};
 
+/// A new reference to a value, released when dropped (no context
+/// reference of its own, unlike a `Value`: the reader makes several per
+/// message; the native delivery too).
+pub(crate) struct Owned {
+    pub(crate) c: *mut qjs::JSContext,
+    pub(crate) v: qjs::JSValue,
+}
+
+impl Owned {
+    pub(crate) fn into_raw(self) -> qjs::JSValue {
+        let v = self.v;
+        std::mem::forget(self);
+        v
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // Sound: the reference this owns, given back once.
+        unsafe { qjs::JS_FreeValue(self.c, self.v) };
+    }
+}
+
 /// The engine's class id of an object (`JS_GetClassID`): which built-in
 /// internal slots it has. Sound: `JS_GetClassID` only reads the tag and,
 /// for objects, the class field of a live object that `v` keeps alive.

@@ -39,6 +39,10 @@ pub(crate) enum HostTask {
 /// Tasks from other threads, with the wake-up line of their context.
 pub(crate) struct Inbox {
     tasks: Mutex<VecDeque<HostTask>>,
+    /// How many tasks are queued: the loop looks at it each turn, without
+    /// the lock. (Counted up before the wake, so a task pushed after a
+    /// look still wakes the loop.)
+    queued: std::sync::atomic::AtomicUsize,
     signal: Arc<Signal>,
 }
 
@@ -47,22 +51,29 @@ impl Inbox {
     pub(crate) fn new(signal: Arc<Signal>) -> Arc<Self> {
         Arc::new(Inbox {
             tasks: Mutex::new(VecDeque::new()),
+            queued: std::sync::atomic::AtomicUsize::new(0),
             signal,
         })
     }
 
     pub(crate) fn push(&self, t: HostTask) {
-        self.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(t);
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.push_back(t);
+        self.queued
+            .store(tasks.len(), std::sync::atomic::Ordering::Release);
+        drop(tasks);
         self.signal.wake();
     }
     fn pop(&self) -> Option<HostTask> {
-        self.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop_front()
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        let t = tasks.pop_front();
+        self.queued
+            .store(tasks.len(), std::sync::atomic::Ordering::Release);
+        t
+    }
+    /// Whether no task is queued (a task pushed meanwhile wakes the loop).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.queued.load(std::sync::atomic::Ordering::Acquire) == 0
     }
 }
 

@@ -113,7 +113,9 @@ struct Short<T> {
 
 impl<T> Short<T> {
     fn is(&self, b: &[u8]) -> bool {
-        usize::from(self.len) == b.len() && &self.bytes[..b.len()] == b
+        // A byte loop: the names and strings here are a few bytes long,
+        // shorter than the call to `memcmp` a slice comparison makes.
+        usize::from(self.len) == b.len() && self.bytes.iter().zip(b).all(|(x, y)| x == y)
     }
 
     fn new(b: &[u8], what: T) -> Self {

@@ -27,6 +27,7 @@
 //! every rule.
 
 use crate::direct::AddressHasher;
+use crate::ffi::Owned;
 use crate::wire_cache::{names_hash, Caches, SHAPE_KEYS};
 use msgport_clone::wire::{tag, Writer};
 use rquickjs::{qjs, Ctx};
@@ -315,29 +316,6 @@ pub(crate) fn read<'js>(
     Ok(v.filter(|_| r.at == bytes.len())
         // Sound: a new reference, taken over by the `Value`.
         .map(|v| unsafe { rquickjs::Value::from_raw(ctx.clone(), v.into_raw()) }))
-}
-
-/// A new reference to a value, released when dropped (no context
-/// reference of its own, unlike a `Value`: the reader makes several per
-/// message).
-struct Owned {
-    c: *mut qjs::JSContext,
-    v: qjs::JSValue,
-}
-
-impl Owned {
-    fn into_raw(self) -> qjs::JSValue {
-        let v = self.v;
-        std::mem::forget(self);
-        v
-    }
-}
-
-impl Drop for Owned {
-    fn drop(&mut self) {
-        // Sound: the reference this owns, given back once.
-        unsafe { qjs::JS_FreeValue(self.c, self.v) };
-    }
 }
 
 struct R<'a, 'c> {
