@@ -19,6 +19,8 @@ pub(crate) struct Caches {
     pub(crate) names: NameCache,
     pub(crate) strings: StringCache,
     pub(crate) shapes: ShapeKeepers,
+    /// The writer's list of objects seen, kept for its capacity.
+    pub(crate) seen: Vec<usize>,
 }
 
 impl Caches {
@@ -45,6 +47,7 @@ impl Caches {
                 slots: Vec::new(),
                 empty: None,
             },
+            seen: Vec::new(),
         }
     }
 }

@@ -68,16 +68,20 @@ pub(crate) fn write(
     caches: &mut Caches,
 ) -> rquickjs::Result<bool> {
     let mut w = Writer::over(std::mem::take(buf));
-    let r = W {
+    // The list of objects seen is reused from message to message.
+    let mut seen = std::mem::take(&mut caches.seen);
+    seen.clear();
+    let mut writer = W {
         c: ctx.as_raw().as_ptr(),
         w: &mut w,
         caches,
         plain_class,
         object_proto,
-        seen: Vec::new(),
+        seen,
         map: None,
-    }
-    .value(value, 0);
+    };
+    let r = writer.value(value, 0);
+    writer.caches.seen = std::mem::take(&mut writer.seen);
     *buf = w.buf;
     r
 }
