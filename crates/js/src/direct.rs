@@ -22,6 +22,7 @@
 
 use crate::clone::{platform_kind, Classes, Hooks, Kind, Platform};
 use crate::ffi::{self, Borrowed};
+use crate::wire_cache::ShapeKeepers;
 use rquickjs::{Ctx, Object, Type, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -49,7 +50,31 @@ impl Hasher for AddressHasher {
     }
 }
 
-type Memory<'js> = HashMap<usize, Object<'js>, BuildHasherDefault<AddressHasher>>;
+/// Old object (by address) → its copy, a reference the map holds (raw:
+/// a `Value` per object would also hold the context). The map's storage is
+/// kept from one clone to the next ([`MEMORY`]); [`Memory::drop`] gives
+/// the references back.
+struct Memory {
+    c: *mut rquickjs::qjs::JSContext,
+    map: HashMap<usize, rquickjs::qjs::JSValue, BuildHasherDefault<AddressHasher>>,
+}
+
+type Addresses = HashMap<usize, rquickjs::qjs::JSValue, BuildHasherDefault<AddressHasher>>;
+
+thread_local! {
+    /// The storage of the last clone's memory (empty), for its capacity.
+    static MEMORY: std::cell::Cell<Addresses> = std::cell::Cell::new(Addresses::default());
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        for (_, v) in self.map.drain() {
+            // Sound: the map's own reference, given back once.
+            unsafe { rquickjs::qjs::JS_FreeValue(self.c, v) };
+        }
+        MEMORY.with(|m| m.set(std::mem::take(&mut self.map)));
+    }
+}
 
 struct Direct<'a, 'js> {
     ctx: Ctx<'js>,
@@ -58,11 +83,14 @@ struct Direct<'a, 'js> {
     /// Old object (by address) → its copy, which this map keeps alive.
     /// The old objects are kept alive by the value being cloned: nothing
     /// can change it while no JavaScript of the page runs.
-    memory: Memory<'js>,
+    memory: Memory,
     /// Objects whose contents are still to copy: (old, new, kind).
     work: Vec<(Borrowed, Borrowed, Kind)>,
     /// The key `length`, made at the first array.
     length: Option<ffi::OwnedAtom<'js>>,
+    /// The runtime's shape keepers (see wire_cache.rs): copies of a
+    /// recurring plain object find every shape they go through.
+    shapes: Option<&'a mut ShapeKeepers>,
 }
 
 /// The copy of `value`, or `None` if it holds anything the direct path
@@ -73,15 +101,20 @@ pub(crate) fn clone<'js>(
     classes: &Classes,
     hooks: &Hooks<'js>,
     value: &Value<'js>,
+    shapes: Option<&mut ShapeKeepers>,
 ) -> rquickjs::Result<Option<Value<'js>>> {
     let _pause = ffi::GcPause::new(ctx);
     let mut d = Direct {
         ctx: ctx.clone(),
         classes,
         hooks,
-        memory: Memory::default(),
+        memory: Memory {
+            c: ctx.as_raw().as_ptr(),
+            map: MEMORY.with(|m| m.take()),
+        },
         work: Vec::new(),
         length: None,
+        shapes,
     };
     let Some(root) = d.value(value.clone())? else {
         return Ok(None);
@@ -119,8 +152,8 @@ impl<'js> Direct<'_, 'js> {
     /// The copy of an object: made empty and queued, once per object.
     fn object(&mut self, old_ref: Borrowed) -> rquickjs::Result<Option<Borrowed>> {
         let addr = old_ref.address();
-        if let Some(new) = self.memory.get(&addr) {
-            return Ok(Some(Borrowed::of(new)));
+        if let Some(&new) = self.memory.map.get(&addr) {
+            return Ok(Some(Borrowed(new)));
         }
         let kind = self.classes.kind(old_ref.class_id());
         let read = || self.hooks.read();
@@ -158,7 +191,11 @@ impl<'js> Direct<'_, 'js> {
             _ => return Ok(None),
         };
         let new_ref = Borrowed::of(&new);
-        self.memory.insert(addr, new);
+        // Sound: the map takes its own reference (see `Memory`).
+        self.memory.map.insert(addr, unsafe {
+            rquickjs::qjs::JS_DupValue(self.memory.c, new.as_raw())
+        });
+        drop(new);
         if matches!(kind, Kind::Plain | Kind::Array | Kind::Map | Kind::Set) {
             self.work.push((old_ref, new_ref, kind));
         }
@@ -169,9 +206,16 @@ impl<'js> Direct<'_, 'js> {
     fn fill(&mut self, old: Borrowed, new: Borrowed, kind: Kind) -> rquickjs::Result<bool> {
         let ctx = self.ctx.clone();
         match kind {
-            Kind::Plain => ffi::copy_data_properties(&ctx, old, new, |o| self.object(o)),
+            Kind::Plain => {
+                let mut shapes = self.shapes.take();
+                let r = ffi::copy_data_properties(&ctx, old, new, shapes.as_deref_mut(), |o| {
+                    self.object(o)
+                });
+                self.shapes = shapes;
+                r
+            }
             Kind::Array => {
-                if !ffi::copy_data_properties(&ctx, old, new, |o| self.object(o))? {
+                if !ffi::copy_data_properties(&ctx, old, new, None, |o| self.object(o))? {
                     return Ok(false);
                 }
                 // Trailing holes: the length is set after the elements,

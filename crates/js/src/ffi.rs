@@ -252,6 +252,7 @@ pub(crate) fn copy_data_properties<'js>(
     ctx: &Ctx<'js>,
     src: Borrowed,
     dst: Borrowed,
+    shapes: Option<&mut crate::wire_cache::ShapeKeepers>,
     mut map: impl FnMut(Borrowed) -> rquickjs::Result<Option<Borrowed>>,
 ) -> rquickjs::Result<bool> {
     struct KeyTable(*mut qjs::JSContext, *mut qjs::JSPropertyEnum, u32);
@@ -269,8 +270,10 @@ pub(crate) fn copy_data_properties<'js>(
         return Err(rquickjs::Error::Exception);
     }
     let define = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
+    let mut names = 0u64;
     for i in 0..keys.2 as usize {
         let atom = unsafe { (*keys.1.add(i)).atom };
+        names = crate::wire_cache::names_hash(names, atom);
         let mut desc = std::mem::MaybeUninit::<qjs::JSPropertyDescriptor>::uninit();
         let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), src.0, atom) };
         if r < 0 {
@@ -304,6 +307,20 @@ pub(crate) fn copy_data_properties<'js>(
             return Err(rquickjs::Error::Exception);
         }
     }
+    // The copy's names, in order: its shapes are kept for the next copies.
+    if let Some(shapes) = shapes {
+        let n = keys.2 as usize;
+        let mut atoms = [0; crate::wire_cache::SHAPE_KEYS];
+        if n <= atoms.len() {
+            for (i, a) in atoms.iter_mut().enumerate().take(n) {
+                *a = unsafe { (*keys.1.add(i)).atom };
+            }
+            // Only names (an index is not part of a shape).
+            if atoms[..n].iter().all(|&a| a & (1 << 31) == 0) {
+                shapes.note(c, names, &atoms[..n])?;
+            }
+        }
+    }
     Ok(true)
 }
 
@@ -311,7 +328,7 @@ pub(crate) fn copy_data_properties<'js>(
 /// copies, or the value being cloned while no JavaScript runs), used
 /// without reference counting. Valid only while that owner keeps it.
 #[derive(Clone, Copy)]
-pub(crate) struct Borrowed(qjs::JSValue);
+pub(crate) struct Borrowed(pub(crate) qjs::JSValue);
 
 impl Borrowed {
     /// `o`, borrowed for as long as `o` (or another owner) lives.

@@ -432,7 +432,19 @@ fn structured_clone<'js>(
     let hooks = hooks(&ctx, host)?;
     if transfer.is_empty() {
         // Most clones need no wire: copied directly when possible.
-        if let Some(v) = with_classes(host, |c| crate::direct::clone(&ctx, c, &hooks, &value))? {
+        let copied = {
+            let h = host.borrow();
+            let classes = h.classes.as_ref().expect("classes learnt at start-up");
+            // The shape keepers (wire_cache.rs) serve copies too.
+            let mut wire = h.wire.try_borrow_mut().ok();
+            let shapes = wire.as_mut().map(|w| {
+                &mut w
+                    .get_or_insert_with(|| crate::wire_cache::Caches::new(&ctx))
+                    .shapes
+            });
+            crate::direct::clone(&ctx, classes, &hooks, &value, shapes)?
+        };
+        if let Some(v) = copied {
             return Ok(v);
         }
     }
