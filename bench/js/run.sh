@@ -15,14 +15,26 @@ done
 trap 'rm -f $here/_with_compat_*.js' EXIT
 printf "%-16s %14s %14s %8s  %s\n" case msgport node ratio better
 for s in stream pingpong transfer clone; do
+  pairs=()
   for r in $(seq "$rounds"); do
     m=$(run msgport "$s.js" | tail -1)
     n=$(run node "$s.js" | tail -1)
-    node -e '
-      const m = JSON.parse(process.argv[1]), n = JSON.parse(process.argv[2]);
+    pairs+=("$m" "$n")
+  done
+  # One line per round, then the median ratio of the rounds (these shared
+  # machines make single rounds swing by tens of percent).
+  node -e '
+    const a = process.argv.slice(1).map((x) => JSON.parse(x));
+    const ratios = [];
+    for (let i = 0; i < a.length; i += 2) {
+      const m = a[i], n = a[i + 1];
       const higher = m.unit === "msgs/s";
       const ratio = higher ? m.value / n.value : n.value / m.value;
+      if (!Number.isNaN(ratio)) ratios.push(ratio);
       console.log(`${m.name.padEnd(16)} ${(m.value.toFixed(1) + " " + m.unit).padStart(14)} ${(n.value.toFixed(1) + " " + n.unit).padStart(14)} ${ratio.toFixed(2).padStart(7)}x  ${ratio >= 1 ? "msgport" : "node"}`);
-    ' "$m" "$n"
-  done
+    }
+    ratios.sort((x, y) => x - y);
+    const mid = ratios.length ? (ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2) : NaN;
+    console.log(`${(a[0].name + " median").padEnd(16)} ${"".padStart(14)} ${"".padStart(14)} ${mid.toFixed(2).padStart(7)}x  (of ${ratios.length} rounds with a ratio)`);
+  ' "${pairs[@]}"
 done
