@@ -73,17 +73,43 @@ const NAMES: [&std::ffi::CStr; 7] = [
 /// state is cleared first).
 pub(crate) struct FastTargets {
     rt: *mut qjs::JSRuntime,
+    config: Config,
+    atoms: [qjs::JSAtom; 7],
+    targets: FxHashMap<u32, Target>,
+    /// Two objects that keep the shapes of a new event alive (see
+    /// [`keep_event_shapes`]).
+    shape_keepers: [Held; 2],
+}
+
+/// The prelude's values a delivery uses.
+#[derive(Clone, Copy)]
+struct Config {
     event_proto: Held,
     is_trusted: Held,
     now: Held,
     /// The main context's holder of `window.event` (`{event}`).
     current: Option<Held>,
     report: Held,
-    atoms: [qjs::JSAtom; 7],
-    targets: FxHashMap<u32, Target>,
-    /// Two objects that keep the shapes of a new event alive (see
-    /// [`keep_event_shapes`]).
-    shape_keepers: [Held; 2],
+}
+
+impl Config {
+    fn values(self) -> impl Iterator<Item = Held> {
+        [self.event_proto, self.is_trusted, self.now, self.report]
+            .into_iter()
+            .chain(self.current)
+    }
+
+    /// A copy with references of its own. Sound: each value is live.
+    fn dup(self, c: *mut qjs::JSContext) -> Config {
+        let dup = |h: Held| Held(unsafe { qjs::JS_DupValue(c, h.0) });
+        Config {
+            event_proto: dup(self.event_proto),
+            is_trusted: dup(self.is_trusted),
+            now: dup(self.now),
+            current: self.current.map(dup),
+            report: dup(self.report),
+        }
+    }
 }
 
 /// Two objects of the event prototype: one without properties, one with
@@ -143,16 +169,7 @@ impl Drop for FastTargets {
                     qjs::JS_FreeValueRT(self.rt, v.0);
                 }
             }
-            let [k1, k2] = self.shape_keepers;
-            let values = [
-                self.event_proto,
-                self.is_trusted,
-                self.now,
-                self.report,
-                k1,
-                k2,
-            ];
-            for v in values.into_iter().chain(self.current) {
+            for v in self.config.values().chain(self.shape_keepers) {
                 qjs::JS_FreeValueRT(self.rt, v.0);
             }
             for a in self.atoms {
@@ -190,11 +207,13 @@ impl FastTargets {
             rt: unsafe { qjs::JS_GetRuntime(c) },
             atoms,
             shape_keepers,
-            event_proto: Held::dup(c, &proto),
-            is_trusted: Held::dup(c, &is_trusted),
-            now: Held::dup(c, &now),
-            current: current.map(|o| Held::dup(c, &o)),
-            report: Held::dup(c, &report),
+            config: Config {
+                event_proto: Held::dup(c, &proto),
+                is_trusted: Held::dup(c, &is_trusted),
+                now: Held::dup(c, &now),
+                current: current.map(|o| Held::dup(c, &o)),
+                report: Held::dup(c, &report),
+            },
             targets: FxHashMap::default(),
         })
     }
@@ -235,28 +254,16 @@ pub(crate) struct Delivery<'a, 'js> {
     port: Held,
     listener: Held,
     state_proto: Held,
-    event_proto: Held,
-    is_trusted: Held,
-    now: Held,
-    current: Option<Held>,
-    report: Held,
+    config: Config,
     atoms: [qjs::JSAtom; 7],
 }
 
 impl Drop for Delivery<'_, '_> {
     fn drop(&mut self) {
         let c = self.ctx.as_raw().as_ptr();
-        let values = [
-            self.port,
-            self.listener,
-            self.state_proto,
-            self.event_proto,
-            self.is_trusted,
-            self.now,
-            self.report,
-        ];
+        let values = [self.port, self.listener, self.state_proto];
         // Sound: each is a reference taken by `prepare`.
-        for v in values.into_iter().chain(self.current) {
+        for v in values.into_iter().chain(self.config.values()) {
             unsafe { qjs::JS_FreeValue(c, v.0) };
         }
     }
@@ -277,11 +284,7 @@ pub(crate) fn prepare<'a, 'js>(
         port: dup(t.port),
         listener: dup(t.listener),
         state_proto: dup(t.state_proto),
-        event_proto: dup(fast.event_proto),
-        is_trusted: dup(fast.is_trusted),
-        now: dup(fast.now),
-        current: fast.current.map(dup),
-        report: dup(fast.report),
+        config: fast.config.dup(c),
         atoms: fast.atoms,
     })
 }
@@ -308,7 +311,13 @@ impl<'js> Delivery<'_, 'js> {
         // given to them.
         // The time stamp, from the same clock as `performance.now()`.
         let time = unsafe {
-            let t = qjs::JS_Call(c, self.now.0, qjs::JS_UNDEFINED, 0, std::ptr::null_mut());
+            let t = qjs::JS_Call(
+                c,
+                self.config.now.0,
+                qjs::JS_UNDEFINED,
+                0,
+                std::ptr::null_mut(),
+            );
             if qjs::JS_IsException(t) {
                 return Err(rquickjs::Error::Exception);
             }
@@ -321,7 +330,7 @@ impl<'js> Delivery<'_, 'js> {
             let dup = |v: qjs::JSValue| qjs::JS_DupValue(c, v);
             let e = crate::native::new_lazy_event(
                 c,
-                self.event_proto.0,
+                self.config.event_proto.0,
                 crate::native::LazyState {
                     proto: dup(self.state_proto.0),
                     data: dup(data.as_raw()),
@@ -338,7 +347,7 @@ impl<'js> Delivery<'_, 'js> {
                 e.v,
                 a[IS_TRUSTED],
                 qjs::JS_UNDEFINED,
-                self.is_trusted.0,
+                self.config.is_trusted.0,
                 qjs::JS_UNDEFINED,
                 IS_TRUSTED_FLAGS,
             ))?;
@@ -347,7 +356,7 @@ impl<'js> Delivery<'_, 'js> {
         drop(data);
         // Dispatch at the target, as the DOM's for a target with no parent
         // (the lazy state says the event is being dispatched at the port).
-        let previous = match self.current {
+        let previous = match self.config.current {
             Some(holder) => unsafe {
                 let p = qjs::JS_GetProperty(c, holder.0, a[EVENT]);
                 if qjs::JS_IsException(p) {
@@ -386,7 +395,13 @@ impl<'js> Delivery<'_, 'js> {
             }
             unsafe {
                 let mut args = [e.as_raw()];
-                let r = qjs::JS_Call(c, self.report.0, qjs::JS_UNDEFINED, 1, args.as_mut_ptr());
+                let r = qjs::JS_Call(
+                    c,
+                    self.config.report.0,
+                    qjs::JS_UNDEFINED,
+                    1,
+                    args.as_mut_ptr(),
+                );
                 if qjs::JS_IsException(r) {
                     return Err(rquickjs::Error::Exception);
                 }

@@ -34,14 +34,8 @@ impl Caches {
                 rt,
                 slots: Vec::new(),
             },
-            names: NameCache {
-                rt,
-                slots: Vec::new(),
-            },
-            strings: StringCache {
-                rt,
-                slots: Vec::new(),
-            },
+            names: NameCache(ShortCache::new(rt)),
+            strings: StringCache(ShortCache::new(rt)),
             shapes: ShapeKeepers {
                 rt,
                 slots: Vec::new(),
@@ -132,97 +126,117 @@ impl<T> Short<T> {
     }
 }
 
-/// ASCII property names read, by their bytes: their atoms (held), so a
-/// recurring name is not looked up in the engine's atom table each time.
-pub(crate) struct NameCache {
-    rt: *mut qjs::JSRuntime,
-    slots: Vec<Option<Short<qjs::JSAtom>>>,
+/// What a byte-keyed cache holds a reference to: an atom or a value.
+trait Counted: Copy {
+    /// Whether it was made (not 0 nor an exception).
+    fn made(self) -> bool;
+    /// A new reference. Sound: `self` is live in `c`'s runtime.
+    unsafe fn dup(self, c: *mut qjs::JSContext) -> Self;
+    /// Gives a reference back. Sound: the caller owns it.
+    unsafe fn free(self, rt: *mut qjs::JSRuntime);
 }
 
-const NAME_SLOTS: usize = 256;
+impl Counted for qjs::JSAtom {
+    fn made(self) -> bool {
+        self != 0
+    }
+    unsafe fn dup(self, c: *mut qjs::JSContext) -> Self {
+        qjs::JS_DupAtom(c, self)
+    }
+    unsafe fn free(self, rt: *mut qjs::JSRuntime) {
+        qjs::JS_FreeAtomRT(rt, self)
+    }
+}
+
+impl Counted for qjs::JSValue {
+    fn made(self) -> bool {
+        unsafe { !qjs::JS_IsException(self) }
+    }
+    unsafe fn dup(self, c: *mut qjs::JSContext) -> Self {
+        qjs::JS_DupValue(c, self)
+    }
+    unsafe fn free(self, rt: *mut qjs::JSRuntime) {
+        qjs::JS_FreeValueRT(rt, self)
+    }
+}
+
+/// A direct-mapped cache from short byte strings to what they make,
+/// holding a reference to each entry until it is evicted or dropped.
+struct ShortCache<T: Counted, const SLOTS: usize> {
+    rt: *mut qjs::JSRuntime,
+    slots: Vec<Option<Short<T>>>,
+}
+
+impl<T: Counted, const SLOTS: usize> ShortCache<T, SLOTS> {
+    fn new(rt: *mut qjs::JSRuntime) -> Self {
+        ShortCache {
+            rt,
+            slots: Vec::new(),
+        }
+    }
+
+    /// A new reference to what `b` makes: the cached one, or `make()`'s
+    /// (kept if made). Sound: `c` is a live context of the cache's runtime.
+    fn get(&mut self, c: *mut qjs::JSContext, b: &[u8], make: impl FnOnce() -> T) -> T {
+        if b.len() > SHORT {
+            return make();
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![None; SLOTS];
+        }
+        let slot = &mut self.slots[hash_bytes(b) % SLOTS];
+        if let Some(s) = slot.filter(|s| s.is(b)) {
+            return unsafe { s.what.dup(c) };
+        }
+        let made = make();
+        if made.made() {
+            unsafe {
+                if let Some(old) = slot.take() {
+                    old.what.free(self.rt);
+                }
+                *slot = Some(Short::new(b, made.dup(c)));
+            }
+        }
+        made
+    }
+}
+
+impl<T: Counted, const SLOTS: usize> Drop for ShortCache<T, SLOTS> {
+    fn drop(&mut self) {
+        for s in self.slots.iter().flatten() {
+            // Sound: the cache's own reference, given back once.
+            unsafe { s.what.free(self.rt) };
+        }
+    }
+}
+
+/// ASCII property names read, by their bytes: their atoms (held), so a
+/// recurring name is not looked up in the engine's atom table each time.
+pub(crate) struct NameCache(ShortCache<qjs::JSAtom, 256>);
 
 impl NameCache {
     /// A new reference to the atom of the ASCII name `b`; 0 if the engine
     /// failed (out of memory). Sound: `c` is a live context of the
     /// cache's runtime.
     pub(crate) fn atom(&mut self, c: *mut qjs::JSContext, b: &[u8]) -> qjs::JSAtom {
-        let make = || unsafe { qjs::JS_NewAtomLen(c, b.as_ptr().cast(), b.len() as qjs::size_t) };
-        if b.len() > SHORT {
-            return make();
-        }
-        if self.slots.is_empty() {
-            self.slots = vec![None; NAME_SLOTS];
-        }
-        let slot = &mut self.slots[hash_bytes(b) % NAME_SLOTS];
-        if let Some(s) = slot.filter(|s| s.is(b)) {
-            return unsafe { qjs::JS_DupAtom(c, s.what) };
-        }
-        let atom = make();
-        if atom != 0 {
-            unsafe {
-                if let Some(old) = slot.take() {
-                    qjs::JS_FreeAtomRT(self.rt, old.what);
-                }
-                *slot = Some(Short::new(b, qjs::JS_DupAtom(c, atom)));
-            }
-        }
-        atom
-    }
-}
-
-impl Drop for NameCache {
-    fn drop(&mut self) {
-        for s in self.slots.iter().flatten() {
-            // Sound: the cache's own reference, given back once.
-            unsafe { qjs::JS_FreeAtomRT(self.rt, s.what) };
-        }
+        self.0.get(c, b, || unsafe {
+            qjs::JS_NewAtomLen(c, b.as_ptr().cast(), b.len() as qjs::size_t)
+        })
     }
 }
 
 /// Short ASCII strings read, by their bytes: the string values (held), so
 /// a recurring string is one shared engine string, as a literal in a loop
 /// is, not a new allocation per message.
-pub(crate) struct StringCache {
-    rt: *mut qjs::JSRuntime,
-    slots: Vec<Option<Short<qjs::JSValue>>>,
-}
-
-const STRING_SLOTS: usize = 64;
+pub(crate) struct StringCache(ShortCache<qjs::JSValue, 64>);
 
 impl StringCache {
     /// A new reference to a string of the ASCII bytes `b`, or an
     /// exception. Sound: `c` is a live context of the cache's runtime.
     pub(crate) fn string(&mut self, c: *mut qjs::JSContext, b: &[u8]) -> qjs::JSValue {
-        let make = || unsafe { qjs::JS_NewStringLen(c, b.as_ptr().cast(), b.len() as qjs::size_t) };
-        if b.len() > SHORT {
-            return make();
-        }
-        if self.slots.is_empty() {
-            self.slots = vec![None; STRING_SLOTS];
-        }
-        let slot = &mut self.slots[hash_bytes(b) % STRING_SLOTS];
-        if let Some(s) = slot.filter(|s| s.is(b)) {
-            return unsafe { qjs::JS_DupValue(c, s.what) };
-        }
-        let v = make();
-        if unsafe { !qjs::JS_IsException(v) } {
-            unsafe {
-                if let Some(old) = slot.take() {
-                    qjs::JS_FreeValueRT(self.rt, old.what);
-                }
-                *slot = Some(Short::new(b, qjs::JS_DupValue(c, v)));
-            }
-        }
-        v
-    }
-}
-
-impl Drop for StringCache {
-    fn drop(&mut self) {
-        for s in self.slots.iter().flatten() {
-            // Sound: the cache's own reference, given back once.
-            unsafe { qjs::JS_FreeValueRT(self.rt, s.what) };
-        }
+        self.0.get(c, b, || unsafe {
+            qjs::JS_NewStringLen(c, b.as_ptr().cast(), b.len() as qjs::size_t)
+        })
     }
 }
 
@@ -367,7 +381,7 @@ mod tests {
             let mut seen = std::collections::HashMap::new();
             for i in 0..2000 {
                 let name = format!("k{i}");
-                let slot = hash_bytes(name.as_bytes()) % NAME_SLOTS;
+                let slot = hash_bytes(name.as_bytes()) % 256;
                 if let Some(other) = seen.insert(slot, name.clone()) {
                     for n in [&name, &other, &name] {
                         let a = caches.names.atom(c, n.as_bytes());
