@@ -159,7 +159,10 @@ impl<'js> Direct<'_, 'js> {
         let read = || self.hooks.read();
         let make = || self.hooks.make();
         let old = || old_ref.to_object(&self.ctx);
-        let new: Object = match kind {
+        // The common kinds are made raw (a `Value` would also hold the
+        // context); the map takes the new reference over.
+        let made = |o: Object| ffi::dup_raw(&self.ctx, &o);
+        let new = match kind {
             Kind::Plain => {
                 // The common case, a literal's prototype, needs no more.
                 if old_ref.proto_address(&self.ctx) != Some(self.hooks.object_proto())
@@ -170,32 +173,28 @@ impl<'js> Direct<'_, 'js> {
                 {
                     return Ok(None);
                 }
-                Object::new(self.ctx.clone())?
+                ffi::new_object(&self.ctx)?
             }
             Kind::Array => ffi::new_array(&self.ctx)?,
-            Kind::Map => make()?.call((5,))?,
-            Kind::Set => make()?.call((6,))?,
+            Kind::Map => made(make()?.call((5,))?),
+            Kind::Set => made(make()?.call((6,))?),
             Kind::Date => {
                 let t: f64 = read()?.call((1, old()))?;
-                make()?.call((1, t))?
+                made(make()?.call((1, t))?)
             }
             Kind::RegExp => {
                 let pair: rquickjs::Array = read()?.call((2, old()))?;
                 let (source, flags): (Value, Value) = (pair.get(0)?, pair.get(1)?);
-                make()?.call((2, source, flags))?
+                made(make()?.call((2, source, flags))?)
             }
             Kind::Wrapper(sub) => {
                 let prim: Value = read()?.call((0, old(), sub))?;
-                make()?.call((0, sub, prim))?
+                made(make()?.call((0, sub, prim))?)
             }
             _ => return Ok(None),
         };
-        let new_ref = Borrowed::of(&new);
-        // Sound: the map takes its own reference (see `Memory`).
-        self.memory.map.insert(addr, unsafe {
-            rquickjs::qjs::JS_DupValue(self.memory.c, new.as_raw())
-        });
-        drop(new);
+        let new_ref = Borrowed(new);
+        self.memory.map.insert(addr, new);
         if matches!(kind, Kind::Plain | Kind::Array | Kind::Map | Kind::Set) {
             self.work.push((old_ref, new_ref, kind));
         }

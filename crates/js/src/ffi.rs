@@ -454,11 +454,30 @@ pub(crate) fn copy_array_length(
     Ok(())
 }
 
-/// A new empty Array. Sound: `JS_NewArray` returns a new reference (or an
-/// exception), taken over by the returned value.
-pub(crate) fn new_array<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
-    let v = unsafe { Value::from_raw(ctx.clone(), qjs::JS_NewArray(ctx.as_raw().as_ptr())) };
-    v.into_object().ok_or(rquickjs::Error::Exception)
+/// A new empty Array, as a raw new reference (the caller owns it: a
+/// `Value` would also hold the context, per object of a clone). Sound:
+/// `JS_NewArray` returns a new reference or an exception.
+pub(crate) fn new_array(ctx: &Ctx<'_>) -> rquickjs::Result<qjs::JSValue> {
+    made(unsafe { qjs::JS_NewArray(ctx.as_raw().as_ptr()) })
+}
+
+/// A new empty plain object, as a raw new reference (the caller owns
+/// it). Sound: as [`new_array`].
+pub(crate) fn new_object(ctx: &Ctx<'_>) -> rquickjs::Result<qjs::JSValue> {
+    made(unsafe { qjs::JS_NewObject(ctx.as_raw().as_ptr()) })
+}
+
+/// A raw new reference to `o`, which the caller owns. Sound: `o` is live.
+pub(crate) fn dup_raw(ctx: &Ctx<'_>, o: &Object<'_>) -> qjs::JSValue {
+    unsafe { qjs::JS_DupValue(ctx.as_raw().as_ptr(), o.as_raw()) }
+}
+
+fn made(v: qjs::JSValue) -> rquickjs::Result<qjs::JSValue> {
+    if unsafe { qjs::JS_IsException(v) } {
+        Err(rquickjs::Error::Exception)
+    } else {
+        Ok(v)
+    }
 }
 
 /// A full garbage collection, cycles included (`TestUtils.gc()`). Sound:
