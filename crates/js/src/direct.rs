@@ -77,7 +77,7 @@ impl Drop for Memory {
 }
 
 struct Direct<'a, 'js> {
-    ctx: Ctx<'js>,
+    ctx: &'a Ctx<'js>,
     classes: &'a Classes,
     hooks: &'a Hooks<'js>,
     /// Old object (by address) → its copy, which this map keeps alive.
@@ -105,7 +105,7 @@ pub(crate) fn clone<'js>(
 ) -> rquickjs::Result<Option<Value<'js>>> {
     let _pause = ffi::GcPause::new(ctx);
     let mut d = Direct {
-        ctx: ctx.clone(),
+        ctx,
         classes,
         hooks,
         memory: Memory {
@@ -203,7 +203,7 @@ impl<'js> Direct<'_, 'js> {
 
     /// Copies an object's contents into its copy; `false` to give up.
     fn fill(&mut self, old: Borrowed, new: Borrowed, kind: Kind) -> rquickjs::Result<bool> {
-        let ctx = self.ctx.clone();
+        let ctx = self.ctx;
         match kind {
             Kind::Plain => {
                 let mut shapes = self.shapes.take();
