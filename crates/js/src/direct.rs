@@ -142,7 +142,7 @@ impl<'js> Direct<'_, 'js> {
             Type::Object | Type::Array => match v.as_object() {
                 Some(o) => Ok(self
                     .object(Borrowed::of(o))?
-                    .map(|b| b.to_object(&self.ctx).into_value())),
+                    .map(|b| b.to_object(self.ctx).into_value())),
                 None => Ok(None),
             },
             _ => Ok(None),
@@ -158,14 +158,14 @@ impl<'js> Direct<'_, 'js> {
         let kind = self.classes.kind(old_ref.class_id());
         let read = || self.hooks.read();
         let make = || self.hooks.make();
-        let old = || old_ref.to_object(&self.ctx);
+        let old = || old_ref.to_object(self.ctx);
         // The common kinds are made raw (a `Value` would also hold the
         // context); the map takes the new reference over.
-        let made = |o: Object| ffi::dup_raw(&self.ctx, &o);
+        let made = |o: Object| ffi::dup_raw(self.ctx, &o);
         let new = match kind {
             Kind::Plain => {
                 // The common case, a literal's prototype, needs no more.
-                if old_ref.proto_address(&self.ctx) != Some(self.hooks.object_proto())
+                if old_ref.proto_address(self.ctx) != Some(self.hooks.object_proto())
                     && !matches!(
                         platform_kind(self.classes, self.hooks, &old())?,
                         Platform::None
@@ -173,9 +173,9 @@ impl<'js> Direct<'_, 'js> {
                 {
                     return Ok(None);
                 }
-                ffi::new_object(&self.ctx)?
+                ffi::new_object(self.ctx)?
             }
-            Kind::Array => ffi::new_array(&self.ctx)?,
+            Kind::Array => ffi::new_array(self.ctx)?,
             Kind::Map => made(make()?.call((5,))?),
             Kind::Set => made(make()?.call((6,))?),
             Kind::Date => {
