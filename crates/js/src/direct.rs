@@ -207,29 +207,29 @@ impl<'js> Direct<'_, 'js> {
         match kind {
             Kind::Plain => {
                 let mut shapes = self.shapes.take();
-                let r = ffi::copy_data_properties(&ctx, old, new, shapes.as_deref_mut(), |o| {
+                let r = ffi::copy_data_properties(ctx, old, new, shapes.as_deref_mut(), |o| {
                     self.object(o)
                 });
                 self.shapes = shapes;
                 r
             }
             Kind::Array => {
-                if !ffi::copy_data_properties(&ctx, old, new, None, |o| self.object(o))? {
+                if !ffi::copy_data_properties(ctx, old, new, None, |o| self.object(o))? {
                     return Ok(false);
                 }
                 // Trailing holes: the length is set after the elements,
                 // which keeps a dense copy the engine's fast array.
                 if self.length.is_none() {
-                    self.length = Some(ffi::OwnedAtom::from_str(&ctx, "length")?);
+                    self.length = Some(ffi::OwnedAtom::from_str(ctx, "length")?);
                 }
                 let length = self.length.as_ref().map_or(0, |a| a.raw());
-                ffi::copy_array_length(&ctx, old, new, length)?;
+                ffi::copy_array_length(ctx, old, new, length)?;
                 Ok(true)
             }
             Kind::Map => {
-                let flat: rquickjs::Array = self.hooks.read()?.call((5, old.to_object(&ctx)))?;
+                let flat: rquickjs::Array = self.hooks.read()?.call((5, old.to_object(ctx)))?;
                 let set = self.hooks.map_set()?.clone();
-                let new = new.to_object(&ctx);
+                let new = new.to_object(ctx);
                 let mut it = flat.iter::<Value>();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
                     let (Some(k), Some(v)) = (self.value(k?)?, self.value(v?)?) else {
@@ -240,9 +240,9 @@ impl<'js> Direct<'_, 'js> {
                 Ok(true)
             }
             Kind::Set => {
-                let items: rquickjs::Array = self.hooks.read()?.call((6, old.to_object(&ctx)))?;
+                let items: rquickjs::Array = self.hooks.read()?.call((6, old.to_object(ctx)))?;
                 let add = self.hooks.set_add()?.clone();
-                let new = new.to_object(&ctx);
+                let new = new.to_object(ctx);
                 for v in items.iter::<Value>() {
                     let Some(v) = self.value(v?)? else {
                         return Ok(false);
