@@ -767,6 +767,56 @@ mod tests {
         });
     }
 
+    /// Mutated messages (bytes changed, dropped, duplicated, over and over,
+    /// with the caches warm): the reader never panics, and everything it
+    /// made or gave up on is freed — the runtime's own check at the end
+    /// (QuickJS asserts that no object is left) fails on any leak.
+    #[test]
+    fn mutated_messages_neither_panic_nor_leak() {
+        let rt = Runtime::new().unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            let plain = crate::ffi::class_id(&ctx.eval::<Value, _>("({})").unwrap());
+            let proto: Object = ctx.eval("Object.prototype").unwrap();
+            let proto = crate::ffi::object_address(&proto);
+            let mut caches = Caches::new(&ctx);
+            let mut seed = 0x2545_f491_4f6c_dd1du64;
+            let mut next = move || {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed
+            };
+            let mut read_some = 0;
+            for e in TAKEN {
+                let v: Value = ctx.eval(*e).unwrap();
+                let mut bytes = Vec::new();
+                assert!(write(&ctx, plain, proto, v.as_raw(), &mut bytes, &mut caches).unwrap());
+                for _ in 0..300 {
+                    let mut m = bytes.clone();
+                    for _ in 0..1 + next() % 3 {
+                        let at = (next() as usize) % m.len().max(1);
+                        match next() % 3 {
+                            0 if !m.is_empty() => m[at] = next() as u8,
+                            1 if !m.is_empty() => {
+                                m.remove(at);
+                            }
+                            _ => m.insert(at.min(m.len()), next() as u8),
+                        }
+                    }
+                    if read(&ctx, &m, &mut caches).unwrap().is_some() {
+                        read_some += 1;
+                    }
+                }
+            }
+            // Some mutations are still messages (a changed number or letter).
+            assert!(read_some > 0);
+            drop(caches);
+        });
+        drop(ctx);
+        drop(rt);
+    }
+
     #[test]
     fn everything_else_is_left_to_the_general_path() {
         for (e, r) in LEFT.iter().zip(direct(LEFT)) {
