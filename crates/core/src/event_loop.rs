@@ -134,6 +134,29 @@ impl EventLoop {
     #[allow(clippy::type_complexity)]
     fn pick(&self, gone: &mut Vec<Arc<Port>>) -> Option<(Arc<Port>, Task, Vec<std::task::Waker>)> {
         let mut ready = lock(&self.inner.ready);
+        // One ready port (the common case): checked and popped under one
+        // lock of its state.
+        if ready.len() == 1 {
+            let mut s = lock(&ready[0].state);
+            let bound_here = matches!(&s.owner, Owner::Loop(l) if std::ptr::eq(l.as_ptr(), Arc::as_ptr(&self.inner)));
+            if bound_here && Port::front_ready(&s) {
+                let popped = ready[0].pop(&mut s, false);
+                let more = Port::front_ready(&s);
+                if !more {
+                    s.in_ready = false;
+                }
+                drop(s);
+                // Moved out, not dropped, while the list is locked.
+                let port = if more {
+                    ready[0].clone()
+                } else {
+                    ready.swap_remove(0)
+                };
+                drop(ready);
+                let (task, drained) = popped?;
+                return Some((port, task, drained));
+            }
+        }
         let mut best: Option<(usize, u64)> = None;
         let mut i = 0;
         while i < ready.len() {
