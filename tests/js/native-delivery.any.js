@@ -182,3 +182,34 @@ promise_test(async () => {
   assert_equals(kept.target, other);
   port1.close();
 }, "a natively delivered event read only after dispatch, or only in part during it, is complete and settled");
+
+promise_test(async () => {
+  // HTML #dom-window-event: the current event while a listener runs, in
+  // the main context (a Window) only; restored after a nested dispatch.
+  const isWindow = typeof WorkerGlobalScope === "undefined";
+  const { port1, port2 } = new MessageChannel();
+  const inner = new Event("inner");
+  const target = new EventTarget();
+  const seen = {};
+  target.addEventListener("inner", () => { seen.inInner = globalThis.event; });
+  const delivered = await new Promise((resolve) => {
+    port2.onmessage = (e) => {
+      seen.before = globalThis.event;
+      target.dispatchEvent(inner);
+      seen.after = globalThis.event;
+      resolve(e);
+    };
+    port1.postMessage(1);
+  });
+  if (isWindow) {
+    assert_equals(seen.before, delivered, "the message event while its listener runs");
+    assert_equals(seen.inInner, inner, "the inner event during the nested dispatch");
+    assert_equals(seen.after, delivered, "restored after the nested dispatch");
+    assert_equals(globalThis.event, undefined, "undefined after dispatch");
+    const d = Object.getOwnPropertyDescriptor(globalThis, "event");
+    assert_equals(typeof d.get, "function", "window.event is still an accessor");
+  } else {
+    assert_false("event" in globalThis, "no window.event in a worker");
+  }
+  port1.close();
+}, "window.event during a natively delivered message and a nested dispatch");

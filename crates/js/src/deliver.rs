@@ -54,15 +54,13 @@ const IS_TRUSTED: usize = 0;
 const CURRENT_TARGET: usize = 1;
 const PHASE: usize = 2;
 const DISPATCHING: usize = 3;
-const EVENT: usize = 4;
-const STOP_PROPAGATION: usize = 5;
-const STOP_IMMEDIATE: usize = 6;
-const NAMES: [&std::ffi::CStr; 7] = [
+const STOP_PROPAGATION: usize = 4;
+const STOP_IMMEDIATE: usize = 5;
+const NAMES: [&std::ffi::CStr; 6] = [
     c"isTrusted",
     c"currentTarget",
     c"phase",
     c"dispatching",
-    c"event",
     c"stopPropagation",
     c"stopImmediate",
 ];
@@ -74,7 +72,7 @@ const NAMES: [&std::ffi::CStr; 7] = [
 pub(crate) struct FastTargets {
     rt: *mut qjs::JSRuntime,
     config: Config,
-    atoms: [qjs::JSAtom; 7],
+    atoms: [qjs::JSAtom; 6],
     targets: FxHashMap<u32, Target>,
     /// Two objects that keep the shapes of a new event alive (see
     /// [`keep_event_shapes`]).
@@ -87,7 +85,7 @@ struct Config {
     event_proto: Held,
     is_trusted: Held,
     now: Held,
-    /// The main context's holder of `window.event` (`{event}`).
+    /// The main context's current-event cell (`window.event`; native.rs).
     current: Option<Held>,
     report: Held,
 }
@@ -182,8 +180,8 @@ impl Drop for FastTargets {
 impl FastTargets {
     /// From the prelude's `host.fastEvents(config)`: `proto` (the
     /// MessageEvent prototype), `isTrusted` (the getter), `now`
-    /// (`performance.now`), `current` (the main context's `{event}`
-    /// holder, or undefined) and `report` (reports an exception).
+    /// (`performance.now`), `current` (the main context's current-event
+    /// cell, or undefined) and `report` (reports an exception).
     pub(crate) fn new<'js>(ctx: &Ctx<'js>, config: &Object<'js>) -> rquickjs::Result<Self> {
         let c = ctx.as_raw().as_ptr();
         let proto: Object = config.get("proto")?;
@@ -255,7 +253,7 @@ pub(crate) struct Delivery<'a, 'js> {
     listener: Held,
     state_proto: Held,
     config: Config,
-    atoms: [qjs::JSAtom; 7],
+    atoms: [qjs::JSAtom; 6],
 }
 
 impl Drop for Delivery<'_, '_> {
@@ -356,21 +354,21 @@ impl<'js> Delivery<'_, 'js> {
         drop(data);
         // Dispatch at the target, as the DOM's for a target with no parent
         // (the lazy state says the event is being dispatched at the port).
-        let previous = match self.config.current {
-            Some(holder) => unsafe {
-                let p = qjs::JS_GetProperty(c, holder.0, a[EVENT]);
-                if qjs::JS_IsException(p) {
-                    return Err(rquickjs::Error::Exception);
+        // (`current` is the prelude's native cell: a swap, no property set.)
+        let swap = |holder: Held, v: qjs::JSValue| -> rquickjs::Result<Owned> {
+            match crate::native::cell_swap(holder.0, v) {
+                Ok(old) => Ok(Owned { c, v: old }),
+                Err(v) => {
+                    unsafe { qjs::JS_FreeValue(c, v) };
+                    Err(rquickjs::Error::Unknown)
                 }
-                let p = Owned { c, v: p };
-                check(qjs::JS_SetProperty(
-                    c,
-                    holder.0,
-                    a[EVENT],
-                    qjs::JS_DupValue(c, event.v),
-                ))?;
-                Some((holder, p))
-            },
+            }
+        };
+        let previous = match self.config.current {
+            Some(holder) => Some((
+                holder,
+                swap(holder, unsafe { qjs::JS_DupValue(c, event.v) })?,
+            )),
             None => None,
         };
         let thrown = unsafe {
@@ -384,9 +382,7 @@ impl<'js> Delivery<'_, 'js> {
             }
         };
         if let Some((holder, p)) = previous {
-            unsafe {
-                check(qjs::JS_SetProperty(c, holder.0, a[EVENT], p.into_raw()))?;
-            }
+            drop(swap(holder, p.into_raw())?);
         }
         if let Some(e) = thrown {
             // A terminated worker's interrupt is not the listener's to report.

@@ -243,8 +243,9 @@
   }
   // The main context is this host's Window; workers have no `event`.
   const isWindow = host.workerPort === undefined && host.sharedWorkerName === undefined;
-  // The current event, in an object the native delivery writes too.
-  const current = Object.assign(Object.create(null), { event: undefined });
+  // The current event, in a native cell (an `event` accessor) that the
+  // native delivery swaps directly.
+  const current = host.newEventCell();
   if (isWindow) {
     // HTML #dom-window-event: [Replaceable] readonly attribute any event.
     Object.defineProperty(globalThis, "event", {
