@@ -622,6 +622,14 @@ mod tests {
         "({f() {}})",
     ];
 
+    /// The engine's class id of plain objects and `Object.prototype`'s
+    /// address, as the host passes them to [`write`].
+    fn plain_class_and_proto(ctx: &rquickjs::Ctx<'_>) -> (u32, usize) {
+        let plain = crate::ffi::class_id(&ctx.eval::<Value, _>("({})").unwrap());
+        let proto: Object = ctx.eval("Object.prototype").unwrap();
+        (plain, crate::ffi::object_address(&proto))
+    }
+
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
     }
@@ -630,9 +638,7 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let plain = crate::ffi::class_id(&ctx.eval::<Value, _>("({})").unwrap());
-            let proto: Object = ctx.eval("Object.prototype").unwrap();
-            let proto = crate::ffi::object_address(&proto);
+            let (plain, proto) = plain_class_and_proto(&ctx);
             exprs
                 .iter()
                 .map(|e| {
@@ -692,9 +698,7 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let plain = crate::ffi::class_id(&ctx.eval::<Value, _>("({})").unwrap());
-            let proto: Object = ctx.eval("Object.prototype").unwrap();
-            let proto = crate::ffi::object_address(&proto);
+            let (plain, proto) = plain_class_and_proto(&ctx);
             let caches = std::cell::RefCell::new(Caches::new(&ctx));
             let bytes_of = |v: &Value| {
                 let mut buf = Vec::new();
@@ -776,9 +780,7 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let plain = crate::ffi::class_id(&ctx.eval::<Value, _>("({})").unwrap());
-            let proto: Object = ctx.eval("Object.prototype").unwrap();
-            let proto = crate::ffi::object_address(&proto);
+            let (plain, proto) = plain_class_and_proto(&ctx);
             let mut caches = Caches::new(&ctx);
             let mut seed = 0x2545_f491_4f6c_dd1du64;
             let mut next = move || {
