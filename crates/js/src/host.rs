@@ -383,12 +383,27 @@ pub(crate) fn port_post_message<'js>(
             value(t),
         ));
     }
+    if post_direct(ctx, host, id, message)? {
+        return Ok(());
+    }
+    post(ctx.clone(), host, id, value(message), Vec::new())
+}
+
+/// A post without a transfer list of a message the direct writer takes
+/// (crates/js/src/wire_direct.rs) to the port `id`; `Ok(false)`: the
+/// message needs the general path, and nothing happened.
+fn post_direct(
+    ctx: &Ctx<'_>,
+    host: &Shared,
+    id: i32,
+    message: rquickjs::qjs::JSValue,
+) -> rquickjs::Result<bool> {
     let (plain, proto) = {
         let h = host.borrow();
         let proto = h.hooks.as_ref().map_or(0, |k| k.object_proto());
         (h.classes.as_ref().map_or(0, |c| c.plain()), proto)
     };
-    let direct = POST_BUFFER.with(|cell| -> rquickjs::Result<bool> {
+    POST_BUFFER.with(|cell| -> rquickjs::Result<bool> {
         // A post from inside a post cannot happen (no JavaScript runs
         // here), but would take the general path.
         let Ok(mut buf) = cell.try_borrow_mut() else {
@@ -414,11 +429,7 @@ pub(crate) fn port_post_message<'js>(
             }
         }
         Ok(true)
-    })?;
-    if direct {
-        return Ok(());
-    }
-    post(ctx.clone(), host, id, value(message), Vec::new())
+    })
 }
 
 /// `structuredClone(value, {transfer})` (HTML `#dom-structuredclone`):
@@ -701,6 +712,11 @@ pub(crate) fn install<'js>(
                   id: i32,
                   message: Value<'js>,
                   transfer: rquickjs::function::Opt<Vec<Value<'js>>>| {
+                // (A Worker's and a worker global's posts: the direct
+                // writer first, as for a MessagePort's.)
+                if transfer.0.is_none() && post_direct(&ctx, &s, id, message.as_raw())? {
+                    return Ok(());
+                }
                 post(ctx, &s, id, message, transfer.0.unwrap_or_default())
             },
         )?,

@@ -126,19 +126,31 @@
   // An open port whose one `message` listener is a function has its
   // messages delivered natively (crates/js/src/deliver.rs), with event
   // states starting from a prototype of this port's constant fields.
-  function updateFast(p, s) {
+  function updateFast(p, s) { fastFor(p, s.id, !s.closed && s.id >= 0); }
+  // The same for any target of the native port `id` (a MessagePort, a
+  // Worker object, a dedicated worker's global): their message events are
+  // made and dispatched alike (`internal.deliver`).
+  function fastFor(target, id, open) {
     let only = null, n = 0;
-    if (!s.closed && s.id >= 0) for (const l of internal.listenersOf(p)) if (l.type === "message") { n++; only = l; }
+    if (open) for (const l of internal.listenersOf(target)) if (l.type === "message") { n++; only = l; }
     const f = n === 1 && !only.once ? internal.listenerFunction(only) : null;
-    if (f === null) { host.setFast(s.id); return; }
+    if (f === null) { host.setFast(id); return; }
     const proto = Object.create(messageDefaults);
-    proto.type = "message"; proto.trusted = true; proto.target = p;
-    host.setFast(s.id, p, f, proto);
+    proto.type = "message"; proto.trusted = true; proto.target = target;
+    host.setFast(id, target, f, proto);
   }
   internal.listenersChanged = (target, type) => {
     if (!keeps(type)) return;
     const s = portState.get(target);
     if (s !== undefined && s.id >= 0) holdIfListening(target, s);
+    // A Worker object, or this dedicated worker's global, while its port
+    // is live (`forgetTarget` takes it back when the port closes).
+    if (type === "message") {
+      const w = workerState.get(target);
+      if (w !== undefined && targets.get(w.id) === target) fastFor(target, w.id, true);
+      const own = host.workerPort;
+      if (own !== undefined && target === globalThis && targets.get(own) === target) fastFor(target, own, true);
+    }
     const b = bcState.get(target);
     if (b !== undefined && !b.closed) {
       // A BroadcastChannel is kept while open with a message listener.
