@@ -21,6 +21,8 @@ pub(crate) struct Caches {
     pub(crate) shapes: ShapeKeepers,
     /// The writer's list of objects seen, kept for its capacity.
     pub(crate) seen: Vec<usize>,
+    /// The writer's stack of array elements, kept (empty) for its capacity.
+    pub(crate) scratch: Vec<qjs::JSValue>,
 }
 
 impl Caches {
@@ -42,6 +44,7 @@ impl Caches {
                 empty: None,
             },
             seen: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 }

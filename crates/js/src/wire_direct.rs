@@ -44,8 +44,37 @@ pub(crate) const MAX_DEPTH: u32 = 64;
 /// linearly; past [`LINEAR`] objects a map takes over.
 const LINEAR: usize = 16;
 
+/// An object's own enumerable string-keyed property names, as the engine
+/// lists them (indices first, in order), freed when dropped.
+struct KeyTable(*mut qjs::JSContext, *mut qjs::JSPropertyEnum, u32);
+
+impl KeyTable {
+    /// Sound: listing an ordinary object's or an Array's keys runs no
+    /// JavaScript; the table owns its atoms.
+    fn own_enumerable(c: *mut qjs::JSContext, v: qjs::JSValue) -> rquickjs::Result<Self> {
+        let mut keys = KeyTable(c, std::ptr::null_mut(), 0);
+        let flags = (qjs::JS_GPN_STRING_MASK | qjs::JS_GPN_ENUM_ONLY) as i32;
+        if unsafe { qjs::JS_GetOwnPropertyNames(c, &mut keys.1, &mut keys.2, v, flags) } < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(keys)
+    }
+}
+
+impl Drop for KeyTable {
+    fn drop(&mut self) {
+        if !self.1.is_null() {
+            // Sound: the table and its atoms, freed once.
+            unsafe { qjs::JS_FreePropertyEnum(self.0, self.1, self.2) }
+        }
+    }
+}
+
 struct W<'a> {
     c: *mut qjs::JSContext,
+    /// The elements of the arrays being written (a stack: a nested array's
+    /// go above its parent's), each a reference of its own.
+    scratch: Vec<qjs::JSValue>,
     w: &'a mut Writer,
     caches: &'a mut Caches,
     plain_class: u32,
@@ -71,8 +100,10 @@ pub(crate) fn write(
     // The list of objects seen is reused from message to message.
     let mut seen = std::mem::take(&mut caches.seen);
     seen.clear();
+    let scratch = std::mem::take(&mut caches.scratch);
     let mut writer = W {
         c: ctx.as_raw().as_ptr(),
+        scratch,
         w: &mut w,
         caches,
         plain_class,
@@ -82,6 +113,8 @@ pub(crate) fn write(
     };
     let r = writer.value(value, 0);
     writer.caches.seen = std::mem::take(&mut writer.seen);
+    // (Empty again: every array's elements were freed and drained.)
+    writer.caches.scratch = std::mem::take(&mut writer.scratch);
     *buf = w.buf;
     r
 }
@@ -103,6 +136,7 @@ impl W<'_> {
             qjs::JS_TAG_NULL => self.w.tag(tag::NULL),
             qjs::JS_TAG_UNDEFINED => self.w.tag(tag::UNDEFINED),
             qjs::JS_TAG_STRING => return self.string(v),
+            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_IsArray(v) } => return self.array(v, depth),
             qjs::JS_TAG_OBJECT => return self.object(v, depth),
             // Ropes, BigInts, symbols: the general path's.
             _ => return Ok(false),
@@ -191,20 +225,8 @@ impl W<'_> {
             self.w.varint(u64::from(id));
             return Ok(true);
         }
-        struct KeyTable(*mut qjs::JSContext, *mut qjs::JSPropertyEnum, u32);
-        impl Drop for KeyTable {
-            fn drop(&mut self) {
-                if !self.1.is_null() {
-                    unsafe { qjs::JS_FreePropertyEnum(self.0, self.1, self.2) }
-                }
-            }
-        }
         let c = self.c;
-        let mut keys = KeyTable(c, std::ptr::null_mut(), 0);
-        let flags = (qjs::JS_GPN_STRING_MASK | qjs::JS_GPN_ENUM_ONLY) as i32;
-        if unsafe { qjs::JS_GetOwnPropertyNames(c, &mut keys.1, &mut keys.2, v, flags) } < 0 {
-            return Err(rquickjs::Error::Exception);
-        }
+        let keys = KeyTable::own_enumerable(c, v)?;
         self.w.tag(tag::BEGIN_JS_OBJECT);
         let mut count = 0u64;
         let mut names = 0u64;
@@ -254,6 +276,104 @@ impl W<'_> {
                 self.caches.shapes.note(c, names, &atoms[..n])?;
             }
         }
+        Ok(true)
+    }
+
+    /// A dense Array (every index below its length an own data property,
+    /// and no other own enumerable property): `A`, its length, the
+    /// elements, `$`, 0 and the length again, as the general path writes
+    /// it (msgport-clone's encoder: all elements as doubles when all are
+    /// numbers and one is not a Smi, as V8 keeps such an array). Any other
+    /// array (holes, extra properties, an accessor) is the general path's.
+    ///
+    /// Sound: as [`Self::object`]; the elements' values are new
+    /// references kept in `scratch` and freed once on every path.
+    fn array(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
+        if depth >= MAX_DEPTH {
+            return Ok(false);
+        }
+        if let Some(id) = self.seen(unsafe { v.u.ptr as usize }) {
+            self.w.tag(tag::OBJECT_REFERENCE);
+            self.w.varint(u64::from(id));
+            return Ok(true);
+        }
+        let c = self.c;
+        let mut len: i64 = 0;
+        if unsafe { qjs::JS_GetLength(c, v, &mut len) } < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        let keys = KeyTable::own_enumerable(c, v)?;
+        if i64::from(keys.2) != len {
+            return Ok(false);
+        }
+        let start = self.scratch.len();
+        let r = self.elements(v, &keys, start, depth);
+        for e in self.scratch.drain(start..) {
+            unsafe { qjs::JS_FreeValue(c, e) };
+        }
+        r
+    }
+
+    /// The elements of [`Self::array`], read into `scratch` from `start`.
+    fn elements(
+        &mut self,
+        v: qjs::JSValue,
+        keys: &KeyTable,
+        start: usize,
+        depth: u32,
+    ) -> rquickjs::Result<bool> {
+        let c = self.c;
+        let (mut numbers, mut smis) = (true, true);
+        for i in 0..keys.2 as usize {
+            let atom = unsafe { (*keys.1.add(i)).atom };
+            if atom != (i as u32 | TAGGED_INT) {
+                return Ok(false); // not index i: a hole or a name
+            }
+            let mut desc = std::mem::MaybeUninit::<qjs::JSPropertyDescriptor>::uninit();
+            let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), v, atom) };
+            if r < 0 {
+                return Err(rquickjs::Error::Exception);
+            }
+            if r == 0 {
+                return Ok(false);
+            }
+            let desc = unsafe { desc.assume_init() };
+            unsafe {
+                qjs::JS_FreeValue(c, desc.getter);
+                qjs::JS_FreeValue(c, desc.setter);
+            }
+            self.scratch.push(desc.value);
+            if desc.flags & qjs::JS_PROP_GETSET as i32 != 0 {
+                return Ok(false);
+            }
+            match unsafe { qjs::JS_VALUE_GET_TAG(desc.value) } {
+                qjs::JS_TAG_INT => {}
+                qjs::JS_TAG_FLOAT64 => {
+                    smis &= msgport_clone::wire::as_smi(unsafe { desc.value.u.float64 }).is_some()
+                }
+                _ => numbers = false,
+            }
+        }
+        let n = keys.2 as usize;
+        let doubles = n > 0 && numbers && !smis;
+        self.w.tag(tag::BEGIN_DENSE_JS_ARRAY);
+        self.w.varint(n as u64);
+        for i in 0..n {
+            let e = self.scratch[start + i];
+            if doubles {
+                let f = match unsafe { qjs::JS_VALUE_GET_TAG(e) } {
+                    qjs::JS_TAG_INT => f64::from(unsafe { e.u.int32 }),
+                    _ => unsafe { e.u.float64 },
+                };
+                self.w.tag(tag::DOUBLE);
+                self.w.double(f);
+            } else if !self.value(e, depth + 1)? {
+                return Ok(false);
+            }
+        }
+        self.w.tag(tag::END_DENSE_JS_ARRAY);
+        self.w.varint(0);
+        self.w.varint(n as u64);
         Ok(true)
     }
 
@@ -397,6 +517,7 @@ impl<'a> R<'a, '_> {
                 return self.string();
             }
             tag::BEGIN_JS_OBJECT => return self.object(depth),
+            tag::BEGIN_DENSE_JS_ARRAY => return self.array(depth),
             tag::OBJECT_REFERENCE => {
                 let id = self.varint();
                 let found = id.and_then(|id| self.objects.get(usize::try_from(id).ok()?).copied());
@@ -462,6 +583,43 @@ impl<'a> R<'a, '_> {
         let b: &'a [u8] = self.b;
         let k = b.get(self.at + 2..self.at + 2 + n)?;
         (k.is_ascii() && !k.first().is_some_and(u8::is_ascii_digit)).then_some((k, self.at + 2 + n))
+    }
+
+    /// `A`, the length, that many elements (no hole), `$`, no
+    /// properties and the length again: a new Array. Anything else (a
+    /// hole, properties, a sparse array) is the general decoder's.
+    fn array(&mut self, depth: u32) -> rquickjs::Result<Option<Owned>> {
+        if depth >= MAX_DEPTH {
+            return Ok(None);
+        }
+        let c = self.c;
+        let Some(len) = self.varint() else {
+            return Ok(None);
+        };
+        // Each element takes a byte at least: a length beyond the input is
+        // garbage, rejected before anything is made.
+        if len > (self.b.len() - self.at) as u64 {
+            return Ok(None);
+        }
+        let a = self.made(unsafe { qjs::JS_NewArray(c) })?;
+        self.objects.push(a.v);
+        for i in 0..len as u32 {
+            if self.b.get(self.at) == Some(&tag::THE_HOLE) {
+                return Ok(None);
+            }
+            let Some(v) = self.value(depth + 1)? else {
+                return Ok(None);
+            };
+            // Sound: the array takes over the value's reference.
+            let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
+            if unsafe { qjs::JS_DefinePropertyValueUint32(c, a.v, i, v.into_raw(), flags) } < 0 {
+                return Err(rquickjs::Error::Exception);
+            }
+        }
+        let end = self.byte() == Some(tag::END_DENSE_JS_ARRAY)
+            && self.varint() == Some(0)
+            && self.varint() == Some(len);
+        Ok(end.then_some(a))
     }
 
     /// `o`, key/value pairs, `{` and their count. Keys are strings that
@@ -601,12 +759,24 @@ mod tests {
         "null",
         "Object.defineProperty({a: 1}, 'hidden', {value: 2, enumerable: false})",
         "({long: 'x'.repeat(300), wide: '日'.repeat(300)})",
+        "[]",
+        "[1, 2]",
+        "({a: [1]})",
+        "[1.5, 2]",
+        "[-0, 1]",
+        "[1, 2.5, 'a', null, undefined, true]",
+        "[[], [[]], {x: [{}]}]",
+        "(() => { const a = [1]; return [a, a, {a}]; })()",
+        "(() => { const a = []; a.push(a, {a}); return a; })()",
+        "(() => { const a = []; for (let i = 0; i < 300; i++) a.push(i % 7 ? i : 'k' + i); return a; })()",
     ];
 
     /// Messages left to the general path (before any JavaScript runs).
     const LEFT: &[&str] = &[
-        "[1, 2]",
-        "({a: [1]})",
+        "[1, , 3]",
+        "Object.assign([1], {x: 2})",
+        "Object.defineProperty([1, 2], 1, {get() { return 2; }, enumerable: true})",
+        "({a: [1, new Map()]})",
         "({get g() { return 1; }})",
         "({s: Symbol('s')})",
         "({b: 1n})",
