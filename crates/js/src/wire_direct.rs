@@ -2,10 +2,10 @@
 //! StructuredDeserialize straight back, for the messages most programs
 //! post (HTML `#structuredserializeinternal`, `#structureddeserialize`).
 //!
-//! [`read`] is the other direction: a message of primitives and plain
-//! objects (and nothing transferred) becomes JS values as its bytes are
-//! read. On anything else, or any byte it does not expect, it returns
-//! `None` and the general decoder (msgport-clone's, then
+//! [`read`] is the other direction: a message of primitives, plain
+//! objects and dense arrays (and nothing transferred) becomes JS values as
+//! its bytes are read. On anything else, or any byte it does not expect,
+//! it returns `None` and the general decoder (msgport-clone's, then
 //! [`crate::clone::deserialize`]) reads the message from the start and
 //! decides, as always, between a value and a `messageerror`. Reading runs
 //! no JavaScript, so giving up is never observable.
@@ -13,18 +13,20 @@
 //! The general path ([`crate::clone`]) builds msgport-clone's
 //! [`Graph`](msgport_clone::Graph) first and then encodes it, converting
 //! every key, string and number twice. A `postMessage` with no transfer list
-//! whose message is made of primitives and plain objects (the prototype is
-//! `Object.prototype`, every own enumerable property is a data property) is
-//! written here in one pass, with the same bytes.
+//! whose message is made of primitives, plain objects (the prototype is
+//! `Object.prototype`, every own enumerable property is a data property)
+//! and dense arrays (every index below the length an own enumerable data
+//! property, and nothing else enumerable) is written here in one pass,
+//! with the same bytes.
 //!
-//! Anything else (an accessor, which is user code; an Array, Map, Date or any
-//! other kind; a symbol; a string with a lone surrogate; a key that looks
-//! like an index; nesting deeper than [`MAX_DEPTH`]) makes [`write`] give up
-//! and return `false`, and the caller runs the general path from the start.
-//! Giving up is never observable: until then no JavaScript has run (keys
-//! are listed and data properties read by the engine), and the bytes
-//! written so far are thrown away. The general path is the reference for
-//! every rule.
+//! Anything else (an accessor, which is user code; an array with holes or
+//! other properties; a Map, Date or any other kind; a symbol; a string with
+//! a lone surrogate; a key that looks like an index; nesting deeper than
+//! [`MAX_DEPTH`]) makes [`write`] give up and return `false`, and the
+//! caller runs the general path from the start. Giving up is never
+//! observable: until then no JavaScript has run (keys are listed and data
+//! properties read by the engine), and the bytes written so far are thrown
+//! away. The general path is the reference for every rule.
 
 use crate::direct::AddressHasher;
 use crate::ffi::Owned;
