@@ -96,6 +96,10 @@ thread_local! {
 
 /// Message bytes: inline, owned, or shared with other queues (a broadcast
 /// serializes once).
+/// The largest message [`Payload::out_of`] copies out of a reused buffer
+/// (the buffer then keeps up to this much capacity).
+const KEEP_BUFFER: usize = 64 * 1024;
+
 pub(crate) enum Payload {
     Inline { len: u8, data: [u8; INLINE] },
     Owned(Vec<u8>),
@@ -112,6 +116,24 @@ impl Payload {
     }
 
     /// A copy of `b`, at most [`INLINE`] bytes, inside the task.
+    /// The bytes of a reused serialization buffer, which is left empty: a
+    /// small message inline; a middling one copied into an allocation of
+    /// its size, so the buffer keeps its capacity (taking it would make the
+    /// next message grow a new one, reallocating a dozen times on the way
+    /// to a few KiB); a large one taken, so no thread keeps a large buffer
+    /// after one large message.
+    fn out_of(buf: &mut Vec<u8>) -> Self {
+        let p = if buf.len() <= INLINE {
+            Payload::inline(buf)
+        } else if buf.len() <= KEEP_BUFFER {
+            Payload::Owned(buf.to_vec())
+        } else {
+            return Payload::Owned(std::mem::take(buf));
+        };
+        buf.clear();
+        p
+    }
+
     fn inline(b: &[u8]) -> Self {
         let mut data = [0u8; INLINE];
         data[..b.len()].copy_from_slice(b);
@@ -755,11 +777,7 @@ impl MessagePort {
         let payload = POST_BUFFER.with(|cell| match cell.try_borrow_mut() {
             Ok(mut buf) => {
                 to_bytes_into(value, &mut buf)?;
-                Ok::<_, CloneError>(if buf.len() <= INLINE {
-                    Payload::inline(&buf)
-                } else {
-                    Payload::Owned(std::mem::take(&mut *buf))
-                })
+                Ok::<_, CloneError>(Payload::out_of(&mut buf))
             }
             // A `Serialize` impl that posts from inside `post`.
             Err(_) => Ok(Payload::from_vec(to_bytes(value)?)),
@@ -802,13 +820,7 @@ impl MessagePort {
     /// assert!(matches!(ch.port2.try_recv_as::<i32>().unwrap(), Some(Event::Message(m)) if m.data == 7));
     /// ```
     pub fn post_serialized_from(&self, buf: &mut Vec<u8>) {
-        let payload = if buf.len() <= INLINE {
-            let p = Payload::inline(buf);
-            buf.clear();
-            p
-        } else {
-            Payload::Owned(std::mem::take(buf))
-        };
+        let payload = Payload::out_of(buf);
         self.post_payload(payload);
     }
 
