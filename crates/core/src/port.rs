@@ -816,8 +816,18 @@ impl MessagePort {
     /// let mut buf = msgport::clone::to_bytes(&7).unwrap();
     /// ch.port1.post_serialized_from(&mut buf);
     /// assert!(buf.is_empty() && buf.capacity() > 0);
+    /// // A middling message is copied out: the buffer keeps its capacity.
+    /// let mut buf = msgport::clone::to_bytes(&"m".repeat(1000)).unwrap();
+    /// ch.port1.post_serialized_from(&mut buf);
+    /// assert!(buf.is_empty() && buf.capacity() >= 1000);
+    /// // A large one is taken: no thread keeps a large buffer.
+    /// let mut buf = msgport::clone::to_bytes(&"L".repeat(100_000)).unwrap();
+    /// ch.port1.post_serialized_from(&mut buf);
+    /// assert_eq!(buf.capacity(), 0);
     /// ch.port2.start();
     /// assert!(matches!(ch.port2.try_recv_as::<i32>().unwrap(), Some(Event::Message(m)) if m.data == 7));
+    /// assert!(matches!(ch.port2.try_recv_as::<String>().unwrap(), Some(Event::Message(m)) if m.data == "m".repeat(1000)));
+    /// assert!(matches!(ch.port2.try_recv_as::<String>().unwrap(), Some(Event::Message(m)) if m.data.len() == 100_000));
     /// ```
     pub fn post_serialized_from(&self, buf: &mut Vec<u8>) {
         let payload = Payload::out_of(buf);
