@@ -122,6 +122,7 @@ impl Payload {
     /// next message grow a new one, reallocating a dozen times on the way
     /// to a few KiB); a large one taken, so no thread keeps a large buffer
     /// after one large message.
+    #[inline]
     fn out_of(buf: &mut Vec<u8>) -> Self {
         let p = if buf.len() <= INLINE {
             Payload::inline(buf)

@@ -290,6 +290,7 @@ impl W<'_> {
     ///
     /// Sound: as [`Self::object`]; the elements' values are new
     /// references kept in `scratch` and freed once on every path.
+    #[inline(never)]
     fn array(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
         if depth >= MAX_DEPTH {
             return Ok(false);
@@ -439,7 +440,13 @@ pub(crate) fn read<'js>(
     {
         return Ok(None);
     }
-    let v = r.value(0)?;
+    let v = r.value(0);
+    for e in r.elements.drain(..) {
+        // Sound: references the reader still owned (it gave up inside an
+        // array), each freed once.
+        unsafe { qjs::JS_FreeValue(r.c, e) };
+    }
+    let v = v?;
     Ok(v.filter(|_| r.at == bytes.len())
         // Sound: a new reference, taken over by the `Value`.
         .map(|v| unsafe { rquickjs::Value::from_raw(ctx.clone(), v.into_raw()) }))
@@ -458,18 +465,9 @@ struct R<'a, 'c> {
     objects: Vec<qjs::JSValue>,
     /// The elements of the arrays being read (a stack, as the writer's),
     /// each a reference of its own until its array takes it over; any
-    /// left when reading stops are freed by [`Drop`].
+    /// left when reading stops are freed by [`read`].
     elements: Vec<qjs::JSValue>,
     caches: &'c mut Caches,
-}
-
-impl Drop for R<'_, '_> {
-    fn drop(&mut self) {
-        for e in self.elements.drain(..) {
-            // Sound: references this reader owns, each freed once.
-            unsafe { qjs::JS_FreeValue(self.c, e) };
-        }
-    }
 }
 
 impl<'a> R<'a, '_> {
@@ -610,6 +608,7 @@ impl<'a> R<'a, '_> {
     /// `A`, the length, that many elements (no hole), `$`, no
     /// properties and the length again: a new Array. Anything else (a
     /// hole, properties, a sparse array) is the general decoder's.
+    #[inline(never)]
     fn array(&mut self, depth: u32) -> rquickjs::Result<Option<Owned>> {
         if depth >= MAX_DEPTH {
             return Ok(None);
