@@ -117,3 +117,23 @@ async_test((t) => {
   sent.list.push(3);
   sent.inner.v = "b";
 }, "21: event.data is a deep clone");
+
+promise_test(async () => {
+  // HTML #event-loop-processing-model: one message per task and a
+  // microtask checkpoint after each, however many messages are queued.
+  const { port1, port2 } = new MessageChannel();
+  const order = [];
+  await new Promise((resolve) => {
+    port2.onmessage = (e) => {
+      order.push("m" + e.data);
+      queueMicrotask(() => order.push("q" + e.data));
+      Promise.resolve().then(() => order.push("p" + e.data));
+      if (e.data === 99) setTimeout(resolve, 0);
+    };
+    for (let i = 0; i < 100; i++) port1.postMessage(i);
+  });
+  const expected = [];
+  for (let i = 0; i < 100; i++) expected.push("m" + i, "q" + i, "p" + i);
+  assert_array_equals(order, expected);
+  port1.close();
+}, "microtasks of each message's task run before the next message");

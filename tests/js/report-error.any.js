@@ -26,6 +26,8 @@ async_test((t) => {
   handled.catch(() => {});
   const seen = [];
   const listener = t.step_func((e) => {
+    // (Only this test's promises: other tests of this file run meanwhile.)
+    if (e.promise !== p && e.promise !== handled) return;
     e.preventDefault();
     seen.push(e);
   });
@@ -54,3 +56,28 @@ test(() => {
   assert_equals(self.onunhandledrejection, null);
   assert_equals(self.onerror, null);
 }, "PromiseRejectionEvent and the global's onerror / onunhandledrejection attributes");
+
+promise_test(async () => {
+  // A rejection nobody handles is reported at the checkpoint after the
+  // task that made it, before the next queued message is delivered.
+  const { port1, port2 } = new MessageChannel();
+  const seen = [];
+  // (Only this test's rejection: other tests of this file run meanwhile.)
+  const onRejection = (e) => {
+    if (e.reason !== "r0 of the port test") return;
+    e.preventDefault();
+    seen.push("unhandled r0");
+  };
+  self.addEventListener("unhandledrejection", onRejection);
+  await new Promise((resolve) => {
+    port2.onmessage = (e) => {
+      seen.push("m" + e.data);
+      if (e.data === 0) Promise.reject("r0 of the port test");
+      if (e.data === 2) setTimeout(resolve, 0);
+    };
+    for (let i = 0; i < 3; i++) port1.postMessage(i);
+  });
+  self.removeEventListener("unhandledrejection", onRejection);
+  assert_array_equals(seen, ["m0", "unhandled r0", "m1", "m2"]);
+  port1.close();
+}, "an unhandled rejection of one message's task is reported before the next message");
