@@ -169,6 +169,20 @@ impl W<'_> {
         Ok(ok)
     }
 
+    /// Writes a reference to the object `v` if it was written before
+    /// (else records it, and the caller writes it).
+    fn written_before(&mut self, v: qjs::JSValue) -> bool {
+        // Sound: the pointer of an object the caller keeps alive.
+        match self.seen(unsafe { v.u.ptr as usize }) {
+            Some(id) => {
+                self.w.tag(tag::OBJECT_REFERENCE);
+                self.w.varint(u64::from(id));
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The wire id of an object already written, else records it.
     fn seen(&mut self, addr: usize) -> Option<u32> {
         if let Some(map) = &mut self.map {
@@ -222,9 +236,7 @@ impl W<'_> {
         if proto != self.object_proto {
             return Ok(false);
         }
-        if let Some(id) = self.seen(unsafe { v.u.ptr as usize }) {
-            self.w.tag(tag::OBJECT_REFERENCE);
-            self.w.varint(u64::from(id));
+        if self.written_before(v) {
             return Ok(true);
         }
         let c = self.c;
@@ -295,9 +307,7 @@ impl W<'_> {
         if depth >= MAX_DEPTH {
             return Ok(false);
         }
-        if let Some(id) = self.seen(unsafe { v.u.ptr as usize }) {
-            self.w.tag(tag::OBJECT_REFERENCE);
-            self.w.varint(u64::from(id));
+        if self.written_before(v) {
             return Ok(true);
         }
         let c = self.c;
