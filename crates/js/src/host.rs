@@ -123,6 +123,9 @@ pub(crate) struct HostState {
     /// The prelude's `postMessage` for a call with a transfer argument
     /// (its overloads and sequence conversion are WebIDL's, in JS).
     post_slow: Option<Persistent<Function<'static>>>,
+    /// The prelude's check of an ArrayBuffer for the direct writer (true:
+    /// detached or resizable), held raw (see [`crate::wire_direct::Held`]).
+    buffer_check: Option<crate::wire_direct::BufferCheck>,
     /// Ports whose messages are delivered natively (crates/js/src/deliver.rs).
     fast: Option<crate::deliver::FastTargets>,
     /// The direct writer's and reader's caches (crates/js/src/wire_cache.rs;
@@ -153,6 +156,7 @@ impl HostState {
             internal: None,
             port_proto: None,
             post_slow: None,
+            buffer_check: None,
             fast: None,
             wire: RefCell::new(None),
         }
@@ -225,6 +229,7 @@ impl HostState {
         self.hooks = None;
         self.port_proto = None;
         self.post_slow = None;
+        self.buffer_check = None;
         self.fast = None;
         *self.wire.get_mut() = None;
     }
@@ -398,10 +403,11 @@ fn post_direct(
     id: i32,
     message: rquickjs::qjs::JSValue,
 ) -> rquickjs::Result<bool> {
-    let (plain, proto) = {
+    let (plain, proto, check) = {
         let h = host.borrow();
         let proto = h.hooks.as_ref().map_or(0, |k| k.object_proto());
-        (h.classes.as_ref().map_or(0, |c| c.plain()), proto)
+        let check = h.buffer_check.as_ref().map(|b| b.raw());
+        (h.classes.as_ref().map_or(0, |c| c.plain()), proto, check)
     };
     POST_BUFFER.with(|cell| -> rquickjs::Result<bool> {
         // A post from inside a post cannot happen (no JavaScript runs
@@ -415,7 +421,7 @@ fn post_direct(
             let h = host.borrow();
             let mut caches = h.wire.borrow_mut();
             let caches = caches.get_or_insert_with(|| crate::wire_cache::Caches::new(ctx));
-            crate::wire_direct::write(ctx, plain, proto, message, &mut buf, caches)?
+            crate::wire_direct::write(ctx, plain, proto, check, message, &mut buf, caches)?
         };
         if !wrote {
             return Ok(false);
@@ -796,6 +802,13 @@ pub(crate) fn install<'js>(
     // MessagePort objects are of a native class (crates/js/src/native.rs):
     // the prelude hands over the prototype and its own postMessage (for a
     // call with a transfer argument) and gets the native postMessage.
+    let s = host.clone();
+    h.set(
+        "bufferCheck",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, f: Function<'js>| {
+            s.borrow_mut().buffer_check = Some(crate::wire_direct::BufferCheck::new(&ctx, &f));
+        })?,
+    )?;
     let s = host.clone();
     h.set(
         "portClass",

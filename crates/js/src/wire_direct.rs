@@ -81,19 +81,54 @@ struct W<'a> {
     caches: &'a mut Caches,
     plain_class: u32,
     object_proto: usize,
+    buffer_check: Option<qjs::JSValue>,
     seen: Vec<usize>,
     map: Option<HashMap<usize, u32, BuildHasherDefault<AddressHasher>>>,
 }
 
+/// The prelude's check of an ArrayBuffer (`true`: detached or resizable,
+/// which the engine's API cannot tell), held for the direct writer. Its
+/// reference is given back when dropped (the host state is cleared before
+/// the runtime goes).
+pub(crate) struct BufferCheck {
+    rt: *mut qjs::JSRuntime,
+    f: qjs::JSValue,
+}
+
+impl BufferCheck {
+    pub(crate) fn new(ctx: &Ctx<'_>, f: &rquickjs::Function<'_>) -> Self {
+        let c = ctx.as_raw().as_ptr();
+        // Sound: a new reference to a live function, owned here.
+        BufferCheck {
+            rt: unsafe { qjs::JS_GetRuntime(c) },
+            f: unsafe { qjs::JS_DupValue(c, f.as_raw()) },
+        }
+    }
+
+    /// The function, borrowed from this holder.
+    pub(crate) fn raw(&self) -> qjs::JSValue {
+        self.f
+    }
+}
+
+impl Drop for BufferCheck {
+    fn drop(&mut self) {
+        // Sound: the reference taken by `new`, given back once.
+        unsafe { qjs::JS_FreeValueRT(self.rt, self.f) };
+    }
+}
+
 /// Writes `value` (header included) into `buf`, which must be empty.
 /// `Ok(false)`: the value needs the general path; `buf` holds garbage.
-/// `plain_class` is the engine's class id of ordinary objects and
-/// `object_proto` the address of `Object.prototype`. Errors are the
-/// engine's (out of memory).
+/// `plain_class` is the engine's class id of ordinary objects,
+/// `object_proto` the address of `Object.prototype`, and `buffer_check`
+/// the prelude's check of ArrayBuffers (without it, buffers and views
+/// take the general path). Errors are the engine's (out of memory).
 pub(crate) fn write(
     ctx: &Ctx<'_>,
     plain_class: u32,
     object_proto: usize,
+    buffer_check: Option<qjs::JSValue>,
     value: qjs::JSValue,
     buf: &mut Vec<u8>,
     caches: &mut Caches,
@@ -110,6 +145,7 @@ pub(crate) fn write(
         caches,
         plain_class,
         object_proto,
+        buffer_check,
         seen,
         map: None,
     };
@@ -139,6 +175,12 @@ impl W<'_> {
             qjs::JS_TAG_UNDEFINED => self.w.tag(tag::UNDEFINED),
             qjs::JS_TAG_STRING => return self.string(v),
             qjs::JS_TAG_OBJECT if unsafe { qjs::JS_IsArray(v) } => return self.array(v, depth),
+            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_GetTypedArrayType(v) } >= 0 => {
+                return self.typed_array(v)
+            }
+            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_IsArrayBuffer(v) } => {
+                return Ok(self.usable_buffer(v)? && self.array_buffer(v))
+            }
             qjs::JS_TAG_OBJECT => return self.object(v, depth),
             // Ropes, BigInts, symbols: the general path's.
             _ => return Ok(false),
@@ -167,6 +209,105 @@ impl W<'_> {
         };
         unsafe { qjs::JS_FreeCString(self.c, p) };
         Ok(ok)
+    }
+
+    /// Whether the ArrayBuffer `b` (of the engine's ArrayBuffer class, so
+    /// not shared) is neither detached nor resizable, as the prelude's
+    /// check tells. Sound: the check runs only the captured built-in
+    /// getters (no user code); its result is a new reference, freed.
+    fn usable_buffer(&mut self, b: qjs::JSValue) -> rquickjs::Result<bool> {
+        let Some(f) = self.buffer_check else {
+            return Ok(false);
+        };
+        let mut args = [b];
+        let r = unsafe { qjs::JS_Call(self.c, f, qjs::JS_UNDEFINED, 1, args.as_mut_ptr()) };
+        if unsafe { qjs::JS_IsException(r) } {
+            return Err(rquickjs::Error::Exception);
+        }
+        let unusable = unsafe { qjs::JS_VALUE_GET_TAG(r) == qjs::JS_TAG_BOOL && r.u.int32 != 0 };
+        unsafe { qjs::JS_FreeValue(self.c, r) };
+        Ok(!unusable)
+    }
+
+    /// An ArrayBuffer known to be usable: a reference if written before,
+    /// else `B`, its length and its bytes.
+    fn array_buffer(&mut self, b: qjs::JSValue) -> bool {
+        if self.written_before(b) {
+            return true;
+        }
+        let mut len: qjs::size_t = 0;
+        // Sound: a usable buffer's bytes, borrowed while no script runs.
+        let p = unsafe { qjs::JS_GetArrayBuffer(self.c, &mut len, b) };
+        self.w.tag(tag::ARRAY_BUFFER);
+        self.w.varint(len as u64);
+        if len > 0 {
+            self.w
+                .raw(unsafe { std::slice::from_raw_parts(p, len as usize) });
+        }
+        true
+    }
+
+    /// A typed array over a usable ArrayBuffer: its buffer (or a reference
+    /// to it), then `V`, the kind, the byte offset, the byte length and no
+    /// flags, as the general path writes it (V8 writes the buffer first, and
+    /// numbers the buffer before the view). A view over a shared, detached
+    /// or resizable buffer is the general path's.
+    #[inline(never)]
+    fn typed_array(&mut self, v: qjs::JSValue) -> rquickjs::Result<bool> {
+        use msgport_clone::ViewKind as K;
+        let kind = match unsafe { qjs::JS_GetTypedArrayType(v) } as u32 {
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT8C => K::Uint8ClampedArray,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT8 => K::Int8Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT8 => K::Uint8Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT16 => K::Int16Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT16 => K::Uint16Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT32 => K::Int32Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT32 => K::Uint32Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_BIG_INT64 => K::BigInt64Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_BIG_UINT64 => K::BigUint64Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_FLOAT16 => K::Float16Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_FLOAT32 => K::Float32Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_FLOAT64 => K::Float64Array,
+            _ => return Ok(false),
+        };
+        // A view written before: a reference only (before the buffer is looked at).
+        if let Some(id) = self.lookup(unsafe { v.u.ptr as usize }) {
+            self.w.tag(tag::OBJECT_REFERENCE);
+            self.w.varint(u64::from(id));
+            return Ok(true);
+        }
+        let c = self.c;
+        let (mut offset, mut length, mut size): (qjs::size_t, qjs::size_t, qjs::size_t) = (0, 0, 0);
+        // Sound: a new reference to the view's buffer (or an exception).
+        let b = unsafe { qjs::JS_GetTypedArrayBuffer(c, v, &mut offset, &mut length, &mut size) };
+        if unsafe { qjs::JS_IsException(b) } {
+            // Out of bounds (its buffer detached or shrunk): the general
+            // path's, which knows the rule. The engine's exception, thrown
+            // by this query and by no script, is dropped.
+            unsafe { qjs::JS_FreeValue(c, qjs::JS_GetException(c)) };
+            return Ok(false);
+        }
+        let b = Owned { c, v: b };
+        if unsafe { !qjs::JS_IsArrayBuffer(b.v) } || !self.usable_buffer(b.v)? {
+            return Ok(false);
+        }
+        self.array_buffer(b.v);
+        // Recorded after its buffer, as the general path numbers them.
+        self.seen(unsafe { v.u.ptr as usize });
+        self.w.tag(tag::ARRAY_BUFFER_VIEW);
+        self.w.tag(kind.subtag());
+        self.w.varint(offset);
+        self.w.varint(length);
+        self.w.varint(0);
+        Ok(true)
+    }
+
+    /// The wire id of an object written before, without recording it.
+    fn lookup(&self, addr: usize) -> Option<u32> {
+        match &self.map {
+            Some(map) => map.get(&addr).copied(),
+            None => self.seen.iter().position(|&a| a == addr).map(|i| i as u32),
+        }
     }
 
     /// Writes a reference to the object `v` if it was written before
@@ -545,6 +686,7 @@ impl<'a> R<'a, '_> {
             }
             tag::BEGIN_JS_OBJECT => return self.object(depth),
             tag::BEGIN_DENSE_JS_ARRAY => return self.array(depth),
+            tag::ARRAY_BUFFER => return self.array_buffer(),
             tag::OBJECT_REFERENCE => {
                 let id = self.varint();
                 let found = id
@@ -552,10 +694,20 @@ impl<'a> R<'a, '_> {
                     // An array still being read (see `objects`).
                     .filter(|o| unsafe { !qjs::JS_IsUndefined(*o) });
                 // Sound: a live object (see `objects`); the copy takes a reference.
-                return Ok(found.map(|o| Owned {
+                let Some(o) = found.map(|o| Owned {
                     c,
                     v: unsafe { qjs::JS_DupValue(c, o) },
-                }));
+                }) else {
+                    return Ok(None);
+                };
+                // A second view over a buffer read before.
+                if unsafe { qjs::JS_IsArrayBuffer(o.v) } {
+                    let mut len: qjs::size_t = 0;
+                    // Sound: the buffer was made by this reader (not detached).
+                    unsafe { qjs::JS_GetArrayBuffer(c, &mut len, o.v) };
+                    return self.maybe_view(o, len as u64);
+                }
+                return Ok(Some(o));
             }
             _ => return Ok(None),
         };
@@ -613,6 +765,71 @@ impl<'a> R<'a, '_> {
         let b: &'a [u8] = self.b;
         let k = b.get(self.at + 2..self.at + 2 + n)?;
         (k.is_ascii() && !k.first().is_some_and(u8::is_ascii_digit)).then_some((k, self.at + 2 + n))
+    }
+
+    /// `B`, the length and the bytes: a new ArrayBuffer with a copy, and
+    /// if `V` follows, a typed array over it (V8 writes a view as its
+    /// buffer, then the view). A DataView, a view with flags (length
+    /// tracking, a resizable buffer) or out of bounds is the general
+    /// decoder's.
+    #[inline(never)]
+    fn array_buffer(&mut self) -> rquickjs::Result<Option<Owned>> {
+        let c = self.c;
+        let Some(len) = self.varint() else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.bytes(len) else {
+            return Ok(None);
+        };
+        let b = self.made(unsafe {
+            qjs::JS_NewArrayBufferCopy(c, bytes.as_ptr(), bytes.len() as qjs::size_t)
+        })?;
+        self.objects.push(b.v);
+        self.maybe_view(b, len)
+    }
+
+    /// After an ArrayBuffer `b` of `len` bytes (read, or referenced): if
+    /// `V` follows, a typed array over it, else the buffer.
+    fn maybe_view(&mut self, b: Owned, len: u64) -> rquickjs::Result<Option<Owned>> {
+        let c = self.c;
+        if self.b.get(self.at) != Some(&tag::ARRAY_BUFFER_VIEW) {
+            return Ok(Some(b));
+        }
+        self.at += 1;
+        use msgport_clone::ViewKind as K;
+        let kind = match self.byte().and_then(msgport_clone::ViewKind::from_subtag) {
+            Some(K::Uint8ClampedArray) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT8C,
+            Some(K::Int8Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT8,
+            Some(K::Uint8Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT8,
+            Some(K::Int16Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT16,
+            Some(K::Uint16Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT16,
+            Some(K::Int32Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT32,
+            Some(K::Uint32Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT32,
+            Some(K::BigInt64Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_BIG_INT64,
+            Some(K::BigUint64Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_BIG_UINT64,
+            Some(K::Float16Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_FLOAT16,
+            Some(K::Float32Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_FLOAT32,
+            Some(K::Float64Array) => qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_FLOAT64,
+            _ => return Ok(None),
+        };
+        let size = msgport_clone::ViewKind::from_subtag(self.b[self.at - 1])
+            .map_or(1, msgport_clone::ViewKind::element_size) as u64;
+        let (Some(offset), Some(length), Some(0)) = (self.varint(), self.varint(), self.varint())
+        else {
+            return Ok(None);
+        };
+        let fits = offset.checked_add(length).is_some_and(|end| end <= len);
+        if !fits || offset % size != 0 || length % size != 0 {
+            return Ok(None);
+        }
+        let mut args = [
+            b.v,
+            qjs::JS_NewFloat64(offset as f64),
+            qjs::JS_NewFloat64((length / size) as f64),
+        ];
+        let view = self.made(unsafe { qjs::JS_NewTypedArray(c, 3, args.as_mut_ptr(), kind) })?;
+        self.objects.push(view.v);
+        Ok(Some(view))
     }
 
     /// `A`, the length, that many elements (no hole), `$`, no
@@ -816,8 +1033,28 @@ mod tests {
     const READ_BY_THE_GENERAL_DECODER: &[&str] =
         &["(() => { const a = []; a.push(a, {a}); return a; })()"];
 
+    /// ArrayBuffers and typed arrays the direct writer takes. Node's
+    /// `v8.serialize` writes views as its own host objects, so these are
+    /// checked against msgport-clone's general decoder and encoder instead
+    /// (the same bytes after a round trip through the `Graph`).
+    const TAKEN_VIEWS: &[&str] = &[
+        "new Uint8Array([1, 2, 3])",
+        "({a: new Float64Array([1.5, 2]), b: new Int16Array(3), c: new Uint8ClampedArray(1)})",
+        "(() => { const b = new ArrayBuffer(8); return [new Uint8Array(b), new Uint16Array(b, 2, 2), b]; })()",
+        "new ArrayBuffer(4)",
+        "new ArrayBuffer(0)",
+        "(() => { const u = new Uint32Array(4); return {u, again: u, buffer: u.buffer}; })()",
+        "new BigInt64Array([1n, -2n])",
+        "[new Int8Array([-1]), new Float32Array([0.5]), new BigUint64Array(1)]",
+    ];
+
     /// Messages left to the general path (before any JavaScript runs).
     const LEFT: &[&str] = &[
+        "new DataView(new ArrayBuffer(2))",
+        "new Uint8Array(new ArrayBuffer(4, {maxByteLength: 8}))",
+        "new ArrayBuffer(4, {maxByteLength: 8})",
+        "(() => { const u = new Uint8Array(4); u.buffer.transfer(); return u; })()",
+        "new Uint8Array(new SharedArrayBuffer(4))",
         "[1, , 3]",
         "Object.assign([1], {x: 2})",
         "Object.defineProperty([1, 2], 1, {get() { return 2; }, enumerable: true})",
@@ -845,6 +1082,12 @@ mod tests {
         (plain, crate::ffi::object_address(&proto))
     }
 
+    /// The prelude's buffer check, as a test script can write it.
+    fn buffer_check(ctx: &rquickjs::Ctx<'_>) -> BufferCheck {
+        let f: rquickjs::Function = ctx.eval("(b) => b.detached || b.resizable").unwrap();
+        BufferCheck::new(ctx, &f)
+    }
+
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
     }
@@ -854,6 +1097,7 @@ mod tests {
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
             let (plain, proto) = plain_class_and_proto(&ctx);
+            let check = buffer_check(&ctx);
             exprs
                 .iter()
                 .map(|e| {
@@ -861,9 +1105,27 @@ mod tests {
                     let mut buf = Vec::new();
                     let mut caches = Caches::new(&ctx);
                     // Twice: the second time with the names cached.
-                    write(&ctx, plain, proto, v.as_raw(), &mut buf, &mut caches).unwrap();
+                    write(
+                        &ctx,
+                        plain,
+                        proto,
+                        Some(check.raw()),
+                        v.as_raw(),
+                        &mut buf,
+                        &mut caches,
+                    )
+                    .unwrap();
                     let mut again = Vec::new();
-                    let r = write(&ctx, plain, proto, v.as_raw(), &mut again, &mut caches).unwrap();
+                    let r = write(
+                        &ctx,
+                        plain,
+                        proto,
+                        Some(check.raw()),
+                        v.as_raw(),
+                        &mut again,
+                        &mut caches,
+                    )
+                    .unwrap();
                     assert_eq!(buf, again, "{e}: the same bytes with names cached");
                     r.then_some(buf)
                 })
@@ -908,12 +1170,74 @@ mod tests {
         }
     }
 
+    /// ArrayBuffers and typed arrays: the general decoder and encoder give
+    /// back the very bytes the direct writer wrote; the direct reader makes
+    /// what writes the same bytes again, with the same contents and views.
+    #[test]
+    fn views_are_the_general_paths_bytes_and_read_back() {
+        let rt = Runtime::new().unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            let (plain, proto) = plain_class_and_proto(&ctx);
+            let check = buffer_check(&ctx);
+            let mut caches = Caches::new(&ctx);
+            let describe: rquickjs::Function = ctx
+                .eval(
+                    "(v) => JSON.stringify(v, (k, x) => ArrayBuffer.isView(x)                        ? [x.constructor.name, x.byteOffset, x.length, x.buffer.byteLength, Array.from(x, String)]                        : x instanceof ArrayBuffer ? ['ArrayBuffer', Array.from(new Uint8Array(x))] : x)",
+                )
+                .unwrap();
+            for e in TAKEN_VIEWS {
+                let v: Value = ctx.eval(*e).unwrap();
+                let mut bytes = Vec::new();
+                let direct = write(&ctx, plain, proto, Some(check.raw()), v.as_raw(), &mut bytes, &mut caches);
+                assert!(direct.unwrap(), "{e}: left to the general path");
+                let graph = msgport_clone::deserialize_with_transfer(&bytes, Vec::new(), 0, Default::default())
+                    .unwrap_or_else(|err| panic!("{e}: {err}"));
+                let again = msgport_clone::to_bytes_graph(&graph).unwrap();
+                assert_eq!(hex(&again), hex(&bytes), "{e}: the general path's bytes");
+                let back = read(&ctx, &bytes, &mut caches).unwrap().unwrap_or_else(|| panic!("{e}: not read"));
+                let mut rewritten = Vec::new();
+                assert!(write(&ctx, plain, proto, Some(check.raw()), back.as_raw(), &mut rewritten, &mut caches).unwrap());
+                assert_eq!(hex(&rewritten), hex(&bytes), "{e}: read then written again");
+                let (a, b): (String, String) = (
+                    describe.call((v.clone(),)).unwrap(),
+                    describe.call((back.clone(),)).unwrap(),
+                );
+                assert_eq!(a, b, "{e}: contents and views");
+            }
+            // Sharing survives: two views over one buffer read as one buffer.
+            let v: Value = ctx
+                .eval("(() => { const b = new ArrayBuffer(8); return [new Uint8Array(b), new Uint16Array(b, 2, 2), b]; })()")
+                .unwrap();
+            let mut bytes = Vec::new();
+            assert!(write(&ctx, plain, proto, Some(check.raw()), v.as_raw(), &mut bytes, &mut caches).unwrap());
+            let back = read(&ctx, &bytes, &mut caches).unwrap().unwrap();
+            let shared: rquickjs::Function = ctx
+                .eval("(a) => a[0].buffer === a[1].buffer && a[1].buffer === a[2] && (a[0][3] = 7, a[1][0] === 7 << 8)")
+                .unwrap();
+            assert!(shared.call::<_, bool>((back,)).unwrap());
+            // A view whose offset or length does not fit its buffer, or has
+            // flags, is the general decoder's.
+            for bad in [
+                &b"\xFF\x0FB\x02\x01\x02VB\x01\x02\x00"[..], // past the end
+                b"\xFF\x0FB\x04\x01\x02\x03\x04VW\x01\x02\x00", // misaligned
+                b"\xFF\x0FB\x02\x01\x02VB\x00\x02\x01", // length tracking
+                b"\xFF\x0FB\x02\x01\x02V?\x00\x02\x00", // a DataView
+                b"\xFF\x0FB\x09\x01", // short
+            ] {
+                assert!(read(&ctx, bad, &mut caches).unwrap().is_none(), "{bad:?}");
+            }
+            drop(caches);
+        });
+    }
+
     #[test]
     fn reading_is_writings_inverse_and_gives_up_on_anything_unexpected() {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
             let (plain, proto) = plain_class_and_proto(&ctx);
+            let check = buffer_check(&ctx);
             let caches = std::cell::RefCell::new(Caches::new(&ctx));
             let bytes_of = |v: &Value| {
                 let mut buf = Vec::new();
@@ -921,6 +1245,7 @@ mod tests {
                     &ctx,
                     plain,
                     proto,
+                    Some(check.raw()),
                     v.as_raw(),
                     &mut buf,
                     &mut caches.borrow_mut()
@@ -999,6 +1324,7 @@ mod tests {
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
             let (plain, proto) = plain_class_and_proto(&ctx);
+            let check = buffer_check(&ctx);
             let mut caches = Caches::new(&ctx);
             let mut seed = 0x2545_f491_4f6c_dd1du64;
             let mut next = move || {
@@ -1008,10 +1334,19 @@ mod tests {
                 seed
             };
             let mut read_some = 0;
-            for e in TAKEN {
+            for e in TAKEN.iter().chain(TAKEN_VIEWS) {
                 let v: Value = ctx.eval(*e).unwrap();
                 let mut bytes = Vec::new();
-                assert!(write(&ctx, plain, proto, v.as_raw(), &mut bytes, &mut caches).unwrap());
+                assert!(write(
+                    &ctx,
+                    plain,
+                    proto,
+                    Some(check.raw()),
+                    v.as_raw(),
+                    &mut bytes,
+                    &mut caches
+                )
+                .unwrap());
                 for _ in 0..300 {
                     let mut m = bytes.clone();
                     for _ in 0..1 + next() % 3 {

@@ -98,6 +98,11 @@
   // What clone.rs cannot read itself, by kind (0 wrapper value, 1 date,
   // 2 regexp, 3 array buffer, 4 view, 5 map entries, 6 set values, 7 bigint hex, 8 error,
   // 9 DOMException).
+  // For the direct writer (crates/js/src/wire_direct.rs): whether an
+  // ArrayBuffer is detached or resizable, which the engine's API cannot
+  // tell (such buffers take the general path).
+  host.bufferCheck(function (b) { return call(abDetached, b) || call(abResizable, b); });
+
   internal.cloneRead = function (kind, o, sub) {
     switch (kind) {
       case 0: switch (sub) {
