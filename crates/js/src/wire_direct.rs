@@ -3,7 +3,8 @@
 //! post (HTML `#structuredserializeinternal`, `#structureddeserialize`).
 //!
 //! [`read`] is the other direction: a message of primitives, plain
-//! objects and dense arrays (and nothing transferred) becomes JS values as
+//! objects, dense arrays, ArrayBuffers and typed arrays (and nothing
+//! transferred) becomes JS values as
 //! its bytes are read. On anything else, or any byte it does not expect,
 //! it returns `None` and the general decoder (msgport-clone's, then
 //! [`crate::clone::deserialize`]) reads the message from the start and
@@ -15,18 +16,21 @@
 //! every key, string and number twice. A `postMessage` with no transfer list
 //! whose message is made of primitives, plain objects (the prototype is
 //! `Object.prototype`, every own enumerable property is a data property)
-//! and dense arrays (every index below the length an own enumerable data
-//! property, and nothing else enumerable) is written here in one pass,
-//! with the same bytes.
+//! dense arrays (every index below the length an own enumerable data
+//! property, and nothing else enumerable), and ArrayBuffers and typed
+//! arrays over them (not shared, not resizable, not detached: the prelude's
+//! captured getters tell, as the engine's API cannot) is written here in
+//! one pass, with the same bytes.
 //!
 //! Anything else (an accessor, which is user code; an array with holes or
-//! other properties; a Map, Date or any other kind; a symbol; a string with
+//! other properties; a DataView, a shared or resizable buffer; a Map, Date
+//! or any other kind; a symbol; a string with
 //! a lone surrogate; a key that looks like an index; nesting deeper than
 //! [`MAX_DEPTH`]) makes [`write`] give up and return `false`, and the
 //! caller runs the general path from the start. Giving up is never
-//! observable: until then no JavaScript has run (keys are listed and data
-//! properties read by the engine), and the bytes written so far are thrown
-//! away. The general path is the reference for every rule.
+//! observable: until then no user code has run (keys are listed and data
+//! properties read by the engine; the buffer check runs built-in getters
+//! only), and the bytes written so far are thrown away. The general path is the reference for every rule.
 
 use crate::direct::AddressHasher;
 use crate::ffi::Owned;
