@@ -36,6 +36,14 @@ fn values_inside_structures_are_shown_like_nodes_console() {
         ("[new Number(3), new String('ab'), new Boolean(false)]", "[ [Number: 3], [String: 'ab'], [Boolean: false] ]"),
         ("({ [Symbol('sym')]: 1, 'a-b': 2 })", "{ 'a-b': 2, [Symbol(sym)]: 1 }"),
         ("new WeakMap()", "WeakMap { <items unknown> }"),
+        // Kinds by their internal slots, not their prototype chains (as Node):
+        // an object whose prototype is a Map or a typed array is no Map.
+        ("Object.create(new Map([[1, 2]]))", "Map {}"),
+        ("Object.create(new Uint8Array(2))", "Uint8Array {}"),
+        ("Object.create(new Date(0))", "Date {}"),
+        ("Object.setPrototypeOf(new Map([[1, 2]]), null)", "[Map(1): null prototype] { 1 => 2 }"),
+        ("Object.setPrototypeOf(new Set(), null)", "[Set(0): null prototype] {}"),
+        ("new (class S extends Set { get size() { return 99; } })([1])", "S(1) [Set] { 1 }"),
         ("[new Date(0), new Date(NaN), /x/g]", "[ 1970-01-01T00:00:00.000Z, Invalid Date, /x/g ]"),
         ("({ longpropertyname1: 'aaaaaaaaaaaaa', longpropertyname2: 'bbbbbbbbbbbbbbb', longpropertyname3: 'ccccccccccccc' })",
          "{\n  longpropertyname1: 'aaaaaaaaaaaaa',\n  longpropertyname2: 'bbbbbbbbbbbbbbb',\n  longpropertyname3: 'ccccccccccccc'\n}"),

@@ -13,6 +13,22 @@
   const { getPrototypeOf, getOwnPropertyDescriptor, getOwnPropertyNames, getOwnPropertySymbols } = Object;
   const errorToString = Error.prototype.toString;
   const dateISO = Date.prototype.toISOString, dateValue = Date.prototype.getTime;
+  // Brand checks (the internal slot, not the prototype chain: an object
+  // whose prototype is a Map has no [[MapData]], and Map's getters throw on
+  // it). Each is a built-in that throws a TypeError for the wrong brand.
+  const getter = (proto, name) => getOwnPropertyDescriptor(proto, name).get;
+  const has = (check) => (v) => { try { check(v); return true; } catch { return false; } };
+  const mapSize = getter(Map.prototype, "size"), setSize = getter(Set.prototype, "size");
+  const abLength = getter(ArrayBuffer.prototype, "byteLength"), reSource = getter(RegExp.prototype, "source");
+  const weakMapHas = WeakMap.prototype.has, weakSetHas = WeakSet.prototype.has;
+  const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
+  const taLength = getter(TypedArray.prototype, "length");
+  const isTypedArray = (v) => taTag.call(v) !== undefined;
+  const isMap = has((v) => mapSize.call(v)), isSet = has((v) => setSize.call(v));
+  const isArrayBuffer = has((v) => abLength.call(v)), isDate = has((v) => dateValue.call(v));
+  const isWeak = has((v) => { try { weakMapHas.call(v, {}); } catch { weakSetHas.call(v, {}); } });
+  // (RegExp.prototype itself answers `source` but is no RegExp.)
+  const isRegExp = has((v) => { if (v === RegExp.prototype) throw 0; reSource.call(v); });
   const escapes = { "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f" };
 
   // A string as a literal: single quotes unless the text has some (then
@@ -88,6 +104,13 @@
     return formatObject(ctx, v, level);
   }
 
+  // A Map's or Set's heading, as Node writes it: `Map(1) `, a subclass's
+  // `M(1) [Map] `, no prototype `[Map(1): null prototype] `.
+  function sized(ctor, kind, size) {
+    if (ctor === null) return `[${kind}(${size}): null prototype] `;
+    return ctor === kind ? `${kind}(${size}) ` : `${ctor}(${size}) [${kind}] `;
+  }
+
   function formatObject(ctx, v, level) {
     const ctor = constructorName(v);
     let tag = v[Symbol.toStringTag];
@@ -100,41 +123,42 @@
       braces = ["[", "]"];
       keys = keys.filter((k) => typeof k === "symbol" || !isIndex(k));
       entries = (c) => arrayEntries(c, v, level);
-    } else if (v instanceof TypedArray) {
+    } else if (isTypedArray(v)) {
       isArray = true;
-      prefix = `${taTag.call(v)}(${v.length}) `;
+      prefix = `${taTag.call(v)}(${taLength.call(v)}) `;
       braces = ["[", "]"];
       keys = keys.filter((k) => typeof k === "symbol" || !isIndex(k));
       entries = () => {
         const out = [];
-        const n = Math.min(v.length, 100);
+        const length = taLength.call(v), n = Math.min(length, 100);
         for (let i = 0; i < n; i++) out.push(primitive(v[i], true));
-        if (v.length > n) out.push(`... ${v.length - n} more item${v.length - n > 1 ? "s" : ""}`);
+        if (length > n) out.push(`... ${length - n} more item${length - n > 1 ? "s" : ""}`);
         return out;
       };
-    } else if (v instanceof Map) {
-      prefix = `${ctor === "Map" ? "Map" : prefix.trim()}(${v.size}) `;
-      entries = (c) => { const out = []; for (const [k, x] of v) out.push(`${child(c, k, level)} => ${child(c, x, level)}`); return out; };
-    } else if (v instanceof Set) {
-      prefix = `${ctor === "Set" ? "Set" : prefix.trim()}(${v.size}) `;
-      entries = (c) => { const out = []; for (const x of v) out.push(child(c, x, level)); return out; };
-    } else if (v instanceof ArrayBuffer) {
-      const bytes = new Uint8Array(v, 0, Math.min(v.byteLength, 50));
+    } else if (isMap(v)) {
+      prefix = sized(ctor, "Map", mapSize.call(v));
+      entries = (c) => { const out = []; for (const [k, x] of mapEntries.call(v)) out.push(`${child(c, k, level)} => ${child(c, x, level)}`); return out; };
+    } else if (isSet(v)) {
+      prefix = sized(ctor, "Set", setSize.call(v));
+      entries = (c) => { const out = []; for (const x of setValues.call(v)) out.push(child(c, x, level)); return out; };
+    } else if (isArrayBuffer(v)) {
+      const byteLength = abLength.call(v);
+      const bytes = new Uint8Array(v, 0, Math.min(byteLength, 50));
       let hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
-      if (v.byteLength > 50) hex += ` ... ${v.byteLength - 50} more byte${v.byteLength - 50 > 1 ? "s" : ""}`;
-      entries = () => [`[Uint8Contents]: <${hex}>`, `byteLength: ${v.byteLength}`];
-    } else if (v instanceof WeakMap || v instanceof WeakSet) {
+      if (byteLength > 50) hex += ` ... ${byteLength - 50} more byte${byteLength - 50 > 1 ? "s" : ""}`;
+      entries = () => [`[Uint8Contents]: <${hex}>`, `byteLength: ${byteLength}`];
+    } else if (isWeak(v)) {
       entries = () => ["<items unknown>"];
     } else if (typeof v === "function") {
       base = functionBase(v);
       keys = keys.filter((k) => k !== "prototype");
       if (keys.length === 0) return base;
       prefix = "";
-    } else if (v instanceof RegExp) {
+    } else if (isRegExp(v)) {
       base = String(v);
       if (keys.length === 0) return base;
       prefix = "";
-    } else if (v instanceof Date) {
+    } else if (isDate(v)) {
       base = Number.isNaN(dateValue.call(v)) ? "Invalid Date" : dateISO.call(v);
       if (keys.length === 0) return base;
       prefix = "";
@@ -171,8 +195,8 @@
         break;
       }
     }
-    const empty = keys.length === 0 && (entries === null || (isArray && v.length === 0) ||
-      ((v instanceof Map || v instanceof Set) && v.size === 0));
+    const empty = keys.length === 0 && (entries === null || (isArray && (isTypedArray(v) ? taLength.call(v) : v.length) === 0) ||
+      ((isMap(v) && mapSize.call(v) === 0) || (isSet(v) && setSize.call(v) === 0)));
     const head = (prefix + base).trimEnd();
     // Empty structures are shown whole at any depth, and do not count as a
     // level of nesting for the line-breaking rule.
