@@ -125,7 +125,7 @@ pub(crate) struct HostState {
     post_slow: Option<Persistent<Function<'static>>>,
     /// The prelude's check of an ArrayBuffer for the direct writer (true:
     /// detached or resizable), held raw (see [`crate::wire_direct::Held`]).
-    buffer_check: Option<crate::wire_direct::BufferCheck>,
+    slot_reader: Option<crate::wire_direct::SlotReader>,
     /// Ports whose messages are delivered natively (crates/js/src/deliver.rs).
     fast: Option<crate::deliver::FastTargets>,
     /// The direct writer's and reader's caches (crates/js/src/wire_cache.rs;
@@ -156,7 +156,7 @@ impl HostState {
             internal: None,
             port_proto: None,
             post_slow: None,
-            buffer_check: None,
+            slot_reader: None,
             fast: None,
             wire: RefCell::new(None),
         }
@@ -229,7 +229,7 @@ impl HostState {
         self.hooks = None;
         self.port_proto = None;
         self.post_slow = None;
-        self.buffer_check = None;
+        self.slot_reader = None;
         self.fast = None;
         *self.wire.get_mut() = None;
     }
@@ -406,7 +406,7 @@ fn post_direct(
     let (plain, proto, check) = {
         let h = host.borrow();
         let proto = h.hooks.as_ref().map_or(0, |k| k.object_proto());
-        let check = h.buffer_check.as_ref().map(|b| b.raw());
+        let check = h.slot_reader.as_ref().map(|b| b.raw());
         (h.classes.as_ref().map_or(0, |c| c.plain()), proto, check)
     };
     POST_BUFFER.with(|cell| -> rquickjs::Result<bool> {
@@ -804,9 +804,9 @@ pub(crate) fn install<'js>(
     // call with a transfer argument) and gets the native postMessage.
     let s = host.clone();
     h.set(
-        "bufferCheck",
+        "slotReader",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, f: Function<'js>| {
-            s.borrow_mut().buffer_check = Some(crate::wire_direct::BufferCheck::new(&ctx, &f));
+            s.borrow_mut().slot_reader = Some(crate::wire_direct::SlotReader::new(&ctx, &f));
         })?,
     )?;
     let s = host.clone();

@@ -85,7 +85,7 @@ struct W<'a> {
     caches: &'a mut Caches,
     plain_class: u32,
     object_proto: usize,
-    buffer_check: Option<qjs::JSValue>,
+    slot_reader: Option<qjs::JSValue>,
     seen: Vec<usize>,
     map: Option<HashMap<usize, u32, BuildHasherDefault<AddressHasher>>>,
 }
@@ -94,16 +94,16 @@ struct W<'a> {
 /// which the engine's API cannot tell), held for the direct writer. Its
 /// reference is given back when dropped (the host state is cleared before
 /// the runtime goes).
-pub(crate) struct BufferCheck {
+pub(crate) struct SlotReader {
     rt: *mut qjs::JSRuntime,
     f: qjs::JSValue,
 }
 
-impl BufferCheck {
+impl SlotReader {
     pub(crate) fn new(ctx: &Ctx<'_>, f: &rquickjs::Function<'_>) -> Self {
         let c = ctx.as_raw().as_ptr();
         // Sound: a new reference to a live function, owned here.
-        BufferCheck {
+        SlotReader {
             rt: unsafe { qjs::JS_GetRuntime(c) },
             f: unsafe { qjs::JS_DupValue(c, f.as_raw()) },
         }
@@ -115,7 +115,7 @@ impl BufferCheck {
     }
 }
 
-impl Drop for BufferCheck {
+impl Drop for SlotReader {
     fn drop(&mut self) {
         // Sound: the reference taken by `new`, given back once.
         unsafe { qjs::JS_FreeValueRT(self.rt, self.f) };
@@ -125,14 +125,14 @@ impl Drop for BufferCheck {
 /// Writes `value` (header included) into `buf`, which must be empty.
 /// `Ok(false)`: the value needs the general path; `buf` holds garbage.
 /// `plain_class` is the engine's class id of ordinary objects,
-/// `object_proto` the address of `Object.prototype`, and `buffer_check`
+/// `object_proto` the address of `Object.prototype`, and `slot_reader`
 /// the prelude's check of ArrayBuffers (without it, buffers and views
 /// take the general path). Errors are the engine's (out of memory).
 pub(crate) fn write(
     ctx: &Ctx<'_>,
     plain_class: u32,
     object_proto: usize,
-    buffer_check: Option<qjs::JSValue>,
+    slot_reader: Option<qjs::JSValue>,
     value: qjs::JSValue,
     buf: &mut Vec<u8>,
     caches: &mut Caches,
@@ -149,7 +149,7 @@ pub(crate) fn write(
         caches,
         plain_class,
         object_proto,
-        buffer_check,
+        slot_reader,
         seen,
         map: None,
     };
@@ -182,6 +182,7 @@ impl W<'_> {
             qjs::JS_TAG_OBJECT if unsafe { qjs::JS_GetTypedArrayType(v) } >= 0 => {
                 return self.typed_array(v)
             }
+            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_IsDate(v) } => return self.date(v),
             qjs::JS_TAG_OBJECT if unsafe { qjs::JS_IsArrayBuffer(v) } => {
                 return Ok(self.usable_buffer(v)? && self.array_buffer(v))
             }
@@ -220,17 +221,47 @@ impl W<'_> {
     /// check tells. Sound: the check runs only the captured built-in
     /// getters (no user code); its result is a new reference, freed.
     fn usable_buffer(&mut self, b: qjs::JSValue) -> rquickjs::Result<bool> {
-        let Some(f) = self.buffer_check else {
+        let Some(r) = self.read_slot(b, 0)? else {
             return Ok(false);
         };
-        let mut args = [b];
-        let r = unsafe { qjs::JS_Call(self.c, f, qjs::JS_UNDEFINED, 1, args.as_mut_ptr()) };
+        let unusable = unsafe { qjs::JS_VALUE_GET_TAG(r) == qjs::JS_TAG_BOOL && r.u.int32 != 0 };
+        Ok(!unusable)
+    }
+
+    /// The prelude's slot reader on `o` (kind 0: a buffer's check, 1: a
+    /// Date's time value); `None` without a reader. The result is a
+    /// primitive (no reference to give back).
+    fn read_slot(&mut self, o: qjs::JSValue, kind: i32) -> rquickjs::Result<Option<qjs::JSValue>> {
+        let Some(f) = self.slot_reader else {
+            return Ok(None);
+        };
+        let mut args = [o, qjs::JS_MKVAL(qjs::JS_TAG_INT, kind)];
+        // Sound: built-in getters run (no user code); a boolean or a
+        // number comes back.
+        let r = unsafe { qjs::JS_Call(self.c, f, qjs::JS_UNDEFINED, 2, args.as_mut_ptr()) };
         if unsafe { qjs::JS_IsException(r) } {
             return Err(rquickjs::Error::Exception);
         }
-        let unusable = unsafe { qjs::JS_VALUE_GET_TAG(r) == qjs::JS_TAG_BOOL && r.u.int32 != 0 };
-        unsafe { qjs::JS_FreeValue(self.c, r) };
-        Ok(!unusable)
+        Ok(Some(r))
+    }
+
+    /// A Date: `D` and its time value (an object, numbered as one).
+    fn date(&mut self, d: qjs::JSValue) -> rquickjs::Result<bool> {
+        if self.lookup(unsafe { d.u.ptr as usize }).is_some() {
+            return Ok(self.written_before(d));
+        }
+        let Some(t) = self.read_slot(d, 1)? else {
+            return Ok(false);
+        };
+        let t = match unsafe { qjs::JS_VALUE_GET_TAG(t) } {
+            qjs::JS_TAG_INT => f64::from(unsafe { t.u.int32 }),
+            qjs::JS_TAG_FLOAT64 => unsafe { t.u.float64 },
+            _ => return Ok(false),
+        };
+        self.written_before(d); // records it
+        self.w.tag(tag::DATE);
+        self.w.double(t);
+        Ok(true)
     }
 
     /// An ArrayBuffer known to be usable: a reference if written before,
@@ -691,6 +722,15 @@ impl<'a> R<'a, '_> {
             tag::BEGIN_JS_OBJECT => return self.object(depth),
             tag::BEGIN_DENSE_JS_ARRAY => return self.array(depth),
             tag::ARRAY_BUFFER => return self.array_buffer(),
+            tag::DATE => {
+                let Some(b) = self.bytes(8) else {
+                    return Ok(None);
+                };
+                let t = f64::from_le_bytes(b.try_into().expect("8 bytes"));
+                let d = self.made(unsafe { qjs::JS_NewDate(c, t) })?;
+                self.objects.push(d.v);
+                return Ok(Some(d));
+            }
             tag::OBJECT_REFERENCE => {
                 let id = self.varint();
                 let found = id
@@ -1029,6 +1069,9 @@ mod tests {
         "(() => { const a = [1]; return [a, a, {a}]; })()",
         "(() => { const a = []; a.push(a, {a}); return a; })()",
         "(() => { const a = []; for (let i = 0; i < 300; i++) a.push(i % 7 ? i : 'k' + i); return a; })()",
+        "({d: new Date(0)})",
+        "[new Date(1700000000123), new Date(-1e12), new Date(NaN)]",
+        "(() => { const d = new Date(5); return {d, again: [d]}; })()",
     ];
 
     /// Messages the direct writer takes but the direct reader leaves to the
@@ -1073,7 +1116,6 @@ mod tests {
         "Object.create(null)",
         "new (class K { constructor() { this.x = 1; } })()",
         "new Map()",
-        "({d: new Date(0)})",
         "(() => { let o = {}; for (let i = 0; i < 70; i++) o = {o}; return o; })()",
         "({f() {}})",
     ];
@@ -1087,9 +1129,11 @@ mod tests {
     }
 
     /// The prelude's buffer check, as a test script can write it.
-    fn buffer_check(ctx: &rquickjs::Ctx<'_>) -> BufferCheck {
-        let f: rquickjs::Function = ctx.eval("(b) => b.detached || b.resizable").unwrap();
-        BufferCheck::new(ctx, &f)
+    fn slot_reader(ctx: &rquickjs::Ctx<'_>) -> SlotReader {
+        let f: rquickjs::Function = ctx
+            .eval("(o, kind) => kind === 0 ? o.detached || o.resizable : Date.prototype.getTime.call(o)")
+            .unwrap();
+        SlotReader::new(ctx, &f)
     }
 
     fn hex(b: &[u8]) -> String {
@@ -1101,7 +1145,7 @@ mod tests {
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
             let (plain, proto) = plain_class_and_proto(&ctx);
-            let check = buffer_check(&ctx);
+            let check = slot_reader(&ctx);
             exprs
                 .iter()
                 .map(|e| {
@@ -1183,7 +1227,7 @@ mod tests {
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
             let (plain, proto) = plain_class_and_proto(&ctx);
-            let check = buffer_check(&ctx);
+            let check = slot_reader(&ctx);
             let mut caches = Caches::new(&ctx);
             let describe: rquickjs::Function = ctx
                 .eval(
@@ -1241,7 +1285,7 @@ mod tests {
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
             let (plain, proto) = plain_class_and_proto(&ctx);
-            let check = buffer_check(&ctx);
+            let check = slot_reader(&ctx);
             let caches = std::cell::RefCell::new(Caches::new(&ctx));
             let bytes_of = |v: &Value| {
                 let mut buf = Vec::new();
@@ -1328,7 +1372,7 @@ mod tests {
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
             let (plain, proto) = plain_class_and_proto(&ctx);
-            let check = buffer_check(&ctx);
+            let check = slot_reader(&ctx);
             let mut caches = Caches::new(&ctx);
             let mut seed = 0x2545_f491_4f6c_dd1du64;
             let mut next = move || {

@@ -98,10 +98,13 @@
   // What clone.rs cannot read itself, by kind (0 wrapper value, 1 date,
   // 2 regexp, 3 array buffer, 4 view, 5 map entries, 6 set values, 7 bigint hex, 8 error,
   // 9 DOMException).
-  // For the direct writer (crates/js/src/wire_direct.rs): whether an
-  // ArrayBuffer is detached or resizable, which the engine's API cannot
-  // tell (such buffers take the general path).
-  host.bufferCheck(function (b) { return call(abDetached, b) || call(abResizable, b); });
+  // For the direct writer (crates/js/src/wire_direct.rs), what the
+  // engine's API cannot read: kind 0, whether an ArrayBuffer is detached or
+  // resizable (such buffers take the general path); kind 1, a Date's time
+  // value. Built-in getters only: no user code runs.
+  host.slotReader(function (o, kind) {
+    return kind === 0 ? call(abDetached, o) || call(abResizable, o) : call(dateValue, o);
+  });
 
   internal.cloneRead = function (kind, o, sub) {
     switch (kind) {
