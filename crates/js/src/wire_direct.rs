@@ -3,7 +3,7 @@
 //! post (HTML `#structuredserializeinternal`, `#structureddeserialize`).
 //!
 //! [`read`] is the other direction: a message of primitives, plain
-//! objects, dense arrays, ArrayBuffers and typed arrays (and nothing
+//! objects, dense arrays, Dates, ArrayBuffers and typed arrays (and nothing
 //! transferred) becomes JS values as
 //! its bytes are read. On anything else, or any byte it does not expect,
 //! it returns `None` and the general decoder (msgport-clone's, then
@@ -17,20 +17,20 @@
 //! whose message is made of primitives, plain objects (the prototype is
 //! `Object.prototype`, every own enumerable property is a data property)
 //! dense arrays (every index below the length an own enumerable data
-//! property, and nothing else enumerable), and ArrayBuffers and typed
-//! arrays over them (not shared, not resizable, not detached: the prelude's
-//! captured getters tell, as the engine's API cannot) is written here in
-//! one pass, with the same bytes.
+//! property, and nothing else enumerable), Dates, and ArrayBuffers and
+//! typed arrays over them (not shared, not resizable, not detached) is
+//! written here in one pass, with the same bytes. What the engine's API
+//! cannot read (a buffer's flags, a Date's time value) the prelude's slot
+//! reader reads through captured built-ins.
 //!
 //! Anything else (an accessor, which is user code; an array with holes or
-//! other properties; a DataView, a shared or resizable buffer; a Map, Date
+//! other properties; a DataView, a shared or resizable buffer; a Map, Set
 //! or any other kind; a symbol; a string with
 //! a lone surrogate; a key that looks like an index; nesting deeper than
 //! [`MAX_DEPTH`]) makes [`write`] give up and return `false`, and the
 //! caller runs the general path from the start. Giving up is never
 //! observable: until then no user code has run (keys are listed and data
-//! properties read by the engine; the buffer check runs built-in getters
-//! only), and the bytes written so far are thrown away. The general path is the reference for every rule.
+//! properties read by the engine; the slot reader runs built-ins only), and the bytes written so far are thrown away. The general path is the reference for every rule.
 
 use crate::direct::AddressHasher;
 use crate::ffi::Owned;
