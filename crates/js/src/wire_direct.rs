@@ -178,19 +178,35 @@ impl W<'_> {
             qjs::JS_TAG_NULL => self.w.tag(tag::NULL),
             qjs::JS_TAG_UNDEFINED => self.w.tag(tag::UNDEFINED),
             qjs::JS_TAG_STRING => return self.string(v),
-            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_IsArray(v) } => return self.array(v, depth),
-            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_GetTypedArrayType(v) } >= 0 => {
-                return self.typed_array(v)
+            // (A plain object, the common case, is told by its class alone.)
+            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_GetClassID(v) } == self.plain_class => {
+                return self.object(v, depth)
             }
-            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_IsDate(v) } => return self.date(v),
-            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_IsArrayBuffer(v) } => {
-                return Ok(self.usable_buffer(v)? && self.array_buffer(v))
-            }
-            qjs::JS_TAG_OBJECT => return self.object(v, depth),
+            qjs::JS_TAG_OBJECT => return self.other_object(v, depth),
             // Ropes, BigInts, symbols: the general path's.
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// An object of another class than plain objects': an Array, a typed
+    /// array, a Date or an ArrayBuffer; anything else is the general path's.
+    #[inline(never)]
+    fn other_object(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
+        // Sound: class queries on a live object.
+        unsafe {
+            if qjs::JS_IsArray(v) {
+                self.array(v, depth)
+            } else if qjs::JS_GetTypedArrayType(v) >= 0 {
+                self.typed_array(v)
+            } else if qjs::JS_IsDate(v) {
+                self.date(v)
+            } else if qjs::JS_IsArrayBuffer(v) {
+                Ok(self.usable_buffer(v)? && self.array_buffer(v))
+            } else {
+                Ok(false)
+            }
+        }
     }
 
     /// A string, as the general path writes it (one-byte if every
