@@ -1,16 +1,10 @@
+// META: script=resources/round-trip.js
 // Arrays through a MessagePort (HTML #structuredserializeinternal, Array
 // exotic objects: "length" and every own enumerable property; and
 // #structureddeserialize: ArrayCreate, then the properties). Dense arrays
 // take msgport's direct writer and reader; any other array the general
 // path. Both must give the same results.
 
-function roundTrip(value) {
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port2.onmessage = (e) => { port1.close(); port2.close(); resolve(e.data); };
-    port1.postMessage(value);
-  });
-}
 
 promise_test(async () => {
   const got = await roundTrip([1, "two", 3.5, -0, null, undefined, true, { x: [] }, [[1]]]);

@@ -1,3 +1,4 @@
+// META: script=resources/round-trip.js
 // ArrayBuffers and typed arrays through a MessagePort, not transferred
 // (HTML #structuredserializeinternal: ArrayBuffer [[ArrayBufferData]]
 // copied; ArrayBufferView: its buffer serialized, then the view's kind,
@@ -5,13 +6,6 @@
 // and reader; any other (shared, resizable, length-tracking, detached,
 // DataView) the general path. Both must give the same results.
 
-function roundTrip(value) {
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port2.onmessage = (e) => { port1.close(); port2.close(); resolve(e.data); };
-    port1.postMessage(value);
-  });
-}
 
 promise_test(async () => {
   const kinds = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,

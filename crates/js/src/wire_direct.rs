@@ -1144,6 +1144,43 @@ mod tests {
         (plain, crate::ffi::object_address(&proto))
     }
 
+    /// A new runtime and context, and what [`write`] needs there; the
+    /// caches are dropped before the runtime (whose own check then finds
+    /// any leaked object).
+    fn with_writer(f: impl FnOnce(&rquickjs::Ctx<'_>, u32, usize, &SlotReader, &mut Caches)) {
+        let rt = Runtime::new().unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            let (plain, proto) = plain_class_and_proto(&ctx);
+            let check = slot_reader(&ctx);
+            let mut caches = Caches::new(&ctx);
+            f(&ctx, plain, proto, &check, &mut caches);
+        });
+    }
+
+    /// The bytes the direct writer writes for `v` (which it must take).
+    fn written(
+        ctx: &rquickjs::Ctx<'_>,
+        plain: u32,
+        proto: usize,
+        check: &SlotReader,
+        caches: &mut Caches,
+        v: &Value<'_>,
+    ) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let taken = write(
+            ctx,
+            plain,
+            proto,
+            Some(check.raw()),
+            v.as_raw(),
+            &mut bytes,
+            caches,
+        );
+        assert!(taken.unwrap(), "left to the general path");
+        bytes
+    }
+
     /// The prelude's buffer check, as a test script can write it.
     fn slot_reader(ctx: &rquickjs::Ctx<'_>) -> SlotReader {
         let f: rquickjs::Function = ctx
@@ -1239,12 +1276,7 @@ mod tests {
     /// what writes the same bytes again, with the same contents and views.
     #[test]
     fn views_are_the_general_paths_bytes_and_read_back() {
-        let rt = Runtime::new().unwrap();
-        let ctx = Context::full(&rt).unwrap();
-        ctx.with(|ctx| {
-            let (plain, proto) = plain_class_and_proto(&ctx);
-            let check = slot_reader(&ctx);
-            let mut caches = Caches::new(&ctx);
+        with_writer(|ctx, plain, proto, check, caches| {
             let describe: rquickjs::Function = ctx
                 .eval(
                     "(v) => JSON.stringify(v, (k, x) => ArrayBuffer.isView(x)                        ? [x.constructor.name, x.byteOffset, x.length, x.buffer.byteLength, Array.from(x, String)]                        : x instanceof ArrayBuffer ? ['ArrayBuffer', Array.from(new Uint8Array(x))] : x)",
@@ -1252,16 +1284,30 @@ mod tests {
                 .unwrap();
             for e in TAKEN_VIEWS {
                 let v: Value = ctx.eval(*e).unwrap();
-                let mut bytes = Vec::new();
-                let direct = write(&ctx, plain, proto, Some(check.raw()), v.as_raw(), &mut bytes, &mut caches);
-                assert!(direct.unwrap(), "{e}: left to the general path");
-                let graph = msgport_clone::deserialize_with_transfer(&bytes, Vec::new(), 0, Default::default())
-                    .unwrap_or_else(|err| panic!("{e}: {err}"));
+                let bytes = written(ctx, plain, proto, check, caches, &v);
+                let graph = msgport_clone::deserialize_with_transfer(
+                    &bytes,
+                    Vec::new(),
+                    0,
+                    Default::default(),
+                )
+                .unwrap_or_else(|err| panic!("{e}: {err}"));
                 let again = msgport_clone::to_bytes_graph(&graph).unwrap();
                 assert_eq!(hex(&again), hex(&bytes), "{e}: the general path's bytes");
-                let back = read(&ctx, &bytes, &mut caches).unwrap().unwrap_or_else(|| panic!("{e}: not read"));
+                let back = read(ctx, &bytes, caches)
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{e}: not read"));
                 let mut rewritten = Vec::new();
-                assert!(write(&ctx, plain, proto, Some(check.raw()), back.as_raw(), &mut rewritten, &mut caches).unwrap());
+                assert!(write(
+                    ctx,
+                    plain,
+                    proto,
+                    Some(check.raw()),
+                    back.as_raw(),
+                    &mut rewritten,
+                    caches
+                )
+                .unwrap());
                 assert_eq!(hex(&rewritten), hex(&bytes), "{e}: read then written again");
                 let (a, b): (String, String) = (
                     describe.call((v.clone(),)).unwrap(),
@@ -1273,9 +1319,8 @@ mod tests {
             let v: Value = ctx
                 .eval("(() => { const b = new ArrayBuffer(8); return [new Uint8Array(b), new Uint16Array(b, 2, 2), b]; })()")
                 .unwrap();
-            let mut bytes = Vec::new();
-            assert!(write(&ctx, plain, proto, Some(check.raw()), v.as_raw(), &mut bytes, &mut caches).unwrap());
-            let back = read(&ctx, &bytes, &mut caches).unwrap().unwrap();
+            let bytes = written(ctx, plain, proto, check, caches, &v);
+            let back = read(ctx, &bytes, caches).unwrap().unwrap();
             let shared: rquickjs::Function = ctx
                 .eval("(a) => a[0].buffer === a[1].buffer && a[1].buffer === a[2] && (a[0][3] = 7, a[1][0] === 7 << 8)")
                 .unwrap();
@@ -1285,13 +1330,12 @@ mod tests {
             for bad in [
                 &b"\xFF\x0FB\x02\x01\x02VB\x01\x02\x00"[..], // past the end
                 b"\xFF\x0FB\x04\x01\x02\x03\x04VW\x01\x02\x00", // misaligned
-                b"\xFF\x0FB\x02\x01\x02VB\x00\x02\x01", // length tracking
-                b"\xFF\x0FB\x02\x01\x02V?\x00\x02\x00", // a DataView
-                b"\xFF\x0FB\x09\x01", // short
+                b"\xFF\x0FB\x02\x01\x02VB\x00\x02\x01",      // length tracking
+                b"\xFF\x0FB\x02\x01\x02V?\x00\x02\x00",      // a DataView
+                b"\xFF\x0FB\x09\x01",                        // short
             ] {
-                assert!(read(&ctx, bad, &mut caches).unwrap().is_none(), "{bad:?}");
+                assert!(read(ctx, bad, caches).unwrap().is_none(), "{bad:?}");
             }
-            drop(caches);
         });
     }
 
@@ -1384,12 +1428,7 @@ mod tests {
     /// (QuickJS asserts that no object is left) fails on any leak.
     #[test]
     fn mutated_messages_neither_panic_nor_leak() {
-        let rt = Runtime::new().unwrap();
-        let ctx = Context::full(&rt).unwrap();
-        ctx.with(|ctx| {
-            let (plain, proto) = plain_class_and_proto(&ctx);
-            let check = slot_reader(&ctx);
-            let mut caches = Caches::new(&ctx);
+        with_writer(|ctx, plain, proto, check, caches| {
             let mut seed = 0x2545_f491_4f6c_dd1du64;
             let mut next = move || {
                 seed ^= seed << 13;
@@ -1400,17 +1439,7 @@ mod tests {
             let mut read_some = 0;
             for e in TAKEN.iter().chain(TAKEN_VIEWS) {
                 let v: Value = ctx.eval(*e).unwrap();
-                let mut bytes = Vec::new();
-                assert!(write(
-                    &ctx,
-                    plain,
-                    proto,
-                    Some(check.raw()),
-                    v.as_raw(),
-                    &mut bytes,
-                    &mut caches
-                )
-                .unwrap());
+                let bytes = written(ctx, plain, proto, check, caches, &v);
                 for _ in 0..300 {
                     let mut m = bytes.clone();
                     for _ in 0..1 + next() % 3 {
@@ -1423,17 +1452,14 @@ mod tests {
                             _ => m.insert(at.min(m.len()), next() as u8),
                         }
                     }
-                    if read(&ctx, &m, &mut caches).unwrap().is_some() {
+                    if read(ctx, &m, caches).unwrap().is_some() {
                         read_some += 1;
                     }
                 }
             }
             // Some mutations are still messages (a changed number or letter).
             assert!(read_some > 0);
-            drop(caches);
         });
-        drop(ctx);
-        drop(rt);
     }
 
     #[test]
