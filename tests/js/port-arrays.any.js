@@ -95,3 +95,13 @@ promise_test(async () => {
   assert_equals(got[2][1].a[0], 2);
   assert_equals(got[3], "end");
 }, "direct and general messages interleaved arrive in order");
+
+promise_test(async () => {
+  const small = [0n, 1n, -1n, 2n ** 31n - 1n, -(2n ** 31n)];
+  const large = [2n ** 63n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 200n + 7n, -(2n ** 100n)];
+  const got = await roundTrip({ small, large, alone: 5n });
+  assert_array_equals(got.small, small);
+  assert_array_equals(got.large, large);
+  assert_equals(got.alone, 5n);
+  assert_equals(typeof got.alone, "bigint");
+}, "BigInts of every size (small ones take the direct wire)");

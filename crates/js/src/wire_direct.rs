@@ -178,6 +178,15 @@ impl W<'_> {
             qjs::JS_TAG_NULL => self.w.tag(tag::NULL),
             qjs::JS_TAG_UNDEFINED => self.w.tag(tag::UNDEFINED),
             qjs::JS_TAG_STRING => return self.string(v),
+            // A BigInt the engine keeps in the value (32 bits); larger ones
+            // are the general path's.
+            qjs::JS_TAG_SHORT_BIG_INT => {
+                let x = i64::from(unsafe { v.u.short_big_int });
+                self.w.tag(tag::BIGINT);
+                let digits = [x.unsigned_abs()];
+                self.w
+                    .bigint_body(x < 0, if x == 0 { &[] } else { &digits });
+            }
             // (A plain object, the common case, is told by its class alone.)
             qjs::JS_TAG_OBJECT if unsafe { qjs::JS_GetClassID(v) } == self.plain_class => {
                 return self.object(v, depth)
@@ -738,6 +747,31 @@ impl<'a> R<'a, '_> {
             tag::BEGIN_JS_OBJECT => return self.object(depth),
             tag::BEGIN_DENSE_JS_ARRAY => return self.array(depth),
             tag::ARRAY_BUFFER => return self.array_buffer(),
+            tag::BIGINT => {
+                // Up to one 64-bit digit; larger ones are the general decoder's.
+                let Some(bitfield) = self.varint() else {
+                    return Ok(None);
+                };
+                let negative = bitfield & 1 == 1;
+                match bitfield >> 1 {
+                    0 => unsafe { qjs::JS_NewBigInt64(c, 0) },
+                    8 => {
+                        let Some(b) = self.bytes(8) else {
+                            return Ok(None);
+                        };
+                        let d = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+                        match (negative, i64::try_from(d)) {
+                            (false, _) => unsafe { qjs::JS_NewBigUint64(c, d) },
+                            (true, Ok(m)) => unsafe { qjs::JS_NewBigInt64(c, -m) },
+                            (true, Err(_)) if d == 1 << 63 => unsafe {
+                                qjs::JS_NewBigInt64(c, i64::MIN)
+                            },
+                            (true, Err(_)) => return Ok(None),
+                        }
+                    }
+                    _ => return Ok(None),
+                }
+            }
             tag::DATE => {
                 let Some(b) = self.bytes(8) else {
                     return Ok(None);
@@ -1086,6 +1120,7 @@ mod tests {
         "(() => { const a = []; a.push(a, {a}); return a; })()",
         "(() => { const a = []; for (let i = 0; i < 300; i++) a.push(i % 7 ? i : 'k' + i); return a; })()",
         "({d: new Date(0)})",
+        "[0n, 1n, -1n, 2n ** 31n - 1n, -(2n ** 31n), {b: 12345n}]",
         "[new Date(1700000000123), new Date(-1e12), new Date(NaN)]",
         "(() => { const d = new Date(5); return {d, again: [d]}; })()",
     ];
@@ -1124,7 +1159,7 @@ mod tests {
         "({a: [1, new Map()]})",
         "({get g() { return 1; }})",
         "({s: Symbol('s')})",
-        "({b: 1n})",
+        "({b: 2n ** 70n})",
         "'\\ud800'",
         "({a: 'x\\udc00'})",
         "({2147483648: 1})",
