@@ -2,9 +2,9 @@
 //! StructuredDeserialize straight back, for the messages most programs
 //! post (HTML `#structuredserializeinternal`, `#structureddeserialize`).
 //!
-//! [`read`] is the other direction: a message of primitives, plain
-//! objects, dense arrays, Dates, ArrayBuffers and typed arrays (and nothing
-//! transferred) becomes JS values as
+//! [`read`] is the other direction: a message of primitives (BigInts up
+//! to 64 bits), plain objects, dense arrays, Dates, ArrayBuffers and typed
+//! arrays (and nothing transferred) becomes JS values as
 //! its bytes are read. On anything else, or any byte it does not expect,
 //! it returns `None` and the general decoder (msgport-clone's, then
 //! [`crate::clone::deserialize`]) reads the message from the start and
@@ -14,7 +14,8 @@
 //! The general path ([`crate::clone`]) builds msgport-clone's
 //! [`Graph`](msgport_clone::Graph) first and then encodes it, converting
 //! every key, string and number twice. A `postMessage` with no transfer list
-//! whose message is made of primitives, plain objects (the prototype is
+//! whose message is made of primitives (BigInts the engine keeps in the
+//! value: 32 bits), plain objects (the prototype is
 //! `Object.prototype`, every own enumerable property is a data property)
 //! dense arrays (every index below the length an own enumerable data
 //! property, and nothing else enumerable), Dates, and ArrayBuffers and
