@@ -123,8 +123,8 @@ pub(crate) struct HostState {
     /// The prelude's `postMessage` for a call with a transfer argument
     /// (its overloads and sequence conversion are WebIDL's, in JS).
     post_slow: Option<Persistent<Function<'static>>>,
-    /// The prelude's check of an ArrayBuffer for the direct writer (true:
-    /// detached or resizable), held raw (see [`crate::wire_direct::Held`]).
+    /// The prelude's reader of what the engine's API cannot read, for the
+    /// direct writer (an ArrayBuffer's flags, a Date's time value).
     slot_reader: Option<crate::wire_direct::SlotReader>,
     /// Ports whose messages are delivered natively (crates/js/src/deliver.rs).
     fast: Option<crate::deliver::FastTargets>,
@@ -508,31 +508,31 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
     let Some(id) = host.borrow().names.get(&name).copied() else {
         return Ok(true);
     };
-    // The common message: read directly, no ports, to a port with one
-    // listener: dispatched natively.
+    // The common message, read directly and without ports, to a port with
+    // one listener: dispatched natively, without the clone's hooks.
     let event = match event {
         Event::Message(msgport::Message {
             data: Decoded::Js(data),
             ports,
-        }) if ports.is_empty() => {
-            let fast = host
-                .borrow()
-                .fast
-                .as_ref()
-                .and_then(|f| crate::deliver::prepare(ctx, f, id));
-            if let Some(d) = fast {
-                d.fire(data)?;
-                return Ok(true);
-            }
-            Event::Message(msgport::Message {
+        }) if ports.is_empty() => match fire_fast(ctx, host, id, data)? {
+            None => return Ok(true),
+            Some(data) => Event::Message(msgport::Message {
                 data: Decoded::Js(data),
                 ports,
-            })
-        }
+            }),
+        },
         other => other,
     };
     let hooks = hooks(ctx, host)?;
     let deliver = hooks.deliver()?.clone();
+    // `messageerror` (1) or `close` (2): no data, no ports.
+    let deliver_empty = |kind: i32| {
+        let (null, none) = (
+            Value::new_null(ctx.clone()),
+            Value::new_undefined(ctx.clone()),
+        );
+        deliver.call::<_, Value>((id, kind, null, none)).map(drop)
+    };
     match event {
         Event::Message(m) => {
             let mut objs = Vec::with_capacity(m.ports.len());
@@ -547,21 +547,6 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
                 Decoded::Graph(mut g) => clone::deserialize(ctx, &hooks, &mut g, &objs),
             };
             match data {
-                Ok(data) if objs.is_empty() => {
-                    // A port with one message listener: dispatched natively.
-                    let fast = host
-                        .borrow()
-                        .fast
-                        .as_ref()
-                        .and_then(|f| crate::deliver::prepare(ctx, f, id));
-                    match fast {
-                        Some(d) => d.fire(data)?,
-                        None => {
-                            let none = Value::new_undefined(ctx.clone());
-                            deliver.call::<_, Value>((id, 0, data, none))?;
-                        }
-                    }
-                }
                 Ok(data) => {
                     // No array for the common message without ports.
                     let ports = if objs.is_empty() {
@@ -573,38 +558,47 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
                         }
                         ports.into_value()
                     };
+                    let data = if ports.is_undefined() {
+                        match fire_fast(ctx, host, id, data)? {
+                            None => return Ok(true),
+                            Some(data) => data,
+                        }
+                    } else {
+                        data
+                    };
                     deliver.call::<_, Value>((id, 0, data, ports))?;
                 }
                 Err(Fail::Js(e)) => return Err(e),
-                Err(Fail::Clone(_)) => {
-                    deliver.call::<_, Value>((
-                        id,
-                        1,
-                        Value::new_null(ctx.clone()),
-                        Value::new_undefined(ctx.clone()),
-                    ))?;
-                }
+                Err(Fail::Clone(_)) => deliver_empty(1)?,
             }
         }
-        Event::MessageError(_) => {
-            deliver.call::<_, Value>((
-                id,
-                1,
-                Value::new_null(ctx.clone()),
-                Value::new_undefined(ctx.clone()),
-            ))?;
-        }
+        Event::MessageError(_) => deliver_empty(1)?,
         Event::Close => {
             host.borrow_mut().unregister(id);
-            deliver.call::<_, Value>((
-                id,
-                2,
-                Value::new_null(ctx.clone()),
-                Value::new_undefined(ctx.clone()),
-            ))?;
+            deliver_empty(2)?;
         }
     }
     Ok(true)
+}
+
+/// Fires `message` with `data` (and no ports) at port `id` natively if
+/// the port is registered for it (crates/js/src/deliver.rs); else gives
+/// the data back for the general delivery.
+fn fire_fast<'js>(
+    ctx: &Ctx<'js>,
+    host: &Shared,
+    id: u32,
+    data: Value<'js>,
+) -> rquickjs::Result<Option<Value<'js>>> {
+    let fast = host
+        .borrow()
+        .fast
+        .as_ref()
+        .and_then(|f| crate::deliver::prepare(ctx, f, id));
+    match fast {
+        Some(d) => d.fire(data).map(|()| None),
+        None => Ok(Some(data)),
+    }
 }
 
 /// A message as the event loop's decoder left it.
@@ -799,9 +793,7 @@ pub(crate) fn install<'js>(
             },
         )?,
     )?;
-    // MessagePort objects are of a native class (crates/js/src/native.rs):
-    // the prelude hands over the prototype and its own postMessage (for a
-    // call with a transfer argument) and gets the native postMessage.
+    // The direct writer's slot reader (crates/js/src/wire_direct.rs).
     let s = host.clone();
     h.set(
         "slotReader",
@@ -809,6 +801,9 @@ pub(crate) fn install<'js>(
             s.borrow_mut().slot_reader = Some(crate::wire_direct::SlotReader::new(&ctx, &f));
         })?,
     )?;
+    // MessagePort objects are of a native class (crates/js/src/native.rs):
+    // the prelude hands over the prototype and its own postMessage (for a
+    // call with a transfer argument) and gets the native postMessage.
     let s = host.clone();
     h.set(
         "portClass",
