@@ -94,12 +94,12 @@ thread_local! {
     static POST_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Message bytes: inline, owned, or shared with other queues (a broadcast
-/// serializes once).
 /// The largest message [`Payload::out_of`] copies out of a reused buffer
 /// (the buffer then keeps up to this much capacity).
 const KEEP_BUFFER: usize = 64 * 1024;
 
+/// Message bytes: inline, owned, or shared with other queues (a broadcast
+/// serializes once).
 pub(crate) enum Payload {
     Inline { len: u8, data: [u8; INLINE] },
     Owned(Vec<u8>),
@@ -115,7 +115,6 @@ impl Payload {
         }
     }
 
-    /// A copy of `b`, at most [`INLINE`] bytes, inside the task.
     /// The bytes of a reused serialization buffer, which is left empty: a
     /// small message inline; a middling one copied into an allocation of
     /// its size, so the buffer keeps its capacity (taking it would make the
@@ -135,6 +134,7 @@ impl Payload {
         p
     }
 
+    /// A copy of `b`, at most [`INLINE`] bytes, inside the task.
     fn inline(b: &[u8]) -> Self {
         let mut data = [0u8; INLINE];
         data[..b.len()].copy_from_slice(b);
@@ -808,8 +808,9 @@ impl MessagePort {
 
     /// [`MessagePort::post_serialized`] for an embedder that serializes
     /// into one reused buffer: the bytes are taken out of `buf`, which is
-    /// left empty. A message small enough to live inside its task is
-    /// copied there, and `buf` keeps its allocation for the next one.
+    /// left empty. A message of up to 64 KiB is copied out (inside its task
+    /// if it is small enough), and `buf` keeps its allocation for the next
+    /// one; a larger one takes the allocation with it.
     ///
     /// ```
     /// use msgport::{Event, MessageChannel};
