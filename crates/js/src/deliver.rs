@@ -1,4 +1,5 @@
-//! The delivery of a message to a port with exactly one `message`
+//! The delivery of a message to a port's target (a MessagePort, a Worker
+//! object, a dedicated worker's global) with exactly one `message`
 //! listener, made natively: the MessageEvent, its dispatch and the call of
 //! the listener (HTML `#message-ports`, "the port message queue", its
 //! tasks fire `message`; DOM `#concept-event-dispatch`).
@@ -22,7 +23,8 @@
 //!   and passive listeners change nothing;
 //! - listeners added during dispatch do not run (there is no second one to
 //!   run), `stopPropagation` flags are cleared afterwards, and the main
-//!   context's `window.event` is the event while the listener runs.
+//!   context's `window.event` (the prelude's native cell, native.rs) is the
+//!   event while the listener runs.
 
 use crate::ffi::Owned;
 use rquickjs::{qjs, Ctx, Function, Object, Value};
@@ -305,8 +307,8 @@ impl<'js> Delivery<'_, 'js> {
         };
         // Sound throughout: `JS_Call` and `JS_GetProperty` borrow their
         // arguments and return a new reference (or an exception);
-        // `JS_SetProperty` and `new_lazy_event` take over the references
-        // given to them.
+        // `new_lazy_event` and the current-event cell take over the
+        // references given to them.
         // The time stamp, from the same clock as `performance.now()`.
         let time = unsafe {
             let t = qjs::JS_Call(

@@ -248,6 +248,92 @@ pub(crate) fn has_own_property(
 /// after `map` has seen it. `src`, `dst` and what `map` returns are
 /// [`Borrowed`]: kept alive by the caller until this returns, and `map`
 /// may allocate (and collect) freely meanwhile.
+/// An object's own enumerable string-keyed property names, as the engine
+/// lists them (indices first, in order), freed when dropped.
+pub(crate) struct KeyTable {
+    c: *mut qjs::JSContext,
+    table: *mut qjs::JSPropertyEnum,
+    len: u32,
+}
+
+impl KeyTable {
+    /// Sound: listing an ordinary object's or an Array's keys runs no
+    /// JavaScript; the table owns its atoms.
+    pub(crate) fn own_enumerable(
+        c: *mut qjs::JSContext,
+        v: qjs::JSValue,
+    ) -> rquickjs::Result<Self> {
+        let mut keys = KeyTable {
+            c,
+            table: std::ptr::null_mut(),
+            len: 0,
+        };
+        let flags = (qjs::JS_GPN_STRING_MASK | qjs::JS_GPN_ENUM_ONLY) as i32;
+        if unsafe { qjs::JS_GetOwnPropertyNames(c, &mut keys.table, &mut keys.len, v, flags) } < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(keys)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// The `i`th name (`i < len`), borrowed from the table.
+    pub(crate) fn atom(&self, i: usize) -> qjs::JSAtom {
+        assert!(i < self.len());
+        // Sound: within the table the engine made.
+        unsafe { (*self.table.add(i)).atom }
+    }
+}
+
+impl Drop for KeyTable {
+    fn drop(&mut self) {
+        if !self.table.is_null() {
+            // Sound: the table and its atoms, freed once.
+            unsafe { qjs::JS_FreePropertyEnum(self.c, self.table, self.len) }
+        }
+    }
+}
+
+/// An own property as a copy may read it.
+pub(crate) enum OwnProperty {
+    /// Gone (deleted since the keys were listed).
+    Absent,
+    /// An accessor: reading it would run user code.
+    Accessor,
+    /// A data property's value: a new reference the caller owns.
+    Data(qjs::JSValue),
+}
+
+/// The own property `atom` of the ordinary object or Array `o`, read
+/// without running JavaScript. Sound: `JS_GetOwnProperty` fills the
+/// descriptor with new references; the getter and setter are freed here.
+pub(crate) fn own_property(
+    c: *mut qjs::JSContext,
+    o: qjs::JSValue,
+    atom: qjs::JSAtom,
+) -> rquickjs::Result<OwnProperty> {
+    let mut desc = std::mem::MaybeUninit::<qjs::JSPropertyDescriptor>::uninit();
+    let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), o, atom) };
+    if r < 0 {
+        return Err(rquickjs::Error::Exception);
+    }
+    if r == 0 {
+        return Ok(OwnProperty::Absent);
+    }
+    let desc = unsafe { desc.assume_init() };
+    unsafe {
+        qjs::JS_FreeValue(c, desc.getter);
+        qjs::JS_FreeValue(c, desc.setter);
+    }
+    if desc.flags & qjs::JS_PROP_GETSET as i32 != 0 {
+        unsafe { qjs::JS_FreeValue(c, desc.value) };
+        return Ok(OwnProperty::Accessor);
+    }
+    Ok(OwnProperty::Data(desc.value))
+}
+
 pub(crate) fn copy_data_properties<'js>(
     ctx: &Ctx<'js>,
     src: Borrowed,
@@ -255,53 +341,32 @@ pub(crate) fn copy_data_properties<'js>(
     shapes: Option<&mut crate::wire_cache::ShapeKeepers>,
     mut map: impl FnMut(Borrowed) -> rquickjs::Result<Option<Borrowed>>,
 ) -> rquickjs::Result<bool> {
-    struct KeyTable(*mut qjs::JSContext, *mut qjs::JSPropertyEnum, u32);
-    impl Drop for KeyTable {
-        fn drop(&mut self) {
-            if !self.1.is_null() {
-                unsafe { qjs::JS_FreePropertyEnum(self.0, self.1, self.2) }
-            }
-        }
-    }
     let c = ctx.as_raw().as_ptr();
-    let mut keys = KeyTable(c, std::ptr::null_mut(), 0);
-    let flags = (qjs::JS_GPN_STRING_MASK | qjs::JS_GPN_ENUM_ONLY) as i32;
-    if unsafe { qjs::JS_GetOwnPropertyNames(c, &mut keys.1, &mut keys.2, src.0, flags) } < 0 {
-        return Err(rquickjs::Error::Exception);
-    }
+    let keys = KeyTable::own_enumerable(c, src.0)?;
     let define = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
     let mut names = 0u64;
-    for i in 0..keys.2 as usize {
-        let atom = unsafe { (*keys.1.add(i)).atom };
+    for i in 0..keys.len() {
+        let atom = keys.atom(i);
         names = crate::wire_cache::names_hash(names, atom);
-        let mut desc = std::mem::MaybeUninit::<qjs::JSPropertyDescriptor>::uninit();
-        let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), src.0, atom) };
-        if r < 0 {
-            return Err(rquickjs::Error::Exception);
-        }
-        if r == 0 {
-            continue;
-        }
-        let desc = unsafe { desc.assume_init() };
-        let tag = unsafe {
-            qjs::JS_FreeValue(c, desc.getter);
-            qjs::JS_FreeValue(c, desc.setter);
-            qjs::JS_VALUE_GET_TAG(desc.value)
+        let v = match own_property(c, src.0, atom)? {
+            OwnProperty::Absent => continue,
+            OwnProperty::Accessor => return Ok(false),
+            OwnProperty::Data(v) => v,
         };
-        let accessor = desc.flags & qjs::JS_PROP_GETSET as i32 != 0;
-        if accessor || tag == qjs::JS_TAG_SYMBOL {
-            unsafe { qjs::JS_FreeValue(c, desc.value) };
+        let tag = unsafe { qjs::JS_VALUE_GET_TAG(v) };
+        if tag == qjs::JS_TAG_SYMBOL {
+            unsafe { qjs::JS_FreeValue(c, v) };
             return Ok(false);
         }
         let value = if tag == qjs::JS_TAG_OBJECT {
-            let new = map(Borrowed(desc.value));
-            unsafe { qjs::JS_FreeValue(c, desc.value) };
+            let new = map(Borrowed(v));
+            unsafe { qjs::JS_FreeValue(c, v) };
             let Some(new) = new? else {
                 return Ok(false);
             };
             unsafe { qjs::JS_DupValue(c, new.0) }
         } else {
-            desc.value
+            v
         };
         if unsafe { qjs::JS_DefinePropertyValue(c, dst.0, atom, value, define) } < 0 {
             return Err(rquickjs::Error::Exception);
@@ -309,17 +374,7 @@ pub(crate) fn copy_data_properties<'js>(
     }
     // The copy's names, in order: its shapes are kept for the next copies.
     if let Some(shapes) = shapes {
-        let n = keys.2 as usize;
-        let mut atoms = [0; crate::wire_cache::SHAPE_KEYS];
-        if n <= atoms.len() {
-            for (i, a) in atoms.iter_mut().enumerate().take(n) {
-                *a = unsafe { (*keys.1.add(i)).atom };
-            }
-            // Only names (an index is not part of a shape).
-            if atoms[..n].iter().all(|&a| a & (1 << 31) == 0) {
-                shapes.note(c, names, &atoms[..n])?;
-            }
-        }
+        shapes.note_keys(c, names, &keys)?;
     }
     Ok(true)
 }
@@ -351,8 +406,12 @@ impl Borrowed {
     /// new reference `JS_GetPrototype` returns is freed at once; the
     /// prototype stays alive through the object's shape.
     pub(crate) fn proto_address(self, ctx: &Ctx<'_>) -> Option<usize> {
+        self.proto_address_raw(ctx.as_raw().as_ptr())
+    }
+
+    /// [`Self::proto_address`] for code that holds the raw context.
+    pub(crate) fn proto_address_raw(self, c: *mut qjs::JSContext) -> Option<usize> {
         unsafe {
-            let c = ctx.as_raw().as_ptr();
             let p = qjs::JS_GetPrototype(c, self.0);
             // Lazily: the pointer field is only initialised for an object.
             #[allow(clippy::unnecessary_lazy_evaluations)]

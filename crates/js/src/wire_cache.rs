@@ -337,6 +337,33 @@ impl ShapeKeepers {
     }
 }
 
+impl ShapeKeepers {
+    /// [`Self::note`] for an object just defined with the names of `keys`
+    /// in order (each a data property), whose [`names_hash`] is `h`: noted
+    /// if they are few enough and all names (an index is not part of a
+    /// shape).
+    pub(crate) fn note_keys(
+        &mut self,
+        c: *mut qjs::JSContext,
+        h: u64,
+        keys: &crate::ffi::KeyTable,
+    ) -> rquickjs::Result<()> {
+        const TAGGED_INT: u32 = 1 << 31;
+        let n = keys.len();
+        if n > SHAPE_KEYS {
+            return Ok(());
+        }
+        let mut atoms = [0; SHAPE_KEYS];
+        for (i, a) in atoms.iter_mut().enumerate().take(n) {
+            *a = keys.atom(i);
+        }
+        if atoms[..n].iter().any(|&a| a & TAGGED_INT != 0) {
+            return Ok(());
+        }
+        self.note(c, h, &atoms[..n])
+    }
+}
+
 impl Drop for ShapeKeepers {
     fn drop(&mut self) {
         for k in self

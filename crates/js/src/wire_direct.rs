@@ -34,7 +34,7 @@
 //! properties read by the engine; the slot reader runs built-ins only), and the bytes written so far are thrown away. The general path is the reference for every rule.
 
 use crate::direct::AddressHasher;
-use crate::ffi::Owned;
+use crate::ffi::{KeyTable, OwnProperty, Owned};
 use crate::wire_cache::{names_hash, Caches, SHAPE_KEYS};
 use msgport_clone::wire::{tag, Writer};
 use rquickjs::{qjs, Ctx};
@@ -50,32 +50,6 @@ pub(crate) const MAX_DEPTH: u32 = 64;
 /// Objects written so far, by address → wire id. A short list is searched
 /// linearly; past [`LINEAR`] objects a map takes over.
 const LINEAR: usize = 16;
-
-/// An object's own enumerable string-keyed property names, as the engine
-/// lists them (indices first, in order), freed when dropped.
-struct KeyTable(*mut qjs::JSContext, *mut qjs::JSPropertyEnum, u32);
-
-impl KeyTable {
-    /// Sound: listing an ordinary object's or an Array's keys runs no
-    /// JavaScript; the table owns its atoms.
-    fn own_enumerable(c: *mut qjs::JSContext, v: qjs::JSValue) -> rquickjs::Result<Self> {
-        let mut keys = KeyTable(c, std::ptr::null_mut(), 0);
-        let flags = (qjs::JS_GPN_STRING_MASK | qjs::JS_GPN_ENUM_ONLY) as i32;
-        if unsafe { qjs::JS_GetOwnPropertyNames(c, &mut keys.1, &mut keys.2, v, flags) } < 0 {
-            return Err(rquickjs::Error::Exception);
-        }
-        Ok(keys)
-    }
-}
-
-impl Drop for KeyTable {
-    fn drop(&mut self) {
-        if !self.1.is_null() {
-            // Sound: the table and its atoms, freed once.
-            unsafe { qjs::JS_FreePropertyEnum(self.0, self.1, self.2) }
-        }
-    }
-}
 
 struct W<'a> {
     c: *mut qjs::JSContext,
@@ -413,29 +387,17 @@ impl W<'_> {
         None
     }
 
-    /// An ordinary object with `Object.prototype`: `o`, its own enumerable
-    /// string-keyed properties in order, `{` and their count.
+    /// An ordinary object with `Object.prototype` (its class was checked
+    /// by [`Self::value`]): `o`, its own enumerable string-keyed properties
+    /// in order, `{` and their count.
     ///
-    /// Sound: the key table from `JS_GetOwnPropertyNames` owns its atoms
-    /// and is freed once on every path by `KeyTable`'s drop. For an
-    /// ordinary object, listing keys and `JS_GetOwnProperty` run no
-    /// JavaScript; the descriptor's three values are new references, each
-    /// freed once (the value after it was written).
+    /// Sound: the key table owns its atoms; for an ordinary object, listing
+    /// keys and reading own properties run no JavaScript; each value read
+    /// is a new reference, freed once after it was written.
     fn object(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
-        if depth >= MAX_DEPTH || unsafe { qjs::JS_GetClassID(v) } != self.plain_class {
-            return Ok(false);
-        }
-        let proto = unsafe {
-            let p = qjs::JS_GetPrototype(self.c, v);
-            let addr = if qjs::JS_VALUE_GET_TAG(p) == qjs::JS_TAG_OBJECT {
-                p.u.ptr as usize
-            } else {
-                0
-            };
-            qjs::JS_FreeValue(self.c, p);
-            addr
-        };
-        if proto != self.object_proto {
+        if depth >= MAX_DEPTH
+            || crate::ffi::Borrowed(v).proto_address_raw(self.c) != Some(self.object_proto)
+        {
             return Ok(false);
         }
         if self.written_before(v) {
@@ -446,33 +408,15 @@ impl W<'_> {
         self.w.tag(tag::BEGIN_JS_OBJECT);
         let mut count = 0u64;
         let mut names = 0u64;
-        for i in 0..keys.2 as usize {
-            let atom = unsafe { (*keys.1.add(i)).atom };
+        for i in 0..keys.len() {
+            let atom = keys.atom(i);
             names = names_hash(names, atom);
-            let mut desc = std::mem::MaybeUninit::<qjs::JSPropertyDescriptor>::uninit();
-            let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), v, atom) };
-            if r < 0 {
-                return Err(rquickjs::Error::Exception);
-            }
-            if r == 0 {
-                continue;
-            }
-            let desc = unsafe { desc.assume_init() };
-            unsafe {
-                qjs::JS_FreeValue(c, desc.getter);
-                qjs::JS_FreeValue(c, desc.setter);
-            }
-            let accessor = desc.flags & qjs::JS_PROP_GETSET as i32 != 0;
-            let written = if accessor {
-                Ok(false)
-            } else {
-                match self.key(atom) {
-                    Ok(true) => self.value(desc.value, depth + 1),
-                    other => other,
-                }
+            let value = match crate::ffi::own_property(c, v, atom)? {
+                OwnProperty::Absent => continue,
+                OwnProperty::Accessor => return Ok(false),
+                OwnProperty::Data(value) => Owned { c, v: value },
             };
-            unsafe { qjs::JS_FreeValue(c, desc.value) };
-            if !written? {
+            if !(self.key(atom)? && self.value(value.v, depth + 1)?) {
                 return Ok(false);
             }
             count += 1;
@@ -480,17 +424,10 @@ impl W<'_> {
         self.w.tag(tag::END_JS_OBJECT);
         self.w.varint(count);
         // The shapes of an object posted again and again are kept
-        // (wire_cache.rs): its next copies, here or where it is read,
-        // find them. Only names (no index), all of them enumerable.
-        let n = keys.2 as usize;
-        if count == n as u64 && (1..=SHAPE_KEYS).contains(&n) {
-            let mut atoms = [0; SHAPE_KEYS];
-            for (i, a) in atoms.iter_mut().enumerate().take(n) {
-                *a = unsafe { (*keys.1.add(i)).atom };
-            }
-            if atoms[..n].iter().all(|&a| a & TAGGED_INT == 0) {
-                self.caches.shapes.note(c, names, &atoms[..n])?;
-            }
+        // (wire_cache.rs): its next copies, here or where it is read, find
+        // them (when every name listed was written).
+        if count == keys.len() as u64 {
+            self.caches.shapes.note_keys(c, names, &keys)?;
         }
         Ok(true)
     }
@@ -518,7 +455,7 @@ impl W<'_> {
             return Err(rquickjs::Error::Exception);
         }
         let keys = KeyTable::own_enumerable(c, v)?;
-        if i64::from(keys.2) != len {
+        if keys.len() as i64 != len {
             return Ok(false);
         }
         let start = self.scratch.len();
@@ -539,37 +476,25 @@ impl W<'_> {
     ) -> rquickjs::Result<bool> {
         let c = self.c;
         let (mut numbers, mut smis) = (true, true);
-        for i in 0..keys.2 as usize {
-            let atom = unsafe { (*keys.1.add(i)).atom };
+        for i in 0..keys.len() {
+            let atom = keys.atom(i);
             if atom != (i as u32 | TAGGED_INT) {
                 return Ok(false); // not index i: a hole or a name
             }
-            let mut desc = std::mem::MaybeUninit::<qjs::JSPropertyDescriptor>::uninit();
-            let r = unsafe { qjs::JS_GetOwnProperty(c, desc.as_mut_ptr(), v, atom) };
-            if r < 0 {
-                return Err(rquickjs::Error::Exception);
-            }
-            if r == 0 {
-                return Ok(false);
-            }
-            let desc = unsafe { desc.assume_init() };
-            unsafe {
-                qjs::JS_FreeValue(c, desc.getter);
-                qjs::JS_FreeValue(c, desc.setter);
-            }
-            self.scratch.push(desc.value);
-            if desc.flags & qjs::JS_PROP_GETSET as i32 != 0 {
-                return Ok(false);
-            }
-            match unsafe { qjs::JS_VALUE_GET_TAG(desc.value) } {
+            let e = match crate::ffi::own_property(c, v, atom)? {
+                OwnProperty::Data(e) => e,
+                _ => return Ok(false),
+            };
+            self.scratch.push(e);
+            match unsafe { qjs::JS_VALUE_GET_TAG(e) } {
                 qjs::JS_TAG_INT => {}
                 qjs::JS_TAG_FLOAT64 => {
-                    smis &= msgport_clone::wire::as_smi(unsafe { desc.value.u.float64 }).is_some()
+                    smis &= msgport_clone::wire::as_smi(unsafe { e.u.float64 }).is_some()
                 }
                 _ => numbers = false,
             }
         }
-        let n = keys.2 as usize;
+        let n = keys.len();
         let doubles = n > 0 && numbers && !smis;
         self.w.tag(tag::BEGIN_DENSE_JS_ARRAY);
         self.w.varint(n as u64);
