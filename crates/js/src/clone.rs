@@ -457,7 +457,7 @@ impl<'js> Walk<'_, 'js> {
         })
     }
 
-    /// Own enumerable string-keyed properties, read with [[Get]].
+    /// Own enumerable string-keyed properties, read with `[[Get]]`.
     fn own_properties(&mut self, o: &Object<'js>) -> Result<Vec<(PropertyKey, GValue)>, Fail> {
         let mut out = Vec::new();
         let keys: Vec<rquickjs::Atom> = o

@@ -17,7 +17,7 @@
 //! - the event: the prelude's MessageEvent prototype, an Event object of
 //!   the host's class whose state starts from a per-port prototype holding
 //!   `type`, `isTrusted` and `target` (the prelude's state layout), an own
-//!   `isTrusted` accessor ([LegacyUnforgeable]), and a time stamp from the
+//!   `isTrusted` accessor (`[LegacyUnforgeable]`), and a time stamp from the
 //!   same clock as `performance.now()`;
 //! - a `message` event is not cancelable, so the handler's return value
 //!   and passive listeners change nothing;
@@ -152,7 +152,7 @@ fn keep_event_shapes(
     }
 }
 
-/// [LegacyUnforgeable] `isTrusted`: an own accessor, enumerable, not
+/// `[LegacyUnforgeable]` `isTrusted`: an own accessor, enumerable, not
 /// configurable.
 const IS_TRUSTED_FLAGS: i32 = (qjs::JS_PROP_HAS_GET
     | qjs::JS_PROP_HAS_ENUMERABLE

@@ -28,7 +28,7 @@
 //! other properties; a DataView, a shared or resizable buffer; a Map, Set
 //! or any other kind; a symbol; a string with
 //! a lone surrogate; a key that looks like an index; nesting deeper than
-//! [`MAX_DEPTH`]) makes [`write`] give up and return `false`, and the
+//! [`MAX_DEPTH`]) makes [`write()`] give up and return `false`, and the
 //! caller runs the general path from the start. Giving up is never
 //! observable: until then no user code has run (keys are listed and data
 //! properties read by the engine; the slot reader runs built-ins only), and the bytes written so far are thrown away. The general path is the reference for every rule.
@@ -557,7 +557,7 @@ impl W<'_> {
     }
 }
 
-/// Reads a whole message (header included) written as [`write`] writes
+/// Reads a whole message (header included) written as [`write()`] writes
 /// (or as V8 does, for the same kinds of values). `Ok(None)`: the
 /// general decoder's. Errors are the engine's (out of memory).
 pub(crate) fn read<'js>(
@@ -1098,14 +1098,14 @@ mod tests {
     ];
 
     /// The engine's class id of plain objects and `Object.prototype`'s
-    /// address, as the host passes them to [`write`].
+    /// address, as the host passes them to [`write()`].
     fn plain_class_and_proto(ctx: &rquickjs::Ctx<'_>) -> (u32, usize) {
         let plain = crate::ffi::class_id(&ctx.eval::<Value, _>("({})").unwrap());
         let proto: Object = ctx.eval("Object.prototype").unwrap();
         (plain, crate::ffi::object_address(&proto))
     }
 
-    /// A new runtime and context, and what [`write`] needs there; the
+    /// A new runtime and context, and what [`write()`] needs there; the
     /// caches are dropped before the runtime (whose own check then finds
     /// any leaked object).
     fn with_writer(f: impl FnOnce(&rquickjs::Ctx<'_>, u32, usize, &SlotReader, &mut Caches)) {
