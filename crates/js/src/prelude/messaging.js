@@ -121,15 +121,13 @@
     else targets.delete(s.id);
     if (hold && s.closed) closedHeld.add(s.id);
     else closedHeld.delete(s.id);
-    updateFast(p, s);
+    fastFor(p, s.id, !s.closed && s.id >= 0);
   }
-  // An open port whose one `message` listener is a function has its
-  // messages delivered natively (crates/js/src/deliver.rs), with event
-  // states starting from a prototype of this port's constant fields.
-  function updateFast(p, s) { fastFor(p, s.id, !s.closed && s.id >= 0); }
-  // The same for any target of the native port `id` (a MessagePort, a
-  // Worker object, a dedicated worker's global): their message events are
-  // made and dispatched alike (`internal.deliver`).
+  // The target of an open native port `id` (a MessagePort, a Worker object,
+  // a dedicated worker's global) whose one `message` listener is a
+  // function has its messages delivered natively (crates/js/src/deliver.rs),
+  // with event states starting from a prototype of its constant fields;
+  // their message events are made and dispatched alike (`internal.deliver`).
   function fastFor(target, id, open) {
     let only = null, n = 0;
     if (open) for (const l of internal.listenersOf(target)) if (l.type === "message") { n++; only = l; }
