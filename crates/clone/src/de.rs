@@ -364,9 +364,10 @@ impl<'de> Deserializer<'de> {
                 v.visit_map(de::value::MapDeserializer::new(fields.into_iter()))
             }
             tag::ARRAY_BUFFER_TRANSFER => Err(CloneError::MissingTransfer(self.r.varint32()?)),
-            tag::HOST_OBJECT => Err(CloneError::NotSerializable(
-                "a platform (host) object cannot be read into a serde type; it".into(),
-            )),
+            tag::HOST_OBJECT => Err(CloneError::Custom(format!(
+                "a platform object (a transferred port, a Blob, …) at byte {at} where the type \
+                 expects another value; read a port into a field of type msgport::MessagePort"
+            ))),
             tag::SHARED_ARRAY_BUFFER => Err(CloneError::SharedArrayBuffer),
             _ => Err(CloneError::UnexpectedTag { tag: t, at }),
         }
@@ -460,10 +461,34 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _: &'static str,
+        name: &'static str,
         v: V,
     ) -> Result<V::Value> {
-        v.visit_newtype_struct(self)
+        match name {
+            crate::slot::HOST => {
+                let (at, t) = self.tag_skipping_verify()?;
+                if t != tag::HOST_OBJECT {
+                    return Err(CloneError::Custom(format!(
+                        "expected a transferred port (a host object), found the tag 0x{t:02x} at byte {at}"
+                    )));
+                }
+                let kind = self.r.varint32()?;
+                if kind != crate::wire::host_kind::TRANSFERRED {
+                    return Err(CloneError::Custom(format!(
+                        "expected a transferred port, found a host object of kind {kind} at byte {at}"
+                    )));
+                }
+                let index = self.r.varint32()?;
+                v.visit_newtype_struct(de::value::U32Deserializer::<CloneError>::new(index))
+            }
+            crate::slot::BUFFER if self.peek() == Some(tag::ARRAY_BUFFER_TRANSFER) => {
+                self.tag_skipping_verify()?;
+                let index = self.r.varint32()?;
+                v.visit_newtype_struct(de::value::U32Deserializer::<CloneError>::new(index))
+            }
+            crate::slot::BUFFER => self.any(v),
+            _ => v.visit_newtype_struct(self),
+        }
     }
 
     fn deserialize_enum<V: Visitor<'de>>(

@@ -33,6 +33,7 @@ mod decode;
 mod encode;
 mod error;
 mod ser;
+pub mod slot;
 mod string;
 mod transfer;
 mod value;

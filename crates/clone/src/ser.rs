@@ -18,7 +18,8 @@
 //! | other variants | `{ Name: content }` (externally tagged, like serde_json) |
 
 use crate::error::{CloneError, Result};
-use crate::wire::{tag, Writer};
+use crate::encode::{DEFAULT_MAX_DEPTH, SHALLOW, STACK_GROW, STACK_RED_ZONE};
+use crate::wire::{host_kind, tag, Writer};
 use serde::ser::{self, Serialize};
 
 /// Serializes any `Serialize` value straight to V8 wire bytes.
@@ -31,9 +32,7 @@ use serde::ser::{self, Serialize};
 /// assert_eq!(bytes, b"\xFF\x0Fo\"\x01iI\x02\"\x01s\"\x05hello{\x02");
 /// ```
 pub fn to_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    let mut s = Serializer {
-        w: Writer::with_header(),
-    };
+    let mut s = Serializer::over(Writer::with_header());
     value.serialize(&mut s)?;
     Ok(s.w.buf)
 }
@@ -51,23 +50,77 @@ pub fn to_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
 /// ```
 pub fn to_bytes_into<T: Serialize + ?Sized>(value: &T, buf: &mut Vec<u8>) -> Result<()> {
     buf.clear();
-    let mut s = Serializer {
-        w: Writer::over(std::mem::take(buf)),
-    };
+    let mut s = Serializer::over(Writer::over(std::mem::take(buf)));
     let r = value.serialize(&mut s);
     *buf = s.w.buf;
     r.map(|_| ())
 }
 
 /// The serde serializer; see [`to_bytes`].
+///
+/// Nesting is limited as decoding is: a value nested deeper than
+/// [`DEFAULT_MAX_DEPTH`] objects, arrays and maps is
+/// [`CloneError::TooDeep`] here, so that nothing is sent that no receiver
+/// would read; the stack grows as needed up to that depth.
+///
+/// ```
+/// #[derive(serde::Serialize)]
+/// struct Node { next: Option<Box<Node>> }
+/// let mut n = Node { next: None };
+/// for _ in 0..10_000 { n = Node { next: Some(Box::new(n)) }; }
+/// let err = msgport_clone::to_bytes(&n).unwrap_err();
+/// assert_eq!(err, msgport_clone::CloneError::TooDeep(msgport_clone::DEFAULT_MAX_DEPTH));
+/// # // Dropping a deep Box chain recurses too: unlink it iteratively.
+/// # let mut cur = n.next.take();
+/// # while let Some(mut b) = cur { cur = b.next.take(); }
+/// ```
 #[derive(Debug)]
 pub struct Serializer {
     w: Writer,
+    /// Objects, arrays and maps open around the value being written.
+    depth: usize,
+    /// Set by a [`slot`](crate::slot) newtype: the next `u32` is its index.
+    slot: Option<Slot>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Host,
+    Buffer,
 }
 
 const MAX_SAFE: i128 = (1 << 53) - 1;
 
 impl Serializer {
+    fn over(w: Writer) -> Self {
+        Serializer {
+            w,
+            depth: 0,
+            slot: None,
+        }
+    }
+
+    /// Opens an object, array or map level.
+    #[inline]
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > DEFAULT_MAX_DEPTH {
+            return Err(CloneError::TooDeep(DEFAULT_MAX_DEPTH));
+        }
+        Ok(())
+    }
+
+    /// Serializes a nested value, growing the stack when it runs low (a
+    /// value may nest up to [`DEFAULT_MAX_DEPTH`] levels on any thread).
+    #[inline]
+    fn nested<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        if self.depth < SHALLOW {
+            value.serialize(self)
+        } else {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || value.serialize(self))
+        }
+    }
+
     fn int(&mut self, v: i128) {
         if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
             self.w.number(v as f64);
@@ -100,9 +153,11 @@ impl Serializer {
         }
     }
 
-    fn begin_object_with_key(&mut self, key: &str) {
+    fn begin_object_with_key(&mut self, key: &str) -> Result<()> {
+        self.enter()?;
         self.w.tag(tag::BEGIN_JS_OBJECT);
         self.w.str(key);
+        Ok(())
     }
 }
 
@@ -126,6 +181,7 @@ enum ArrayLen {
 
 impl<'a> Compound<'a> {
     fn array(ser: &'a mut Serializer, len: Option<usize>, variant: bool) -> Result<Self> {
+        ser.enter()?;
         ser.w.tag(tag::BEGIN_DENSE_JS_ARRAY);
         let len = match len {
             Some(n) => {
@@ -161,6 +217,7 @@ impl<'a> Compound<'a> {
         self.ser.w.tag(tag::END_DENSE_JS_ARRAY);
         self.ser.w.varint(0);
         self.ser.w.varint(u64::from(n));
+        self.ser.depth -= 1;
         end_variant(self.ser, self.variant);
         Ok(())
     }
@@ -168,8 +225,21 @@ impl<'a> Compound<'a> {
     fn end_object(self) -> Result<()> {
         self.ser.w.tag(tag::END_JS_OBJECT);
         self.ser.w.varint(u64::from(self.count));
+        self.ser.depth -= 1;
         end_variant(self.ser, self.variant);
         Ok(())
+    }
+
+    /// A map or object (the opening tag written by the caller).
+    fn pairs(ser: &'a mut Serializer, open: u8, variant: bool) -> Result<Self> {
+        ser.enter()?;
+        ser.w.tag(open);
+        Ok(Compound {
+            ser,
+            count: 0,
+            len: ArrayLen::NotArray,
+            variant,
+        })
     }
 }
 
@@ -177,6 +247,7 @@ fn end_variant(ser: &mut Serializer, variant: bool) {
     if variant {
         ser.w.tag(tag::END_JS_OBJECT);
         ser.w.varint(1);
+        ser.depth -= 1;
     }
 }
 
@@ -221,7 +292,18 @@ impl<'a> ser::Serializer for &'a mut Serializer {
         self.serialize_i32(v.into())
     }
     fn serialize_u32(self, v: u32) -> Result<()> {
-        self.w.number(v.into());
+        match self.slot.take() {
+            None => self.w.number(v.into()),
+            Some(Slot::Host) => {
+                self.w.tag(tag::HOST_OBJECT);
+                self.w.varint(u64::from(host_kind::TRANSFERRED));
+                self.w.varint(u64::from(v));
+            }
+            Some(Slot::Buffer) => {
+                self.w.tag(tag::ARRAY_BUFFER_TRANSFER);
+                self.w.varint(u64::from(v));
+            }
+        }
         Ok(())
     }
     fn serialize_u64(self, v: u64) -> Result<()> {
@@ -278,10 +360,21 @@ impl<'a> ser::Serializer for &'a mut Serializer {
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<()> {
-        value.serialize(self)
+        self.slot = match name {
+            crate::slot::HOST => Some(Slot::Host),
+            crate::slot::BUFFER => Some(Slot::Buffer),
+            _ => return value.serialize(self),
+        };
+        let r = value.serialize(&mut *self);
+        if self.slot.take().is_some() {
+            return Err(CloneError::Custom(format!(
+                "the newtype {name} must hold a u32 transfer-list index"
+            )));
+        }
+        r
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -290,8 +383,8 @@ impl<'a> ser::Serializer for &'a mut Serializer {
         variant: &'static str,
         value: &T,
     ) -> Result<()> {
-        self.begin_object_with_key(variant);
-        value.serialize(&mut *self)?;
+        self.begin_object_with_key(variant)?;
+        self.nested(value)?;
         end_variant(self, true);
         Ok(())
     }
@@ -311,26 +404,14 @@ impl<'a> ser::Serializer for &'a mut Serializer {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'a>> {
-        self.begin_object_with_key(variant);
+        self.begin_object_with_key(variant)?;
         Compound::array(self, Some(len), true)
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>> {
-        self.w.tag(tag::BEGIN_JS_MAP);
-        Ok(Compound {
-            ser: self,
-            count: 0,
-            len: ArrayLen::NotArray,
-            variant: false,
-        })
+        Compound::pairs(self, tag::BEGIN_JS_MAP, false)
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>> {
-        self.w.tag(tag::BEGIN_JS_OBJECT);
-        Ok(Compound {
-            ser: self,
-            count: 0,
-            len: ArrayLen::NotArray,
-            variant: false,
-        })
+        Compound::pairs(self, tag::BEGIN_JS_OBJECT, false)
     }
     fn serialize_struct_variant(
         self,
@@ -339,14 +420,8 @@ impl<'a> ser::Serializer for &'a mut Serializer {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'a>> {
-        self.begin_object_with_key(variant);
-        self.w.tag(tag::BEGIN_JS_OBJECT);
-        Ok(Compound {
-            ser: self,
-            count: 0,
-            len: ArrayLen::NotArray,
-            variant: true,
-        })
+        self.begin_object_with_key(variant)?;
+        Compound::pairs(self, tag::BEGIN_JS_OBJECT, true)
     }
 }
 
@@ -355,7 +430,7 @@ impl ser::SerializeSeq for Compound<'_> {
     type Error = CloneError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.count += 1;
-        value.serialize(&mut *self.ser)
+        self.ser.nested(value)
     }
     fn end(self) -> Result<()> {
         self.end_array()
@@ -400,14 +475,15 @@ impl ser::SerializeMap for Compound<'_> {
     type Error = CloneError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
         self.count += 1;
-        key.serialize(&mut *self.ser)
+        self.ser.nested(key)
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        value.serialize(&mut *self.ser)
+        self.ser.nested(value)
     }
     fn end(self) -> Result<()> {
         self.ser.w.tag(tag::END_JS_MAP);
         self.ser.w.varint(2 * u64::from(self.count));
+        self.ser.depth -= 1;
         Ok(())
     }
 }
@@ -426,7 +502,7 @@ impl ser::SerializeStruct for Compound<'_> {
             Some(i) => self.ser.w.number(f64::from(i)),
             None => self.ser.w.str(key),
         }
-        value.serialize(&mut *self.ser)
+        self.ser.nested(value)
     }
     fn end(self) -> Result<()> {
         self.end_object()

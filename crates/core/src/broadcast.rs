@@ -30,14 +30,8 @@
 
 use msgport_clone::{from_bytes, from_bytes_graph, to_bytes, to_bytes_graph, CloneError, Graph};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use crate::sync::{plain as lock, Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, Weak};
 use std::time::{Duration, Instant};
-
-/// Locks, shrugging off poisoning (a panic elsewhere leaves the data valid).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// A message received on a [`BroadcastChannel`]: the wire bytes, shared by
 /// every channel that received the post, and the origin of its poster.

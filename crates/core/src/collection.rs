@@ -2,7 +2,7 @@
 //! without keeping them alive (spec-notes §4, the 2012 draft's semantics).
 
 use crate::port::{MessagePort, Payload, Port};
-use crate::sync::{lock, Arc, Mutex, Weak};
+use crate::sync::{lock, Arc, Rank, Ranked, Weak};
 use msgport_clone::{to_bytes, CloneError, Graph};
 
 /// An ordered, weak list of ports.
@@ -22,9 +22,17 @@ use msgport_clone::{to_bytes, CloneError, Graph};
 /// assert_eq!(all.len(), 1);
 /// assert!(matches!(a.port2.try_recv_as::<String>().unwrap(), Some(Event::Message(m)) if m.data == "hi"));
 /// ```
-#[derive(Default)]
 pub struct PortCollection {
-    ports: Mutex<Vec<(Weak<Port>, u64)>>,
+    /// Ports by state and epoch: weak, so the collection keeps none alive.
+    ports: Ranked<Vec<(Weak<Port>, u64)>>,
+}
+
+impl Default for PortCollection {
+    fn default() -> Self {
+        PortCollection {
+            ports: Ranked::new(Rank::Collection, Vec::new()),
+        }
+    }
 }
 
 impl PortCollection {

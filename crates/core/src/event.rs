@@ -1,6 +1,7 @@
 //! What a port delivers: one event per task.
 
 use crate::port::MessagePort;
+use crate::typed::Mismatch;
 use msgport_clone::{CloneError, Graph};
 
 /// A received message: the `MessageEvent`'s `data` and `ports`.
@@ -29,16 +30,19 @@ pub struct Message<T = Graph> {
 /// let ch = MessageChannel::new();
 /// ch.port1.post(&"a").unwrap();
 /// ch.port1.post(&5).unwrap();
+/// ch.port1.post_serialized(vec![0xFF, 0x0F, 0xEE]); // bytes no one can read
 /// ch.port1.close();
 /// let mut seen = Vec::new();
 /// while let Ok(Some(ev)) = ch.port2.try_recv_as::<String>() {
 ///     seen.push(match ev {
 ///         Event::Message(m) => m.data,
-///         Event::MessageError(_) => "messageerror".to_string(), // 5 is not a String
+///         // 5 is not a String: the message comes back, to be read another way.
+///         Event::Mismatch(m) => format!("mismatch: {:?}", m.read_as::<i32>().into_message().map(|m| m.data)),
+///         Event::MessageError(_) => "messageerror".to_string(),
 ///         Event::Close => "close".to_string(),
 ///     });
 /// }
-/// assert_eq!(seen, ["a", "messageerror", "close"]);
+/// assert_eq!(seen, ["a", "mismatch: Some(5)", "messageerror", "close"]);
 /// ```
 #[derive(Debug)]
 pub enum Event<T = Graph> {
@@ -50,6 +54,10 @@ pub enum Event<T = Graph> {
     /// The `close` event: the peer was closed or dropped; it comes after
     /// every message the peer sent before closing.
     Close,
+    /// A typed receive only (`recv_as::<T>()` and the like): the message is
+    /// valid but its value does not fit `T`. Nothing of it is lost: read it
+    /// as a dynamic value or as another type, its ports with it.
+    Mismatch(Box<Mismatch>),
 }
 
 impl<T> Event<T> {

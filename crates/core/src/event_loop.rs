@@ -3,13 +3,16 @@
 //! a task, and pulls exactly one task at a time.
 
 use crate::event::Event;
-use crate::port::{MessagePort, Owner, Port, PortName, Task};
-use crate::sync::{lock, Arc, Mutex};
+use crate::port::{Binding, MessagePort, Port, PortName, Task, Wake};
+use crate::sync::{lock, Arc, Rank, Ranked};
 use msgport_clone::Graph;
 
 /// Shared state of an [`EventLoop`].
 pub(crate) struct LoopInner {
-    ready: Mutex<Vec<Arc<Port>>>,
+    /// Ports that may have a releasable task, each at most once (a port
+    /// is listed while its `state.in_ready` is set). Ranked first in the
+    /// lock order: ports' `state` locks are taken while it is held.
+    ready: Ranked<Vec<Arc<Port>>>,
     wake: Box<dyn Fn() + Send + Sync>,
 }
 
@@ -58,24 +61,38 @@ impl EventLoop {
     pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Self {
         EventLoop {
             inner: Arc::new(LoopInner {
-                ready: Mutex::new(Vec::new()),
+                ready: Ranked::new(Rank::LoopReady, Vec::new()),
                 wake: Box::new(wake),
             }),
         }
     }
 
     /// Binds a port to this loop: from now on its tasks are pulled with
-    /// [`EventLoop::next_task`]. A transfer unbinds it (the new owner binds
-    /// the received port to its own loop).
+    /// [`EventLoop::next_task`], and only so: receiving through the port's
+    /// handle returns [`RecvError::BoundToLoop`](crate::RecvError), and
+    /// threads or tasks waiting on it are woken to learn so. A transfer
+    /// unbinds it (the new owner binds the received port to its own loop).
+    ///
+    /// ```
+    /// use msgport::{EventLoop, MessageChannel, RecvError};
+    /// let ch = MessageChannel::new();
+    /// let el = EventLoop::new(|| {});
+    /// el.bind(&ch.port2);
+    /// assert_eq!(ch.port2.try_recv().unwrap_err(), RecvError::BoundToLoop);
+    /// ```
     pub fn bind(&self, port: &MessagePort) {
-        port.port.untake();
-        port.set_owner(Owner::Loop(Arc::downgrade(&self.inner)));
+        if !port.is_live_handle() {
+            return;
+        }
+        port.port
+            .rebind(Binding::Loop(Arc::downgrade(&self.inner)))
+            .run();
         let wake = {
             let mut s = lock(&port.port.state);
             if Port::front_ready(&s) {
-                port.port.wake_owner(&mut s)
+                port.port.wake(&mut s, false)
             } else {
-                crate::port::Wake::Nothing
+                Wake::Nothing
             }
         };
         wake.run();
@@ -138,7 +155,7 @@ impl EventLoop {
         // lock of its state.
         if ready.len() == 1 {
             let mut s = lock(&ready[0].state);
-            let bound_here = matches!(&s.owner, Owner::Loop(l) if std::ptr::eq(l.as_ptr(), Arc::as_ptr(&self.inner)));
+            let bound_here = matches!(&s.binding, Binding::Loop(l) if std::ptr::eq(l.as_ptr(), Arc::as_ptr(&self.inner)));
             if bound_here && Port::front_ready(&s) {
                 let popped = ready[0].pop(&mut s, false);
                 let more = Port::front_ready(&s);
@@ -161,7 +178,7 @@ impl EventLoop {
         let mut i = 0;
         while i < ready.len() {
             let mut s = lock(&ready[i].state);
-            let bound_here = matches!(&s.owner, Owner::Loop(l) if std::ptr::eq(l.as_ptr(), Arc::as_ptr(&self.inner)));
+            let bound_here = matches!(&s.binding, Binding::Loop(l) if std::ptr::eq(l.as_ptr(), Arc::as_ptr(&self.inner)));
             if !bound_here {
                 // Moved to another owner, which keeps its own `in_ready`.
                 drop(s);

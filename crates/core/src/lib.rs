@@ -38,6 +38,7 @@ mod event_loop;
 mod port;
 mod recv;
 mod sync;
+mod typed;
 
 pub use broadcast::{Broadcast, BroadcastChannel, BroadcastError, BroadcastGroup};
 pub use collection::PortCollection;
@@ -45,4 +46,5 @@ pub use event::{Event, Message};
 pub use event_loop::EventLoop;
 pub use msgport_clone::{self as clone, CloneError, Graph};
 pub use port::{MessageChannel, MessagePort, PortName, RecvError, ShippedPort, Transfer};
-pub use recv::{Ready, Recv};
+pub use recv::{Iter, Ready, Recv};
+pub use typed::{Buffer, Mismatch};

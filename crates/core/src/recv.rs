@@ -1,17 +1,18 @@
-//! Futures and streams over a port.
+//! Futures, streams and iterators over a port.
 
 use crate::event::Event;
-use crate::port::{MessagePort, Owner, RecvError};
+use crate::port::{Idle, MessagePort, RecvError, Run};
 use futures_core::Stream;
-use msgport_clone::{CloneError, Graph, TransferredBuffer};
+use msgport_clone::Graph;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-type Decode<T> = fn(&[u8], Vec<TransferredBuffer>, usize) -> Result<T, CloneError>;
-
 /// The future of [`MessagePort::recv`]; also a [`Stream`] of events that
 /// ends when the port can receive nothing more.
+///
+/// Cancel safe: dropping it loses no message, and a wake-up it received
+/// passes on to another receiver of the port.
 ///
 /// ```
 /// use futures::StreamExt;
@@ -24,48 +25,85 @@ type Decode<T> = fn(&[u8], Vec<TransferredBuffer>, usize) -> Result<T, CloneErro
 /// ```
 pub struct Recv<'a, T> {
     port: &'a MessagePort,
-    decode: Decode<T>,
+    run: Run<T>,
+    /// This future's entry in the port's waiter list, while it may be there.
+    key: Option<u64>,
 }
 
 impl<'a, T> Recv<'a, T> {
-    pub(crate) fn new(port: &'a MessagePort, decode: Decode<T>) -> Self {
-        Recv { port, decode }
+    pub(crate) fn new(port: &'a MessagePort, run: Run<T>) -> Self {
+        Recv {
+            port,
+            run,
+            key: None,
+        }
     }
 
-    fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Result<Event<T>, RecvError>> {
-        match self.port.take_task(false) {
-            Ok(Some(t)) => return Poll::Ready(Ok(MessagePort::run_task(t, self.decode))),
-            Ok(None) => {}
-            Err(e) => return Poll::Ready(Err(e)),
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event<T>, RecvError>> {
+        let result = loop {
+            match self.port.take_task(false) {
+                Ok(Some(t)) => break Ok((self.run)(t)),
+                Ok(None) => {}
+                Err(e) => break Err(e),
+            }
+            let key = &mut self.key;
+            match self
+                .port
+                .wait_or_retry(|w| *key = Some(w.renew(*key, cx.waker())))
+            {
+                Ok(Idle::Wait) => return Poll::Pending,
+                Ok(Idle::Retry) => continue,
+                Err(e) => break Err(e),
+            }
+        };
+        if let Some(k) = self.key.take() {
+            self.port.leave(k);
         }
-        self.port.set_owner(Owner::Waker(cx.waker().clone()));
-        // A task may have arrived before the waker was registered.
-        match self.port.take_task(false) {
-            Ok(Some(t)) => Poll::Ready(Ok(MessagePort::run_task(t, self.decode))),
-            Ok(None) => Poll::Pending,
-            Err(e) => Poll::Ready(Err(e)),
+        Poll::Ready(result)
+    }
+}
+
+impl<T> Drop for Recv<'_, T> {
+    fn drop(&mut self) {
+        if let Some(k) = self.key.take() {
+            self.port.leave(k);
         }
     }
 }
+
+impl<T> Unpin for Recv<'_, T> {}
 
 impl<T> Future for Recv<'_, T> {
     type Output = Result<Event<T>, RecvError>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.poll_event(cx)
+        self.get_mut().poll_event(cx)
     }
 }
 
 impl<T> Stream for Recv<'_, T> {
     type Item = Event<T>;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<T>>> {
-        self.poll_event(cx).map(Result::ok)
+        self.get_mut().poll_event(cx).map(Result::ok)
     }
 }
 
-impl MessagePort {
-    /// A [`Stream`] of this port's events (starts the queue).
-    pub fn stream(&self) -> Recv<'_, Graph> {
-        self.recv()
+/// The blocking iterator of [`MessagePort::iter`]: yields events until the
+/// port can receive nothing more.
+pub struct Iter<'a, T = Graph> {
+    port: &'a MessagePort,
+    run: Run<T>,
+}
+
+impl<'a, T> Iter<'a, T> {
+    pub(crate) fn new(port: &'a MessagePort, run: Run<T>) -> Self {
+        Iter { port, run }
+    }
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = Event<T>;
+    fn next(&mut self) -> Option<Event<T>> {
+        self.port.blocking_task().ok().map(self.run)
     }
 }
 

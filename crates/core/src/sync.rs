@@ -1,29 +1,201 @@
-//! Synchronization primitives, swapped for shuttle's under the `shuttle`
-//! feature so the router's races can be model-checked (`tests/shuttle.rs`).
+//! Synchronization primitives, swapped for shuttle's under `--cfg shuttle`
+//! so that the router's races can be model-checked (`tests/shuttle.rs`):
+//!
+//! ```sh
+//! RUSTFLAGS="--cfg shuttle" cargo test -p msgport --test shuttle --target-dir target/shuttle
+//! ```
+//!
+//! It is a `cfg`, not a Cargo feature: features unify across a dependency
+//! graph, so a feature would let any crate in a user's build swap the
+//! production locks for the model checker's.
+//!
+//! # Lock order
+//!
+//! Every lock of the crate has a rank ([`Rank`]), and a thread takes locks
+//! only in increasing rank, never two of the same rank:
+//!
+//! **`PortCollection` list → event loop `ready` list → port `taken` →
+//! port `state` → leaves**
+//!
+//! (leaves: a `BroadcastGroup`'s members, a broadcast queue, a `Buffer`;
+//! nothing is locked while one is held). In particular no
+//! code holds the `state` locks of two ports at once: a port looks at its
+//! peer only after releasing its own. Debug builds check the order on every
+//! acquisition ([`lock`] panics on a violation), so the whole test suite
+//! checks it.
 
-#[cfg(feature = "shuttle")]
+#[cfg(shuttle)]
 pub(crate) use shuttle::{
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
-        Arc, Mutex, MutexGuard, Weak,
+        Arc, Condvar, Mutex, MutexGuard, Weak,
     },
     thread::{self, Thread},
 };
 
-#[cfg(not(feature = "shuttle"))]
+#[cfg(not(shuttle))]
 pub(crate) use std::{
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
-        Arc, Mutex, MutexGuard, Weak,
+        Arc, Condvar, Mutex, MutexGuard, Weak,
     },
     thread::{self, Thread},
 };
 
-/// Locks, ignoring poisoning: a panic in user code never runs while a port
-/// lock is held, so the state behind a poisoned lock is still consistent.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// The rank of a lock in the crate's one lock order (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Rank {
+    /// A `PortCollection`'s list (ports are looked at while it is held).
+    Collection = 0,
+    /// `LoopInner::ready`.
+    LoopReady = 1,
+    /// `Port::taken`.
+    Taken = 2,
+    /// `Port::state`.
+    State = 3,
+}
+
+/// A mutex with a rank in the lock order.
+pub(crate) struct Ranked<T> {
+    rank: Rank,
+    inner: Mutex<T>,
+}
+
+impl<T> Ranked<T> {
+    pub(crate) fn new(rank: Rank, value: T) -> Self {
+        Ranked {
+            rank,
+            inner: Mutex::new(value),
+        }
+    }
+}
+
+/// A held [`Ranked`] lock.
+pub(crate) struct Guard<'a, T> {
+    inner: MutexGuard<'a, T>,
+    #[cfg(all(debug_assertions, not(shuttle)))]
+    rank: Rank,
+}
+
+impl<T> std::ops::Deref for Guard<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T> std::ops::DerefMut for Guard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+#[cfg(all(debug_assertions, not(shuttle)))]
+mod order {
+    use super::Rank;
+    use std::cell::RefCell;
+
+    thread_local! {
+        /// Ranks of the locks this thread holds, in acquisition order.
+        static HELD: RefCell<Vec<Rank>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(super) fn acquire(rank: Rank) {
+        HELD.with(|h| {
+            let mut h = h.borrow_mut();
+            if let Some(&top) = h.iter().max() {
+                assert!(
+                    rank > top,
+                    "lock order violated: taking a {rank:?} lock while holding a {top:?} lock"
+                );
+            }
+            h.push(rank);
+        });
+    }
+
+    pub(super) fn release(rank: Rank) {
+        // `try_with`: a guard may be dropped during thread-local teardown.
+        let _ = HELD.try_with(|h| {
+            let mut h = h.borrow_mut();
+            if let Some(i) = h.iter().rposition(|&r| r == rank) {
+                h.remove(i);
+            }
+        });
+    }
+}
+
+#[cfg(all(debug_assertions, not(shuttle)))]
+impl<T> Drop for Guard<'_, T> {
+    fn drop(&mut self) {
+        order::release(self.rank);
+    }
+}
+
+/// Locks `m`, ignoring poisoning: a panic in user code never runs while a
+/// port lock is held, so the state behind a poisoned lock is consistent.
+/// Debug builds check the lock order.
+#[inline]
+pub(crate) fn lock<T>(m: &Ranked<T>) -> Guard<'_, T> {
+    #[cfg(all(debug_assertions, not(shuttle)))]
+    order::acquire(m.rank);
+    #[cfg(not(all(debug_assertions, not(shuttle))))]
+    let _ = m.rank;
+    Guard {
+        inner: plain(&m.inner),
+        #[cfg(all(debug_assertions, not(shuttle)))]
+        rank: m.rank,
+    }
+}
+
+/// Locks a leaf mutex (one under which nothing else is locked), ignoring
+/// poisoning.
+#[inline]
+pub(crate) fn plain<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     match m.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
+    }
+}
+
+#[cfg(all(test, debug_assertions, not(shuttle)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn increasing_ranks_are_allowed() {
+        let a = Ranked::new(Rank::Taken, 1);
+        let b = Ranked::new(Rank::State, 2);
+        let ga = lock(&a);
+        let gb = lock(&b);
+        assert_eq!(*ga + *gb, 3);
+    }
+
+    #[test]
+    fn two_locks_of_one_rank_panic() {
+        let a = Ranked::new(Rank::State, ());
+        let b = Ranked::new(Rank::State, ());
+        let r = std::panic::catch_unwind(|| {
+            let _ga = lock(&a);
+            let _gb = lock(&b);
+        });
+        assert!(r.is_err(), "two port state locks at once must be caught");
+    }
+
+    #[test]
+    fn decreasing_ranks_panic_and_release_is_tracked() {
+        let t = Ranked::new(Rank::Taken, ());
+        let s = Ranked::new(Rank::State, ());
+        {
+            let _gs = lock(&s);
+        }
+        // Released: taking `taken` now is fine.
+        drop(lock(&t));
+        let r = std::panic::catch_unwind(|| {
+            let _gs = lock(&s);
+            let _gt = lock(&t);
+        });
+        assert!(r.is_err(), "taken after state must be caught");
     }
 }

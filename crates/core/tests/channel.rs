@@ -444,10 +444,20 @@ fn item_52_dropping_a_port_fires_close_at_its_peer() {
 #[test]
 fn item_54_55_messageerror_then_later_messages_still_flow() {
     let ch = MessageChannel::new();
+    // Bytes that StructuredDeserialize cannot read: messageerror.
+    ch.port1.post_serialized(vec![0xFF, 0x0F, b'o', 0x22]);
+    // A valid message whose value is not a u32: given back, not lost.
     ch.port1.post(&"not a number").unwrap();
     ch.port1.post(&7u32).unwrap();
     match ch.port2.recv_blocking_as::<u32>(None).unwrap() {
-        Event::MessageError(e) => assert!(matches!(e, CloneError::Custom(_))),
+        Event::MessageError(e) => assert!(matches!(e, CloneError::Truncated(_)), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    match ch.port2.recv_blocking_as::<u32>(None).unwrap() {
+        Event::Mismatch(m) => {
+            assert!(matches!(m.error(), CloneError::Custom(_)));
+            assert!(matches!(m.read_as::<String>(), Event::Message(s) if s.data == "not a number"));
+        }
         other => panic!("{other:?}"),
     }
     match ch.port2.recv_blocking_as::<u32>(None).unwrap() {

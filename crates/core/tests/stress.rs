@@ -95,6 +95,7 @@ fn drain(end: &mut End, sh: &Shared) -> bool {
                 return false;
             }
             Ok(Some(Event::MessageError(e))) => panic!("messageerror: {e}"),
+            Ok(Some(Event::Mismatch(m))) => panic!("mismatch: {m:?}"),
             Ok(None) => return true,
             Err(RecvError::Disentangled) | Err(RecvError::Detached) => return false,
             Err(e) => panic!("{e}"),
@@ -222,6 +223,7 @@ fn stress_ports_moving_between_threads() {
                                 continue;
                             }
                             Event::MessageError(e) => panic!("mailbox messageerror {e}"),
+                            Event::Mismatch(m) => panic!("mailbox mismatch {m:?}"),
                         };
                         let port = m
                             .ports

@@ -572,7 +572,8 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
                 Err(Fail::Clone(_)) => deliver_empty(1)?,
             }
         }
-        Event::MessageError(_) => deliver_empty(1)?,
+        // A typed mismatch cannot come from the engine's own decoder.
+        Event::MessageError(_) | Event::Mismatch(_) => deliver_empty(1)?,
         Event::Close => {
             host.borrow_mut().unregister(id);
             deliver_empty(2)?;

@@ -1,0 +1,260 @@
+//! Posting: the message port post message steps
+//! (<https://html.spec.whatwg.org/multipage/web-messaging.html#message-port-post-message-steps>),
+//! for dynamic values with a transfer list, for serde values (which may
+//! hold ports and buffers), and for bytes already in the wire format.
+
+use super::{Extras, MessagePort, Payload, Port};
+use crate::sync::Arc;
+use crate::typed::{self, Found};
+use msgport_clone::{
+    serialize_with_transfer, to_bytes, to_bytes_into, CloneError, Graph, ObjectId, Record,
+    TransferItem,
+};
+
+thread_local! {
+    /// [`MessagePort::post`]'s serialization buffer.
+    static POST_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An entry of a transfer list (`postMessage(msg, transfer)`).
+///
+/// ```
+/// use msgport::{Event, MessageChannel, Transfer};
+/// use msgport::clone::{ArrayBuffer, Graph, Object, Value};
+/// let ch = MessageChannel::new();
+/// let mut msg = Graph::default();
+/// let buf = msg.alloc(Object::ArrayBuffer(ArrayBuffer::new(vec![7; 1024])));
+/// msg.root = Value::Object(buf);
+/// ch.port1.post_message(&mut msg, &[Transfer::ArrayBuffer(buf)]).unwrap();
+/// // Moved, not copied: the sender's buffer is detached.
+/// assert!(matches!(msg.get(buf), Some(Object::ArrayBuffer(b)) if b.detached));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub enum Transfer<'a> {
+    /// A port, referred to in the message as
+    /// [`HostObject::Transferred`](msgport_clone::HostObject::Transferred)`(n)`
+    /// where `n` counts the ports of the list.
+    Port(&'a MessagePort),
+    /// An ArrayBuffer of the message graph; its bytes move, uncopied.
+    ArrayBuffer(ObjectId),
+}
+
+impl MessagePort {
+    /// The message port post message steps
+    /// (`#message-port-post-message-steps`) for a dynamic value.
+    ///
+    /// Ports in `transfer` are detached here and re-appear, in order, in the
+    /// receiver's `Message::ports`; ArrayBuffers in `transfer` move into the
+    /// message without a copy and are detached in `value`.
+    ///
+    /// Errors: this port in its own transfer list
+    /// ([`CloneError::TransferSourcePort`], nothing detached), or any
+    /// DataCloneError of serialization. Posting never blocks and never fails
+    /// because of the peer: with no peer, or with the peer in the transfer
+    /// list, the message is serialized (transferables detached) and dropped.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel, Transfer};
+    /// use msgport_clone::{Graph, HostObject, Object, Value};
+    /// let a = MessageChannel::new();
+    /// let b = MessageChannel::new();
+    /// // Send b.port2 through a, as event.ports[0].
+    /// let mut msg = Graph::default();
+    /// let h = msg.alloc(Object::Host(HostObject::Transferred(0)));
+    /// msg.root = Value::Object(msg.object(vec![("port".into(), Value::Object(h))]));
+    /// a.port1.post_message(&mut msg, &[Transfer::Port(&b.port2)]).unwrap();
+    /// assert!(b.port2.is_detached());
+    /// let Event::Message(m) = a.port2.recv_blocking(None).unwrap() else { panic!() };
+    /// let moved = m.ports.into_iter().next().unwrap();
+    /// b.port1.post(&42).unwrap();
+    /// assert!(matches!(moved.recv_blocking_as::<i32>(None).unwrap(), Event::Message(m) if m.data == 42));
+    /// ```
+    pub fn post_message(
+        &self,
+        value: &mut Graph,
+        transfer: &[Transfer<'_>],
+    ) -> Result<(), CloneError> {
+        self.check_transfer(transfer)?;
+        let target = self.target();
+        // Step 4: the target port in the transfer list dooms the message.
+        let doomed = target.is_some_and(|t| {
+            transfer
+                .iter()
+                .any(|x| matches!(x, Transfer::Port(p) if Arc::ptr_eq(&p.port, t)))
+        });
+        let items: Vec<TransferItem<'_, MessagePort>> = transfer
+            .iter()
+            .map(|t| match *t {
+                Transfer::Port(p) => TransferItem::Host(p),
+                Transfer::ArrayBuffer(id) => TransferItem::ArrayBuffer(id),
+            })
+            .collect();
+        let record = serialize_with_transfer(value, &items)?;
+        match target {
+            Some(t) if !doomed => {
+                self.deliver(t, record);
+                Ok(())
+            }
+            // Step 6: no target, or doomed: drop silently (shipped ports close).
+            _ => Ok(()),
+        }
+    }
+
+    /// The check [`MessagePort::post_message`] makes before anything else
+    /// (`#message-port-post-message-steps`, step 2): this port in its own
+    /// transfer list is a DataCloneError. An embedder that must detach
+    /// transferables itself before posting (a JS engine moving an
+    /// ArrayBuffer's memory) calls it first, so that posting cannot then fail
+    /// on a message whose transferables are already detached.
+    ///
+    /// ```
+    /// use msgport::{MessageChannel, Transfer};
+    /// let c = MessageChannel::new();
+    /// assert!(c.port1.check_transfer(&[Transfer::Port(&c.port1)]).is_err());
+    /// assert!(c.port1.check_transfer(&[Transfer::Port(&c.port2)]).is_ok());
+    /// ```
+    pub fn check_transfer(&self, transfer: &[Transfer<'_>]) -> Result<(), CloneError> {
+        if transfer
+            .iter()
+            .any(|t| matches!(t, Transfer::Port(p) if Arc::ptr_eq(&p.port, &self.port)))
+        {
+            return Err(CloneError::TransferSourcePort);
+        }
+        Ok(())
+    }
+
+    /// Posts any serde value.
+    ///
+    /// [`MessagePort`]s and [`Buffer`](crate::Buffer)s inside `value` are
+    /// transferred, in the order serialization meets them (that order is
+    /// the transfer list): each port is detached here and arrives as a live
+    /// port, each buffer's bytes move without a copy and the buffer here is
+    /// left detached. Nothing is detached if serialization fails.
+    ///
+    /// Errors: a DataCloneError of serialization, nesting deeper than
+    /// [`DEFAULT_MAX_DEPTH`](msgport_clone::DEFAULT_MAX_DEPTH) levels
+    /// ([`CloneError::TooDeep`]: the receiver could not read it), this port
+    /// inside its own message, a closed port or a detached buffer inside it.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel, MessagePort};
+    /// use serde::{Deserialize, Serialize};
+    /// #[derive(Serialize, Deserialize)]
+    /// struct Hello { reply_to: MessagePort, text: String }
+    ///
+    /// let (client, server) = MessageChannel::new().into_ports();
+    /// let reply = MessageChannel::new();
+    /// client.post(&Hello { reply_to: reply.port2, text: "ping".into() }).unwrap();
+    ///
+    /// let Event::Message(m) = server.recv_blocking_as::<Hello>(None).unwrap() else { panic!() };
+    /// m.data.reply_to.post(&format!("{}: pong", m.data.text)).unwrap();
+    /// let Event::Message(r) = reply.port1.recv_blocking_as::<String>(None).unwrap() else { panic!() };
+    /// assert_eq!(r.data, "ping: pong");
+    /// ```
+    pub fn post<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<(), CloneError> {
+        let scope = typed::PostScope::enter();
+        // Serialized into a reused per-thread buffer: a small message is
+        // then copied into its task and allocates nothing.
+        let payload = POST_BUFFER.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                to_bytes_into(value, &mut buf)?;
+                Ok::<_, CloneError>(Payload::out_of(&mut buf))
+            }
+            // A `Serialize` impl that posts from inside `post`.
+            Err(_) => Ok(Payload::from_vec(to_bytes(value)?)),
+        });
+        let found = scope.finish();
+        let payload = payload?;
+        match found {
+            None => self.post_payload(payload),
+            Some(found) => self.post_found(payload, found)?,
+        }
+        Ok(())
+    }
+
+    /// The transfer steps for the ports and buffers a serde value held.
+    fn post_found(&self, payload: Payload, found: Found) -> Result<(), CloneError> {
+        found.check(&self.port)?;
+        let target = self.target();
+        let doomed = target.is_some_and(|t| found.holds(t));
+        let (buffers, ports) = found.transfer()?;
+        match target {
+            Some(t) if !doomed => {
+                let extras = Some(Box::new(Extras { buffers, ports }));
+                t.queue_from(&self.port, Port::message(payload, extras));
+            }
+            // No target, or the target inside its own message: dropped, and
+            // the shipped ports close with it.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Posts a message that is already in the wire format (V8 version 15
+    /// bytes with no transferred objects), e.g. bytes that came from another
+    /// process. Nothing is checked here: the receiver decodes them, and bytes
+    /// it cannot read become a `messageerror` task (later messages still
+    /// flow).
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel};
+    /// let ch = MessageChannel::new();
+    /// ch.port1.post_serialized(msgport::clone::to_bytes(&"ok").unwrap());
+    /// ch.port1.post_serialized(vec![0xFF, 0x0F, 0xEE]); // an unknown tag
+    /// ch.port2.start();
+    /// assert!(matches!(ch.port2.try_recv_as::<String>().unwrap(), Some(Event::Message(m)) if m.data == "ok"));
+    /// assert!(matches!(ch.port2.try_recv().unwrap(), Some(Event::MessageError(_))));
+    /// ```
+    pub fn post_serialized(&self, bytes: Vec<u8>) {
+        self.post_payload(Payload::from_vec(bytes));
+    }
+
+    /// [`MessagePort::post_serialized`] for an embedder that serializes
+    /// into one reused buffer: the bytes are taken out of `buf`, which is
+    /// left empty. A message of up to 64 KiB is copied out (inside its task
+    /// if it is small enough), and `buf` keeps its allocation for the next
+    /// one; a larger one takes the allocation with it.
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel};
+    /// let ch = MessageChannel::new();
+    /// let mut buf = msgport::clone::to_bytes(&7).unwrap();
+    /// ch.port1.post_serialized_from(&mut buf);
+    /// assert!(buf.is_empty() && buf.capacity() > 0);
+    /// // A middling message is copied out: the buffer keeps its capacity.
+    /// let mut buf = msgport::clone::to_bytes(&"m".repeat(1000)).unwrap();
+    /// ch.port1.post_serialized_from(&mut buf);
+    /// assert!(buf.is_empty() && buf.capacity() >= 1000);
+    /// // A large one is taken: no thread keeps a large buffer.
+    /// let mut buf = msgport::clone::to_bytes(&"L".repeat(100_000)).unwrap();
+    /// ch.port1.post_serialized_from(&mut buf);
+    /// assert_eq!(buf.capacity(), 0);
+    /// ch.port2.start();
+    /// assert!(matches!(ch.port2.try_recv_as::<i32>().unwrap(), Some(Event::Message(m)) if m.data == 7));
+    /// assert!(matches!(ch.port2.try_recv_as::<String>().unwrap(), Some(Event::Message(m)) if m.data == "m".repeat(1000)));
+    /// assert!(matches!(ch.port2.try_recv_as::<String>().unwrap(), Some(Event::Message(m)) if m.data.len() == 100_000));
+    /// ```
+    pub fn post_serialized_from(&self, buf: &mut Vec<u8>) {
+        let payload = Payload::out_of(buf);
+        self.post_payload(payload);
+    }
+
+    /// Posts already-serialized wire bytes.
+    pub(crate) fn post_payload(&self, payload: Payload) {
+        if let Some(t) = self.target() {
+            t.queue_from(&self.port, Port::message(payload, None));
+        }
+    }
+
+    fn deliver(&self, target: &Arc<Port>, record: Record<super::ShippedPort>) {
+        let extras = if record.buffers.is_empty() && record.hosts.is_empty() {
+            None
+        } else {
+            Some(Box::new(Extras {
+                buffers: record.buffers,
+                ports: record.hosts,
+            }))
+        };
+        target.queue_from(&self.port, Port::message(Payload::from_vec(record.bytes), extras));
+    }
+}
