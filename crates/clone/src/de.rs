@@ -564,9 +564,32 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         self.deserialize_str(v)
     }
 
+    /// Skips a value. A transferred object (a port, a transferred
+    /// buffer) is skipped too: a type that ignores a field holding one
+    /// reads the rest of the message (the object stays with the record).
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        match self.peek() {
+            Some(tag::HOST_OBJECT) => {
+                let (at, _) = self.tag_skipping_verify()?;
+                if self.r.varint32()? != crate::wire::host_kind::TRANSFERRED {
+                    self.r.pos = at;
+                    return self.any(v);
+                }
+                self.r.varint32()?;
+                v.visit_unit()
+            }
+            Some(tag::ARRAY_BUFFER_TRANSFER) => {
+                self.tag_skipping_verify()?;
+                self.r.varint32()?;
+                v.visit_unit()
+            }
+            _ => self.any(v),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         bool f32 f64 char bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map identifier ignored_any
+        tuple_struct map identifier
     }
 }
 

@@ -30,7 +30,7 @@ pub(crate) use shuttle::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Condvar, Mutex, MutexGuard, Weak,
     },
-    thread::{self, Thread},
+    thread,
 };
 
 #[cfg(not(shuttle))]
@@ -41,6 +41,61 @@ pub(crate) use std::{
     },
     thread::{self, Thread},
 };
+
+/// How a blocked receiver thread sleeps and is woken: the thread's own
+/// park token.
+#[cfg(not(shuttle))]
+#[derive(Clone)]
+pub(crate) struct Parker(Thread);
+
+#[cfg(not(shuttle))]
+impl Parker {
+    /// The calling thread's parker.
+    pub(crate) fn current() -> Self {
+        Parker(thread::current())
+    }
+    pub(crate) fn park(&self) {
+        thread::park();
+    }
+    pub(crate) fn park_timeout(&self, d: std::time::Duration) {
+        thread::park_timeout(d);
+    }
+    pub(crate) fn unpark(&self) {
+        self.0.unpark();
+    }
+}
+
+/// Under shuttle, a token behind a condition variable: shuttle lets `park`
+/// return spuriously at any step, which would hide a lost wake-up, while
+/// its condition variables wake only when notified, so a lost wake-up is a
+/// deadlock the model checker reports.
+#[cfg(shuttle)]
+#[derive(Clone)]
+pub(crate) struct Parker(Arc<(Mutex<bool>, Condvar)>);
+
+#[cfg(shuttle)]
+impl Parker {
+    pub(crate) fn current() -> Self {
+        Parker(Arc::new((Mutex::new(false), Condvar::new())))
+    }
+    pub(crate) fn park(&self) {
+        let (token, cv) = &*self.0;
+        let mut t = plain(token);
+        while !*t {
+            t = cv.wait(t).unwrap_or_else(|e| e.into_inner());
+        }
+        *t = false;
+    }
+    /// shuttle has no clock: a timed wait is a yield.
+    pub(crate) fn park_timeout(&self, _: std::time::Duration) {
+        thread::yield_now();
+    }
+    pub(crate) fn unpark(&self) {
+        let (token, cv) = &*self.0;
+        *plain(token) = true;
+        cv.notify_one();
+    }
+}
 
 /// The rank of a lock in the crate's one lock order (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -9,7 +9,7 @@
 use super::waiters::Waiter;
 use super::{Binding, Link, MessagePort, Port, RecvError, Task, Wake};
 use crate::event::{Event, Message};
-use crate::sync::{lock, thread, Ordering};
+use crate::sync::{lock, Ordering};
 use msgport_clone::{deserialize_with_transfer, CloneError, DecodeOptions, Graph, TransferredBuffer};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -293,6 +293,7 @@ impl MessagePort {
             }
         }
         let mut key: Option<u64> = None;
+        let parker = crate::sync::Parker::current();
         let result = loop {
             match self.take_task(false) {
                 Ok(Some(t)) => break Ok(t),
@@ -301,7 +302,7 @@ impl MessagePort {
             }
             let registered = self.wait_or_retry(|w| {
                 if !key.is_some_and(|k| w.contains(k)) {
-                    key = Some(w.add(Waiter::Thread(thread::current())));
+                    key = Some(w.add(Waiter::Thread(parker.clone())));
                 }
             });
             match registered {
@@ -310,7 +311,7 @@ impl MessagePort {
                 Err(e) => break Err(e),
             }
             match deadline {
-                None => thread::park(),
+                None => parker.park(),
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
@@ -326,11 +327,7 @@ impl MessagePort {
                             Err(e) => Err(e),
                         };
                     }
-                    #[cfg(not(shuttle))]
-                    thread::park_timeout(d - now);
-                    // shuttle has no clock: a timed wait is a yield there.
-                    #[cfg(shuttle)]
-                    thread::yield_now();
+                    parker.park_timeout(d - now);
                 }
             }
         };

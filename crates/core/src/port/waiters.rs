@@ -13,13 +13,13 @@
 //!   woken passes the wake-up on if a task is releasable, so no task waits
 //!   while a receiver sleeps (see `MessagePort::leave`).
 
-use crate::sync::Thread;
+use crate::sync::Parker;
 use std::collections::VecDeque;
 use std::task::Waker;
 
 /// One blocked receiver.
 pub(crate) enum Waiter {
-    Thread(Thread),
+    Thread(Parker),
     Task(Waker),
 }
 
