@@ -1,4 +1,4 @@
-// spec-notes §5 items 1–6: construction and shape of MessageChannel and MessagePort.
+// HTML #message-channels and #message-ports: construction and shape of MessageChannel and MessagePort.
 test(() => {
   const ch = new MessageChannel();
   assert_true(ch.port1 instanceof MessagePort, "port1 is a MessagePort");

@@ -1,4 +1,4 @@
-// spec-notes §5 items 56–89: structured clone of values (through structuredClone
+// HTML #safe-passing-of-structured-data: structured clone of values (through structuredClone
 // and through a MessageChannel).
 function roundTrip(v) { return structuredClone(v); }
 

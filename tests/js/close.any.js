@@ -1,4 +1,4 @@
-// spec-notes §5 items 41–53: close and disentangle.
+// HTML #message-ports, close() and #disentangle: close and disentangle.
 async_test((t) => {
   const ch = new MessageChannel();
   ch.port1.onmessage = t.unreached_func("closed");

@@ -1,4 +1,4 @@
-// spec-notes §5 items 7–21: delivery and enabling of the port message queue.
+// HTML #message-port-post-message-steps and #port-message-queue: delivery and enabling of the port message queue.
 async_test((t) => {
   const ch = new MessageChannel();
   ch.port1.onmessage = t.unreached_func("port1 must not get its own message");

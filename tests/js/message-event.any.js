@@ -1,4 +1,4 @@
-// spec-notes §5 items 90–94: the MessageEvent interface.
+// HTML #the-messageevent-interface: the MessageEvent interface.
 test(() => {
   const e = new MessageEvent("message");
   assert_equals(e.data, null);

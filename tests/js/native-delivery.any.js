@@ -109,7 +109,7 @@ async_test((t) => {
     port1.postMessage(3);
     port1.postMessage(4);
     t.step_timeout(() => {
-      // spec-notes §5 item 44: close() in onmessage does not cancel the
+      // HTML #dom-messageport-close: close() in onmessage does not cancel the
       // messages already queued.
       assert_array_equals(seen, ["once:1", "on:3", "on:4"]);
       t.done();

@@ -1,4 +1,4 @@
-// spec-notes §5 items 22–40: transferring ports and buffers.
+// HTML #transferable-objects and the MessagePort transfer steps: transferring ports and buffers.
 async_test((t) => {
   const a = new MessageChannel(), b = new MessageChannel();
   a.port2.onmessage = t.step_func_done((e) => {

@@ -4,14 +4,14 @@ use thiserror::Error;
 
 /// An error from serializing or deserializing a structured-clone value.
 ///
-/// The variants whose name starts with a noun from spec-notes §2.7 are the
+/// The variants whose name starts with a noun are the
 /// standard's `DataCloneError` cases ([`CloneError::is_data_clone_error`]
 /// says which); the `Malformed*`/`Truncated`/`TooDeep` family answers hostile
 /// or corrupt wire bytes; `Custom` carries serde's own errors.
 #[derive(Debug, Error, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CloneError {
-    // ---- DataCloneError cases (spec-notes §2.7) ----
+    // ---- DataCloneError cases (HTML `#structuredserializeinternal`) ----
     /// A Symbol was found where a value was expected.
     #[error("DataCloneError: a Symbol could not be cloned")]
     Symbol,

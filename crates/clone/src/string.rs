@@ -1,5 +1,5 @@
 //! JavaScript strings: sequences of UTF-16 code units that may hold lone
-//! surrogates (spec-notes §2.2 step 4: "lone surrogates are kept").
+//! surrogates (HTML `#structuredserializeinternal`: a String is its code units, so lone surrogates are kept).
 
 use std::borrow::Cow;
 use std::fmt;

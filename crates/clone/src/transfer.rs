@@ -1,4 +1,4 @@
-//! Records and the transfer list (spec-notes §2.4–2.5,
+//! Records and the transfer list (HTML
 //! `#structuredserializewithtransfer`).
 
 use crate::block::DataBlock;

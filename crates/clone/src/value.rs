@@ -1,4 +1,4 @@
-//! The dynamic structured-clone data model (spec-notes §2.2).
+//! The dynamic structured-clone data model (HTML `#structuredserializeinternal`).
 //!
 //! A [`Graph`] is a root [`Value`] plus the heap of [`Object`]s it reaches.
 //! Objects live in the graph's arena and are named by [`ObjectId`], so shared
@@ -280,7 +280,7 @@ pub struct View {
     pub length_tracking: bool,
 }
 
-/// The error constructors whose names survive cloning (spec-notes §2.2, 6.8).
+/// The error constructors whose names survive cloning (HTML `#structuredserializeinternal`, its Error steps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[allow(missing_docs)]
 pub enum ErrorName {

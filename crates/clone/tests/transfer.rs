@@ -1,5 +1,5 @@
 //! StructuredSerializeWithTransfer / StructuredDeserializeWithTransfer
-//! (spec-notes §2.4, §2.5) over the Graph model.
+//! (HTML `#structuredserializewithtransfer`, `#structureddeserializewithtransfer`) over the Graph model.
 
 use msgport_clone::*;
 use std::cell::Cell;

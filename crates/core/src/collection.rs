@@ -1,5 +1,5 @@
 //! `PortCollection`: msgport's extension for broadcasting to many ports
-//! without keeping them alive (spec-notes §4, the 2012 draft's semantics).
+//! without keeping them alive (the 2012 HTML draft's `PortCollection`).
 
 use crate::port::{MessagePort, Payload, Port};
 use crate::sync::{lock, Arc, Rank, Ranked, Weak};

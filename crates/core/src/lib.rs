@@ -24,11 +24,26 @@
 //! worker.join().unwrap();
 //! ```
 //!
-//! Receiving, four ways: [`MessagePort::recv`] (a future, and a `Stream`),
-//! [`MessagePort::recv_blocking`], [`MessagePort::try_recv`], and the
-//! [`EventLoop`] embedding API. Plus [`PortCollection`] for broadcasts,
-//! backpressure with [`MessagePort::peer_queued`] and [`MessagePort::ready`],
-//! and the standard's [`BroadcastChannel`] (in a [`BroadcastGroup`]).
+//! Receiving, from any number of threads and tasks at once (each message
+//! reaches one receiver, every receiver learns of the close):
+//! [`MessagePort::recv`] (a future, cancel safe, and a `Stream`),
+//! [`MessagePort::recv_blocking`], [`MessagePort::recv_timeout`],
+//! [`MessagePort::recv_deadline`], [`MessagePort::iter`],
+//! [`MessagePort::try_recv`], each with a typed `_as::<T>` form, and the
+//! [`EventLoop`] embedding API (which also waits on several ports at once).
+//!
+//! [`MessagePort`]s and [`Buffer`]s inside a serde value are transferred by
+//! [`MessagePort::post`] and come back live from a typed receive; a value
+//! that does not fit the type asked for comes back whole as
+//! [`Event::Mismatch`].
+//!
+//! Plus [`PortCollection`] for broadcasts, backpressure with
+//! [`MessagePort::peer_queued`] and [`MessagePort::ready`], and the
+//! standard's [`BroadcastChannel`] (in a [`BroadcastGroup`]).
+//!
+//! The structured-clone data model and wire format are msgport-clone,
+//! re-exported as [`clone`]: [`clone::Graph`], [`clone::Value`],
+//! [`clone::Object`], [`clone::ArrayBuffer`], [`clone::HostObject`].
 #![warn(missing_docs)]
 
 mod broadcast;
@@ -44,7 +59,17 @@ pub use broadcast::{Broadcast, BroadcastChannel, BroadcastError, BroadcastGroup}
 pub use collection::PortCollection;
 pub use event::{Event, Message};
 pub use event_loop::EventLoop;
-pub use msgport_clone::{self as clone, CloneError, Graph};
+/// The structured-clone data model and V8's wire format (the msgport-clone
+/// crate): what a dynamic message is made of.
+#[doc(inline)]
+pub use msgport_clone as clone;
+#[doc(inline)]
+pub use msgport_clone::{CloneError, Graph};
 pub use port::{MessageChannel, MessagePort, PortName, RecvError, ShippedPort, Transfer};
 pub use recv::{Iter, Ready, Recv};
 pub use typed::{Buffer, Mismatch};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

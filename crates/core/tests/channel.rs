@@ -1,5 +1,8 @@
-//! spec-notes §5, the items observable outside JavaScript. Item numbers in
-//! the test names refer to that checklist.
+//! The standard's rules for channels and ports
+//! (<https://html.spec.whatwg.org/multipage/web-messaging.html#channel-messaging>)
+//! that are observable outside JavaScript. The item numbers in the test
+//! names count those rules in the order the standard gives them (channels,
+//! posting, the port message queue, transfer, close, messageerror).
 
 use msgport::clone::{ArrayBuffer, Graph, HostObject, Object, ObjectId, Value};
 use msgport::{

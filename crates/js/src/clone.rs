@@ -400,7 +400,7 @@ impl<'js> Walk<'_, 'js> {
     }
 
     /// A JS string: UTF-8 when it is well-formed, else its UTF-16 code
-    /// units (lone surrogates survive, spec-notes §2.1).
+    /// units (lone surrogates survive, HTML `#structuredserializeinternal`).
     fn string(&self, s: &rquickjs::String<'js>) -> Result<JsString, Fail> {
         match s.to_string() {
             Ok(text) => Ok(JsString::from(text.as_str())),

@@ -372,12 +372,12 @@ fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> String {
 impl JsRuntime {
     /// A main-context runtime whose `console` writes to `out`; scripts
     /// resolve against the current directory.
-    pub fn new(out: Output) -> rquickjs::Result<Self> {
+    pub fn new(out: Output) -> Result<Self, crate::Error> {
         let base = file_url(&std::env::current_dir().unwrap_or_default().join("main.js"));
         let signal = Signal::root();
         let out = SharedOutput::new(out);
         signal.group().set_output(out.clone());
-        Self::build(out, signal, base, None, None)
+        Self::build(out, signal, base, None, None).map_err(crate::Error::engine)
     }
 
     fn build(
@@ -528,7 +528,10 @@ impl JsRuntime {
     /// let Event::Message(m) = rust_side.recv_blocking_as::<i32>(None).unwrap() else { panic!() };
     /// assert_eq!(m.data, 42);
     /// ```
-    pub fn add_port(&self, name: &str, port: msgport::MessagePort) -> rquickjs::Result<()> {
+    ///
+    /// Errors: [`Error::Exception`](crate::Error) if the global cannot be
+    /// set (a non-writable global of that name); the port is then closed.
+    pub fn add_port(&self, name: &str, port: msgport::MessagePort) -> Result<(), crate::Error> {
         let id = {
             let mut h = self.host.borrow_mut();
             let id = h.register(port);
@@ -536,11 +539,21 @@ impl JsRuntime {
             h.external.insert(id, keep);
             id
         };
-        self.ctx.with(|ctx| {
-            let make: Function = host::internal(&ctx, &self.host)?.get("makePort")?;
-            let p: rquickjs::Object = make.call((id,))?;
-            ctx.globals().set(name, p)
-        })
+        let r = self.ctx.with(|ctx| {
+            (|| -> rquickjs::Result<()> {
+                let make: Function = host::internal(&ctx, &self.host)?.get("makePort")?;
+                let p: rquickjs::Object = make.call((id,))?;
+                ctx.globals().set(name, p)
+            })()
+            .catch(&ctx)
+            .map_err(|e| crate::Error::Exception(e.to_string()))
+        });
+        if r.is_err() {
+            let mut h = self.host.borrow_mut();
+            h.external.remove(&id);
+            drop(h.unregister(id));
+        }
+        r
     }
 
     pub(crate) fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {

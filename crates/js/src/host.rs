@@ -194,7 +194,7 @@ impl HostState {
         }
     }
 
-    fn unregister(&mut self, id: u32) -> Option<MessagePort> {
+    pub(crate) fn unregister(&mut self, id: u32) -> Option<MessagePort> {
         self.release_external(id);
         let p = self.ports.remove(&id)?;
         self.names.remove(&p.name());

@@ -31,6 +31,7 @@ mod clone;
 mod console;
 mod deliver;
 mod direct;
+mod error;
 mod event_loop;
 mod ffi;
 mod host;
@@ -41,4 +42,5 @@ mod wire_cache;
 mod wire_direct;
 pub mod wpt;
 
+pub use error::Error;
 pub use event_loop::{run_captured, Captured, JsRuntime, Output};

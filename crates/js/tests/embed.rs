@@ -53,7 +53,7 @@ fn a_rust_port_closed_by_javascript_lets_the_run_end() {
 fn an_undecodable_message_is_a_messageerror_and_later_ones_still_flow() {
     let (rust_side, js_side) = MessageChannel::new().into_ports();
     // A record that names a transferred port it does not carry: it cannot be
-    // deserialized at the receiver (spec-notes §5 items 54–55).
+    // deserialized at the receiver (HTML `#message-port-post-message-steps`: messageerror).
     let mut bad = Graph::default();
     bad.root = Value::Object(bad.alloc(Object::Host(HostObject::Transferred(0))));
     let bytes = msgport::clone::to_bytes_graph(&bad);
@@ -100,4 +100,25 @@ fn an_uncaught_exception_ends_the_run_even_with_a_rust_port_open() {
         .expect("the run ended");
     assert_eq!(code, 1);
     drop(rust_side);
+}
+
+#[test]
+fn add_port_reports_a_global_that_cannot_be_set_with_our_error_type() {
+    let (rust_side, js_side) = MessageChannel::new().into_ports();
+    let rt = JsRuntime::new(Output::std()).unwrap();
+    assert_eq!(
+        rt.run_script(
+            "lock.js",
+            "Object.defineProperty(globalThis, 'taken', { value: 1, writable: false });"
+        ),
+        0
+    );
+    let err: msgport_js::Error = rt.add_port("taken", js_side).unwrap_err();
+    assert!(matches!(err, msgport_js::Error::Exception(_)), "{err:?}");
+    assert!(err.to_string().contains("JavaScript threw"), "{err}");
+    // The port it could not hand over is closed, not leaked open.
+    assert!(matches!(
+        rust_side.recv_blocking(Some(std::time::Duration::from_secs(5))),
+        Ok(Event::Close)
+    ));
 }

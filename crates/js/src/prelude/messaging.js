@@ -157,7 +157,7 @@
     }
   };
 
-  // Web IDL overload resolution for postMessage (spec-notes §1.8):
+  // Web IDL overload resolution for postMessage (HTML `#dom-messageport-postmessage`):
   // (any message, sequence<object> transfer) or
   // (any message, optional StructuredSerializeOptions options = {}).
   function transferList(arg, what) {
@@ -270,7 +270,7 @@
     return host.structuredClone(value, transferList({ transfer: o.transfer }, "structuredClone"));
   }
 
-  // ---- PortCollection (msgport's extension, spec-notes §4) ---------------
+  // ---- PortCollection (msgport's extension, from the 2012 HTML draft) ---------------
   const collections = new WeakMap();
   class PortCollection {
     constructor() { collections.set(this, new Set()); }
