@@ -17,8 +17,8 @@
 //! | unit variant | its name as a string |
 //! | other variants | `{ Name: content }` (externally tagged, like serde_json) |
 
-use crate::error::{CloneError, Result};
 use crate::encode::{DEFAULT_MAX_DEPTH, SHALLOW, STACK_GROW, STACK_RED_ZONE};
+use crate::error::{CloneError, Result};
 use crate::wire::{host_kind, tag, Writer};
 use serde::ser::{self, Serialize};
 

@@ -65,12 +65,17 @@ fn encoder_and_decoders_agree_at_the_limit() {
             Shape::StructVariant,
             Shape::Struct,
         ] {
-            for depth in [DEFAULT_MAX_DEPTH - 1, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DEPTH + 1] {
+            for depth in [
+                DEFAULT_MAX_DEPTH - 1,
+                DEFAULT_MAX_DEPTH,
+                DEFAULT_MAX_DEPTH + 1,
+            ] {
                 let encoded = to_bytes(&Nest(shape, depth));
                 if depth <= DEFAULT_MAX_DEPTH {
                     let bytes = encoded.expect("within the limit");
                     from_bytes_graph(&bytes).expect("the graph decoder reads it");
-                    from_bytes::<serde::de::IgnoredAny>(&bytes).expect("the serde decoder reads it");
+                    from_bytes::<serde::de::IgnoredAny>(&bytes)
+                        .expect("the serde decoder reads it");
                 } else {
                     assert_eq!(encoded.unwrap_err(), CloneError::TooDeep(DEFAULT_MAX_DEPTH));
                 }

@@ -28,9 +28,9 @@
 //! assert!(other.try_recv().is_none() && a.try_recv().is_none());
 //! ```
 
+use crate::sync::{plain as lock, Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, Weak};
 use msgport_clone::{from_bytes, from_bytes_graph, to_bytes, to_bytes_graph, CloneError, Graph};
 use std::collections::VecDeque;
-use crate::sync::{plain as lock, Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, Weak};
 use std::time::{Duration, Instant};
 
 /// A message received on a [`BroadcastChannel`]: the wire bytes, shared by

@@ -44,6 +44,9 @@ thread_local! {
     static POST_LEVEL: Cell<u32> = const { Cell::new(0) };
     /// Items met, tagged with the level of the `post` that met them.
     static FOUND: RefCell<Vec<(u32, Item)>> = const { RefCell::new(Vec::new()) };
+    /// Whether `FOUND` may be non-empty: the common post, which meets no
+    /// port or buffer, then reads one flag instead of borrowing the list.
+    static FOUND_ANY: Cell<bool> = const { Cell::new(false) };
 }
 
 /// One `post`'s serialization context. Leaving it (by `finish` or by
@@ -79,10 +82,14 @@ impl Drop for PostScope {
 }
 
 fn take_items(level: u32) -> Option<Vec<Item>> {
+    if !FOUND_ANY.try_with(Cell::get).unwrap_or(false) {
+        return None;
+    }
     FOUND
         .try_with(|f| {
             let mut f = f.try_borrow_mut().ok()?;
             if f.is_empty() {
+                FOUND_ANY.with(|a| a.set(false));
                 return None;
             }
             let items: Vec<Item> = f
@@ -90,6 +97,9 @@ fn take_items(level: u32) -> Option<Vec<Item>> {
                 .position(|(l, _)| *l == level)
                 .map(|i| f.drain(i..).map(|(_, it)| it).collect())
                 .unwrap_or_default();
+            if f.is_empty() {
+                FOUND_ANY.with(|a| a.set(false));
+            }
             (!items.is_empty()).then_some(items)
         })
         .ok()
@@ -118,13 +128,16 @@ fn note(item: Item) -> Result<u32, &'static str> {
                 continue;
             }
             match (it, &item) {
-                (Item::Port(a), Item::Port(b)) if Arc::ptr_eq(&a.port, &b.port) => return Ok(index),
+                (Item::Port(a), Item::Port(b)) if Arc::ptr_eq(&a.port, &b.port) => {
+                    return Ok(index)
+                }
                 (Item::Buffer(a), Item::Buffer(b)) if Arc::ptr_eq(a, b) => return Ok(index),
                 (Item::Port(_), Item::Port(_)) | (Item::Buffer(_), Item::Buffer(_)) => index += 1,
                 _ => {}
             }
         }
         f.push((level, item));
+        FOUND_ANY.with(|a| a.set(true));
         Ok(index)
     })
 }
@@ -371,7 +384,9 @@ fn claim_port(index: u32) -> Result<MessagePort, String> {
         ctx.ports
             .get_mut(index as usize)
             .and_then(Option::take)
-            .ok_or_else(|| format!("the message transferred no port at index {index}, or it was read twice"))
+            .ok_or_else(|| {
+                format!("the message transferred no port at index {index}, or it was read twice")
+            })
     })
 }
 
@@ -385,7 +400,9 @@ fn claim_buffer(index: u32) -> Result<Buffer, String> {
             .buffers
             .get_mut(index as usize)
             .and_then(Option::take)
-            .ok_or_else(|| format!("the message transferred no buffer at index {index}, or it was read twice"))?;
+            .ok_or_else(|| {
+                format!("the message transferred no buffer at index {index}, or it was read twice")
+            })?;
         let b = Buffer::from_block(data);
         ctx.handed.push((index as usize, b.cell.clone()));
         Ok(b)
@@ -403,11 +420,7 @@ pub(crate) fn reclaim(port: &mut MessagePort) -> bool {
         let Some(ctx) = r.last_mut() else {
             return false;
         };
-        let Some(i) = ctx
-            .states
-            .iter()
-            .position(|s| Arc::ptr_eq(s, &port.port))
-        else {
+        let Some(i) = ctx.states.iter().position(|s| Arc::ptr_eq(s, &port.port)) else {
             return false;
         };
         if ctx.ports[i].is_some() {
@@ -588,7 +601,12 @@ fn mismatch<T>(
     ports: Vec<MessagePort>,
 ) -> Event<T> {
     // Validating copies transferred buffers; this is the failure path only.
-    match deserialize_with_transfer(&bytes, buffers.clone(), ports.len(), DecodeOptions::default()) {
+    match deserialize_with_transfer(
+        &bytes,
+        buffers.clone(),
+        ports.len(),
+        DecodeOptions::default(),
+    ) {
         Ok(_) => Event::Mismatch(Box::new(Mismatch {
             error,
             bytes,

@@ -89,7 +89,10 @@ fn threads_waiting_with_timeouts_all_return_at_close() {
     for t in threads {
         assert_eq!(t.join().unwrap(), RecvError::Disentangled);
     }
-    assert!(t0.elapsed() < Duration::from_secs(10), "woken at close, not at the timeout");
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "woken at close, not at the timeout"
+    );
 }
 
 #[test]
@@ -213,15 +216,25 @@ impl ArcWake for Flag {
 #[test]
 fn a_woken_future_dropped_unpolled_passes_its_wake_up_on() {
     let (tx, rx) = MessageChannel::new().into_ports();
-    let (fa, fb) = (Arc::new(Flag(AtomicUsize::new(0))), Arc::new(Flag(AtomicUsize::new(0))));
+    let (fa, fb) = (
+        Arc::new(Flag(AtomicUsize::new(0))),
+        Arc::new(Flag(AtomicUsize::new(0))),
+    );
     let (wa, wb) = (waker(fa.clone()), waker(fb.clone()));
     let mut a = rx.recv();
     let mut b = rx.recv();
-    assert!(Pin::new(&mut a).poll(&mut Context::from_waker(&wa)).is_pending());
-    assert!(Pin::new(&mut b).poll(&mut Context::from_waker(&wb)).is_pending());
+    assert!(Pin::new(&mut a)
+        .poll(&mut Context::from_waker(&wa))
+        .is_pending());
+    assert!(Pin::new(&mut b)
+        .poll(&mut Context::from_waker(&wb))
+        .is_pending());
     tx.post(&1).unwrap();
     // One message wakes one waiter: the oldest.
-    assert_eq!((fa.0.load(Ordering::SeqCst), fb.0.load(Ordering::SeqCst)), (1, 0));
+    assert_eq!(
+        (fa.0.load(Ordering::SeqCst), fb.0.load(Ordering::SeqCst)),
+        (1, 0)
+    );
     drop(a); // cancelled without taking the message
     assert_eq!(fb.0.load(Ordering::SeqCst), 1, "the wake-up passed on to b");
     match Pin::new(&mut b).poll(&mut Context::from_waker(&wb)) {

@@ -20,7 +20,10 @@ struct Many {
 }
 
 fn recv<T: serde::de::DeserializeOwned>(p: &MessagePort) -> msgport::Message<T> {
-    match p.recv_blocking_as::<T>(Some(Duration::from_secs(10))).unwrap() {
+    match p
+        .recv_blocking_as::<T>(Some(Duration::from_secs(10)))
+        .unwrap()
+    {
         Event::Message(m) => m,
         Event::Mismatch(m) => panic!("{m:?}"),
         Event::MessageError(e) => panic!("{e}"),
@@ -36,12 +39,21 @@ fn text(p: &MessagePort) -> String {
 fn a_port_in_a_struct_arrives_live_and_the_original_is_detached() {
     let (a, b) = MessageChannel::new().into_ports();
     let (mine, theirs) = MessageChannel::new().into_ports();
-    let msg = Hello { id: 7, reply: theirs };
+    let msg = Hello {
+        id: 7,
+        reply: theirs,
+    };
     a.post(&msg).unwrap();
-    assert!(msg.reply.is_detached(), "transferred, so the sender's handle is dead");
+    assert!(
+        msg.reply.is_detached(),
+        "transferred, so the sender's handle is dead"
+    );
     let got = recv::<Hello>(&b);
     assert_eq!(got.data.id, 7);
-    assert!(got.ports.is_empty(), "the port is in the value, not left over");
+    assert!(
+        got.ports.is_empty(),
+        "the port is in the value, not left over"
+    );
     got.data.reply.post(&"over the moved port").unwrap();
     assert_eq!(text(&mine), "over the moved port");
     drop(msg); // dropping the dead handle closes nothing
@@ -57,7 +69,11 @@ fn ports_keep_their_order_and_travel_with_their_queues() {
     for (i, k) in keep.iter().enumerate() {
         k.post(&format!("queued {i}")).unwrap();
     }
-    a.post(&Many { ports: send, tag: "five".into() }).unwrap();
+    a.post(&Many {
+        ports: send,
+        tag: "five".into(),
+    })
+    .unwrap();
     let got = recv::<Many>(&b);
     assert_eq!(got.data.tag, "five");
     for (i, p) in got.data.ports.iter().enumerate() {
@@ -118,11 +134,23 @@ fn a_value_that_does_not_fit_comes_back_with_its_ports() {
     let Event::Mismatch(m) = b.recv_blocking_as::<Wrong>(None).unwrap() else {
         panic!("expected a mismatch")
     };
-    assert!(m.error().to_string().contains("invalid type"), "{}", m.error());
+    assert!(
+        m.error().to_string().contains("invalid type"),
+        "{}",
+        m.error()
+    );
     assert_eq!(m.ports().len(), 1);
-    assert!(m.ports()[0].is_entangled(), "the port was given back, not closed");
-    assert_eq!(keep.try_recv().unwrap().map(|e| matches!(e, Event::Close)), None);
-    let Event::Message(right) = m.read_as::<Hello>() else { panic!() };
+    assert!(
+        m.ports()[0].is_entangled(),
+        "the port was given back, not closed"
+    );
+    assert_eq!(
+        keep.try_recv().unwrap().map(|e| matches!(e, Event::Close)),
+        None
+    );
+    let Event::Message(right) = m.read_as::<Hello>() else {
+        panic!()
+    };
     keep.post(&"after the mismatch").unwrap();
     assert_eq!(text(&right.data.reply), "after the mismatch");
 }
@@ -132,10 +160,14 @@ fn a_mismatch_reads_as_a_graph_with_its_ports() {
     let (a, b) = MessageChannel::new().into_ports();
     let (_keep, send) = MessageChannel::new().into_ports();
     a.post(&Hello { id: 4, reply: send }).unwrap();
-    let Event::Mismatch(m) = b.recv_blocking_as::<u64>(None).unwrap() else { panic!() };
+    let Event::Mismatch(m) = b.recv_blocking_as::<u64>(None).unwrap() else {
+        panic!()
+    };
     let g = m.into_graph().unwrap();
     assert_eq!(g.ports.len(), 1);
-    let Value::Object(root) = g.data.root else { panic!() };
+    let Value::Object(root) = g.data.root else {
+        panic!()
+    };
     assert!(matches!(g.data.get(root), Some(Object::Object(_))));
 }
 
@@ -175,7 +207,10 @@ fn transfer_list_errors_of_serde_values() {
     struct Ref<'a> {
         p: &'a MessagePort,
     }
-    assert_eq!(a.post(&Ref { p: &a }).unwrap_err(), CloneError::TransferSourcePort);
+    assert_eq!(
+        a.post(&Ref { p: &a }).unwrap_err(),
+        CloneError::TransferSourcePort
+    );
     // A closed port.
     let (c, _d) = MessageChannel::new().into_ports();
     c.close();
@@ -191,7 +226,10 @@ fn transfer_list_errors_of_serde_values() {
     let (e, f) = MessageChannel::new().into_ports();
     a.post(&(&b, &e)).unwrap();
     assert!(b.is_detached() && e.is_detached());
-    assert!(matches!(f.recv_blocking(Some(Duration::from_secs(5))), Ok(Event::Close)));
+    assert!(matches!(
+        f.recv_blocking(Some(Duration::from_secs(5))),
+        Ok(Event::Close)
+    ));
 }
 
 #[test]
@@ -207,11 +245,18 @@ fn the_same_port_twice_is_one_transfer() {
     let Event::Mismatch(m) = b.recv_blocking_as::<Back>(None).unwrap() else {
         panic!("one port cannot be read twice into a tree")
     };
-    assert!(m.error().to_string().contains("read twice"), "{}", m.error());
+    assert!(
+        m.error().to_string().contains("read twice"),
+        "{}",
+        m.error()
+    );
     let g = m.into_graph().unwrap();
     assert_eq!(g.ports.len(), 1);
     keep.post(&1).unwrap();
-    assert!(matches!(g.ports[0].recv_blocking(None), Ok(Event::Message(_))));
+    assert!(matches!(
+        g.ports[0].recv_blocking(None),
+        Ok(Event::Message(_))
+    ));
 }
 
 #[test]
@@ -248,11 +293,16 @@ fn buffers_meet_js_values() {
         Event::Message(m) => m,
         other => panic!("{other:?}"),
     };
-    let Value::Object(id) = m.data.root else { panic!() };
+    let Value::Object(id) = m.data.root else {
+        panic!()
+    };
     assert!(matches!(m.data.get(id), Some(Object::ArrayBuffer(ab)) if ab.data == [1, 2, 3][..]));
     // Copied by the sender (an ArrayBuffer in the bytes): still a Buffer.
     let mut g = Graph::default();
-    let ab = g.alloc(Object::ArrayBuffer(msgport::clone::ArrayBuffer::new(vec![9; 4])));
+    let ab = g.alloc(Object::ArrayBuffer(msgport::clone::ArrayBuffer::new(vec![
+        9;
+        4
+    ])));
     g.root = Value::Object(ab);
     a.post_message(&mut g, &[]).unwrap();
     assert_eq!(recv::<Buffer>(&b).data.into_vec(), [9; 4]);
@@ -276,9 +326,17 @@ fn a_failed_typed_read_gives_back_transferred_buffers() {
         seq: String,
     }
     let (a, b) = MessageChannel::new().into_ports();
-    a.post(&Frame { pixels: Buffer::new(vec![3; 100]), seq: 1 }).unwrap();
-    let Event::Mismatch(m) = b.recv_blocking_as::<Wrong>(None).unwrap() else { panic!() };
-    let Event::Message(f) = m.read_as::<Frame>() else { panic!() };
+    a.post(&Frame {
+        pixels: Buffer::new(vec![3; 100]),
+        seq: 1,
+    })
+    .unwrap();
+    let Event::Mismatch(m) = b.recv_blocking_as::<Wrong>(None).unwrap() else {
+        panic!()
+    };
+    let Event::Message(f) = m.read_as::<Frame>() else {
+        panic!()
+    };
     assert_eq!(f.data.pixels.into_vec(), vec![3; 100]);
 }
 
@@ -342,8 +400,71 @@ fn a_very_deep_value_is_an_error_not_a_stack_overflow() {
         }
         assert_eq!(b.try_recv().unwrap().map(|_| ()), None);
         drop(a);
-        assert_eq!(b.try_recv().unwrap().map(|e| matches!(e, Event::Close)), Some(true));
+        assert_eq!(
+            b.try_recv().unwrap().map(|e| matches!(e, Event::Close)),
+            Some(true)
+        );
         assert_eq!(b.try_recv().unwrap_err(), RecvError::Disentangled);
     });
     t.join().unwrap();
+}
+
+#[test]
+fn a_post_inside_a_serialize_impl_keeps_the_two_transfer_lists_apart() {
+    // While the outer value serializes, one of its Serialize impls posts
+    // another value with a port of its own on another channel.
+    #[derive(Serialize)]
+    struct HelloRef<'a> {
+        id: u32,
+        reply: &'a MessagePort,
+    }
+    struct PostsOnTheSide<'a> {
+        side: &'a MessagePort,
+        inner: &'a MessagePort,
+    }
+    impl Serialize for PostsOnTheSide<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.side
+                .post(&HelloRef {
+                    id: 2,
+                    reply: self.inner,
+                })
+                .map_err(serde::ser::Error::custom)?;
+            s.serialize_u32(1)
+        }
+    }
+    #[derive(Serialize)]
+    struct Outer<'a> {
+        before: &'a MessagePort,
+        sneaky: PostsOnTheSide<'a>,
+        after: &'a MessagePort,
+    }
+    #[derive(Deserialize)]
+    struct OuterBack {
+        before: MessagePort,
+        sneaky: u32,
+        after: MessagePort,
+    }
+    let (a, b) = MessageChannel::new().into_ports();
+    let (side_tx, side_rx) = MessageChannel::new().into_ports();
+    let chans: Vec<_> = (0..3).map(|_| MessageChannel::new().into_ports()).collect();
+    a.post(&Outer {
+        before: &chans[0].1,
+        sneaky: PostsOnTheSide {
+            side: &side_tx,
+            inner: &chans[1].1,
+        },
+        after: &chans[2].1,
+    })
+    .unwrap();
+    let side = recv::<Hello>(&side_rx);
+    let outer = recv::<OuterBack>(&b);
+    assert_eq!((side.data.id, outer.data.sneaky), (2, 1));
+    for (i, p) in [&outer.data.before, &side.data.reply, &outer.data.after]
+        .into_iter()
+        .enumerate()
+    {
+        chans[i].0.post(&i.to_string()).unwrap();
+        assert_eq!(text(p), i.to_string(), "port {i} went with its own message");
+    }
 }

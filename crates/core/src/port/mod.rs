@@ -80,9 +80,9 @@ mod transfer;
 mod waiters;
 
 pub(crate) use payload::{Extras, Payload, Task};
+pub use post::Transfer;
 pub(crate) use receive::{Idle, Run};
 pub(crate) use state::{Binding, Link, Port, Wake};
-pub use post::Transfer;
 pub use transfer::ShippedPort;
 
 use crate::sync::{lock, Arc, Ordering};

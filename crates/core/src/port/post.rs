@@ -255,6 +255,9 @@ impl MessagePort {
                 ports: record.hosts,
             }))
         };
-        target.queue_from(&self.port, Port::message(Payload::from_vec(record.bytes), extras));
+        target.queue_from(
+            &self.port,
+            Port::message(Payload::from_vec(record.bytes), extras),
+        );
     }
 }

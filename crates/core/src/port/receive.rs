@@ -10,7 +10,9 @@ use super::waiters::Waiter;
 use super::{Binding, Link, MessagePort, Port, RecvError, Task, Wake};
 use crate::event::{Event, Message};
 use crate::sync::{lock, Ordering};
-use msgport_clone::{deserialize_with_transfer, CloneError, DecodeOptions, Graph, TransferredBuffer};
+use msgport_clone::{
+    deserialize_with_transfer, CloneError, DecodeOptions, Graph, TransferredBuffer,
+};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
