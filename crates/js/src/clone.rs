@@ -768,7 +768,8 @@ pub(crate) fn deserialize<'js>(
     for (i, o) in g.objects.iter().enumerate() {
         let v: Value = match o {
             GObject::Object(_) => Object::new(ctx.clone())?.into_value(),
-            GObject::Array(a) => make.call((9, a.length))?,
+            // As a double: a length of 2^31 or more is not an i32.
+            GObject::Array(a) => make.call((9, f64::from(a.length)))?,
             GObject::Boolean(b) => make.call((0, 2, *b))?,
             GObject::Number(x) => make.call((0, 0, *x))?,
             GObject::String(s) => {

@@ -266,6 +266,10 @@ impl Drop for Delivery<'_, '_> {
         for v in values.into_iter().chain(self.config.values()) {
             unsafe { qjs::JS_FreeValue(c, v.0) };
         }
+        for a in self.atoms {
+            // SAFETY: each atom is a reference `prepare` took, freed once.
+            unsafe { qjs::JS_FreeAtom(c, a) };
+        }
     }
 }
 
@@ -285,7 +289,10 @@ pub(crate) fn prepare<'a, 'js>(
         listener: dup(t.listener),
         state_proto: dup(t.state_proto),
         config: fast.config.dup(c),
-        atoms: fast.atoms,
+        // SAFETY: each atom is live (held by `fast`); the copy is a counted
+        // reference of its own, so a listener that replaces the
+        // configuration while it runs frees none of these.
+        atoms: fast.atoms.map(|a| unsafe { qjs::JS_DupAtom(c, a) }),
     })
 }
 

@@ -92,6 +92,13 @@ pub(crate) struct LoopState {
     /// An `error` event is being fired: an exception inside its listener
     /// is printed, not fired again.
     reporting: bool,
+    /// Exceptions whose report could not run where they were thrown (firing
+    /// the `error` event threw: the stack was exhausted, as when a listener
+    /// recursed until a RangeError): reported at the next checkpoint, from
+    /// the loop's shallow stack.
+    deferred: Vec<Persistent<Value<'static>>>,
+    /// The deferred reports are being made: a second failure is final.
+    reporting_deferred: bool,
 }
 
 /// What a worker thread starts from.
@@ -276,14 +283,29 @@ pub(crate) fn report_exception<'js>(
         None
     } else {
         state.borrow_mut().reporting = true;
+        let size = JS_STACK.with(|s| s.get());
+        if size > 0 {
+            crate::ffi::set_max_stack_size(ctx, size + REPORT_HEADROOM);
+        }
         let r = (|| -> rquickjs::Result<i32> {
             let internal = host::internal(ctx, host)?;
             let fire: Function = internal.get("fireError")?;
             fire.call((e.clone(), message.clone(), filename.clone(), lineno, colno))
         })()
         .catch(ctx);
+        if size > 0 {
+            crate::ffi::set_max_stack_size(ctx, size);
+        }
         state.borrow_mut().reporting = false;
-        r.ok()
+        match r {
+            Ok(outcome) => Some(outcome),
+            Err(_) if !state.borrow().reporting_deferred => {
+                let mut st = state.borrow_mut();
+                st.deferred.push(Persistent::save(ctx, e));
+                return;
+            }
+            Err(_) => None,
+        }
     };
     match fired {
         Some(2) => {}
@@ -369,6 +391,37 @@ fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> String {
     }
 }
 
+/// How much stack JavaScript may use on this thread. QuickJS counts it
+/// from where the runtime is entered and throws a RangeError past it, which
+/// must happen before the thread's real stack ends (a stack overflow
+/// aborts the process), with room left below for the native frames (Rust
+/// and C) that JavaScript calls into and for the handler that catches it.
+/// The main context runs on whatever thread the embedder (or `main`)
+/// gives it, so the size is measured, not assumed.
+fn js_stack_size() -> usize {
+    const MAX: usize = 8 << 20;
+    let size = match stacker::remaining_stack() {
+        Some(left) if left > 2 * STACK_RESERVE => (left - STACK_RESERVE).min(MAX),
+        Some(left) => left / 2,
+        None => STACK_RESERVE,
+    };
+    JS_STACK.with(|s| s.set(size));
+    size
+}
+
+/// Real stack kept below JavaScript's limit (see [`js_stack_size`]).
+const STACK_RESERVE: usize = 1 << 20;
+
+/// Of that reserve, what reporting an exception may use: the exception is
+/// often a RangeError thrown at the limit (a listener that recursed), and
+/// reporting it runs JavaScript (the `error` event and its handlers).
+const REPORT_HEADROOM: usize = 256 << 10;
+
+thread_local! {
+    /// This thread's JavaScript stack size (one runtime per thread).
+    static JS_STACK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 impl JsRuntime {
     /// A main-context runtime whose `console` writes to `out`; scripts
     /// resolve against the current directory.
@@ -388,7 +441,7 @@ impl JsRuntime {
         shared: Option<(String, Arc<host::Inbox>)>,
     ) -> rquickjs::Result<Self> {
         let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator)?;
-        rt.set_max_stack_size(8 << 20);
+        rt.set_max_stack_size(js_stack_size());
         rt.set_loader(UrlResolver, UrlLoader);
         let flag = signal.terminated_flag();
         rt.set_interrupt_handler(Some(Box::new(move || flag.load(Ordering::Relaxed))));
@@ -402,6 +455,8 @@ impl JsRuntime {
             cleared_during: Default::default(),
             unhandled: Vec::new(),
             reporting: false,
+            deferred: Vec::new(),
+            reporting_deferred: false,
         }));
         let host = Rc::new(RefCell::new(HostState::new(signal, base_url)));
         if let Some((port, name, parent)) = worker {
@@ -413,7 +468,9 @@ impl JsRuntime {
             h.inbox = inbox;
             h.shared = Some(name);
         }
-        let link = ctx.with(|ctx| crate::native::install(&ctx, &host));
+        let link = ctx
+            .with(|ctx| crate::native::install(&ctx, &host))
+            .map_err(|e| rquickjs::Error::new_loading_message("msgport classes", e))?;
         ctx.with(|ctx| -> rquickjs::Result<()> {
             let r = install_globals(&ctx, &state).and_then(|_| host::install(&ctx, &host, &state));
             r.catch(&ctx).map_err(|e| {
@@ -734,6 +791,21 @@ impl JsRuntime {
     }
 
     /// Runs every pending microtask (promise jobs, `queueMicrotask`).
+    /// Reports the exceptions that could not be reported where they were
+    /// thrown (see `LoopState::deferred`).
+    fn report_deferred(&self) {
+        let deferred = std::mem::take(&mut self.state.borrow_mut().deferred);
+        self.state.borrow_mut().reporting_deferred = true;
+        self.ctx.with(|ctx| {
+            for e in deferred {
+                if let Ok(e) = e.restore(&ctx) {
+                    report_exception(&ctx, &self.state, &self.host, e);
+                }
+            }
+        });
+        self.state.borrow_mut().reporting_deferred = false;
+    }
+
     fn microtask_checkpoint(&self) {
         loop {
             if self.stopping() {
@@ -742,6 +814,10 @@ impl JsRuntime {
             match self.rt.execute_pending_job() {
                 Ok(true) => continue,
                 Ok(false) => {
+                    if !self.state.borrow().deferred.is_empty() {
+                        self.report_deferred();
+                        continue;
+                    }
                     // Rejections still unhandled once the queue is empty are uncaught.
                     let pending = std::mem::take(&mut self.state.borrow_mut().unhandled);
                     if pending.is_empty() {

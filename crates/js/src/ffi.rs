@@ -520,6 +520,45 @@ pub(crate) fn new_array(ctx: &Ctx<'_>) -> rquickjs::Result<qjs::JSValue> {
     made(unsafe { qjs::JS_NewArray(ctx.as_raw().as_ptr()) })
 }
 
+/// Sets how much stack JavaScript may use on this context's runtime
+/// (counted from where the runtime was last entered).
+pub(crate) fn set_max_stack_size(ctx: &Ctx<'_>, size: usize) {
+    // SAFETY: `ctx` is a live context; its runtime outlives it, and
+    // JS_SetMaxStackSize only stores the size and recomputes the limit.
+    unsafe { qjs::JS_SetMaxStackSize(qjs::JS_GetRuntime(ctx.as_raw().as_ptr()), size as _) };
+}
+
+/// A new Array holding `values`, made with own data elements
+/// (`JS_NewArrayFrom`): setting elements one by one (what rquickjs's
+/// `Array::set` and its `Vec` conversion do) would consult
+/// `Array.prototype`, where a script may have put an index accessor.
+pub(crate) fn array_of<'js>(
+    ctx: &Ctx<'js>,
+    values: Vec<rquickjs::Value<'js>>,
+) -> rquickjs::Result<rquickjs::Value<'js>> {
+    let c = ctx.as_raw().as_ptr();
+    // SAFETY: each value is live; the copy is a new reference, owned by
+    // `raw` (the `Value`s drop their own).
+    let raw: Vec<qjs::JSValue> = values
+        .iter()
+        .map(|v| unsafe { qjs::JS_DupValue(c, v.as_raw()) })
+        .collect();
+    drop(values);
+    let Ok(n) = std::ffi::c_int::try_from(raw.len()) else {
+        for v in raw {
+            // SAFETY: each is an owned reference, freed once here.
+            unsafe { qjs::JS_FreeValue(c, v) };
+        }
+        return Err(rquickjs::Error::Unknown);
+    };
+    // SAFETY: `raw` holds `n` owned references; JS_NewArrayFrom takes them
+    // over (into the array, or frees them if it fails) and returns a new
+    // reference or an exception, which `made` checks.
+    let v = made(unsafe { qjs::JS_NewArrayFrom(c, n, raw.as_ptr()) })?;
+    // SAFETY: a new reference, taken over by the `Value`.
+    Ok(unsafe { rquickjs::Value::from_raw(ctx.clone(), v) })
+}
+
 /// A new empty plain object, as a raw new reference (the caller owns
 /// it). Sound: as [`new_array`].
 pub(crate) fn new_object(ctx: &Ctx<'_>) -> rquickjs::Result<qjs::JSValue> {

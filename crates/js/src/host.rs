@@ -115,7 +115,9 @@ pub(crate) struct HostState {
     pub(crate) worker: Option<(u32, String, ParentLink)>,
     /// This context is a shared worker: its name.
     pub(crate) shared: Option<String>,
-    classes: Option<Classes>,
+    /// Shared, so that a serialization (which may run getters, which may
+    /// call back into the host) holds no borrow of this state.
+    classes: Option<Rc<Classes>>,
     hooks: Option<Rc<clone::StoredHooks>>,
     pub(crate) internal: Option<Persistent<Object<'static>>>,
     /// `MessagePort.prototype`, for the port objects made natively.
@@ -280,9 +282,15 @@ fn hooks<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<Hooks<'js>> {
         .restore(ctx))
 }
 
+/// Runs `f` (a serialization, which may run user code that calls back into
+/// the host) with the class table, holding no borrow of the host state.
 fn with_classes<R>(host: &Shared, f: impl FnOnce(&Classes) -> R) -> R {
-    let h = host.borrow();
-    f(h.classes.as_ref().expect("classes learnt at start-up"))
+    let classes = host
+        .borrow()
+        .classes
+        .clone()
+        .expect("classes learnt at start-up");
+    f(&classes)
 }
 
 /// `postMessage` on the port `id` (-1: a shipped port, whose messages reach
@@ -419,7 +427,12 @@ fn post_direct(
         // (The writer runs no JavaScript, so nothing else needs the state.)
         let wrote = {
             let h = host.borrow();
-            let mut caches = h.wire.borrow_mut();
+            // Busy: a structuredClone's direct copy holds it (it runs no
+            // user code, so this cannot happen, but the general path is
+            // always correct).
+            let Ok(mut caches) = h.wire.try_borrow_mut() else {
+                return Ok(false);
+            };
             let caches = caches.get_or_insert_with(|| crate::wire_cache::Caches::new(ctx));
             crate::wire_direct::write(ctx, plain, proto, check, message, &mut buf, caches)?
         };
@@ -459,6 +472,9 @@ fn structured_clone<'js>(
                     .get_or_insert_with(|| crate::wire_cache::Caches::new(&ctx))
                     .shapes
             });
+            // The direct copier runs no user code (built-in slots are read
+            // through the prelude's captured intrinsics), so no JavaScript
+            // can call back into the host while this borrow is held.
             crate::direct::clone(&ctx, classes, &hooks, &value, shapes)?
         };
         if let Some(v) = copied {
@@ -543,7 +559,7 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
             }
             let data = match m.data {
                 Decoded::Js(v) => Ok(v),
-                Decoded::Engine(e) => return Err(e),
+                Decoded::Engine(e) => Err(Fail::Js(e)),
                 Decoded::Graph(mut g) => clone::deserialize(ctx, &hooks, &mut g, &objs),
             };
             match data {
@@ -552,11 +568,10 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
                     let ports = if objs.is_empty() {
                         Value::new_undefined(ctx.clone())
                     } else {
-                        let ports = rquickjs::Array::new(ctx.clone())?;
-                        for (i, o) in objs.into_iter().enumerate() {
-                            ports.set(i, o)?;
-                        }
-                        ports.into_value()
+                        crate::ffi::array_of(
+                            ctx,
+                            objs.into_iter().map(Object::into_value).collect(),
+                        )?
                     };
                     let data = if ports.is_undefined() {
                         match fire_fast(ctx, host, id, data)? {
@@ -568,7 +583,13 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
                     };
                     deliver.call::<_, Value>((id, 0, data, ports))?;
                 }
-                Err(Fail::Js(e)) => return Err(e),
+                // A record the engine cannot build (a RegExp its parser
+                // refuses, a BigInt past its limit): StructuredDeserialize
+                // threw, which is `messageerror`.
+                Err(Fail::Js(e)) => {
+                    cannot_build(ctx, host, e)?;
+                    deliver_empty(1)?;
+                }
                 Err(Fail::Clone(_)) => deliver_empty(1)?,
             }
         }
@@ -580,6 +601,18 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
         }
     }
     Ok(true)
+}
+
+/// An exception from building a received value in the engine: cleared,
+/// so that the caller fires `messageerror` instead, unless the context is
+/// being terminated (then the uncatchable interruption goes on) or the
+/// error is not an exception (out of memory).
+fn cannot_build(ctx: &Ctx<'_>, host: &Shared, e: rquickjs::Error) -> rquickjs::Result<()> {
+    if !matches!(e, rquickjs::Error::Exception) || host.borrow().signal.is_terminated() {
+        return Err(e);
+    }
+    drop(ctx.catch());
+    Ok(())
 }
 
 /// Fires `message` with `data` (and no ports) at port `id` natively if
@@ -641,7 +674,16 @@ pub(crate) fn run_inbox_task<'js>(
                     Ok(data) => hooks
                         .deliver()?
                         .call::<_, Value>((channel, 0, data, undefined, origin))?,
-                    Err(Fail::Js(e)) => return Err(e),
+                    Err(Fail::Js(e)) => {
+                        cannot_build(ctx, host, e)?;
+                        hooks.deliver()?.call::<_, Value>((
+                            channel,
+                            1,
+                            Value::new_null(ctx.clone()),
+                            undefined,
+                            origin,
+                        ))?
+                    }
                     Err(Fail::Clone(_)) => hooks.deliver()?.call::<_, Value>((
                         channel,
                         1,
@@ -669,11 +711,15 @@ pub(crate) fn run_inbox_task<'js>(
         } => {
             let hooks = hooks(ctx, host)?;
             let deliver = hooks.deliver()?;
-            let arr = rquickjs::Array::new(ctx.clone())?;
-            arr.set(0, message.as_str())?;
-            arr.set(1, filename.as_str())?;
-            arr.set(2, lineno)?;
-            arr.set(3, colno)?;
+            let arr = crate::ffi::array_of(
+                ctx,
+                vec![
+                    rquickjs::String::from_str(ctx.clone(), &message)?.into_value(),
+                    rquickjs::String::from_str(ctx.clone(), &filename)?.into_value(),
+                    Value::new_number(ctx.clone(), f64::from(lineno)),
+                    Value::new_number(ctx.clone(), f64::from(colno)),
+                ],
+            )?;
             let handled: bool = deliver.call((port, 3, arr, Value::new_undefined(ctx.clone())))?;
             Ok(Some((!handled).then(|| {
                 if filename.is_empty() {
@@ -698,11 +744,18 @@ pub(crate) fn install<'js>(
     let s = host.clone();
     h.set(
         "channel",
-        Function::new(ctx.clone(), move || -> Vec<u32> {
-            let (a, b) = MessageChannel::new().into_ports();
-            let mut st = s.borrow_mut();
-            vec![st.register(a), st.register(b)]
-        })?,
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>| -> rquickjs::Result<Value<'js>> {
+                let (a, b) = MessageChannel::new().into_ports();
+                let ids = {
+                    let mut st = s.borrow_mut();
+                    [st.register(a), st.register(b)]
+                };
+                let ids = ids.map(|id| Value::new_int(ctx.clone(), id as i32));
+                crate::ffi::array_of(&ctx, ids.into())
+            },
+        )?,
     )?;
     let s = host.clone();
     h.set(
@@ -957,8 +1010,15 @@ pub(crate) fn install<'js>(
         "spawnSharedWorker",
         Function::new(
             ctx.clone(),
-            move |url: String, source: Option<String>, name: String, kind: String| -> Vec<u32> {
-                spawn_shared_worker(&s, url, source, name, kind == "module").to_vec()
+            move |ctx: Ctx<'js>,
+                  url: String,
+                  source: Option<String>,
+                  name: String,
+                  kind: String|
+                  -> rquickjs::Result<Value<'js>> {
+                let ids = spawn_shared_worker(&s, url, source, name, kind == "module");
+                let ids = ids.map(|id| Value::new_int(ctx.clone(), id as i32));
+                crate::ffi::array_of(&ctx, ids.into())
             },
         )?,
     )?;
@@ -1054,7 +1114,8 @@ pub(crate) fn install<'js>(
     h.set(
         "randomBytes",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, n: usize| {
-            ArrayBuffer::new(ctx, random_bytes(n.min(65536)))
+            let bytes = random_bytes(&ctx, n.min(65536))?;
+            ArrayBuffer::new(ctx, bytes)
         })?,
     )?;
     // crypto.subtle.digest's hashing (WebCrypto #sha): `None` for an
@@ -1087,18 +1148,21 @@ pub(crate) fn install<'js>(
     )?;
     h.set(
         "uuid",
-        Function::new(ctx.clone(), move || -> String {
-            let n = u128::from_le_bytes(rand_bytes());
-            let h = format!("{n:032x}");
-            format!(
-                "{}-{}-4{}-a{}-{}",
-                &h[0..8],
-                &h[8..12],
-                &h[13..16],
-                &h[17..20],
-                &h[20..32]
-            )
-        })?,
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>| -> rquickjs::Result<String> {
+                let n = u128::from_le_bytes(rand_bytes(&ctx)?);
+                let h = format!("{n:032x}");
+                Ok(format!(
+                    "{}-{}-4{}-a{}-{}",
+                    &h[0..8],
+                    &h[8..12],
+                    &h[13..16],
+                    &h[17..20],
+                    &h[20..32]
+                ))
+            },
+        )?,
     )?;
     h.set(
         "urlParse",
@@ -1158,7 +1222,7 @@ pub(crate) fn install<'js>(
         // brand makes them a platform object to the clone.
         classes.add_ordinary(crate::native::port_class());
         classes.add_ordinary(crate::native::event_class());
-        st.classes = Some(classes);
+        st.classes = Some(Rc::new(classes));
         st.hooks = Some(Rc::new(clone::StoredHooks::new(ctx, &internal)?));
         st.internal = Some(Persistent::save(ctx, internal));
     }
@@ -1175,30 +1239,24 @@ const PRELUDES: &[(&str, &str)] = &[
 ];
 
 /// Bytes from the operating system's CSPRNG (`crypto.getRandomValues`,
-/// `crypto.randomUUID`, blob URLs).
-fn random_bytes(n: usize) -> Vec<u8> {
+/// `crypto.randomUUID`, blob URLs). There is no fallback: bytes that are
+/// not cryptographically random must never pass for random ones, so a
+/// failure of the OS source is an exception in JavaScript.
+fn random_bytes<'js>(ctx: &Ctx<'js>, n: usize) -> rquickjs::Result<Vec<u8>> {
     let mut out = vec![0u8; n];
-    if getrandom::fill(&mut out).is_err() {
-        // No OS randomness: fall back to the std hasher's per-process keys.
-        use std::hash::{BuildHasher, Hasher};
-        for chunk in out.chunks_mut(8) {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos()),
-            );
-            let b = h.finish().to_le_bytes();
-            chunk.copy_from_slice(&b[..chunk.len()]);
-        }
+    match getrandom::fill(&mut out) {
+        Ok(()) => Ok(out),
+        Err(e) => Err(rquickjs::Exception::throw_message(
+            ctx,
+            &format!("crypto: the operating system's random source failed: {e}"),
+        )),
     }
-    out
 }
 
-fn rand_bytes() -> [u8; 16] {
+fn rand_bytes(ctx: &Ctx<'_>) -> rquickjs::Result<[u8; 16]> {
     let mut out = [0u8; 16];
-    out.copy_from_slice(&random_bytes(16));
-    out
+    out.copy_from_slice(&random_bytes(ctx, 16)?);
+    Ok(out)
 }
 
 /// `new Worker(url, {name, type})`: a thread with its own runtime, joined

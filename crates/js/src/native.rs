@@ -37,53 +37,86 @@ impl Drop for HostLink {
     }
 }
 
-/// Registers the port class in this runtime and points the context at
-/// `host`. Sound: `JS_NewClassID` hands out a process-wide id once (the
-/// static is set on first use; a race would only waste an id, as every
-/// thread then reads the one stored), and `JS_NewClass` registers it once
-/// per runtime. The class has no finalizer: its opaque word is a number.
-pub(crate) fn install(ctx: &Ctx<'_>, host: &Shared) -> HostLink {
+/// Registers msgport's classes in this runtime and points the context at
+/// `host`.
+///
+/// Class ids belong to a runtime (QuickJS-ng counts them per runtime), but
+/// msgport reads them from process-wide statics on its hot paths (a port's
+/// brand check is one load). So each runtime must give every class the
+/// same id: the first runtime picks them, and each later one allocates ids
+/// until it reaches the same ones (burning the ids in between), or fails
+/// with an error if one of them is already taken by another class here.
+/// An id is never read as another class's.
+pub(crate) fn install(ctx: &Ctx<'_>, host: &Shared) -> Result<HostLink, String> {
+    // SAFETY: `c` is the live context `ctx` wraps and `rt` its runtime;
+    // `register` only allocates ids and registers classes in `rt` (see
+    // there); the opaque pointer is an `Rc` released by `HostLink`, which
+    // the runtime keeps for longer than the context.
     unsafe {
         let c = ctx.as_raw().as_ptr();
         let rt = qjs::JS_GetRuntime(c);
-        register(rt, &PORT_CLASS, c"MessagePort", None, None);
+        register(rt, &PORT_CLASS, c"MessagePort", None, None)?;
         register(
             rt,
             &EVENT_CLASS,
             c"Event",
             Some(event_finalizer),
             Some(event_mark),
-        );
+        )?;
         register(
             rt,
             &CELL_CLASS,
             c"EventCell",
             Some(cell_finalizer),
             Some(cell_mark),
-        );
+        )?;
         let raw = Rc::into_raw(host.clone());
         qjs::JS_SetContextOpaque(c, raw as *mut _);
-        HostLink(raw)
+        Ok(HostLink(raw))
     }
 }
 
-/// Registers the class `slot` in `rt` (see [`install`]).
+/// Registers the class `slot` in `rt` under the process-wide id (see
+/// [`install`]).
+///
+/// # Safety
+/// `rt` is a live runtime, used by this thread only.
 unsafe fn register(
     rt: *mut qjs::JSRuntime,
     slot: &AtomicU32,
     name: &'static std::ffi::CStr,
     finalizer: qjs::JSClassFinalizer,
     gc_mark: qjs::JSClassGCMark,
-) {
+) -> Result<(), String> {
+    let taken = || format!("the class id of {name:?} is taken in this runtime");
     let mut id = slot.load(Ordering::Acquire);
+    // This runtime's newest id, if this call allocated one already.
+    let mut fresh = 0;
     if id == 0 {
-        qjs::JS_NewClassID(rt, &mut id);
-        id = match slot.compare_exchange(0, id, Ordering::AcqRel, Ordering::Acquire) {
-            Ok(_) => id,
+        // SAFETY: `rt` is live; a zero id asks for a new one.
+        unsafe { qjs::JS_NewClassID(rt, &mut fresh) };
+        id = match slot.compare_exchange(0, fresh, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => fresh,
             Err(stored) => stored,
         };
     }
-    if !qjs::JS_IsRegisteredClass(rt, id) {
+    // SAFETY (this block): `rt` is live; these calls read and update its
+    // class table only.
+    unsafe {
+        if qjs::JS_IsRegisteredClass(rt, id) {
+            return Err(taken());
+        }
+        // Allocate this runtime's ids up to `id`, so that nobody else here
+        // is handed it later. An id below the runtime's next one was handed
+        // out already: it is only safe if it is ours (a previous call on
+        // this runtime would have registered it, so it is not).
+        while fresh != id {
+            if fresh > id {
+                return Err(taken());
+            }
+            fresh = 0;
+            qjs::JS_NewClassID(rt, &mut fresh);
+        }
         let def = qjs::JSClassDef {
             class_name: name.as_ptr(),
             finalizer,
@@ -91,8 +124,11 @@ unsafe fn register(
             call: None,
             exotic: std::ptr::null_mut(),
         };
-        qjs::JS_NewClass(rt, id, &def);
+        if qjs::JS_NewClass(rt, id, &def) < 0 {
+            return Err(format!("cannot register the class {name:?}"));
+        }
     }
+    Ok(())
 }
 
 // ---- Event objects -------------------------------------------------------
@@ -636,4 +672,46 @@ unsafe extern "C" fn post_message(
     let transfer = if argc >= 2 { Some(*argv.add(1)) } else { None };
     let r = crate::host::port_post_message(&ctx, &host, this, id, *argv, transfer);
     result(c, r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::HostState;
+    use crate::signal::Signal;
+
+    /// A runtime and context whose runtime has handed out `extra` class
+    /// ids before msgport registers its classes.
+    fn install_after(extra: usize) -> Result<(), String> {
+        // A first run fixes the process-wide ids.
+        assert_eq!(crate::run_captured("new MessageChannel()").exit_code, 0);
+        let rt = rquickjs::Runtime::new().unwrap();
+        let ctx = rquickjs::Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            // SAFETY: the live runtime of `ctx`; ids are only counted.
+            unsafe {
+                let raw = qjs::JS_GetRuntime(ctx.as_raw().as_ptr());
+                for _ in 0..extra {
+                    let mut id = 0;
+                    qjs::JS_NewClassID(raw, &mut id);
+                }
+            }
+            let host = Rc::new(RefCell::new(HostState::new(
+                Signal::root(),
+                "file:///test.js".into(),
+            )));
+            install(&ctx, &host).map(drop)
+        })
+    }
+
+    #[test]
+    fn a_runtime_whose_class_ids_lag_burns_up_to_msgports() {
+        install_after(0).unwrap();
+    }
+
+    #[test]
+    fn a_runtime_that_handed_out_msgports_ids_to_others_is_refused() {
+        let err = install_after(64).unwrap_err();
+        assert!(err.contains("taken in this runtime"), "{err}");
+    }
 }

@@ -578,9 +578,9 @@ pub(crate) fn read<'js>(
         return Ok(None);
     }
     let v = r.value(0);
-    for e in r.elements.drain(..) {
-        // Sound: references the reader still owned (it gave up inside an
-        // array), each freed once.
+    for e in r.elements.drain(..).chain(r.objects.drain(..)) {
+        // Sound: references the reader still owned (elements, when it gave
+        // up inside an array; the back-reference table), each freed once.
         unsafe { qjs::JS_FreeValue(r.c, e) };
     }
     let v = v?;
@@ -593,9 +593,11 @@ struct R<'a, 'c> {
     c: *mut qjs::JSContext,
     b: &'a [u8],
     at: usize,
-    /// The objects read so far, by wire id: borrowed, each held by the
-    /// value being read (by its parent once attached, and the root by
-    /// `read`); none is used after reading fails.
+    /// The objects read so far, by wire id, each a counted reference of
+    /// its own (taken by [`R::note`], freed by [`read`] when reading ends):
+    /// hostile bytes can make the value drop an object before a
+    /// back-reference names it (a repeated key replaces a property), so
+    /// the value being read cannot be what keeps them alive.
     /// An array's place in `objects` holds `undefined` until the array is
     /// made (after its elements): a reference to it from inside is left
     /// to the general decoder.
@@ -641,6 +643,13 @@ impl<'a> R<'a, '_> {
             return Err(rquickjs::Error::Exception);
         }
         Ok(Owned { c: self.c, v })
+    }
+
+    /// Records an object for back-references, with a reference of its own.
+    fn note(&mut self, v: qjs::JSValue) {
+        // Sound: `v` is a live value the caller holds; the copy is a new
+        // reference, freed by `read`.
+        self.objects.push(unsafe { qjs::JS_DupValue(self.c, v) });
     }
 
     fn value(&mut self, depth: u32) -> rquickjs::Result<Option<Owned>> {
@@ -704,7 +713,7 @@ impl<'a> R<'a, '_> {
                 };
                 let t = f64::from_le_bytes(b.try_into().expect("8 bytes"));
                 let d = self.made(unsafe { qjs::JS_NewDate(c, t) })?;
-                self.objects.push(d.v);
+                self.note(d.v);
                 return Ok(Some(d));
             }
             tag::OBJECT_REFERENCE => {
@@ -804,7 +813,7 @@ impl<'a> R<'a, '_> {
         let b = self.made(unsafe {
             qjs::JS_NewArrayBufferCopy(c, bytes.as_ptr(), bytes.len() as qjs::size_t)
         })?;
-        self.objects.push(b.v);
+        self.note(b.v);
         self.maybe_view(b, len)
     }
 
@@ -848,7 +857,7 @@ impl<'a> R<'a, '_> {
             qjs::JS_NewFloat64((length / size) as f64),
         ];
         let view = self.made(unsafe { qjs::JS_NewTypedArray(c, 3, args.as_mut_ptr(), kind) })?;
-        self.objects.push(view.v);
+        self.note(view.v);
         Ok(Some(view))
     }
 
@@ -894,7 +903,8 @@ impl<'a> R<'a, '_> {
             unsafe { qjs::JS_NewArrayFrom(c, values.len() as std::ffi::c_int, values.as_ptr()) };
         self.elements.truncate(start);
         let a = self.made(made)?;
-        self.objects[id] = a.v;
+        // Sound: a new reference for the table (its place held `undefined`).
+        self.objects[id] = unsafe { qjs::JS_DupValue(c, a.v) };
         Ok(Some(a))
     }
 
@@ -908,7 +918,7 @@ impl<'a> R<'a, '_> {
         }
         let c = self.c;
         let o = self.made(unsafe { qjs::JS_NewObject(c) })?;
-        self.objects.push(o.v);
+        self.note(o.v);
         // The names so far, for the shape keepers (wire_cache.rs): the
         // first few, their hash, and whether all are names (not indices).
         struct Names {

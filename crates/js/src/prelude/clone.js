@@ -17,7 +17,29 @@
   const booleanValue = Boolean.prototype.valueOf, bigintValue = BigInt.prototype.valueOf;
   const bigintToString = BigInt.prototype.toString;
   const dateValue = Date.prototype.getTime;
-  const regexpSource = getter(RegExp.prototype, "source"), regexpFlags = getter(RegExp.prototype, "flags");
+  const regexpSource = getter(RegExp.prototype, "source");
+  // [[OriginalFlags]]: the built-in `flags` getter reads `this.global` and
+  // the others through [[Get]], which runs whatever a script put on
+  // RegExp.prototype; each built-in flag getter reads the internal slot.
+  const regexpFlagGetters = [], regexpFlagLetters = [];
+  {
+    const names = ["hasIndices", "global", "ignoreCase", "multiline", "dotAll", "unicode", "unicodeSets", "sticky"];
+    const letters = "dgimsuvy";
+    for (let i = 0; i < names.length; i++) {
+      const d = Object.getOwnPropertyDescriptor(RegExp.prototype, names[i]);
+      if (d !== undefined && typeof d.get === "function") {
+        defineProperty(regexpFlagGetters, regexpFlagGetters.length, { value: d.get, writable: true, enumerable: true, configurable: true });
+        defineProperty(regexpFlagLetters, regexpFlagLetters.length, { value: letters[i], writable: true, enumerable: true, configurable: true });
+      }
+    }
+  }
+  function regexpOriginalFlags(o) {
+    let flags = "";
+    for (let i = 0; i < regexpFlagGetters.length; i++) {
+      if (call(regexpFlagGetters[i], o)) flags += regexpFlagLetters[i];
+    }
+    return flags;
+  }
   const abResizable = getter(ArrayBuffer.prototype, "resizable"), abMax = getter(ArrayBuffer.prototype, "maxByteLength");
   const abByteLength = getter(ArrayBuffer.prototype, "byteLength");
   const abDetached = getter(ArrayBuffer.prototype, "detached");
@@ -36,7 +58,7 @@
   const mapIterNext = Object.getPrototypeOf(new Map().entries()).next;
   const setIterNext = Object.getPrototypeOf(new Set().values()).next;
   function drain(iter, next, pairs) {
-    const out = [];
+    const out = ObjectC.setPrototypeOf([], null); // element writes consult no prototype
     let n = 0;
     for (;;) {
       const r = call(next, iter);
@@ -115,7 +137,7 @@
         default: return call(bigintValue, o);
       }
       case 1: return call(dateValue, o);
-      case 2: return [call(regexpSource, o), call(regexpFlags, o)];
+      case 2: return [call(regexpSource, o), regexpOriginalFlags(o)];
       case 3: return [call(abDetached, o), call(abResizable, o) ? call(abMax, o) : -1, call(abByteLength, o)];
       case 4: { // [buffer, byteOffset, byteLength, lengthTracking]; null: a DataView out of bounds
         if (sub !== 12) {

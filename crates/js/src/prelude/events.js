@@ -107,10 +107,31 @@
   }
 
   // ---- EventTarget (DOM #interface-eventtarget) -------------------------
+  // Captured intrinsics: nothing a script does to built-in prototypes
+  // (an index accessor on Array.prototype, a replaced `push` or `call`)
+  // changes how listeners are kept and run. Internal lists have a null
+  // prototype, so their element writes consult nothing inherited.
+  const uncurry = Function.prototype.call.bind(Function.prototype.call);
+  const reflectApply = Reflect.apply, setProto = Object.setPrototypeOf;
+  const arrayPush = Array.prototype.push, arraySplice = Array.prototype.splice;
+  const wmGet = WeakMap.prototype.get, wmSet = WeakMap.prototype.set;
+  const newList = () => setProto([], null);
+  function listIndex(list, pred) {
+    for (let i = 0; i < list.length; i++) if (pred(list[i])) return i;
+    return -1;
+  }
+  function listCopy(list) {
+    const out = newList();
+    for (let i = 0; i < list.length; i++) out[i] = list[i];
+    return out;
+  }
+  internal.newList = newList;
+  internal.listPush = (list, v) => { uncurry(arrayPush, list, v); };
+  internal.callFunction = (f, thisArg, arg) => reflectApply(f, thisArg, [arg]);
   const listenersOf = new WeakMap();
   function listeners(t) {
-    let l = listenersOf.get(t);
-    if (l === undefined) { l = []; listenersOf.set(t, l); }
+    let l = uncurry(wmGet, listenersOf, t);
+    if (l === undefined) { l = newList(); uncurry(wmSet, listenersOf, t, l); }
     return l;
   }
   function flattenCapture(options) {
@@ -132,7 +153,7 @@
   };
 
   class EventTarget {
-    constructor() { listenersOf.set(this, []); }
+    constructor() { uncurry(wmSet, listenersOf, this, newList()); }
     addEventListener(type, callback, options = undefined) {
       if (arguments.length < 2) throw new TypeError("addEventListener: 2 arguments required");
       const target = brandTarget(this);
@@ -143,10 +164,10 @@
       if (o.signal && o.signal.aborted) return;
       type = String(type);
       const list = listeners(target);
-      if (list.some((l) => l.type === type && l.callback === callback && l.capture === o.capture)) return;
+      if (listIndex(list, (l) => l.type === type && l.callback === callback && l.capture === o.capture) >= 0) return;
       const passive = o.passive === undefined ? false : !!o.passive;
       const entry = { type, callback, capture: o.capture, once: !!o.once, passive, removed: false };
-      list.push(entry);
+      uncurry(arrayPush, list, entry);
       if (o.signal) internal.onAbort(o.signal, () => removeEntry(target, entry));
       internal.listenersChanged(target, type);
     }
@@ -157,8 +178,8 @@
       const capture = flattenCapture(options);
       type = String(type);
       const list = listeners(target);
-      const e = list.find((l) => l.type === type && l.callback === callback && l.capture === capture);
-      if (e) removeEntry(target, e);
+      const i = listIndex(list, (l) => l.type === type && l.callback === callback && l.capture === capture);
+      if (i >= 0) removeEntry(target, list[i]);
     }
     dispatchEvent(event) {
       const target = brandTarget(this);
@@ -173,8 +194,8 @@
 
   function removeEntry(target, entry) {
     const list = listeners(target);
-    const i = list.indexOf(entry);
-    if (i >= 0) list.splice(i, 1);
+    const i = listIndex(list, (l) => l === entry);
+    if (i >= 0) uncurry(arraySplice, list, i, 1);
     entry.removed = true;
     internal.listenersChanged(target, entry.type);
   }
@@ -195,7 +216,7 @@
       if (!s.stopPropagation) run(target, event, s, l, l.capture);
     } else if (all.length !== 0) {
       // A copy: listeners added during dispatch are not run.
-      const list = all.slice();
+      const list = listCopy(all);
       // The capture pass, then the bubble pass, both AT_TARGET.
       if (!s.stopPropagation) invoke(target, event, s, list, true);
       if (!s.stopPropagation) {
@@ -228,11 +249,11 @@
     if (isWindow) current.event = event;
     try {
       if (typeof l.callback === "function") {
-        l.callback.call(target, event);
+        reflectApply(l.callback, target, [event]);
       } else {
         const h = l.callback.handleEvent;
         if (typeof h !== "function") throw new TypeError("handleEvent is not a function");
-        h.call(l.callback, event);
+        reflectApply(h, l.callback, [event]);
       }
     } catch (e) {
       internal.reportException(e);
@@ -285,17 +306,17 @@
           if (typeof f !== "function") return;
           let r;
           if (type === "error" && event instanceof ErrorEvent && (target === globalThis)) {
-            r = f.call(this, event.message, event.filename, event.lineno, event.colno, event.error);
+            r = reflectApply(f, this, [event.message, event.filename, event.lineno, event.colno, event.error]);
             if (r === true) event.preventDefault();
             return;
           }
-          r = f.call(this, event);
+          r = reflectApply(f, this, [event]);
           if (r === false) event.preventDefault();
         };
         const entry = { type, callback, capture: false, once: false, passive: false, removed: false, handler: slot };
         slot.entry = entry;
         h[type] = slot;
-        listeners(target).push(entry);
+        uncurry(arrayPush, listeners(target), entry);
         internal.listenersChanged(target, type);
         if (onFirstSet) onFirstSet.call(target);
       },
@@ -448,7 +469,7 @@
     st(ev).trusted = true;
     const notCanceled = dispatch(globalThis, ev);
     if (!notCanceled) return 2;
-    return listeners(globalThis).some((l) => l.type === "error") ? 1 : 0;
+    return listIndex(listeners(globalThis), (l) => l.type === "error") >= 0 ? 1 : 0;
   };
   // The function a listener entry calls with (this: target, event), if it
   // is that simple: an event handler's function, or a callback function.

@@ -114,8 +114,15 @@
   const keeps = (type) => type === "message" || type === "messageerror" || type === "close";
   const isKeepingListener = (l) => keeps(l.type);
   // Whether `p` (state `s`) must stay alive for events still to come.
+  // Listener lists are read by index: their array methods and iterator
+  // are whatever a script made of Array.prototype.
+  function anyListener(target, pred) {
+    const list = internal.listenersOf(target);
+    for (let i = 0; i < list.length; i++) if (pred(list[i])) return true;
+    return false;
+  }
   function holdIfListening(p, s) {
-    const listening = internal.listenersOf(p).some(isKeepingListener);
+    const listening = anyListener(p, isKeepingListener);
     const hold = listening && (!s.closed || host.queued(s.id) > 0);
     if (hold) targets.set(s.id, p);
     else targets.delete(s.id);
@@ -130,7 +137,10 @@
   // their message events are made and dispatched alike (`internal.deliver`).
   function fastFor(target, id, open) {
     let only = null, n = 0;
-    if (open) for (const l of internal.listenersOf(target)) if (l.type === "message") { n++; only = l; }
+    if (open) {
+      const list = internal.listenersOf(target);
+      for (let i = 0; i < list.length; i++) if (list[i].type === "message") { n++; only = list[i]; }
+    }
     const f = n === 1 && !only.once ? internal.listenerFunction(only) : null;
     if (f === null) { host.setFast(id); return; }
     const proto = Object.create(messageDefaults);
@@ -152,7 +162,7 @@
     const b = bcState.get(target);
     if (b !== undefined && !b.closed) {
       // A BroadcastChannel is kept while open with a message listener.
-      if (internal.listenersOf(target).some((l) => l.type === "message" || l.type === "messageerror")) targets.set(b.id, target);
+      if (anyListener(target, (l) => l.type === "message" || l.type === "messageerror")) targets.set(b.id, target);
       else targets.delete(b.id);
     }
   };
@@ -251,7 +261,7 @@
   const channelPorts = new WeakMap();
   class MessageChannel {
     constructor() {
-      const [a, b] = host.channel();
+      const ids = host.channel(), a = ids[0], b = ids[1];
       channelPorts.set(this, [makePort(a), makePort(b)]);
     }
     get port1() { return cp(this)[0]; }
@@ -360,7 +370,7 @@
       const o = isDict && options !== null ? options : {};
       const name = isDict ? (o.name === undefined ? "" : String(o.name)) : options === undefined ? "" : String(options);
       const { href, source, type } = workerScript(scriptURL, o.type, "SharedWorker");
-      const [id, object] = host.spawnSharedWorker(href, source, name, type);
+      const made = host.spawnSharedWorker(href, source, name, type), id = made[0], object = made[1];
       const s = { port: makePort(id) };
       sharedWorkerState.set(this, s);
       // Where an error loading its script is fired (held weakly).
@@ -408,7 +418,7 @@
       return true;
     }
     if (kind === 3) {
-      const [message, filename, lineno, colno] = data;
+      const message = data[0], filename = data[1], lineno = data[2], colno = data[3];
       const ev = new ErrorEvent("error", { message, filename, lineno, colno, error: null, cancelable: true });
       return !internal.fireTrusted(target, ev);
     }
