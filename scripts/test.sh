@@ -9,6 +9,10 @@ cargo test --workspace --doc --locked
 # Model-checked races of the router (shuttle schedules every lock, condition
 # variable and park). A cfg, not a feature, in a target dir of its own.
 RUSTFLAGS="--cfg shuttle" cargo test -p msgport --test shuttle --locked --target-dir target/shuttle
+# A short sanitizer pass: the JS fuzz targets under AddressSanitizer (the
+# Rust code and QuickJS's C), 30 s each. A finding fails the run.
+bash scripts/fuzz.sh js:wire_delivery 30
+bash scripts/fuzz.sh js:clone_values 30
 # Our conformance suite for the JS runtime (testharness.js),
 # in the main context and in dedicated workers.
 cargo run -q -p msgport-cli --locked -- test tests/js
