@@ -155,3 +155,32 @@ fn a_listener_that_recursed_to_the_limit_is_reported_to_the_handler_of_that_mome
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "true true\nthe loop goes on\n");
 }
+
+#[test]
+fn replaced_builtin_methods_change_nothing_of_messaging() {
+    // Every method of Array, Map, Set, WeakMap, WeakSet, Object and
+    // Function's prototypes replaced, then the array iterator too: the
+    // runtime's own bookkeeping uses the originals, captured before.
+    let out = run_captured(
+        r#"
+        const { port1, port2 } = new MessageChannel();
+        const extra = new MessageChannel();
+        let out = "";
+        const log = (s) => { out += s + " "; };
+        port2.addEventListener("message", (e) => log("a:" + e.data.n + ":" + e.ports.length));
+        port2.onmessage = (e) => { log("b:" + e.data.n); if (e.data.n === 3) { port2.close(); console.log(out); } };
+        const boom = function () { throw new Error("sabotaged"); };
+        const list = [extra.port1];
+        for (const C of [Array, Map, Set, WeakMap, WeakSet, Object, Function]) for (const k of Object.getOwnPropertyNames(C.prototype)) {
+          if (k === "constructor" || k === "length" || k === "size" || k === "__proto__") continue;
+          try { Object.defineProperty(C.prototype, k, { value: boom, writable: true, configurable: true }); } catch {}
+        }
+        port1.postMessage({ n: 1 });
+        port1.postMessage({ n: 2 }, list);
+        Object.defineProperty(Array.prototype, Symbol.iterator, { value: boom, configurable: true });
+        port1.postMessage({ n: 3 });
+        "#,
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "a:1:0 b:1 a:2:1 b:2 a:3:0 b:3 \n");
+}

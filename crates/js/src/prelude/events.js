@@ -10,7 +10,8 @@
   // The clock of event time stamps: the original, whatever a script does
   // to `performance` later.
   const perfNow = performance.now;
-  const now = () => perfNow.call(performance);
+  const applyOriginal = Reflect.apply;
+  const now = () => applyOriginal(perfNow, performance, []);
 
   // ---- Event (DOM #interface-event) -------------------------------------
   // An Event object is of the host's event class (crates/js/src/native.rs)
@@ -114,7 +115,6 @@
   const uncurry = Function.prototype.call.bind(Function.prototype.call);
   const reflectApply = Reflect.apply, setProto = Object.setPrototypeOf;
   const arrayPush = Array.prototype.push, arraySplice = Array.prototype.splice;
-  const wmGet = WeakMap.prototype.get, wmSet = WeakMap.prototype.set;
   const newList = () => setProto([], null);
   function listIndex(list, pred) {
     for (let i = 0; i < list.length; i++) if (pred(list[i])) return i;
@@ -128,10 +128,10 @@
   internal.newList = newList;
   internal.listPush = (list, v) => { uncurry(arrayPush, list, v); };
   internal.callFunction = (f, thisArg, arg) => reflectApply(f, thisArg, [arg]);
-  const listenersOf = new WeakMap();
+  const listenersOf = internal.safeWeakMap();
   function listeners(t) {
-    let l = uncurry(wmGet, listenersOf, t);
-    if (l === undefined) { l = newList(); uncurry(wmSet, listenersOf, t, l); }
+    let l = listenersOf.get(t);
+    if (l === undefined) { l = newList(); listenersOf.set(t, l); }
     return l;
   }
   function flattenCapture(options) {
@@ -153,7 +153,7 @@
   };
 
   class EventTarget {
-    constructor() { uncurry(wmSet, listenersOf, this, newList()); }
+    constructor() { listenersOf.set(this, newList()); }
     addEventListener(type, callback, options = undefined) {
       if (arguments.length < 2) throw new TypeError("addEventListener: 2 arguments required");
       const target = brandTarget(this);
@@ -277,7 +277,7 @@
   }
 
   // ---- Event handler attributes (HTML #event-handler-attributes) ---------
-  const handlersOf = new WeakMap();
+  const handlersOf = internal.safeWeakMap();
   function defineEventHandler(proto, name, onFirstSet) {
     const type = name.slice(2);
     Object.defineProperty(proto, name, {
@@ -318,13 +318,13 @@
         h[type] = slot;
         uncurry(arrayPush, listeners(target), entry);
         internal.listenersChanged(target, type);
-        if (onFirstSet) onFirstSet.call(target);
+        if (onFirstSet) reflectApply(onFirstSet, target, []);
       },
     });
   }
 
   // ---- ErrorEvent (HTML #errorevent) -------------------------------------
-  const errorInit = new WeakMap();
+  const errorInit = internal.safeWeakMap();
   class ErrorEvent extends Event {
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'ErrorEvent': 1 argument required");
@@ -347,7 +347,7 @@
   Object.defineProperty(ErrorEvent.prototype, Symbol.toStringTag, { value: "ErrorEvent", configurable: true });
 
   // ---- CustomEvent (DOM #interface-customevent) -------------------------
-  const customDetail = new WeakMap();
+  const customDetail = internal.safeWeakMap();
   class CustomEvent extends Event {
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'CustomEvent': 1 argument required");
@@ -370,7 +370,7 @@
   Object.defineProperty(CustomEvent.prototype, Symbol.toStringTag, { value: "CustomEvent", configurable: true });
 
   // ---- PromiseRejectionEvent (HTML #the-promiserejectionevent-interface)
-  const rejectionInit = new WeakMap();
+  const rejectionInit = internal.safeWeakMap();
   class PromiseRejectionEvent extends Event {
     constructor(type, eventInitDict) {
       if (arguments.length < 2) throw new TypeError("Failed to construct 'PromiseRejectionEvent': 2 arguments required");
@@ -399,7 +399,7 @@
   // ---- CloseEvent-free "close" and the rest are plain Events. -----------
 
   // ---- AbortController / AbortSignal (DOM #interface-abortcontroller) ----
-  const signalState = new WeakMap();
+  const signalState = internal.safeWeakMap();
   let constructingSignal = false;
   function sig(s) { const x = signalState.get(s); if (!x) throw new TypeError("Illegal invocation"); return x; }
   function isAbortSignal(s) { return (typeof s === "object" && s !== null) && signalState.has(s); }
@@ -454,7 +454,7 @@
     for (const d of x.dependents) signalAbort(d, x.reason);
   }
   internal.onAbort = (s, f) => { const x = sig(s); if (x.aborted) f(); else x.algorithms.push(f); };
-  const controllerSignal = new WeakMap();
+  const controllerSignal = internal.safeWeakMap();
   class AbortController {
     constructor() { controllerSignal.set(this, newSignal()); }
     get signal() { const s = controllerSignal.get(this); if (!s) throw new TypeError("Illegal invocation"); return s; }

@@ -82,9 +82,9 @@
   // script waits for one). Every port is also in `weakTargets`. A port
   // collected by the engine has its native port dropped, which disentangles
   // it: its peer gets `close`.
-  const portState = new WeakMap();
-  const targets = new Map(); // native id -> the object its events fire at
-  const weakTargets = new Map(); // native id -> WeakRef of the port
+  const portState = internal.safeWeakMap();
+  const targets = internal.safeMap(); // native id -> the object its events fire at
+  const weakTargets = internal.safeMap(); // native id -> WeakRef of the port
   const collected = new FinalizationRegistry((id) => {
     if (targets.has(id) || !weakTargets.has(id)) return;
     weakTargets.delete(id);
@@ -109,7 +109,7 @@
     return w === undefined ? undefined : w.deref();
   }
   // Ports that closed themselves but are held for their queued tasks.
-  const closedHeld = new Set();
+  const closedHeld = internal.safeSet();
   function forgetTarget(id) { targets.delete(id); weakTargets.delete(id); closedHeld.delete(id); host.setFast(id); }
   const keeps = (type) => type === "message" || type === "messageerror" || type === "close";
   const isKeepingListener = (l) => keeps(l.type);
@@ -225,7 +225,7 @@
   // ---- BroadcastChannel (HTML #broadcasting-to-other-browsing-contexts) ---
   // Channels with one name and origin, in every context of the run, hear
   // each other (crates/js/src/broadcast.rs); each post is serialized once.
-  const bcState = new WeakMap();
+  const bcState = internal.safeWeakMap();
   function bc(c) { const s = bcState.get(c); if (!s) throw new TypeError("Illegal invocation: not a BroadcastChannel"); return s; }
   class BroadcastChannel extends EventTarget {
     constructor(name) {
@@ -258,7 +258,7 @@
   Object.defineProperty(BroadcastChannel.prototype, Symbol.toStringTag, { value: "BroadcastChannel", configurable: true });
 
   // ---- MessageChannel (HTML #message-channels) ---------------------------
-  const channelPorts = new WeakMap();
+  const channelPorts = internal.safeWeakMap();
   class MessageChannel {
     constructor() {
       const ids = host.channel(), a = ids[0], b = ids[1];
@@ -281,33 +281,41 @@
   }
 
   // ---- PortCollection (msgport's extension, from the 2012 HTML draft) ---------------
-  const collections = new WeakMap();
+  const collections = internal.safeWeakMap();
   class PortCollection {
-    constructor() { collections.set(this, new Set()); }
-    add(port) { if (!isPort(port)) throw new TypeError("PortCollection.add: not a MessagePort"); pc(this).add(new WeakRef(port)); }
-    remove(port) { const set = pc(this); for (const r of set) if (r.deref() === port) set.delete(r); }
+    constructor() { collections.set(this, internal.safeSet()); }
+    add(port) { if (!isPort(port)) throw new TypeError("PortCollection.add: not a MessagePort"); pc(this).add(new WeakRefC(port)); }
+    remove(port) { const set = pc(this); set.forEach((r) => { if (deref(r) === port) set.delete(r); }); }
     clear() { pc(this).clear(); }
     iterate(callback) {
       if (typeof callback !== "function") throw new TypeError("PortCollection.iterate: callback is not a function");
-      for (const p of live(this)) callback(p);
+      const ports = live(this);
+      for (let i = 0; i < ports.length; i++) callback(ports[i]);
     }
     get size() { return live(this).length; }
     // Serializes once; every live port gets the same record.
     broadcast(message) {
-      const ids = [];
-      for (const p of live(this)) { const s = portState.get(p); if (s.id >= 0 && !s.closed) ids.push(s.id); }
-      return host.broadcast(ids, message);
+      const ports = live(this), ids = internal.newList();
+      for (let i = 0; i < ports.length; i++) {
+        const s = portState.get(ports[i]);
+        if (s.id >= 0 && !s.closed) internal.listPush(ids, s.id);
+      }
+      return host.broadcast(listToArray(ids), message);
     }
   }
+  const WeakRefC = WeakRef, deref = Function.prototype.call.bind(WeakRef.prototype.deref);
+  // A host call takes a plain Array (its argument conversion checks so).
+  const listToArray = (list) => { const a = []; for (let i = 0; i < list.length; i++) defineProperty(a, i, { value: list[i], writable: true, enumerable: true, configurable: true }); return a; };
+  const defineProperty = Object.defineProperty;
   function pc(c) { const s = collections.get(c); if (!s) throw new TypeError("Illegal invocation: not a PortCollection"); return s; }
   function live(c) {
-    const set = pc(c), out = [];
-    for (const r of set) { const p = r.deref(); if (p === undefined || portState.get(p).id < 0) set.delete(r); else out.push(p); }
+    const set = pc(c), out = internal.newList();
+    set.forEach((r) => { const p = deref(r); if (p === undefined || portState.get(p).id < 0) set.delete(r); else internal.listPush(out, p); });
     return out;
   }
 
   // ---- Worker (HTML #dedicated-workers-and-the-worker-interface) ---------
-  const workerState = new WeakMap();
+  const workerState = internal.safeWeakMap();
   let pendingSource;
   // For embedders (the test runner): a worker whose script is `source`
   // but whose URL, for resolving relative URLs, is `url`.
@@ -358,7 +366,7 @@
   // ---- SharedWorker (HTML #shared-workers-and-the-sharedworker-interface)
   // One worker per (URL, name) in the run; each SharedWorker object gets a
   // new MessageChannel, whose other port the worker receives in `connect`.
-  const sharedWorkerState = new WeakMap();
+  const sharedWorkerState = internal.safeWeakMap();
   internal.sharedWorkerWithSource = (url, source) => { pendingSource = source; return new SharedWorker(url); };
   class SharedWorker extends EventTarget {
     constructor(scriptURL, options = undefined) {
