@@ -39,6 +39,10 @@ corpus="$dir/corpus/$bin"
 artifacts="$dir/artifacts/$bin"
 mkdir -p "$corpus" "$artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
+extra=()
+# Generated JS values need inputs of some length from the start (libFuzzer
+# otherwise grows them from 4 bytes).
+[ "$target" = "js:clone_values" ] && extra=(-len_control=0 -max_len=1024)
 exec "$dir/target/$triple/release/$bin" "$corpus" \
   -artifact_prefix="$artifacts/" -max_total_time="$seconds" \
-  -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 "$@"
+  -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 "${extra[@]}" "$@"

@@ -129,3 +129,38 @@ promise_test(async () => {
   assert_equals(b[5], "five");
   port2.close();
 }, "an array of length 2^31 is delivered");
+
+promise_test(async () => {
+  const a = new MessageChannel(), b = new MessageChannel();
+  Object.setPrototypeOf(b.port1, Object.prototype);
+  const got = new Promise((resolve) => { b.port2.onmessage = (e) => resolve(e.data); });
+  a.port2.onmessage = (e) => { MessagePort.prototype.postMessage.call(e.ports[0], "through the moved port"); };
+  a.port1.postMessage("carrier", [b.port1]);
+  assert_equals(await got, "through the moved port");
+  a.port2.close(); b.port2.close();
+}, "a port whose prototype was replaced is still a port: it transfers");
+
+test(() => {
+  const c = new MessageChannel();
+  Object.setPrototypeOf(c.port1, Object.prototype);
+  assert_throws_dom("DataCloneError", () => structuredClone(c.port1));
+  const ev = new Event("x");
+  Object.setPrototypeOf(ev, Object.prototype);
+  assert_throws_dom("DataCloneError", () => structuredClone(ev));
+  MessagePort.prototype.close.call(c.port1);
+}, "a port or an event whose prototype was replaced is still not cloneable");
+
+test(() => {
+  const { port1 } = new MessageChannel();
+  const d = new MessageChannel();
+  let message = "";
+  try {
+    port1.postMessage({ get x() { d.port1.postMessage(0, [d.port2]); return 1; } }, [new ArrayBuffer(1), d.port2]);
+  } catch (e) {
+    assert_equals(e.name, "DataCloneError");
+    message = e.message;
+  }
+  // Index 1 of the transfer list, as the Rust API reports it.
+  assert_true(message.includes("entry 1"), message);
+  port1.close(); d.port1.close();
+}, "a port detached while the message serialized is reported at its index in the transfer list");

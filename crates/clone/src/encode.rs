@@ -2,7 +2,10 @@
 //! (`#structuredserializewithtransfer`) over the dynamic data model.
 
 use crate::error::{CloneError, Result};
-use crate::transfer::{Record, TransferItem, Transferable, TransferredBuffer};
+use crate::transfer::{
+    check_not_detached, check_transfer_list, ListEntry, Record, TransferItem, Transferable,
+    TransferredBuffer,
+};
 use crate::value::{Graph, HostObject, Object, ObjectId, PropertyKey, Value};
 use crate::wire::{as_smi, error_tag, host_kind, tag, Writer};
 use crate::{ErrorName, JsString};
@@ -46,26 +49,32 @@ pub fn serialize_with_transfer<H: Transferable>(
     g: &mut Graph,
     transfer: &[TransferItem<'_, H>],
 ) -> Result<Record<H::Shipped>> {
-    // Step 2: validate the list.
+    // Step 2: validate the list (one validator for every caller). A host
+    // is known by the first entry it is the same as.
+    let entries: Vec<ListEntry<(bool, usize)>> = transfer
+        .iter()
+        .enumerate()
+        .map(|(index, item)| match *item {
+            TransferItem::ArrayBuffer(id) => match g.get(id) {
+                Some(Object::ArrayBuffer(_)) => ListEntry::ArrayBuffer((false, id.0 as usize)),
+                _ => ListEntry::NotTransferable,
+            },
+            TransferItem::Host(h) => {
+                let first = transfer[..index]
+                    .iter()
+                    .position(|o| matches!(o, TransferItem::Host(o) if o.is_same(h)))
+                    .unwrap_or(index);
+                ListEntry::Platform((true, first))
+            }
+        })
+        .collect();
+    check_transfer_list(&entries)?;
     let mut buffers: Vec<ObjectId> = Vec::new();
     let mut hosts: Vec<&H> = Vec::new();
-    for (index, item) in transfer.iter().enumerate() {
+    for item in transfer {
         match *item {
-            TransferItem::ArrayBuffer(id) => {
-                if !matches!(g.get(id), Some(Object::ArrayBuffer(_))) {
-                    return Err(CloneError::NotTransferable { index });
-                }
-                if buffers.contains(&id) {
-                    return Err(CloneError::DuplicateTransfer { index });
-                }
-                buffers.push(id);
-            }
-            TransferItem::Host(h) => {
-                if hosts.iter().any(|o| o.is_same(h)) {
-                    return Err(CloneError::DuplicateTransfer { index });
-                }
-                hosts.push(h);
-            }
+            TransferItem::ArrayBuffer(id) => buffers.push(id),
+            TransferItem::Host(h) => hosts.push(h),
         }
     }
     // Step 3: serialize.
@@ -75,22 +84,13 @@ pub fn serialize_with_transfer<H: Transferable>(
         e.w.buf
     };
     // Step 4: detached checks (all before any detaching), then transfer.
-    let mut bi = 0;
-    let mut hi = 0;
-    for (index, item) in transfer.iter().enumerate() {
-        match *item {
-            TransferItem::ArrayBuffer(id) => {
-                if matches!(g.get(id), Some(Object::ArrayBuffer(b)) if b.detached) {
-                    return Err(CloneError::DetachedArrayBuffer);
-                }
-            }
-            TransferItem::Host(h) => {
-                if h.is_detached() {
-                    return Err(CloneError::DetachedTransfer { index });
-                }
-            }
+    check_not_detached(&entries, |index| match transfer[index] {
+        TransferItem::ArrayBuffer(id) => {
+            matches!(g.get(id), Some(Object::ArrayBuffer(b)) if b.detached)
         }
-    }
+        TransferItem::Host(h) => h.is_detached(),
+    })?;
+    let (mut bi, mut hi) = (0, 0);
     let mut record = Record {
         bytes,
         buffers: Vec::with_capacity(buffers.len()),

@@ -56,9 +56,6 @@ pub enum CloneError {
         /// Position in the transfer list.
         index: usize,
     },
-    /// A message port was asked to carry itself in its own transfer list.
-    #[error("DataCloneError: a port cannot transfer itself")]
-    TransferSourcePort,
     /// An interface that does not exist in the receiving realm.
     #[error("DataCloneError: {0} is not available in the target realm")]
     NotExposed(String),

@@ -47,7 +47,10 @@ pub use error::{CloneError, Result};
 pub use num_bigint::BigInt;
 pub use ser::{to_bytes, to_bytes_into, Serializer};
 pub use string::JsString;
-pub use transfer::{NoHost, Record, TransferItem, Transferable, TransferredBuffer};
+pub use transfer::{
+    check_not_detached, check_transfer_list, ListEntry, NoHost, Record, TransferItem, Transferable,
+    TransferredBuffer,
+};
 pub use value::{
     Array, ArrayBuffer, Blob, DomException, ErrorName, ErrorValue, File, Graph, HostObject, Object,
     ObjectId, PropertyKey, Props, RegExpFlags, Value, View, ViewKind,

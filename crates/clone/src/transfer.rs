@@ -88,3 +88,80 @@ impl<S> Record<S> {
         self.bytes.len() + self.buffers.iter().map(|b| b.data.len()).sum::<usize>()
     }
 }
+
+/// What one entry of a transfer list is, as step 2 of
+/// StructuredSerializeWithTransfer
+/// (<https://html.spec.whatwg.org/multipage/structured-data.html#structuredserializewithtransfer>)
+/// sorts it. `K` is the entry's identity: the same object twice is the same
+/// key. Every caller — the `Graph` path here, serde values with ports in
+/// the ports crate, JavaScript values in the JS binding — describes its
+/// list this way and leaves the rules to [`check_transfer_list`] and
+/// [`check_not_detached`], so that all report the same errors with the same
+/// indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListEntry<K> {
+    /// An ArrayBuffer (`[[ArrayBufferData]]`, not shared).
+    ArrayBuffer(K),
+    /// A SharedArrayBuffer: never transferable.
+    SharedArrayBuffer,
+    /// A transferable platform object (a `[[Detached]]` slot): a port.
+    Platform(K),
+    /// Anything else.
+    NotTransferable,
+}
+
+/// Step 2 of StructuredSerializeWithTransfer, before anything is
+/// serialized: every entry transferable, none shared, none twice.
+///
+/// ```
+/// use msgport_clone::{check_transfer_list, CloneError, ListEntry};
+/// assert!(check_transfer_list(&[ListEntry::ArrayBuffer(1), ListEntry::Platform(2)]).is_ok());
+/// assert_eq!(
+///     check_transfer_list(&[ListEntry::Platform(7), ListEntry::Platform(7)]),
+///     Err(CloneError::DuplicateTransfer { index: 1 })
+/// );
+/// assert_eq!(
+///     check_transfer_list::<u8>(&[ListEntry::NotTransferable]),
+///     Err(CloneError::NotTransferable { index: 0 })
+/// );
+/// ```
+pub fn check_transfer_list<K: Eq + std::hash::Hash>(list: &[ListEntry<K>]) -> crate::Result<()> {
+    use crate::CloneError;
+    let mut seen = std::collections::HashSet::with_capacity(list.len());
+    for (index, entry) in list.iter().enumerate() {
+        let key = match entry {
+            ListEntry::ArrayBuffer(k) | ListEntry::Platform(k) => k,
+            ListEntry::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer),
+            ListEntry::NotTransferable => return Err(CloneError::NotTransferable { index }),
+        };
+        if !seen.insert(key) {
+            return Err(CloneError::DuplicateTransfer { index });
+        }
+    }
+    Ok(())
+}
+
+/// The checks of step 4, after serialization and before anything is
+/// detached: `detached(index)` tells whether entry `index` is detached
+/// now (a getter may have detached it while the value serialized). A
+/// detached ArrayBuffer is [`DetachedArrayBuffer`](crate::CloneError::DetachedArrayBuffer),
+/// a detached platform object [`DetachedTransfer`](crate::CloneError::DetachedTransfer)
+/// with its index in the list.
+pub fn check_not_detached<K>(
+    list: &[ListEntry<K>],
+    mut detached: impl FnMut(usize) -> bool,
+) -> crate::Result<()> {
+    use crate::CloneError;
+    for (index, entry) in list.iter().enumerate() {
+        match entry {
+            ListEntry::ArrayBuffer(_) if detached(index) => {
+                return Err(CloneError::DetachedArrayBuffer)
+            }
+            ListEntry::Platform(_) if detached(index) => {
+                return Err(CloneError::DetachedTransfer { index })
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

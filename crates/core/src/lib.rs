@@ -65,7 +65,9 @@ pub use event_loop::EventLoop;
 pub use msgport_clone as clone;
 #[doc(inline)]
 pub use msgport_clone::{CloneError, Graph};
-pub use port::{MessageChannel, MessagePort, PortName, RecvError, ShippedPort, Transfer};
+pub use port::{
+    MessageChannel, MessagePort, PortName, PostError, RecvError, ShippedPort, Transfer,
+};
 pub use recv::{Iter, Ready, Recv};
 pub use typed::{Buffer, Mismatch};
 

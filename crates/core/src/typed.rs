@@ -17,11 +17,12 @@
 //!   is returned as an [`Event::Mismatch`], to be read another way.
 
 use crate::event::{Event, Message};
+use crate::port::PostError;
 use crate::port::{MessagePort, Payload, Port, ShippedPort, Task};
 use crate::sync::{plain, Arc, Mutex};
 use msgport_clone::{
-    deserialize_with_transfer, from_bytes, slot, CloneError, DataBlock, DecodeOptions, Graph,
-    Transferable, TransferredBuffer,
+    check_not_detached, check_transfer_list, deserialize_with_transfer, from_bytes, slot,
+    CloneError, DataBlock, DecodeOptions, Graph, ListEntry, Transferable, TransferredBuffer,
 };
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::ser::{self, Serializer};
@@ -157,24 +158,25 @@ impl Found {
 
     /// The checks of the post message steps and of StructuredSerializeWithTransfer
     /// on the transfer list, before anything is detached: the source port
-    /// (`TransferSourcePort`), a detached port (`DetachedTransfer`), a
-    /// detached buffer (`DetachedArrayBuffer`).
-    pub(crate) fn check(&self, source: &Arc<Port>) -> Result<(), CloneError> {
-        for (index, p) in self.ports().enumerate() {
-            if Arc::ptr_eq(&p.port, source) {
-                return Err(CloneError::TransferSourcePort);
-            }
-            if Transferable::is_detached(p) {
-                return Err(CloneError::DetachedTransfer { index });
-            }
+    /// (`PostError::SourcePort`), then msgport-clone's one validator of
+    /// transfer lists (a detached port or buffer).
+    pub(crate) fn check(&self, source: &Arc<Port>) -> Result<(), PostError> {
+        if self.ports().any(|p| Arc::ptr_eq(&p.port, source)) {
+            return Err(PostError::SourcePort);
         }
-        for item in &self.items {
-            if let Item::Buffer(b) = item {
-                if plain(b).is_none() {
-                    return Err(CloneError::DetachedArrayBuffer);
-                }
-            }
-        }
+        let entries: Vec<ListEntry<usize>> = self
+            .items
+            .iter()
+            .map(|i| match i {
+                Item::Port(p) => ListEntry::Platform(Arc::as_ptr(&p.port) as usize),
+                Item::Buffer(b) => ListEntry::ArrayBuffer(Arc::as_ptr(b) as usize),
+            })
+            .collect();
+        check_transfer_list(&entries)?;
+        check_not_detached(&entries, |index| match &self.items[index] {
+            Item::Port(p) => Transferable::is_detached(p),
+            Item::Buffer(b) => plain(b).is_none(),
+        })?;
         Ok(())
     }
 

@@ -220,7 +220,7 @@ fn item_27_30_31_33_transfer_list_errors() {
             &[Transfer::ArrayBuffer(buf), Transfer::Port(&carrier.port1)],
         )
         .unwrap_err();
-    assert_eq!(e, CloneError::TransferSourcePort);
+    assert_eq!(e, msgport::PostError::SourcePort);
     assert!(matches!(g.get(buf), Some(Object::ArrayBuffer(b)) if !b.detached));
     assert!(!carrier.port1.is_detached());
     // 33: duplicates.

@@ -209,15 +209,15 @@ fn transfer_list_errors_of_serde_values() {
     }
     assert_eq!(
         a.post(&Ref { p: &a }).unwrap_err(),
-        CloneError::TransferSourcePort
+        msgport::PostError::SourcePort
     );
     // A closed port.
     let (c, _d) = MessageChannel::new().into_ports();
     c.close();
-    assert!(matches!(
+    assert_eq!(
         a.post(&Ref { p: &c }).unwrap_err(),
         CloneError::DetachedTransfer { index: 0 }
-    ));
+    );
     // A detached buffer.
     let buf = Buffer::new(vec![0; 8]);
     buf.take();
@@ -467,4 +467,41 @@ fn a_post_inside_a_serialize_impl_keeps_the_two_transfer_lists_apart() {
         chans[i].0.post(&i.to_string()).unwrap();
         assert_eq!(text(p), i.to_string(), "port {i} went with its own message");
     }
+}
+
+#[test]
+fn detached_entries_are_reported_at_their_transfer_list_index_on_every_path() {
+    use msgport::clone::{ArrayBuffer, HostObject, Object};
+    use msgport::Transfer;
+    let (a, _b) = MessageChannel::new().into_ports();
+    let (closed, _peer) = MessageChannel::new().into_ports();
+    closed.close();
+    // The serde path: a buffer, then the closed port.
+    #[derive(Serialize)]
+    struct Two<'a> {
+        buf: Buffer,
+        port: &'a MessagePort,
+    }
+    let err = a
+        .post(&Two {
+            buf: Buffer::new(vec![1]),
+            port: &closed,
+        })
+        .unwrap_err();
+    assert_eq!(err, CloneError::DetachedTransfer { index: 1 });
+    // The Graph path, the same list.
+    let mut g = Graph::default();
+    let buf = g.alloc(Object::ArrayBuffer(ArrayBuffer::new(vec![1])));
+    let host = g.alloc(Object::Host(HostObject::Transferred(0)));
+    g.root = Value::Object(g.object(vec![
+        ("b".into(), Value::Object(buf)),
+        ("p".into(), Value::Object(host)),
+    ]));
+    let err = a
+        .post_message(
+            &mut g,
+            &[Transfer::ArrayBuffer(buf), Transfer::Port(&closed)],
+        )
+        .unwrap_err();
+    assert_eq!(err, CloneError::DetachedTransfer { index: 1 });
 }

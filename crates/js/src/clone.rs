@@ -10,9 +10,10 @@
 
 use crate::ffi::{self, PropKey};
 use msgport_clone::{
-    Array as GArray, ArrayBuffer as GBuffer, Blob, CloneError, DataBlock, DomException, ErrorName,
-    ErrorValue, File, Graph, HostObject, JsString, Object as GObject, ObjectId, PropertyKey, Props,
-    RegExpFlags, Value as GValue, View, ViewKind,
+    check_not_detached, check_transfer_list, Array as GArray, ArrayBuffer as GBuffer, Blob,
+    CloneError, DataBlock, DomException, ErrorName, ErrorValue, File, Graph, HostObject, JsString,
+    ListEntry, Object as GObject, ObjectId, PropertyKey, Props, RegExpFlags, Value as GValue, View,
+    ViewKind,
 };
 use rquickjs::{ArrayBuffer, Ctx, Function, Object, Type, Value};
 use std::collections::HashMap;
@@ -122,14 +123,13 @@ pub(crate) struct Hooks<'js> {
     cells: [std::cell::OnceCell<Value<'js>>; HOOK_NAMES.len()],
 }
 
-const HOOK_NAMES: [&str; 14] = [
+const HOOK_NAMES: [&str; 13] = [
     "cloneRead",
     "cloneMake",
     "cloneMapSet",
     "cloneSetAdd",
     "cloneErrorCause",
     "codeUnits",
-    "portId",
     "makePort",
     "blobParts",
     "makeBlob",
@@ -158,14 +158,13 @@ hook! {
     set_add: 3 as as_function -> Function,
     error_cause: 4 as as_function -> Function,
     code_units: 5 as as_function -> Function,
-    port_id: 6 as as_function -> Function,
-    make_port: 7 as as_function -> Function,
-    blob_parts: 8 as as_function -> Function,
-    make_blob: 9 as as_function -> Function,
-    port_proto: 10 as as_object -> Object,
-    blob_proto: 11 as as_object -> Object,
-    deliver: 12 as as_function -> Function,
-    detach_port: 13 as as_function -> Function,
+    make_port: 6 as as_function -> Function,
+    blob_parts: 7 as as_function -> Function,
+    make_blob: 8 as as_function -> Function,
+    port_proto: 9 as as_object -> Object,
+    blob_proto: 10 as as_object -> Object,
+    deliver: 11 as as_function -> Function,
+    detach_port: 12 as as_function -> Function,
 }
 
 impl<'js> Hooks<'js> {
@@ -330,36 +329,45 @@ pub(crate) fn serialize<'js>(
     };
     let mut ports = Vec::new();
     let mut buffers = Vec::new();
-    // Steps 2–5: every entry transferable, no SharedArrayBuffer, no duplicate.
-    for (index, t) in transfer.iter().enumerate() {
-        let Some(o) = t.as_object() else {
-            return Err(CloneError::NotTransferable { index }.into());
+    // Step 2 of StructuredSerializeWithTransfer, by the one validator
+    // (msgport_clone::check_transfer_list); a port is told by its native
+    // class, whatever its prototype.
+    let entries: Vec<ListEntry<usize>> = transfer
+        .iter()
+        .map(|t| match t.as_object() {
+            None => ListEntry::NotTransferable,
+            Some(o) => {
+                let addr = ffi::object_address(o);
+                if crate::native::port_id(o.as_raw()).is_some() {
+                    return ListEntry::Platform(addr);
+                }
+                match classes.of(t) {
+                    Kind::ArrayBuffer => ListEntry::ArrayBuffer(addr),
+                    Kind::SharedArrayBuffer => ListEntry::SharedArrayBuffer,
+                    _ => ListEntry::NotTransferable,
+                }
+            }
+        })
+        .collect();
+    check_transfer_list(&entries)?;
+    for (t, entry) in transfer.iter().zip(&entries) {
+        let o = t.as_object().expect("checked above");
+        let id = match entry {
+            ListEntry::Platform(_) => {
+                let n = ports.len() as u32;
+                let pid = crate::native::port_id(o.as_raw()).unwrap_or(-1);
+                ports.push((o.clone(), pid));
+                w.g.alloc(GObject::Host(HostObject::Transferred(n)))
+            }
+            _ => {
+                let ab = ArrayBuffer::from_object(o.clone())
+                    .ok_or(CloneError::NotTransferable { index: 0 })?;
+                let id = w.g.alloc(GObject::ArrayBuffer(GBuffer::default()));
+                buffers.push((ab, id));
+                id
+            }
         };
-        let kind = classes.of(t);
-        let addr = ffi::object_address(o);
-        let is_port = kind == Kind::Plain && w.proto_is(o, hooks.port_proto()?);
-        match kind {
-            Kind::ArrayBuffer => {}
-            Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
-            _ if is_port => {}
-            _ => return Err(CloneError::NotTransferable { index }.into()),
-        }
-        if w.memory.contains_key(&addr) {
-            return Err(CloneError::DuplicateTransfer { index }.into());
-        }
-        let id = if is_port {
-            let n = ports.len() as u32;
-            let pid: Option<i32> = hooks.port_id()?.call((o.clone(),))?;
-            ports.push((o.clone(), pid.unwrap_or(-1)));
-            w.g.alloc(GObject::Host(HostObject::Transferred(n)))
-        } else {
-            let ab =
-                ArrayBuffer::from_object(o.clone()).ok_or(CloneError::NotTransferable { index })?;
-            let id = w.g.alloc(GObject::ArrayBuffer(GBuffer::default()));
-            buffers.push((ab, id));
-            id
-        };
-        w.memory.insert(addr, id);
+        w.memory.insert(ffi::object_address(o), id);
         w.keep.push(o.clone());
     }
     let root = w.value(value)?;
@@ -367,20 +375,16 @@ pub(crate) fn serialize<'js>(
     while let Some((id, o, kind)) = w.work.pop() {
         w.fill(id, o, kind)?;
     }
-    // Step 7: detached transferables are an error, after serialization.
-    for (index, (_, pid)) in ports.iter().enumerate() {
-        if *pid < 0 {
-            return Err(CloneError::DetachedTransfer { index }.into());
+    // Step 4's checks, after serialization (a getter may have detached an
+    // entry meanwhile), by the same validator.
+    check_not_detached(&entries, |index| {
+        let o = transfer[index].as_object().expect("checked above");
+        match crate::native::port_id(o.as_raw()) {
+            Some(pid) => pid < 0,
+            None => ArrayBuffer::from_object(o.clone()).is_none_or(|ab| ab.as_raw().is_none()),
         }
-    }
+    })?;
     for (ab, id) in &buffers {
-        if ab.as_raw().is_none() {
-            let index = transfer
-                .iter()
-                .position(|t| t.as_object().is_some_and(|o| o == ab.as_object()))
-                .unwrap_or(0);
-            return Err(CloneError::DetachedTransfer { index }.into());
-        }
         let info: rquickjs::Array = hooks.read()?.call((3, ab.as_object().clone()))?;
         let max: f64 = info.get(1)?;
         if let Some(GObject::ArrayBuffer(b)) = w.g.get_mut(*id) {
@@ -395,10 +399,6 @@ pub(crate) fn serialize<'js>(
 }
 
 impl<'js> Walk<'_, 'js> {
-    fn proto_is(&self, o: &Object<'js>, proto: &Object<'js>) -> bool {
-        o.get_prototype().is_some_and(|p| &p == proto)
-    }
-
     /// A JS string: UTF-8 when it is well-formed, else its UTF-16 code
     /// units (lone surrogates survive, HTML `#structuredserializeinternal`).
     fn string(&self, s: &rquickjs::String<'js>) -> Result<JsString, Fail> {
@@ -509,6 +509,12 @@ impl<'js> Walk<'_, 'js> {
                 );
             }
             Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
+            // A port or an event is told by its native class, whatever a
+            // script made of its prototype.
+            Kind::Plain if crate::native::platform_interface(o.as_raw()).is_some() => {
+                let name = crate::native::platform_interface(o.as_raw()).unwrap_or("platform");
+                return Err(CloneError::NotSerializable(name.into()).into());
+            }
             Kind::Plain
                 if o.get_prototype()
                     .is_some_and(|p| ffi::object_address(&p) == self.hooks.object_proto()) =>
@@ -683,8 +689,7 @@ pub(crate) fn platform_kind<'js>(
     if let Some(parts) = parts {
         return Ok(Platform::Blob(parts));
     }
-    let port: Option<i32> = hooks.port_id()?.call((o.clone(),))?;
-    if port.is_some() {
+    if crate::native::port_id(o.as_raw()).is_some() {
         return Ok(Platform::Port);
     }
     while let Some(p) = proto {

@@ -163,6 +163,11 @@ impl<'js> Direct<'_, 'js> {
         // context); the map takes the new reference over.
         let made = |o: Object| ffi::dup_raw(self.ctx, &o);
         let new = match kind {
+            // A port or an event (told by its class): the general path's
+            // DataCloneError.
+            Kind::Plain if crate::native::platform_interface(old_ref.0).is_some() => {
+                return Ok(None)
+            }
             Kind::Plain => {
                 // The common case, a literal's prototype, needs no more.
                 if old_ref.proto_address(self.ctx) != Some(self.hooks.object_proto())

@@ -258,7 +258,11 @@ fn throw_fail<'js>(ctx: &Ctx<'js>, host: &Shared, e: Fail) -> rquickjs::Error {
     }
 }
 
-fn throw_data_clone_error<'js>(ctx: &Ctx<'js>, host: &Shared, e: &CloneError) -> rquickjs::Error {
+fn throw_data_clone_error<'js>(
+    ctx: &Ctx<'js>,
+    host: &Shared,
+    e: &dyn std::fmt::Display,
+) -> rquickjs::Error {
     let text = e.to_string();
     let msg = text
         .strip_prefix("DataCloneError: ")
@@ -310,27 +314,22 @@ fn post<'js>(
     let mut ser = ser;
     let result = {
         let mut h = host.borrow_mut();
-        let nobody;
-        let source = match h.ports.get(&(id as u32)) {
-            Some(p) if id >= 0 => p,
-            _ => {
-                // A port with no peer: the message is dropped after the
-                // transfer steps, as for a shipped port.
-                let (a, _) = MessageChannel::new().into_ports();
-                nobody = a;
-                &nobody
-            }
-        };
+        // No live port (a shipped one): serialized, detached, dropped.
+        let source = h.ports.get(&(id as u32)).filter(|_| id >= 0);
         let mut list: Vec<Transfer<'_>> = Vec::with_capacity(ser.ports.len() + ser.buffers.len());
-        for (_, pid) in &ser.ports {
+        for (o, pid) in &ser.ports {
             match h.ports.get(&(*pid as u32)) {
                 Some(p) => list.push(Transfer::Port(p)),
                 None => {
+                    let index = transfer
+                        .iter()
+                        .position(|t| t.as_object() == Some(o))
+                        .unwrap_or(0);
                     return Err(throw_data_clone_error(
                         &ctx,
                         host,
-                        &CloneError::DetachedTransfer { index: 0 },
-                    ))
+                        &CloneError::DetachedTransfer { index },
+                    ));
                 }
             }
         }
@@ -341,10 +340,16 @@ fn post<'js>(
         );
         // ArrayBuffers are detached (their bytes moved) only once posting
         // cannot fail any more.
-        let r = source.check_transfer(&list).and_then(|()| {
-            ser.detach_buffers();
-            source.post_message(&mut ser.graph, &list)
-        });
+        let r = match source {
+            Some(source) => source.check_transfer(&list).and_then(|()| {
+                ser.detach_buffers();
+                source.post_message(&mut ser.graph, &list)
+            }),
+            None => {
+                ser.detach_buffers();
+                MessagePort::post_message_to_nobody(&mut ser.graph, &list)
+            }
+        };
         drop(list);
         if r.is_ok() {
             for (_, pid) in &ser.ports {

@@ -608,6 +608,19 @@ pub(crate) fn port_id(v: qjs::JSValue) -> Option<i32> {
     }
 }
 
+/// The interface of a platform object of one of msgport's native classes
+/// (a MessagePort, an Event), told by its class whatever its prototype:
+/// such objects are never serializable.
+pub(crate) fn platform_interface(v: qjs::JSValue) -> Option<&'static str> {
+    if port_id(v).is_some() {
+        Some("MessagePort")
+    } else if word(v).is_some() {
+        Some("Event")
+    } else {
+        None
+    }
+}
+
 /// Marks a MessagePort object as shipped (its port moved away).
 pub(crate) fn set_port_shipped(o: &Object<'_>) {
     if port_id(o.as_raw()).is_some() {

@@ -80,7 +80,7 @@ mod transfer;
 mod waiters;
 
 pub(crate) use payload::{Extras, Payload, Task};
-pub use post::Transfer;
+pub use post::{PostError, Transfer};
 pub(crate) use receive::{Idle, Run};
 pub(crate) use state::{Binding, Link, Port, Wake};
 pub use transfer::ShippedPort;

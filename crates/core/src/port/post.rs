@@ -16,6 +16,40 @@ thread_local! {
     static POST_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Why a post failed. Nothing was detached, except where a
+/// [`PostError::Clone`] says a transferable was (as the standard's
+/// StructuredSerializeWithTransfer never does before its last checks).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PostError {
+    /// The posting port is in its own transfer list (a `DataCloneError`,
+    /// step 2 of `#message-port-post-message-steps`).
+    #[error("DataCloneError: a port cannot transfer itself")]
+    SourcePort,
+    /// Serialization failed: a `DataCloneError` of StructuredSerializeWithTransfer,
+    /// or a value nested too deep.
+    #[error(transparent)]
+    Clone(#[from] CloneError),
+}
+
+impl PostError {
+    /// Whether the standard reports this as a `DOMException` named
+    /// `DataCloneError`.
+    pub fn is_data_clone_error(&self) -> bool {
+        match self {
+            PostError::SourcePort => true,
+            PostError::Clone(e) => e.is_data_clone_error(),
+        }
+    }
+}
+
+/// A post error equals the serialization error it carries.
+impl PartialEq<CloneError> for PostError {
+    fn eq(&self, other: &CloneError) -> bool {
+        matches!(self, PostError::Clone(e) if e == other)
+    }
+}
+
 /// An entry of a transfer list (`postMessage(msg, transfer)`).
 ///
 /// ```
@@ -48,7 +82,7 @@ impl MessagePort {
     /// message without a copy and are detached in `value`.
     ///
     /// Errors: this port in its own transfer list
-    /// ([`CloneError::TransferSourcePort`], nothing detached), or any
+    /// ([`PostError::SourcePort`], nothing detached), or any
     /// DataCloneError of serialization. Posting never blocks and never fails
     /// because of the peer: with no peer, or with the peer in the transfer
     /// list, the message is serialized (transferables detached) and dropped.
@@ -73,7 +107,7 @@ impl MessagePort {
         &self,
         value: &mut Graph,
         transfer: &[Transfer<'_>],
-    ) -> Result<(), CloneError> {
+    ) -> Result<(), PostError> {
         self.check_transfer(transfer)?;
         let target = self.target();
         // Step 4: the target port in the transfer list dooms the message.
@@ -100,6 +134,41 @@ impl MessagePort {
         }
     }
 
+    /// The message port post message steps for a port whose messages reach
+    /// nobody (it was shipped, or its handle is otherwise gone): the value
+    /// is still serialized with its transfer list — errors are still
+    /// thrown, transferables still detached, transferred ports close with
+    /// the dropped message — and then dropped (steps 5–6,
+    /// `#message-port-post-message-steps`). An embedder whose script holds
+    /// a port object that no longer has a live port calls this.
+    ///
+    /// ```
+    /// use msgport::{MessagePort, Transfer, Event};
+    /// use msgport::clone::{Graph, HostObject, Object, Value};
+    /// let c = msgport::MessageChannel::new();
+    /// let mut g = Graph::default();
+    /// let h = g.alloc(Object::Host(HostObject::Transferred(0)));
+    /// g.root = Value::Object(h);
+    /// MessagePort::post_message_to_nobody(&mut g, &[Transfer::Port(&c.port1)]).unwrap();
+    /// assert!(c.port1.is_detached());
+    /// // The shipped port closed with the dropped message.
+    /// assert!(matches!(c.port2.try_recv().unwrap(), Some(Event::Close)));
+    /// ```
+    pub fn post_message_to_nobody(
+        value: &mut Graph,
+        transfer: &[Transfer<'_>],
+    ) -> Result<(), PostError> {
+        let items: Vec<TransferItem<'_, MessagePort>> = transfer
+            .iter()
+            .map(|t| match *t {
+                Transfer::Port(p) => TransferItem::Host(p),
+                Transfer::ArrayBuffer(id) => TransferItem::ArrayBuffer(id),
+            })
+            .collect();
+        drop(serialize_with_transfer(value, &items)?);
+        Ok(())
+    }
+
     /// The check [`MessagePort::post_message`] makes before anything else
     /// (`#message-port-post-message-steps`, step 2): this port in its own
     /// transfer list is a DataCloneError. An embedder that must detach
@@ -113,12 +182,12 @@ impl MessagePort {
     /// assert!(c.port1.check_transfer(&[Transfer::Port(&c.port1)]).is_err());
     /// assert!(c.port1.check_transfer(&[Transfer::Port(&c.port2)]).is_ok());
     /// ```
-    pub fn check_transfer(&self, transfer: &[Transfer<'_>]) -> Result<(), CloneError> {
+    pub fn check_transfer(&self, transfer: &[Transfer<'_>]) -> Result<(), PostError> {
         if transfer
             .iter()
             .any(|t| matches!(t, Transfer::Port(p) if Arc::ptr_eq(&p.port, &self.port)))
         {
-            return Err(CloneError::TransferSourcePort);
+            return Err(PostError::SourcePort);
         }
         Ok(())
     }
@@ -134,7 +203,8 @@ impl MessagePort {
     /// Errors: a DataCloneError of serialization, nesting deeper than
     /// [`DEFAULT_MAX_DEPTH`](msgport_clone::DEFAULT_MAX_DEPTH) levels
     /// ([`CloneError::TooDeep`]: the receiver could not read it), this port
-    /// inside its own message, a closed port or a detached buffer inside it.
+    /// inside its own message ([`PostError::SourcePort`]), a closed port or
+    /// a detached buffer inside it.
     ///
     /// ```
     /// use msgport::{Event, MessageChannel, MessagePort};
@@ -151,7 +221,7 @@ impl MessagePort {
     /// let Event::Message(r) = reply.port1.recv_blocking_as::<String>(None).unwrap() else { panic!() };
     /// assert_eq!(r.data, "ping: pong");
     /// ```
-    pub fn post<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<(), CloneError> {
+    pub fn post<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<(), PostError> {
         let scope = typed::PostScope::enter();
         // Serialized into a reused per-thread buffer: a small message is
         // then copied into its task and allocates nothing.
@@ -173,7 +243,7 @@ impl MessagePort {
     }
 
     /// The transfer steps for the ports and buffers a serde value held.
-    fn post_found(&self, payload: Payload, found: Found) -> Result<(), CloneError> {
+    fn post_found(&self, payload: Payload, found: Found) -> Result<(), PostError> {
         found.check(&self.port)?;
         let target = self.target();
         let doomed = target.is_some_and(|t| found.holds(t));

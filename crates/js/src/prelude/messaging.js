@@ -433,7 +433,6 @@
     return true;
   };
   internal.makePort = makePort;
-  internal.portId = (p) => { const s = portState.get(p); return s === undefined ? undefined : s.id; };
   // Called by the host after a port was shipped in a message.
   internal.detachPort = (p) => {
     const s = portState.get(p);
