@@ -16,3 +16,6 @@ bash scripts/fuzz.sh js:clone_values 30
 # Our conformance suite for the JS runtime (testharness.js),
 # in the main context and in dedicated workers.
 cargo run -q -p msgport-cli --locked -- test tests/js
+# The same suite on a build with AddressSanitizer (QuickJS's C included):
+# every memory error and leak our own tests reach.
+bash scripts/asan-tests.sh
