@@ -1,5 +1,6 @@
 //! `msgport run <file>`: runs a classic script and its event loop; the exit
 //! code is 0, or 1 after an uncaught exception (or a file that cannot be read).
+#![forbid(unsafe_code)]
 
 mod test_cmd;
 

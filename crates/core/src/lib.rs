@@ -44,6 +44,7 @@
 //! The structured-clone data model and wire format are msgport-clone,
 //! re-exported as [`clone`]: [`clone::Graph`], [`clone::Value`],
 //! [`clone::Object`], [`clone::ArrayBuffer`], [`clone::HostObject`].
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod broadcast;

@@ -7,6 +7,7 @@
 //! through the helpers of `prelude/clone.js` (original methods, captured
 //! before user code ran). Both directions use explicit work lists, so a deep
 //! value cannot overflow the native stack.
+#![forbid(unsafe_code)]
 
 use crate::ffi::{self, PropKey};
 use msgport_clone::{
@@ -272,10 +273,7 @@ impl Serialized<'_> {
     pub(crate) fn detach_buffers(&mut self) {
         for (ab, id) in self.buffers.drain(..) {
             let data = ffi::take_array_buffer(&ab).unwrap_or_else(|| {
-                // Safety of as_bytes: copied before any JS runs again.
-                let bytes = unsafe { ab.as_bytes() }
-                    .map(<[u8]>::to_vec)
-                    .unwrap_or_default();
+                let bytes = ffi::array_buffer_copy(&ab).unwrap_or_default();
                 let mut ab = ab;
                 ab.detach();
                 bytes.into()
@@ -570,12 +568,11 @@ impl<'js> Walk<'_, 'js> {
                     .ok_or_else(|| CloneError::UnsupportedObject("ArrayBuffer".into()))?;
                 let info: rquickjs::Array = read.call((3, o))?;
                 let max: f64 = info.get(1)?;
-                // Safety of as_bytes: copied before any JS runs again.
-                let Some(bytes) = (unsafe { ab.as_bytes() }) else {
+                let Some(bytes) = ffi::array_buffer_copy(&ab) else {
                     return Err(CloneError::DetachedArrayBuffer.into());
                 };
                 GObject::ArrayBuffer(GBuffer {
-                    data: bytes.to_vec().into(),
+                    data: bytes.into(),
                     max_byte_length: (max >= 0.0).then_some(max as usize),
                     detached: false,
                 })

@@ -1,6 +1,7 @@
 //! The native half of `console` (WHATWG Console Standard): where its lines
 //! go. Formatting lives in `prelude/console.js`, which also gives the host
 //! its inspector for uncaught values that are not Errors.
+#![forbid(unsafe_code)]
 
 use crate::event_loop::LoopState;
 use rquickjs::{Ctx, Function, Object, Value};

@@ -1,6 +1,7 @@
 //! The errors of the embedding API ([`JsRuntime`](crate::JsRuntime)), as
 //! msgport-js's own type: the engine crate is pinned exactly and breaks
 //! its API at every minor release, so its error type is not ours to expose.
+#![forbid(unsafe_code)]
 
 /// Why the embedding API could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

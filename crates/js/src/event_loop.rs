@@ -4,6 +4,7 @@
 //! other threads; timers and port events take turns, so a port that floods
 //! itself cannot starve `setTimeout`. The loop ends when nothing can happen
 //! any more in any context of the run (see `signal.rs`).
+#![forbid(unsafe_code)]
 
 use crate::console;
 use crate::host::{self, HostState, ParentLink, Shared};
@@ -877,10 +878,7 @@ impl JsRuntime {
     /// only: a due timer waits at most that many messages). Saves the turn's
     /// bookkeeping (the runtime lock, the checkpoint) per message.
     fn nothing_else_waits(&self, ctx: &Ctx<'_>, n: u32) -> bool {
-        // Sound: reads the job queue of this context's runtime.
-        let jobs = unsafe {
-            rquickjs::qjs::JS_IsJobPending(rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr()))
-        };
+        let jobs = crate::ffi::is_job_pending(ctx);
         if jobs || self.stopping() || !self.host.borrow().inbox.is_empty() {
             return false;
         }

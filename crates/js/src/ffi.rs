@@ -391,6 +391,21 @@ impl Borrowed {
         Borrowed(o.as_raw())
     }
 
+    /// Whether the value is `undefined`.
+    pub(crate) fn is_undefined(self) -> bool {
+        // SAFETY: reads the tag of a live value.
+        unsafe { qjs::JS_IsUndefined(self.0) }
+    }
+
+    /// A counted reference to the value, as a `Value` of `ctx`'s runtime.
+    pub(crate) fn to_value<'js>(self, ctx: &Ctx<'js>) -> rquickjs::Value<'js> {
+        // SAFETY: the value is live (its owner keeps it) and belongs to
+        // `ctx`'s runtime; the new reference is the `Value`'s.
+        unsafe {
+            rquickjs::Value::from_raw(ctx.clone(), qjs::JS_DupValue(ctx.as_raw().as_ptr(), self.0))
+        }
+    }
+
     /// The object's identity (see [`object_address`]).
     pub(crate) fn address(self) -> usize {
         unsafe { self.0.u.ptr as usize }
@@ -518,6 +533,19 @@ pub(crate) fn copy_array_length(
 /// `JS_NewArray` returns a new reference or an exception.
 pub(crate) fn new_array(ctx: &Ctx<'_>) -> rquickjs::Result<qjs::JSValue> {
     made(unsafe { qjs::JS_NewArray(ctx.as_raw().as_ptr()) })
+}
+
+/// Whether this context's runtime has a job (a promise reaction) pending.
+pub(crate) fn is_job_pending(ctx: &Ctx<'_>) -> bool {
+    // SAFETY: `ctx` is live; this reads its runtime's job queue.
+    unsafe { qjs::JS_IsJobPending(qjs::JS_GetRuntime(ctx.as_raw().as_ptr())) }
+}
+
+/// A copy of an ArrayBuffer's bytes (`None` once detached).
+pub(crate) fn array_buffer_copy(ab: &rquickjs::ArrayBuffer<'_>) -> Option<Vec<u8>> {
+    // SAFETY: the slice is copied at once, before any JavaScript can run
+    // again (and so before the buffer could be detached or resized).
+    unsafe { ab.as_bytes() }.map(<[u8]>::to_vec)
 }
 
 /// Sets how much stack JavaScript may use on this context's runtime

@@ -2,6 +2,7 @@
 //! (`src/prelude/*.js`) are given, the table of this context's ports, and
 //! Workers. The rules of ports live in the msgport crate; this module maps
 //! JS ids to `msgport::MessagePort` handles and JS values to graphs.
+#![forbid(unsafe_code)]
 
 use crate::clone::{self, Classes, Fail, Hooks};
 use crate::event_loop::{JsRuntime, LoopState, WorkerInit, WorkerKind};
@@ -380,31 +381,27 @@ thread_local! {
 pub(crate) fn port_post_message<'js>(
     ctx: &Ctx<'js>,
     host: &Shared,
-    this: rquickjs::qjs::JSValue,
+    this: crate::ffi::Borrowed,
     id: i32,
-    message: rquickjs::qjs::JSValue,
-    transfer: Option<rquickjs::qjs::JSValue>,
+    message: crate::ffi::Borrowed,
+    transfer: Option<crate::ffi::Borrowed>,
 ) -> rquickjs::Result<()> {
-    use rquickjs::qjs;
-    // Sound: a new reference to a value the caller keeps alive.
-    let value =
-        |v| unsafe { Value::from_raw(ctx.clone(), qjs::JS_DupValue(ctx.as_raw().as_ptr(), v)) };
-    if let Some(t) = transfer.filter(|t| unsafe { !qjs::JS_IsUndefined(*t) }) {
+    if let Some(t) = transfer.filter(|t| !t.is_undefined()) {
         let slow = host
             .borrow()
             .post_slow
             .clone()
             .ok_or(rquickjs::Error::Unknown)?;
         return slow.restore(ctx)?.call((
-            rquickjs::function::This(value(this)),
-            value(message),
-            value(t),
+            rquickjs::function::This(this.to_value(ctx)),
+            message.to_value(ctx),
+            t.to_value(ctx),
         ));
     }
     if post_direct(ctx, host, id, message)? {
         return Ok(());
     }
-    post(ctx.clone(), host, id, value(message), Vec::new())
+    post(ctx.clone(), host, id, message.to_value(ctx), Vec::new())
 }
 
 /// A post without a transfer list of a message the direct writer takes
@@ -414,7 +411,7 @@ fn post_direct(
     ctx: &Ctx<'_>,
     host: &Shared,
     id: i32,
-    message: rquickjs::qjs::JSValue,
+    message: crate::ffi::Borrowed,
 ) -> rquickjs::Result<bool> {
     let (plain, proto, check) = {
         let h = host.borrow();
@@ -439,7 +436,7 @@ fn post_direct(
                 return Ok(false);
             };
             let caches = caches.get_or_insert_with(|| crate::wire_cache::Caches::new(ctx));
-            crate::wire_direct::write(ctx, plain, proto, check, message, &mut buf, caches)?
+            crate::wire_direct::write(ctx, plain, proto, check, message.0, &mut buf, caches)?
         };
         if !wrote {
             return Ok(false);
@@ -773,7 +770,9 @@ pub(crate) fn install<'js>(
                   transfer: rquickjs::function::Opt<Vec<Value<'js>>>| {
                 // (A Worker's and a worker global's posts: the direct
                 // writer first, as for a MessagePort's.)
-                if transfer.0.is_none() && post_direct(&ctx, &s, id, message.as_raw())? {
+                if transfer.0.is_none()
+                    && post_direct(&ctx, &s, id, crate::ffi::Borrowed(message.as_raw()))?
+                {
                     return Ok(());
                 }
                 post(ctx, &s, id, message, transfer.0.unwrap_or_default())

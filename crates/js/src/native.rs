@@ -682,8 +682,14 @@ unsafe extern "C" fn post_message(
     }
     let ctx = Ctx::from_raw(NonNull::new_unchecked(c));
     let host = host_of(c);
-    let transfer = if argc >= 2 { Some(*argv.add(1)) } else { None };
-    let r = crate::host::port_post_message(&ctx, &host, this, id, *argv, transfer);
+    use crate::ffi::Borrowed;
+    let transfer = if argc >= 2 {
+        Some(Borrowed(*argv.add(1)))
+    } else {
+        None
+    };
+    let r =
+        crate::host::port_post_message(&ctx, &host, Borrowed(this), id, Borrowed(*argv), transfer);
     result(c, r)
 }
 

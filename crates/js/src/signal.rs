@@ -12,6 +12,7 @@
 //! idle nor ended; it changes only under the group's lock, and a wake
 //! re-counts an idle context *before* the waker can go idle itself, so a
 //! message in flight always keeps its receiver counted.
+#![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};

@@ -1,5 +1,6 @@
 //! URL parsing for the JS `URL` class: the `url` crate implements the WHATWG
 //! URL Standard's parser, so the binding only maps its components.
+#![forbid(unsafe_code)]
 
 use url::Url;
 

@@ -5,6 +5,7 @@
 //! A test runs in the main context ("window" scope: testharness.js picks its
 //! shell environment) or inside a dedicated worker, whose results the main
 //! context collects with testharness.js's own `fetch_tests_from_worker`.
+#![forbid(unsafe_code)]
 
 use crate::event_loop::{JsRuntime, Output};
 use rquickjs::Function;
