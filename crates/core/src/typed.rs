@@ -379,8 +379,9 @@ fn claim_port(index: u32) -> Result<MessagePort, String> {
     RECV.with(|r| {
         let mut r = r.borrow_mut();
         let ctx = r.last_mut().ok_or_else(|| {
-            "a MessagePort can be read only by a typed receive of msgport (recv_as, \
-             recv_blocking_as, try_recv_as, …), from the message that transferred it"
+            "no transferred port to read here: a MessagePort is read only by a typed \
+             receive of msgport (recv_as, recv_blocking_as, try_recv_as, …) of a message \
+             that transferred one"
                 .to_string()
         })?;
         ctx.ports

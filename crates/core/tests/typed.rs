@@ -505,3 +505,23 @@ fn detached_entries_are_reported_at_their_transfer_list_index_on_every_path() {
         .unwrap_err();
     assert_eq!(err, CloneError::DetachedTransfer { index: 1 });
 }
+
+#[test]
+fn a_port_field_without_a_transferred_port_is_a_mismatch_that_says_so() {
+    let (a, b) = MessageChannel::new().into_ports();
+    // The right shape, but the "port" is a number: nothing was transferred.
+    a.post(&(5u32, 7u32)).unwrap();
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Pair(u32, MessagePort);
+    let Event::Mismatch(m) = b.recv_blocking_as::<Pair>(None).unwrap() else {
+        panic!()
+    };
+    assert!(
+        m.error()
+            .to_string()
+            .contains("expected a transferred port"),
+        "{}",
+        m.error()
+    );
+}
