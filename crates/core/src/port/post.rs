@@ -43,6 +43,17 @@ impl PostError {
     }
 }
 
+/// A transfer list as msgport-clone's serializer takes it.
+fn transfer_items<'a>(transfer: &[Transfer<'a>]) -> Vec<TransferItem<'a, MessagePort>> {
+    transfer
+        .iter()
+        .map(|t| match *t {
+            Transfer::Port(p) => TransferItem::Host(p),
+            Transfer::ArrayBuffer(id) => TransferItem::ArrayBuffer(id),
+        })
+        .collect()
+}
+
 /// A post error equals the serialization error it carries.
 impl PartialEq<CloneError> for PostError {
     fn eq(&self, other: &CloneError) -> bool {
@@ -116,13 +127,7 @@ impl MessagePort {
                 .iter()
                 .any(|x| matches!(x, Transfer::Port(p) if Arc::ptr_eq(&p.port, t)))
         });
-        let items: Vec<TransferItem<'_, MessagePort>> = transfer
-            .iter()
-            .map(|t| match *t {
-                Transfer::Port(p) => TransferItem::Host(p),
-                Transfer::ArrayBuffer(id) => TransferItem::ArrayBuffer(id),
-            })
-            .collect();
+        let items = transfer_items(transfer);
         let record = serialize_with_transfer(value, &items)?;
         match target {
             Some(t) if !doomed => {
@@ -158,13 +163,7 @@ impl MessagePort {
         value: &mut Graph,
         transfer: &[Transfer<'_>],
     ) -> Result<(), PostError> {
-        let items: Vec<TransferItem<'_, MessagePort>> = transfer
-            .iter()
-            .map(|t| match *t {
-                Transfer::Port(p) => TransferItem::Host(p),
-                Transfer::ArrayBuffer(id) => TransferItem::ArrayBuffer(id),
-            })
-            .collect();
+        let items = transfer_items(transfer);
         drop(serialize_with_transfer(value, &items)?);
         Ok(())
     }
