@@ -303,3 +303,26 @@ fn threads_and_tasks_mixed_with_random_timeouts() {
     }
     assert_eq!(all.len(), n as usize);
 }
+
+#[test]
+fn a_port_in_a_thread_local_is_dropped_at_thread_exit_without_a_panic() {
+    // Found by fuzzing: the lock-order check of debug builds read its own
+    // thread-local while the thread's locals were being torn down.
+    thread_local! {
+        static KEPT: std::cell::RefCell<Option<MessagePort>> = const { std::cell::RefCell::new(None) };
+    }
+    let (here, there) = MessageChannel::new().into_ports();
+    let t = std::thread::spawn(move || {
+        // Registered before any lock is taken on this thread, so torn down
+        // after the lock-order check's own local.
+        KEPT.with(|k| k.borrow_mut().replace(there));
+        let (a, _b) = MessageChannel::new().into_ports();
+        a.post(&1).unwrap();
+    });
+    t.join().expect("the thread ended cleanly");
+    // The port kept there was closed when the thread went.
+    assert!(matches!(
+        here.recv_timeout(Duration::from_secs(5)),
+        Ok(Event::Close)
+    ));
+}
