@@ -67,14 +67,33 @@ const NAMES: [&std::ffi::CStr; 6] = [
     c"stopImmediate",
 ];
 
+/// The atoms of [`NAMES`], owned (one reference each) and freed when the
+/// last holder goes: the registry, and each delivery in progress (which
+/// clones the `Rc`, so that nothing a listener does while it runs can free
+/// them under it — one count for all six, not six engine calls).
+pub(crate) struct Atoms {
+    rt: *mut qjs::JSRuntime,
+    list: [qjs::JSAtom; 6],
+}
+
+impl Drop for Atoms {
+    fn drop(&mut self) {
+        for a in self.list {
+            // SAFETY: each atom is owned here, freed once, before the
+            // runtime goes (the host state is cleared first).
+            unsafe { qjs::JS_FreeAtomRT(self.rt, a) };
+        }
+    }
+}
+
 /// What the native delivery needs from the prelude, and the ports
-/// registered for it. Holds a reference to each value and an atom for
-/// each name, released by [`Drop`] (before the runtime goes: the host
-/// state is cleared first).
+/// registered for it. Holds a reference to each value (released by
+/// [`Drop`], before the runtime goes: the host state is cleared first) and
+/// the names' atoms ([`Atoms`]).
 pub(crate) struct FastTargets {
     rt: *mut qjs::JSRuntime,
     config: Config,
-    atoms: [qjs::JSAtom; 6],
+    atoms: std::rc::Rc<Atoms>,
     targets: FxHashMap<u32, Target>,
     /// Two objects that keep the shapes of a new event alive (see
     /// [`keep_event_shapes`]).
@@ -172,9 +191,6 @@ impl Drop for FastTargets {
             for v in self.config.values().chain(self.shape_keepers) {
                 qjs::JS_FreeValueRT(self.rt, v.0);
             }
-            for a in self.atoms {
-                qjs::JS_FreeAtomRT(self.rt, a);
-            }
         }
     }
 }
@@ -203,9 +219,10 @@ impl FastTargets {
                     return Err(e);
                 }
             };
+        let rt = unsafe { qjs::JS_GetRuntime(c) };
         Ok(FastTargets {
-            rt: unsafe { qjs::JS_GetRuntime(c) },
-            atoms,
+            rt,
+            atoms: std::rc::Rc::new(Atoms { rt, list: atoms }),
             shape_keepers,
             config: Config {
                 event_proto: Held::dup(c, &proto),
@@ -255,7 +272,7 @@ pub(crate) struct Delivery<'a, 'js> {
     listener: Held,
     state_proto: Held,
     config: Config,
-    atoms: [qjs::JSAtom; 6],
+    atoms: std::rc::Rc<Atoms>,
 }
 
 impl Drop for Delivery<'_, '_> {
@@ -265,10 +282,6 @@ impl Drop for Delivery<'_, '_> {
         // Sound: each is a reference taken by `prepare`.
         for v in values.into_iter().chain(self.config.values()) {
             unsafe { qjs::JS_FreeValue(c, v.0) };
-        }
-        for a in self.atoms {
-            // SAFETY: each atom is a reference `prepare` took, freed once.
-            unsafe { qjs::JS_FreeAtom(c, a) };
         }
     }
 }
@@ -289,10 +302,7 @@ pub(crate) fn prepare<'a, 'js>(
         listener: dup(t.listener),
         state_proto: dup(t.state_proto),
         config: fast.config.dup(c),
-        // SAFETY: each atom is live (held by `fast`); the copy is a counted
-        // reference of its own, so a listener that replaces the
-        // configuration while it runs frees none of these.
-        atoms: fast.atoms.map(|a| unsafe { qjs::JS_DupAtom(c, a) }),
+        atoms: fast.atoms.clone(),
     })
 }
 
@@ -303,7 +313,7 @@ impl<'js> Delivery<'_, 'js> {
     pub(crate) fn fire(self, data: Value<'js>) -> rquickjs::Result<()> {
         let ctx = self.ctx;
         let c = ctx.as_raw().as_ptr();
-        let a = self.atoms;
+        let a = self.atoms.list;
         let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
         let check = |r: i32| {
             if r < 0 {

@@ -392,12 +392,14 @@ impl Borrowed {
     }
 
     /// Whether the value is `undefined`.
+    #[inline]
     pub(crate) fn is_undefined(self) -> bool {
         // SAFETY: reads the tag of a live value.
         unsafe { qjs::JS_IsUndefined(self.0) }
     }
 
     /// A counted reference to the value, as a `Value` of `ctx`'s runtime.
+    #[inline]
     pub(crate) fn to_value<'js>(self, ctx: &Ctx<'js>) -> rquickjs::Value<'js> {
         // SAFETY: the value is live (its owner keeps it) and belongs to
         // `ctx`'s runtime; the new reference is the `Value`'s.
@@ -536,6 +538,7 @@ pub(crate) fn new_array(ctx: &Ctx<'_>) -> rquickjs::Result<qjs::JSValue> {
 }
 
 /// Whether this context's runtime has a job (a promise reaction) pending.
+#[inline]
 pub(crate) fn is_job_pending(ctx: &Ctx<'_>) -> bool {
     // SAFETY: `ctx` is live; this reads its runtime's job queue.
     unsafe { qjs::JS_IsJobPending(qjs::JS_GetRuntime(ctx.as_raw().as_ptr())) }

@@ -646,6 +646,7 @@ impl<'a> R<'a, '_> {
     }
 
     /// Records an object for back-references, with a reference of its own.
+    #[inline]
     fn note(&mut self, v: qjs::JSValue) {
         // Sound: `v` is a live value the caller holds; the copy is a new
         // reference, freed by `read`.

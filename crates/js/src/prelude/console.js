@@ -12,45 +12,24 @@
   // before any user code runs, so nothing a script does to Map.prototype,
   // Set.prototype or WeakMap.prototype changes how the runtime works.
   {
-    const uncurry = Function.prototype.call.bind(Function.prototype.call);
-    const MapC = Map, SetC = Set, WeakMapC = WeakMap, freeze = Object.freeze;
+    // Each is a real Map, Set or WeakMap whose methods are own properties
+    // holding the originals: a call is an ordinary method call (as fast as
+    // before), and the built-in prototypes are never consulted.
+    const MapC = Map, SetC = Set, WeakMapC = WeakMap, define = Object.defineProperty;
+    const own = (o, methods, size) => {
+      for (let i = 0; i < methods.length; i += 2) define(o, methods[i], { value: methods[i + 1] });
+      if (size !== undefined) define(o, "size", { get: size });
+      return o;
+    };
     const sizeOf = (proto) => Object.getOwnPropertyDescriptor(proto, "size").get;
     const M = Map.prototype, S = Set.prototype, W = WeakMap.prototype;
-    const mGet = M.get, mSet = M.set, mHas = M.has, mDelete = M.delete, mClear = M.clear, mSize = sizeOf(M), mEach = M.forEach;
-    const sAdd = S.add, sHas = S.has, sDelete = S.delete, sClear = S.clear, sSize = sizeOf(S), sEach = S.forEach;
-    const wGet = W.get, wSet = W.set, wHas = W.has, wDelete = W.delete;
-    internal.safeMap = () => {
-      const m = new MapC();
-      return freeze({
-        get: (k) => uncurry(mGet, m, k),
-        set(k, v) { uncurry(mSet, m, k, v); return this; },
-        has: (k) => uncurry(mHas, m, k),
-        delete: (k) => uncurry(mDelete, m, k),
-        clear: () => uncurry(mClear, m),
-        get size() { return uncurry(mSize, m); },
-        forEach: (f) => uncurry(mEach, m, f),
-      });
-    };
-    internal.safeSet = () => {
-      const s = new SetC();
-      return freeze({
-        add(v) { uncurry(sAdd, s, v); return this; },
-        has: (v) => uncurry(sHas, s, v),
-        delete: (v) => uncurry(sDelete, s, v),
-        clear: () => uncurry(sClear, s),
-        get size() { return uncurry(sSize, s); },
-        forEach: (f) => uncurry(sEach, s, f),
-      });
-    };
-    internal.safeWeakMap = () => {
-      const w = new WeakMapC();
-      return freeze({
-        get: (k) => uncurry(wGet, w, k),
-        set(k, v) { uncurry(wSet, w, k, v); return this; },
-        has: (k) => uncurry(wHas, w, k),
-        delete: (k) => uncurry(wDelete, w, k),
-      });
-    };
+    const mapMethods = ["get", M.get, "set", M.set, "has", M.has, "delete", M.delete, "clear", M.clear, "forEach", M.forEach];
+    const setMethods = ["add", S.add, "has", S.has, "delete", S.delete, "clear", S.clear, "forEach", S.forEach];
+    const weakMethods = ["get", W.get, "set", W.set, "has", W.has, "delete", W.delete];
+    const mapSize = sizeOf(M), setSize = sizeOf(S);
+    internal.safeMap = () => own(new MapC(), mapMethods, mapSize);
+    internal.safeSet = () => own(new SetC(), setMethods, setSize);
+    internal.safeWeakMap = () => own(new WeakMapC(), weakMethods);
   }
   const BREAK = 80;
   const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
