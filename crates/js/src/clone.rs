@@ -495,6 +495,13 @@ impl<'js> Walk<'_, 'js> {
     /// Serializes one object's contents into its placeholder.
     fn fill(&mut self, id: ObjectId, o: Object<'js>, kind: Kind) -> Result<(), Fail> {
         let read = self.hooks.read()?.clone();
+        // A port or an event is told by its native class, whatever a
+        // script made of its prototype.
+        let interface = if kind == Kind::Plain {
+            crate::native::platform_interface(o.as_raw())
+        } else {
+            None
+        };
         let obj = match kind {
             Kind::Other => {
                 let what = if o.is_function() {
@@ -507,10 +514,8 @@ impl<'js> Walk<'_, 'js> {
                 );
             }
             Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
-            // A port or an event is told by its native class, whatever a
-            // script made of its prototype.
-            Kind::Plain if crate::native::platform_interface(o.as_raw()).is_some() => {
-                let name = crate::native::platform_interface(o.as_raw()).unwrap_or("platform");
+            Kind::Plain if interface.is_some() => {
+                let name = interface.unwrap_or("platform");
                 return Err(CloneError::NotSerializable(name.into()).into());
             }
             Kind::Plain
@@ -524,9 +529,6 @@ impl<'js> Walk<'_, 'js> {
                 Platform::None => {
                     let props = self.own_properties(&o)?;
                     GObject::Object(self.g.new_props(props))
-                }
-                Platform::Port => {
-                    return Err(CloneError::NotSerializable("MessagePort".into()).into())
                 }
                 Platform::Blob(parts) => GObject::Host(blob_of(&parts)?),
                 Platform::Other => {
@@ -656,8 +658,6 @@ impl<'js> Walk<'_, 'js> {
 pub(crate) enum Platform<'js> {
     /// Not one: cloned as a plain object.
     None,
-    /// A MessagePort (serializable only through the transfer list).
-    Port,
     /// A Blob or File: `[bytes, type, name?, lastModified?]`.
     Blob(rquickjs::Array<'js>),
     /// Any other platform object, which is not serializable. (Recognised
@@ -667,9 +667,11 @@ pub(crate) enum Platform<'js> {
 }
 
 /// Classifies an ordinary object whose prototype is not `Object.prototype`
-/// (see [`Platform`]). Blobs and ports are told by their brands (one hook
-/// call each); the prototype chain is walked for the other platform
-/// classes, stopping at anything exotic, so no Proxy trap runs.
+/// (see [`Platform`]). Ports and events are not asked about: callers tell
+/// them first by their native class (`native::platform_interface`),
+/// whatever their prototype. Blobs are told by their brand (one hook
+/// call); the prototype chain is walked for the other platform classes,
+/// stopping at anything exotic, so no Proxy trap runs.
 pub(crate) fn platform_kind<'js>(
     classes: &Classes,
     hooks: &Hooks<'js>,
@@ -685,9 +687,6 @@ pub(crate) fn platform_kind<'js>(
     let parts: Option<rquickjs::Array> = hooks.blob_parts()?.call((o.clone(),))?;
     if let Some(parts) = parts {
         return Ok(Platform::Blob(parts));
-    }
-    if crate::native::port_id(o.as_raw()).is_some() {
-        return Ok(Platform::Port);
     }
     while let Some(p) = proto {
         let addr = ffi::object_address(&p);

@@ -93,13 +93,6 @@ pub(crate) struct LoopState {
     /// An `error` event is being fired: an exception inside its listener
     /// is printed, not fired again.
     reporting: bool,
-    /// Exceptions whose report could not run where they were thrown (firing
-    /// the `error` event threw: the stack was exhausted, as when a listener
-    /// recursed until a RangeError): reported at the next checkpoint, from
-    /// the loop's shallow stack.
-    deferred: Vec<Persistent<Value<'static>>>,
-    /// The deferred reports are being made: a second failure is final.
-    reporting_deferred: bool,
 }
 
 /// What a worker thread starts from.
@@ -298,15 +291,7 @@ pub(crate) fn report_exception<'js>(
             crate::ffi::set_max_stack_size(ctx, size);
         }
         state.borrow_mut().reporting = false;
-        match r {
-            Ok(outcome) => Some(outcome),
-            Err(_) if !state.borrow().reporting_deferred => {
-                let mut st = state.borrow_mut();
-                st.deferred.push(Persistent::save(ctx, e));
-                return;
-            }
-            Err(_) => None,
-        }
+        r.ok()
     };
     match fired {
         Some(2) => {}
@@ -401,13 +386,11 @@ fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> String {
 /// gives it, so the size is measured, not assumed.
 fn js_stack_size() -> usize {
     const MAX: usize = 8 << 20;
-    let size = match stacker::remaining_stack() {
+    match stacker::remaining_stack() {
         Some(left) if left > 2 * STACK_RESERVE => (left - STACK_RESERVE).min(MAX),
         Some(left) => left / 2,
         None => STACK_RESERVE,
-    };
-    JS_STACK.with(|s| s.set(size));
-    size
+    }
 }
 
 /// Real stack kept below JavaScript's limit (see [`js_stack_size`]).
@@ -442,7 +425,9 @@ impl JsRuntime {
         shared: Option<(String, Arc<host::Inbox>)>,
     ) -> rquickjs::Result<Self> {
         let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator)?;
-        rt.set_max_stack_size(js_stack_size());
+        let stack = js_stack_size();
+        JS_STACK.with(|s| s.set(stack));
+        rt.set_max_stack_size(stack);
         rt.set_loader(UrlResolver, UrlLoader);
         let flag = signal.terminated_flag();
         rt.set_interrupt_handler(Some(Box::new(move || flag.load(Ordering::Relaxed))));
@@ -456,8 +441,6 @@ impl JsRuntime {
             cleared_during: Default::default(),
             unhandled: Vec::new(),
             reporting: false,
-            deferred: Vec::new(),
-            reporting_deferred: false,
         }));
         let host = Rc::new(RefCell::new(HostState::new(signal, base_url)));
         if let Some((port, name, parent)) = worker {
@@ -792,21 +775,6 @@ impl JsRuntime {
     }
 
     /// Runs every pending microtask (promise jobs, `queueMicrotask`).
-    /// Reports the exceptions that could not be reported where they were
-    /// thrown (see `LoopState::deferred`).
-    fn report_deferred(&self) {
-        let deferred = std::mem::take(&mut self.state.borrow_mut().deferred);
-        self.state.borrow_mut().reporting_deferred = true;
-        self.ctx.with(|ctx| {
-            for e in deferred {
-                if let Ok(e) = e.restore(&ctx) {
-                    report_exception(&ctx, &self.state, &self.host, e);
-                }
-            }
-        });
-        self.state.borrow_mut().reporting_deferred = false;
-    }
-
     fn microtask_checkpoint(&self) {
         loop {
             if self.stopping() {
@@ -815,10 +783,6 @@ impl JsRuntime {
             match self.rt.execute_pending_job() {
                 Ok(true) => continue,
                 Ok(false) => {
-                    if !self.state.borrow().deferred.is_empty() {
-                        self.report_deferred();
-                        continue;
-                    }
                     // Rejections still unhandled once the queue is empty are uncaught.
                     let pending = std::mem::take(&mut self.state.borrow_mut().unhandled);
                     if pending.is_empty() {

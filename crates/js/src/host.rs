@@ -605,6 +605,13 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
     Ok(true)
 }
 
+/// Two port ids as an Array the preludes read by index (made with own
+/// elements: see `ffi::array_of`).
+fn id_pair<'js>(ctx: &Ctx<'js>, ids: [u32; 2]) -> rquickjs::Result<Value<'js>> {
+    let ids = ids.map(|id| Value::new_number(ctx.clone(), f64::from(id)));
+    crate::ffi::array_of(ctx, ids.into())
+}
+
 /// An exception from building a received value in the engine: cleared,
 /// so that the caller fires `messageerror` instead, unless the context is
 /// being terminated (then the uncatchable interruption goes on) or the
@@ -671,37 +678,24 @@ pub(crate) fn run_inbox_task<'js>(
             let hooks = hooks(ctx, host)?;
             let undefined = Value::new_undefined(ctx.clone());
             let origin = message.origin();
-            match message.data().map_err(Fail::Clone) {
-                Ok(mut g) => match clone::deserialize(ctx, &hooks, &mut g, &[]) {
-                    Ok(data) => hooks
-                        .deliver()?
-                        .call::<_, Value>((channel, 0, data, undefined, origin))?,
-                    Err(Fail::Js(e)) => {
-                        cannot_build(ctx, host, e)?;
-                        hooks.deliver()?.call::<_, Value>((
-                            channel,
-                            1,
-                            Value::new_null(ctx.clone()),
-                            undefined,
-                            origin,
-                        ))?
-                    }
-                    Err(Fail::Clone(_)) => hooks.deliver()?.call::<_, Value>((
-                        channel,
-                        1,
-                        Value::new_null(ctx.clone()),
-                        undefined,
-                        origin,
-                    ))?,
-                },
-                Err(_) => hooks.deliver()?.call::<_, Value>((
-                    channel,
-                    1,
-                    Value::new_null(ctx.clone()),
-                    undefined,
-                    origin,
-                ))?,
+            let data = match message.data().map_err(Fail::Clone) {
+                Ok(mut g) => clone::deserialize(ctx, &hooks, &mut g, &[]),
+                Err(e) => Err(e),
             };
+            let (kind, data) = match data {
+                Ok(data) => (0, data),
+                Err(fail) => {
+                    // Bytes that do not decode, or a record the engine
+                    // cannot build: `messageerror`.
+                    if let Fail::Js(e) = fail {
+                        cannot_build(ctx, host, e)?;
+                    }
+                    (1, Value::new_null(ctx.clone()))
+                }
+            };
+            hooks
+                .deliver()?
+                .call::<_, Value>((channel, kind, data, undefined, origin))?;
             Ok(Some(None))
         }
         HostTask::WorkerError {
@@ -754,8 +748,7 @@ pub(crate) fn install<'js>(
                     let mut st = s.borrow_mut();
                     [st.register(a), st.register(b)]
                 };
-                let ids = ids.map(|id| Value::new_int(ctx.clone(), id as i32));
-                crate::ffi::array_of(&ctx, ids.into())
+                id_pair(&ctx, ids)
             },
         )?,
     )?;
@@ -1020,9 +1013,10 @@ pub(crate) fn install<'js>(
                   name: String,
                   kind: String|
                   -> rquickjs::Result<Value<'js>> {
-                let ids = spawn_shared_worker(&s, url, source, name, kind == "module");
-                let ids = ids.map(|id| Value::new_int(ctx.clone(), id as i32));
-                crate::ffi::array_of(&ctx, ids.into())
+                id_pair(
+                    &ctx,
+                    spawn_shared_worker(&s, url, source, name, kind == "module"),
+                )
             },
         )?,
     )?;
