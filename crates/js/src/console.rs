@@ -3,7 +3,7 @@
 //! its inspector for uncaught values that are not Errors.
 #![forbid(unsafe_code)]
 
-use crate::event_loop::LoopState;
+use crate::runtime::LoopState;
 use rquickjs::{Ctx, Function, Object, Value};
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -26,21 +26,15 @@
 //! assert_eq!(out.stdout, "hello 0\n");
 //! ```
 
-mod alloc;
+#![warn(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 mod clone;
 mod console;
-mod deliver;
-mod direct;
+mod engine;
 mod error;
-mod event_loop;
-mod ffi;
-mod host;
-mod native;
-mod signal;
+mod runtime;
 mod url;
-mod wire_cache;
-mod wire_direct;
 pub mod wpt;
 
 pub use error::Error;
-pub use event_loop::{run_captured, Captured, JsRuntime, Output};
+pub use runtime::{run_captured, Captured, JsRuntime, Output};

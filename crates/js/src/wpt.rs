@@ -7,7 +7,7 @@
 //! context collects with testharness.js's own `fetch_tests_from_worker`.
 #![forbid(unsafe_code)]
 
-use crate::event_loop::{JsRuntime, Output};
+use crate::runtime::{JsRuntime, Output};
 use rquickjs::Function;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -103,7 +103,7 @@ struct Collected {
     complete: Option<(i32, String)>,
 }
 
-use crate::event_loop::Buf;
+use crate::runtime::Buf;
 
 const REPORTER: &str = r#"
 (function () {
@@ -202,7 +202,7 @@ pub fn run_test(
         Ok(())
     });
     let mut outcome = Outcome::default();
-    let harness = match crate::event_loop::load_source(harness_url) {
+    let harness = match crate::runtime::load_source(harness_url) {
         Ok(s) => s,
         Err(e) => {
             outcome.harness = Some(Subtest {
@@ -242,7 +242,7 @@ pub fn run_test(
             for script in scripts {
                 match script {
                     Script::Inline { name, source } => rt.eval_classic(name, source),
-                    Script::Url(url) => match crate::event_loop::load_source(url) {
+                    Script::Url(url) => match crate::runtime::load_source(url) {
                         Ok(src) => rt.eval_classic(url, &src),
                         Err(e) => rt.eval_classic(
                             "<loader>",

@@ -1,22 +1,28 @@
-//! Where unsafe code may live (an Architecture Invariant, ARCHITECTURE.md):
-//! only the engine layer of msgport-js touches raw QuickJS (`qjs::`) or
-//! writes `unsafe`; every other module of msgport-js forbids unsafe code,
-//! and so do the `msgport` and `msgport-cli` crates. The engine layer is
-//! the list below; it is to shrink into one `engine/` folder (issue 12),
-//! and a new file must not join it.
+//! The layout's Architecture Invariants (ARCHITECTURE.md), checked:
+//! - only the engine layer of msgport-js (`src/engine/`) touches raw
+//!   QuickJS (`qjs::`, raw handles) or writes `unsafe`; every other module
+//!   of msgport-js forbids unsafe code, and so do the `msgport` and
+//!   `msgport-cli` crates;
+//! - the folders are layered: `engine/` imports nothing from the rest of
+//!   the crate, `clone/` only from `engine/`;
+//! - no source file is over 800 lines.
 
 use std::path::Path;
 
-/// Modules that still hold raw engine calls.
-const ENGINE: &[&str] = &[
-    "alloc.rs",
-    "deliver.rs",
-    "direct.rs",
-    "ffi.rs",
-    "native.rs",
-    "wire_cache.rs",
-    "wire_direct.rs",
-];
+/// Words that only the engine layer may write.
+const RAW: &[&str] = &["unsafe", "qjs::", "as_raw(", "from_raw("];
+
+/// The code of a file: its lines but comments and crate attributes (the
+/// attribute that forbids or denies a thing is not a use of it).
+fn code(text: &str) -> String {
+    text.lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            !l.starts_with("//") && !l.starts_with("#![")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 fn sources(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -31,31 +37,112 @@ fn sources(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Every source file of msgport-js, by its path under `src/`.
+fn js_sources() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out: Vec<(String, String)> = sources(&src)
+        .into_iter()
+        .map(|path| {
+            let rel = path
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    out.sort();
+    assert!(
+        out.iter().any(|(rel, _)| rel == "engine/ffi.rs"),
+        "the layout moved"
+    );
+    out
+}
+
 #[test]
 fn raw_engine_code_lives_only_in_the_engine_layer() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut offenders = Vec::new();
-    for path in sources(&src) {
-        let rel = path
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read_to_string(&path).unwrap();
-        // The attribute that forbids it is not a use.
-        let code = text.replace("#![forbid(unsafe_code)]", "");
-        let raw = code.contains("unsafe") || code.contains("qjs::");
-        if ENGINE.contains(&rel.as_str()) {
+    for (rel, text) in js_sources() {
+        if rel.starts_with("engine/") {
             continue;
         }
-        if raw {
-            offenders.push(format!("{rel}: raw engine code outside the engine layer"));
+        let code = code(&text);
+        for word in RAW {
+            if code.contains(word) {
+                offenders.push(format!("{rel}: `{word}` outside the engine layer"));
+            }
         }
         if rel != "lib.rs" && !text.contains("#![forbid(unsafe_code)]") {
             offenders.push(format!("{rel}: missing #![forbid(unsafe_code)]"));
         }
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+#[test]
+fn the_crate_denies_undocumented_unsafe() {
+    let (_, lib) = js_sources()
+        .into_iter()
+        .find(|(rel, _)| rel == "lib.rs")
+        .unwrap();
+    for lint in [
+        "clippy::undocumented_unsafe_blocks",
+        "unsafe_op_in_unsafe_fn",
+    ] {
+        assert!(lib.contains("#![deny(") && lib.contains(lint), "{lint}");
+    }
+}
+
+#[test]
+fn folders_import_only_from_the_layers_below() {
+    // (folder, folders it must not import from)
+    let rules: &[(&str, &[&str])] = &[
+        (
+            "engine/",
+            &[
+                "crate::clone",
+                "crate::runtime",
+                "crate::console",
+                "crate::url",
+                "crate::wpt",
+            ],
+        ),
+        (
+            "clone/",
+            &[
+                "crate::runtime",
+                "crate::console",
+                "crate::url",
+                "crate::wpt",
+            ],
+        ),
+    ];
+    let mut offenders = Vec::new();
+    for (rel, text) in js_sources() {
+        for (folder, banned) in rules {
+            if !rel.starts_with(folder) {
+                continue;
+            }
+            // Unit tests may drive the whole runtime.
+            let code = code(text.split("#[cfg(test)]").next().unwrap_or(""));
+            for b in *banned {
+                if code.contains(b) {
+                    offenders.push(format!("{rel} imports {b}"));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+#[test]
+fn no_source_file_is_over_800_lines() {
+    let long: Vec<String> = js_sources()
+        .into_iter()
+        .filter(|(_, text)| text.lines().count() > 800)
+        .map(|(rel, text)| format!("{rel}: {} lines", text.lines().count()))
+        .collect();
+    assert!(long.is_empty(), "{long:#?}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The hot path of messaging as engine-level natives: MessagePort objects
 //! with a native brand, and `MessagePort.prototype.postMessage` as a C
 //! function (no JavaScript wrapper, no argument conversion layer). The
-//! rules stay where they were: [`crate::host`] decides what a post does;
+//! rules stay where they were: [`crate::runtime::host`] decides what a post does;
 //! this module only gets the call there and back.
 //!
 //! A MessagePort object is an object of msgport's own engine class whose
@@ -9,12 +9,12 @@
 //! and the port it represents). So the brand check and the id cost one
 //! load, where the JavaScript side needed a WeakMap lookup.
 //!
-//! The context's opaque pointer is this context's [`crate::host::Shared`]
-//! state ([`HostLink`]), which is how a C function finds it.
+//! The context's opaque pointer is this context's [`Poster`] (the host
+//! state, kept by [`HostLink`]), which is how a C function finds it: the
+//! engine layer knows the host only through that trait.
 
-use crate::host::{HostState, Shared};
+use super::ffi::{self, Lent};
 use rquickjs::{qjs, Ctx, Object, Value};
-use std::cell::RefCell;
 use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -26,14 +26,33 @@ static PORT_CLASS: AtomicU32 = AtomicU32::new(0);
 /// Opaque word of a port object whose port was shipped.
 const SHIPPED: usize = 1;
 
-/// Keeps the host state alive for the context's opaque pointer; released
-/// after the context (it is the last field of the runtime).
-pub(crate) struct HostLink(*const RefCell<HostState>);
+/// What the C functions of this module call back into: the host of a
+/// context (`crate::runtime::host`), which decides what a post does.
+pub(crate) trait Poster {
+    /// `MessagePort.prototype.postMessage(message, transfer)` on the port
+    /// `id` (-1: shipped) of the object `this`. The values are lent for
+    /// the call.
+    fn post_message<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        this: Lent<'_, 'js>,
+        id: i32,
+        message: Lent<'_, 'js>,
+        transfer: Option<Lent<'_, 'js>>,
+    ) -> rquickjs::Result<()>;
+}
+
+/// The context's host, boxed so that the opaque pointer is thin.
+type Host = Rc<dyn Poster>;
+
+/// Keeps the host alive for the context's opaque pointer; released after
+/// the context (it is the last field of the runtime).
+pub(crate) struct HostLink(*mut Host);
 
 impl Drop for HostLink {
     fn drop(&mut self) {
-        // Sound: made by `Rc::into_raw` in `install`, released once.
-        unsafe { drop(Rc::from_raw(self.0)) }
+        // SAFETY: made by `Box::into_raw` in `install`, released once here.
+        drop(unsafe { Box::from_raw(self.0) })
     }
 }
 
@@ -47,10 +66,10 @@ impl Drop for HostLink {
 /// until it reaches the same ones (burning the ids in between), or fails
 /// with an error if one of them is already taken by another class here.
 /// An id is never read as another class's.
-pub(crate) fn install(ctx: &Ctx<'_>, host: &Shared) -> Result<HostLink, String> {
+pub(crate) fn install(ctx: &Ctx<'_>, host: Host) -> Result<HostLink, String> {
     // SAFETY: `c` is the live context `ctx` wraps and `rt` its runtime;
     // `register` only allocates ids and registers classes in `rt` (see
-    // there); the opaque pointer is an `Rc` released by `HostLink`, which
+    // there); the opaque pointer is a box released by `HostLink`, which
     // the runtime keeps for longer than the context.
     unsafe {
         let c = ctx.as_raw().as_ptr();
@@ -70,8 +89,8 @@ pub(crate) fn install(ctx: &Ctx<'_>, host: &Shared) -> Result<HostLink, String> 
             Some(cell_finalizer),
             Some(cell_mark),
         )?;
-        let raw = Rc::into_raw(host.clone());
-        qjs::JS_SetContextOpaque(c, raw as *mut _);
+        let raw = Box::into_raw(Box::new(host));
+        qjs::JS_SetContextOpaque(c, raw.cast());
         Ok(HostLink(raw))
     }
 }
@@ -600,7 +619,14 @@ pub(crate) fn new_port_object<'js>(
 /// The port id of a MessagePort object: `Some(-1)` once shipped, `None`
 /// for anything that is not a MessagePort. Sound: `JS_GetOpaque` checks
 /// the class before it reads the word.
-pub(crate) fn port_id(v: qjs::JSValue) -> Option<i32> {
+pub(crate) fn port_id(v: &Value<'_>) -> Option<i32> {
+    port_id_raw(v.as_raw())
+}
+
+/// [`port_id`] of a value the caller keeps alive.
+fn port_id_raw(v: qjs::JSValue) -> Option<i32> {
+    // SAFETY: `v` is live (the caller's); `JS_GetOpaque` reads an
+    // object's class before its word, and nothing of anything else.
     match unsafe { qjs::JS_GetOpaque(v, PORT_CLASS.load(Ordering::Relaxed)) } as usize {
         0 => None,
         SHIPPED => Some(-1),
@@ -611,8 +637,14 @@ pub(crate) fn port_id(v: qjs::JSValue) -> Option<i32> {
 /// The interface of a platform object of one of msgport's native classes
 /// (a MessagePort, an Event), told by its class whatever its prototype:
 /// such objects are never serializable.
-pub(crate) fn platform_interface(v: qjs::JSValue) -> Option<&'static str> {
-    if port_id(v).is_some() {
+pub(crate) fn platform_interface(o: &Object<'_>) -> Option<&'static str> {
+    platform_interface_of(ffi::Borrowed::of(o))
+}
+
+/// [`platform_interface`] of a borrowed object.
+pub(crate) fn platform_interface_of(o: ffi::Borrowed<'_>) -> Option<&'static str> {
+    let v = o.raw();
+    if port_id_raw(v).is_some() {
         Some("MessagePort")
     } else if word(v).is_some() {
         Some("Event")
@@ -623,8 +655,9 @@ pub(crate) fn platform_interface(v: qjs::JSValue) -> Option<&'static str> {
 
 /// Marks a MessagePort object as shipped (its port moved away).
 pub(crate) fn set_port_shipped(o: &Object<'_>) {
-    if port_id(o.as_raw()).is_some() {
-        // Sound: the object is of the port class (checked above).
+    if port_id(o).is_some() {
+        // SAFETY: the object is live and of the port class (checked
+        // above), whose opaque word is a plain number.
         unsafe { qjs::JS_SetOpaque(o.as_raw(), SHIPPED as *mut _) };
     }
 }
@@ -653,17 +686,23 @@ unsafe fn result(c: *mut qjs::JSContext, r: rquickjs::Result<()>) -> qjs::JSValu
     }
 }
 
-/// The host state of the context `c` (set by [`install`]). Sound: the
-/// pointer is an `Rc` kept by the runtime's [`HostLink`] for longer than
-/// the context; the `ManuallyDrop` borrows it without touching the count.
-unsafe fn host_of(c: *mut qjs::JSContext) -> std::mem::ManuallyDrop<Shared> {
-    std::mem::ManuallyDrop::new(Rc::from_raw(
-        qjs::JS_GetContextOpaque(c) as *const RefCell<HostState>
-    ))
+/// The host of the context `c` (set by [`install`]).
+///
+/// # Safety
+/// `c` is a live context that [`install`] pointed at a host.
+unsafe fn host_of(c: *mut qjs::JSContext) -> Host {
+    // SAFETY: (the caller's) `c` is a context `install` pointed at a
+    // `Host`, which `HostLink` keeps for longer than the context; the
+    // clone is a count of its own, so the call below cannot outlive it.
+    unsafe { Rc::clone(&*(qjs::JS_GetContextOpaque(c) as *const Host)) }
 }
 
-/// Sound: the engine calls it with `argc` valid arguments at `argv` and a
-/// live `this`, all borrowed for the call.
+/// `MessagePort.prototype.postMessage`.
+///
+/// # Safety
+/// Called by the engine only, with `argc` valid arguments at `argv` and a
+/// live `this`, all borrowed for the call, in a context set up by
+/// [`install`].
 unsafe extern "C" fn post_message(
     c: *mut qjs::JSContext,
     this: qjs::JSValue,
@@ -671,33 +710,51 @@ unsafe extern "C" fn post_message(
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
     // Web IDL: the brand first, then the argument count.
-    let Some(id) = port_id(this) else {
-        return throw_type_error(c, c"Illegal invocation: not a MessagePort");
+    let Some(id) = port_id_raw(this) else {
+        // SAFETY: `c` is the live context of the call.
+        return unsafe { throw_type_error(c, c"Illegal invocation: not a MessagePort") };
     };
     if argc < 1 {
-        return throw_type_error(
-            c,
-            c"Failed to execute 'postMessage' on 'MessagePort': 1 argument required, but only 0 present.",
-        );
+        // SAFETY: as above.
+        return unsafe {
+            throw_type_error(
+                c,
+                c"Failed to execute 'postMessage' on 'MessagePort': 1 argument required, but only 0 present.",
+            )
+        };
     }
-    let ctx = Ctx::from_raw(NonNull::new_unchecked(c));
-    let host = host_of(c);
-    use crate::ffi::Borrowed;
-    let transfer = if argc >= 2 {
-        Some(Borrowed(*argv.add(1)))
-    } else {
-        None
-    };
-    let r =
-        crate::host::port_post_message(&ctx, &host, Borrowed(this), id, Borrowed(*argv), transfer);
-    result(c, r)
+    // SAFETY: the engine calls this with a live, non-null context that
+    // `install` set up; `this` and the `argc` arguments at `argv` are live
+    // for the call, which is as long as the lent values are used.
+    unsafe {
+        let ctx = Ctx::from_raw(NonNull::new_unchecked(c));
+        let host = host_of(c);
+        let this = Lent::new(&ctx, this);
+        let message = Lent::new(&ctx, *argv);
+        let transfer = (argc >= 2).then(|| Lent::new(&ctx, *argv.add(1)));
+        let r = host.post_message(&ctx, this, id, message, transfer);
+        result(c, r)
+    }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::HostState;
-    use crate::signal::Signal;
+
+    /// A host that takes no posts (these tests post nothing).
+    struct NoPosts;
+
+    impl Poster for NoPosts {
+        fn post_message<'js>(
+            &self,
+            _: &Ctx<'js>,
+            _: Lent<'_, 'js>,
+            _: i32,
+            _: Lent<'_, 'js>,
+            _: Option<Lent<'_, 'js>>,
+        ) -> rquickjs::Result<()> {
+            Err(rquickjs::Error::Unknown)
+        }
+    }
 
     /// A runtime and context whose runtime has handed out `extra` class
     /// ids before msgport registers its classes.
@@ -715,11 +772,7 @@ mod tests {
                     qjs::JS_NewClassID(raw, &mut id);
                 }
             }
-            let host = Rc::new(RefCell::new(HostState::new(
-                Signal::root(),
-                "file:///test.js".into(),
-            )));
-            install(&ctx, &host).map(drop)
+            install(&ctx, Rc::new(NoPosts)).map(drop)
         })
     }
 

@@ -1,4 +1,4 @@
-//! What the direct writer and reader ([`crate::wire_direct`]) keep from one
+//! What the direct writer and reader ([`crate::engine::wire`]) keep from one
 //! message to the next, per runtime: the wire bytes of property names by
 //! atom ([`KeyCache`]), the atoms of names by their bytes ([`NameCache`]),
 //! short strings by their bytes ([`StringCache`]), and objects that keep
@@ -346,7 +346,7 @@ impl ShapeKeepers {
         &mut self,
         c: *mut qjs::JSContext,
         h: u64,
-        keys: &crate::ffi::KeyTable,
+        keys: &crate::engine::ffi::KeyTable,
     ) -> rquickjs::Result<()> {
         const TAGGED_INT: u32 = 1 << 31;
         let n = keys.len();

@@ -9,230 +9,16 @@
 //! value cannot overflow the native stack.
 #![forbid(unsafe_code)]
 
-use crate::ffi::{self, PropKey};
+use crate::engine::classes::{platform_kind, Classes, Kind, Platform, VIEW_KINDS};
+use crate::engine::ffi::{self, PropKey};
+use crate::engine::intrinsics::Hooks;
 use msgport_clone::{
     check_not_detached, check_transfer_list, Array as GArray, ArrayBuffer as GBuffer, Blob,
     CloneError, DataBlock, DomException, ErrorName, ErrorValue, File, Graph, HostObject, JsString,
     ListEntry, Object as GObject, ObjectId, PropertyKey, Props, RegExpFlags, Value as GValue, View,
-    ViewKind,
 };
-use rquickjs::{ArrayBuffer, Ctx, Function, Object, Type, Value};
+use rquickjs::{ArrayBuffer, Ctx, Object, Type, Value};
 use std::collections::HashMap;
-
-/// The view kinds in `prelude/clone.js`'s `viewCtors` order, which is
-/// msgport-clone's own order.
-const VIEW_KINDS: [ViewKind; 13] = ViewKind::ALL;
-
-/// What an object is, from its engine class id.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Kind {
-    /// No internal slots we may clone: functions, proxies, promises, weak
-    /// collections, generators… (DataCloneError).
-    Other,
-    Plain,
-    Array,
-    Error,
-    /// Number, String, Boolean, BigInt wrapper (sub-kind 0..3).
-    Wrapper(u8),
-    Date,
-    RegExp,
-    ArrayBuffer,
-    SharedArrayBuffer,
-    /// Index into [`VIEW_KINDS`].
-    View(u8),
-    Map,
-    Set,
-    /// The engine's DOMException (serializable, WebIDL `#idl-DOMException`).
-    DomException,
-}
-
-/// The class-id → kind table of one runtime, and the class of ordinary objects.
-pub(crate) struct Classes(Vec<Kind>, u32);
-
-impl Classes {
-    /// Learns the class ids from sample objects (`internal.cloneSamples`),
-    /// so msgport does not depend on the engine's private enum.
-    pub(crate) fn learn<'js>(samples: &rquickjs::Array<'js>) -> rquickjs::Result<Self> {
-        let mut kinds = vec![Kind::Other; 96];
-        let order: Vec<Kind> = [
-            Kind::Plain,
-            Kind::Array,
-            Kind::Error,
-            Kind::Wrapper(0),
-            Kind::Wrapper(1),
-            Kind::Wrapper(2),
-            Kind::Wrapper(3),
-            Kind::Date,
-            Kind::RegExp,
-            Kind::ArrayBuffer,
-            Kind::SharedArrayBuffer,
-            Kind::Map,
-            Kind::Set,
-            Kind::View(12),
-        ]
-        .into_iter()
-        .chain((0..12).map(Kind::View))
-        .chain([Kind::Plain, Kind::DomException])
-        .collect();
-        let plain = ffi::class_id(&samples.get::<Value>(0)?);
-        for (i, kind) in order.into_iter().enumerate() {
-            let id = ffi::class_id(&samples.get::<Value>(i)?) as usize;
-            // A missing constructor's sample is a plain object: keep Plain.
-            if id == plain as usize && kind != Kind::Plain {
-                continue;
-            }
-            if id >= kinds.len() {
-                kinds.resize(id + 1, Kind::Other);
-            }
-            kinds[id] = kind;
-        }
-        Ok(Classes(kinds, plain))
-    }
-
-    pub(crate) fn of(&self, v: &Value<'_>) -> Kind {
-        self.kind(ffi::class_id(v))
-    }
-
-    /// Objects of the class `id` (the embedder's own, with no internal
-    /// slots of the engine) are ordinary objects to the clone, which tells
-    /// platform objects among them by their brand.
-    pub(crate) fn add_ordinary(&mut self, id: u32) {
-        let id = id as usize;
-        if id >= self.0.len() {
-            self.0.resize(id + 1, Kind::Other);
-        }
-        self.0[id] = Kind::Plain;
-    }
-
-    /// The engine class of ordinary objects.
-    pub(crate) fn plain(&self) -> u32 {
-        self.1
-    }
-
-    /// The kind of objects of the engine class `id`.
-    pub(crate) fn kind(&self, id: u32) -> Kind {
-        self.0.get(id as usize).copied().unwrap_or(Kind::Other)
-    }
-}
-
-/// The JS helpers the clone needs, restored from [`StoredHooks`] one by
-/// one on first use: a small message needs two or three of them, and each
-/// restore costs reference counting on the value and the context.
-pub(crate) struct Hooks<'js> {
-    ctx: Ctx<'js>,
-    stored: std::rc::Rc<StoredHooks>,
-    cells: [std::cell::OnceCell<Value<'js>>; HOOK_NAMES.len()],
-}
-
-const HOOK_NAMES: [&str; 13] = [
-    "cloneRead",
-    "cloneMake",
-    "cloneMapSet",
-    "cloneSetAdd",
-    "cloneErrorCause",
-    "codeUnits",
-    "makePort",
-    "blobParts",
-    "makeBlob",
-    "MessagePortPrototype",
-    "BlobPrototype",
-    "deliver",
-    "detachPort",
-];
-
-macro_rules! hook {
-    ($($name:ident: $i:literal as $conv:ident -> $ty:ident,)*) => {
-        impl<'js> Hooks<'js> {
-            $(
-                pub(crate) fn $name(&self) -> rquickjs::Result<&$ty<'js>> {
-                    self.get($i)?.$conv().ok_or(rquickjs::Error::Unknown)
-                }
-            )*
-        }
-    };
-}
-
-hook! {
-    read: 0 as as_function -> Function,
-    make: 1 as as_function -> Function,
-    map_set: 2 as as_function -> Function,
-    set_add: 3 as as_function -> Function,
-    error_cause: 4 as as_function -> Function,
-    code_units: 5 as as_function -> Function,
-    make_port: 6 as as_function -> Function,
-    blob_parts: 7 as as_function -> Function,
-    make_blob: 8 as as_function -> Function,
-    port_proto: 9 as as_object -> Object,
-    blob_proto: 10 as as_object -> Object,
-    deliver: 11 as as_function -> Function,
-    detach_port: 12 as as_function -> Function,
-}
-
-impl<'js> Hooks<'js> {
-    fn get(&self, i: usize) -> rquickjs::Result<&Value<'js>> {
-        if let Some(v) = self.cells[i].get() {
-            return Ok(v);
-        }
-        let v = self.stored.values[i].clone().restore(&self.ctx)?;
-        Ok(self.cells[i].get_or_init(|| v))
-    }
-
-    /// Prototypes of the other platform objects (Event, EventTarget, …),
-    /// which are not serializable.
-    pub(crate) fn platform_protos(&self) -> &[usize] {
-        &self.stored.platform_protos
-    }
-
-    /// `Object.prototype`: objects with it are plain, no further checks.
-    pub(crate) fn object_proto(&self) -> usize {
-        self.stored.object_proto
-    }
-}
-
-/// The hooks kept across calls (looked up by name once per runtime).
-pub(crate) struct StoredHooks {
-    values: Vec<rquickjs::Persistent<Value<'static>>>,
-    platform_protos: Vec<usize>,
-    object_proto: usize,
-}
-
-impl StoredHooks {
-    pub(crate) fn new<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> rquickjs::Result<Self> {
-        let values = HOOK_NAMES
-            .iter()
-            .map(|n| {
-                internal
-                    .get::<_, Value>(*n)
-                    .map(|v| rquickjs::Persistent::save(ctx, v))
-            })
-            .collect::<rquickjs::Result<_>>()?;
-        let protos: rquickjs::Array = internal.get("platformPrototypes")?;
-        let platform_protos = protos
-            .iter::<Object>()
-            .map(|o| o.map(|o| ffi::object_address(&o)))
-            .collect::<rquickjs::Result<_>>()?;
-        let object_proto: Object = ctx.eval("Object.prototype")?;
-        Ok(StoredHooks {
-            values,
-            platform_protos,
-            object_proto: ffi::object_address(&object_proto),
-        })
-    }
-
-    /// The address of `Object.prototype`.
-    pub(crate) fn object_proto(&self) -> usize {
-        self.object_proto
-    }
-
-    /// The hooks for one call, restored lazily.
-    pub(crate) fn restore<'js>(self: &std::rc::Rc<Self>, ctx: &Ctx<'js>) -> Hooks<'js> {
-        Hooks {
-            ctx: ctx.clone(),
-            stored: self.clone(),
-            cells: Default::default(),
-        }
-    }
-}
 
 /// Why a clone failed: a DataCloneError, or an exception thrown by user
 /// code (a getter) during the walk, which propagates as it is.
@@ -336,7 +122,7 @@ pub(crate) fn serialize<'js>(
             None => ListEntry::NotTransferable,
             Some(o) => {
                 let addr = ffi::object_address(o);
-                if crate::native::port_id(o.as_raw()).is_some() {
+                if crate::engine::native::port_id(o).is_some() {
                     return ListEntry::Platform(addr);
                 }
                 match classes.of(t) {
@@ -353,7 +139,7 @@ pub(crate) fn serialize<'js>(
         let id = match entry {
             ListEntry::Platform(_) => {
                 let n = ports.len() as u32;
-                let pid = crate::native::port_id(o.as_raw()).unwrap_or(-1);
+                let pid = crate::engine::native::port_id(o).unwrap_or(-1);
                 ports.push((o.clone(), pid));
                 w.g.alloc(GObject::Host(HostObject::Transferred(n)))
             }
@@ -377,9 +163,9 @@ pub(crate) fn serialize<'js>(
     // entry meanwhile), by the same validator.
     check_not_detached(&entries, |index| {
         let o = transfer[index].as_object().expect("checked above");
-        match crate::native::port_id(o.as_raw()) {
+        match crate::engine::native::port_id(o) {
             Some(pid) => pid < 0,
-            None => ArrayBuffer::from_object(o.clone()).is_none_or(|ab| ab.as_raw().is_none()),
+            None => ArrayBuffer::from_object(o.clone()).is_none_or(|ab| ffi::is_detached(&ab)),
         }
     })?;
     for (ab, id) in &buffers {
@@ -498,7 +284,7 @@ impl<'js> Walk<'_, 'js> {
         // A port or an event is told by its native class, whatever a
         // script made of its prototype.
         let interface = if kind == Kind::Plain {
-            crate::native::platform_interface(o.as_raw())
+            crate::engine::native::platform_interface(&o)
         } else {
             None
         };
@@ -650,58 +436,6 @@ impl<'js> Walk<'_, 'js> {
         self.g.objects[id.0 as usize] = obj;
         Ok(())
     }
-}
-
-/// What a platform object an ordinary object is (by its brand, so a
-/// subclass instance counts as its platform class, WebIDL
-/// `#es-platform-objects`).
-pub(crate) enum Platform<'js> {
-    /// Not one: cloned as a plain object.
-    None,
-    /// A Blob or File: `[bytes, type, name?, lastModified?]`.
-    Blob(rquickjs::Array<'js>),
-    /// Any other platform object, which is not serializable. (Recognised
-    /// by a platform prototype on its chain: an object made with
-    /// `Object.create(Event.prototype)` has no brand but counts too.)
-    Other,
-}
-
-/// Classifies an ordinary object whose prototype is not `Object.prototype`
-/// (see [`Platform`]). Ports and events are not asked about: callers tell
-/// them first by their native class (`native::platform_interface`),
-/// whatever their prototype. Blobs are told by their brand (one hook
-/// call); the prototype chain is walked for the other platform classes,
-/// stopping at anything exotic, so no Proxy trap runs.
-pub(crate) fn platform_kind<'js>(
-    classes: &Classes,
-    hooks: &Hooks<'js>,
-    o: &Object<'js>,
-) -> rquickjs::Result<Platform<'js>> {
-    let mut proto = o.get_prototype();
-    if proto
-        .as_ref()
-        .is_none_or(|p| ffi::object_address(p) == hooks.object_proto())
-    {
-        return Ok(Platform::None);
-    }
-    let parts: Option<rquickjs::Array> = hooks.blob_parts()?.call((o.clone(),))?;
-    if let Some(parts) = parts {
-        return Ok(Platform::Blob(parts));
-    }
-    while let Some(p) = proto {
-        let addr = ffi::object_address(&p);
-        if addr == hooks.object_proto() || classes.of(p.as_value()) != Kind::Plain {
-            break;
-        }
-        if hooks.platform_protos().contains(&addr)
-            || addr == ffi::object_address(hooks.port_proto()?)
-            || addr == ffi::object_address(hooks.blob_proto()?)
-        {
-            return Ok(Platform::Other);
-        }
-        proto = p.get_prototype();
-    }
-    Ok(Platform::None)
 }
 
 fn class_name(o: &Object<'_>, fallback: &str) -> String {

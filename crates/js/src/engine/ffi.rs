@@ -334,12 +334,12 @@ pub(crate) fn own_property(
     Ok(OwnProperty::Data(desc.value))
 }
 
-pub(crate) fn copy_data_properties<'js>(
+pub(crate) fn copy_data_properties<'a, 'js>(
     ctx: &Ctx<'js>,
-    src: Borrowed,
-    dst: Borrowed,
-    shapes: Option<&mut crate::wire_cache::ShapeKeepers>,
-    mut map: impl FnMut(Borrowed) -> rquickjs::Result<Option<Borrowed>>,
+    src: Borrowed<'a>,
+    dst: Borrowed<'a>,
+    shapes: Option<&mut crate::engine::wire::ShapeKeepers>,
+    mut map: impl FnMut(Borrowed<'a>) -> rquickjs::Result<Option<Borrowed<'a>>>,
 ) -> rquickjs::Result<bool> {
     let c = ctx.as_raw().as_ptr();
     let keys = KeyTable::own_enumerable(c, src.0)?;
@@ -347,7 +347,7 @@ pub(crate) fn copy_data_properties<'js>(
     let mut names = 0u64;
     for i in 0..keys.len() {
         let atom = keys.atom(i);
-        names = crate::wire_cache::names_hash(names, atom);
+        names = crate::engine::wire::names_hash(names, atom);
         let v = match own_property(c, src.0, atom)? {
             OwnProperty::Absent => continue,
             OwnProperty::Accessor => return Ok(false),
@@ -359,7 +359,7 @@ pub(crate) fn copy_data_properties<'js>(
             return Ok(false);
         }
         let value = if tag == qjs::JS_TAG_OBJECT {
-            let new = map(Borrowed(v));
+            let new = map(Borrowed(v, std::marker::PhantomData));
             unsafe { qjs::JS_FreeValue(c, v) };
             let Some(new) = new? else {
                 return Ok(false);
@@ -382,30 +382,31 @@ pub(crate) fn copy_data_properties<'js>(
 /// An object that something else keeps alive (a `Value`, a map of
 /// copies, or the value being cloned while no JavaScript runs), used
 /// without reference counting. Valid only while that owner keeps it.
+///
+/// The lifetime `'a` is the owner's: a `Borrowed` cannot outlive the
+/// borrow it was made from, and one made by [`Borrowed::new`] states in
+/// its `SAFETY:` comment what keeps the value alive for `'a`.
 #[derive(Clone, Copy)]
-pub(crate) struct Borrowed(pub(crate) qjs::JSValue);
+pub(crate) struct Borrowed<'a>(qjs::JSValue, std::marker::PhantomData<&'a ()>);
 
-impl Borrowed {
-    /// `o`, borrowed for as long as `o` (or another owner) lives.
-    pub(crate) fn of(o: &Object<'_>) -> Self {
-        Borrowed(o.as_raw())
+impl<'a> Borrowed<'a> {
+    /// `o`, borrowed for as long as the borrow of `o`.
+    pub(crate) fn of(o: &'a Object<'_>) -> Self {
+        Borrowed(o.as_raw(), std::marker::PhantomData)
     }
 
-    /// Whether the value is `undefined`.
-    #[inline]
-    pub(crate) fn is_undefined(self) -> bool {
-        // SAFETY: reads the tag of a live value.
-        unsafe { qjs::JS_IsUndefined(self.0) }
+    /// A raw object, borrowed.
+    ///
+    /// # Safety
+    /// `v` is a live object, kept alive for all of `'a` by an owner that
+    /// nothing run during `'a` releases.
+    pub(crate) unsafe fn new(v: qjs::JSValue) -> Self {
+        Borrowed(v, std::marker::PhantomData)
     }
 
-    /// A counted reference to the value, as a `Value` of `ctx`'s runtime.
-    #[inline]
-    pub(crate) fn to_value<'js>(self, ctx: &Ctx<'js>) -> rquickjs::Value<'js> {
-        // SAFETY: the value is live (its owner keeps it) and belongs to
-        // `ctx`'s runtime; the new reference is the `Value`'s.
-        unsafe {
-            rquickjs::Value::from_raw(ctx.clone(), qjs::JS_DupValue(ctx.as_raw().as_ptr(), self.0))
-        }
+    /// The raw value, still borrowed.
+    pub(crate) fn raw(self) -> qjs::JSValue {
+        self.0
     }
 
     /// The object's identity (see [`object_address`]).
@@ -445,6 +446,64 @@ impl Borrowed {
             Value::from_raw(ctx.clone(), qjs::JS_DupValue(ctx.as_raw().as_ptr(), self.0))
         };
         v.into_object().expect("a borrowed object is an object")
+    }
+}
+
+/// Whether an ArrayBuffer is detached (its bytes are gone).
+pub(crate) fn is_detached(ab: &ArrayBuffer<'_>) -> bool {
+    ab.as_raw().is_none()
+}
+
+/// A value lent for the length of a call (an argument of a C function,
+/// or a `Value` the caller holds), used without reference counting: the
+/// lifetime `'a` is the call's, so it cannot be kept beyond it; a copy to
+/// keep is [`Lent::to_value`], a counted reference.
+#[derive(Clone, Copy)]
+pub(crate) struct Lent<'a, 'js> {
+    ctx: &'a Ctx<'js>,
+    v: qjs::JSValue,
+}
+
+impl<'a, 'js> Lent<'a, 'js> {
+    /// `v`, lent for as long as the borrow of `v`.
+    pub(crate) fn of(v: &'a Value<'js>) -> Self {
+        Lent {
+            ctx: v.ctx(),
+            v: v.as_raw(),
+        }
+    }
+
+    /// A raw value, lent.
+    ///
+    /// # Safety
+    /// `v` is live for all of `'a` and belongs to `ctx`'s runtime.
+    pub(crate) unsafe fn new(ctx: &'a Ctx<'js>, v: qjs::JSValue) -> Self {
+        Lent { ctx, v }
+    }
+
+    /// Whether the value is `undefined`.
+    #[inline]
+    pub(crate) fn is_undefined(self) -> bool {
+        // SAFETY: reads the tag of a live value.
+        unsafe { qjs::JS_IsUndefined(self.v) }
+    }
+
+    /// A counted reference to the value, to keep.
+    #[inline]
+    pub(crate) fn to_value(self) -> Value<'js> {
+        // SAFETY: the value is live for `'a` and of `ctx`'s runtime; the
+        // duplicate is a new reference, taken over by the `Value`.
+        unsafe {
+            Value::from_raw(
+                self.ctx.clone(),
+                qjs::JS_DupValue(self.ctx.as_raw().as_ptr(), self.v),
+            )
+        }
+    }
+
+    /// The raw value, still lent (for the engine layer's fast paths).
+    pub(crate) fn raw(self) -> qjs::JSValue {
+        self.v
     }
 }
 
@@ -516,8 +575,8 @@ pub(crate) fn gc_growth(ctx: &Ctx<'_>) {
 /// reference, which `JS_SetProperty` takes over.
 pub(crate) fn copy_array_length(
     ctx: &Ctx<'_>,
-    src: Borrowed,
-    dst: Borrowed,
+    src: Borrowed<'_>,
+    dst: Borrowed<'_>,
     length: qjs::JSAtom,
 ) -> rquickjs::Result<()> {
     unsafe {
@@ -714,7 +773,7 @@ pub(crate) fn take_array_buffer(ab: &ArrayBuffer<'_>) -> Option<DataBlock> {
         detach();
         return Some(block);
     }
-    crate::alloc::steal(data, len, detach)
+    crate::engine::alloc::steal(data, len, detach)
 }
 
 #[cfg(test)]
@@ -732,7 +791,7 @@ mod tests {
 
     #[test]
     fn a_large_buffer_moves_out_of_the_engine_and_back_in_without_a_copy() {
-        let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator).unwrap();
+        let rt = Runtime::new_with_alloc(crate::engine::alloc::HostAllocator).unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
             let ab: ArrayBuffer = ctx
@@ -758,7 +817,7 @@ mod tests {
 
     #[test]
     fn small_and_foreign_buffers_are_not_moved() {
-        let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator).unwrap();
+        let rt = Runtime::new_with_alloc(crate::engine::alloc::HostAllocator).unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
             let small: ArrayBuffer = ctx.eval("new ArrayBuffer(100)").unwrap();
@@ -773,7 +832,7 @@ mod tests {
 
     #[test]
     fn a_block_backed_buffer_is_released_by_the_engine() {
-        let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator).unwrap();
+        let rt = Runtime::new_with_alloc(crate::engine::alloc::HostAllocator).unwrap();
         let ctx = Context::full(&rt).unwrap();
         let live = EXTERNAL.with(|m| m.borrow().len());
         ctx.with(|ctx| {

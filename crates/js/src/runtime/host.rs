@@ -4,9 +4,10 @@
 //! JS ids to `msgport::MessagePort` handles and JS values to graphs.
 #![forbid(unsafe_code)]
 
-use crate::clone::{self, Classes, Fail, Hooks};
-use crate::event_loop::{JsRuntime, LoopState, WorkerInit, WorkerKind};
-use crate::signal::Signal;
+use crate::clone::{self, Fail};
+use crate::engine::{classes::Classes, ffi::Lent, intrinsics::Hooks};
+use crate::runtime::signal::Signal;
+use crate::runtime::{JsRuntime, LoopState, WorkerInit, WorkerKind};
 use msgport::{Event, EventLoop, MessageChannel, MessagePort, PortName, Transfer};
 use msgport_clone::CloneError;
 use rquickjs::{ArrayBuffer, Ctx, Exception, Function, Object, Persistent, TypedArray, Value};
@@ -119,7 +120,7 @@ pub(crate) struct HostState {
     /// Shared, so that a serialization (which may run getters, which may
     /// call back into the host) holds no borrow of this state.
     classes: Option<Rc<Classes>>,
-    hooks: Option<Rc<clone::StoredHooks>>,
+    hooks: Option<Rc<crate::engine::intrinsics::StoredHooks>>,
     pub(crate) internal: Option<Persistent<Object<'static>>>,
     /// `MessagePort.prototype`, for the port objects made natively.
     port_proto: Option<Persistent<Object<'static>>>,
@@ -128,13 +129,13 @@ pub(crate) struct HostState {
     post_slow: Option<Persistent<Function<'static>>>,
     /// The prelude's reader of what the engine's API cannot read, for the
     /// direct writer (an ArrayBuffer's flags, a Date's time value).
-    slot_reader: Option<crate::wire_direct::SlotReader>,
+    slot_reader: Option<crate::engine::wire::SlotReader>,
     /// Ports whose messages are delivered natively (crates/js/src/deliver.rs).
-    fast: Option<crate::deliver::FastTargets>,
+    fast: Option<crate::engine::deliver::FastTargets>,
     /// The direct writer's and reader's caches (crates/js/src/wire_cache.rs;
     /// they hold atoms and values). In a cell of its own: the reader runs
     /// while the event loop is borrowed from this state.
-    wire: RefCell<Option<crate::wire_cache::Caches>>,
+    wire: RefCell<Option<crate::engine::wire::Caches>>,
 }
 
 impl HostState {
@@ -373,35 +374,41 @@ thread_local! {
     static POST_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `MessagePort.prototype.postMessage(message, transfer)` on the port `id`
-/// (-1: shipped), called from [`crate::native`]: with no transfer
-/// argument, the message is written straight to wire bytes
-/// ([`crate::wire_direct`]) when it can be, else it takes the general path;
-/// with one, the prelude's `postMessage` converts it.
-pub(crate) fn port_post_message<'js>(
-    ctx: &Ctx<'js>,
-    host: &Shared,
-    this: crate::ffi::Borrowed,
-    id: i32,
-    message: crate::ffi::Borrowed,
-    transfer: Option<crate::ffi::Borrowed>,
-) -> rquickjs::Result<()> {
-    if let Some(t) = transfer.filter(|t| !t.is_undefined()) {
-        let slow = host
-            .borrow()
-            .post_slow
-            .clone()
-            .ok_or(rquickjs::Error::Unknown)?;
-        return slow.restore(ctx)?.call((
-            rquickjs::function::This(this.to_value(ctx)),
-            message.to_value(ctx),
-            t.to_value(ctx),
-        ));
+/// The context's host, as the engine's C functions see it.
+pub(crate) struct PortPoster(pub(crate) Shared);
+
+impl crate::engine::native::Poster for PortPoster {
+    /// `MessagePort.prototype.postMessage(message, transfer)` on the port
+    /// `id` (-1: shipped), called from [`crate::engine::native`]: with no
+    /// transfer argument, the message is written straight to wire bytes
+    /// ([`crate::engine::wire`]) when it can be, else it takes the general
+    /// path; with one, the prelude's `postMessage` converts it.
+    fn post_message<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        this: Lent<'_, 'js>,
+        id: i32,
+        message: Lent<'_, 'js>,
+        transfer: Option<Lent<'_, 'js>>,
+    ) -> rquickjs::Result<()> {
+        let host = &self.0;
+        if let Some(t) = transfer.filter(|t| !t.is_undefined()) {
+            let slow = host
+                .borrow()
+                .post_slow
+                .clone()
+                .ok_or(rquickjs::Error::Unknown)?;
+            return slow.restore(ctx)?.call((
+                rquickjs::function::This(this.to_value()),
+                message.to_value(),
+                t.to_value(),
+            ));
+        }
+        if post_direct(ctx, host, id, message)? {
+            return Ok(());
+        }
+        post(ctx.clone(), host, id, message.to_value(), Vec::new())
     }
-    if post_direct(ctx, host, id, message)? {
-        return Ok(());
-    }
-    post(ctx.clone(), host, id, message.to_value(ctx), Vec::new())
 }
 
 /// A post without a transfer list of a message the direct writer takes
@@ -411,13 +418,13 @@ fn post_direct(
     ctx: &Ctx<'_>,
     host: &Shared,
     id: i32,
-    message: crate::ffi::Borrowed,
+    message: Lent<'_, '_>,
 ) -> rquickjs::Result<bool> {
-    let (plain, proto, check) = {
+    let (plain, proto) = {
         let h = host.borrow();
         let proto = h.hooks.as_ref().map_or(0, |k| k.object_proto());
-        let check = h.slot_reader.as_ref().map(|b| b.raw());
-        (h.classes.as_ref().map_or(0, |c| c.plain()), proto, check)
+
+        (h.classes.as_ref().map_or(0, |c| c.plain()), proto)
     };
     POST_BUFFER.with(|cell| -> rquickjs::Result<bool> {
         // A post from inside a post cannot happen (no JavaScript runs
@@ -435,8 +442,16 @@ fn post_direct(
             let Ok(mut caches) = h.wire.try_borrow_mut() else {
                 return Ok(false);
             };
-            let caches = caches.get_or_insert_with(|| crate::wire_cache::Caches::new(ctx));
-            crate::wire_direct::write(ctx, plain, proto, check, message.0, &mut buf, caches)?
+            let caches = caches.get_or_insert_with(|| crate::engine::wire::Caches::new(ctx));
+            crate::engine::wire::write(
+                ctx,
+                plain,
+                proto,
+                h.slot_reader.as_ref(),
+                message,
+                &mut buf,
+                caches,
+            )?
         };
         if !wrote {
             return Ok(false);
@@ -471,13 +486,13 @@ fn structured_clone<'js>(
             let mut wire = h.wire.try_borrow_mut().ok();
             let shapes = wire.as_mut().map(|w| {
                 &mut w
-                    .get_or_insert_with(|| crate::wire_cache::Caches::new(&ctx))
+                    .get_or_insert_with(|| crate::engine::wire::Caches::new(&ctx))
                     .shapes
             });
             // The direct copier runs no user code (built-in slots are read
             // through the prelude's captured intrinsics), so no JavaScript
             // can call back into the host while this borrow is held.
-            crate::direct::clone(&ctx, classes, &hooks, &value, shapes)?
+            crate::engine::direct::clone(&ctx, classes, &hooks, &value, shapes)?
         };
         if let Some(v) = copied {
             return Ok(v);
@@ -509,8 +524,8 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
     let next = h.event_loop.next_task_with(|bytes, buffers, ports| {
         if buffers.is_empty() && ports == 0 {
             let mut caches = h.wire.borrow_mut();
-            let caches = caches.get_or_insert_with(|| crate::wire_cache::Caches::new(ctx));
-            match crate::wire_direct::read(ctx, bytes, caches) {
+            let caches = caches.get_or_insert_with(|| crate::engine::wire::Caches::new(ctx));
+            match crate::engine::wire::read(ctx, bytes, caches) {
                 Ok(Some(v)) => return Ok(Decoded::Js(v)),
                 Ok(None) => {}
                 Err(e) => return Ok(Decoded::Engine(e)),
@@ -570,7 +585,7 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
                     let ports = if objs.is_empty() {
                         Value::new_undefined(ctx.clone())
                     } else {
-                        crate::ffi::array_of(
+                        crate::engine::ffi::array_of(
                             ctx,
                             objs.into_iter().map(Object::into_value).collect(),
                         )?
@@ -609,7 +624,7 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
 /// elements: see `ffi::array_of`).
 fn id_pair<'js>(ctx: &Ctx<'js>, ids: [u32; 2]) -> rquickjs::Result<Value<'js>> {
     let ids = ids.map(|id| Value::new_number(ctx.clone(), f64::from(id)));
-    crate::ffi::array_of(ctx, ids.into())
+    crate::engine::ffi::array_of(ctx, ids.into())
 }
 
 /// An exception from building a received value in the engine: cleared,
@@ -637,7 +652,7 @@ fn fire_fast<'js>(
         .borrow()
         .fast
         .as_ref()
-        .and_then(|f| crate::deliver::prepare(ctx, f, id));
+        .and_then(|f| crate::engine::deliver::prepare(ctx, f, id));
     match fast {
         Some(d) => d.fire(data).map(|()| None),
         None => Ok(Some(data)),
@@ -707,7 +722,7 @@ pub(crate) fn run_inbox_task<'js>(
         } => {
             let hooks = hooks(ctx, host)?;
             let deliver = hooks.deliver()?;
-            let arr = crate::ffi::array_of(
+            let arr = crate::engine::ffi::array_of(
                 ctx,
                 vec![
                     rquickjs::String::from_str(ctx.clone(), &message)?.into_value(),
@@ -763,9 +778,7 @@ pub(crate) fn install<'js>(
                   transfer: rquickjs::function::Opt<Vec<Value<'js>>>| {
                 // (A Worker's and a worker global's posts: the direct
                 // writer first, as for a MessagePort's.)
-                if transfer.0.is_none()
-                    && post_direct(&ctx, &s, id, crate::ffi::Borrowed(message.as_raw()))?
-                {
+                if transfer.0.is_none() && post_direct(&ctx, &s, id, Lent::of(&message))? {
                     return Ok(());
                 }
                 post(ctx, &s, id, message, transfer.0.unwrap_or_default())
@@ -804,7 +817,7 @@ pub(crate) fn install<'js>(
             }
         })?,
     )?;
-    crate::native::host_functions(ctx, &h)?;
+    crate::engine::native::host_functions(ctx, &h)?;
     // The native delivery (crates/js/src/deliver.rs): what it needs from
     // the prelude, and the ports registered for it.
     let s = host.clone();
@@ -812,7 +825,7 @@ pub(crate) fn install<'js>(
         "fastEvents",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, config: Object<'js>| {
             // Set once: a delivery uses its atoms without references.
-            let made = crate::deliver::FastTargets::new(&ctx, &config)?;
+            let made = crate::engine::deliver::FastTargets::new(&ctx, &config)?;
             let mut h = s.borrow_mut();
             if h.fast.is_some() {
                 return Err(rquickjs::Exception::throw_type(
@@ -849,7 +862,7 @@ pub(crate) fn install<'js>(
     h.set(
         "slotReader",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, f: Function<'js>| {
-            s.borrow_mut().slot_reader = Some(crate::wire_direct::SlotReader::new(&ctx, &f));
+            s.borrow_mut().slot_reader = Some(crate::engine::wire::SlotReader::new(&ctx, &f));
         })?,
     )?;
     // MessagePort objects are of a native class (crates/js/src/native.rs):
@@ -864,7 +877,7 @@ pub(crate) fn install<'js>(
                 let mut st = s.borrow_mut();
                 st.port_proto = Some(Persistent::save(&ctx, proto));
                 st.post_slow = Some(Persistent::save(&ctx, slow));
-                crate::native::post_message_function(&ctx)
+                crate::engine::native::post_message_function(&ctx)
             },
         )?,
     )?;
@@ -877,13 +890,13 @@ pub(crate) fn install<'js>(
                 .port_proto
                 .clone()
                 .ok_or(rquickjs::Error::Unknown)?;
-            crate::native::new_port_object(&ctx, &proto.restore(&ctx)?, id)
+            crate::engine::native::new_port_object(&ctx, &proto.restore(&ctx)?, id)
         })?,
     )?;
     h.set(
         "shipPort",
         Function::new(ctx.clone(), |o: Object<'js>| {
-            crate::native::set_port_shipped(&o)
+            crate::engine::native::set_port_shipped(&o)
         })?,
     )?;
     // A MessagePort object was collected (HTML #ports-and-garbage-collection):
@@ -967,7 +980,9 @@ pub(crate) fn install<'js>(
     )?;
     h.set(
         "gc",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>| crate::ffi::run_gc(&ctx))?,
+        Function::new(ctx.clone(), |ctx: Ctx<'js>| {
+            crate::engine::ffi::run_gc(&ctx)
+        })?,
     )?;
     let s = host.clone();
     h.set(
@@ -1046,7 +1061,7 @@ pub(crate) fn install<'js>(
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<()> {
-                let source = crate::event_loop::load_source(&url)
+                let source = crate::runtime::load_source(&url)
                     .map_err(|e| Exception::throw_message(&ctx, &format!("importScripts: {e}")))?;
                 let mut opts = rquickjs::context::EvalOptions::default();
                 opts.strict = false;
@@ -1086,7 +1101,7 @@ pub(crate) fn install<'js>(
     h.set(
         "utf16Length",
         Function::new(ctx.clone(), move |bytes: TypedArray<'js, u8>| -> usize {
-            String::from_utf8_lossy(&crate::ffi::typed_array_bytes(&bytes))
+            String::from_utf8_lossy(&crate::engine::ffi::typed_array_bytes(&bytes))
                 .encode_utf16()
                 .count()
         })?,
@@ -1096,7 +1111,7 @@ pub(crate) fn install<'js>(
         Function::new(
             ctx.clone(),
             move |bytes: TypedArray<'js, u8>, fatal: bool, ignore_bom: bool| -> Option<String> {
-                let all = crate::ffi::typed_array_bytes(&bytes);
+                let all = crate::engine::ffi::typed_array_bytes(&bytes);
                 let mut b: &[u8] = &all;
                 if !ignore_bom && b.starts_with(&[0xEF, 0xBB, 0xBF]) {
                     b = &b[3..];
@@ -1127,7 +1142,7 @@ pub(crate) fn install<'js>(
                   data: TypedArray<'js, u8>|
                   -> rquickjs::Result<Option<ArrayBuffer<'js>>> {
                 use sha2::Digest;
-                let bytes = crate::ffi::typed_array_bytes(&data);
+                let bytes = crate::engine::ffi::typed_array_bytes(&data);
                 let out: Vec<u8> = match algorithm.as_str() {
                     "SHA-1" => sha1::Sha1::digest(&bytes).to_vec(),
                     "SHA-256" => sha2::Sha256::digest(&bytes).to_vec(),
@@ -1190,7 +1205,7 @@ pub(crate) fn install<'js>(
     internal.set(
         "reportException",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, e: Value<'js>| {
-            crate::event_loop::report_exception(&ctx, &ls, &s, e);
+            crate::runtime::report_exception(&ctx, &ls, &s, e);
         })?,
     )?;
     if let Some((port, name, _)) = &host.borrow().worker {
@@ -1218,22 +1233,24 @@ pub(crate) fn install<'js>(
         let mut classes = Classes::learn(&samples)?;
         // Port objects are ordinary objects of their own class: their
         // brand makes them a platform object to the clone.
-        classes.add_ordinary(crate::native::port_class());
-        classes.add_ordinary(crate::native::event_class());
+        classes.add_ordinary(crate::engine::native::port_class());
+        classes.add_ordinary(crate::engine::native::event_class());
         st.classes = Some(Rc::new(classes));
-        st.hooks = Some(Rc::new(clone::StoredHooks::new(ctx, &internal)?));
+        st.hooks = Some(Rc::new(crate::engine::intrinsics::StoredHooks::new(
+            ctx, &internal,
+        )?));
         st.internal = Some(Persistent::save(ctx, internal));
     }
     Ok(())
 }
 
 const PRELUDES: &[(&str, &str)] = &[
-    ("console.js", include_str!("prelude/console.js")),
-    ("events.js", include_str!("prelude/events.js")),
-    ("clone.js", include_str!("prelude/clone.js")),
-    ("messaging.js", include_str!("prelude/messaging.js")),
-    ("web.js", include_str!("prelude/web.js")),
-    ("platform.js", include_str!("prelude/platform.js")),
+    ("console.js", include_str!("../prelude/console.js")),
+    ("events.js", include_str!("../prelude/events.js")),
+    ("clone.js", include_str!("../prelude/clone.js")),
+    ("messaging.js", include_str!("../prelude/messaging.js")),
+    ("web.js", include_str!("../prelude/web.js")),
+    ("platform.js", include_str!("../prelude/platform.js")),
 ];
 
 /// Bytes from the operating system's CSPRNG (`crypto.getRandomValues`,

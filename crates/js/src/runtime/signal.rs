@@ -34,24 +34,24 @@ pub(crate) struct Group {
     /// The run's shared workers, by script URL and name.
     shared_workers: Mutex<Vec<SharedWorkerEntry>>,
     /// Where the run's contexts write (set by its main context).
-    output: std::sync::OnceLock<crate::event_loop::SharedOutput>,
+    output: std::sync::OnceLock<crate::runtime::SharedOutput>,
 }
 
 struct SharedWorkerEntry {
     url: String,
     name: String,
     /// Also held by the worker's context while it runs.
-    inbox: Arc<crate::host::Inbox>,
-    handle: Option<crate::host::WorkerHandle>,
+    inbox: Arc<crate::runtime::host::Inbox>,
+    handle: Option<crate::runtime::host::WorkerHandle>,
 }
 
 impl Group {
     /// The run's output, for its workers; set once, by the main context.
-    pub(crate) fn set_output(&self, out: crate::event_loop::SharedOutput) {
+    pub(crate) fn set_output(&self, out: crate::runtime::SharedOutput) {
         let _ = self.output.set(out);
     }
 
-    pub(crate) fn output(&self) -> Option<crate::event_loop::SharedOutput> {
+    pub(crate) fn output(&self) -> Option<crate::runtime::SharedOutput> {
         self.output.get().cloned()
     }
 
@@ -67,7 +67,10 @@ impl Group {
         url: &str,
         name: &str,
         port: msgport::MessagePort,
-        spawn: impl FnOnce(Arc<crate::host::Inbox>, Arc<Signal>) -> crate::host::WorkerHandle,
+        spawn: impl FnOnce(
+            Arc<crate::runtime::host::Inbox>,
+            Arc<Signal>,
+        ) -> crate::runtime::host::WorkerHandle,
     ) {
         let mut list = self
             .shared_workers
@@ -75,7 +78,7 @@ impl Group {
             .unwrap_or_else(|e| e.into_inner());
         // A worker whose context ended holds its inbox no more.
         list.retain(|e| Arc::strong_count(&e.inbox) > 1 || e.handle.is_some());
-        let task = crate::host::HostTask::Connect { port };
+        let task = crate::runtime::host::HostTask::Connect { port };
         let live = list
             .iter()
             .find(|e| e.url == url && e.name == name && Arc::strong_count(&e.inbox) > 1);
@@ -84,7 +87,7 @@ impl Group {
             return;
         }
         let signal = Signal::new(self.clone());
-        let inbox = crate::host::Inbox::new(signal.clone());
+        let inbox = crate::runtime::host::Inbox::new(signal.clone());
         // Queued before the worker starts: handled once its script has run.
         inbox.push(task);
         let handle = spawn(inbox.clone(), signal);
@@ -97,7 +100,7 @@ impl Group {
     }
 
     /// The shared workers' handles, for the end of the run.
-    pub(crate) fn take_shared_workers(&self) -> Vec<crate::host::WorkerHandle> {
+    pub(crate) fn take_shared_workers(&self) -> Vec<crate::runtime::host::WorkerHandle> {
         let mut list = self
             .shared_workers
             .lock()

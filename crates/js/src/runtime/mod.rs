@@ -6,9 +6,12 @@
 //! any more in any context of the run (see `signal.rs`).
 #![forbid(unsafe_code)]
 
+pub(crate) mod host;
+pub(crate) mod signal;
+
 use crate::console;
-use crate::host::{self, HostState, ParentLink, Shared};
-use crate::signal::{Signal, Woken};
+use crate::runtime::host::{HostState, ParentLink, Shared};
+use crate::runtime::signal::{Signal, Woken};
 use rquickjs::context::EvalOptions;
 use rquickjs::function::{Opt, Rest};
 use rquickjs::loader::{Loader, Resolver};
@@ -129,7 +132,7 @@ pub struct JsRuntime {
     rt: Runtime,
     /// The context's pointer to `host` (crates/js/src/native.rs): dropped
     /// last, after the context.
-    _link: crate::native::HostLink,
+    _link: crate::engine::native::HostLink,
 }
 
 /// What a captured run printed, and its exit code.
@@ -279,7 +282,7 @@ pub(crate) fn report_exception<'js>(
         state.borrow_mut().reporting = true;
         let size = JS_STACK.with(|s| s.get());
         if size > 0 {
-            crate::ffi::set_max_stack_size(ctx, size + REPORT_HEADROOM);
+            crate::engine::ffi::set_max_stack_size(ctx, size + REPORT_HEADROOM);
         }
         let r = (|| -> rquickjs::Result<i32> {
             let internal = host::internal(ctx, host)?;
@@ -288,7 +291,7 @@ pub(crate) fn report_exception<'js>(
         })()
         .catch(ctx);
         if size > 0 {
-            crate::ffi::set_max_stack_size(ctx, size);
+            crate::engine::ffi::set_max_stack_size(ctx, size);
         }
         state.borrow_mut().reporting = false;
         r.ok()
@@ -424,7 +427,7 @@ impl JsRuntime {
         worker: Option<(msgport::MessagePort, String, ParentLink)>,
         shared: Option<(String, Arc<host::Inbox>)>,
     ) -> rquickjs::Result<Self> {
-        let rt = Runtime::new_with_alloc(crate::alloc::HostAllocator)?;
+        let rt = Runtime::new_with_alloc(crate::engine::alloc::HostAllocator)?;
         let stack = js_stack_size();
         JS_STACK.with(|s| s.set(stack));
         rt.set_max_stack_size(stack);
@@ -453,7 +456,9 @@ impl JsRuntime {
             h.shared = Some(name);
         }
         let link = ctx
-            .with(|ctx| crate::native::install(&ctx, &host))
+            .with(|ctx| {
+                crate::engine::native::install(&ctx, Rc::new(host::PortPoster(host.clone())))
+            })
             .map_err(|e| rquickjs::Error::new_loading_message("msgport classes", e))?;
         ctx.with(|ctx| -> rquickjs::Result<()> {
             let r = install_globals(&ctx, &state).and_then(|_| host::install(&ctx, &host, &state));
@@ -842,7 +847,7 @@ impl JsRuntime {
     /// only: a due timer waits at most that many messages). Saves the turn's
     /// bookkeeping (the runtime lock, the checkpoint) per message.
     fn nothing_else_waits(&self, ctx: &Ctx<'_>, n: u32) -> bool {
-        let jobs = crate::ffi::is_job_pending(ctx);
+        let jobs = crate::engine::ffi::is_job_pending(ctx);
         if jobs || self.stopping() || !self.host.borrow().inbox.is_empty() {
             return false;
         }
@@ -891,7 +896,7 @@ impl JsRuntime {
             let r = self.ctx.with(|ctx| {
                 let mut ran = false;
                 for n in 1..=PORT_TASKS_PER_TURN {
-                    crate::ffi::gc_growth(&ctx);
+                    crate::engine::ffi::gc_growth(&ctx);
                     let r = host::run_port_task(&ctx, &self.host).catch(&ctx);
                     let did = match r {
                         Ok(b) => b,

@@ -20,9 +20,10 @@
 //! and the half-made copy is garbage. The general path is the reference
 //! for every rule, including which error is thrown and when.
 
-use crate::clone::{platform_kind, Classes, Hooks, Kind, Platform};
-use crate::ffi::{self, Borrowed};
-use crate::wire_cache::ShapeKeepers;
+use super::classes::{platform_kind, Classes, Kind, Platform};
+use super::intrinsics::Hooks;
+use crate::engine::ffi::{self, Borrowed};
+use crate::engine::wire::ShapeKeepers;
 use rquickjs::{Ctx, Object, Type, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -85,7 +86,7 @@ struct Direct<'a, 'js> {
     /// can change it while no JavaScript of the page runs.
     memory: Memory,
     /// Objects whose contents are still to copy: (old, new, kind).
-    work: Vec<(Borrowed, Borrowed, Kind)>,
+    work: Vec<(Borrowed<'a>, Borrowed<'a>, Kind)>,
     /// The key `length`, made at the first array.
     length: Option<ffi::OwnedAtom<'js>>,
     /// The runtime's shape keepers (see wire_cache.rs): copies of a
@@ -127,7 +128,7 @@ pub(crate) fn clone<'js>(
     Ok(Some(root))
 }
 
-impl<'js> Direct<'_, 'js> {
+impl<'a, 'js> Direct<'a, 'js> {
     /// The copy of one value: primitives as they are, objects by [`Self::object`].
     fn value(&mut self, v: Value<'js>) -> rquickjs::Result<Option<Value<'js>>> {
         match v.type_of() {
@@ -140,8 +141,11 @@ impl<'js> Direct<'_, 'js> {
             | Type::String
             | Type::BigInt => Ok(Some(v)),
             Type::Object | Type::Array => match v.as_object() {
+                // SAFETY: the object is the value being cloned or reachable
+                // from it, which keeps it alive for the clone: no
+                // JavaScript of the page runs until the clone returns.
                 Some(o) => Ok(self
-                    .object(Borrowed::of(o))?
+                    .object(unsafe { Borrowed::new(o.as_raw()) })?
                     .map(|b| b.to_object(self.ctx).into_value())),
                 None => Ok(None),
             },
@@ -150,10 +154,12 @@ impl<'js> Direct<'_, 'js> {
     }
 
     /// The copy of an object: made empty and queued, once per object.
-    fn object(&mut self, old_ref: Borrowed) -> rquickjs::Result<Option<Borrowed>> {
+    fn object(&mut self, old_ref: Borrowed<'a>) -> rquickjs::Result<Option<Borrowed<'a>>> {
         let addr = old_ref.address();
         if let Some(&new) = self.memory.map.get(&addr) {
-            return Ok(Some(Borrowed(new)));
+            // SAFETY: the memory holds a reference to every copy until the
+            // clone ends.
+            return Ok(Some(unsafe { Borrowed::new(new) }));
         }
         let kind = self.classes.kind(old_ref.class_id());
         let read = || self.hooks.read();
@@ -165,7 +171,7 @@ impl<'js> Direct<'_, 'js> {
         let new = match kind {
             // A port or an event (told by its class): the general path's
             // DataCloneError.
-            Kind::Plain if crate::native::platform_interface(old_ref.0).is_some() => {
+            Kind::Plain if super::native::platform_interface_of(old_ref).is_some() => {
                 return Ok(None)
             }
             Kind::Plain => {
@@ -198,7 +204,9 @@ impl<'js> Direct<'_, 'js> {
             }
             _ => return Ok(None),
         };
-        let new_ref = Borrowed(new);
+        // SAFETY: the memory takes the reference over just below and holds
+        // it until the clone ends.
+        let new_ref = unsafe { Borrowed::new(new) };
         self.memory.map.insert(addr, new);
         if matches!(kind, Kind::Plain | Kind::Array | Kind::Map | Kind::Set) {
             self.work.push((old_ref, new_ref, kind));
@@ -207,7 +215,7 @@ impl<'js> Direct<'_, 'js> {
     }
 
     /// Copies an object's contents into its copy; `false` to give up.
-    fn fill(&mut self, old: Borrowed, new: Borrowed, kind: Kind) -> rquickjs::Result<bool> {
+    fn fill(&mut self, old: Borrowed<'a>, new: Borrowed<'a>, kind: Kind) -> rquickjs::Result<bool> {
         let ctx = self.ctx;
         match kind {
             Kind::Plain => {

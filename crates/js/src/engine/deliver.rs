@@ -26,7 +26,7 @@
 //!   context's `window.event` (the prelude's native cell, native.rs) is the
 //!   event while the listener runs.
 
-use crate::ffi::Owned;
+use crate::engine::ffi::Owned;
 use rquickjs::{qjs, Ctx, Function, Object, Value};
 use rustc_hash::FxHashMap;
 
@@ -345,10 +345,10 @@ impl<'js> Delivery<'_, 'js> {
         // event holds its fields natively (native.rs, `LazyState`).
         let event = unsafe {
             let dup = |v: qjs::JSValue| qjs::JS_DupValue(c, v);
-            let e = crate::native::new_lazy_event(
+            let e = crate::engine::native::new_lazy_event(
                 c,
                 self.config.event_proto.0,
-                crate::native::LazyState {
+                crate::engine::native::LazyState {
                     proto: dup(self.state_proto.0),
                     data: dup(data.as_raw()),
                     time_stamp: time,
@@ -375,7 +375,7 @@ impl<'js> Delivery<'_, 'js> {
         // (the lazy state says the event is being dispatched at the port).
         // (`current` is the prelude's native cell: a swap, no property set.)
         let swap = |holder: Held, v: qjs::JSValue| -> rquickjs::Result<Owned> {
-            match crate::native::cell_swap(holder.0, v) {
+            match crate::engine::native::cell_swap(holder.0, v) {
                 Ok(old) => Ok(Owned { c, v: old }),
                 Err(v) => {
                     unsafe { qjs::JS_FreeValue(c, v) };
@@ -425,10 +425,10 @@ impl<'js> Delivery<'_, 'js> {
         }
         // The end of dispatch: on the lazy state, one flag; on a state
         // object the listener made, its fields.
-        if crate::native::end_lazy_dispatch(unsafe { qjs::JS_GetRuntime(c) }, event.v) {
+        if crate::engine::native::end_lazy_dispatch(unsafe { qjs::JS_GetRuntime(c) }, event.v) {
             return Ok(());
         }
-        let Some(state) = crate::native::event_state(c, event.v)? else {
+        let Some(state) = crate::engine::native::event_state(c, event.v)? else {
             return Err(rquickjs::Error::Unknown);
         };
         let set = |atom: usize, v: qjs::JSValue| unsafe {

@@ -1,0 +1,526 @@
+//! The direct writer: JS values straight to wire bytes (see the module
+//! above).
+
+use super::cache::{names_hash, Caches};
+use crate::engine::direct::AddressHasher;
+use crate::engine::ffi::{KeyTable, OwnProperty, Owned};
+use msgport_clone::wire::{tag, Writer};
+use rquickjs::{qjs, Ctx};
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+/// An atom that stands for an integer index (the engine's tagged atoms).
+const TAGGED_INT: u32 = 1 << 31;
+
+/// Deeper messages are left to the general path (which has no limit).
+pub(crate) const MAX_DEPTH: u32 = 64;
+
+/// Objects written so far, by address → wire id. A short list is searched
+/// linearly; past [`LINEAR`] objects a map takes over.
+const LINEAR: usize = 16;
+
+struct W<'a> {
+    c: *mut qjs::JSContext,
+    /// The elements of the arrays being written (a stack: a nested array's
+    /// go above its parent's), each a reference of its own.
+    scratch: Vec<qjs::JSValue>,
+    w: &'a mut Writer,
+    caches: &'a mut Caches,
+    plain_class: u32,
+    object_proto: usize,
+    slot_reader: Option<qjs::JSValue>,
+    seen: Vec<usize>,
+    map: Option<HashMap<usize, u32, BuildHasherDefault<AddressHasher>>>,
+}
+
+/// The prelude's check of an ArrayBuffer (`true`: detached or resizable,
+/// which the engine's API cannot tell), held for the direct writer. Its
+/// reference is given back when dropped (the host state is cleared before
+/// the runtime goes).
+pub(crate) struct SlotReader {
+    rt: *mut qjs::JSRuntime,
+    f: qjs::JSValue,
+}
+
+impl SlotReader {
+    pub(crate) fn new(ctx: &Ctx<'_>, f: &rquickjs::Function<'_>) -> Self {
+        let c = ctx.as_raw().as_ptr();
+        // Sound: a new reference to a live function, owned here.
+        SlotReader {
+            rt: unsafe { qjs::JS_GetRuntime(c) },
+            f: unsafe { qjs::JS_DupValue(c, f.as_raw()) },
+        }
+    }
+}
+
+impl Drop for SlotReader {
+    fn drop(&mut self) {
+        // Sound: the reference taken by `new`, given back once.
+        unsafe { qjs::JS_FreeValueRT(self.rt, self.f) };
+    }
+}
+
+/// Writes `value` (header included) into `buf`, which must be empty.
+/// `Ok(false)`: the value needs the general path; `buf` holds garbage.
+/// `plain_class` is the engine's class id of ordinary objects,
+/// `object_proto` the address of `Object.prototype`, and `slot_reader`
+/// the prelude's check of ArrayBuffers (without it, buffers and views
+/// take the general path). Errors are the engine's (out of memory).
+pub(crate) fn write(
+    ctx: &Ctx<'_>,
+    plain_class: u32,
+    object_proto: usize,
+    slot_reader: Option<&SlotReader>,
+    value: crate::engine::ffi::Lent<'_, '_>,
+    buf: &mut Vec<u8>,
+    caches: &mut Caches,
+) -> rquickjs::Result<bool> {
+    let mut w = Writer::over(std::mem::take(buf));
+    // The list of objects seen is reused from message to message.
+    let mut seen = std::mem::take(&mut caches.seen);
+    seen.clear();
+    let scratch = std::mem::take(&mut caches.scratch);
+    let mut writer = W {
+        c: ctx.as_raw().as_ptr(),
+        scratch,
+        w: &mut w,
+        caches,
+        plain_class,
+        object_proto,
+        slot_reader: slot_reader.map(|s| s.f),
+        seen,
+        map: None,
+    };
+    let r = writer.value(value.raw(), 0);
+    writer.caches.seen = std::mem::take(&mut writer.seen);
+    // (Empty again: every array's elements were freed and drained.)
+    writer.caches.scratch = std::mem::take(&mut writer.scratch);
+    *buf = w.buf;
+    r
+}
+
+impl W<'_> {
+    fn value(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
+        // Sound: the tag and payload of a value the caller keeps alive.
+        match unsafe { qjs::JS_VALUE_GET_TAG(v) } {
+            qjs::JS_TAG_INT => {
+                self.w.tag(tag::INT32);
+                self.w.zigzag(unsafe { v.u.int32 });
+            }
+            qjs::JS_TAG_FLOAT64 => self.w.number(unsafe { v.u.float64 }),
+            qjs::JS_TAG_BOOL => self.w.tag(if unsafe { v.u.int32 } != 0 {
+                tag::TRUE
+            } else {
+                tag::FALSE
+            }),
+            qjs::JS_TAG_NULL => self.w.tag(tag::NULL),
+            qjs::JS_TAG_UNDEFINED => self.w.tag(tag::UNDEFINED),
+            qjs::JS_TAG_STRING => return self.string(v),
+            // A BigInt the engine keeps in the value (32 bits); larger ones
+            // are the general path's.
+            qjs::JS_TAG_SHORT_BIG_INT => {
+                let x = i64::from(unsafe { v.u.short_big_int });
+                self.w.tag(tag::BIGINT);
+                let digits = [x.unsigned_abs()];
+                self.w
+                    .bigint_body(x < 0, if x == 0 { &[] } else { &digits });
+            }
+            // (A plain object, the common case, is told by its class alone.)
+            qjs::JS_TAG_OBJECT if unsafe { qjs::JS_GetClassID(v) } == self.plain_class => {
+                return self.object(v, depth)
+            }
+            qjs::JS_TAG_OBJECT => return self.other_object(v, depth),
+            // Ropes, BigInts, symbols: the general path's.
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// An object of another class than plain objects': an Array, a typed
+    /// array, a Date or an ArrayBuffer; anything else is the general path's.
+    #[inline(never)]
+    fn other_object(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
+        // Sound: class queries on a live object.
+        unsafe {
+            if qjs::JS_IsArray(v) {
+                self.array(v, depth)
+            } else if qjs::JS_GetTypedArrayType(v) >= 0 {
+                self.typed_array(v)
+            } else if qjs::JS_IsDate(v) {
+                self.date(v)
+            } else if qjs::JS_IsArrayBuffer(v) {
+                Ok(self.usable_buffer(v)? && self.array_buffer(v))
+            } else {
+                Ok(false)
+            }
+        }
+    }
+
+    /// A string, as the general path writes it (one-byte if every
+    /// character is Latin-1, else two-byte). Gives up on a lone surrogate,
+    /// which has no UTF-8 form. Sound: `JS_ToCStringLen2` on a string runs
+    /// no JavaScript and returns bytes owned until `JS_FreeCString`, called
+    /// once on every path.
+    fn string(&mut self, v: qjs::JSValue) -> rquickjs::Result<bool> {
+        let mut len: qjs::size_t = 0;
+        let p = unsafe { qjs::JS_ToCStringLen2(self.c, &mut len, v, false) };
+        if p.is_null() {
+            return Err(rquickjs::Error::Exception);
+        }
+        let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len as usize) };
+        let ok = match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                self.w.str(s);
+                true
+            }
+            Err(_) => false,
+        };
+        unsafe { qjs::JS_FreeCString(self.c, p) };
+        Ok(ok)
+    }
+
+    /// Whether the ArrayBuffer `b` (of the engine's ArrayBuffer class, so
+    /// not shared) is neither detached nor resizable, as the prelude's
+    /// check tells. Sound: the check runs only the captured built-in
+    /// getters (no user code); its result is a new reference, freed.
+    fn usable_buffer(&mut self, b: qjs::JSValue) -> rquickjs::Result<bool> {
+        let Some(r) = self.read_slot(b, 0)? else {
+            return Ok(false);
+        };
+        let unusable = unsafe { qjs::JS_VALUE_GET_TAG(r) == qjs::JS_TAG_BOOL && r.u.int32 != 0 };
+        Ok(!unusable)
+    }
+
+    /// The prelude's slot reader on `o` (kind 0: a buffer's check, 1: a
+    /// Date's time value); `None` without a reader. The result is a
+    /// primitive (no reference to give back).
+    fn read_slot(&mut self, o: qjs::JSValue, kind: i32) -> rquickjs::Result<Option<qjs::JSValue>> {
+        let Some(f) = self.slot_reader else {
+            return Ok(None);
+        };
+        let mut args = [o, qjs::JS_MKVAL(qjs::JS_TAG_INT, kind)];
+        // Sound: built-in getters run (no user code); a boolean or a
+        // number comes back.
+        let r = unsafe { qjs::JS_Call(self.c, f, qjs::JS_UNDEFINED, 2, args.as_mut_ptr()) };
+        if unsafe { qjs::JS_IsException(r) } {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(Some(r))
+    }
+
+    /// A Date: `D` and its time value (an object, numbered as one).
+    fn date(&mut self, d: qjs::JSValue) -> rquickjs::Result<bool> {
+        if self.lookup(unsafe { d.u.ptr as usize }).is_some() {
+            return Ok(self.written_before(d));
+        }
+        let Some(t) = self.read_slot(d, 1)? else {
+            return Ok(false);
+        };
+        let t = match unsafe { qjs::JS_VALUE_GET_TAG(t) } {
+            qjs::JS_TAG_INT => f64::from(unsafe { t.u.int32 }),
+            qjs::JS_TAG_FLOAT64 => unsafe { t.u.float64 },
+            _ => return Ok(false),
+        };
+        self.written_before(d); // records it
+        self.w.tag(tag::DATE);
+        self.w.double(t);
+        Ok(true)
+    }
+
+    /// An ArrayBuffer known to be usable: a reference if written before,
+    /// else `B`, its length and its bytes.
+    fn array_buffer(&mut self, b: qjs::JSValue) -> bool {
+        if self.written_before(b) {
+            return true;
+        }
+        let mut len: qjs::size_t = 0;
+        // Sound: a usable buffer's bytes, borrowed while no script runs.
+        let p = unsafe { qjs::JS_GetArrayBuffer(self.c, &mut len, b) };
+        self.w.tag(tag::ARRAY_BUFFER);
+        self.w.varint(len as u64);
+        if len > 0 {
+            self.w
+                .raw(unsafe { std::slice::from_raw_parts(p, len as usize) });
+        }
+        true
+    }
+
+    /// A typed array over a usable ArrayBuffer: its buffer (or a reference
+    /// to it), then `V`, the kind, the byte offset, the byte length and no
+    /// flags, as the general path writes it (V8 writes the buffer first, and
+    /// numbers the buffer before the view). A view over a shared, detached
+    /// or resizable buffer is the general path's.
+    #[inline(never)]
+    fn typed_array(&mut self, v: qjs::JSValue) -> rquickjs::Result<bool> {
+        use msgport_clone::ViewKind as K;
+        let kind = match unsafe { qjs::JS_GetTypedArrayType(v) } as u32 {
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT8C => K::Uint8ClampedArray,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT8 => K::Int8Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT8 => K::Uint8Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT16 => K::Int16Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT16 => K::Uint16Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT32 => K::Int32Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT32 => K::Uint32Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_BIG_INT64 => K::BigInt64Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_BIG_UINT64 => K::BigUint64Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_FLOAT16 => K::Float16Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_FLOAT32 => K::Float32Array,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_FLOAT64 => K::Float64Array,
+            _ => return Ok(false),
+        };
+        // A view written before: a reference only (before the buffer is looked at).
+        if let Some(id) = self.lookup(unsafe { v.u.ptr as usize }) {
+            self.w.tag(tag::OBJECT_REFERENCE);
+            self.w.varint(u64::from(id));
+            return Ok(true);
+        }
+        let c = self.c;
+        let (mut offset, mut length, mut size): (qjs::size_t, qjs::size_t, qjs::size_t) = (0, 0, 0);
+        // Sound: a new reference to the view's buffer (or an exception).
+        let b = unsafe { qjs::JS_GetTypedArrayBuffer(c, v, &mut offset, &mut length, &mut size) };
+        if unsafe { qjs::JS_IsException(b) } {
+            // Out of bounds (its buffer detached or shrunk): the general
+            // path's, which knows the rule. The engine's exception, thrown
+            // by this query and by no script, is dropped.
+            unsafe { qjs::JS_FreeValue(c, qjs::JS_GetException(c)) };
+            return Ok(false);
+        }
+        let b = Owned { c, v: b };
+        if unsafe { !qjs::JS_IsArrayBuffer(b.v) } || !self.usable_buffer(b.v)? {
+            return Ok(false);
+        }
+        self.array_buffer(b.v);
+        // Recorded after its buffer, as the general path numbers them.
+        self.seen(unsafe { v.u.ptr as usize });
+        self.w.tag(tag::ARRAY_BUFFER_VIEW);
+        self.w.tag(kind.subtag());
+        self.w.varint(offset);
+        self.w.varint(length);
+        self.w.varint(0);
+        Ok(true)
+    }
+
+    /// The wire id of an object written before, without recording it.
+    fn lookup(&self, addr: usize) -> Option<u32> {
+        match &self.map {
+            Some(map) => map.get(&addr).copied(),
+            None => self.seen.iter().position(|&a| a == addr).map(|i| i as u32),
+        }
+    }
+
+    /// Writes a reference to the object `v` if it was written before
+    /// (else records it, and the caller writes it).
+    fn written_before(&mut self, v: qjs::JSValue) -> bool {
+        // Sound: the pointer of an object the caller keeps alive.
+        match self.seen(unsafe { v.u.ptr as usize }) {
+            Some(id) => {
+                self.w.tag(tag::OBJECT_REFERENCE);
+                self.w.varint(u64::from(id));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The wire id of an object already written, else records it.
+    fn seen(&mut self, addr: usize) -> Option<u32> {
+        if let Some(map) = &mut self.map {
+            let next = map.len() as u32;
+            return match map.entry(addr) {
+                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(next);
+                    None
+                }
+            };
+        }
+        if let Some(i) = self.seen.iter().position(|&a| a == addr) {
+            return Some(i as u32);
+        }
+        self.seen.push(addr);
+        if self.seen.len() > LINEAR {
+            self.map = Some(
+                self.seen
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &a)| (a, i as u32))
+                    .collect(),
+            );
+        }
+        None
+    }
+
+    /// An ordinary object with `Object.prototype` (its class was checked
+    /// by [`Self::value`]): `o`, its own enumerable string-keyed properties
+    /// in order, `{` and their count.
+    ///
+    /// Sound: the key table owns its atoms; for an ordinary object, listing
+    /// keys and reading own properties run no JavaScript; each value read
+    /// is a new reference, freed once after it was written.
+    fn object(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
+        if depth >= MAX_DEPTH {
+            return Ok(false);
+        }
+        // SAFETY: `v` is the message or reachable from it, which the
+        // caller keeps alive while the writer (which runs no JavaScript)
+        // reads it.
+        let borrowed = unsafe { crate::engine::ffi::Borrowed::new(v) };
+        if borrowed.proto_address_raw(self.c) != Some(self.object_proto) {
+            return Ok(false);
+        }
+        if self.written_before(v) {
+            return Ok(true);
+        }
+        let c = self.c;
+        let keys = KeyTable::own_enumerable(c, v)?;
+        self.w.tag(tag::BEGIN_JS_OBJECT);
+        let mut count = 0u64;
+        let mut names = 0u64;
+        for i in 0..keys.len() {
+            let atom = keys.atom(i);
+            names = names_hash(names, atom);
+            let value = match crate::engine::ffi::own_property(c, v, atom)? {
+                OwnProperty::Absent => continue,
+                OwnProperty::Accessor => return Ok(false),
+                OwnProperty::Data(value) => Owned { c, v: value },
+            };
+            if !(self.key(atom)? && self.value(value.v, depth + 1)?) {
+                return Ok(false);
+            }
+            count += 1;
+        }
+        self.w.tag(tag::END_JS_OBJECT);
+        self.w.varint(count);
+        // The shapes of an object posted again and again are kept
+        // (wire_cache.rs): its next copies, here or where it is read, find
+        // them (when every name listed was written).
+        if count == keys.len() as u64 {
+            self.caches.shapes.note_keys(c, names, &keys)?;
+        }
+        Ok(true)
+    }
+
+    /// A dense Array (every index below its length an own data property,
+    /// and no other own enumerable property): `A`, its length, the
+    /// elements, `$`, 0 and the length again, as the general path writes
+    /// it (msgport-clone's encoder: all elements as doubles when all are
+    /// numbers and one is not a Smi, as V8 keeps such an array). Any other
+    /// array (holes, extra properties, an accessor) is the general path's.
+    ///
+    /// Sound: as [`Self::object`]; the elements' values are new
+    /// references kept in `scratch` and freed once on every path.
+    #[inline(never)]
+    fn array(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
+        if depth >= MAX_DEPTH {
+            return Ok(false);
+        }
+        if self.written_before(v) {
+            return Ok(true);
+        }
+        let c = self.c;
+        let mut len: i64 = 0;
+        if unsafe { qjs::JS_GetLength(c, v, &mut len) } < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        let keys = KeyTable::own_enumerable(c, v)?;
+        if keys.len() as i64 != len {
+            return Ok(false);
+        }
+        let start = self.scratch.len();
+        let r = self.elements(v, &keys, start, depth);
+        for e in self.scratch.drain(start..) {
+            unsafe { qjs::JS_FreeValue(c, e) };
+        }
+        r
+    }
+
+    /// The elements of [`Self::array`], read into `scratch` from `start`.
+    fn elements(
+        &mut self,
+        v: qjs::JSValue,
+        keys: &KeyTable,
+        start: usize,
+        depth: u32,
+    ) -> rquickjs::Result<bool> {
+        let c = self.c;
+        let (mut numbers, mut smis) = (true, true);
+        for i in 0..keys.len() {
+            let atom = keys.atom(i);
+            if atom != (i as u32 | TAGGED_INT) {
+                return Ok(false); // not index i: a hole or a name
+            }
+            let e = match crate::engine::ffi::own_property(c, v, atom)? {
+                OwnProperty::Data(e) => e,
+                _ => return Ok(false),
+            };
+            self.scratch.push(e);
+            match unsafe { qjs::JS_VALUE_GET_TAG(e) } {
+                qjs::JS_TAG_INT => {}
+                qjs::JS_TAG_FLOAT64 => {
+                    smis &= msgport_clone::wire::as_smi(unsafe { e.u.float64 }).is_some()
+                }
+                _ => numbers = false,
+            }
+        }
+        let n = keys.len();
+        let doubles = n > 0 && numbers && !smis;
+        self.w.tag(tag::BEGIN_DENSE_JS_ARRAY);
+        self.w.varint(n as u64);
+        for i in 0..n {
+            let e = self.scratch[start + i];
+            if doubles {
+                let f = match unsafe { qjs::JS_VALUE_GET_TAG(e) } {
+                    qjs::JS_TAG_INT => f64::from(unsafe { e.u.int32 }),
+                    _ => unsafe { e.u.float64 },
+                };
+                self.w.tag(tag::DOUBLE);
+                self.w.double(f);
+            } else if !self.value(e, depth + 1)? {
+                return Ok(false);
+            }
+        }
+        self.w.tag(tag::END_DENSE_JS_ARRAY);
+        self.w.varint(0);
+        self.w.varint(n as u64);
+        Ok(true)
+    }
+
+    /// A property key: an integer index as a number, a name as a string.
+    /// A name starting with a digit may be an index past the engine's
+    /// tagged range; those are left to the general path. Sound: the
+    /// C string of an atom is freed once.
+    fn key(&mut self, atom: qjs::JSAtom) -> rquickjs::Result<bool> {
+        if atom & TAGGED_INT != 0 {
+            self.w.number(f64::from(atom & !TAGGED_INT));
+            return Ok(true);
+        }
+        if let Some(b) = self.caches.keys.get(atom) {
+            if b.first() == Some(&tag::ONE_BYTE_STRING) {
+                self.w.raw(b);
+                return Ok(true);
+            }
+        }
+        let mut len: qjs::size_t = 0;
+        let p = unsafe { qjs::JS_AtomToCStringLen(self.c, &mut len, atom) };
+        if p.is_null() {
+            return Err(rquickjs::Error::Exception);
+        }
+        let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len as usize) };
+        let ok = match std::str::from_utf8(bytes) {
+            Ok(s) if !s.starts_with(|c: char| c.is_ascii_digit()) => {
+                let start = self.w.buf.len();
+                self.w.str(s);
+                // A one-byte name's bytes do not depend on where they are
+                // written (a two-byte one's padding does): those are cached.
+                if self.w.buf[start] == tag::ONE_BYTE_STRING {
+                    let written = self.w.buf[start..].to_vec();
+                    self.caches.keys.put(self.c, atom, &written);
+                }
+                true
+            }
+            _ => false,
+        };
+        unsafe { qjs::JS_FreeCString(self.c, p) };
+        Ok(ok)
+    }
+}
