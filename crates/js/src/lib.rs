@@ -26,7 +26,7 @@
 //! assert_eq!(out.stdout, "hello 0\n");
 //! ```
 
-#![warn(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod clone;
 mod console;

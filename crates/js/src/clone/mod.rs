@@ -18,7 +18,7 @@ use msgport_clone::{
     ListEntry, Object as GObject, ObjectId, PropertyKey, Props, RegExpFlags, Value as GValue, View,
 };
 use rquickjs::{ArrayBuffer, Ctx, Object, Type, Value};
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 
 /// Why a clone failed: a DataCloneError, or an exception thrown by user
 /// code (a getter) during the walk, which propagates as it is.
@@ -248,8 +248,10 @@ impl<'js> Walk<'_, 'js> {
             .own_keys(rquickjs::object::Filter::new().string().enum_only())
             .collect::<rquickjs::Result<_>>()?;
         for atom in keys {
-            let (key, raw) = match self.keys.get(&atom) {
-                Some((k, raw)) => (k.clone(), raw.raw()),
+            // A property deleted by an earlier getter is skipped
+            // (`#structuredserializeinternal`: "if ! HasOwnProperty(value, key)").
+            let (key, present) = match self.keys.get(&atom) {
+                Some((k, owned)) => (k.clone(), ffi::has_own_property(&self.ctx, o, owned)?),
                 None => {
                     let key_value = atom.to_value()?;
                     let key = match key_value.as_string() {
@@ -261,14 +263,12 @@ impl<'js> Walk<'_, 'js> {
                         None => PropertyKey::String(key),
                     };
                     let owned = ffi::OwnedAtom::from_value(&self.ctx, &key_value)?;
-                    let raw = owned.raw();
+                    let present = ffi::has_own_property(&self.ctx, o, &owned)?;
                     self.keys.insert(atom.clone(), (key.clone(), owned));
-                    (key, raw)
+                    (key, present)
                 }
             };
-            // A property deleted by an earlier getter is skipped
-            // (`#structuredserializeinternal`: "if ! HasOwnProperty(value, key)").
-            if !ffi::has_own_property(&self.ctx, o, raw)? {
+            if !present {
                 continue;
             }
             let v: Value = o.get(atom)?;
@@ -619,21 +619,7 @@ pub(crate) fn deserialize<'js>(
         })
     };
     // Pass 2: contents. Keys repeat across objects: one atom per key.
-    struct Atoms<'a, 'js> {
-        ctx: Ctx<'js>,
-        map: HashMap<&'a str, u32>,
-    }
-    impl Drop for Atoms<'_, '_> {
-        fn drop(&mut self) {
-            for (_, a) in self.map.drain() {
-                ffi::free_atom(&self.ctx, a);
-            }
-        }
-    }
-    let mut atoms = Atoms {
-        ctx: ctx.clone(),
-        map: HashMap::new(),
-    };
+    let mut atoms: HashMap<&str, ffi::OwnedAtom<'js>> = HashMap::new();
     for (i, o) in g.objects.iter().enumerate() {
         let target = made[i].clone().and_then(|v| v.into_object());
         let Some(target) = target else { continue };
@@ -647,8 +633,10 @@ pub(crate) fn deserialize<'js>(
                         }
                         PropertyKey::String(s) => match s.as_str() {
                             Some(s) => {
-                                let atom =
-                                    *atoms.map.entry(s).or_insert_with(|| ffi::new_atom(ctx, s));
+                                let atom = match atoms.entry(s) {
+                                    Entry::Occupied(e) => e.into_mut(),
+                                    Entry::Vacant(e) => e.insert(ffi::OwnedAtom::from_str(ctx, s)?),
+                                };
                                 ffi::define_data_property_atom(ctx, &target, atom, &v)?
                             }
                             None => {

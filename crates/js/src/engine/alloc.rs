@@ -61,8 +61,13 @@ unsafe fn finish(base: *mut u8, size: usize) -> *mut u8 {
     if base.is_null() {
         return base;
     }
-    base.cast::<usize>().write(size);
-    let p = base.add(HEADER);
+    // SAFETY: (the caller's) `base` is a fresh allocation of
+    // `size + HEADER` bytes aligned to `ALIGN`, so the header word and the
+    // pointer `HEADER` bytes in are inside it.
+    let p = unsafe {
+        base.cast::<usize>().write(size);
+        base.add(HEADER)
+    };
     remember(p, size);
     p
 }
@@ -72,17 +77,23 @@ unsafe fn finish(base: *mut u8, size: usize) -> *mut u8 {
 /// # Safety
 /// `p` came from this allocator and is live.
 unsafe fn size_of(p: *mut u8) -> usize {
-    p.sub(HEADER).cast::<usize>().read()
+    // SAFETY: (the caller's) `p` is a live block of this allocator, whose
+    // header word `finish` wrote `HEADER` bytes before it.
+    unsafe { p.sub(HEADER).cast::<usize>().read() }
 }
 
 /// The runtime allocator (see the module documentation).
 pub(crate) struct HostAllocator;
 
+// SAFETY: every block handed out is `HEADER` bytes into a Rust global
+// allocation of `size + HEADER` bytes aligned to `ALIGN` (16, what QuickJS
+// expects of malloc), whose header holds `size`; `dealloc`, `realloc` and
+// `usable_size` read that header back and free with the same layout.
 unsafe impl Allocator for HostAllocator {
     fn alloc(&mut self, size: usize) -> *mut u8 {
         let size = round(size.max(1));
         match layout(size) {
-            // Safety: the layout has a non-zero size.
+            // SAFETY: the layout has a non-zero size.
             Some(l) => unsafe { finish(std::alloc::alloc(l), size) },
             None => std::ptr::null_mut(),
         }
@@ -94,7 +105,7 @@ unsafe impl Allocator for HostAllocator {
         };
         let size = round(total.max(1));
         match layout(size) {
-            // Safety: as in `alloc`.
+            // SAFETY: as in `alloc`.
             Some(l) => unsafe { finish(std::alloc::alloc_zeroed(l), size) },
             None => std::ptr::null_mut(),
         }
@@ -107,38 +118,52 @@ unsafe impl Allocator for HostAllocator {
         if stolen {
             return;
         }
-        let size = size_of(p);
+        // SAFETY: QuickJS frees only live blocks it had from this
+        // allocator (the trait's contract), so the header is there.
+        let size = unsafe { size_of(p) };
         if size >= LARGE {
             forget(p);
         }
-        std::alloc::dealloc(
-            p.sub(HEADER),
-            Layout::from_size_align_unchecked(size + HEADER, ALIGN),
-        );
+        // SAFETY: the allocation starts `HEADER` bytes before `p`, with the
+        // layout `alloc` made from the recorded size (a valid one then).
+        unsafe {
+            std::alloc::dealloc(
+                p.sub(HEADER),
+                Layout::from_size_align_unchecked(size + HEADER, ALIGN),
+            )
+        };
     }
 
     unsafe fn realloc(&mut self, p: *mut u8, new_size: usize) -> *mut u8 {
-        let old = size_of(p);
+        // SAFETY: QuickJS reallocates only live blocks of this allocator.
+        let old = unsafe { size_of(p) };
         let new_size = round(new_size.max(1));
         if layout(new_size).is_none() {
             return std::ptr::null_mut();
         }
-        let base = std::alloc::realloc(
-            p.sub(HEADER),
-            Layout::from_size_align_unchecked(old + HEADER, ALIGN),
-            new_size + HEADER,
-        );
+        // SAFETY: the allocation starts `HEADER` bytes before `p` with the
+        // layout of its recorded size; the new size was checked to make a
+        // valid layout just above.
+        let base = unsafe {
+            std::alloc::realloc(
+                p.sub(HEADER),
+                Layout::from_size_align_unchecked(old + HEADER, ALIGN),
+                new_size + HEADER,
+            )
+        };
         if base.is_null() {
             return base;
         }
         if old >= LARGE {
             forget(p);
         }
-        finish(base, new_size)
+        // SAFETY: `base` is a fresh allocation of `new_size + HEADER` bytes.
+        unsafe { finish(base, new_size) }
     }
 
     unsafe fn usable_size(p: *mut u8) -> usize {
-        size_of(p)
+        // SAFETY: QuickJS asks only about live blocks of this allocator.
+        unsafe { size_of(p) }
     }
 }
 
@@ -149,13 +174,15 @@ struct Stolen {
     len: usize,
 }
 
-// Safety: the memory is the Rust global allocator's, owned by this value alone.
+// SAFETY: the memory is the Rust global allocator's, owned by this value alone.
 unsafe impl Send for Stolen {}
+// SAFETY: as for `Send`: no shared access mutates it (`as_mut` takes
+// `&mut self`).
 unsafe impl Sync for Stolen {}
 
 impl AsMut<[u8]> for Stolen {
     fn as_mut(&mut self) -> &mut [u8] {
-        // Safety: `steal` checked that the block holds `len` bytes after
+        // SAFETY: `steal` checked that the block holds `len` bytes after
         // QuickJS's header.
         unsafe { std::slice::from_raw_parts_mut(self.block.add(QJS_HEADER), self.len) }
     }
@@ -163,7 +190,7 @@ impl AsMut<[u8]> for Stolen {
 
 impl Drop for Stolen {
     fn drop(&mut self) {
-        // Safety: the block came from `HostAllocator` and QuickJS no longer
+        // SAFETY: the block came from `HostAllocator` and QuickJS no longer
         // frees it (`steal`).
         unsafe {
             let size = size_of(self.block);
@@ -185,7 +212,7 @@ pub(crate) fn steal(data: *mut u8, len: usize, detach: impl FnOnce()) -> Option<
     let known = BLOCKS
         .try_with(|b| b.borrow().contains(&block))
         .unwrap_or(false);
-    // Safety: a remembered block is live and ours, so its header is readable.
+    // SAFETY: a remembered block is live and ours, so its header is readable.
     if !known || unsafe { size_of(block as *mut u8) } < QJS_HEADER + len {
         return None;
     }
@@ -214,6 +241,8 @@ mod tests {
         let large = a.calloc(1, LARGE + 5);
         assert!(!small.is_null() && !large.is_null());
         assert_eq!(small as usize % 8, 0);
+        // SAFETY: both are live blocks of this allocator; `large` was zeroed
+        // over its `LARGE + 5` bytes.
         unsafe {
             assert!(HostAllocator::usable_size(small) >= 100);
             assert!(HostAllocator::usable_size(large) >= LARGE + 5);
@@ -225,8 +254,10 @@ mod tests {
             assert!(b.borrow().contains(&(large as usize)));
             assert!(!b.borrow().contains(&(small as usize)));
         });
+        // SAFETY: a live block of this allocator.
         let grown = unsafe { a.realloc(small, LARGE * 2) };
         BLOCKS.with(|b| assert!(b.borrow().contains(&(grown as usize))));
+        // SAFETY: live blocks of this allocator, each freed once.
         unsafe {
             a.dealloc(grown);
             a.dealloc(large);
@@ -238,8 +269,11 @@ mod tests {
     fn a_stolen_block_skips_its_free_and_is_freed_by_its_data_block() {
         let mut a = HostAllocator;
         let block = a.alloc(QJS_HEADER + LARGE);
+        // SAFETY: within the block just allocated.
         let data = unsafe { block.add(QJS_HEADER) };
+        // SAFETY: `LARGE` bytes from `data` are the block's.
         unsafe { data.write_bytes(7, LARGE) };
+        // SAFETY: the block, freed once (the free `steal` skips).
         let stolen = steal(data, LARGE, || unsafe { a.dealloc(block) }).expect("a large block");
         assert_eq!(stolen.as_ptr(), data as *const u8, "no copy");
         assert!(stolen.iter().all(|&b| b == 7));
@@ -257,8 +291,10 @@ mod tests {
         .is_none());
         let mut a = HostAllocator;
         let block = a.alloc(QJS_HEADER + 10);
+        // SAFETY: within the block just allocated.
         let data = unsafe { block.add(QJS_HEADER) };
         assert!(steal(data, 10, || panic!("small")).is_none());
+        // SAFETY: the block, freed once (it was not stolen).
         unsafe { a.dealloc(block) };
     }
 }

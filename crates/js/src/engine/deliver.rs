@@ -38,9 +38,11 @@ use rustc_hash::FxHashMap;
 struct Held(qjs::JSValue);
 
 impl Held {
-    /// Sound: `v` is a live value of the context's runtime.
-    fn dup(c: *mut qjs::JSContext, v: &Value<'_>) -> Self {
-        Held(unsafe { qjs::JS_DupValue(c, v.as_raw()) })
+    /// A new reference to `v`, which the holder must free.
+    fn dup(v: &Value<'_>) -> Self {
+        // SAFETY: `v` and its context are live; the duplicate is owned by
+        // the `Held`'s owner.
+        Held(unsafe { qjs::JS_DupValue(v.ctx().as_raw().as_ptr(), v.as_raw()) })
     }
 }
 
@@ -118,8 +120,12 @@ impl Config {
             .chain(self.current)
     }
 
-    /// A copy with references of its own. Sound: each value is live.
-    fn dup(self, c: *mut qjs::JSContext) -> Config {
+    /// A copy with references of its own.
+    ///
+    /// # Safety
+    /// `c` is a live context and each value is live in it.
+    unsafe fn dup(self, c: *mut qjs::JSContext) -> Config {
+        // SAFETY: (the caller's) live `c` and values.
         let dup = |h: Held| Held(unsafe { qjs::JS_DupValue(c, h.0) });
         Config {
             event_proto: dup(self.event_proto),
@@ -136,13 +142,20 @@ impl Config {
 /// shape (an object layout) when no object has it and makes it anew for the
 /// next object: every event made and dropped its own two shapes (a
 /// `malloc` and a hash-table entry each). While these live, each event
-/// finds both. Sound: `c` is live and `proto`/`getter` are its values.
-fn keep_event_shapes(
+/// finds both.
+///
+/// # Safety
+/// `c` is a live context, `proto` and `getter` live values of it, and
+/// `is_trusted` a live atom.
+unsafe fn keep_event_shapes(
     c: *mut qjs::JSContext,
     proto: qjs::JSValue,
     getter: qjs::JSValue,
     is_trusted: qjs::JSAtom,
 ) -> rquickjs::Result<[Held; 2]> {
+    // SAFETY: (the caller's) live values; each new object is returned as
+    // a `Held` (whose owner frees it) or freed on failure;
+    // `JS_DefineProperty` borrows the getter.
     unsafe {
         let empty = qjs::JS_NewObjectProto(c, proto);
         if qjs::JS_IsException(empty) {
@@ -181,7 +194,7 @@ const IS_TRUSTED_FLAGS: i32 = (qjs::JS_PROP_HAS_GET
 
 impl Drop for FastTargets {
     fn drop(&mut self) {
-        // Sound: each value and atom is owned here (see the type's docs).
+        // SAFETY: each value and atom is owned here (see the type's docs).
         unsafe {
             for t in self.targets.drain().map(|(_, t)| t) {
                 for v in [t.port, t.listener, t.state_proto] {
@@ -207,29 +220,33 @@ impl FastTargets {
         let now: Function = config.get("now")?;
         let current: Option<Object> = config.get("current")?;
         let report: Function = config.get("report")?;
-        // Sound: `JS_NewAtom` returns an owned atom (freed by `Drop`).
+        // SAFETY: `JS_NewAtom` returns an owned atom (freed by `Drop`).
         let atoms = NAMES.map(|n| unsafe { qjs::JS_NewAtom(c, n.as_ptr()) });
-        let shape_keepers =
-            match keep_event_shapes(c, proto.as_raw(), is_trusted.as_raw(), atoms[IS_TRUSTED]) {
-                Ok(k) => k,
-                Err(e) => {
-                    for a in atoms {
-                        unsafe { qjs::JS_FreeAtom(c, a) };
-                    }
-                    return Err(e);
+        // SAFETY: `c`, `proto`, `is_trusted` and the atom are live.
+        let kept =
+            unsafe { keep_event_shapes(c, proto.as_raw(), is_trusted.as_raw(), atoms[IS_TRUSTED]) };
+        let shape_keepers = match kept {
+            Ok(k) => k,
+            Err(e) => {
+                for a in atoms {
+                    // SAFETY: the atoms made above, freed once.
+                    unsafe { qjs::JS_FreeAtom(c, a) };
                 }
-            };
+                return Err(e);
+            }
+        };
+        // SAFETY: reads the live context's runtime.
         let rt = unsafe { qjs::JS_GetRuntime(c) };
         Ok(FastTargets {
             rt,
             atoms: std::rc::Rc::new(Atoms { rt, list: atoms }),
             shape_keepers,
             config: Config {
-                event_proto: Held::dup(c, &proto),
-                is_trusted: Held::dup(c, &is_trusted),
-                now: Held::dup(c, &now),
-                current: current.map(|o| Held::dup(c, &o)),
-                report: Held::dup(c, &report),
+                event_proto: Held::dup(&proto),
+                is_trusted: Held::dup(&is_trusted),
+                now: Held::dup(&now),
+                current: current.map(|o| Held::dup(&o)),
+                report: Held::dup(&report),
             },
             targets: FxHashMap::default(),
         })
@@ -239,25 +256,24 @@ impl FastTargets {
     /// prototype of its events' state), or with `None` takes it back.
     pub(crate) fn set<'js>(
         &mut self,
-        ctx: &Ctx<'js>,
         id: u32,
         fast: Option<(Object<'js>, Function<'js>, Object<'js>)>,
     ) {
-        let c = ctx.as_raw().as_ptr();
         let old = match fast {
             Some((port, listener, state_proto)) => self.targets.insert(
                 id,
                 Target {
-                    port: Held::dup(c, &port),
-                    listener: Held::dup(c, &listener),
-                    state_proto: Held::dup(c, &state_proto),
+                    port: Held::dup(&port),
+                    listener: Held::dup(&listener),
+                    state_proto: Held::dup(&state_proto),
                 },
             ),
             None => self.targets.remove(&id),
         };
         if let Some(t) = old {
-            // Sound: the entry's references were owned by the map.
+            // SAFETY: the entry's references were owned by the map.
             for v in [t.port, t.listener, t.state_proto] {
+                // SAFETY: the map's own references to the replaced entry, freed once.
                 unsafe { qjs::JS_FreeValueRT(self.rt, v.0) };
             }
         }
@@ -279,8 +295,9 @@ impl Drop for Delivery<'_, '_> {
     fn drop(&mut self) {
         let c = self.ctx.as_raw().as_ptr();
         let values = [self.port, self.listener, self.state_proto];
-        // Sound: each is a reference taken by `prepare`.
+        // SAFETY: each is a reference taken by `prepare`.
         for v in values.into_iter().chain(self.config.values()) {
+            // SAFETY: each is a reference taken by `prepare`, freed once.
             unsafe { qjs::JS_FreeValue(c, v.0) };
         }
     }
@@ -294,14 +311,15 @@ pub(crate) fn prepare<'a, 'js>(
 ) -> Option<Delivery<'a, 'js>> {
     let t = fast.targets.get(&id)?;
     let c = ctx.as_raw().as_ptr();
-    // Sound: each value is live (held by `fast`); the copy takes a reference.
+    // SAFETY: each value is live (held by `fast`); the copy takes a reference.
     let dup = |h: Held| Held(unsafe { qjs::JS_DupValue(c, h.0) });
     Some(Delivery {
         ctx,
         port: dup(t.port),
         listener: dup(t.listener),
         state_proto: dup(t.state_proto),
-        config: fast.config.dup(c),
+        // SAFETY: `c` is live, and the configuration held by `fast`.
+        config: unsafe { fast.config.dup(c) },
         atoms: fast.atoms.clone(),
     })
 }
@@ -322,11 +340,13 @@ impl<'js> Delivery<'_, 'js> {
                 Ok(())
             }
         };
-        // Sound throughout: `JS_Call` and `JS_GetProperty` borrow their
-        // arguments and return a new reference (or an exception);
-        // `new_lazy_event` and the current-event cell take over the
-        // references given to them.
+        // Throughout: `JS_Call` and `JS_GetProperty` borrow their arguments
+        // and return a new reference (or an exception); `new_lazy_event`
+        // and the current-event cell take over the references given to
+        // them; every value the delivery uses is a reference of its own
+        // (`prepare`), so nothing a listener does can free it meanwhile.
         // The time stamp, from the same clock as `performance.now()`.
+        // SAFETY: `c` and `now` are live (see above).
         let time = unsafe {
             let t = qjs::JS_Call(
                 c,
@@ -343,6 +363,8 @@ impl<'js> Delivery<'_, 'js> {
         // The state object is made only if the prelude asks for it (a
         // getter other than the ones on the event itself); until then the
         // event holds its fields natively (native.rs, `LazyState`).
+        // SAFETY: live values (see above); the lazy state takes over four
+        // new references, and the event is owned by `Owned` at once.
         let event = unsafe {
             let dup = |v: qjs::JSValue| qjs::JS_DupValue(c, v);
             let e = crate::engine::native::new_lazy_event(
@@ -375,9 +397,12 @@ impl<'js> Delivery<'_, 'js> {
         // (the lazy state says the event is being dispatched at the port).
         // (`current` is the prelude's native cell: a swap, no property set.)
         let swap = |holder: Held, v: qjs::JSValue| -> rquickjs::Result<Owned> {
-            match crate::engine::native::cell_swap(holder.0, v) {
+            // SAFETY: the cell is held by this delivery; it takes `v` (a
+            // reference of its own) over and gives back the one it held.
+            match unsafe { crate::engine::native::cell_swap(holder.0, v) } {
                 Ok(old) => Ok(Owned { c, v: old }),
                 Err(v) => {
+                    // SAFETY: not taken: freed once.
                     unsafe { qjs::JS_FreeValue(c, v) };
                     Err(rquickjs::Error::Unknown)
                 }
@@ -386,10 +411,13 @@ impl<'js> Delivery<'_, 'js> {
         let previous = match self.config.current {
             Some(holder) => Some((
                 holder,
+                // SAFETY: the event is live (`event` owns it).
                 swap(holder, unsafe { qjs::JS_DupValue(c, event.v) })?,
             )),
             None => None,
         };
+        // SAFETY: live values (see above); the call's result is freed, its
+        // exception taken over by a `Value`.
         let thrown = unsafe {
             let mut args = [event.v];
             let r = qjs::JS_Call(c, self.listener.0, self.port.0, 1, args.as_mut_ptr());
@@ -405,9 +433,12 @@ impl<'js> Delivery<'_, 'js> {
         }
         if let Some(e) = thrown {
             // A terminated worker's interrupt is not the listener's to report.
+            // SAFETY: reads a flag of a live value.
             if unsafe { qjs::JS_IsUncatchableError(e.as_raw()) } {
                 return Err(ctx.throw(e));
             }
+            // SAFETY: `report` is live (see above) and `e` too; the
+            // result is freed.
             unsafe {
                 let mut args = [e.as_raw()];
                 let r = qjs::JS_Call(
@@ -425,12 +456,18 @@ impl<'js> Delivery<'_, 'js> {
         }
         // The end of dispatch: on the lazy state, one flag; on a state
         // object the listener made, its fields.
-        if crate::engine::native::end_lazy_dispatch(unsafe { qjs::JS_GetRuntime(c) }, event.v) {
+        // SAFETY: the event is live (`event` owns it), of `c`'s runtime.
+        if unsafe { crate::engine::native::end_lazy_dispatch(qjs::JS_GetRuntime(c), event.v) } {
             return Ok(());
         }
-        let Some(state) = crate::engine::native::event_state(c, event.v)? else {
+        // SAFETY: as above; the state is borrowed from the event, which
+        // lives until the end of this function.
+        let Some(state) = (unsafe { crate::engine::native::event_state(c, event.v)? }) else {
             return Err(rquickjs::Error::Unknown);
         };
+        // SAFETY: the state is live (above); the atoms are held by this
+        // delivery; defining data properties on the prelude's state object
+        // runs no JavaScript, and the engine takes `v` (a constant) over.
         let set = |atom: usize, v: qjs::JSValue| unsafe {
             check(qjs::JS_DefinePropertyValue(c, state, a[atom], v, flags))
         };
@@ -439,7 +476,7 @@ impl<'js> Delivery<'_, 'js> {
         set(DISPATCHING, qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 0))?;
         // The stop flags a listener set are cleared (DOM dispatch's end).
         for flag in [STOP_PROPAGATION, STOP_IMMEDIATE] {
-            // Sound: `JS_GetProperty` returns a new reference, freed at once
+            // SAFETY: `JS_GetProperty` returns a new reference, freed at once
             // (a boolean here: the state and its prototypes have no getters).
             let on = unsafe {
                 let v = qjs::JS_GetProperty(c, state, a[flag]);

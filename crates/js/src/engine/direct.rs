@@ -70,7 +70,7 @@ thread_local! {
 impl Drop for Memory {
     fn drop(&mut self) {
         for (_, v) in self.map.drain() {
-            // Sound: the map's own reference, given back once.
+            // SAFETY: the map's own reference, given back once.
             unsafe { rquickjs::qjs::JS_FreeValue(self.c, v) };
         }
         MEMORY.with(|m| m.set(std::mem::take(&mut self.map)));
@@ -232,10 +232,10 @@ impl<'a, 'js> Direct<'a, 'js> {
                 }
                 // Trailing holes: the length is set after the elements,
                 // which keeps a dense copy the engine's fast array.
-                if self.length.is_none() {
-                    self.length = Some(ffi::OwnedAtom::from_str(ctx, "length")?);
-                }
-                let length = self.length.as_ref().map_or(0, |a| a.raw());
+                let length = match &self.length {
+                    Some(a) => a,
+                    None => self.length.insert(ffi::OwnedAtom::from_str(ctx, "length")?),
+                };
                 ffi::copy_array_length(ctx, old, new, length)?;
                 Ok(true)
             }

@@ -9,9 +9,11 @@
 //! lifetime that ends before any call that may run JavaScript or the
 //! collector.
 //!
-//! - [`ffi`]: small safe wrappers of single engine calls (properties,
-//!   atoms, arrays, buffers, the collector, the stack limit), and the
-//!   handles [`ffi::Owned`] and [`ffi::Borrowed`].
+//! - [`ffi`]: small safe wrappers of single engine calls (arrays,
+//!   buffers, the collector, the stack limit), the face of the layer;
+//!   [`handles`]: `Owned`, `OwnedAtom`, `Borrowed<'a>`, `Lent<'a, 'js>`;
+//!   [`properties`]: data properties read and defined without running
+//!   JavaScript.
 //! - [`alloc`]: the runtime's allocator, which lets a transferred
 //!   ArrayBuffer's bytes leave the engine without a copy.
 //! - [`native`]: msgport's own engine classes (MessagePort, Event, the
@@ -35,6 +37,8 @@ pub(crate) mod classes;
 pub(crate) mod deliver;
 pub(crate) mod direct;
 pub(crate) mod ffi;
+pub(crate) mod handles;
 pub(crate) mod intrinsics;
 pub(crate) mod native;
+pub(crate) mod properties;
 pub(crate) mod wire;

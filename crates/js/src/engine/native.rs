@@ -119,8 +119,8 @@ unsafe fn register(
             Err(stored) => stored,
         };
     }
-    // SAFETY (this block): `rt` is live; these calls read and update its
-    // class table only.
+    // SAFETY: `rt` is live; these calls read and update its class table
+    // only.
     unsafe {
         if qjs::JS_IsRegisteredClass(rt, id) {
             return Err(taken());
@@ -186,7 +186,13 @@ enum Word {
     Lazy(*mut LazyState),
 }
 
-fn word(v: qjs::JSValue) -> Option<Word> {
+/// The opaque word of `v` if it is an Event object.
+///
+/// # Safety
+/// `v` is live.
+unsafe fn word(v: qjs::JSValue) -> Option<Word> {
+    // SAFETY: (the caller's) `v` is live; `JS_GetOpaque` reads an object's
+    // class before its word, and nothing of anything else.
     let p = unsafe { qjs::JS_GetOpaque(v, EVENT_CLASS.load(Ordering::Relaxed)) } as usize;
     match p {
         0 => None,
@@ -198,17 +204,22 @@ fn word(v: qjs::JSValue) -> Option<Word> {
 /// The state object of an Event object (borrowed from the event), made
 /// now if it was still lazy; `Ok(None)` for anything else.
 ///
-/// Sound: the opaque word is only ever set here and by [`new_event`] /
-/// [`new_lazy_event`], to an object the event owns a reference to or to a
-/// box it owns. Making the object takes the box's references over (the
-/// fields go into the object, the box is freed) before the word changes.
-pub(crate) fn event_state(
+/// # Safety
+/// `c` is a live context and `v` a live value of it. The state returned
+/// is borrowed from the event: valid while the event lives.
+pub(crate) unsafe fn event_state(
     c: *mut qjs::JSContext,
     v: qjs::JSValue,
 ) -> rquickjs::Result<Option<qjs::JSValue>> {
-    match word(v) {
+    // SAFETY: `v` is live (the caller's).
+    match unsafe { word(v) } {
         None => Ok(None),
         Some(Word::State(s)) => Ok(Some(s)),
+        // SAFETY: the opaque word is only ever set here and by
+        // `new_event` / `new_lazy_event`, to an object the event owns a
+        // reference to or to a box it owns. Making the object takes the
+        // box's references over (the fields are duplicated into the
+        // object, then the box is freed once) after the word changed.
         Some(Word::Lazy(p)) => unsafe {
             let lazy = &*p;
             let s = qjs::JS_NewObjectProto(c, lazy.proto);
@@ -266,8 +277,15 @@ pub(crate) fn event_state(
 
 /// Whether the event `v` still has a lazy state; if so, marks it as no
 /// longer being dispatched (see [`LazyState::dispatching_at`]).
-pub(crate) fn end_lazy_dispatch(rt: *mut qjs::JSRuntime, v: qjs::JSValue) -> bool {
-    match word(v) {
+///
+/// # Safety
+/// `rt` is a live runtime and `v` a live value of it.
+pub(crate) unsafe fn end_lazy_dispatch(rt: *mut qjs::JSRuntime, v: qjs::JSValue) -> bool {
+    // SAFETY: `v` is live (the caller's).
+    match unsafe { word(v) } {
+        // SAFETY: the box is the event's (see `event_state`), alive while
+        // the event is; the port reference it held is freed once, as it
+        // is taken out.
         Some(Word::Lazy(p)) => unsafe {
             if let Some(port) = (*p).dispatching_at.take() {
                 qjs::JS_FreeValueRT(rt, port);
@@ -278,54 +296,80 @@ pub(crate) fn end_lazy_dispatch(rt: *mut qjs::JSRuntime, v: qjs::JSValue) -> boo
     }
 }
 
-/// Sound: `p` is a box made by [`new_lazy_event`], freed once.
+/// Frees a lazy state and the references it holds.
+///
+/// # Safety
+/// `p` is a box made by [`new_lazy_event`], of the live runtime `rt`, and
+/// nothing uses it afterwards (it is freed once).
 unsafe fn free_lazy(rt: *mut qjs::JSRuntime, p: *mut LazyState) {
-    let lazy = Box::from_raw(p);
-    qjs::JS_FreeValueRT(rt, lazy.proto);
-    qjs::JS_FreeValueRT(rt, lazy.data);
-    qjs::JS_FreeValueRT(rt, lazy.time_stamp);
-    if let Some(port) = lazy.dispatching_at {
-        qjs::JS_FreeValueRT(rt, port);
-    }
-}
-
-/// Frees the event's state. Sound: called once by the engine when the
-/// event dies.
-unsafe extern "C" fn event_finalizer(rt: *mut qjs::JSRuntime, v: qjs::JSValue) {
-    match word(v) {
-        Some(Word::State(s)) => qjs::JS_FreeValueRT(rt, s),
-        Some(Word::Lazy(p)) => free_lazy(rt, p),
-        None => {}
-    }
-}
-
-/// Tells the cycle collector what the event holds. Sound: all of it is
-/// alive while the event is.
-unsafe extern "C" fn event_mark(rt: *mut qjs::JSRuntime, v: qjs::JSValue, mark: qjs::JS_MarkFunc) {
-    match word(v) {
-        Some(Word::State(s)) => qjs::JS_MarkValue(rt, s, mark),
-        Some(Word::Lazy(p)) => {
-            let lazy = &*p;
-            for x in [lazy.proto, lazy.data, lazy.time_stamp] {
-                qjs::JS_MarkValue(rt, x, mark);
-            }
-            if let Some(port) = lazy.dispatching_at {
-                qjs::JS_MarkValue(rt, port, mark);
-            }
+    // SAFETY: (the caller's) the box and its references are this call's.
+    unsafe {
+        let lazy = Box::from_raw(p);
+        qjs::JS_FreeValueRT(rt, lazy.proto);
+        qjs::JS_FreeValueRT(rt, lazy.data);
+        qjs::JS_FreeValueRT(rt, lazy.time_stamp);
+        if let Some(port) = lazy.dispatching_at {
+            qjs::JS_FreeValueRT(rt, port);
         }
-        None => {}
+    }
+}
+
+/// Frees the event's state.
+///
+/// # Safety
+/// Called by the engine only, once, when the event `v` dies.
+unsafe extern "C" fn event_finalizer(rt: *mut qjs::JSRuntime, v: qjs::JSValue) {
+    // SAFETY: the event's own reference or box (see `event_state`),
+    // released once as the event dies.
+    unsafe {
+        match word(v) {
+            Some(Word::State(s)) => qjs::JS_FreeValueRT(rt, s),
+            Some(Word::Lazy(p)) => free_lazy(rt, p),
+            None => {}
+        }
+    }
+}
+
+/// Tells the cycle collector what the event holds.
+///
+/// # Safety
+/// Called by the engine only, on a live event, with its mark function.
+unsafe extern "C" fn event_mark(rt: *mut qjs::JSRuntime, v: qjs::JSValue, mark: qjs::JS_MarkFunc) {
+    // SAFETY: the event is live, and all it holds is alive while it is;
+    // marking only reports it.
+    unsafe {
+        match word(v) {
+            Some(Word::State(s)) => qjs::JS_MarkValue(rt, s, mark),
+            Some(Word::Lazy(p)) => {
+                let lazy = &*p;
+                for x in [lazy.proto, lazy.data, lazy.time_stamp] {
+                    qjs::JS_MarkValue(rt, x, mark);
+                }
+                if let Some(port) = lazy.dispatching_at {
+                    qjs::JS_MarkValue(rt, port, mark);
+                }
+            }
+            None => {}
+        }
     }
 }
 
 /// A new Event object with prototype `proto` and a lazy state, which it
-/// owns (the values in `lazy` are references it takes over). Sound:
-/// `JS_NewObjectProtoClass` returns a new reference; on failure the
-/// references are freed.
-pub(crate) fn new_lazy_event(
+/// owns (the values in `lazy` are references it takes over); the
+/// exception value on failure (the references are freed then).
+///
+/// # Safety
+/// `c` is a live context; `proto` and the values of `lazy` are live
+/// values of it (those of `lazy` owned references).
+pub(crate) unsafe fn new_lazy_event(
     c: *mut qjs::JSContext,
     proto: qjs::JSValue,
     lazy: LazyState,
 ) -> qjs::JSValue {
+    // SAFETY: (the caller's) live `c` and `proto`;
+    // `JS_NewObjectProtoClass` returns a new reference (or an exception,
+    // and then the box is freed with its references); the event owns the
+    // box from then on (its word), released by its finalizer.
     unsafe {
         let e = qjs::JS_NewObjectProtoClass(c, proto, EVENT_CLASS.load(Ordering::Relaxed));
         let p = Box::into_raw(Box::new(lazy));
@@ -339,13 +383,18 @@ pub(crate) fn new_lazy_event(
 }
 
 /// A new Event object with prototype `proto` and state `state` (an
-/// object). Sound: `JS_NewObjectProtoClass` returns a new reference; the
-/// event takes a new reference to `state`, released by its finalizer.
-pub(crate) fn new_event(
+/// object; `None` if it is not one), or the exception value.
+///
+/// # Safety
+/// `c` is a live context, `proto` and `state` live values of it.
+pub(crate) unsafe fn new_event(
     c: *mut qjs::JSContext,
     proto: qjs::JSValue,
     state: qjs::JSValue,
 ) -> Option<qjs::JSValue> {
+    // SAFETY: (the caller's) live values; `JS_NewObjectProtoClass`
+    // returns a new reference or an exception; the event takes a new
+    // reference to `state` as its word, released by its finalizer.
     unsafe {
         if qjs::JS_VALUE_GET_TAG(state) != qjs::JS_TAG_OBJECT {
             return None;
@@ -361,22 +410,32 @@ pub(crate) fn new_event(
 
 /// `host.newEvent(proto, state)`: a new Event object (`proto` must be an
 /// object, else the realm's `fallback`, the prelude's choice).
+///
+/// # Safety
+/// Called by the engine only, with `argc` live arguments at `argv`.
 unsafe extern "C" fn host_new_event(
     c: *mut qjs::JSContext,
     _this: qjs::JSValue,
     argc: std::ffi::c_int,
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    if argc < 2 || qjs::JS_VALUE_GET_TAG(*argv) != qjs::JS_TAG_OBJECT {
-        return throw_type_error(c, c"newEvent: a prototype and a state object");
-    }
-    match new_event(c, *argv, *argv.add(1)) {
-        Some(e) => e,
-        None => throw_type_error(c, c"newEvent: a prototype and a state object"),
+    // SAFETY: `c` is live and the two arguments read are there (`argc`
+    // checked first), live for the call.
+    unsafe {
+        if argc < 2 || qjs::JS_VALUE_GET_TAG(*argv) != qjs::JS_TAG_OBJECT {
+            return throw_type_error(c, c"newEvent: a prototype and a state object");
+        }
+        match new_event(c, *argv, *argv.add(1)) {
+            Some(e) => e,
+            None => throw_type_error(c, c"newEvent: a prototype and a state object"),
+        }
     }
 }
 
 /// `host.eventState(value)`: the state of an Event object, or undefined.
+///
+/// # Safety
+/// Called by the engine only, with `argc` live arguments at `argv`.
 unsafe extern "C" fn host_event_state(
     c: *mut qjs::JSContext,
     _this: qjs::JSValue,
@@ -386,34 +445,48 @@ unsafe extern "C" fn host_event_state(
     if argc < 1 {
         return qjs::JS_UNDEFINED;
     }
-    match event_state(c, *argv) {
-        Ok(Some(s)) => qjs::JS_DupValue(c, s),
-        Ok(None) => qjs::JS_UNDEFINED,
-        Err(_) => qjs::JS_EXCEPTION,
+    // SAFETY: `c` and the argument are live for the call; the state is
+    // borrowed from the event, and the result a new reference to it.
+    unsafe {
+        match event_state(c, *argv) {
+            Ok(Some(s)) => qjs::JS_DupValue(c, s),
+            Ok(None) => qjs::JS_UNDEFINED,
+            Err(_) => qjs::JS_EXCEPTION,
+        }
     }
 }
 
 /// `MessageEvent.prototype.data`'s getter (HTML `#dom-messageevent-data`):
 /// a delivered event's data without making its state object.
+///
+/// # Safety
+/// Called by the engine only, with a live `this`.
 unsafe extern "C" fn message_event_data(
     c: *mut qjs::JSContext,
     this: qjs::JSValue,
     _argc: std::ffi::c_int,
     _argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    let state = match word(this) {
-        Some(Word::Lazy(p)) => return qjs::JS_DupValue(c, (*p).data),
-        Some(Word::State(s)) => s,
-        None => return throw_type_error(c, c"Illegal invocation: not a MessageEvent"),
-    };
-    // A state object: the prelude's layout (`message` marks a MessageEvent's).
-    let is_message = qjs::JS_GetPropertyStr(c, state, c"message".as_ptr());
-    let yes = qjs::JS_VALUE_GET_TAG(is_message) == qjs::JS_TAG_BOOL && is_message.u.int32 != 0;
-    qjs::JS_FreeValue(c, is_message);
-    if !yes {
-        return throw_type_error(c, c"Illegal invocation: not a MessageEvent");
+    // SAFETY: `c` and `this` are live for the call; a lazy state's box and
+    // a state object live as long as the event (see `event_state`); every
+    // new reference is returned or freed. The state object's getters are
+    // the prelude's own data properties (no user code runs: the object is
+    // not reachable from scripts).
+    unsafe {
+        let state = match word(this) {
+            Some(Word::Lazy(p)) => return qjs::JS_DupValue(c, (*p).data),
+            Some(Word::State(s)) => s,
+            None => return throw_type_error(c, c"Illegal invocation: not a MessageEvent"),
+        };
+        // A state object: the prelude's layout (`message` marks a MessageEvent's).
+        let is_message = qjs::JS_GetPropertyStr(c, state, c"message".as_ptr());
+        let yes = qjs::JS_VALUE_GET_TAG(is_message) == qjs::JS_TAG_BOOL && is_message.u.int32 != 0;
+        qjs::JS_FreeValue(c, is_message);
+        if !yes {
+            return throw_type_error(c, c"Illegal invocation: not a MessageEvent");
+        }
+        qjs::JS_GetPropertyStr(c, state, c"data".as_ptr())
     }
-    qjs::JS_GetPropertyStr(c, state, c"data".as_ptr())
 }
 
 // ---- The current event cell ----------------------------------------------
@@ -427,8 +500,12 @@ unsafe extern "C" fn message_event_data(
 /// The engine class of the current-event cell.
 static CELL_CLASS: AtomicU32 = AtomicU32::new(0);
 
-/// The cell's box, if `v` is a cell. Sound: `JS_GetOpaque` checks the class.
-fn cell(v: qjs::JSValue) -> Option<*mut qjs::JSValue> {
+/// The cell's box, if `v` is a cell.
+///
+/// # Safety
+/// `v` is live.
+unsafe fn cell(v: qjs::JSValue) -> Option<*mut qjs::JSValue> {
+    // SAFETY: `v` is live (the caller's); `JS_GetOpaque` checks the class.
     let p = unsafe { qjs::JS_GetOpaque(v, CELL_CLASS.load(Ordering::Relaxed)) };
     (!p.is_null()).then_some(p.cast())
 }
@@ -436,114 +513,154 @@ fn cell(v: qjs::JSValue) -> Option<*mut qjs::JSValue> {
 /// Puts `value` (a reference it takes over) in the cell `holder` and
 /// returns the value it held (a reference the caller owns); `Err(value)`
 /// if `holder` is not a cell.
-pub(crate) fn cell_swap(
+///
+/// # Safety
+/// `holder` is live.
+pub(crate) unsafe fn cell_swap(
     holder: qjs::JSValue,
     value: qjs::JSValue,
 ) -> Result<qjs::JSValue, qjs::JSValue> {
-    match cell(holder) {
-        // Sound: the box is alive while the cell is (the caller's).
+    // SAFETY: `holder` is live (the caller's), and its box with it; no
+    // other reference to the box's value is held across this swap.
+    match unsafe { cell(holder) } {
+        // SAFETY: the box lives as long as the cell, which the caller keeps.
         Some(p) => Ok(unsafe { std::mem::replace(&mut *p, value) }),
         None => Err(value),
     }
 }
 
-/// Frees the cell's box and value. Sound: called once by the engine.
+/// Frees the cell's box and value.
+///
+/// # Safety
+/// Called by the engine only, once, when the cell `v` dies.
 unsafe extern "C" fn cell_finalizer(rt: *mut qjs::JSRuntime, v: qjs::JSValue) {
-    if let Some(p) = cell(v) {
-        let b = Box::from_raw(p);
-        qjs::JS_FreeValueRT(rt, *b);
+    // SAFETY: the cell's own box and the reference in it, released once
+    // as the cell dies.
+    unsafe {
+        if let Some(p) = cell(v) {
+            let b = Box::from_raw(p);
+            qjs::JS_FreeValueRT(rt, *b);
+        }
     }
 }
 
-/// Sound: the value is alive while the cell is.
+/// Tells the cycle collector what the cell holds.
+///
+/// # Safety
+/// Called by the engine only, on a live cell, with its mark function.
 unsafe extern "C" fn cell_mark(rt: *mut qjs::JSRuntime, v: qjs::JSValue, mark: qjs::JS_MarkFunc) {
-    if let Some(p) = cell(v) {
-        qjs::JS_MarkValue(rt, *p, mark);
+    // SAFETY: the value is alive while the cell is; marking only reports it.
+    unsafe {
+        if let Some(p) = cell(v) {
+            qjs::JS_MarkValue(rt, *p, mark);
+        }
     }
 }
 
 /// The `event` getter of a cell.
+///
+/// # Safety
+/// Called by the engine only, with a live `this`.
 unsafe extern "C" fn cell_get(
     c: *mut qjs::JSContext,
     this: qjs::JSValue,
     _argc: std::ffi::c_int,
     _argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    match cell(this) {
-        Some(p) => qjs::JS_DupValue(c, *p),
-        None => throw_type_error(c, c"Illegal invocation: not an event cell"),
+    // SAFETY: `this` and its box are live for the call; the result is a
+    // new reference.
+    unsafe {
+        match cell(this) {
+            Some(p) => qjs::JS_DupValue(c, *p),
+            None => throw_type_error(c, c"Illegal invocation: not an event cell"),
+        }
     }
 }
 
 /// The `event` setter of a cell.
+///
+/// # Safety
+/// Called by the engine only, with a live `this` and `argc` live
+/// arguments at `argv`.
 unsafe extern "C" fn cell_set(
     c: *mut qjs::JSContext,
     this: qjs::JSValue,
     argc: std::ffi::c_int,
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    let v = if argc >= 1 {
-        qjs::JS_DupValue(c, *argv)
-    } else {
-        qjs::JS_UNDEFINED
-    };
-    match cell_swap(this, v) {
-        Ok(old) => {
-            qjs::JS_FreeValue(c, old);
+    // SAFETY: `this` and the argument (if any) are live for the call; the
+    // cell takes a new reference, and the one it gives back is freed.
+    unsafe {
+        let v = if argc >= 1 {
+            qjs::JS_DupValue(c, *argv)
+        } else {
             qjs::JS_UNDEFINED
-        }
-        Err(v) => {
-            qjs::JS_FreeValue(c, v);
-            throw_type_error(c, c"Illegal invocation: not an event cell")
+        };
+        match cell_swap(this, v) {
+            Ok(old) => {
+                qjs::JS_FreeValue(c, old);
+                qjs::JS_UNDEFINED
+            }
+            Err(v) => {
+                qjs::JS_FreeValue(c, v);
+                throw_type_error(c, c"Illegal invocation: not an event cell")
+            }
         }
     }
 }
 
 /// `host.newEventCell()`: a cell holding `undefined`, with no prototype
-/// and an `event` accessor. Sound: each new reference is taken over or
-/// freed on every path.
+/// and an `event` accessor.
+///
+/// # Safety
+/// Called by the engine only, on a live context.
 unsafe extern "C" fn host_new_event_cell(
     c: *mut qjs::JSContext,
     _this: qjs::JSValue,
     _argc: std::ffi::c_int,
     _argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    let o = qjs::JS_NewObjectProtoClass(c, qjs::JS_NULL, CELL_CLASS.load(Ordering::Relaxed));
-    if qjs::JS_IsException(o) {
-        return o;
+    // SAFETY: `c` is live; each new reference is taken over (by the cell,
+    // by `JS_DefinePropertyGetSet`) or freed on every path; the cell owns
+    // its box, released by its finalizer.
+    unsafe {
+        let o = qjs::JS_NewObjectProtoClass(c, qjs::JS_NULL, CELL_CLASS.load(Ordering::Relaxed));
+        if qjs::JS_IsException(o) {
+            return o;
+        }
+        qjs::JS_SetOpaque(o, Box::into_raw(Box::new(qjs::JS_UNDEFINED)).cast());
+        let get = qjs::JS_NewCFunction2(
+            c,
+            Some(cell_get),
+            c"get event".as_ptr(),
+            0,
+            qjs::JSCFunctionEnum_JS_CFUNC_generic,
+            0,
+        );
+        let set = qjs::JS_NewCFunction2(
+            c,
+            Some(cell_set),
+            c"set event".as_ptr(),
+            1,
+            qjs::JSCFunctionEnum_JS_CFUNC_generic,
+            0,
+        );
+        if qjs::JS_IsException(get) || qjs::JS_IsException(set) {
+            qjs::JS_FreeValue(c, get);
+            qjs::JS_FreeValue(c, set);
+            qjs::JS_FreeValue(c, o);
+            return qjs::JS_EXCEPTION;
+        }
+        let atom = qjs::JS_NewAtom(c, c"event".as_ptr());
+        // `JS_DefinePropertyGetSet` takes the getter and setter over.
+        let r = qjs::JS_DefinePropertyGetSet(c, o, atom, get, set, qjs::JS_PROP_ENUMERABLE as i32);
+        qjs::JS_FreeAtom(c, atom);
+        if r < 0 {
+            qjs::JS_FreeValue(c, o);
+            return qjs::JS_EXCEPTION;
+        }
+        o
     }
-    qjs::JS_SetOpaque(o, Box::into_raw(Box::new(qjs::JS_UNDEFINED)).cast());
-    let get = qjs::JS_NewCFunction2(
-        c,
-        Some(cell_get),
-        c"get event".as_ptr(),
-        0,
-        qjs::JSCFunctionEnum_JS_CFUNC_generic,
-        0,
-    );
-    let set = qjs::JS_NewCFunction2(
-        c,
-        Some(cell_set),
-        c"set event".as_ptr(),
-        1,
-        qjs::JSCFunctionEnum_JS_CFUNC_generic,
-        0,
-    );
-    if qjs::JS_IsException(get) || qjs::JS_IsException(set) {
-        qjs::JS_FreeValue(c, get);
-        qjs::JS_FreeValue(c, set);
-        qjs::JS_FreeValue(c, o);
-        return qjs::JS_EXCEPTION;
-    }
-    let atom = qjs::JS_NewAtom(c, c"event".as_ptr());
-    // `JS_DefinePropertyGetSet` takes the getter and setter over.
-    let r = qjs::JS_DefinePropertyGetSet(c, o, atom, get, set, qjs::JS_PROP_ENUMERABLE as i32);
-    qjs::JS_FreeAtom(c, atom);
-    if r < 0 {
-        qjs::JS_FreeValue(c, o);
-        return qjs::JS_EXCEPTION;
-    }
-    o
 }
 
 /// The C functions of the `host` object: `(name, function, length)`.
@@ -566,14 +683,16 @@ pub(crate) fn host_functions<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickj
     Ok(())
 }
 
-/// A C function as a JS function value. Sound: `JS_NewCFunction2` returns
-/// a new reference (or an exception), taken over by the `Value`.
+/// A C function as a JS function value.
 fn c_function<'js>(
     ctx: &Ctx<'js>,
     name: &std::ffi::CStr,
     f: qjs::JSCFunction,
     length: i32,
 ) -> rquickjs::Result<Value<'js>> {
+    // SAFETY: `ctx` is live; `JS_NewCFunction2` returns a new reference
+    // (or an exception), taken over by the `Value`. `f` is one of this
+    // module's C functions, which uphold the engine's calling convention.
     unsafe {
         let v = qjs::JS_NewCFunction2(
             ctx.as_raw().as_ptr(),
@@ -596,13 +715,15 @@ pub(crate) fn port_class() -> u32 {
 }
 
 /// A new MessagePort object for the native port `id`, with prototype
-/// `proto`. Sound: `JS_NewObjectProtoClass` returns a new reference (or
-/// an exception), taken over by the `Value`.
+/// `proto`.
 pub(crate) fn new_port_object<'js>(
     ctx: &Ctx<'js>,
     proto: &Object<'js>,
     id: u32,
 ) -> rquickjs::Result<Object<'js>> {
+    // SAFETY: `ctx` and `proto` are live; `JS_NewObjectProtoClass` returns
+    // a new reference (or an exception), taken over by the `Value`; the
+    // port class's opaque word is a plain number (no finalizer frees it).
     unsafe {
         let c = ctx.as_raw().as_ptr();
         let o = qjs::JS_NewObjectProtoClass(c, proto.as_raw(), PORT_CLASS.load(Ordering::Acquire));
@@ -620,11 +741,15 @@ pub(crate) fn new_port_object<'js>(
 /// for anything that is not a MessagePort. Sound: `JS_GetOpaque` checks
 /// the class before it reads the word.
 pub(crate) fn port_id(v: &Value<'_>) -> Option<i32> {
-    port_id_raw(v.as_raw())
+    // SAFETY: `v` is live.
+    unsafe { port_id_raw(v.as_raw()) }
 }
 
-/// [`port_id`] of a value the caller keeps alive.
-fn port_id_raw(v: qjs::JSValue) -> Option<i32> {
+/// [`port_id`] of a raw value.
+///
+/// # Safety
+/// `v` is live.
+unsafe fn port_id_raw(v: qjs::JSValue) -> Option<i32> {
     // SAFETY: `v` is live (the caller's); `JS_GetOpaque` reads an
     // object's class before its word, and nothing of anything else.
     match unsafe { qjs::JS_GetOpaque(v, PORT_CLASS.load(Ordering::Relaxed)) } as usize {
@@ -644,9 +769,11 @@ pub(crate) fn platform_interface(o: &Object<'_>) -> Option<&'static str> {
 /// [`platform_interface`] of a borrowed object.
 pub(crate) fn platform_interface_of(o: ffi::Borrowed<'_>) -> Option<&'static str> {
     let v = o.raw();
-    if port_id_raw(v).is_some() {
+    // SAFETY: `o` is a live object (a `Borrowed`'s invariant).
+    let (port, event) = unsafe { (port_id_raw(v), word(v)) };
+    if port.is_some() {
         Some("MessagePort")
-    } else if word(v).is_some() {
+    } else if event.is_some() {
         Some("Event")
     } else {
         None
@@ -668,20 +795,28 @@ pub(crate) fn post_message_function<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Val
     c_function(ctx, c"postMessage", Some(post_message), 1)
 }
 
-/// Throws a TypeError with `msg`. Sound: `%s` with a NUL-terminated string.
+/// Throws a TypeError with `msg`.
+///
+/// # Safety
+/// `c` is a live context.
 unsafe fn throw_type_error(c: *mut qjs::JSContext, msg: &std::ffi::CStr) -> qjs::JSValue {
-    qjs::JS_ThrowTypeError(c, c"%s".as_ptr(), msg.as_ptr())
+    // SAFETY: `c` is live; `%s` with a NUL-terminated string.
+    unsafe { qjs::JS_ThrowTypeError(c, c"%s".as_ptr(), msg.as_ptr()) }
 }
 
 /// The engine's result for a Rust result: `undefined`, or the pending
 /// exception (any other error becomes an InternalError).
+///
+/// # Safety
+/// `c` is a live context.
 unsafe fn result(c: *mut qjs::JSContext, r: rquickjs::Result<()>) -> qjs::JSValue {
     match r {
         Ok(()) => qjs::JS_UNDEFINED,
         Err(rquickjs::Error::Exception) => qjs::JS_EXCEPTION,
         Err(e) => {
             let msg = std::ffi::CString::new(e.to_string()).unwrap_or_default();
-            qjs::JS_ThrowInternalError(c, c"%s".as_ptr(), msg.as_ptr())
+            // SAFETY: `c` is live; `%s` with a NUL-terminated string.
+            unsafe { qjs::JS_ThrowInternalError(c, c"%s".as_ptr(), msg.as_ptr()) }
         }
     }
 }
@@ -710,7 +845,8 @@ unsafe extern "C" fn post_message(
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
     // Web IDL: the brand first, then the argument count.
-    let Some(id) = port_id_raw(this) else {
+    // SAFETY: `this` is live for the call.
+    let Some(id) = (unsafe { port_id_raw(this) }) else {
         // SAFETY: `c` is the live context of the call.
         return unsafe { throw_type_error(c, c"Illegal invocation: not a MessagePort") };
     };

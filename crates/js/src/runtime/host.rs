@@ -842,8 +842,7 @@ pub(crate) fn install<'js>(
         "setFast",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>,
-                  id: u32,
+            move |id: u32,
                   port: rquickjs::function::Opt<Object<'js>>,
                   listener: rquickjs::function::Opt<Function<'js>>,
                   state_proto: rquickjs::function::Opt<Object<'js>>| {
@@ -852,7 +851,7 @@ pub(crate) fn install<'js>(
                         (Some(p), Some(l), Some(sp)) => Some((p, l, sp)),
                         _ => None,
                     };
-                    f.set(&ctx, id, entry);
+                    f.set(id, entry);
                 }
             },
         )?,

@@ -29,7 +29,7 @@ impl Caches {
     /// Empty caches for the runtime of `ctx` (nothing is allocated until
     /// first used).
     pub(crate) fn new(ctx: &Ctx<'_>) -> Self {
-        // Sound: reads the context's runtime pointer.
+        // SAFETY: reads the context's runtime pointer.
         let rt = unsafe { qjs::JS_GetRuntime(ctx.as_raw().as_ptr()) };
         Caches {
             keys: KeyCache {
@@ -71,13 +71,17 @@ impl KeyCache {
         (*a == atom && atom != 0).then_some(b.as_slice())
     }
 
-    /// Sound: `JS_DupAtom` takes a reference for the cache, and the
-    /// evicted atom's is given back.
-    pub(crate) fn put(&mut self, c: *mut qjs::JSContext, atom: qjs::JSAtom, bytes: &[u8]) {
+    /// Keeps `bytes` as the wire bytes of `atom`.
+    ///
+    /// # Safety
+    /// `c` is a live context of the cache's runtime, `atom` a live atom.
+    pub(crate) unsafe fn put(&mut self, c: *mut qjs::JSContext, atom: qjs::JSAtom, bytes: &[u8]) {
         if self.slots.is_empty() {
             self.slots = vec![(0, Vec::new()); KEY_SLOTS];
         }
         let slot = &mut self.slots[atom as usize % KEY_SLOTS];
+        // SAFETY: (the caller's) live `c` and `atom`: `JS_DupAtom` takes a
+        // reference for the cache, and the evicted atom's own is given back.
         unsafe {
             if slot.0 != 0 {
                 qjs::JS_FreeAtomRT(self.rt, slot.0);
@@ -93,7 +97,7 @@ impl Drop for KeyCache {
     fn drop(&mut self) {
         for (a, _) in &self.slots {
             if *a != 0 {
-                // Sound: the cache's own reference, given back once.
+                // SAFETY: the cache's own reference, given back once.
                 unsafe { qjs::JS_FreeAtomRT(self.rt, *a) };
             }
         }
@@ -133,9 +137,15 @@ impl<T> Short<T> {
 trait Counted: Copy {
     /// Whether it was made (not 0 nor an exception).
     fn made(self) -> bool;
-    /// A new reference. Sound: `self` is live in `c`'s runtime.
+    /// A new reference.
+    ///
+    /// # Safety
+    /// `self` is live in the live context `c`'s runtime.
     unsafe fn dup(self, c: *mut qjs::JSContext) -> Self;
-    /// Gives a reference back. Sound: the caller owns it.
+    /// Gives a reference back.
+    ///
+    /// # Safety
+    /// The caller owns that reference, of the live runtime `rt`.
     unsafe fn free(self, rt: *mut qjs::JSRuntime);
 }
 
@@ -144,22 +154,27 @@ impl Counted for qjs::JSAtom {
         self != 0
     }
     unsafe fn dup(self, c: *mut qjs::JSContext) -> Self {
-        qjs::JS_DupAtom(c, self)
+        // SAFETY: the trait's contract.
+        unsafe { qjs::JS_DupAtom(c, self) }
     }
     unsafe fn free(self, rt: *mut qjs::JSRuntime) {
-        qjs::JS_FreeAtomRT(rt, self)
+        // SAFETY: the trait's contract.
+        unsafe { qjs::JS_FreeAtomRT(rt, self) }
     }
 }
 
 impl Counted for qjs::JSValue {
     fn made(self) -> bool {
+        // SAFETY: reads a value's tag.
         unsafe { !qjs::JS_IsException(self) }
     }
     unsafe fn dup(self, c: *mut qjs::JSContext) -> Self {
-        qjs::JS_DupValue(c, self)
+        // SAFETY: the trait's contract.
+        unsafe { qjs::JS_DupValue(c, self) }
     }
     unsafe fn free(self, rt: *mut qjs::JSRuntime) {
-        qjs::JS_FreeValueRT(rt, self)
+        // SAFETY: the trait's contract.
+        unsafe { qjs::JS_FreeValueRT(rt, self) }
     }
 }
 
@@ -179,8 +194,12 @@ impl<T: Counted, const SLOTS: usize> ShortCache<T, SLOTS> {
     }
 
     /// A new reference to what `b` makes: the cached one, or `make()`'s
-    /// (kept if made). Sound: `c` is a live context of the cache's runtime.
-    fn get(&mut self, c: *mut qjs::JSContext, b: &[u8], make: impl FnOnce() -> T) -> T {
+    /// (kept if made).
+    ///
+    /// # Safety
+    /// `c` is a live context of the cache's runtime, and `make` returns a
+    /// new reference of it (or an exception).
+    unsafe fn get(&mut self, c: *mut qjs::JSContext, b: &[u8], make: impl FnOnce() -> T) -> T {
         if b.len() > SHORT {
             return make();
         }
@@ -189,10 +208,13 @@ impl<T: Counted, const SLOTS: usize> ShortCache<T, SLOTS> {
         }
         let slot = &mut self.slots[hash_bytes(b) % SLOTS];
         if let Some(s) = slot.filter(|s| s.is(b)) {
+            // SAFETY: the cache keeps the entry live; `c` is the caller's.
             return unsafe { s.what.dup(c) };
         }
         let made = make();
         if made.made() {
+            // SAFETY: the evicted entry's reference is the cache's own,
+            // given back once; the cache takes a new one to what was made.
             unsafe {
                 if let Some(old) = slot.take() {
                     old.what.free(self.rt);
@@ -207,7 +229,7 @@ impl<T: Counted, const SLOTS: usize> ShortCache<T, SLOTS> {
 impl<T: Counted, const SLOTS: usize> Drop for ShortCache<T, SLOTS> {
     fn drop(&mut self) {
         for s in self.slots.iter().flatten() {
-            // Sound: the cache's own reference, given back once.
+            // SAFETY: the cache's own reference, given back once.
             unsafe { s.what.free(self.rt) };
         }
     }
@@ -219,12 +241,18 @@ pub(crate) struct NameCache(ShortCache<qjs::JSAtom, 256>);
 
 impl NameCache {
     /// A new reference to the atom of the ASCII name `b`; 0 if the engine
-    /// failed (out of memory). Sound: `c` is a live context of the
-    /// cache's runtime.
-    pub(crate) fn atom(&mut self, c: *mut qjs::JSContext, b: &[u8]) -> qjs::JSAtom {
-        self.0.get(c, b, || unsafe {
-            qjs::JS_NewAtomLen(c, b.as_ptr().cast(), b.len() as qjs::size_t)
-        })
+    /// failed (out of memory).
+    ///
+    /// # Safety
+    /// `c` is a live context of the cache's runtime.
+    pub(crate) unsafe fn atom(&mut self, c: *mut qjs::JSContext, b: &[u8]) -> qjs::JSAtom {
+        // SAFETY: `c` is live (the caller's); `JS_NewAtomLen` copies the
+        // bytes and returns a new reference.
+        unsafe {
+            self.0.get(c, b, || {
+                qjs::JS_NewAtomLen(c, b.as_ptr().cast(), b.len() as qjs::size_t)
+            })
+        }
     }
 }
 
@@ -235,11 +263,18 @@ pub(crate) struct StringCache(ShortCache<qjs::JSValue, 64>);
 
 impl StringCache {
     /// A new reference to a string of the ASCII bytes `b`, or an
-    /// exception. Sound: `c` is a live context of the cache's runtime.
-    pub(crate) fn string(&mut self, c: *mut qjs::JSContext, b: &[u8]) -> qjs::JSValue {
-        self.0.get(c, b, || unsafe {
-            qjs::JS_NewStringLen(c, b.as_ptr().cast(), b.len() as qjs::size_t)
-        })
+    /// exception.
+    ///
+    /// # Safety
+    /// `c` is a live context of the cache's runtime.
+    pub(crate) unsafe fn string(&mut self, c: *mut qjs::JSContext, b: &[u8]) -> qjs::JSValue {
+        // SAFETY: `c` is live (the caller's); `JS_NewStringLen` copies the
+        // bytes and returns a new reference or an exception.
+        unsafe {
+            self.0.get(c, b, || {
+                qjs::JS_NewStringLen(c, b.as_ptr().cast(), b.len() as qjs::size_t)
+            })
+        }
     }
 }
 
@@ -286,8 +321,10 @@ impl ShapeKeepers {
     /// defined in this order, each configurable, writable and enumerable)
     /// with the names `atoms` (at most [`SHAPE_KEYS`], none an index) whose
     /// [`names_hash`] is `h`. Errors are the engine's (out of memory).
-    /// Sound: `c` is a live context of this runtime, the atoms live.
-    pub(crate) fn note(
+    ///
+    /// # Safety
+    /// `c` is a live context of this runtime, and the atoms are live.
+    pub(crate) unsafe fn note(
         &mut self,
         c: *mut qjs::JSContext,
         h: u64,
@@ -297,7 +334,9 @@ impl ShapeKeepers {
             return Ok(());
         }
         if self.empty.is_none() {
+            // SAFETY: `c` is live; the new reference is the keepers'.
             let o = unsafe { qjs::JS_NewObject(c) };
+            // SAFETY: reads a value's tag.
             if unsafe { qjs::JS_IsException(o) } {
                 return Err(rquickjs::Error::Exception);
             }
@@ -313,10 +352,14 @@ impl ShapeKeepers {
             return Ok(());
         }
         for k in slot.keepers.drain(..) {
+            // SAFETY: the keepers' own reference, given back once.
             unsafe { qjs::JS_FreeValueRT(self.rt, k) };
         }
         slot.built = 0;
         for n in 1..=atoms.len() {
+            // SAFETY: `c` and the atoms are live (the caller's); the new
+            // object is the keepers' (pushed before anything can fail),
+            // and defining its data properties runs no JavaScript.
             unsafe {
                 let o = qjs::JS_NewObject(c);
                 if qjs::JS_IsException(o) {
@@ -342,7 +385,10 @@ impl ShapeKeepers {
     /// in order (each a data property), whose [`names_hash`] is `h`: noted
     /// if they are few enough and all names (an index is not part of a
     /// shape).
-    pub(crate) fn note_keys(
+    ///
+    /// # Safety
+    /// `c` is a live context of this runtime (the table keeps its atoms).
+    pub(crate) unsafe fn note_keys(
         &mut self,
         c: *mut qjs::JSContext,
         h: u64,
@@ -360,7 +406,8 @@ impl ShapeKeepers {
         if atoms[..n].iter().any(|&a| a & TAGGED_INT != 0) {
             return Ok(());
         }
-        self.note(c, h, &atoms[..n])
+        // SAFETY: `c` is live (the caller's) and the table keeps the atoms.
+        unsafe { self.note(c, h, &atoms[..n]) }
     }
 }
 
@@ -372,7 +419,7 @@ impl Drop for ShapeKeepers {
             .flat_map(|s| &s.keepers)
             .chain(&self.empty)
         {
-            // Sound: the keeper's own reference, given back once.
+            // SAFETY: the keeper's own reference, given back once.
             unsafe { qjs::JS_FreeValueRT(self.rt, *k) };
         }
     }
@@ -392,16 +439,21 @@ mod tests {
             let mut caches = Caches::new(&ctx);
             for name in [&b"hello"[..], b"x", b"a_name_longer_than_twenty_two", b""] {
                 for _ in 0..3 {
-                    let a = caches.names.atom(c, name);
+                    // SAFETY: `c` is live, of the caches' runtime.
+                    let a = unsafe { caches.names.atom(c, name) };
+                    // SAFETY: `c` is live; the atom is a new reference, freed below.
                     let expected = unsafe {
                         qjs::JS_NewAtomLen(c, name.as_ptr().cast(), name.len() as qjs::size_t)
                     };
                     assert_eq!(a, expected, "{name:?}");
+                    // SAFETY: the two references made above, freed once.
                     unsafe {
                         qjs::JS_FreeAtom(c, a);
                         qjs::JS_FreeAtom(c, expected);
                     }
-                    let s = caches.strings.string(c, name);
+                    // SAFETY: as above.
+                    let s = unsafe { caches.strings.string(c, name) };
+                    // SAFETY: a new reference, taken over by the `Value`.
                     let s = unsafe { rquickjs::Value::from_raw(ctx.clone(), s) };
                     let back: String = s.get().unwrap();
                     assert_eq!(back.as_bytes(), name);
@@ -414,10 +466,14 @@ mod tests {
                 let slot = hash_bytes(name.as_bytes()) % 256;
                 if let Some(other) = seen.insert(slot, name.clone()) {
                     for n in [&name, &other, &name] {
-                        let a = caches.names.atom(c, n.as_bytes());
+                        // SAFETY: as above.
+                        let a = unsafe { caches.names.atom(c, n.as_bytes()) };
+                        // SAFETY: `a` is live; a new reference, taken over by the `Value`.
                         let s = unsafe { qjs::JS_AtomToValue(c, a) };
+                        // SAFETY: the new reference above, taken over.
                         let s = unsafe { rquickjs::Value::from_raw(ctx.clone(), s) };
                         assert_eq!(&s.get::<String>().unwrap(), n);
+                        // SAFETY: the reference the cache handed out, freed once.
                         unsafe { qjs::JS_FreeAtom(c, a) };
                     }
                     break;
@@ -437,14 +493,18 @@ mod tests {
             let mut caches = Caches::new(&ctx);
             let atoms: Vec<qjs::JSAtom> = ["i", "s"]
                 .iter()
+                // SAFETY: `c` is live; new atoms, freed at the end.
                 .map(|n| unsafe { qjs::JS_NewAtomLen(c, n.as_ptr().cast(), 1) })
                 .collect();
             let h = atoms.iter().fold(0, |h, &a| names_hash(h, a));
             let slot = h as usize % SHAPE_SLOTS;
-            caches.shapes.note(c, h, &atoms).unwrap();
+            // SAFETY: `c` and the atoms are live.
+            unsafe { caches.shapes.note(c, h, &atoms).unwrap() };
             assert!(caches.shapes.slots[slot].keepers.is_empty());
-            caches.shapes.note(c, h, &atoms).unwrap();
+            // SAFETY: `c` and the atoms are live.
+            unsafe { caches.shapes.note(c, h, &atoms).unwrap() };
             assert_eq!(caches.shapes.slots[slot].keepers.len(), 2);
+            // SAFETY: a keeper the caches hold; the duplicate is the `Value`'s.
             let keeper = unsafe {
                 rquickjs::Value::from_raw(
                     ctx.clone(),
@@ -454,9 +514,11 @@ mod tests {
             let keys: rquickjs::Function = ctx.eval("(o) => Object.keys(o).join()").unwrap();
             assert_eq!(keys.call::<_, String>((keeper,)).unwrap(), "i,s");
             // A third sighting builds nothing new.
-            caches.shapes.note(c, h, &atoms).unwrap();
+            // SAFETY: `c` and the atoms are live.
+            unsafe { caches.shapes.note(c, h, &atoms).unwrap() };
             assert_eq!(caches.shapes.slots[slot].keepers.len(), 2);
             for a in atoms {
+                // SAFETY: the atoms made above, freed once.
                 unsafe { qjs::JS_FreeAtom(c, a) };
             }
             drop(caches);

@@ -28,13 +28,13 @@ pub(crate) fn read<'js>(
     }
     let v = r.value(0);
     for e in r.elements.drain(..).chain(r.objects.drain(..)) {
-        // Sound: references the reader still owned (elements, when it gave
+        // SAFETY: references the reader still owned (elements, when it gave
         // up inside an array; the back-reference table), each freed once.
         unsafe { qjs::JS_FreeValue(r.c, e) };
     }
     let v = v?;
     Ok(v.filter(|_| r.at == bytes.len())
-        // Sound: a new reference, taken over by the `Value`.
+        // SAFETY: a new reference, taken over by the `Value`.
         .map(|v| unsafe { rquickjs::Value::from_raw(ctx.clone(), v.into_raw()) }))
 }
 
@@ -85,9 +85,10 @@ impl<'a> R<'a, '_> {
         Some(s)
     }
 
-    /// Sound (every raw call here): each `JS_New*` returns a new reference
+    /// SAFETY (every raw call here): each `JS_New*` returns a new reference
     /// (or an exception), taken over by an [`Owned`] at once.
     fn made(&self, v: qjs::JSValue) -> rquickjs::Result<Owned> {
+        // SAFETY: reads a value's tag.
         if unsafe { qjs::JS_IsException(v) } {
             return Err(rquickjs::Error::Exception);
         }
@@ -97,7 +98,7 @@ impl<'a> R<'a, '_> {
     /// Records an object for back-references, with a reference of its own.
     #[inline]
     fn note(&mut self, v: qjs::JSValue) {
-        // Sound: `v` is a live value the caller holds; the copy is a new
+        // SAFETY: `v` is a live value the caller holds; the copy is a new
         // reference, freed by `read`.
         self.objects.push(unsafe { qjs::JS_DupValue(self.c, v) });
     }
@@ -120,6 +121,8 @@ impl<'a> R<'a, '_> {
                 _ => return Ok(None),
             },
             tag::DOUBLE => match self.bytes(8) {
+                // SAFETY: a back-reference: `objects` holds a reference of its own
+                // to each object read (see `Reader::objects`).
                 Some(b) => unsafe {
                     qjs::JS_NewNumber(c, f64::from_le_bytes(b.try_into().expect("8 bytes")))
                 },
@@ -139,6 +142,7 @@ impl<'a> R<'a, '_> {
                 };
                 let negative = bitfield & 1 == 1;
                 match bitfield >> 1 {
+                    // SAFETY: the reader's context is live; `made` takes the new reference.
                     0 => unsafe { qjs::JS_NewBigInt64(c, 0) },
                     8 => {
                         let Some(b) = self.bytes(8) else {
@@ -146,8 +150,11 @@ impl<'a> R<'a, '_> {
                         };
                         let d = u64::from_le_bytes(b.try_into().expect("8 bytes"));
                         match (negative, i64::try_from(d)) {
+                            // SAFETY: as above.
                             (false, _) => unsafe { qjs::JS_NewBigUint64(c, d) },
+                            // SAFETY: as above.
                             (true, Ok(m)) => unsafe { qjs::JS_NewBigInt64(c, -m) },
+                            // SAFETY: as above.
                             (true, Err(_)) if d == 1 << 63 => unsafe {
                                 qjs::JS_NewBigInt64(c, i64::MIN)
                             },
@@ -162,6 +169,7 @@ impl<'a> R<'a, '_> {
                     return Ok(None);
                 };
                 let t = f64::from_le_bytes(b.try_into().expect("8 bytes"));
+                // SAFETY: the reader's context is live; `made` takes the new reference.
                 let d = self.made(unsafe { qjs::JS_NewDate(c, t) })?;
                 self.note(d.v);
                 return Ok(Some(d));
@@ -171,18 +179,21 @@ impl<'a> R<'a, '_> {
                 let found = id
                     .and_then(|id| self.objects.get(usize::try_from(id).ok()?).copied())
                     // An array still being read (see `objects`).
+                    // SAFETY: reads a value's tag.
                     .filter(|o| unsafe { !qjs::JS_IsUndefined(*o) });
-                // Sound: a live object (see `objects`); the copy takes a reference.
+                // SAFETY: a live object (see `objects`); the copy takes a reference.
                 let Some(o) = found.map(|o| Owned {
                     c,
+                    // SAFETY: `objects` keeps `o` alive; the duplicate is the `Owned`'s.
                     v: unsafe { qjs::JS_DupValue(c, o) },
                 }) else {
                     return Ok(None);
                 };
                 // A second view over a buffer read before.
+                // SAFETY: a class query on a live object.
                 if unsafe { qjs::JS_IsArrayBuffer(o.v) } {
                     let mut len: qjs::size_t = 0;
-                    // Sound: the buffer was made by this reader (not detached).
+                    // SAFETY: the buffer was made by this reader (not detached).
                     unsafe { qjs::JS_GetArrayBuffer(c, &mut len, o.v) };
                     return self.maybe_view(o, len as u64);
                 }
@@ -217,9 +228,13 @@ impl<'a> R<'a, '_> {
             _ => b.first().map(|&x| u16::from(x)),
         };
         let v = match t {
-            Some(tag::ONE_BYTE_STRING) if b.is_ascii() => self.caches.strings.string(c, b),
+            // SAFETY: the reader's `c` is live, of the caches' runtime.
+            Some(tag::ONE_BYTE_STRING) if b.is_ascii() => unsafe {
+                self.caches.strings.string(c, b)
+            },
             Some(tag::ONE_BYTE_STRING) => {
                 let units: Vec<u16> = b.iter().map(|&x| u16::from(x)).collect();
+                // SAFETY: the reader's context is live; the engine copies the units.
                 unsafe { qjs::JS_NewStringUTF16(c, units.as_ptr(), units.len() as qjs::size_t) }
             }
             Some(tag::TWO_BYTE_STRING) if b.len() % 2 == 0 => {
@@ -227,6 +242,7 @@ impl<'a> R<'a, '_> {
                     .chunks_exact(2)
                     .map(|p| u16::from_le_bytes([p[0], p[1]]))
                     .collect();
+                // SAFETY: as above.
                 unsafe { qjs::JS_NewStringUTF16(c, units.as_ptr(), units.len() as qjs::size_t) }
             }
             _ => return Ok(None),
@@ -260,6 +276,7 @@ impl<'a> R<'a, '_> {
         let Some(bytes) = self.bytes(len) else {
             return Ok(None);
         };
+        // SAFETY: the reader's context is live; the engine copies the bytes.
         let b = self.made(unsafe {
             qjs::JS_NewArrayBufferCopy(c, bytes.as_ptr(), bytes.len() as qjs::size_t)
         })?;
@@ -306,6 +323,8 @@ impl<'a> R<'a, '_> {
             qjs::JS_NewFloat64(offset as f64),
             qjs::JS_NewFloat64((length / size) as f64),
         ];
+        // SAFETY: the reader's context and `args` are live; `made` takes the
+        // new reference.
         let view = self.made(unsafe { qjs::JS_NewTypedArray(c, 3, args.as_mut_ptr(), kind) })?;
         self.note(view.v);
         Ok(Some(view))
@@ -350,10 +369,12 @@ impl<'a> R<'a, '_> {
         // the right size), taking their references over, also on failure.
         let values = &self.elements[start..];
         let made =
+            // SAFETY: the reader's context is live; the engine takes the elements'
+            // references over (into the array, or frees them if it fails).
             unsafe { qjs::JS_NewArrayFrom(c, values.len() as std::ffi::c_int, values.as_ptr()) };
         self.elements.truncate(start);
         let a = self.made(made)?;
-        // Sound: a new reference for the table (its place held `undefined`).
+        // SAFETY: a new reference for the table (its place held `undefined`).
         self.objects[id] = unsafe { qjs::JS_DupValue(c, a.v) };
         Ok(Some(a))
     }
@@ -367,6 +388,7 @@ impl<'a> R<'a, '_> {
             return Ok(None);
         }
         let c = self.c;
+        // SAFETY: the reader's context is live; `made` takes the new reference.
         let o = self.made(unsafe { qjs::JS_NewObject(c) })?;
         self.note(o.v);
         // The names so far, for the shape keepers (wire_cache.rs): the
@@ -379,7 +401,7 @@ impl<'a> R<'a, '_> {
         impl Drop for Names {
             fn drop(&mut self) {
                 for &a in &self.atoms[..self.n.min(SHAPE_KEYS)] {
-                    // Sound: each kept atom is owned here, freed once.
+                    // SAFETY: each kept atom is owned here, freed once.
                     unsafe { qjs::JS_FreeAtom(self.c, a) };
                 }
             }
@@ -400,14 +422,17 @@ impl<'a> R<'a, '_> {
                         return Ok(None);
                     }
                     if only_names && names.n <= SHAPE_KEYS {
-                        self.caches.shapes.note(c, hash, &names.atoms[..names.n])?;
+                        // SAFETY: `c` is live, of the caches' runtime;
+                        // `names` holds references to its atoms.
+                        unsafe { self.caches.shapes.note(c, hash, &names.atoms[..names.n])? };
                     }
                     return Ok(Some(o));
                 }
                 Some(tag::ONE_BYTE_STRING) if self.ascii_name().is_some() => {
                     let (k, end) = self.ascii_name().expect("checked");
                     self.at = end;
-                    self.caches.names.atom(c, k)
+                    // SAFETY: `c` is live, of the caches' runtime.
+                    unsafe { self.caches.names.atom(c, k) }
                 }
                 Some(tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING | tag::PADDING) => {
                     let Some((k, first)) = self.string_first()? else {
@@ -417,6 +442,8 @@ impl<'a> R<'a, '_> {
                     if first.is_some_and(|u| (u16::from(b'0')..=u16::from(b'9')).contains(&u)) {
                         return Ok(None);
                     }
+                    // SAFETY: the reader's context and the key string are live; the atom
+                    // is a new reference, freed below.
                     unsafe { qjs::JS_ValueToAtom(c, k.v) }
                 }
                 Some(tag::INT32) => {
@@ -424,6 +451,8 @@ impl<'a> R<'a, '_> {
                     only_names = false;
                     match self.varint() {
                         // A non-negative Smi: zigzag even.
+                        // SAFETY: an integer index as an atom: the engine's tagged form (no
+                        // reference to count).
                         Some(z) if z & 1 == 0 && z <= u64::from(u32::MAX) => unsafe {
                             qjs::JS_NewAtomUInt32(c, (z >> 1) as u32)
                         },
@@ -437,10 +466,12 @@ impl<'a> R<'a, '_> {
             }
             hash = names_hash(hash, atom);
             let v = self.value(depth + 1);
-            // Sound: the atom is owned here (kept in `names` for the
+            // SAFETY: the atom is owned here (kept in `names` for the
             // first few, else freed now); `JS_DefinePropertyValue` takes
             // over the value's reference.
             let r = match v {
+                // SAFETY: `o` and `atom` are live; the engine takes the value's
+                // reference over.
                 Ok(Some(v)) => unsafe {
                     let r = qjs::JS_DefinePropertyValue(
                         c,
@@ -461,6 +492,7 @@ impl<'a> R<'a, '_> {
             if names.n < SHAPE_KEYS {
                 names.atoms[names.n] = atom;
             } else {
+                // SAFETY: the atom made for this key, freed once.
                 unsafe { qjs::JS_FreeAtom(c, atom) };
             }
             names.n += 1;

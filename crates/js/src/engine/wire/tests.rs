@@ -119,7 +119,7 @@ fn written<'js>(
         ctx,
         plain,
         proto,
-        Some(&check),
+        Some(check),
         crate::engine::ffi::Lent::of(v),
         &mut bytes,
         caches,
@@ -247,7 +247,7 @@ fn views_are_the_general_paths_bytes_and_read_back() {
                 ctx,
                 plain,
                 proto,
-                Some(&check),
+                Some(check),
                 crate::engine::ffi::Lent::of(&back),
                 &mut rewritten,
                 caches

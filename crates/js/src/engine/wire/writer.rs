@@ -45,9 +45,11 @@ pub(crate) struct SlotReader {
 impl SlotReader {
     pub(crate) fn new(ctx: &Ctx<'_>, f: &rquickjs::Function<'_>) -> Self {
         let c = ctx.as_raw().as_ptr();
-        // Sound: a new reference to a live function, owned here.
+        // SAFETY: a new reference to a live function, owned here.
         SlotReader {
+            // SAFETY: reads the live context's runtime.
             rt: unsafe { qjs::JS_GetRuntime(c) },
+            // SAFETY: a new reference to a live function, owned here.
             f: unsafe { qjs::JS_DupValue(c, f.as_raw()) },
         }
     }
@@ -55,7 +57,7 @@ impl SlotReader {
 
 impl Drop for SlotReader {
     fn drop(&mut self) {
-        // Sound: the reference taken by `new`, given back once.
+        // SAFETY: the reference taken by `new`, given back once.
         unsafe { qjs::JS_FreeValueRT(self.rt, self.f) };
     }
 }
@@ -101,13 +103,16 @@ pub(crate) fn write(
 
 impl W<'_> {
     fn value(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
-        // Sound: the tag and payload of a value the caller keeps alive.
+        // SAFETY: the tag and payload of a value the caller keeps alive.
         match unsafe { qjs::JS_VALUE_GET_TAG(v) } {
             qjs::JS_TAG_INT => {
                 self.w.tag(tag::INT32);
+                // SAFETY: the payload the tag just read says is there.
                 self.w.zigzag(unsafe { v.u.int32 });
             }
+            // SAFETY: the payload the tag just read says is there.
             qjs::JS_TAG_FLOAT64 => self.w.number(unsafe { v.u.float64 }),
+            // SAFETY: the payload the tag just read says is there.
             qjs::JS_TAG_BOOL => self.w.tag(if unsafe { v.u.int32 } != 0 {
                 tag::TRUE
             } else {
@@ -119,6 +124,7 @@ impl W<'_> {
             // A BigInt the engine keeps in the value (32 bits); larger ones
             // are the general path's.
             qjs::JS_TAG_SHORT_BIG_INT => {
+                // SAFETY: the payload the tag just read says is there.
                 let x = i64::from(unsafe { v.u.short_big_int });
                 self.w.tag(tag::BIGINT);
                 let digits = [x.unsigned_abs()];
@@ -126,6 +132,7 @@ impl W<'_> {
                     .bigint_body(x < 0, if x == 0 { &[] } else { &digits });
             }
             // (A plain object, the common case, is told by its class alone.)
+            // SAFETY: the class of a live object.
             qjs::JS_TAG_OBJECT if unsafe { qjs::JS_GetClassID(v) } == self.plain_class => {
                 return self.object(v, depth)
             }
@@ -140,7 +147,7 @@ impl W<'_> {
     /// array, a Date or an ArrayBuffer; anything else is the general path's.
     #[inline(never)]
     fn other_object(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
-        // Sound: class queries on a live object.
+        // SAFETY: class queries on a live object.
         unsafe {
             if qjs::JS_IsArray(v) {
                 self.array(v, depth)
@@ -163,10 +170,13 @@ impl W<'_> {
     /// once on every path.
     fn string(&mut self, v: qjs::JSValue) -> rquickjs::Result<bool> {
         let mut len: qjs::size_t = 0;
+        // SAFETY: the writer's invariant (`c`, `v` live); on a string this
+        // runs no JavaScript, and the bytes are owned until freed below.
         let p = unsafe { qjs::JS_ToCStringLen2(self.c, &mut len, v, false) };
         if p.is_null() {
             return Err(rquickjs::Error::Exception);
         }
+        // SAFETY: `len` bytes at `p`, the engine's, until freed below.
         let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len as usize) };
         let ok = match std::str::from_utf8(bytes) {
             Ok(s) => {
@@ -175,6 +185,7 @@ impl W<'_> {
             }
             Err(_) => false,
         };
+        // SAFETY: freed once.
         unsafe { qjs::JS_FreeCString(self.c, p) };
         Ok(ok)
     }
@@ -187,6 +198,7 @@ impl W<'_> {
         let Some(r) = self.read_slot(b, 0)? else {
             return Ok(false);
         };
+        // SAFETY: the tag of a value, then the payload a boolean has.
         let unusable = unsafe { qjs::JS_VALUE_GET_TAG(r) == qjs::JS_TAG_BOOL && r.u.int32 != 0 };
         Ok(!unusable)
     }
@@ -199,9 +211,10 @@ impl W<'_> {
             return Ok(None);
         };
         let mut args = [o, qjs::JS_MKVAL(qjs::JS_TAG_INT, kind)];
-        // Sound: built-in getters run (no user code); a boolean or a
+        // SAFETY: built-in getters run (no user code); a boolean or a
         // number comes back.
         let r = unsafe { qjs::JS_Call(self.c, f, qjs::JS_UNDEFINED, 2, args.as_mut_ptr()) };
+        // SAFETY: reads a value's tag.
         if unsafe { qjs::JS_IsException(r) } {
             return Err(rquickjs::Error::Exception);
         }
@@ -210,14 +223,18 @@ impl W<'_> {
 
     /// A Date: `D` and its time value (an object, numbered as one).
     fn date(&mut self, d: qjs::JSValue) -> rquickjs::Result<bool> {
+        // SAFETY: `d` is an object (a Date): its pointer is its identity.
         if self.lookup(unsafe { d.u.ptr as usize }).is_some() {
             return Ok(self.written_before(d));
         }
         let Some(t) = self.read_slot(d, 1)? else {
             return Ok(false);
         };
+        // SAFETY: reads a value's tag.
         let t = match unsafe { qjs::JS_VALUE_GET_TAG(t) } {
+            // SAFETY: the payload the tag just read says is there.
             qjs::JS_TAG_INT => f64::from(unsafe { t.u.int32 }),
+            // SAFETY: the payload the tag just read says is there.
             qjs::JS_TAG_FLOAT64 => unsafe { t.u.float64 },
             _ => return Ok(false),
         };
@@ -234,12 +251,13 @@ impl W<'_> {
             return true;
         }
         let mut len: qjs::size_t = 0;
-        // Sound: a usable buffer's bytes, borrowed while no script runs.
+        // SAFETY: a usable buffer's bytes, borrowed while no script runs.
         let p = unsafe { qjs::JS_GetArrayBuffer(self.c, &mut len, b) };
         self.w.tag(tag::ARRAY_BUFFER);
         self.w.varint(len as u64);
         if len > 0 {
             self.w
+                // SAFETY: `len` bytes at `p`, the buffer's, borrowed while no script runs.
                 .raw(unsafe { std::slice::from_raw_parts(p, len as usize) });
         }
         true
@@ -253,6 +271,7 @@ impl W<'_> {
     #[inline(never)]
     fn typed_array(&mut self, v: qjs::JSValue) -> rquickjs::Result<bool> {
         use msgport_clone::ViewKind as K;
+        // SAFETY: a class query on a live object.
         let kind = match unsafe { qjs::JS_GetTypedArrayType(v) } as u32 {
             qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT8C => K::Uint8ClampedArray,
             qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT8 => K::Int8Array,
@@ -269,6 +288,7 @@ impl W<'_> {
             _ => return Ok(false),
         };
         // A view written before: a reference only (before the buffer is looked at).
+        // SAFETY: `v` is an object (a view): its pointer is its identity.
         if let Some(id) = self.lookup(unsafe { v.u.ptr as usize }) {
             self.w.tag(tag::OBJECT_REFERENCE);
             self.w.varint(u64::from(id));
@@ -276,21 +296,25 @@ impl W<'_> {
         }
         let c = self.c;
         let (mut offset, mut length, mut size): (qjs::size_t, qjs::size_t, qjs::size_t) = (0, 0, 0);
-        // Sound: a new reference to the view's buffer (or an exception).
+        // SAFETY: a new reference to the view's buffer (or an exception).
         let b = unsafe { qjs::JS_GetTypedArrayBuffer(c, v, &mut offset, &mut length, &mut size) };
+        // SAFETY: reads a value's tag.
         if unsafe { qjs::JS_IsException(b) } {
             // Out of bounds (its buffer detached or shrunk): the general
             // path's, which knows the rule. The engine's exception, thrown
             // by this query and by no script, is dropped.
+            // SAFETY: the pending exception is taken, and freed once.
             unsafe { qjs::JS_FreeValue(c, qjs::JS_GetException(c)) };
             return Ok(false);
         }
         let b = Owned { c, v: b };
+        // SAFETY: a class query on a live object (`b` owns it).
         if unsafe { !qjs::JS_IsArrayBuffer(b.v) } || !self.usable_buffer(b.v)? {
             return Ok(false);
         }
         self.array_buffer(b.v);
         // Recorded after its buffer, as the general path numbers them.
+        // SAFETY: `v` is an object (a view): its pointer is its identity.
         self.seen(unsafe { v.u.ptr as usize });
         self.w.tag(tag::ARRAY_BUFFER_VIEW);
         self.w.tag(kind.subtag());
@@ -311,7 +335,7 @@ impl W<'_> {
     /// Writes a reference to the object `v` if it was written before
     /// (else records it, and the caller writes it).
     fn written_before(&mut self, v: qjs::JSValue) -> bool {
-        // Sound: the pointer of an object the caller keeps alive.
+        // SAFETY: the pointer of an object the caller keeps alive.
         match self.seen(unsafe { v.u.ptr as usize }) {
             Some(id) => {
                 self.w.tag(tag::OBJECT_REFERENCE);
@@ -354,32 +378,34 @@ impl W<'_> {
     /// by [`Self::value`]): `o`, its own enumerable string-keyed properties
     /// in order, `{` and their count.
     ///
-    /// Sound: the key table owns its atoms; for an ordinary object, listing
+    /// SAFETY: the key table owns its atoms; for an ordinary object, listing
     /// keys and reading own properties run no JavaScript; each value read
     /// is a new reference, freed once after it was written.
     fn object(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
         if depth >= MAX_DEPTH {
             return Ok(false);
         }
-        // SAFETY: `v` is the message or reachable from it, which the
-        // caller keeps alive while the writer (which runs no JavaScript)
-        // reads it.
-        let borrowed = unsafe { crate::engine::ffi::Borrowed::new(v) };
-        if borrowed.proto_address_raw(self.c) != Some(self.object_proto) {
+        // SAFETY: the writer's invariant: `v` is the message or reachable
+        // from it, which the caller keeps alive while the writer (which
+        // runs no JavaScript) reads it, and `c` is live.
+        let proto = unsafe { crate::engine::ffi::Borrowed::new(v).proto_address_raw(self.c) };
+        if proto != Some(self.object_proto) {
             return Ok(false);
         }
         if self.written_before(v) {
             return Ok(true);
         }
         let c = self.c;
-        let keys = KeyTable::own_enumerable(c, v)?;
+        // SAFETY: the writer's invariant: `c` and `v` are live.
+        let keys = unsafe { KeyTable::own_enumerable(c, v)? };
         self.w.tag(tag::BEGIN_JS_OBJECT);
         let mut count = 0u64;
         let mut names = 0u64;
         for i in 0..keys.len() {
             let atom = keys.atom(i);
             names = names_hash(names, atom);
-            let value = match crate::engine::ffi::own_property(c, v, atom)? {
+            // SAFETY: `c` and `v` are live, the table keeps `atom`.
+            let value = match unsafe { crate::engine::ffi::own_property(c, v, atom)? } {
                 OwnProperty::Absent => continue,
                 OwnProperty::Accessor => return Ok(false),
                 OwnProperty::Data(value) => Owned { c, v: value },
@@ -395,7 +421,8 @@ impl W<'_> {
         // (wire_cache.rs): its next copies, here or where it is read, find
         // them (when every name listed was written).
         if count == keys.len() as u64 {
-            self.caches.shapes.note_keys(c, names, &keys)?;
+            // SAFETY: `c` is live, of the caches' runtime.
+            unsafe { self.caches.shapes.note_keys(c, names, &keys)? };
         }
         Ok(true)
     }
@@ -407,7 +434,7 @@ impl W<'_> {
     /// numbers and one is not a Smi, as V8 keeps such an array). Any other
     /// array (holes, extra properties, an accessor) is the general path's.
     ///
-    /// Sound: as [`Self::object`]; the elements' values are new
+    /// SAFETY: as [`Self::object`]; the elements' values are new
     /// references kept in `scratch` and freed once on every path.
     #[inline(never)]
     fn array(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
@@ -419,16 +446,20 @@ impl W<'_> {
         }
         let c = self.c;
         let mut len: i64 = 0;
+        // SAFETY: the writer's invariant; an Array's length is an own data
+        // property (no JavaScript runs).
         if unsafe { qjs::JS_GetLength(c, v, &mut len) } < 0 {
             return Err(rquickjs::Error::Exception);
         }
-        let keys = KeyTable::own_enumerable(c, v)?;
+        // SAFETY: the writer's invariant: `c` and `v` are live.
+        let keys = unsafe { KeyTable::own_enumerable(c, v)? };
         if keys.len() as i64 != len {
             return Ok(false);
         }
         let start = self.scratch.len();
         let r = self.elements(v, &keys, start, depth);
         for e in self.scratch.drain(start..) {
+            // SAFETY: the elements' own references (`scratch`), freed once.
             unsafe { qjs::JS_FreeValue(c, e) };
         }
         r
@@ -449,14 +480,17 @@ impl W<'_> {
             if atom != (i as u32 | TAGGED_INT) {
                 return Ok(false); // not index i: a hole or a name
             }
-            let e = match crate::engine::ffi::own_property(c, v, atom)? {
+            // SAFETY: `c` and `v` are live, the table keeps `atom`.
+            let e = match unsafe { crate::engine::ffi::own_property(c, v, atom)? } {
                 OwnProperty::Data(e) => e,
                 _ => return Ok(false),
             };
             self.scratch.push(e);
+            // SAFETY: reads a value's tag.
             match unsafe { qjs::JS_VALUE_GET_TAG(e) } {
                 qjs::JS_TAG_INT => {}
                 qjs::JS_TAG_FLOAT64 => {
+                    // SAFETY: the payload the tag just read says is there.
                     smis &= msgport_clone::wire::as_smi(unsafe { e.u.float64 }).is_some()
                 }
                 _ => numbers = false,
@@ -469,8 +503,12 @@ impl W<'_> {
         for i in 0..n {
             let e = self.scratch[start + i];
             if doubles {
+                // SAFETY: reads a value's tag, then the payload it says (the elements
+                // are all numbers here).
                 let f = match unsafe { qjs::JS_VALUE_GET_TAG(e) } {
+                    // SAFETY: the payload the tag just read says is there.
                     qjs::JS_TAG_INT => f64::from(unsafe { e.u.int32 }),
+                    // SAFETY: the payload the tag just read says is there.
                     _ => unsafe { e.u.float64 },
                 };
                 self.w.tag(tag::DOUBLE);
@@ -501,10 +539,13 @@ impl W<'_> {
             }
         }
         let mut len: qjs::size_t = 0;
+        // SAFETY: `c` and the atom (the caller's) are live; the bytes are
+        // owned until freed below.
         let p = unsafe { qjs::JS_AtomToCStringLen(self.c, &mut len, atom) };
         if p.is_null() {
             return Err(rquickjs::Error::Exception);
         }
+        // SAFETY: `len` bytes at `p`, the engine's, until freed below.
         let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len as usize) };
         let ok = match std::str::from_utf8(bytes) {
             Ok(s) if !s.starts_with(|c: char| c.is_ascii_digit()) => {
@@ -514,12 +555,15 @@ impl W<'_> {
                 // written (a two-byte one's padding does): those are cached.
                 if self.w.buf[start] == tag::ONE_BYTE_STRING {
                     let written = self.w.buf[start..].to_vec();
-                    self.caches.keys.put(self.c, atom, &written);
+                    // SAFETY: `c` is live, of the caches' runtime; the
+                    // caller keeps `atom`.
+                    unsafe { self.caches.keys.put(self.c, atom, &written) };
                 }
                 true
             }
             _ => false,
         };
+        // SAFETY: freed once.
         unsafe { qjs::JS_FreeCString(self.c, p) };
         Ok(ok)
     }
