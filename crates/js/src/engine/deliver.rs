@@ -367,10 +367,10 @@ impl<'js> Delivery<'_, 'js> {
         // new references, and the event is owned by `Owned` at once.
         let event = unsafe {
             let dup = |v: qjs::JSValue| qjs::JS_DupValue(c, v);
-            let e = crate::engine::native::new_lazy_event(
+            let e = crate::engine::events::new_lazy_event(
                 c,
                 self.config.event_proto.0,
-                crate::engine::native::LazyState {
+                crate::engine::events::LazyState {
                     proto: dup(self.state_proto.0),
                     data: dup(data.as_raw()),
                     time_stamp: time,
@@ -399,7 +399,7 @@ impl<'js> Delivery<'_, 'js> {
         let swap = |holder: Held, v: qjs::JSValue| -> rquickjs::Result<Owned> {
             // SAFETY: the cell is held by this delivery; it takes `v` (a
             // reference of its own) over and gives back the one it held.
-            match unsafe { crate::engine::native::cell_swap(holder.0, v) } {
+            match unsafe { crate::engine::events::cell_swap(holder.0, v) } {
                 Ok(old) => Ok(Owned { c, v: old }),
                 Err(v) => {
                     // SAFETY: not taken: freed once.
@@ -457,12 +457,12 @@ impl<'js> Delivery<'_, 'js> {
         // The end of dispatch: on the lazy state, one flag; on a state
         // object the listener made, its fields.
         // SAFETY: the event is live (`event` owns it), of `c`'s runtime.
-        if unsafe { crate::engine::native::end_lazy_dispatch(qjs::JS_GetRuntime(c), event.v) } {
+        if unsafe { crate::engine::events::end_lazy_dispatch(qjs::JS_GetRuntime(c), event.v) } {
             return Ok(());
         }
         // SAFETY: as above; the state is borrowed from the event, which
         // lives until the end of this function.
-        let Some(state) = (unsafe { crate::engine::native::event_state(c, event.v)? }) else {
+        let Some(state) = (unsafe { crate::engine::events::event_state(c, event.v)? }) else {
             return Err(rquickjs::Error::Unknown);
         };
         // SAFETY: the state is live (above); the atoms are held by this

@@ -16,8 +16,9 @@
 //!   JavaScript.
 //! - [`alloc`]: the runtime's allocator, which lets a transferred
 //!   ArrayBuffer's bytes leave the engine without a copy.
-//! - [`native`]: msgport's own engine classes (MessagePort, Event, the
-//!   event cell) and the C functions of the hot path.
+//! - [`native`]: msgport's own engine classes (registration, MessagePort)
+//!   and the C function of the hot path, `postMessage`; [`events`]: Event
+//!   objects and the current-event cell.
 //! - [`classes`], [`intrinsics`]: what an object is by its class, and the
 //!   prelude's captured built-ins (safe code the fast paths need).
 //! - [`direct`], [`wire`], [`deliver`]: the fast paths (structuredClone
@@ -36,6 +37,7 @@ pub(crate) mod alloc;
 pub(crate) mod classes;
 pub(crate) mod deliver;
 pub(crate) mod direct;
+pub(crate) mod events;
 pub(crate) mod ffi;
 pub(crate) mod handles;
 pub(crate) mod intrinsics;

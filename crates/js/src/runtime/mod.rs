@@ -6,16 +6,24 @@
 //! any more in any context of the run (see `signal.rs`).
 #![forbid(unsafe_code)]
 
+pub(crate) mod globals;
 pub(crate) mod host;
+pub(crate) mod messaging;
+mod modules;
+mod output;
+mod report;
 pub(crate) mod signal;
+mod workers;
 
-use crate::console;
+pub(crate) use modules::{file_url, load_source, UrlLoader, UrlResolver};
+pub use output::Output;
+pub(crate) use output::{Buf, SharedOutput};
+pub(crate) use report::{describe, describe_value, print_error, report_exception};
+
 use crate::runtime::host::{HostState, ParentLink, Shared};
 use crate::runtime::signal::{Signal, Woken};
 use rquickjs::context::EvalOptions;
-use rquickjs::function::{Opt, Rest};
-use rquickjs::loader::{Loader, Resolver};
-use rquickjs::module::Declared;
+use rquickjs::function::Rest;
 use rquickjs::{
     CatchResultExt, CaughtError, Context, Ctx, Function, Module, Persistent, Runtime, Value,
 };
@@ -27,52 +35,6 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Where `console` writes: the main context and every worker of its run
-/// (workers run on their own threads, hence `Send`), a whole line at a time.
-pub struct Output {
-    /// `console.log`, `info`, `debug`.
-    pub stdout: Box<dyn Write + Send>,
-    /// `console.error`, `warn`, and uncaught exceptions.
-    pub stderr: Box<dyn Write + Send>,
-}
-
-/// A run's [`Output`], shared by its main context and every worker of the
-/// run (so a captured run captures its workers too). Each line is written
-/// whole under the lock, so lines from different threads never mix.
-#[derive(Clone)]
-pub(crate) struct SharedOutput(Arc<std::sync::Mutex<Output>>);
-
-impl SharedOutput {
-    pub(crate) fn new(out: Output) -> Self {
-        SharedOutput(Arc::new(std::sync::Mutex::new(out)))
-    }
-
-    /// Writes `text` and a newline to stdout or stderr.
-    pub(crate) fn line(&self, to_stderr: bool, text: &str) {
-        let mut o = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let w = if to_stderr {
-            &mut o.stderr
-        } else {
-            &mut o.stdout
-        };
-        let mut line = String::with_capacity(text.len() + 1);
-        line.push_str(text);
-        line.push('\n');
-        let _ = w.write_all(line.as_bytes());
-        let _ = w.flush();
-    }
-}
-
-impl Output {
-    /// The process's own stdout and stderr.
-    pub fn std() -> Self {
-        Output {
-            stdout: Box::new(std::io::stdout()),
-            stderr: Box::new(std::io::stderr()),
-        }
-    }
-}
 
 struct Timer {
     func: Persistent<Function<'static>>,
@@ -146,29 +108,6 @@ pub struct Captured {
     pub exit_code: i32,
 }
 
-/// An in-memory, thread-safe output (a captured run's stdout or stderr).
-#[derive(Clone, Default)]
-pub(crate) struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Buf {
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
-    }
-}
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs `source` as a classic script to completion of its event loop,
 /// capturing its output (for tests and embedders), its workers' included.
 pub fn run_captured(source: &str) -> Captured {
@@ -189,194 +128,6 @@ pub fn run_captured(source: &str) -> Captured {
         stdout: out.text(),
         stderr: err.text(),
         exit_code: code,
-    }
-}
-
-/// Reads a script: `file:` and `data:` URLs (`blob:` URLs are resolved by
-/// the context that made them).
-pub(crate) fn load_source(url: &str) -> Result<String, String> {
-    let u = url::Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
-    match u.scheme() {
-        "file" => {
-            let path = u
-                .to_file_path()
-                .map_err(|_| format!("not a file path: {url}"))?;
-            std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
-        }
-        "data" => {
-            // The fetch standard's data: URL processor (data-url crate).
-            let data =
-                data_url::DataUrl::process(url).map_err(|e| format!("bad data: URL: {e:?}"))?;
-            let (bytes, _) = data
-                .decode_to_vec()
-                .map_err(|_| "bad base64 in data: URL".to_string())?;
-            String::from_utf8(bytes).map_err(|_| "data: URL is not UTF-8".to_string())
-        }
-        other => Err(format!("cannot load {other}: URLs")),
-    }
-}
-
-/// The `file:` URL of a path (relative paths are taken from the current directory).
-pub(crate) fn file_url(path: &std::path::Path) -> String {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    url::Url::from_file_path(&abs)
-        .map_or_else(|_| format!("file://{}", abs.display()), |u| u.to_string())
-}
-
-/// Resolves module specifiers as URLs against the importing module.
-struct UrlResolver;
-impl Resolver for UrlResolver {
-    fn resolve<'js>(
-        &mut self,
-        _ctx: &Ctx<'js>,
-        base: &str,
-        name: &str,
-        _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
-    ) -> rquickjs::Result<String> {
-        let base = url::Url::parse(base)
-            .or_else(|_| url::Url::parse(&file_url(std::path::Path::new(base))));
-        base.ok()
-            .and_then(|b| b.join(name).ok())
-            .map(|u| u.to_string())
-            .ok_or_else(|| rquickjs::Error::new_resolving(String::new(), name))
-    }
-}
-
-/// Loads `file:` and `data:` modules.
-struct UrlLoader;
-impl Loader for UrlLoader {
-    fn load<'js>(
-        &mut self,
-        ctx: &Ctx<'js>,
-        name: &str,
-        _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
-    ) -> rquickjs::Result<Module<'js, Declared>> {
-        let source =
-            load_source(name).map_err(|e| rquickjs::Error::new_loading_message(name, e))?;
-        let m = Module::declare(ctx.clone(), name, source)?;
-        m.meta()?.set("url", name)?;
-        Ok(m)
-    }
-}
-
-/// Reports an exception (HTML `#report-an-exception`): an `error` event at
-/// the global; if nobody cancels it, a worker passes it to its Worker
-/// object, and the main context prints it and fails (exit code 1) unless a
-/// listener saw it.
-pub(crate) fn report_exception<'js>(
-    ctx: &Ctx<'js>,
-    state: &Rc<RefCell<LoopState>>,
-    host: &Shared,
-    e: Value<'js>,
-) {
-    let text = describe_value(ctx, &e);
-    let (message, filename, lineno, colno) = error_location(ctx, &e);
-    let fired = if state.borrow().reporting {
-        None
-    } else {
-        state.borrow_mut().reporting = true;
-        let size = JS_STACK.with(|s| s.get());
-        if size > 0 {
-            crate::engine::ffi::set_max_stack_size(ctx, size + REPORT_HEADROOM);
-        }
-        let r = (|| -> rquickjs::Result<i32> {
-            let internal = host::internal(ctx, host)?;
-            let fire: Function = internal.get("fireError")?;
-            fire.call((e.clone(), message.clone(), filename.clone(), lineno, colno))
-        })()
-        .catch(ctx);
-        if size > 0 {
-            crate::engine::ffi::set_max_stack_size(ctx, size);
-        }
-        state.borrow_mut().reporting = false;
-        r.ok()
-    };
-    match fired {
-        Some(2) => {}
-        outcome => {
-            let worker = host.borrow().worker.as_ref().map(|(_, _, p)| p.clone());
-            if let Some(parent) = worker {
-                parent.inbox.push(host::HostTask::WorkerError {
-                    port: parent.port,
-                    message,
-                    filename,
-                    lineno,
-                    colno,
-                });
-            } else if outcome != Some(1) {
-                let mut st = state.borrow_mut();
-                st.failed = true;
-                st.out.line(true, &format!("Uncaught {text}"));
-            }
-        }
-    }
-}
-
-/// `("Uncaught Error: boom", file, line, column)` from an exception's stack.
-fn error_location<'js>(ctx: &Ctx<'js>, e: &Value<'js>) -> (String, String, u32, u32) {
-    let head = match e.as_object() {
-        Some(o) if e.is_error() => {
-            let name = o
-                .get::<_, String>("name")
-                .unwrap_or_else(|_| "Error".into());
-            let msg = o.get::<_, String>("message").unwrap_or_default();
-            if msg.is_empty() {
-                name
-            } else {
-                format!("{name}: {msg}")
-            }
-        }
-        _ => console::format_value(ctx, e),
-    };
-    let stack = e
-        .as_object()
-        .and_then(|o| o.get::<_, Option<String>>("stack").ok().flatten())
-        .unwrap_or_default();
-    let mut loc = (String::new(), 0, 0);
-    for line in stack.lines() {
-        let line = line.trim();
-        let Some(rest) = line.strip_prefix("at ") else {
-            continue;
-        };
-        let inner = rest
-            .rsplit_once('(')
-            .map_or(rest, |(_, r)| r.trim_end_matches(')'));
-        let mut parts = inner.rsplitn(3, ':');
-        let (c, l, f) = (parts.next(), parts.next(), parts.next());
-        if let (Some(c), Some(l), Some(f)) = (c, l, f) {
-            if let (Ok(l), Ok(c)) = (l.parse(), c.parse()) {
-                loc = (f.to_string(), l, c);
-                break;
-            }
-        }
-    }
-    (format!("Uncaught {head}"), loc.0, loc.1, loc.2)
-}
-
-fn describe<'js>(ctx: &Ctx<'js>, e: &CaughtError<'js>) -> Value<'js> {
-    match e {
-        CaughtError::Exception(ex) => ex.clone().into_value(),
-        CaughtError::Value(v) => v.clone(),
-        CaughtError::Error(e) => rquickjs::String::from_str(ctx.clone(), &e.to_string())
-            .map(|s| s.into_value())
-            .unwrap_or_else(|_| Value::new_undefined(ctx.clone())),
-    }
-}
-
-fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> String {
-    match v
-        .as_object()
-        .and_then(|o| o.get::<_, Option<String>>("stack").ok().flatten())
-    {
-        Some(stack) if !stack.is_empty() => {
-            format!("{}\n{}", console::format_value(ctx, v), stack.trim_end())
-        }
-        _ => console::format_value(ctx, v),
     }
 }
 
@@ -457,11 +208,11 @@ impl JsRuntime {
         }
         let link = ctx
             .with(|ctx| {
-                crate::engine::native::install(&ctx, Rc::new(host::PortPoster(host.clone())))
+                crate::engine::native::install(&ctx, Rc::new(messaging::PortPoster(host.clone())))
             })
             .map_err(|e| rquickjs::Error::new_loading_message("msgport classes", e))?;
         ctx.with(|ctx| -> rquickjs::Result<()> {
-            let r = install_globals(&ctx, &state).and_then(|_| host::install(&ctx, &host, &state));
+            let r = globals::install(&ctx, &host, &state);
             r.catch(&ctx).map_err(|e| {
                 let v = describe(&ctx, &e);
                 rquickjs::Error::new_loading_message("msgport globals", describe_value(&ctx, &v))
@@ -897,7 +648,7 @@ impl JsRuntime {
                 let mut ran = false;
                 for n in 1..=PORT_TASKS_PER_TURN {
                     crate::engine::ffi::gc_growth(&ctx);
-                    let r = host::run_port_task(&ctx, &self.host).catch(&ctx);
+                    let r = messaging::run_port_task(&ctx, &self.host).catch(&ctx);
                     let did = match r {
                         Ok(b) => b,
                         Err(e) => {
@@ -920,7 +671,7 @@ impl JsRuntime {
                 Ok(None)
             } else {
                 self.ctx.with(|ctx| {
-                    host::run_inbox_task(&ctx, &self.host)
+                    messaging::run_inbox_task(&ctx, &self.host)
                         .catch(&ctx)
                         .map_err(|_| ())
                 })
@@ -928,7 +679,7 @@ impl JsRuntime {
             match inbox {
                 Ok(Some(unhandled)) => {
                     if let Some(text) = unhandled {
-                        host::print_error(&self.state, &text);
+                        print_error(&self.state, &text);
                     }
                     self.microtask_checkpoint();
                     ran = true;
@@ -1001,110 +752,4 @@ impl Drop for JsRuntime {
         self.host.borrow_mut().clear();
         self.rt.set_host_promise_rejection_tracker(None);
     }
-}
-
-/// WebIDL `long` (`#abstract-opdef-converttoint`): a number (already
-/// ToNumber'd) truncated and wrapped into 32 bits; NaN and ±∞ are 0.
-fn idl_long(x: f64) -> i32 {
-    if !x.is_finite() {
-        return 0;
-    }
-    let m = x.trunc().rem_euclid(4294967296.0);
-    (if m >= 2147483648.0 {
-        m - 4294967296.0
-    } else {
-        m
-    }) as i32
-}
-
-/// `setTimeout`'s delay (HTML `#timers`): `long timeout = 0`, and a
-/// negative one is 0. So a delay past 2^31−1 ms wraps, as in browsers.
-fn delay_of(ms: Option<f64>) -> Duration {
-    let ms = idl_long(ms.unwrap_or(0.0)).max(0);
-    Duration::from_millis(ms as u64)
-}
-
-fn install_globals<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquickjs::Result<()> {
-    let g = ctx.globals();
-    g.set("self", g.clone())?;
-    for (name, repeat) in [("setTimeout", false), ("setInterval", true)] {
-        let st = state.clone();
-        g.set(
-            name,
-            Function::new(
-                ctx.clone(),
-                move |ctx: Ctx<'js>,
-                      handler: Value<'js>,
-                      ms: Opt<Value<'js>>,
-                      args: Rest<Value<'js>>|
-                      -> rquickjs::Result<u64> {
-                    // HTML #timer-initialisation-steps: a handler that is not
-                    // a function is a string of script, run at global scope.
-                    let f = match handler.as_function() {
-                        Some(f) => f.clone(),
-                        None => {
-                            let code: rquickjs::Coerced<String> = handler.get()?;
-                            let code = code.0;
-                            Function::new(ctx.clone(), move |ctx: Ctx<'js>| {
-                                let mut opts = EvalOptions::default();
-                                opts.strict = false;
-                                ctx.eval_with_options::<(), _>(code.clone(), opts)
-                            })?
-                        }
-                    };
-                    // WebIDL converts the handler (above), then the timeout.
-                    let ms = match ms.0 {
-                        Some(v) => Some(v.get::<rquickjs::convert::Coerced<f64>>()?.0),
-                        None => None,
-                    };
-                    let d = delay_of(ms);
-                    let mut s = st.borrow_mut();
-                    let id = s.next_id;
-                    s.next_id += 1;
-                    let timer = Timer {
-                        func: Persistent::save(&ctx, f),
-                        args: args
-                            .0
-                            .into_iter()
-                            .map(|a| Persistent::save(&ctx, a))
-                            .collect(),
-                        repeat: repeat.then_some(d),
-                    };
-                    s.timers.insert(id, timer);
-                    s.heap.push(Reverse((Instant::now() + d, id)));
-                    Ok(id)
-                },
-            )?,
-        )?;
-    }
-    for name in ["clearTimeout", "clearInterval"] {
-        let st = state.clone();
-        g.set(
-            name,
-            Function::new(
-                ctx.clone(),
-                move |id: Opt<rquickjs::convert::Coerced<f64>>| {
-                    // `long id = 0`: converted as WebIDL does; ids start at 1.
-                    let id = idl_long(id.0.map_or(0.0, |v| v.0));
-                    if id >= 1 {
-                        let mut s = st.borrow_mut();
-                        let id = id as u64;
-                        if s.timers.remove(&id).is_none() {
-                            // Cleared from inside its own callback.
-                            s.cleared_during.insert(id);
-                        }
-                    }
-                },
-            )?,
-        )?;
-    }
-    // queueMicrotask(cb): a microtask through the engine's own job queue.
-    ctx.eval::<(), _>(
-        r#"Object.defineProperty(globalThis, "queueMicrotask", {
-            value: function queueMicrotask(callback) {
-                if (typeof callback !== "function") throw new TypeError("queueMicrotask: argument is not a function");
-                Promise.resolve().then(() => callback());
-            }, writable: true, configurable: true, enumerable: true });"#,
-    )?;
-    Ok(())
 }

@@ -1,0 +1,117 @@
+//! Bytes and text: `atob`/`btoa` (HTML `#atob`), UTF-8 for
+//! TextEncoder/TextDecoder (Encoding `#utf-8`), random bytes and digests
+//! for `crypto` (WebCrypto).
+
+#![forbid(unsafe_code)]
+
+use rquickjs::{ArrayBuffer, Ctx, Function, Object, TypedArray};
+
+/// Sets this interface's functions on the `host` object.
+pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<()> {
+    // atob/btoa (HTML #atob): forgiving-base64 decode (data-url crate) and
+    // standard base64 encode over Latin-1 strings; `None` is an error.
+    h.set(
+        "atob",
+        Function::new(ctx.clone(), move |data: String| -> Option<String> {
+            let bytes = data_url::forgiving_base64::decode_to_vec(data.as_bytes()).ok()?;
+            Some(bytes.into_iter().map(char::from).collect())
+        })?,
+    )?;
+    h.set(
+        "btoa",
+        Function::new(ctx.clone(), move |data: String| -> Option<String> {
+            let bytes: Option<Vec<u8>> = data
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).ok())
+                .collect();
+            Some(base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                bytes?,
+            ))
+        })?,
+    )?;
+    h.set(
+        "utf8Encode",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, s: String| {
+            ArrayBuffer::new(ctx, s.into_bytes())
+        })?,
+    )?;
+    h.set(
+        "utf16Length",
+        Function::new(ctx.clone(), move |bytes: TypedArray<'js, u8>| -> usize {
+            String::from_utf8_lossy(&crate::engine::ffi::typed_array_bytes(&bytes))
+                .encode_utf16()
+                .count()
+        })?,
+    )?;
+    h.set(
+        "utf8Decode",
+        Function::new(
+            ctx.clone(),
+            move |bytes: TypedArray<'js, u8>, fatal: bool, ignore_bom: bool| -> Option<String> {
+                let all = crate::engine::ffi::typed_array_bytes(&bytes);
+                let mut b: &[u8] = &all;
+                if !ignore_bom && b.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                    b = &b[3..];
+                }
+                if fatal {
+                    std::str::from_utf8(b).ok().map(str::to_string)
+                } else {
+                    Some(String::from_utf8_lossy(b).into_owned())
+                }
+            },
+        )?,
+    )?;
+    h.set(
+        "randomBytes",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, n: usize| {
+            let bytes = random_bytes(&ctx, n.min(65536))?;
+            ArrayBuffer::new(ctx, bytes)
+        })?,
+    )?;
+    // crypto.subtle.digest's hashing (WebCrypto #sha): `None` for an
+    // algorithm this host does not have.
+    h.set(
+        "digest",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>,
+                  algorithm: String,
+                  data: TypedArray<'js, u8>|
+                  -> rquickjs::Result<Option<ArrayBuffer<'js>>> {
+                use sha2::Digest;
+                let bytes = crate::engine::ffi::typed_array_bytes(&data);
+                let out: Vec<u8> = match algorithm.as_str() {
+                    "SHA-1" => sha1::Sha1::digest(&bytes).to_vec(),
+                    "SHA-256" => sha2::Sha256::digest(&bytes).to_vec(),
+                    "SHA-384" => sha2::Sha384::digest(&bytes).to_vec(),
+                    "SHA-512" => sha2::Sha512::digest(&bytes).to_vec(),
+                    _ => return Ok(None),
+                };
+                ArrayBuffer::new(ctx, out).map(Some)
+            },
+        )?,
+    )?;
+    Ok(())
+}
+
+/// Bytes from the operating system's CSPRNG (`crypto.getRandomValues`,
+/// `crypto.randomUUID`, blob URLs). There is no fallback: bytes that are
+/// not cryptographically random must never pass for random ones, so a
+/// failure of the OS source is an exception in JavaScript.
+fn random_bytes<'js>(ctx: &Ctx<'js>, n: usize) -> rquickjs::Result<Vec<u8>> {
+    let mut out = vec![0u8; n];
+    match getrandom::fill(&mut out) {
+        Ok(()) => Ok(out),
+        Err(e) => Err(rquickjs::Exception::throw_message(
+            ctx,
+            &format!("crypto: the operating system's random source failed: {e}"),
+        )),
+    }
+}
+
+pub(super) fn rand_bytes(ctx: &Ctx<'_>) -> rquickjs::Result<[u8; 16]> {
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&random_bytes(ctx, 16)?);
+    Ok(out)
+}

@@ -1,0 +1,173 @@
+//! The host functions of the Channel Messaging API (HTML
+//! `#channel-messaging`): channels, posts, `structuredClone`, port start
+//! and close, the native MessagePort class and the native delivery.
+
+#![forbid(unsafe_code)]
+
+use crate::engine::ffi::Lent;
+use crate::runtime::host::Shared;
+use crate::runtime::messaging::{id_pair, post, post_direct, structured_clone};
+use msgport::MessageChannel;
+use rquickjs::{Ctx, Function, Object, Persistent, Value};
+
+/// Sets this interface's functions on the `host` object.
+pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquickjs::Result<()> {
+    let s = host.clone();
+    h.set(
+        "channel",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>| -> rquickjs::Result<Value<'js>> {
+                let (a, b) = MessageChannel::new().into_ports();
+                let ids = {
+                    let mut st = s.borrow_mut();
+                    [st.register(a), st.register(b)]
+                };
+                id_pair(&ctx, ids)
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "post",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>,
+                  id: i32,
+                  message: Value<'js>,
+                  transfer: rquickjs::function::Opt<Vec<Value<'js>>>| {
+                // (A Worker's and a worker global's posts: the direct
+                // writer first, as for a MessagePort's.)
+                if transfer.0.is_none() && post_direct(&ctx, &s, id, Lent::of(&message))? {
+                    return Ok(());
+                }
+                post(ctx, &s, id, message, transfer.0.unwrap_or_default())
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "structuredClone",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>,
+                  value: Value<'js>,
+                  transfer: rquickjs::function::Opt<Vec<Value<'js>>>| {
+                structured_clone(ctx, &s, value, transfer.0.unwrap_or_default())
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "start",
+        Function::new(ctx.clone(), move |id: u32| {
+            if let Some(p) = s.borrow().ports.get(&id) {
+                p.start();
+            }
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "close",
+        Function::new(ctx.clone(), move |id: u32| {
+            let mut st = s.borrow_mut();
+            st.release_external(id);
+            if let Some(p) = st.ports.get(&id) {
+                p.close();
+            }
+        })?,
+    )?;
+    crate::engine::native::host_functions(ctx, h)?;
+    // The native delivery (crates/js/src/deliver.rs): what it needs from
+    // the prelude, and the ports registered for it.
+    let s = host.clone();
+    h.set(
+        "fastEvents",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, config: Object<'js>| {
+            // Set once: a delivery uses its atoms without references.
+            let made = crate::engine::deliver::FastTargets::new(&ctx, &config)?;
+            let mut h = s.borrow_mut();
+            if h.fast.is_some() {
+                return Err(rquickjs::Exception::throw_type(
+                    &ctx,
+                    "fastEvents: already set",
+                ));
+            }
+            h.fast = Some(made);
+            Ok::<_, rquickjs::Error>(())
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "setFast",
+        Function::new(
+            ctx.clone(),
+            move |id: u32,
+                  port: rquickjs::function::Opt<Object<'js>>,
+                  listener: rquickjs::function::Opt<Function<'js>>,
+                  state_proto: rquickjs::function::Opt<Object<'js>>| {
+                if let Some(f) = &mut s.borrow_mut().fast {
+                    let entry = match (port.0, listener.0, state_proto.0) {
+                        (Some(p), Some(l), Some(sp)) => Some((p, l, sp)),
+                        _ => None,
+                    };
+                    f.set(id, entry);
+                }
+            },
+        )?,
+    )?;
+    // The direct writer's slot reader (crates/js/src/wire_direct.rs).
+    let s = host.clone();
+    h.set(
+        "slotReader",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, f: Function<'js>| {
+            s.borrow_mut().slot_reader = Some(crate::engine::wire::SlotReader::new(&ctx, &f));
+        })?,
+    )?;
+    // MessagePort objects are of a native class (crates/js/src/native.rs):
+    // the prelude hands over the prototype and its own postMessage (for a
+    // call with a transfer argument) and gets the native postMessage.
+    let s = host.clone();
+    h.set(
+        "portClass",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, proto: Object<'js>, slow: Function<'js>| {
+                let mut st = s.borrow_mut();
+                st.port_proto = Some(Persistent::save(&ctx, proto));
+                st.post_slow = Some(Persistent::save(&ctx, slow));
+                crate::engine::native::post_message_function(&ctx)
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "newPort",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, id: u32| {
+            let proto = s
+                .borrow()
+                .port_proto
+                .clone()
+                .ok_or(rquickjs::Error::Unknown)?;
+            crate::engine::native::new_port_object(&ctx, &proto.restore(&ctx)?, id)
+        })?,
+    )?;
+    h.set(
+        "shipPort",
+        Function::new(ctx.clone(), |o: Object<'js>| {
+            crate::engine::native::set_port_shipped(&o)
+        })?,
+    )?;
+    // A MessagePort object was collected (HTML #ports-and-garbage-collection):
+    // its native port is dropped, which disentangles it, so the peer gets `close`.
+    let s = host.clone();
+    h.set(
+        "forget",
+        Function::new(ctx.clone(), move |id: u32| {
+            s.borrow_mut().leave_broadcast(id);
+            let port = s.borrow_mut().unregister(id);
+            drop(port);
+        })?,
+    )?;
+    Ok(())
+}

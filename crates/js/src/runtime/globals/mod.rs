@@ -1,0 +1,91 @@
+//! The web globals of a context, one installer per interface: each sets
+//! the native functions its prelude (`src/prelude/*.js`) calls on the
+//! `host` object, then the preludes run and define the globals themselves.
+
+#![forbid(unsafe_code)]
+
+mod broadcast;
+mod encoding;
+mod messaging;
+mod platform;
+mod timers;
+mod workers;
+
+use crate::engine::classes::Classes;
+use crate::runtime::host::Shared;
+use crate::runtime::LoopState;
+use rquickjs::{Ctx, Function, Object, Persistent, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Makes the `host` object and runs the preludes with it.
+pub(crate) fn install<'js>(
+    ctx: &Ctx<'js>,
+    host: &Shared,
+    state: &Rc<RefCell<LoopState>>,
+) -> rquickjs::Result<()> {
+    let h = Object::new(ctx.clone())?;
+    let internal = Object::new(ctx.clone())?;
+    timers::install(ctx, state)?;
+    messaging::install(ctx, &h, host)?;
+    broadcast::install(ctx, &h, host)?;
+    workers::install(ctx, &h, host)?;
+    encoding::install(ctx, &h)?;
+    platform::install(ctx, &h)?;
+    let s = host.clone();
+    internal.set(
+        "baseURL",
+        Function::new(ctx.clone(), move || s.borrow().base_url.clone())?,
+    )?;
+    let ls = state.clone();
+    let s = host.clone();
+    internal.set(
+        "reportException",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, e: Value<'js>| {
+            crate::runtime::report_exception(&ctx, &ls, &s, e);
+        })?,
+    )?;
+    if let Some((port, name, _)) = &host.borrow().worker {
+        h.set("workerPort", *port)?;
+        h.set("workerName", name.as_str())?;
+    }
+    if let Some(name) = &host.borrow().shared {
+        h.set("sharedWorkerName", name.as_str())?;
+    }
+    internal.set(
+        "DOMException",
+        ctx.globals().get::<_, Value>("DOMException")?,
+    )?;
+
+    crate::console::install_print(ctx, &h, state)?;
+    for (name, src) in PRELUDES {
+        let f: Function = ctx
+            .eval(*src)
+            .inspect_err(|_| eprintln!("msgport: prelude {name} failed to compile"))?;
+        f.call::<_, ()>((h.clone(), internal.clone()))?;
+    }
+    let samples: rquickjs::Array = internal.get::<_, Function>("cloneSamples")?.call(())?;
+    {
+        let mut st = host.borrow_mut();
+        let mut classes = Classes::learn(&samples)?;
+        // Port objects are ordinary objects of their own class: their
+        // brand makes them a platform object to the clone.
+        classes.add_ordinary(crate::engine::native::port_class());
+        classes.add_ordinary(crate::engine::events::event_class());
+        st.classes = Some(Rc::new(classes));
+        st.hooks = Some(Rc::new(crate::engine::intrinsics::StoredHooks::new(
+            ctx, &internal,
+        )?));
+        st.internal = Some(Persistent::save(ctx, internal));
+    }
+    Ok(())
+}
+
+const PRELUDES: &[(&str, &str)] = &[
+    ("console.js", include_str!("../../prelude/console.js")),
+    ("events.js", include_str!("../../prelude/events.js")),
+    ("clone.js", include_str!("../../prelude/clone.js")),
+    ("messaging.js", include_str!("../../prelude/messaging.js")),
+    ("web.js", include_str!("../../prelude/web.js")),
+    ("platform.js", include_str!("../../prelude/platform.js")),
+];

@@ -1,0 +1,77 @@
+//! The host functions of Worker and SharedWorker (HTML `#workers`):
+//! starting, terminating and closing workers, `importScripts`.
+
+#![forbid(unsafe_code)]
+
+use crate::runtime::host::Shared;
+use crate::runtime::messaging::id_pair;
+use crate::runtime::workers::{spawn_shared_worker, spawn_worker};
+use rquickjs::{Ctx, Exception, Function, Object, Value};
+
+/// Sets this interface's functions on the `host` object.
+pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquickjs::Result<()> {
+    let s = host.clone();
+    h.set(
+        "spawnWorker",
+        Function::new(
+            ctx.clone(),
+            move |url: String, source: Option<String>, name: String, kind: String| -> u32 {
+                spawn_worker(&s, url, source, name, kind == "module")
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "spawnSharedWorker",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>,
+                  url: String,
+                  source: Option<String>,
+                  name: String,
+                  kind: String|
+                  -> rquickjs::Result<Value<'js>> {
+                id_pair(
+                    &ctx,
+                    spawn_shared_worker(&s, url, source, name, kind == "module"),
+                )
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "terminate",
+        Function::new(ctx.clone(), move |id: u32| {
+            let mut st = s.borrow_mut();
+            if let Some(w) = st.workers.get(&id) {
+                w.signal.terminate();
+            }
+            // The worker's side closes its port when its thread ends; ours goes now.
+            if let Some(p) = st.unregister(id) {
+                p.close();
+            }
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "closeWorker",
+        Function::new(ctx.clone(), move || {
+            s.borrow_mut().closing = true;
+        })?,
+    )?;
+    h.set(
+        "importScript",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<()> {
+                let source = crate::runtime::load_source(&url)
+                    .map_err(|e| Exception::throw_message(&ctx, &format!("importScripts: {e}")))?;
+                let mut opts = rquickjs::context::EvalOptions::default();
+                opts.strict = false;
+                opts.filename = Some(url);
+                ctx.eval_with_options::<(), _>(source, opts)
+            },
+        )?,
+    )?;
+    Ok(())
+}

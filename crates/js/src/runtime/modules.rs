@@ -1,0 +1,80 @@
+//! Loading scripts and modules: `file:` and `data:` URLs, module
+//! specifiers resolved against the importing module's URL.
+
+#![forbid(unsafe_code)]
+
+use rquickjs::loader::{Loader, Resolver};
+use rquickjs::module::Declared;
+use rquickjs::{Ctx, Module};
+
+/// Reads a script: `file:` and `data:` URLs (`blob:` URLs are resolved by
+/// the context that made them).
+pub(crate) fn load_source(url: &str) -> Result<String, String> {
+    let u = url::Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
+    match u.scheme() {
+        "file" => {
+            let path = u
+                .to_file_path()
+                .map_err(|_| format!("not a file path: {url}"))?;
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        "data" => {
+            // The fetch standard's data: URL processor (data-url crate).
+            let data =
+                data_url::DataUrl::process(url).map_err(|e| format!("bad data: URL: {e:?}"))?;
+            let (bytes, _) = data
+                .decode_to_vec()
+                .map_err(|_| "bad base64 in data: URL".to_string())?;
+            String::from_utf8(bytes).map_err(|_| "data: URL is not UTF-8".to_string())
+        }
+        other => Err(format!("cannot load {other}: URLs")),
+    }
+}
+
+/// The `file:` URL of a path (relative paths are taken from the current directory).
+pub(crate) fn file_url(path: &std::path::Path) -> String {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    url::Url::from_file_path(&abs)
+        .map_or_else(|_| format!("file://{}", abs.display()), |u| u.to_string())
+}
+
+/// Resolves module specifiers as URLs against the importing module.
+pub(crate) struct UrlResolver;
+impl Resolver for UrlResolver {
+    fn resolve<'js>(
+        &mut self,
+        _ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        let base = url::Url::parse(base)
+            .or_else(|_| url::Url::parse(&file_url(std::path::Path::new(base))));
+        base.ok()
+            .and_then(|b| b.join(name).ok())
+            .map(|u| u.to_string())
+            .ok_or_else(|| rquickjs::Error::new_resolving(String::new(), name))
+    }
+}
+
+/// Loads `file:` and `data:` modules.
+pub(crate) struct UrlLoader;
+impl Loader for UrlLoader {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js, Declared>> {
+        let source =
+            load_source(name).map_err(|e| rquickjs::Error::new_loading_message(name, e))?;
+        let m = Module::declare(ctx.clone(), name, source)?;
+        m.meta()?.set("url", name)?;
+        Ok(m)
+    }
+}

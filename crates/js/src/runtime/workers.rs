@@ -1,0 +1,94 @@
+//! Worker threads (HTML `#workers`): a dedicated worker joined to its
+//! creator by an implicit channel, a shared worker found by its URL and
+//! name, each with a runtime of its own on a thread of its own.
+
+#![forbid(unsafe_code)]
+
+use crate::runtime::host::{ParentLink, Shared, WorkerHandle};
+use crate::runtime::signal::Signal;
+use crate::runtime::{JsRuntime, WorkerInit, WorkerKind};
+use msgport::MessageChannel;
+
+/// `new Worker(url, {name, type})`: a thread with its own runtime, joined
+/// to this context by the worker's implicit MessageChannel. Returns the
+/// port id of the Worker object's side.
+pub(crate) fn spawn_worker(
+    host: &Shared,
+    url: String,
+    source: Option<String>,
+    name: String,
+    module: bool,
+) -> u32 {
+    let (outside, inside) = MessageChannel::new().into_ports();
+    let mut st = host.borrow_mut();
+    let id = st.register(outside);
+    let signal = Signal::new(st.signal.group().clone());
+    let init = WorkerInit {
+        url,
+        source,
+        name,
+        module,
+        signal,
+        kind: WorkerKind::Dedicated {
+            port: inside,
+            parent: ParentLink {
+                inbox: st.inbox.clone(),
+                port: id,
+            },
+        },
+    };
+    st.workers
+        .insert(id, start_worker_thread("msgport-worker", init));
+    id
+}
+
+/// Runs a worker on a thread of its own; if no thread can be had, its
+/// context ends at once (so the run is not kept waiting for it).
+pub(crate) fn start_worker_thread(name: &str, init: WorkerInit) -> WorkerHandle {
+    let signal = init.signal.clone();
+    let thread = std::thread::Builder::new()
+        .name(name.into())
+        .stack_size(16 << 20)
+        .spawn(move || JsRuntime::run_worker(init))
+        .ok();
+    if thread.is_none() {
+        signal.end();
+    }
+    WorkerHandle { signal, thread }
+}
+
+/// `new SharedWorker(url, {name, type})` (HTML `#shared-workers-and-the-sharedworker-interface`):
+/// a new MessageChannel whose inside port goes, as a `connect` event, to the
+/// run's shared worker for (url, name), which is started if there is none.
+/// Returns the port id of the outside port (`sharedWorker.port`).
+pub(crate) fn spawn_shared_worker(
+    host: &Shared,
+    url: String,
+    source: Option<String>,
+    name: String,
+    module: bool,
+) -> [u32; 2] {
+    let (outside, inside) = MessageChannel::new().into_ports();
+    let mut st = host.borrow_mut();
+    let id = st.register(outside);
+    // The SharedWorker object's own id, for an `error` if the script fails.
+    let object = st.next_port;
+    st.next_port += 1;
+    let creator = ParentLink {
+        inbox: st.inbox.clone(),
+        port: object,
+    };
+    let group = st.signal.group().clone();
+    group.connect_shared_worker(&url, &name, inside, |inbox, signal| {
+        let init = WorkerInit {
+            url: url.clone(),
+            source,
+            name: name.clone(),
+            module,
+            signal,
+            kind: WorkerKind::Shared { inbox, creator },
+        };
+        start_worker_thread("msgport-shared-worker", init)
+    });
+    [id, object]
+}
