@@ -29,11 +29,9 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod clone;
-mod console;
 mod engine;
 mod error;
 mod runtime;
-mod url;
 pub mod wpt;
 
 pub use error::Error;

@@ -332,7 +332,6 @@ impl<'js> Delivery<'_, 'js> {
         let ctx = self.ctx;
         let c = ctx.as_raw().as_ptr();
         let a = self.atoms.list;
-        let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
         let check = |r: i32| {
             if r < 0 {
                 Err(rquickjs::Error::Exception)
@@ -454,6 +453,24 @@ impl<'js> Delivery<'_, 'js> {
                 qjs::JS_FreeValue(c, r);
             }
         }
+        self.end_dispatch(&event)?;
+        drop(event);
+        Ok(())
+    }
+    /// The end of dispatch (DOM `#concept-event-dispatch`, its last steps)
+    /// for the event `event`: on the lazy state, one flag; on a state
+    /// object the listener made, its fields.
+    fn end_dispatch(&self, event: &Owned) -> rquickjs::Result<()> {
+        let c = self.ctx.as_raw().as_ptr();
+        let a = self.atoms.list;
+        let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as i32;
+        let check = |r: i32| {
+            if r < 0 {
+                Err(rquickjs::Error::Exception)
+            } else {
+                Ok(())
+            }
+        };
         // The end of dispatch: on the lazy state, one flag; on a state
         // object the listener made, its fields.
         // SAFETY: the event is live (`event` owns it), of `c`'s runtime.
@@ -461,7 +478,7 @@ impl<'js> Delivery<'_, 'js> {
             return Ok(());
         }
         // SAFETY: as above; the state is borrowed from the event, which
-        // lives until the end of this function.
+        // the caller keeps alive until this returns.
         let Some(state) = (unsafe { crate::engine::events::event_state(c, event.v)? }) else {
             return Err(rquickjs::Error::Unknown);
         };
@@ -488,7 +505,6 @@ impl<'js> Delivery<'_, 'js> {
                 set(flag, qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 0))?;
             }
         }
-        drop(event);
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 use super::{JS_STACK, REPORT_HEADROOM};
-use crate::console;
+use crate::runtime::globals::console;
 use crate::runtime::host::{self, Shared};
 use crate::runtime::LoopState;
 use rquickjs::{CatchResultExt, CaughtError, Ctx, Function, Value};

@@ -78,6 +78,13 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
         })?,
     )?;
     crate::engine::native::host_functions(ctx, h)?;
+    install_native(ctx, h, host)
+}
+
+/// The natives of the hot path: the native delivery (what it needs from
+/// the prelude, and the ports registered for it), the direct writer's slot
+/// reader, and the MessagePort class.
+fn install_native<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquickjs::Result<()> {
     // The native delivery (crates/js/src/deliver.rs): what it needs from
     // the prelude, and the ports registered for it.
     let s = host.clone();

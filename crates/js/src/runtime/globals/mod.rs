@@ -5,10 +5,12 @@
 #![forbid(unsafe_code)]
 
 mod broadcast;
+pub(crate) mod console;
 mod encoding;
 mod messaging;
 mod platform;
 mod timers;
+mod url;
 mod workers;
 
 use crate::engine::classes::Classes;
@@ -57,7 +59,7 @@ pub(crate) fn install<'js>(
         ctx.globals().get::<_, Value>("DOMException")?,
     )?;
 
-    crate::console::install_print(ctx, &h, state)?;
+    crate::runtime::globals::console::install_print(ctx, &h, state)?;
     for (name, src) in PRELUDES {
         let f: Function = ctx
             .eval(*src)

@@ -36,7 +36,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<
         Function::new(
             ctx.clone(),
             move |input: String, base: Option<String>| -> Option<Vec<String>> {
-                crate::url::parse(&input, base.as_deref())
+                crate::runtime::globals::url::parse(&input, base.as_deref())
             },
         )?,
     )?;
@@ -45,7 +45,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<
         Function::new(
             ctx.clone(),
             move |href: String, part: String, value: String| -> Option<Vec<String>> {
-                crate::url::set(&href, &part, &value)
+                crate::runtime::globals::url::set(&href, &part, &value)
             },
         )?,
     )?;
