@@ -1,4 +1,4 @@
-// Helpers of the structured clone (crates/js/src/clone.rs): they read and
+// Helpers of the structured clone (crates/js/src/clone/): they read and
 // make the internal slots of built-in objects through the built-ins'
 // original methods, captured here before any user code can replace them
 // (HTML #structuredserializeinternal reads slots, never user-visible methods).
@@ -120,7 +120,7 @@
   // What clone.rs cannot read itself, by kind (0 wrapper value, 1 date,
   // 2 regexp, 3 array buffer, 4 view, 5 map entries, 6 set values, 7 bigint hex, 8 error,
   // 9 DOMException).
-  // For the direct writer (crates/js/src/wire_direct.rs), what the
+  // For the direct writer (crates/js/src/engine/wire/), what the
   // engine's API cannot read: kind 0, whether an ArrayBuffer is detached or
   // resizable (such buffers take the general path); kind 1, a Date's time
   // value. Built-in getters only: no user code runs.

@@ -3,7 +3,7 @@
 // inspector that shows values the way Node's console does for the common
 // cases: nesting to depth 2, quoted strings inside structures, holes,
 // circular references, class names, and long structures broken over lines.
-// Output goes through host.print (crates/js/src/host.rs).
+// Output goes through host.print (crates/js/src/runtime/globals/).
 (function (host, internal) {
   "use strict";
   // ---- Collections of captured intrinsics (for every prelude) -----------
@@ -443,6 +443,6 @@
   Object.defineProperty(console, Symbol.toStringTag, { value: "console", configurable: true });
   Object.defineProperty(globalThis, "console", { value: console, writable: true, configurable: true, enumerable: false });
   // For the host: how an uncaught value that is not an Error is shown
-  // (console.rs looks it up under this registered symbol).
+  // (runtime/globals/console.rs looks it up under this registered symbol).
   Object.defineProperty(globalThis, Symbol.for("msgport.inspect"), { value: (v) => inspect(v), configurable: true });
 })

@@ -1,7 +1,7 @@
 // DOM events for targets without a tree (DOM Standard #events), the event
 // handler attributes of HTML (#event-handler-attributes), AbortController and
 // AbortSignal (DOM #aborting-ongoing-activities). Evaluated once per context
-// before any user code; `host` is the native side (crates/js/src/host.rs).
+// before any user code; `host` is the native side (crates/js/src/runtime/globals/).
 (function (host, internal) {
   "use strict";
   const illegal = () => new TypeError("Illegal constructor");
@@ -14,7 +14,7 @@
   const now = () => applyOriginal(perfNow, performance, []);
 
   // ---- Event (DOM #interface-event) -------------------------------------
-  // An Event object is of the host's event class (crates/js/src/native.rs)
+  // An Event object is of the host's event class (crates/js/src/engine/native.rs)
   // and owns its state object; `eventStateOf` finds it (undefined for
   // anything else), as a WeakMap would, in one native call.
   const eventStateOf = host.eventState, newEventObject = host.newEvent;

@@ -2,7 +2,7 @@
 // (HTML #dom-structuredclone), MessageEvent (HTML #the-messageevent-interface),
 // dedicated Workers (HTML #dedicated-workers-and-the-worker-interface) and
 // msgport's PortCollection. The rules of ports live in the msgport crate;
-// this file only maps Web IDL onto `host` (crates/js/src/host.rs).
+// this file only maps Web IDL onto `host` (crates/js/src/runtime/globals/).
 (function (host, internal) {
   "use strict";
   const { Event, dictionary, defineEventHandler, illegal } = internal;
@@ -66,7 +66,7 @@
   // `data` is read natively: a delivered event's, without its state object.
   Object.defineProperty(MessageEvent.prototype, "data", { get: host.messageEventData, enumerable: false, configurable: true });
   Object.defineProperty(MessageEvent.prototype, Symbol.toStringTag, { value: "MessageEvent", configurable: true });
-  // The native delivery (crates/js/src/deliver.rs) makes the same events.
+  // The native delivery (crates/js/src/engine/deliver.rs) makes the same events.
   host.fastEvents({ proto: MessageEvent.prototype, isTrusted: internal.isTrustedGetter, now: internal.now,
     current: internal.currentEventHolder, report: internal.reportException });
 
@@ -93,7 +93,7 @@
   function isPort(p) { return (typeof p === "object" && p !== null) && portState.has(p); }
   function ps(p) { const s = portState.get(p); if (!s) throw new TypeError("Illegal invocation: not a MessagePort"); return s; }
   function makePort(id) {
-    // An object of the native port class (crates/js/src/native.rs), whose
+    // An object of the native port class (crates/js/src/engine/native.rs), whose
     // brand and id native postMessage reads without this map.
     const p = host.newPort(id);
     const s = { id, closed: false };
@@ -132,7 +132,7 @@
   }
   // The target of an open native port `id` (a MessagePort, a Worker object,
   // a dedicated worker's global) whose one `message` listener is a
-  // function has its messages delivered natively (crates/js/src/deliver.rs),
+  // function has its messages delivered natively (crates/js/src/engine/deliver.rs),
   // with event states starting from a prototype of its constant fields;
   // their message events are made and dispatched alike (`internal.deliver`).
   function fastFor(target, id, open) {

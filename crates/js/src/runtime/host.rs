@@ -128,9 +128,9 @@ pub(crate) struct HostState {
     /// The prelude's reader of what the engine's API cannot read, for the
     /// direct writer (an ArrayBuffer's flags, a Date's time value).
     pub(crate) slot_reader: Option<crate::engine::wire::SlotReader>,
-    /// Ports whose messages are delivered natively (crates/js/src/deliver.rs).
+    /// Ports whose messages are delivered natively (crates/js/src/engine/deliver.rs).
     pub(crate) fast: Option<crate::engine::deliver::FastTargets>,
-    /// The direct writer's and reader's caches (crates/js/src/wire_cache.rs;
+    /// The direct writer's and reader's caches (crates/js/src/engine/wire/cache.rs;
     /// they hold atoms and values). In a cell of its own: the reader runs
     /// while the event loop is borrowed from this state.
     pub(crate) wire: RefCell<Option<crate::engine::wire::Caches>>,

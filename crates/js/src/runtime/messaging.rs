@@ -129,7 +129,7 @@ impl crate::engine::native::Poster for PortPoster {
 }
 
 /// A post without a transfer list of a message the direct writer takes
-/// (crates/js/src/wire_direct.rs) to the port `id`; `Ok(false)`: the
+/// (crates/js/src/engine/wire/) to the port `id`; `Ok(false)`: the
 /// message needs the general path, and nothing happened.
 pub(crate) fn post_direct(
     ctx: &Ctx<'_>,
@@ -199,7 +199,7 @@ pub(crate) fn structured_clone<'js>(
         let copied = {
             let h = host.borrow();
             let classes = h.classes.as_ref().expect("classes learnt at start-up");
-            // The shape keepers (wire_cache.rs) serve copies too.
+            // The shape keepers (engine/wire/cache.rs) serve copies too.
             let mut wire = h.wire.try_borrow_mut().ok();
             let shapes = wire.as_mut().map(|w| {
                 &mut w
@@ -236,7 +236,7 @@ pub(crate) fn structured_clone<'js>(
 /// close event, dispatched by `internal.deliver`. Returns whether there was one.
 pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<bool> {
     // A message of primitives and plain objects becomes JS values as its
-    // bytes are read (wire_direct.rs); any other, a Graph first.
+    // bytes are read (engine/wire/); any other, a Graph first.
     let h = host.borrow();
     let next = h.event_loop.next_task_with(|bytes, buffers, ports| {
         if buffers.is_empty() && ports == 0 {
@@ -361,7 +361,7 @@ pub(crate) fn cannot_build(
 }
 
 /// Fires `message` with `data` (and no ports) at port `id` natively if
-/// the port is registered for it (crates/js/src/deliver.rs); else gives
+/// the port is registered for it (crates/js/src/engine/deliver.rs); else gives
 /// the data back for the general delivery.
 pub(crate) fn fire_fast<'js>(
     ctx: &Ctx<'js>,

@@ -3,7 +3,7 @@
 //! Tasks are timers, port events (one message per task) and reports from
 //! other threads; timers and port events take turns, so a port that floods
 //! itself cannot starve `setTimeout`. The loop ends when nothing can happen
-//! any more in any context of the run (see `signal.rs`).
+//! any more in any context of the run (see `signal.rs` here).
 #![forbid(unsafe_code)]
 
 pub(crate) mod globals;
@@ -92,7 +92,7 @@ pub struct JsRuntime {
     host: Shared,
     ctx: Context,
     rt: Runtime,
-    /// The context's pointer to `host` (crates/js/src/native.rs): dropped
+    /// The context's pointer to `host` (crates/js/src/engine/native.rs): dropped
     /// last, after the context.
     _link: crate::engine::native::HostLink,
 }

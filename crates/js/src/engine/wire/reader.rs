@@ -391,7 +391,7 @@ impl<'a> R<'a, '_> {
         // SAFETY: the reader's context is live; `made` takes the new reference.
         let o = self.made(unsafe { qjs::JS_NewObject(c) })?;
         self.note(o.v);
-        // The names so far, for the shape keepers (wire_cache.rs): the
+        // The names so far, for the shape keepers (engine/wire/cache.rs): the
         // first few, their hash, and whether all are names (not indices).
         struct Names {
             c: *mut qjs::JSContext,

@@ -418,7 +418,7 @@ impl W<'_> {
         self.w.tag(tag::END_JS_OBJECT);
         self.w.varint(count);
         // The shapes of an object posted again and again are kept
-        // (wire_cache.rs): its next copies, here or where it is read, find
+        // (engine/wire/cache.rs): its next copies, here or where it is read, find
         // them (when every name listed was written).
         if count == keys.len() as u64 {
             // SAFETY: `c` is live, of the caches' runtime.

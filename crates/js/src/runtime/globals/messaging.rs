@@ -85,7 +85,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
 /// the prelude, and the ports registered for it), the direct writer's slot
 /// reader, and the MessagePort class.
 fn install_native<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquickjs::Result<()> {
-    // The native delivery (crates/js/src/deliver.rs): what it needs from
+    // The native delivery (crates/js/src/engine/deliver.rs): what it needs from
     // the prelude, and the ports registered for it.
     let s = host.clone();
     h.set(
@@ -123,7 +123,7 @@ fn install_native<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquick
             },
         )?,
     )?;
-    // The direct writer's slot reader (crates/js/src/wire_direct.rs).
+    // The direct writer's slot reader (crates/js/src/engine/wire/).
     let s = host.clone();
     h.set(
         "slotReader",
@@ -131,7 +131,7 @@ fn install_native<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquick
             s.borrow_mut().slot_reader = Some(crate::engine::wire::SlotReader::new(&ctx, &f));
         })?,
     )?;
-    // MessagePort objects are of a native class (crates/js/src/native.rs):
+    // MessagePort objects are of a native class (engine/native.rs):
     // the prelude hands over the prototype and its own postMessage (for a
     // call with a transfer argument) and gets the native postMessage.
     let s = host.clone();
