@@ -176,31 +176,7 @@ pub fn run_test(
         }
     };
     let collected = Rc::new(RefCell::new(Collected::default()));
-    let installed = rt.with_ctx(|ctx| -> rquickjs::Result<()> {
-        let g = ctx.globals();
-        let c = collected.clone();
-        g.set(
-            "__msgport_wpt_result",
-            Function::new(
-                ctx.clone(),
-                move |name: String, status: i32, message: String| {
-                    c.borrow_mut().subtests.push(Subtest {
-                        name,
-                        status: Status::of_test(status),
-                        message,
-                    });
-                },
-            )?,
-        )?;
-        let c = collected.clone();
-        g.set(
-            "__msgport_wpt_complete",
-            Function::new(ctx.clone(), move |status: i32, message: String| {
-                c.borrow_mut().complete = Some((status, message));
-            })?,
-        )?;
-        Ok(())
-    });
+    let installed = install_reporter(&rt, &collected);
     let mut outcome = Outcome::default();
     let harness = match crate::runtime::load_source(harness_url) {
         Ok(s) => s,
@@ -234,10 +210,87 @@ pub fn run_test(
             false
         }
     });
+    run_scripts(&rt, harness_url, &harness, base_url, scripts, scope);
+    rt.run_until_idle();
+    let _ = tx.send(());
+    let timed_out = watchdog.join().unwrap_or(false);
+    if collected.borrow().complete.is_none() {
+        // Nothing can happen any more (or time is up): let the harness mark
+        // what is unfinished as TIMEOUT and report.
+        rt.resume();
+        rt.eval_classic("<timeout>", "if (typeof timeout === 'function') timeout();");
+        rt.checkpoint();
+    }
+    rt.end();
+    let c = collected.borrow();
+    outcome.subtests = c.subtests.clone();
+    outcome.harness = harness_status(&c.complete, timed_out, timeout);
+    outcome.stdout = out.text();
+    outcome.stderr = err.text();
+    outcome
+}
+
+fn js_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Gives the test's scripts the two functions the reporter calls.
+fn install_reporter(rt: &JsRuntime, collected: &Rc<RefCell<Collected>>) -> rquickjs::Result<()> {
+    rt.with_ctx(|ctx| -> rquickjs::Result<()> {
+        let g = ctx.globals();
+        let c = collected.clone();
+        g.set(
+            "__msgport_wpt_result",
+            Function::new(
+                ctx.clone(),
+                move |name: String, status: i32, message: String| {
+                    c.borrow_mut().subtests.push(Subtest {
+                        name,
+                        status: Status::of_test(status),
+                        message,
+                    });
+                },
+            )?,
+        )?;
+        let c = collected.clone();
+        g.set(
+            "__msgport_wpt_complete",
+            Function::new(ctx.clone(), move |status: i32, message: String| {
+                c.borrow_mut().complete = Some((status, message));
+            })?,
+        )?;
+        Ok(())
+    })
+}
+
+/// Evaluates the harness, the reporter and the test's scripts in `scope`
+/// (a worker scope: in a worker made from them, reporting to the window).
+fn run_scripts(
+    rt: &JsRuntime,
+    harness_url: &str,
+    harness: &str,
+    base_url: &str,
+    scripts: &[Script],
+    scope: Scope,
+) {
     match scope {
         Scope::Window => {
             rt.eval_classic("<global>", &global_object(scope));
-            rt.eval_classic(harness_url, &harness);
+            rt.eval_classic(harness_url, harness);
             rt.eval_classic("<reporter>", REPORTER);
             for script in scripts {
                 match script {
@@ -268,7 +321,7 @@ pub fn run_test(
             }
             worker.push_str("done();\n");
             rt.eval_classic("<global>", &global_object(Scope::Window));
-            rt.eval_classic(harness_url, &harness);
+            rt.eval_classic(harness_url, harness);
             rt.eval_classic("<reporter>", REPORTER);
             // The worker's URL is the test's own, so its relative URLs work.
             let make = if scope == Scope::SharedWorker {
@@ -285,20 +338,15 @@ pub fn run_test(
             }
         }
     }
-    rt.run_until_idle();
-    let _ = tx.send(());
-    let timed_out = watchdog.join().unwrap_or(false);
-    if collected.borrow().complete.is_none() {
-        // Nothing can happen any more (or time is up): let the harness mark
-        // what is unfinished as TIMEOUT and report.
-        rt.resume();
-        rt.eval_classic("<timeout>", "if (typeof timeout === 'function') timeout();");
-        rt.checkpoint();
-    }
-    rt.end();
-    let c = collected.borrow();
-    outcome.subtests = c.subtests.clone();
-    outcome.harness = match &c.complete {
+}
+
+/// The harness's own result: `None` when it completed normally.
+fn harness_status(
+    complete: &Option<(i32, String)>,
+    timed_out: bool,
+    timeout: Duration,
+) -> Option<Subtest> {
+    match complete {
         Some((0, _)) => None,
         Some((1, m)) => Some(Subtest {
             name: "(harness)".into(),
@@ -324,26 +372,5 @@ pub fn run_test(
             status: Status::PreconditionFailed,
             message: m.clone(),
         }),
-    };
-    outcome.stdout = out.text();
-    outcome.stderr = err.text();
-    outcome
-}
-
-fn js_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
     }
-    out.push('"');
-    out
 }

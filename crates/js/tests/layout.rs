@@ -5,7 +5,7 @@
 //!   `msgport-cli` crates;
 //! - the folders are layered: `engine/` imports nothing from the rest of
 //!   the crate, `clone/` only from `engine/`;
-//! - no source file is over 800 lines.
+//! - no source file is over 800 lines, no function over 160.
 
 use std::path::Path;
 
@@ -152,4 +152,53 @@ fn the_port_and_cli_crates_forbid_unsafe_code() {
         let text = std::fs::read_to_string(root.join(file)).unwrap();
         assert!(text.contains("#![forbid(unsafe_code)]"), "{file}");
     }
+}
+
+/// The length of each function in `text` (from its `fn` line to the line
+/// that closes it at the same indentation), with its first line.
+fn function_lengths(text: &str) -> Vec<(usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        let is_fn = [
+            "fn ",
+            "pub fn ",
+            "pub(crate) fn ",
+            "pub(super) fn ",
+            "unsafe fn ",
+        ]
+        .iter()
+        .chain(&[
+            "pub(crate) unsafe fn ",
+            "unsafe extern \"C\" fn ",
+            "const fn ",
+        ])
+        .any(|p| t.starts_with(p));
+        if !is_fn || t.ends_with(';') {
+            continue;
+        }
+        let indent = &l[..l.len() - t.len()];
+        let close = format!("{indent}}}");
+        if let Some(n) = lines[i + 1..].iter().position(|x| *x == close) {
+            out.push((n + 1, t.to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_over_160_lines() {
+    let mut long = Vec::new();
+    for (rel, text) in js_sources() {
+        for (n, f) in function_lengths(&text) {
+            if n > 160 {
+                long.push(format!("{rel}: {n} lines: {f}"));
+            }
+        }
+    }
+    assert!(long.is_empty(), "{long:#?}");
+    // The check sees functions at all.
+    let sample = "fn a() {\n    1\n}\n";
+    assert_eq!(function_lengths(sample), vec![(2, "fn a() {".to_string())]);
 }

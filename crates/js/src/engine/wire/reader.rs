@@ -14,7 +14,7 @@ pub(crate) fn read<'js>(
     bytes: &[u8],
     caches: &mut Caches,
 ) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
-    let mut r = R {
+    let mut r = Reader {
         c: ctx.as_raw().as_ptr(),
         b: bytes,
         at: 0,
@@ -38,12 +38,17 @@ pub(crate) fn read<'js>(
         .map(|v| unsafe { rquickjs::Value::from_raw(ctx.clone(), v.into_raw()) }))
 }
 
-struct R<'a, 'c> {
+/// The reader of one message.
+///
+/// Invariant: it exists only inside [`read`], for one call, with `c` the
+/// live context the values are made in; every value it holds is a
+/// reference it owns (`objects`, `elements`, or an `Owned`).
+struct Reader<'a, 'c> {
     c: *mut qjs::JSContext,
     b: &'a [u8],
     at: usize,
     /// The objects read so far, by wire id, each a counted reference of
-    /// its own (taken by [`R::note`], freed by [`read`] when reading ends):
+    /// its own (taken by [`Reader::note`], freed by [`read`] when reading ends):
     /// hostile bytes can make the value drop an object before a
     /// back-reference names it (a repeated key replaces a property), so
     /// the value being read cannot be what keeps them alive.
@@ -58,7 +63,7 @@ struct R<'a, 'c> {
     caches: &'c mut Caches,
 }
 
-impl<'a> R<'a, '_> {
+impl<'a> Reader<'a, '_> {
     fn byte(&mut self) -> Option<u8> {
         let b = *self.b.get(self.at)?;
         self.at += 1;

@@ -19,7 +19,14 @@ pub(crate) const MAX_DEPTH: u32 = 64;
 /// linearly; past [`LINEAR`] objects a map takes over.
 const LINEAR: usize = 16;
 
-struct W<'a> {
+/// The writer of one message.
+///
+/// Invariant (what its methods rely on for their raw calls): it exists
+/// only inside [`write`], for one call, with `c` the live context of the
+/// message; every value its methods are given is the message or reachable
+/// from it (the caller keeps it alive, and the writer runs no JavaScript)
+/// or a reference the writer owns (`scratch`).
+struct DirectWriter<'a> {
     c: *mut qjs::JSContext,
     /// The elements of the arrays being written (a stack: a nested array's
     /// go above its parent's), each a reference of its own.
@@ -82,7 +89,7 @@ pub(crate) fn write(
     let mut seen = std::mem::take(&mut caches.seen);
     seen.clear();
     let scratch = std::mem::take(&mut caches.scratch);
-    let mut writer = W {
+    let mut writer = DirectWriter {
         c: ctx.as_raw().as_ptr(),
         scratch,
         w: &mut w,
@@ -101,7 +108,7 @@ pub(crate) fn write(
     r
 }
 
-impl W<'_> {
+impl DirectWriter<'_> {
     fn value(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
         // SAFETY: the tag and payload of a value the caller keeps alive.
         match unsafe { qjs::JS_VALUE_GET_TAG(v) } {
