@@ -427,7 +427,8 @@
       ms = Number(ms);
       if (!Number.isFinite(ms) || ms < 0) throw new TypeError("AbortSignal.timeout: milliseconds must be a non-negative number");
       const s = newSignal();
-      setTimeout(() => signalAbort(s, new DOMException("signal timed out", "TimeoutError")), ms);
+      // A timer that does not keep the run alive, as Node's and Deno's.
+      host.setTimerUnkept(() => signalAbort(s, new DOMException("signal timed out", "TimeoutError")), ms);
       return s;
     }
     static any(signals) {

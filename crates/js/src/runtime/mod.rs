@@ -13,12 +13,15 @@ mod modules;
 mod output;
 mod report;
 pub(crate) mod signal;
+mod timers;
 mod workers;
 
 pub(crate) use modules::{file_url, load_source, UrlLoader, UrlResolver};
 pub use output::Output;
 pub(crate) use output::{Buf, SharedOutput};
 pub(crate) use report::{describe, describe_value, print_error, report_exception};
+pub(crate) use timers::Timer;
+use timers::Timers;
 
 use crate::runtime::host::{HostState, ParentLink, Shared};
 use crate::runtime::signal::{Signal, Woken};
@@ -28,30 +31,18 @@ use rquickjs::{
     CatchResultExt, CaughtError, Context, Ctx, Function, Module, Persistent, Runtime, Value,
 };
 use std::cell::RefCell;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-struct Timer {
-    func: Persistent<Function<'static>>,
-    args: Vec<Persistent<Value<'static>>>,
-    repeat: Option<Duration>,
-}
+use std::time::Instant;
 
 pub(crate) struct LoopState {
-    /// (due, id): equal deadlines run in the order they were set.
-    heap: BinaryHeap<Reverse<(Instant, u64)>>,
-    timers: HashMap<u64, Timer>,
-    next_id: u64,
+    /// The map of active timers.
+    timers: Timers,
     pub(crate) out: SharedOutput,
     /// An uncaught exception nobody handled: stop, exit non-zero.
     failed: bool,
-    /// Intervals cleared from inside their own callback.
-    cleared_during: std::collections::HashSet<u64>,
     /// Rejected promises with no handler yet (HTML
     /// `#unhandled-promise-rejections`): reported after the checkpoint.
     unhandled: Vec<(Persistent<Value<'static>>, Persistent<Value<'static>>)>,
@@ -187,12 +178,9 @@ impl JsRuntime {
         rt.set_interrupt_handler(Some(Box::new(move || flag.load(Ordering::Relaxed))));
         let ctx = Context::full(&rt)?;
         let state = Rc::new(RefCell::new(LoopState {
-            heap: BinaryHeap::new(),
-            timers: HashMap::new(),
-            next_id: 1,
+            timers: Timers::default(),
             out,
             failed: false,
-            cleared_during: Default::default(),
             unhandled: Vec::new(),
             reporting: false,
         }));
@@ -602,14 +590,14 @@ impl JsRuntime {
         if jobs || self.stopping() || !self.host.borrow().inbox.is_empty() {
             return false;
         }
-        let st = self.state.borrow();
+        let mut st = self.state.borrow_mut();
         if !st.unhandled.is_empty() {
             return false;
         }
-        match st.heap.peek() {
+        match st.timers.next() {
             None => true,
             Some(_) if !n.is_multiple_of(16) => true,
-            Some(Reverse((due, _))) => *due > Instant::now(),
+            Some((due, _)) => due > Instant::now(),
         }
     }
 
@@ -629,13 +617,9 @@ impl JsRuntime {
             self.host.borrow().signal.begin_look();
             let mut ran = false;
             // A due timer, then a port task: they take turns.
-            let due = {
-                let st = self.state.borrow();
-                st.heap.peek().map(|Reverse((due, id))| (*due, *id))
-            };
+            let due = self.state.borrow_mut().timers.next();
             if let Some((due, id)) = due {
                 if due <= Instant::now() {
-                    self.state.borrow_mut().heap.pop();
                     self.run_timer(id);
                     self.microtask_checkpoint();
                     ran = true;
@@ -690,14 +674,14 @@ impl JsRuntime {
             if ran {
                 continue;
             }
-            let deadline = self
-                .state
-                .borrow()
-                .heap
-                .peek()
-                .map(|Reverse((due, _))| *due);
+            // A timer that does not keep the run alive wakes the context
+            // only while something else does.
+            let (deadline, unkept) = {
+                let mut st = self.state.borrow_mut();
+                (st.timers.next_kept(), st.timers.next_unkept())
+            };
             let signal = self.host.borrow().signal.clone();
-            if signal.wait(deadline) == Woken::Stop {
+            if signal.wait(deadline, unkept) == Woken::Stop {
                 return;
             }
         }
@@ -705,12 +689,15 @@ impl JsRuntime {
 
     /// One task: a timer's callback (a cleared timer's entry is skipped).
     fn run_timer(&self, id: u64) {
-        let Some(timer) = self.state.borrow_mut().timers.remove(&id) else {
+        let Some(timer) = self.state.borrow_mut().timers.start(id) else {
             return;
         };
-        let again = timer
-            .repeat
-            .map(|d| (d, timer.func.clone(), timer.args.clone()));
+        let again = timer.repeat.map(|repeat| Timer {
+            func: timer.func.clone(),
+            args: timer.args.clone(),
+            repeat: Some(repeat),
+            keep_alive: timer.keep_alive,
+        });
         self.ctx.with(|ctx| {
             let call = (|| {
                 let f = timer.func.restore(&ctx)?;
@@ -724,21 +711,7 @@ impl JsRuntime {
             self.report(&ctx, call.catch(&ctx));
         });
         // An interval reschedules itself unless its callback cleared it.
-        if let Some((d, func, args)) = again {
-            let mut st = self.state.borrow_mut();
-            if st.cleared_during.remove(&id) {
-                return;
-            }
-            st.timers.insert(
-                id,
-                Timer {
-                    func,
-                    args,
-                    repeat: Some(d),
-                },
-            );
-            st.heap.push(Reverse((Instant::now() + d, id)));
-        }
+        self.state.borrow_mut().timers.finish(id, again);
     }
 }
 
@@ -746,7 +719,7 @@ impl Drop for JsRuntime {
     fn drop(&mut self) {
         // Persistent values must go before the runtime that owns them.
         let mut st = self.state.borrow_mut();
-        st.timers.clear();
+        st.timers.clear_all();
         st.unhandled.clear();
         drop(st);
         self.host.borrow_mut().clear();

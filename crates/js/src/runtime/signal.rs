@@ -199,10 +199,13 @@ impl Signal {
         self.pending.store(false, Ordering::Release);
     }
 
-    /// Waits for a wake. With a deadline (a timer is pending) the context
-    /// stays busy; without one it is idle, and if it was the last busy
-    /// context of the group, the whole run is over.
-    pub(crate) fn wait(&self, deadline: Option<Instant>) -> Woken {
+    /// Waits for a wake. With a deadline (a timer that keeps the run alive
+    /// is pending) the context stays busy; without one it is idle, and if
+    /// it was the last busy context of the group, the whole run is over.
+    /// An idle context still wakes at `idle_deadline` (a timer that does
+    /// not keep the run alive), counted busy again, unless the run is over
+    /// by then.
+    pub(crate) fn wait(&self, deadline: Option<Instant>, idle_deadline: Option<Instant>) -> Woken {
         // Spin briefly before sleeping: waking a parked thread costs tens of
         // microseconds here, and an answer often comes sooner (DESIGN.md,
         // "The JS runtime").
@@ -225,6 +228,9 @@ impl Signal {
             }
             match deadline {
                 Some(d) => {
+                    // (A timer that does not keep the run alive may be due
+                    // sooner: the context is busy anyway.)
+                    let d = idle_deadline.map_or(d, |i| i.min(d));
                     let now = Instant::now();
                     if now >= d {
                         return Woken::Look;
@@ -245,7 +251,26 @@ impl Signal {
                             return Woken::Stop;
                         }
                     }
-                    g = self.group.cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                    let now = Instant::now();
+                    g = match idle_deadline {
+                        Some(d) if d <= now => {
+                            if g.done {
+                                return Woken::Stop;
+                            }
+                            if self.idle.swap(false, Ordering::AcqRel) {
+                                g.busy += 1;
+                            }
+                            return Woken::Look;
+                        }
+                        Some(d) => {
+                            self.group
+                                .cv
+                                .wait_timeout(g, (d - now).min(Duration::from_secs(3600)))
+                                .unwrap_or_else(|e| e.into_inner())
+                                .0
+                        }
+                        None => self.group.cv.wait(g).unwrap_or_else(|e| e.into_inner()),
+                    };
                     if !self.idle.load(Ordering::Acquire) {
                         // A waker counted us busy again.
                         continue;
@@ -281,9 +306,9 @@ mod tests {
         let a = Signal::root();
         let b = Signal::new(a.group().clone());
         let b2 = b.clone();
-        let t = std::thread::spawn(move || b2.wait(None));
+        let t = std::thread::spawn(move || b2.wait(None, None));
         // b is idle; a goes idle last: the run is over for both.
-        assert_eq!(a.wait(None), Woken::Stop);
+        assert_eq!(a.wait(None, None), Woken::Stop);
         assert_eq!(t.join().unwrap(), Woken::Stop);
     }
 
@@ -295,10 +320,10 @@ mod tests {
         let b2 = b.clone();
         let t = std::thread::spawn(move || {
             // b sees its wake and runs it; then goes idle.
-            assert_eq!(b2.wait(None), Woken::Look);
-            b2.wait(None)
+            assert_eq!(b2.wait(None, None), Woken::Look);
+            b2.wait(None, None)
         });
-        assert_eq!(a.wait(None), Woken::Stop);
+        assert_eq!(a.wait(None, None), Woken::Stop);
         assert_eq!(t.join().unwrap(), Woken::Stop);
     }
 
@@ -306,8 +331,25 @@ mod tests {
     fn timed_waits_keep_the_run_alive() {
         let a = Signal::root();
         let deadline = Instant::now() + Duration::from_millis(5);
-        assert_eq!(a.wait(Some(deadline)), Woken::Look);
+        assert_eq!(a.wait(Some(deadline), None), Woken::Look);
         assert!(Instant::now() >= deadline);
-        assert_eq!(a.wait(None), Woken::Stop);
+        assert_eq!(a.wait(None, None), Woken::Stop);
+    }
+
+    #[test]
+    fn a_timer_that_does_not_keep_the_run_alive_wakes_only_a_live_run() {
+        // Alone: the run is over at once.
+        let a = Signal::root();
+        let soon = Instant::now() + Duration::from_millis(20);
+        assert_eq!(a.wait(None, Some(soon)), Woken::Stop);
+        // With another busy context: woken at the deadline, counted busy.
+        let a = Signal::root();
+        let b = Signal::new(a.group().clone());
+        let soon = Instant::now() + Duration::from_millis(20);
+        assert_eq!(a.wait(None, Some(soon)), Woken::Look);
+        assert!(Instant::now() >= soon);
+        assert_eq!(a.group().lock().busy, 2, "counted busy again");
+        a.end();
+        b.end();
     }
 }

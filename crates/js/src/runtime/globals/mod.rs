@@ -28,7 +28,7 @@ pub(crate) fn install<'js>(
 ) -> rquickjs::Result<()> {
     let h = Object::new(ctx.clone())?;
     let internal = Object::new(ctx.clone())?;
-    timers::install(ctx, state)?;
+    timers::install(ctx, &h, state)?;
     messaging::install(ctx, &h, host)?;
     broadcast::install(ctx, &h, host)?;
     workers::install(ctx, &h, host)?;

@@ -6,11 +6,11 @@
 use crate::runtime::{LoopState, Timer};
 use rquickjs::context::EvalOptions;
 use rquickjs::function::{Opt, Rest};
+use rquickjs::Object;
 use rquickjs::{Ctx, Function, Persistent, Value};
 use std::cell::RefCell;
-use std::cmp::Reverse;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// WebIDL `long` (`#abstract-opdef-converttoint`): a number (already
 /// ToNumber'd) truncated and wrapped into 32 bits; NaN and ±∞ are 0.
@@ -33,7 +33,11 @@ fn delay_of(ms: Option<f64>) -> Duration {
     Duration::from_millis(ms as u64)
 }
 
-pub(super) fn install<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rquickjs::Result<()> {
+pub(super) fn install<'js>(
+    ctx: &Ctx<'js>,
+    h: &Object<'js>,
+    state: &Rc<RefCell<LoopState>>,
+) -> rquickjs::Result<()> {
     let g = ctx.globals();
     g.set("self", g.clone())?;
     for (name, repeat) in [("setTimeout", false), ("setInterval", true)] {
@@ -67,9 +71,6 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rq
                         None => None,
                     };
                     let d = delay_of(ms);
-                    let mut s = st.borrow_mut();
-                    let id = s.next_id;
-                    s.next_id += 1;
                     let timer = Timer {
                         func: Persistent::save(&ctx, f),
                         args: args
@@ -78,10 +79,9 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rq
                             .map(|a| Persistent::save(&ctx, a))
                             .collect(),
                         repeat: repeat.then_some(d),
+                        keep_alive: true,
                     };
-                    s.timers.insert(id, timer);
-                    s.heap.push(Reverse((Instant::now() + d, id)));
-                    Ok(id)
+                    Ok(st.borrow_mut().timers.add(timer, d))
                 },
             )?,
         )?;
@@ -96,17 +96,30 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, state: &Rc<RefCell<LoopState>>) -> rq
                     // `long id = 0`: converted as WebIDL does; ids start at 1.
                     let id = idl_long(id.0.map_or(0.0, |v| v.0));
                     if id >= 1 {
-                        let mut s = st.borrow_mut();
-                        let id = id as u64;
-                        if s.timers.remove(&id).is_none() {
-                            // Cleared from inside its own callback.
-                            s.cleared_during.insert(id);
-                        }
+                        st.borrow_mut().timers.clear(id as u64);
                     }
                 },
             )?,
         )?;
     }
+    // A timer that does not keep the run alive (`AbortSignal.timeout`'s).
+    let st = state.clone();
+    h.set(
+        "setTimerUnkept",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, f: Function<'js>, ms: f64| -> u64 {
+                let d = delay_of(Some(ms));
+                let timer = Timer {
+                    func: Persistent::save(&ctx, f),
+                    args: Vec::new(),
+                    repeat: None,
+                    keep_alive: false,
+                };
+                st.borrow_mut().timers.add(timer, d)
+            },
+        )?,
+    )?;
     // queueMicrotask(cb): a microtask through the engine's own job queue.
     ctx.eval::<(), _>(
         r#"Object.defineProperty(globalThis, "queueMicrotask", {
