@@ -198,6 +198,7 @@ pub fn run_test(
         return outcome;
     }
     rt.set_base_url(base_url);
+    rt.page_like_timers();
     // The watchdog: the file's timeout stops the run (and any busy loop,
     // in the scripts themselves too).
     let stop = rt.stop_handle();

@@ -361,6 +361,17 @@ impl JsRuntime {
     }
 
     /// The URL relative script and worker URLs resolve against.
+    /// Makes every timer of the run keep it alive, as in a page (see
+    /// `signal::Group::page_like_timers`).
+    pub(crate) fn page_like_timers(&self) {
+        self.host
+            .borrow()
+            .signal
+            .group()
+            .page_like_timers
+            .store(true, Ordering::Relaxed);
+    }
+
     pub(crate) fn set_base_url(&self, url: &str) {
         self.host.borrow_mut().base_url = url.to_string();
     }

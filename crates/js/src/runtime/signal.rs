@@ -35,6 +35,10 @@ pub(crate) struct Group {
     shared_workers: Mutex<Vec<SharedWorkerEntry>>,
     /// Where the run's contexts write (set by its main context).
     output: std::sync::OnceLock<crate::runtime::SharedOutput>,
+    /// Every timer keeps the run alive, as in a page, which lives until it
+    /// is closed (the test runner's runs: a test may wait for an
+    /// `AbortSignal.timeout`).
+    pub(crate) page_like_timers: AtomicBool,
 }
 
 struct SharedWorkerEntry {

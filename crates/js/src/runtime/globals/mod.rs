@@ -28,7 +28,8 @@ pub(crate) fn install<'js>(
 ) -> rquickjs::Result<()> {
     let h = Object::new(ctx.clone())?;
     let internal = Object::new(ctx.clone())?;
-    timers::install(ctx, &h, state)?;
+    let group = host.borrow().signal.group().clone();
+    timers::install(ctx, &h, state, &group)?;
     messaging::install(ctx, &h, host)?;
     broadcast::install(ctx, &h, host)?;
     workers::install(ctx, &h, host)?;

@@ -37,6 +37,7 @@ pub(super) fn install<'js>(
     ctx: &Ctx<'js>,
     h: &Object<'js>,
     state: &Rc<RefCell<LoopState>>,
+    group: &std::sync::Arc<crate::runtime::signal::Group>,
 ) -> rquickjs::Result<()> {
     let g = ctx.globals();
     g.set("self", g.clone())?;
@@ -104,6 +105,7 @@ pub(super) fn install<'js>(
     }
     // A timer that does not keep the run alive (`AbortSignal.timeout`'s).
     let st = state.clone();
+    let page_like = group.clone();
     h.set(
         "setTimerUnkept",
         Function::new(
@@ -114,7 +116,9 @@ pub(super) fn install<'js>(
                     func: Persistent::save(&ctx, f),
                     args: Vec::new(),
                     repeat: None,
-                    keep_alive: false,
+                    keep_alive: page_like
+                        .page_like_timers
+                        .load(std::sync::atomic::Ordering::Relaxed),
                 };
                 st.borrow_mut().timers.add(timer, d)
             },
