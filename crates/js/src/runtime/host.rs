@@ -25,6 +25,11 @@ pub(crate) enum HostTask {
         filename: String,
         lineno: u32,
         colno: u32,
+        /// The report as the worker would print it (the value and the
+        /// frames of its stack), if it was an exception.
+        report: Option<String>,
+        /// The worker's name.
+        worker: String,
     },
     /// A new connection to this shared worker: the inside port of a
     /// SharedWorker object's channel, for a `connect` event.

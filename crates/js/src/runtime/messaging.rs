@@ -440,6 +440,8 @@ pub(crate) fn run_inbox_task<'js>(
             filename,
             lineno,
             colno,
+            report,
+            worker,
         } => {
             let hooks = hooks(ctx, host)?;
             let deliver = hooks.deliver()?;
@@ -453,12 +455,11 @@ pub(crate) fn run_inbox_task<'js>(
                 ],
             )?;
             let handled: bool = deliver.call((port, 3, arr, Value::new_undefined(ctx.clone())))?;
-            Ok(Some((!handled).then(|| {
-                if filename.is_empty() {
-                    format!("{message} (in a worker)")
-                } else {
-                    format!("{message} (in a worker, {filename}:{lineno}:{colno})")
-                }
+            // Not handled: as an uncaught exception of this context (HTML
+            // `#runtime-script-errors-2`), as Node and Deno treat it.
+            Ok(Some((!handled).then(|| match report {
+                Some(report) => format!("Uncaught (in worker {worker:?}) {report}"),
+                None => format!("Uncaught (in worker {worker:?}) {message} ({filename})"),
             })))
         }
     }

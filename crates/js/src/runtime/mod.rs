@@ -19,7 +19,7 @@ mod workers;
 pub(crate) use modules::{file_url, load_source, UrlLoader, UrlResolver};
 pub use output::Output;
 pub(crate) use output::{Buf, SharedOutput};
-pub(crate) use report::{describe, describe_value, print_error, report_exception};
+pub(crate) use report::{describe, describe_value, report_exception};
 pub(crate) use timers::Timer;
 use timers::Timers;
 
@@ -456,6 +456,7 @@ impl JsRuntime {
             signal,
             kind,
         } = init;
+        let worker_name = name.clone();
         let (dedicated, shared, parent) = match kind {
             WorkerKind::Dedicated { port, parent } => {
                 (Some((port, name, parent.clone())), None, Some(parent))
@@ -473,6 +474,8 @@ impl JsRuntime {
                     filename: url.clone(),
                     lineno: 0,
                     colno: 0,
+                    report: None,
+                    worker: worker_name.clone(),
                 })
             }
         };
@@ -674,7 +677,7 @@ impl JsRuntime {
             match inbox {
                 Ok(Some(unhandled)) => {
                     if let Some(text) = unhandled {
-                        print_error(&self.state, &text);
+                        self.worker_error_unhandled(text);
                     }
                     self.microtask_checkpoint();
                     ran = true;
@@ -694,6 +697,34 @@ impl JsRuntime {
             let signal = self.host.borrow().signal.clone();
             if signal.wait(deadline, unkept) == Woken::Stop {
                 return;
+            }
+        }
+    }
+
+    /// A worker's error that its Worker object did not handle: passed on
+    /// to this context's own parent if it is a worker, else printed, and
+    /// the run fails (exit code 1).
+    fn worker_error_unhandled(&self, text: String) {
+        let parent = self
+            .host
+            .borrow()
+            .worker
+            .as_ref()
+            .map(|(_, name, p)| (name.clone(), p.clone()));
+        match parent {
+            Some((name, parent)) => parent.inbox.push(host::HostTask::WorkerError {
+                port: parent.port,
+                message: text.clone(),
+                filename: String::new(),
+                lineno: 0,
+                colno: 0,
+                report: Some(text),
+                worker: name,
+            }),
+            None => {
+                let mut st = self.state.borrow_mut();
+                st.failed = true;
+                st.out.line(true, &text);
             }
         }
     }

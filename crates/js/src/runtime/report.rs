@@ -47,15 +47,26 @@ pub(crate) fn report_exception<'js>(
     match fired {
         Some(2) => {}
         outcome => {
-            let worker = host.borrow().worker.as_ref().map(|(_, _, p)| p.clone());
-            if let Some(parent) = worker {
+            let worker = host
+                .borrow()
+                .worker
+                .as_ref()
+                .map(|(_, name, p)| (name.clone(), p.clone()));
+            if let Some((name, parent)) = worker {
                 parent.inbox.push(host::HostTask::WorkerError {
                     port: parent.port,
                     message,
                     filename,
                     lineno,
                     colno,
+                    report: Some(text),
+                    worker: name,
                 });
+            } else if host.borrow().shared.is_some() {
+                // A shared worker has no one to pass it to (HTML
+                // `#runtime-script-errors-2`): printed, and it runs on, as
+                // a dedicated worker does after reporting to its parent.
+                state.borrow().out.line(true, &format!("Uncaught {text}"));
             } else if outcome != Some(1) {
                 let mut st = state.borrow_mut();
                 st.failed = true;
@@ -116,20 +127,53 @@ pub(crate) fn describe<'js>(ctx: &Ctx<'js>, e: &CaughtError<'js>) -> Value<'js> 
     }
 }
 
+/// An uncaught value as it is printed: an Error as `Name: message` and
+/// the frames of its stack that are the program's (msgport's own preludes
+/// are left out); anything else as `console.log` shows it.
 pub(crate) fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> String {
-    match v
-        .as_object()
-        .and_then(|o| o.get::<_, Option<String>>("stack").ok().flatten())
-    {
-        Some(stack) if !stack.is_empty() => {
-            format!("{}\n{}", console::format_value(ctx, v), stack.trim_end())
-        }
-        _ => console::format_value(ctx, v),
+    let Some(o) = v.as_object().filter(|_| v.is_error()) else {
+        return console::format_value(ctx, v);
+    };
+    let name = o
+        .get::<_, String>("name")
+        .unwrap_or_else(|_| "Error".into());
+    let msg = o.get::<_, String>("message").unwrap_or_default();
+    let mut text = if msg.is_empty() {
+        name
+    } else {
+        format!("{name}: {msg}")
+    };
+    let stack = o
+        .get::<_, Option<String>>("stack")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    for frame in program_frames(&stack) {
+        text.push('\n');
+        text.push_str(frame);
     }
+    text
 }
 
-/// Prints to the context's stderr (used for errors nobody handled).
-pub(crate) fn print_error(state: &Rc<RefCell<LoopState>>, text: &str) {
-    let st = state.borrow();
-    st.out.line(true, text);
+/// The frames of a stack (`    at f (file:1:2)` lines) that are the
+/// program's: a frame of a prelude (`msgport:` or an unnamed eval) is left
+/// out, and so is a native frame just before one (the built-in the
+/// prelude called the program's function through).
+fn program_frames(stack: &str) -> Vec<&str> {
+    let frames: Vec<&str> = stack
+        .lines()
+        .filter(|l| l.trim_start().starts_with("at "))
+        .collect();
+    let is_prelude = |l: &str| l.contains("(msgport:") || l.contains("(eval_script");
+    let mut out = Vec::new();
+    for (i, f) in frames.iter().enumerate() {
+        if is_prelude(f) {
+            continue;
+        }
+        if f.ends_with("(native)") && frames.get(i + 1).is_some_and(|n| is_prelude(n)) {
+            continue;
+        }
+        out.push(*f);
+    }
+    out
 }

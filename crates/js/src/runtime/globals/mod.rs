@@ -63,7 +63,11 @@ pub(crate) fn install<'js>(
     crate::runtime::globals::console::install_print(ctx, &h, state)?;
     for (name, src) in PRELUDES {
         let f: Function = ctx
-            .eval(*src)
+            .eval_with_options(*src, {
+                let mut opts = rquickjs::context::EvalOptions::default();
+                opts.filename = Some(format!("msgport:prelude/{name}"));
+                opts
+            })
             .inspect_err(|_| eprintln!("msgport: prelude {name} failed to compile"))?;
         f.call::<_, ()>((h.clone(), internal.clone()))?;
     }
