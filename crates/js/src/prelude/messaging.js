@@ -403,9 +403,13 @@
     const target = targetOf(id);
     if (target === undefined) return true;
     if (kind === 0 || kind === 1) {
+      // A message this window posted to itself: from itself, with its origin.
+      const own = target === globalThis ? windowTask(id) : undefined;
+      if (own === false) return true;
       // The event is made directly (no init dictionary to validate).
       const ev = internal.makeEvent(MessageEvent.prototype, kind === 0 ? "message" : "messageerror", null, messageDefaults);
       const es = internal.eventStateOf(ev);
+      if (own === true) { es.source = globalThis; origin = windowOrigin(); }
       if (kind === 0) {
         es.data = data;
         if (ports !== undefined) es.portList = ports;
@@ -439,6 +443,56 @@
     if (s) { forgetTarget(s.id); collected.unregister(s); s.id = -1; host.shipPort(p); }
   };
   internal.MessagePortPrototype = MessagePort.prototype;
+
+  // ---- window.postMessage (HTML #window-post-message-steps) -------------
+  // The messages a window posts to itself travel through a native channel
+  // of its own (serialized at the post, delivered as tasks); a message
+  // whose target origin does not match is serialized (errors are thrown,
+  // transfers detached) and then dropped at delivery, as the steps say.
+  // Per message in flight, in order: whether it is delivered.
+  let windowIds = null;
+  const windowQueue = Object.create(null);
+  let windowHead = 0, windowTail = 0;
+  function usvString(v) {
+    const s = String(v);
+    return typeof s.toWellFormed === "function" ? s.toWellFormed() : s;
+  }
+  function transferSequence(arg, what) {
+    if (arg === null || (typeof arg !== "object" && typeof arg !== "function") || typeof arg[Symbol.iterator] !== "function")
+      throw new TypeError(`${what}: The provided value cannot be converted to a sequence.`);
+    return transferList(arg, what);
+  }
+  // This context's origin, serialized ("null" for a file: script: opaque).
+  function windowOrigin() {
+    const u = host.urlParse(internal.baseURL(), undefined);
+    return u ? u[1] : "null";
+  }
+  function windowPost(message, targetOrigin, list, what) {
+    let deliver = true;
+    if (targetOrigin !== "*" && targetOrigin !== "/") {
+      const u = host.urlParse(targetOrigin, undefined);
+      if (!u) throw new DOMException(`${what}: Invalid target origin '${targetOrigin}' in a call to 'postMessage'.`, "SyntaxError");
+      // An opaque origin is the same as no other.
+      const mine = windowOrigin();
+      deliver = mine !== "null" && u[1] === mine;
+    }
+    if (windowIds === null) {
+      const ids = host.channel();
+      windowIds = ids;
+      targets.set(ids[1], globalThis);
+      host.start(ids[1]);
+    }
+    host.post(windowIds[0], message, list);
+    windowQueue[windowTail++] = deliver;
+  }
+  // For `internal.deliver`: whether a task of the native port `id` is a
+  // message to this window, and if so whether it is delivered.
+  function windowTask(id) {
+    if (windowIds === null || id !== windowIds[1]) return undefined;
+    const deliver = windowQueue[windowHead];
+    delete windowQueue[windowHead++];
+    return deliver === true;
+  }
 
   // ---- The worker's global scope (HTML #the-workerglobalscope-common-interface)
   let constructingScope = false;
@@ -490,11 +544,42 @@
     for (const [k, v] of Object.entries({ WorkerGlobalScope, DedicatedWorkerGlobalScope }))
       Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
   } else {
-    // The main context's global is an EventTarget too (error listeners),
-    // with the Window's handlers for script errors.
-    Object.setPrototypeOf(globalThis, EventTarget.prototype);
+    // The main context's global is window-like (HTML #the-window-object):
+    // a Window (an EventTarget) that is its own `window` and `self`, with
+    // the handlers for script errors and posted messages, and
+    // `postMessage` to itself (a page has no other window here).
+    class Window extends EventTarget {
+      constructor() { throw illegal(); }
+      // HTML #dom-window-postmessage-options and #dom-window-postmessage:
+      // (any message, optional WindowPostMessageOptions options = {}) or
+      // (any message, USVString targetOrigin, optional sequence<object> transfer = []).
+      postMessage(message, targetOrigin = undefined, transfer = undefined) {
+        const what = "Failed to execute 'postMessage' on 'Window'";
+        if (arguments.length < 1) throw new TypeError(`${what}: 1 argument required, but only 0 present.`);
+        if (this !== globalThis && this !== undefined && this !== null) throw new TypeError("Illegal invocation");
+        let origin, list;
+        const t = typeof targetOrigin;
+        if (arguments.length >= 3 || (targetOrigin !== undefined && targetOrigin !== null && t !== "object" && t !== "function")) {
+          origin = usvString(targetOrigin);
+          list = transfer === undefined ? [] : transferSequence(transfer, what);
+        } else {
+          const o = dictionary(targetOrigin, "WindowPostMessageOptions", ["transfer", "targetOrigin"]);
+          list = o.transfer === undefined ? [] : transferSequence(o.transfer, what);
+          origin = o.targetOrigin === undefined ? "/" : usvString(o.targetOrigin);
+        }
+        windowPost(message, origin, list, what);
+      }
+    }
+    Object.defineProperty(Window.prototype, Symbol.toStringTag, { value: "Window", configurable: true });
+    Object.setPrototypeOf(globalThis, Window.prototype);
+    delete globalThis[Symbol.toStringTag];
     defineEventHandler(globalThis, "onerror");
     defineEventHandler(globalThis, "onunhandledrejection");
+    defineEventHandler(globalThis, "onmessage");
+    defineEventHandler(globalThis, "onmessageerror");
+    // [LegacyUnforgeable] readonly attribute WindowProxy window.
+    Object.defineProperty(globalThis, "window", { get: function window() { return globalThis; }, enumerable: true, configurable: false });
+    Object.defineProperty(globalThis, "Window", { value: Window, writable: true, configurable: true, enumerable: false });
   }
 
   const g = { MessageEvent, MessagePort, MessageChannel, structuredClone, PortCollection, Worker, BroadcastChannel };
