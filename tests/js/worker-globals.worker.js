@@ -16,3 +16,51 @@ test(() => {
   assert_throws_js(TypeError, () => postMessage());
   assert_throws_dom("DataCloneError", () => postMessage(() => {}));
 }, "the worker's postMessage checks its arguments");
+
+// HTML #the-workerglobalscope-common-interface: `self` and `name` are the
+// prototype's read-only accessors, not properties of the global.
+test(() => {
+  assert_false(Object.prototype.hasOwnProperty.call(self, "self"), "self");
+  assert_false(Object.prototype.hasOwnProperty.call(self, "name"), "name");
+  const selfDesc = Object.getOwnPropertyDescriptor(WorkerGlobalScope.prototype, "self");
+  assert_equals(typeof selfDesc.get, "function");
+  assert_equals(selfDesc.set, undefined);
+  const nameDesc = Object.getOwnPropertyDescriptor(DedicatedWorkerGlobalScope.prototype, "name");
+  assert_equals(typeof nameDesc.get, "function");
+  assert_throws_js(TypeError, () => { "use strict"; self.self = 1; });
+  assert_equals(self.self, self);
+}, "self and name are read-only accessors of the worker global's prototypes");
+
+test(() => {
+  assert_true(navigator instanceof WorkerNavigator);
+  assert_true(location instanceof WorkerLocation);
+  assert_equals(Object.prototype.toString.call(navigator), "[object WorkerNavigator]");
+  assert_equals(Object.prototype.toString.call(location), "[object WorkerLocation]");
+  assert_equals(String(location), location.href);
+  assert_equals(typeof navigator.hardwareConcurrency, "number");
+  assert_throws_js(TypeError, () => new WorkerNavigator());
+  assert_throws_js(TypeError, () => new WorkerLocation());
+  assert_equals(typeof Navigator, "undefined", "Navigator is the window's");
+}, "navigator and location are a WorkerNavigator and a WorkerLocation");
+
+test(() => {
+  assert_throws_dom("DataCloneError", () => structuredClone(navigator));
+  assert_throws_dom("DataCloneError", () => structuredClone(location));
+}, "navigator and location are platform objects: not serializable");
+
+test(() => {
+  const url = URL.createObjectURL(new Blob(["self.fromBlob = (self.fromBlob || 0) + 1;"], { type: "text/javascript" }));
+  importScripts(url);
+  assert_equals(self.fromBlob, 1);
+  URL.revokeObjectURL(url);
+  assert_throws_dom("NetworkError", () => importScripts(url), "a revoked blob: URL");
+}, "importScripts loads blob: URLs");
+
+test(() => {
+  assert_throws_dom("NetworkError", () => importScripts("resources/no-such-script.js"));
+  self.fromBlob = 0;
+  const ok = URL.createObjectURL(new Blob(["self.fromBlob++;"]));
+  // Every URL is parsed before any script runs.
+  assert_throws_dom("SyntaxError", () => importScripts(ok, "http://[bad"));
+  assert_equals(self.fromBlob, 0, "nothing ran");
+}, "importScripts throws NetworkError for a script it cannot load, SyntaxError for a bad URL");

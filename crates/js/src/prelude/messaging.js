@@ -499,7 +499,29 @@
   class WorkerGlobalScope extends EventTarget {
     constructor() { if (!constructingScope) throw illegal(); super(); }
     get self() { return globalThis; }
-    importScripts(...urls) { for (const u of urls) host.importScript(new URL(String(u), internal.baseURL()).href); }
+    // HTML #import-scripts-into-worker-global-scope: every URL parsed
+    // first (a SyntaxError before anything runs), then each fetched and
+    // run in turn (a NetworkError if it cannot be).
+    importScripts(...urls) {
+      const what = "Failed to execute 'importScripts' on 'WorkerGlobalScope'";
+      const hrefs = internal.newList();
+      for (let i = 0; i < urls.length; i++) {
+        const c = host.urlParse(usvString(urls[i]), internal.baseURL());
+        if (!c) throw new DOMException(`${what}: The URL '${urls[i]}' is invalid.`, "SyntaxError");
+        internal.listPush(hrefs, c[0]);
+      }
+      for (let i = 0; i < hrefs.length; i++) {
+        const href = hrefs[i];
+        let source;
+        if (href.startsWith("blob:")) {
+          const blob = internal.blobFromURL(href);
+          if (blob === undefined) throw new DOMException(`${what}: The script at '${href}' failed to load.`, "NetworkError");
+          source = internal.blobText(blob);
+        }
+        const failed = host.importScript(href, source);
+        if (failed !== undefined) throw new DOMException(`${what}: The script at '${href}' failed to load: ${failed}`, "NetworkError");
+      }
+    }
   }
   defineEventHandler(WorkerGlobalScope.prototype, "onerror");
   defineEventHandler(WorkerGlobalScope.prototype, "onunhandledrejection");
@@ -577,6 +599,12 @@
     defineEventHandler(globalThis, "onunhandledrejection");
     defineEventHandler(globalThis, "onmessage");
     defineEventHandler(globalThis, "onmessageerror");
+    // [Replaceable] readonly attribute WindowProxy self.
+    Object.defineProperty(globalThis, "self", {
+      get: function self() { return globalThis; },
+      set: function self(v) { Object.defineProperty(globalThis, "self", { value: v, writable: true, configurable: true, enumerable: true }); },
+      enumerable: true, configurable: true,
+    });
     // [LegacyUnforgeable] readonly attribute WindowProxy window.
     Object.defineProperty(globalThis, "window", { get: function window() { return globalThis; }, enumerable: true, configurable: false });
     Object.defineProperty(globalThis, "Window", { value: Window, writable: true, configurable: true, enumerable: false });

@@ -29,12 +29,27 @@
     if (r == null) throw new DOMException("atob: not valid base64", "InvalidCharacterError");
     return r;
   };
-  // location (HTML #the-location-interface, WorkerLocation): the script's URL.
-  const here = () => new URL(internal.baseURL());
-  const location = Object.create(null);
-  for (const k of ["href", "origin", "protocol", "host", "hostname", "port", "pathname", "search", "hash"])
-    Object.defineProperty(location, k, { get: () => here()[k], enumerable: true });
-  location.toString = () => here().href;
+  // location (HTML #the-location-interface; in a worker,
+  // #worker-locations): the script's URL, read through the host's URL
+  // parser (not the global `URL`, which a script may replace).
+  const inWorker = host.workerPort !== undefined || host.sharedWorkerName !== undefined;
+  const URL_PARTS = { href: 0, origin: 1, protocol: 2, host: 5, hostname: 6, port: 7, pathname: 8, search: 9, hash: 10 };
+  const here = () => {
+    const parts = host.urlParse(internal.baseURL(), undefined) || [];
+    const r = Object.create(null);
+    for (const k in URL_PARTS) r[k] = parts[URL_PARTS[k]] ?? "";
+    return r;
+  };
+  let constructingPlatform = false;
+  const Location = class {
+    constructor() { if (!constructingPlatform) throw new TypeError("Illegal constructor"); }
+    toString() { return here().href; }
+  };
+  for (const k in URL_PARTS)
+    Object.defineProperty(Location.prototype, k, { get: { [k]() { return here()[k]; } }[k], enumerable: true, configurable: true });
+  const locationName = inWorker ? "WorkerLocation" : "Location";
+  Object.defineProperty(Location, "name", { value: locationName });
+  Object.defineProperty(Location.prototype, Symbol.toStringTag, { value: locationName, configurable: true });
   // crypto (WebCrypto #crypto-interface): getRandomValues and randomUUID,
   // from the operating system's CSPRNG. (No crypto.subtle.)
   let constructingCrypto = false;
@@ -82,12 +97,24 @@
   const crypto = new Crypto();
   const subtle = new SubtleCrypto();
   constructingCrypto = false;
-  // navigator (HTML #the-navigator-object / WorkerNavigator): what a shell host can say.
-  const navigator = Object.create(null);
+  // navigator (HTML #the-navigator-object; in a worker, WorkerNavigator,
+  // #the-workernavigator-object): what a shell host can say.
+  const Navigator = class {
+    constructor() { if (!constructingPlatform) throw new TypeError("Illegal constructor"); }
+  };
+  const languages = Object.freeze(["en-US"]);
   for (const [k, v] of Object.entries({ hardwareConcurrency: host.hardwareConcurrency, userAgent: `msgport/${host.version ?? "0"}`,
-    language: "en-US", languages: Object.freeze(["en-US"]), onLine: true }))
-    Object.defineProperty(navigator, k, { get: () => v, enumerable: true });
-  Object.defineProperty(navigator, Symbol.toStringTag, { value: "Navigator", configurable: true });
+    language: "en-US", languages, onLine: true }))
+    Object.defineProperty(Navigator.prototype, k, { get: { [k]() { return v; } }[k], enumerable: true, configurable: true });
+  const navigatorName = inWorker ? "WorkerNavigator" : "Navigator";
+  Object.defineProperty(Navigator, "name", { value: navigatorName });
+  Object.defineProperty(Navigator.prototype, Symbol.toStringTag, { value: navigatorName, configurable: true });
+  constructingPlatform = true;
+  const navigator = new Navigator();
+  const location = new Location();
+  constructingPlatform = false;
+  for (const [k, v] of [[navigatorName, Navigator], [locationName, Location]])
+    Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
 
   // TestUtils (https://testutils.spec.whatwg.org/): gc() collects garbage,
   // cycles included, and resolves once a task later, after the finalization
@@ -214,7 +241,8 @@
     "AbortSignal", "MessageEvent", "MessagePort", "MessageChannel", "BroadcastChannel", "Worker", "SharedWorker",
     "WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope", "TextEncoder", "TextDecoder", "Blob",
     "File", "FileReader", "ProgressEvent", "URL", "URLSearchParams", "Headers", "Response", "PerformanceEntry",
-    "PerformanceMark", "PerformanceMeasure", "Crypto", "SubtleCrypto", "PortCollection"];
+    "PerformanceMark", "PerformanceMeasure", "Crypto", "SubtleCrypto", "PortCollection", "Window",
+    "Navigator", "WorkerNavigator", "Location", "WorkerLocation"];
   // SharedWorker is not a global inside workers; the worker scopes only in theirs.
   const interfaceObject = (name) => name === "SharedWorker" && internal.SharedWorkerPrototype !== undefined
     ? internal.SharedWorkerPrototype.constructor : globalThis[name];

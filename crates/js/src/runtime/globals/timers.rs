@@ -40,7 +40,6 @@ pub(super) fn install<'js>(
     group: &std::sync::Arc<crate::runtime::signal::Group>,
 ) -> rquickjs::Result<()> {
     let g = ctx.globals();
-    g.set("self", g.clone())?;
     for (name, repeat) in [("setTimeout", false), ("setInterval", true)] {
         let st = state.clone();
         g.set(

@@ -6,7 +6,7 @@
 use crate::runtime::host::Shared;
 use crate::runtime::messaging::id_pair;
 use crate::runtime::workers::{spawn_shared_worker, spawn_worker};
-use rquickjs::{Ctx, Exception, Function, Object, Value};
+use rquickjs::{Ctx, Function, Object, Value};
 
 /// Sets this interface's functions on the `host` object.
 pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquickjs::Result<()> {
@@ -63,13 +63,24 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
         "importScript",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<()> {
-                let source = crate::runtime::load_source(&url)
-                    .map_err(|e| Exception::throw_message(&ctx, &format!("importScripts: {e}")))?;
+            // `Some(why)`: the script could not be loaded (the prelude
+            // throws a NetworkError); the script's own errors propagate.
+            move |ctx: Ctx<'js>,
+                  url: String,
+                  source: Option<String>|
+                  -> rquickjs::Result<Option<String>> {
+                let source = match source {
+                    Some(s) => s,
+                    None => match crate::runtime::load_source(&url) {
+                        Ok(s) => s,
+                        Err(e) => return Ok(Some(e)),
+                    },
+                };
                 let mut opts = rquickjs::context::EvalOptions::default();
                 opts.strict = false;
                 opts.filename = Some(url);
-                ctx.eval_with_options::<(), _>(source, opts)
+                ctx.eval_with_options::<(), _>(source, opts)?;
+                Ok(None)
             },
         )?,
     )?;
