@@ -39,6 +39,10 @@ pub(crate) enum HostTask {
         channel: u32,
         message: msgport::Broadcast,
     },
+    /// The thread of the dedicated worker whose Worker object has the port
+    /// id `port` has ended: it is joined now (its memory goes back at
+    /// once, not at the end of the run).
+    WorkerExited { port: u32 },
 }
 
 /// Tasks from other threads, with the wake-up line of their context.

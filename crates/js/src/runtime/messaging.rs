@@ -399,6 +399,14 @@ pub(crate) fn run_inbox_task<'js>(
     let task = host.borrow().inbox.pop();
     let Some(task) = task else { return Ok(None) };
     match task {
+        HostTask::WorkerExited { port } => {
+            let handle = host.borrow_mut().workers.remove(&port);
+            if let Some(thread) = handle.and_then(|mut w| w.thread.take()) {
+                // (It has returned from its work: this waits for its exit.)
+                let _ = thread.join();
+            }
+            Ok(Some(None))
+        }
         HostTask::Connect { port } => {
             let hooks = hooks(ctx, host)?;
             let pid = host.borrow_mut().register(port);

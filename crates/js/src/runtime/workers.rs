@@ -4,7 +4,7 @@
 
 #![forbid(unsafe_code)]
 
-use crate::runtime::host::{ParentLink, Shared, WorkerHandle};
+use crate::runtime::host::{HostTask, ParentLink, Shared, WorkerHandle};
 use crate::runtime::signal::Signal;
 use crate::runtime::{JsRuntime, WorkerInit, WorkerKind};
 use msgport::MessageChannel;
@@ -42,18 +42,45 @@ pub(crate) fn spawn_worker(
     id
 }
 
-/// Runs a worker on a thread of its own; if no thread can be had, its
-/// context ends at once (so the run is not kept waiting for it).
+/// Runs a worker on a thread of its own. A dedicated worker's thread tells
+/// its parent when it ends, so that it is joined then. If no thread can be
+/// had, the Worker (or SharedWorker) object gets an `error` event and the
+/// worker's context ends at once (so the run is not kept waiting for it).
 pub(crate) fn start_worker_thread(name: &str, init: WorkerInit) -> WorkerHandle {
     let signal = init.signal.clone();
+    let (parent, exited) = match &init.kind {
+        WorkerKind::Dedicated { parent, .. } => (parent.clone(), true),
+        WorkerKind::Shared { creator, .. } => (creator.clone(), false),
+    };
+    let (url, worker) = (init.url.clone(), init.name.clone());
+    let to_parent = parent.clone();
     let thread = std::thread::Builder::new()
         .name(name.into())
         .stack_size(16 << 20)
-        .spawn(move || JsRuntime::run_worker(init))
-        .ok();
-    if thread.is_none() {
-        signal.end();
-    }
+        .spawn(move || {
+            JsRuntime::run_worker(init);
+            if exited {
+                to_parent.inbox.push(HostTask::WorkerExited {
+                    port: to_parent.port,
+                });
+            }
+        });
+    let thread = match thread {
+        Ok(t) => Some(t),
+        Err(e) => {
+            parent.inbox.push(HostTask::WorkerError {
+                port: parent.port,
+                message: format!("cannot start the worker: no thread: {e}"),
+                filename: url,
+                lineno: 0,
+                colno: 0,
+                report: None,
+                worker,
+            });
+            signal.end();
+            None
+        }
+    };
     WorkerHandle { signal, thread }
 }
 
