@@ -163,3 +163,11 @@ async_test((t) => {
     new Worker("data:text/javascript," + encodeURIComponent(code(false)));
   });
 }, "a worker that called close() broadcasts nothing; creating a channel there does not throw");
+
+async_test((t) => {
+  const w = new Worker("data:text/javascript,postMessage(self.name)", { name: "w\uD800" });
+  w.onmessage = t.step_func_done((e) => {
+    assert_equals(e.data, "w\uFFFD");
+    w.terminate();
+  });
+}, "a worker's name with a lone surrogate");

@@ -170,3 +170,33 @@ fn platform_objects_show_their_attributes() {
         "{event}"
     );
 }
+
+#[test]
+fn proxies_are_shown_as_their_targets_without_running_traps() {
+    // Node 20 prints the same two lines.
+    assert_eq!(
+        out("console.log(new Proxy({ a: 1 }, { get() { throw new Error('trap'); }, ownKeys() { throw new Error('trap'); } }));
+             const r = Proxy.revocable({}, {}); r.revoke(); console.log(r.proxy);"),
+        "{ a: 1 }\n<Revoked Proxy>\n"
+    );
+}
+
+#[test]
+fn text_with_lone_surrogates_is_printed_with_replacement_characters() {
+    // Node writes a lone surrogate to stdout as U+FFFD.
+    let s = "'a\\uD800b'";
+    assert_eq!(out(&format!("console.log({s})")), "a\u{FFFD}b\n");
+    assert_eq!(out(&format!("console.count({s})")), "a\u{FFFD}b: 1\n");
+    assert_eq!(
+        out(&format!("console.log(new Error({s}).message)")),
+        "a\u{FFFD}b\n"
+    );
+    let r = run_captured(&format!("console.error({s}); throw new Error({s});"));
+    assert_eq!(r.exit_code, 1);
+    assert!(
+        r.stderr
+            .starts_with("a\u{FFFD}b\nUncaught Error: a\u{FFFD}b"),
+        "{}",
+        r.stderr
+    );
+}

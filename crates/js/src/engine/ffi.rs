@@ -84,6 +84,84 @@ pub(crate) fn is_detached(ab: &ArrayBuffer<'_>) -> bool {
     ab.as_raw().is_none()
 }
 
+/// A JS string as Rust text, with each lone surrogate (which has no UTF-8
+/// form) replaced by U+FFFD: WebIDL's conversion to USVString, which is
+/// what the host's string parameters are (console text, names, URLs).
+pub(crate) fn usv_string(s: &rquickjs::String<'_>) -> String {
+    let ctx = s.ctx();
+    let mut len: qjs::size_t = 0;
+    // SAFETY: `ctx` and `s` are live; `JS_ToCStringLen2` returns a buffer
+    // of `len` bytes the engine owns until `JS_FreeCString` (below), or
+    // null when out of memory. Lone surrogates come out as their 3-byte
+    // generalized UTF-8 form (ED A0..BF xx).
+    unsafe {
+        let p = qjs::JS_ToCStringLen2(ctx.as_raw().as_ptr(), &mut len, s.as_raw(), false);
+        if p.is_null() {
+            return String::new();
+        }
+        let bytes = std::slice::from_raw_parts(p.cast::<u8>(), len as usize);
+        let out = wtf8_to_usv(bytes);
+        qjs::JS_FreeCString(ctx.as_raw().as_ptr(), p);
+        out
+    }
+}
+
+/// Generalized UTF-8 (UTF-8 that may hold surrogate code points) to text,
+/// each surrogate code point replaced by U+FFFD.
+fn wtf8_to_usv(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => {
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == 0xED && bytes.get(i + 1).is_some_and(|b| (0xA0..=0xBF).contains(b)) {
+                    out.extend_from_slice("\u{FFFD}".as_bytes());
+                    i += 3;
+                } else {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+    }
+}
+
+/// A host function's string parameter, converted as WebIDL's USVString
+/// (ToString, then lone surrogates to U+FFFD): it never fails on text a
+/// script can make.
+pub(crate) struct Usv(pub(crate) String);
+
+impl<'js> rquickjs::FromJs<'js> for Usv {
+    fn from_js(ctx: &Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Self> {
+        let s: rquickjs::Coerced<rquickjs::String<'js>> = rquickjs::FromJs::from_js(ctx, v)?;
+        Ok(Usv(usv_string(&s.0)))
+    }
+}
+
+/// What a value is as a Proxy: `None` if it is not one, `Some(None)` if it
+/// is revoked, else its target. Runs no trap.
+pub(crate) fn proxy_target<'js>(v: &Value<'js>) -> Option<Option<Value<'js>>> {
+    // SAFETY: reads the class of a live value.
+    if !unsafe { qjs::JS_IsProxy(v.as_raw()) } {
+        return None;
+    }
+    let ctx = v.ctx();
+    // SAFETY: `v` is a live proxy of `ctx`; the result is a new reference
+    // (taken over by the `Value`) or, for a revoked proxy, an exception,
+    // which is taken and freed here so that none stays pending.
+    unsafe {
+        let c = ctx.as_raw().as_ptr();
+        let t = qjs::JS_GetProxyTarget(c, v.as_raw());
+        if qjs::JS_IsException(t) {
+            qjs::JS_FreeValue(c, qjs::JS_GetException(c));
+            return Some(None);
+        }
+        Some(Some(Value::from_raw(ctx.clone(), t)))
+    }
+}
+
 /// Holds off the cycle collector while it lives: for a structured clone,
 /// whose every allocation stays reachable until it returns, so that a
 /// collection in the middle could only scan, never free. The old threshold
@@ -355,6 +433,27 @@ pub(crate) fn take_array_buffer(ab: &ArrayBuffer<'_>) -> Option<DataBlock> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let rt = rquickjs::Runtime::new().unwrap();
+        let ctx = rquickjs::Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            for (js, rust) in [
+                ("'a\\uD800b'", "a\u{FFFD}b"),
+                ("'\\uDC00'", "\u{FFFD}"),
+                ("'\\uD83D\\uDE00 ok \\uDBFF'", "\u{1F600} ok \u{FFFD}"),
+                ("'plain é'", "plain é"),
+            ] {
+                let s: rquickjs::String = ctx.eval(js).unwrap();
+                assert_eq!(usv_string(&s), rust, "{js}");
+                let u: Usv = ctx.eval(js).unwrap();
+                assert_eq!(u.0, rust);
+            }
+            let n: Usv = ctx.eval("42").unwrap();
+            assert_eq!(n.0, "42", "ToString");
+        });
+    }
     use rquickjs::{Context, Runtime};
 
     fn data_ptr(ab: &ArrayBuffer<'_>) -> *const u8 {

@@ -121,6 +121,10 @@
   function formatValue(ctx, v, level, nested) {
     const p = primitive(v, nested);
     if (p !== undefined) return p;
+    // A Proxy is shown as its target (no trap runs), as Node shows it.
+    const target = host.proxyTarget(v);
+    if (target === null) return "<Revoked Proxy>";
+    if (target !== undefined) return formatValue(ctx, target, level, nested);
     if (ctx.seen.includes(v)) {
       let n = ctx.refs.get(v);
       if (n === undefined) { n = ctx.refs.size + 1; ctx.refs.set(v, n); }

@@ -326,7 +326,11 @@
   // ---- URLSearchParams (URL #interface-urlsearchparams) ------------------
   const paramsState = new WeakMap();
   function decodeForm(s) { return decodeURIComponent(s.replace(/\+/g, " ").replace(/%(?![0-9a-fA-F]{2})/g, "%25")); }
+  // (A USVString: a lone surrogate is U+FFFD, which encodeURIComponent,
+  // unlike the URL Standard, would refuse.)
   function encodeForm(s) { return encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()); }
+  // USVString (WebIDL #es-USVString): lone surrogates become U+FFFD.
+  const usv = (v) => String(v).toWellFormed();
   class URLSearchParams {
     constructor(init = "") {
       let list = [];
@@ -335,22 +339,22 @@
           for (const pair of init) {
             const p = Array.from(pair);
             if (p.length !== 2) throw new TypeError("URLSearchParams: each pair must have two items");
-            list.push([String(p[0]), String(p[1])]);
+            list.push([usv(p[0]), usv(p[1])]);
           }
-        } else for (const k of Object.keys(init)) list.push([k, String(init[k])]);
-      } else list = parseQuery(String(init).replace(/^\?/, ""));
+        } else for (const k of Object.keys(init)) list.push([k, usv(init[k])]);
+      } else list = parseQuery(usv(init).replace(/^\?/, ""));
       paramsState.set(this, { list, url: null });
     }
-    append(k, v) { ps(this).list.push([String(k), String(v)]); update(this); }
-    delete(k) { const s = ps(this); s.list = s.list.filter(([x]) => x !== String(k)); update(this); }
-    get(k) { const e = ps(this).list.find(([x]) => x === String(k)); return e ? e[1] : null; }
-    getAll(k) { return ps(this).list.filter(([x]) => x === String(k)).map(([, v]) => v); }
-    has(k) { return ps(this).list.some(([x]) => x === String(k)); }
+    append(k, v) { ps(this).list.push([usv(k), usv(v)]); update(this); }
+    delete(k) { const s = ps(this); s.list = s.list.filter(([x]) => x !== usv(k)); update(this); }
+    get(k) { const e = ps(this).list.find(([x]) => x === usv(k)); return e ? e[1] : null; }
+    getAll(k) { return ps(this).list.filter(([x]) => x === usv(k)).map(([, v]) => v); }
+    has(k) { return ps(this).list.some(([x]) => x === usv(k)); }
     set(k, v) {
-      const s = ps(this); k = String(k);
+      const s = ps(this); k = usv(k);
       const i = s.list.findIndex(([x]) => x === k);
-      if (i < 0) s.list.push([k, String(v)]);
-      else { s.list[i][1] = String(v); s.list = s.list.filter(([x], j) => x !== k || j === i); }
+      if (i < 0) s.list.push([k, usv(v)]);
+      else { s.list[i][1] = usv(v); s.list = s.list.filter(([x], j) => x !== k || j === i); }
       update(this);
     }
     sort() { ps(this).list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); update(this); }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 use super::{JS_STACK, REPORT_HEADROOM};
+use crate::engine::ffi::Usv;
 use crate::runtime::globals::console;
 use crate::runtime::host::{self, Shared};
 use crate::runtime::LoopState;
@@ -81,9 +82,9 @@ fn error_location<'js>(ctx: &Ctx<'js>, e: &Value<'js>) -> (String, String, u32, 
     let head = match e.as_object() {
         Some(o) if e.is_error() => {
             let name = o
-                .get::<_, String>("name")
-                .unwrap_or_else(|_| "Error".into());
-            let msg = o.get::<_, String>("message").unwrap_or_default();
+                .get::<_, Usv>("name")
+                .map_or_else(|_| "Error".into(), |u| u.0);
+            let msg = o.get::<_, Usv>("message").map(|u| u.0).unwrap_or_default();
             if msg.is_empty() {
                 name
             } else {
@@ -94,7 +95,7 @@ fn error_location<'js>(ctx: &Ctx<'js>, e: &Value<'js>) -> (String, String, u32, 
     };
     let stack = e
         .as_object()
-        .and_then(|o| o.get::<_, Option<String>>("stack").ok().flatten())
+        .and_then(|o| o.get::<_, Option<Usv>>("stack").ok().flatten().map(|u| u.0))
         .unwrap_or_default();
     let mut loc = (String::new(), 0, 0);
     for line in stack.lines() {
@@ -135,18 +136,19 @@ pub(crate) fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> String {
         return console::format_value(ctx, v);
     };
     let name = o
-        .get::<_, String>("name")
-        .unwrap_or_else(|_| "Error".into());
-    let msg = o.get::<_, String>("message").unwrap_or_default();
+        .get::<_, Usv>("name")
+        .map_or_else(|_| "Error".into(), |u| u.0);
+    let msg = o.get::<_, Usv>("message").map(|u| u.0).unwrap_or_default();
     let mut text = if msg.is_empty() {
         name
     } else {
         format!("{name}: {msg}")
     };
     let stack = o
-        .get::<_, Option<String>>("stack")
+        .get::<_, Option<Usv>>("stack")
         .ok()
         .flatten()
+        .map(|u| u.0)
         .unwrap_or_default();
     for frame in program_frames(&stack) {
         text.push('\n');

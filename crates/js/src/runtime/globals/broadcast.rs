@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 use crate::clone;
+use crate::engine::ffi::Usv;
 use crate::runtime::host::{
     hooks, throw_data_clone_error, throw_fail, with_classes, HostTask, Shared,
 };
@@ -16,7 +17,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
     let s = host.clone();
     h.set(
         "bcJoin",
-        Function::new(ctx.clone(), move |name: String| -> u32 {
+        Function::new(ctx.clone(), move |Usv(name): Usv| -> u32 {
             let mut st = s.borrow_mut();
             let local = st.next_port;
             st.next_port += 1;

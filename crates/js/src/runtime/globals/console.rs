@@ -3,6 +3,7 @@
 //! its inspector for uncaught values that are not Errors.
 #![forbid(unsafe_code)]
 
+use crate::engine::ffi::Usv;
 use crate::runtime::LoopState;
 use rquickjs::{Ctx, Function, Object, Value};
 use std::cell::RefCell;
@@ -30,10 +31,23 @@ pub(crate) fn install_print<'js>(
     host: &Object<'js>,
     state: &Rc<RefCell<LoopState>>,
 ) -> rquickjs::Result<()> {
+    // The target of a Proxy (without running its traps), `null` if it is
+    // revoked, `undefined` if the value is not a Proxy: the inspector
+    // shows a proxy as its target, as Node does.
+    host.set(
+        "proxyTarget",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, v: Value<'js>| -> Value<'js> {
+            match crate::engine::ffi::proxy_target(&v) {
+                None => Value::new_undefined(ctx),
+                Some(None) => Value::new_null(ctx),
+                Some(Some(target)) => target,
+            }
+        })?,
+    )?;
     let st = state.clone();
     host.set(
         "print",
-        Function::new(ctx.clone(), move |to_stderr: bool, text: String| {
+        Function::new(ctx.clone(), move |to_stderr: bool, Usv(text): Usv| {
             st.borrow().out.line(to_stderr, &text);
         })?,
     )

@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+use crate::engine::ffi::Usv;
 use rquickjs::{ArrayBuffer, Ctx, Function, Object, TypedArray};
 
 /// Sets this interface's functions on the `host` object.
@@ -12,14 +13,14 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<
     // standard base64 encode over Latin-1 strings; `None` is an error.
     h.set(
         "atob",
-        Function::new(ctx.clone(), move |data: String| -> Option<String> {
+        Function::new(ctx.clone(), move |Usv(data): Usv| -> Option<String> {
             let bytes = data_url::forgiving_base64::decode_to_vec(data.as_bytes()).ok()?;
             Some(bytes.into_iter().map(char::from).collect())
         })?,
     )?;
     h.set(
         "btoa",
-        Function::new(ctx.clone(), move |data: String| -> Option<String> {
+        Function::new(ctx.clone(), move |Usv(data): Usv| -> Option<String> {
             let bytes: Option<Vec<u8>> = data
                 .chars()
                 .map(|c| u8::try_from(u32::from(c)).ok())
@@ -32,7 +33,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<
     )?;
     h.set(
         "utf8Encode",
-        Function::new(ctx.clone(), move |ctx: Ctx<'js>, s: String| {
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, Usv(s): Usv| {
             ArrayBuffer::new(ctx, s.into_bytes())
         })?,
     )?;

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 use super::encoding::rand_bytes;
+use crate::engine::ffi::Usv;
 use rquickjs::{Ctx, Function, Object};
 
 /// Sets this interface's functions on the `host` object.
@@ -35,8 +36,8 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<
         "urlParse",
         Function::new(
             ctx.clone(),
-            move |input: String, base: Option<String>| -> Option<Vec<String>> {
-                crate::runtime::globals::url::parse(&input, base.as_deref())
+            move |Usv(input): Usv, base: Option<Usv>| -> Option<Vec<String>> {
+                crate::runtime::globals::url::parse(&input, base.as_ref().map(|b| b.0.as_str()))
             },
         )?,
     )?;
@@ -44,7 +45,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<
         "urlSet",
         Function::new(
             ctx.clone(),
-            move |href: String, part: String, value: String| -> Option<Vec<String>> {
+            move |Usv(href): Usv, Usv(part): Usv, Usv(value): Usv| -> Option<Vec<String>> {
                 crate::runtime::globals::url::set(&href, &part, &value)
             },
         )?,

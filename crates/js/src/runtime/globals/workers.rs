@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+use crate::engine::ffi::Usv;
 use crate::runtime::host::Shared;
 use crate::runtime::messaging::id_pair;
 use crate::runtime::workers::{spawn_shared_worker, spawn_worker};
@@ -15,8 +16,8 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
         "spawnWorker",
         Function::new(
             ctx.clone(),
-            move |url: String, source: Option<String>, name: String, kind: String| -> u32 {
-                spawn_worker(&s, url, source, name, kind == "module")
+            move |Usv(url): Usv, source: Option<Usv>, Usv(name): Usv, Usv(kind): Usv| -> u32 {
+                spawn_worker(&s, url, source.map(|s| s.0), name, kind == "module")
             },
         )?,
     )?;
@@ -26,14 +27,14 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>,
-                  url: String,
-                  source: Option<String>,
-                  name: String,
-                  kind: String|
+                  Usv(url): Usv,
+                  source: Option<Usv>,
+                  Usv(name): Usv,
+                  Usv(kind): Usv|
                   -> rquickjs::Result<Value<'js>> {
                 id_pair(
                     &ctx,
-                    spawn_shared_worker(&s, url, source, name, kind == "module"),
+                    spawn_shared_worker(&s, url, source.map(|s| s.0), name, kind == "module"),
                 )
             },
         )?,
@@ -66,11 +67,11 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
             // `Some(why)`: the script could not be loaded (the prelude
             // throws a NetworkError); the script's own errors propagate.
             move |ctx: Ctx<'js>,
-                  url: String,
-                  source: Option<String>|
+                  Usv(url): Usv,
+                  source: Option<Usv>|
                   -> rquickjs::Result<Option<String>> {
                 let source = match source {
-                    Some(s) => s,
+                    Some(Usv(s)) => s,
                     None => match crate::runtime::load_source(&url) {
                         Ok(s) => s,
                         Err(e) => return Ok(Some(e)),
