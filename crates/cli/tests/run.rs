@@ -244,3 +244,52 @@ fn meta_variants_run_the_file_once_each() {
     assert_eq!(text.lines().last(), Some("4 passed, 0 failed"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn only_regular_files_load_as_code_and_bytes_decode_as_utf8() {
+    // A device is refused at once (it used to be read until memory ran out).
+    let out = msgport(&["run", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+    let dir = scratch("files");
+    let m = dir.join("import-device.mjs");
+    std::fs::write(
+        &m,
+        "await import('file:///dev/zero').then(() => console.log('loaded'), (e) => console.log('refused', /not a regular file/.test(e.message)));",
+    )
+    .unwrap();
+    let out = msgport(&["run", m.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "refused true\n");
+    // Invalid UTF-8 becomes U+FFFD; a BOM is dropped.
+    let bad = dir.join("latin1.js");
+    std::fs::write(&bad, b"\xEF\xBB\xBFconsole.log('caf\xE9')").unwrap();
+    let out = msgport(&["run", bad.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "caf\u{FFFD}\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_unsettled_top_level_await_exits_13_with_a_message() {
+    let dir = scratch("tla");
+    let never = dir.join("never.mjs");
+    std::fs::write(&never, "await new Promise(() => {}); console.log('after');").unwrap();
+    let out = msgport(&["run", never.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(13));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never settled"));
+    let later = dir.join("later.mjs");
+    std::fs::write(
+        &later,
+        "await new Promise((r) => setTimeout(r, 5)); console.log('after');",
+    )
+    .unwrap();
+    let out = msgport(&["run", later.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "after\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -35,4 +35,4 @@ mod runtime;
 pub mod wpt;
 
 pub use error::Error;
-pub use runtime::{run_captured, Captured, JsRuntime, Output};
+pub use runtime::{run_captured, Captured, JsRuntime, Output, UNSETTLED_TOP_LEVEL_AWAIT};

@@ -49,6 +49,10 @@ pub(crate) struct LoopState {
     /// An `error` event is being fired: an exception inside its listener
     /// is printed, not fired again.
     reporting: bool,
+    /// The main module's URL and the promise of its evaluation: still
+    /// pending when nothing else can happen, its top-level await never
+    /// settled.
+    main_module: Option<(String, Persistent<rquickjs::Promise<'static>>)>,
 }
 
 /// What a worker thread starts from.
@@ -138,6 +142,10 @@ fn js_stack_size() -> usize {
     }
 }
 
+/// The exit code of a run whose main module's top-level await never
+/// settled (Node's).
+pub const UNSETTLED_TOP_LEVEL_AWAIT: i32 = 13;
+
 /// Real stack kept below JavaScript's limit (see [`js_stack_size`]).
 const STACK_RESERVE: usize = 1 << 20;
 
@@ -183,6 +191,7 @@ impl JsRuntime {
             failed: false,
             unhandled: Vec::new(),
             reporting: false,
+            main_module: None,
         }));
         let host = Rc::new(RefCell::new(HostState::new(signal, base_url)));
         if let Some((port, name, parent)) = worker {
@@ -242,14 +251,10 @@ impl JsRuntime {
     pub fn run_file(&self, path: &std::path::Path, module: bool) -> i32 {
         let url = file_url(path);
         self.host.borrow_mut().base_url = url.clone();
-        let source = match std::fs::read_to_string(path) {
+        let source = match modules::read_script_file(path) {
             Ok(s) => s,
             Err(e) => {
-                let st = self.state.borrow();
-                st.out.line(
-                    true,
-                    &format!("msgport: cannot read {}: {e}", path.display()),
-                );
+                self.state.borrow().out.line(true, &format!("msgport: {e}"));
                 return 1;
             }
         };
@@ -420,6 +425,8 @@ impl JsRuntime {
                 let m = Module::declare(ctx.clone(), url, source)?;
                 m.meta()?.set("url", url)?;
                 let (_, promise) = m.eval()?;
+                self.state.borrow_mut().main_module =
+                    Some((url.to_string(), Persistent::save(&ctx, promise.clone())));
                 let internal = host::internal(&ctx, &self.host)?;
                 let report: Function = internal.get("reportException")?;
                 let then: Function = ctx.eval("(p, r) => { p.then(undefined, r); }")?;
@@ -434,8 +441,33 @@ impl JsRuntime {
     fn finish(&self) -> i32 {
         self.microtask_checkpoint();
         self.run_loop();
+        let unsettled = self.unsettled_module();
         self.shutdown();
-        i32::from(self.state.borrow().failed)
+        if self.state.borrow().failed {
+            return 1;
+        }
+        match unsettled {
+            Some(url) => {
+                // As Node does (its exit code 13), with a message.
+                self.state.borrow().out.line(
+                    true,
+                    &format!("msgport: the top-level await of {url} never settled: nothing was left that could settle it"),
+                );
+                UNSETTLED_TOP_LEVEL_AWAIT
+            }
+            None => 0,
+        }
+    }
+
+    /// The main module's URL if its evaluation is still pending.
+    fn unsettled_module(&self) -> Option<String> {
+        let (url, promise) = self.state.borrow_mut().main_module.take()?;
+        let pending = self.ctx.with(|ctx| {
+            promise
+                .restore(&ctx)
+                .is_ok_and(|p| p.state() == rquickjs::promise::PromiseState::Pending)
+        });
+        pending.then_some(url)
     }
 
     fn shutdown(&self) {
@@ -763,6 +795,7 @@ impl Drop for JsRuntime {
         let mut st = self.state.borrow_mut();
         st.timers.clear_all();
         st.unhandled.clear();
+        st.main_module = None;
         drop(st);
         self.host.borrow_mut().clear();
         self.rt.set_host_promise_rejection_tracker(None);

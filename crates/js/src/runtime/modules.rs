@@ -16,8 +16,7 @@ pub(crate) fn load_source(url: &str) -> Result<String, String> {
             let path = u
                 .to_file_path()
                 .map_err(|_| format!("not a file path: {url}"))?;
-            std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            read_script_file(&path)
         }
         "data" => {
             // The fetch standard's data: URL processor (data-url crate).
@@ -26,9 +25,40 @@ pub(crate) fn load_source(url: &str) -> Result<String, String> {
             let (bytes, _) = data
                 .decode_to_vec()
                 .map_err(|_| "bad base64 in data: URL".to_string())?;
-            String::from_utf8(bytes).map_err(|_| "data: URL is not UTF-8".to_string())
+            Ok(utf8_decode(bytes))
         }
         other => Err(format!("cannot load {other}: URLs")),
+    }
+}
+
+/// Reads a script or module file. Only a regular file is code: a device
+/// (`/dev/zero` would be read until memory runs out, `/dev/stdin` would
+/// block), a directory or a FIFO is refused. The bytes are decoded as
+/// UTF-8, each invalid sequence becoming U+FFFD (the Encoding Standard's
+/// UTF-8 decode, which is how a browser decodes a script).
+pub(crate) fn read_script_file(path: &std::path::Path) -> Result<String, String> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "cannot read {}: not a regular file",
+            path.display()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(utf8_decode(bytes))
+}
+
+/// UTF-8 decode (Encoding `#utf-8-decode`): a BOM is dropped, invalid
+/// sequences become U+FFFD.
+fn utf8_decode(bytes: Vec<u8>) -> String {
+    let text = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    match text.strip_prefix('\u{FEFF}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     }
 }
 
