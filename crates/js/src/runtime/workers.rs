@@ -6,7 +6,7 @@
 
 use crate::runtime::host::{HostTask, ParentLink, Shared, WorkerHandle};
 use crate::runtime::signal::Signal;
-use crate::runtime::{JsRuntime, WorkerInit, WorkerKind};
+use crate::runtime::{host, load_source, JsRuntime, Output, SharedOutput, WorkerInit, WorkerKind};
 use msgport::MessageChannel;
 
 /// `new Worker(url, {name, type})`: a thread with its own runtime, joined
@@ -118,4 +118,76 @@ pub(crate) fn spawn_shared_worker(
         start_worker_thread("msgport-shared-worker", init)
     });
     [id, object]
+}
+
+impl JsRuntime {
+    /// The body of a worker thread (HTML `#run-a-worker`).
+    pub(crate) fn run_worker(init: WorkerInit) {
+        let WorkerInit {
+            url,
+            source,
+            name,
+            module,
+            signal,
+            kind,
+        } = init;
+        let worker_name = name.clone();
+        let (dedicated, shared, parent) = match kind {
+            WorkerKind::Dedicated { port, parent } => {
+                (Some((port, name, parent.clone())), None, Some(parent))
+            }
+            WorkerKind::Shared { inbox, creator } => (None, Some((name, inbox)), Some(creator)),
+        };
+        // A script that cannot be loaded or started is reported to the
+        // Worker object, or to the SharedWorker object that started the
+        // shared worker.
+        let report_to_parent = |message: String| {
+            if let Some(parent) = &parent {
+                parent.inbox.push(host::HostTask::WorkerError {
+                    port: parent.port,
+                    message,
+                    filename: url.clone(),
+                    lineno: 0,
+                    colno: 0,
+                    report: None,
+                    worker: worker_name.clone(),
+                })
+            }
+        };
+        // A worker writes where its run writes.
+        let out = signal
+            .group()
+            .output()
+            .unwrap_or_else(|| SharedOutput::new(Output::std()));
+        let rt = match JsRuntime::build(out, signal.clone(), url.clone(), dedicated, shared) {
+            Ok(rt) => rt,
+            Err(e) => {
+                // A worker terminated while starting ends quietly.
+                if !signal.is_terminated() {
+                    report_to_parent(format!("cannot start the worker: {e}"));
+                }
+                signal.end();
+                return;
+            }
+        };
+        let source = match source.map(Ok).unwrap_or_else(|| load_source(&url)) {
+            Ok(s) => s,
+            Err(e) => {
+                report_to_parent(e);
+                rt.shutdown();
+                return;
+            }
+        };
+        if module {
+            rt.eval_module(&url, &source);
+        } else {
+            rt.eval_classic(&url, &source);
+        }
+        // The worker's implicit port is enabled once its script has run.
+        let id = rt.host.borrow().worker.as_ref().map(|w| w.0);
+        if let Some(id) = id {
+            rt.host.borrow().start_port(id);
+        }
+        rt.finish();
+    }
 }
