@@ -26,6 +26,11 @@ enum Command {
         /// Treat the file as an ES module whatever its extension.
         #[arg(long)]
         module: bool,
+        /// Let scripts load code (modules, `importScripts`, workers) only
+        /// from files inside these directories (repeat the flag, or
+        /// separate them with commas). Without it, from anywhere.
+        #[arg(long = "allow-read", value_name = "DIR", value_delimiter = ',')]
+        allow_read: Vec<PathBuf>,
         /// The script.
         file: PathBuf,
         /// Arguments for the script, as `msgport.args` (everything after
@@ -61,7 +66,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { module, file, args } => {
+        Command::Run {
+            module,
+            allow_read,
+            file,
+            args,
+        } => {
             let rt = match msgport_js::JsRuntime::new(msgport_js::Output::std()) {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -69,6 +79,12 @@ fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
+            if !allow_read.is_empty() {
+                if let Err(e) = rt.allow_read(&allow_read) {
+                    eprintln!("msgport: --allow-read {e}");
+                    return ExitCode::from(1);
+                }
+            }
             rt.set_args(&args);
             let code = rt.run_file(&file, module);
             ExitCode::from(code as u8)

@@ -293,3 +293,57 @@ fn an_unsettled_top_level_await_exits_13_with_a_message() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "after\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn allow_read_confines_what_scripts_may_load() {
+    let dir = scratch("allow-read");
+    let (inside, outside) = (dir.join("in"), dir.join("out"));
+    std::fs::create_dir_all(&inside).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(inside.join("a.mjs"), "export const x = 1;").unwrap();
+    std::fs::write(
+        outside.join("b.mjs"),
+        "export const secret = 'the content';",
+    )
+    .unwrap();
+    std::fs::write(outside.join("w.js"), "postMessage('escaped');").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.join("b.mjs"), inside.join("link.mjs")).unwrap();
+    let main = inside.join("main.mjs");
+    std::fs::write(
+        &main,
+        "import { x } from './a.mjs';
+         console.log('inside', x);
+         for (const u of ['../out/b.mjs', './link.mjs', './../in/../out/b.mjs']) {
+           try { await import(u); console.log('loaded', u); }
+           catch (e) { console.log('refused', u, /--allow-read/.test(e.message), e.message.includes('the content')); }
+         }
+         const w = new Worker('../out/w.js');
+         w.onmessage = (e) => console.log(e.data);
+         w.onerror = (e) => { console.log('worker refused', /--allow-read/.test(e.message)); e.preventDefault(); };",
+    )
+    .unwrap();
+    let allow = format!("--allow-read={}", inside.display());
+    let out = msgport(&["run", &allow, main.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut expected = "inside 1\nrefused ../out/b.mjs true false\n".to_string();
+    if cfg!(unix) {
+        expected.push_str("refused ./link.mjs true false\n");
+    } else {
+        expected.push_str("loaded ./link.mjs\n");
+    }
+    expected.push_str("refused ./../in/../out/b.mjs true false\nworker refused true\n");
+    assert_eq!(stdout, expected);
+    // Without the flag, everything loads.
+    let out = msgport(&["run", main.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("escaped"));
+    // A directory that does not exist is an error.
+    let out = msgport(&["run", "--allow-read=/no/such/dir", main.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -14,6 +14,13 @@ pub enum Error {
     /// JavaScript threw (for example, a global of that name cannot be set).
     #[error("JavaScript threw: {0}")]
     Exception(String),
+    /// A directory given to [`JsRuntime::allow_read`](crate::JsRuntime::allow_read)
+    /// cannot be used (it does not exist, or cannot be read).
+    #[error("{}: {reason}", path.display())]
+    Directory {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 impl Error {

@@ -182,6 +182,7 @@ impl JsRuntime {
         JS_STACK.with(|s| s.set(stack));
         rt.set_max_stack_size(stack);
         rt.set_loader(UrlResolver, UrlLoader);
+        modules::set_read_roots(signal.group().read_roots());
         let flag = signal.terminated_flag();
         rt.set_interrupt_handler(Some(Box::new(move || flag.load(Ordering::Relaxed))));
         let ctx = Context::full(&rt)?;
@@ -251,7 +252,7 @@ impl JsRuntime {
     pub fn run_file(&self, path: &std::path::Path, module: bool) -> i32 {
         let url = file_url(path);
         self.host.borrow_mut().base_url = url.clone();
-        let source = match modules::read_script_file(path) {
+        let source = match modules::read_file(path) {
             Ok(s) => s,
             Err(e) => {
                 self.state.borrow().out.line(true, &format!("msgport: {e}"));
@@ -278,6 +279,53 @@ impl JsRuntime {
     /// assert_eq!(rt.run_script("args.js", "if (msgport.args.join('|') !== 'a|b c') throw 1;"), 0);
     /// ```
     pub fn set_args(&self, args: &[String]) {
+        self.set_args_inner(args)
+    }
+
+    /// Confines what the run's scripts may load as code (modules,
+    /// `importScripts`, workers' scripts) to files inside `dirs` (and their
+    /// subdirectories, symbolic links resolved); `data:` and `blob:` URLs
+    /// are not files and stay allowed. The main script given to
+    /// [`JsRuntime::run_file`] is read whatever its place. A refused load is
+    /// an error that names the file, never its content.
+    ///
+    /// ```
+    /// let base = std::env::temp_dir().join(format!("msgport-allow-read-doc-{}", std::process::id()));
+    /// let (dir, other) = (base.join("allowed"), base.join("other"));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// std::fs::create_dir_all(&other).unwrap();
+    /// std::fs::write(other.join("m.mjs"), "export default 1;").unwrap();
+    /// let rt = msgport_js::JsRuntime::new(msgport_js::Output::std()).unwrap();
+    /// rt.allow_read(&[dir.clone()]).unwrap();
+    /// // `other` is outside `dir`: the import is refused.
+    /// let url = format!("file://{}", other.join("m.mjs").display());
+    /// let code = rt.run_script("main.js", &format!(
+    ///     "import('{url}').then(() => {{ throw 1 }}, (e) => {{ if (!/--allow-read/.test(e.message)) throw e; }})"
+    /// ));
+    /// assert_eq!(code, 0);
+    /// std::fs::remove_dir_all(&base).unwrap();
+    /// ```
+    pub fn allow_read(&self, dirs: &[std::path::PathBuf]) -> Result<(), crate::Error> {
+        let roots = dirs
+            .iter()
+            .map(|d| {
+                std::fs::canonicalize(d).map_err(|e| crate::Error::Directory {
+                    path: d.clone(),
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let roots: Arc<[std::path::PathBuf]> = roots.into();
+        self.host
+            .borrow()
+            .signal
+            .group()
+            .set_read_roots(roots.clone());
+        modules::set_read_roots(Some(roots));
+        Ok(())
+    }
+
+    fn set_args_inner(&self, args: &[String]) {
         let result: rquickjs::Result<()> = self.ctx.with(|ctx| {
             let list = rquickjs::Array::new(ctx.clone())?;
             for (i, a) in args.iter().enumerate() {

@@ -31,12 +31,52 @@ pub(crate) fn load_source(url: &str) -> Result<String, String> {
     }
 }
 
+thread_local! {
+    /// The directories this thread's context may read code from (its run's
+    /// `--allow-read`; `None`: any). Set when the context is built.
+    static READ_ROOTS: std::cell::RefCell<Option<std::sync::Arc<[std::path::PathBuf]>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Confines this thread's reads of code to `roots` (see [`read_script_file`]).
+pub(crate) fn set_read_roots(roots: Option<std::sync::Arc<[std::path::PathBuf]>>) {
+    READ_ROOTS.with(|r| *r.borrow_mut() = roots);
+}
+
+/// Whether the file at `path` is inside the directories this thread may
+/// read code from. The path is made canonical first (`..` and symbolic
+/// links resolved), so neither leads out.
+fn may_read(path: &std::path::Path) -> Result<(), String> {
+    READ_ROOTS.with(|r| match &*r.borrow() {
+        None => Ok(()),
+        Some(roots) => {
+            let real = std::fs::canonicalize(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            if roots.iter().any(|root| real.starts_with(root)) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "cannot read {}: outside the directories this run may read (--allow-read)",
+                    path.display()
+                ))
+            }
+        }
+    })
+}
+
 /// Reads a script or module file. Only a regular file is code: a device
 /// (`/dev/zero` would be read until memory runs out, `/dev/stdin` would
 /// block), a directory or a FIFO is refused. The bytes are decoded as
 /// UTF-8, each invalid sequence becoming U+FFFD (the Encoding Standard's
 /// UTF-8 decode, which is how a browser decodes a script).
 pub(crate) fn read_script_file(path: &std::path::Path) -> Result<String, String> {
+    may_read(path)?;
+    read_file(path)
+}
+
+/// [`read_script_file`] without the confinement: the run's main script,
+/// which the embedder or the command line named.
+pub(crate) fn read_file(path: &std::path::Path) -> Result<String, String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_file() {

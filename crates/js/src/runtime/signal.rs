@@ -39,6 +39,9 @@ pub(crate) struct Group {
     /// is closed (the test runner's runs: a test may wait for an
     /// `AbortSignal.timeout`).
     pub(crate) page_like_timers: AtomicBool,
+    /// The directories scripts, modules and workers of the run may be
+    /// read from (`None`: any).
+    read_roots: Mutex<Option<Arc<[std::path::PathBuf]>>>,
 }
 
 struct SharedWorkerEntry {
@@ -50,6 +53,19 @@ struct SharedWorkerEntry {
 }
 
 impl Group {
+    /// Confines the run's file reads to `roots` (canonical paths).
+    pub(crate) fn set_read_roots(&self, roots: Arc<[std::path::PathBuf]>) {
+        *self.read_roots.lock().unwrap_or_else(|e| e.into_inner()) = Some(roots);
+    }
+
+    /// The directories the run may read code from (`None`: any).
+    pub(crate) fn read_roots(&self) -> Option<Arc<[std::path::PathBuf]>> {
+        self.read_roots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// The run's output, for its workers; set once, by the main context.
     pub(crate) fn set_output(&self, out: crate::runtime::SharedOutput) {
         let _ = self.output.set(out);
