@@ -171,3 +171,18 @@ async_test((t) => {
     w.terminate();
   });
 }, "a worker's name with a lone surrogate");
+
+async_test((t) => {
+  const w = new Worker("resources/echo-worker.js");
+  const e = new RangeError("to the worker and back", { cause: { why: 1 } });
+  w.onmessage = t.step_func_done((m) => {
+    const back = m.data.echo;
+    assert_equals(Object.prototype.toString.call(back), "[object Error]");
+    assert_true(back instanceof RangeError);
+    assert_equals(back.message, e.message);
+    assert_equals(back.stack, e.stack);
+    assert_equals(back.cause.why, 1);
+    w.terminate();
+  });
+  w.postMessage(e);
+}, "an Error sent to a worker and back keeps its kind, message, stack and cause");

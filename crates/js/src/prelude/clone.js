@@ -74,6 +74,15 @@
     Uint32Array, typeof Float16Array === "function" ? Float16Array : undefined, Float32Array, Float64Array,
     BigInt64Array, BigUint64Array, DataView];
   const errorCtors = { __proto__: null, Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
+  // Error.stackTraceLimit, set to 0 while a clone's error is made: the new
+  // error's own stack would be the prelude's frames.
+  const stackLimit = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
+  function withoutStack(make) {
+    if (!stackLimit || typeof stackLimit.get !== "function") return make();
+    const limit = call(stackLimit.get, Error);
+    call(stackLimit.set, Error, 0);
+    try { return make(); } finally { call(stackLimit.set, Error, limit); }
+  }
 
   // Samples whose class ids name the kinds clone.rs knows (see Kind there).
   internal.cloneSamples = () => [
@@ -180,14 +189,17 @@
       case 6: return new SetC();
       case 7: return a ? -BigIntC("0x" + b) : BigIntC("0x" + b);
       case 8: {
+        // A real error of its kind ([[ErrorData]]: Error.isError, its
+        // brand), with the message and the stack it had (HTML
+        // #structureddeserialize: "a new Error object", then its fields).
         const C = errorCtors[a] || errorCtors.Error;
-        const e = create(C.prototype);
+        const e = withoutStack(() => new C());
         if (b !== undefined) defineProperty(e, "message", { __proto__: null, value: b, writable: true, configurable: true, enumerable: false });
         if (c !== undefined) defineProperty(e, "stack", { __proto__: null, value: c, writable: true, configurable: true, enumerable: false });
         return e;
       }
       case 9: return new ArrayC(a);
-      case 11: return new DOMExceptionC(b, a);
+      case 11: return withoutStack(() => new DOMExceptionC(b, a));
       case 10: { // a string from UTF-16 code units (lone surrogates kept)
         let s = "";
         for (let i = 0; i < a.length; i += 8192) s += apply(fromCharCode, null, call(subarray, a, i, i + 8192));
