@@ -13,7 +13,7 @@ before="${1:?before binary}"
 after="${2:?after binary}"
 rounds="${3:-5}"
 here=bench/js
-cases=(${CASES:-stream pingpong transfer clone workerstream streamnested})
+cases=(${CASES:-stream pingpong transfer clone workerstream streamnested manychannels})
 for s in "${cases[@]}"; do cat "$here/compat.js" "$here/$s.js" > "$here/_with_compat_$s.js"; done
 trap 'rm -f $here/_with_compat_*.js' EXIT
 printf "%-16s %16s %16s %8s\n" case before after after/before

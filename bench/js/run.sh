@@ -9,12 +9,12 @@ here=bench/js
 run() { # runtime script -> JSON line
   if [ "$1" = node ]; then node -e "require('./$here/compat.js'); require('./$here/$2')"; else ./target/release/msgport run "$here/_with_compat_$2"; fi
 }
-for s in stream pingpong transfer clone workerstream streamnested; do
+for s in ${CASES:-stream pingpong transfer clone workerstream streamnested manychannels}; do
   cat "$here/compat.js" "$here/$s.js" > "$here/_with_compat_$s.js"
 done
 trap 'rm -f $here/_with_compat_*.js' EXIT
 printf "%-16s %14s %14s %8s  %s\n" case msgport node ratio better
-for s in stream pingpong transfer clone workerstream streamnested; do
+for s in ${CASES:-stream pingpong transfer clone workerstream streamnested manychannels}; do
   pairs=()
   for r in $(seq "$rounds"); do
     m=$(run msgport "$s.js" | tail -1)

@@ -7,18 +7,54 @@ use crate::port::{Binding, MessagePort, Port, PortName, Task, Wake};
 use crate::sync::{lock, Arc, Rank, Ranked};
 use msgport_clone::Graph;
 
+/// A port of the ready heap, keyed by the stamp of its front task when it
+/// was listed (the earliest stamp first).
+struct Ready {
+    stamp: u64,
+    port: Arc<Port>,
+}
+
+impl PartialEq for Ready {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for Ready {}
+impl PartialOrd for Ready {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ready {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest stamp.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .stamp
+            .cmp(&self.stamp)
+            .then_with(|| Arc::as_ptr(&other.port).cmp(&Arc::as_ptr(&self.port)))
+    }
+}
+
 /// Shared state of an [`EventLoop`].
 pub(crate) struct LoopInner {
     /// Ports that may have a releasable task, each at most once (a port
-    /// is listed while its `state.in_ready` is set). Ranked first in the
-    /// lock order: ports' `state` locks are taken while it is held.
-    ready: Ranked<Vec<Arc<Port>>>,
+    /// is listed while its `state.in_ready` is set), by the stamp of its
+    /// front task: choosing the next task is O(log n) in the number of
+    /// ports with work. An entry whose port moved to another owner, or
+    /// whose front task is no longer releasable, is dropped when it comes
+    /// up; one whose front stamp changed is listed again under the new
+    /// one. Ranked first in the lock order: ports' `state` locks are taken
+    /// while it is held.
+    ready: Ranked<std::collections::BinaryHeap<Ready>>,
     wake: Box<dyn Fn() + Send + Sync>,
 }
 
 impl LoopInner {
     pub(crate) fn make_ready(&self, p: Arc<Port>) {
-        lock(&self.ready).push(p);
+        let mut ready = lock(&self.ready);
+        let stamp = Port::front_stamp(&lock(&p.state));
+        ready.push(Ready { stamp, port: p });
+        drop(ready);
         (self.wake)();
     }
 }
@@ -61,7 +97,7 @@ impl EventLoop {
     pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Self {
         EventLoop {
             inner: Arc::new(LoopInner {
-                ready: Ranked::new(Rank::LoopReady, Vec::new()),
+                ready: Ranked::new(Rank::LoopReady, std::collections::BinaryHeap::new()),
                 wake: Box::new(wake),
             }),
         }
@@ -148,74 +184,63 @@ impl EventLoop {
         Some((port.name, task))
     }
 
+    /// Pops the releasable task with the earliest stamp (see [`LoopInner::ready`]).
     #[allow(clippy::type_complexity)]
     fn pick(&self, gone: &mut Vec<Arc<Port>>) -> Option<(Arc<Port>, Task, Vec<std::task::Waker>)> {
         let mut ready = lock(&self.inner.ready);
-        // One ready port (the common case): checked and popped under one
-        // lock of its state.
-        if ready.len() == 1 {
-            let mut s = lock(&ready[0].state);
-            let bound_here = matches!(&s.binding, Binding::Loop(l) if std::ptr::eq(l.as_ptr(), Arc::as_ptr(&self.inner)));
-            if bound_here && Port::front_ready(&s) {
-                let popped = ready[0].pop(&mut s, false);
-                let more = Port::front_ready(&s);
-                if !more {
-                    s.in_ready = false;
-                }
-                drop(s);
-                // Moved out, not dropped, while the list is locked.
-                let port = if more {
-                    ready[0].clone()
-                } else {
-                    ready.swap_remove(0)
-                };
-                drop(ready);
-                let (task, drained) = popped?;
-                return Some((port, task, drained));
-            }
-        }
-        let mut best: Option<(usize, u64)> = None;
-        let mut i = 0;
-        while i < ready.len() {
-            let mut s = lock(&ready[i].state);
+        loop {
+            let entry = ready.pop()?;
+            let mut s = lock(&entry.port.state);
             let bound_here = matches!(&s.binding, Binding::Loop(l) if std::ptr::eq(l.as_ptr(), Arc::as_ptr(&self.inner)));
             if !bound_here {
                 // Moved to another owner, which keeps its own `in_ready`.
                 drop(s);
-                gone.push(ready.swap_remove(i));
+                gone.push(entry.port);
                 continue;
             }
             if !Port::front_ready(&s) {
                 s.in_ready = false;
                 drop(s);
-                gone.push(ready.swap_remove(i));
+                gone.push(entry.port);
                 continue;
             }
-            let stamp = s.queue.front().map_or(u64::MAX, Task::stamp);
-            if best.is_none_or(|(_, b)| stamp < b) {
-                best = Some((i, stamp));
+            let stamp = Port::front_stamp(&s);
+            if stamp != entry.stamp {
+                // Listed before its front task changed: listed again, in
+                // its place.
+                drop(s);
+                ready.push(Ready {
+                    stamp,
+                    port: entry.port,
+                });
+                continue;
             }
-            i += 1;
+            let Some((task, drained)) = entry.port.pop(&mut s, false) else {
+                s.in_ready = false;
+                drop(s);
+                gone.push(entry.port);
+                continue;
+            };
+            if Port::front_ready(&s) {
+                let next = Port::front_stamp(&s);
+                drop(s);
+                ready.push(Ready {
+                    stamp: next,
+                    port: entry.port.clone(),
+                });
+            } else {
+                s.in_ready = false;
+                drop(s);
+            }
+            drop(ready);
+            return Some((entry.port, task, drained));
         }
-        let (i, _) = best?;
-        let port = ready[i].clone();
-        let mut s = lock(&port.state);
-        let (task, drained) = port.pop(&mut s, false)?;
-        if !Port::front_ready(&s) {
-            s.in_ready = false;
-            drop(s);
-            gone.push(ready.swap_remove(i));
-        } else {
-            drop(s);
-        }
-        drop(ready);
-        Some((port, task, drained))
     }
 
     /// Whether any bound port has a task to release now.
     pub fn has_ready(&self) -> bool {
         lock(&self.inner.ready)
             .iter()
-            .any(|p| Port::front_ready(&lock(&p.state)))
+            .any(|r| Port::front_ready(&lock(&r.port.state)))
     }
 }

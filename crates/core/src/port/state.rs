@@ -187,6 +187,11 @@ impl Port {
         })
     }
 
+    /// The stamp of the front task of `state.queue` (`u64::MAX` if none).
+    pub(crate) fn front_stamp(s: &State) -> u64 {
+        s.queue.front().map_or(u64::MAX, Task::stamp)
+    }
+
     /// Whether the front task of `state.queue` may be released now.
     pub(crate) fn front_ready(s: &State) -> bool {
         match s.queue.front() {
