@@ -347,3 +347,22 @@ fn allow_read_confines_what_scripts_may_load() {
     assert_eq!(out.status.code(), Some(1));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn msgport_test_ends_a_file_when_its_harness_completes() {
+    let dir = scratch("wpt-end");
+    // A timer, an interval and a worker left behind by a passing file.
+    std::fs::write(
+        dir.join("leftovers.window.js"),
+        "setTimeout(() => {}, 60000);\nsetInterval(() => {}, 1000);\nnew Worker('data:text/javascript,setInterval(() => {}, 1000)');\ntest(() => {}, 'passes');\n",
+    )
+    .unwrap();
+    let t0 = std::time::Instant::now();
+    let out = msgport(&["test", "--timeout", "30", dir.to_str().unwrap()]);
+    let took = t0.elapsed();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.lines().last(), Some("1 passed, 0 failed"), "{text}");
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

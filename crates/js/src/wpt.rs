@@ -251,6 +251,7 @@ fn js_string(s: &str) -> String {
 
 /// Gives the test's scripts the two functions the reporter calls.
 fn install_reporter(rt: &JsRuntime, collected: &Rc<RefCell<Collected>>) -> rquickjs::Result<()> {
+    let end = rt.end_after_task();
     rt.with_ctx(|ctx| -> rquickjs::Result<()> {
         let g = ctx.globals();
         let c = collected.clone();
@@ -272,6 +273,9 @@ fn install_reporter(rt: &JsRuntime, collected: &Rc<RefCell<Collected>>) -> rquic
             "__msgport_wpt_complete",
             Function::new(ctx.clone(), move |status: i32, message: String| {
                 c.borrow_mut().complete = Some((status, message));
+                // The file is done when its harness is (as wptrunner ends
+                // a test): leftover timers and workers do not hold it.
+                end();
             })?,
         )?;
         Ok(())

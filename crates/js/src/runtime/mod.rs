@@ -436,6 +436,13 @@ impl JsRuntime {
         move || signal.terminate()
     }
 
+    /// A function that ends the run after the task that calls it (as a
+    /// worker's `close()` does: no script is interrupted).
+    pub(crate) fn end_after_task(&self) -> impl Fn() + 'static {
+        let host = self.host.clone();
+        move || host.borrow_mut().closing = true
+    }
+
     /// After a stop: lets script run again (the loop stays ended).
     pub(crate) fn resume(&self) {
         self.host.borrow().signal.reset_terminated();
