@@ -14,7 +14,7 @@
 //! message in flight always keeps its receiver counted.
 #![forbid(unsafe_code)]
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -129,8 +129,24 @@ impl Group {
     }
 }
 
-/// How long a context spins for a wake before it sleeps.
+/// How long a context waits for a wake before it sleeps.
 const SPIN: Duration = Duration::from_micros(50);
+
+/// How long of that it spins without yielding. A process allowed a single
+/// core (an affinity mask, a one-CPU container) yields between spins from
+/// the start: its peer can only answer on this very core. With more cores
+/// it does not yield: measured beside CPU-bound processes, yielding handed
+/// the core to them and made round trips 4× slower (BENCHMARKS.md).
+fn spin_alone() -> Duration {
+    static ALONE: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *ALONE.get_or_init(|| match std::thread::available_parallelism() {
+        Ok(n) if n.get() > 1 => SPIN,
+        _ => Duration::ZERO,
+    })
+}
+
+/// The highest spin score (see [`Signal::spin_pays`]).
+const SPIN_SCORE_MAX: u32 = 8;
 
 /// Why [`Signal::wait`] returned.
 #[derive(Debug, PartialEq, Eq)]
@@ -146,6 +162,10 @@ pub(crate) struct Signal {
     group: Arc<Group>,
     /// A wake arrived since the context last looked. Changed under the group lock.
     pending: AtomicBool,
+    /// How well waiting before sleeping has paid off lately (0: not at
+    /// all; see [`Signal::spin_pays`]). Only this context's thread uses it.
+    spin_score: AtomicU32,
+    spin_skips: AtomicU32,
     /// The context is idle (not counted in `busy`). Changed under the group lock.
     idle: AtomicBool,
     ended: AtomicBool,
@@ -160,6 +180,8 @@ impl Signal {
         Arc::new(Signal {
             group,
             pending: AtomicBool::new(false),
+            spin_score: AtomicU32::new(SPIN_SCORE_MAX),
+            spin_skips: AtomicU32::new(0),
             idle: AtomicBool::new(false),
             ended: AtomicBool::new(false),
             terminated: Arc::new(AtomicBool::new(false)),
@@ -213,6 +235,29 @@ impl Signal {
         self.group.cv.notify_all();
     }
 
+    /// Whether waiting before sleeping has been paying off lately (see
+    /// [`Signal::wait`]): a score that a wait answered within the spin
+    /// raises and one that had to sleep lowers; after a run of misses the
+    /// context sleeps at once, and tries spinning again now and then.
+    fn spin_pays(&self) -> bool {
+        let score = self.spin_score.load(Ordering::Relaxed);
+        if score > 0 {
+            return true;
+        }
+        // Retry every 64th wait, to notice when spinning pays again.
+        self.spin_skips.fetch_add(1, Ordering::Relaxed) % 64 == 63
+    }
+
+    fn spun(&self, answered: bool) {
+        let score = self.spin_score.load(Ordering::Relaxed);
+        let next = if answered {
+            (score + 1).min(SPIN_SCORE_MAX)
+        } else {
+            score.saturating_sub(2)
+        };
+        self.spin_score.store(next, Ordering::Relaxed);
+    }
+
     /// Clears the pending flag before the context looks for work, so a wake
     /// that comes after the look is not lost.
     pub(crate) fn begin_look(&self) {
@@ -226,16 +271,33 @@ impl Signal {
     /// not keep the run alive), counted busy again, unless the run is over
     /// by then.
     pub(crate) fn wait(&self, deadline: Option<Instant>, idle_deadline: Option<Instant>) -> Woken {
-        // Spin briefly before sleeping: waking a parked thread costs tens of
-        // microseconds here, and an answer often comes sooner (DESIGN.md,
-        // "The JS runtime").
-        let spin_until = Instant::now() + SPIN;
-        while Instant::now() < spin_until && deadline.is_none_or(|d| Instant::now() < d) {
-            if self.pending.load(Ordering::Acquire) || self.is_terminated() {
-                break;
+        // Wait briefly before sleeping: waking a parked thread costs tens of
+        // microseconds, and an answer often comes sooner (DESIGN.md, "The
+        // JS runtime"). But a waiting thread must not hold a core its peer
+        // needs (both on one core, or a busy machine): between short spins
+        // it yields, which hands the core to any thread that can run, and
+        // it waits so only while waiting has been paying off.
+        if self.spin_pays() {
+            let start = Instant::now();
+            let (yield_after, spin_until) = (start + spin_alone(), start + SPIN);
+            loop {
+                let now = Instant::now();
+                if now >= spin_until || deadline.is_some_and(|d| now >= d) {
+                    break;
+                }
+                if self.pending.load(Ordering::Acquire) || self.is_terminated() {
+                    self.spun(true);
+                    break;
+                }
+                for _ in 0..64 {
+                    std::hint::spin_loop();
+                }
+                if now >= yield_after {
+                    std::thread::yield_now();
+                }
             }
-            for _ in 0..64 {
-                std::hint::spin_loop();
+            if !self.pending.load(Ordering::Acquire) {
+                self.spun(false);
             }
         }
         let mut g = self.group.lock();
@@ -371,5 +433,19 @@ mod tests {
         assert_eq!(a.group().lock().busy, 2, "counted busy again");
         a.end();
         b.end();
+    }
+
+    #[test]
+    fn a_context_stops_spinning_when_spinning_does_not_pay_and_tries_again_later() {
+        let a = Signal::root();
+        assert!(a.spin_pays(), "spins at first");
+        for _ in 0..SPIN_SCORE_MAX {
+            a.spun(false);
+        }
+        let tries = (0..128).filter(|_| a.spin_pays()).count();
+        assert_eq!(tries, 2, "one try in 64 waits");
+        a.spun(true);
+        assert!(a.spin_pays(), "an answered spin brings spinning back");
+        a.end();
     }
 }

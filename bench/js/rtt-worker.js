@@ -1,0 +1,4 @@
+onmessage = (e) => {
+  const port = e.data;
+  port.onmessage = (m) => port.postMessage(m.data);
+};
