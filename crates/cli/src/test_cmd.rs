@@ -375,7 +375,14 @@ pub fn run(opts: TestOptions) -> i32 {
             .flat_map(|s| variants.iter().map(move |v| (*s, *v)))
         {
             let url = format!("{}{variant}", file_url(file));
-            let outcome: Outcome = wpt::run_test(&harness, &url, &scripts, scope, timeout);
+            let outcome: Outcome = wpt::run_test(
+                &harness,
+                &url,
+                Some(&root.canonicalize().unwrap_or_else(|_| root.clone())),
+                &scripts,
+                scope,
+                timeout,
+            );
             let mut any_bad = false;
             for sub in outcome.subtests.iter().chain(outcome.harness.iter()) {
                 let bad = !matches!(sub.status, Status::Pass | Status::PreconditionFailed);

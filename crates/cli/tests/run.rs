@@ -366,3 +366,36 @@ fn msgport_test_ends_a_file_when_its_harness_completes() {
     assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn msgport_test_resolves_absolute_paths_against_the_web_root() {
+    let root = scratch("wpt-root");
+    std::fs::create_dir_all(root.join("resources")).unwrap();
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(
+        root.join("resources/helper.js"),
+        "self.helper = 'from the root';",
+    )
+    .unwrap();
+    std::fs::write(root.join("resources/answer.js"), "postMessage(42);").unwrap();
+    std::fs::write(root.join("resources/m.mjs"), "export default 'module';").unwrap();
+    std::fs::write(
+        root.join("sub/abs.worker.js"),
+        "importScripts('/resources/helper.js');\ntest(() => assert_equals(self.helper, 'from the root'), 'importScripts');\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("sub/abs.window.js"),
+        "// META: script=/resources/helper.js\n\
+         test(() => assert_equals(self.helper, 'from the root'), 'META script');\n\
+         async_test((t) => { const w = new Worker('/resources/answer.js'); w.onmessage = t.step_func_done((e) => { assert_equals(e.data, 42); w.terminate(); }); }, 'worker');\n\
+         promise_test(async () => { assert_equals((await import('/resources/m.mjs')).default, 'module'); }, 'import');\n",
+    )
+    .unwrap();
+    let wpt_root = format!("--wpt-root={}", root.display());
+    let out = msgport(&["test", &wpt_root, root.join("sub").to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.lines().last(), Some("4 passed, 0 failed"), "{text}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

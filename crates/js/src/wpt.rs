@@ -150,10 +150,14 @@ pub enum Script {
 
 /// Runs the test made of `scripts` (`// META: script=`s, then the test)
 /// under `harness_url` (testharness.js) in `scope`, stopping it after
-/// `timeout`. Relative URLs resolve against `base_url` (the test file).
+/// `timeout`. Relative URLs resolve against `base_url` (the test file);
+/// an absolute path that is not on the filesystem (`/resources/…`,
+/// `/common/…`) is looked up under `web_root`, as wptrunner's server
+/// serves the tests' tree, in scripts, workers and imports alike.
 pub fn run_test(
     harness_url: &str,
     base_url: &str,
+    web_root: Option<&std::path::Path>,
     scripts: &[Script],
     scope: Scope,
     timeout: Duration,
@@ -198,6 +202,9 @@ pub fn run_test(
         return outcome;
     }
     rt.set_base_url(base_url);
+    if let Some(root) = web_root {
+        rt.set_path_root(root);
+    }
     rt.page_like_timers();
     // The watchdog: the file's timeout stops the run (and any busy loop,
     // in the scripts themselves too).

@@ -183,6 +183,7 @@ impl JsRuntime {
         rt.set_max_stack_size(stack);
         rt.set_loader(UrlResolver, UrlLoader);
         modules::set_read_roots(signal.group().read_roots());
+        modules::set_path_root(signal.group().path_root());
         let flag = signal.terminated_flag();
         rt.set_interrupt_handler(Some(Box::new(move || flag.load(Ordering::Relaxed))));
         let ctx = Context::full(&rt)?;
@@ -434,6 +435,19 @@ impl JsRuntime {
     pub(crate) fn stop_handle(&self) -> impl Fn() + Send + 'static {
         let signal = self.host.borrow().signal.clone();
         move || signal.terminate()
+    }
+
+    /// Makes `file:` URLs whose absolute path is not on the filesystem be
+    /// looked up under `root` too, in every context of the run (see
+    /// `modules::locate`).
+    pub(crate) fn set_path_root(&self, root: &std::path::Path) {
+        let root: Arc<std::path::Path> = root.into();
+        self.host
+            .borrow()
+            .signal
+            .group()
+            .set_path_root(root.clone());
+        modules::set_path_root(Some(root));
     }
 
     /// A function that ends the run after the task that calls it (as a

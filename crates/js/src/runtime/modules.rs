@@ -16,7 +16,7 @@ pub(crate) fn load_source(url: &str) -> Result<String, String> {
             let path = u
                 .to_file_path()
                 .map_err(|_| format!("not a file path: {url}"))?;
-            read_script_file(&path)
+            read_script_file(&locate(path))
         }
         "data" => {
             // The fetch standard's data: URL processor (data-url crate).
@@ -36,6 +36,40 @@ thread_local! {
     /// `--allow-read`; `None`: any). Set when the context is built.
     static READ_ROOTS: std::cell::RefCell<Option<std::sync::Arc<[std::path::PathBuf]>>> =
         const { std::cell::RefCell::new(None) };
+}
+
+thread_local! {
+    /// Where this thread's context looks up an absolute path that is not
+    /// on the filesystem (the test runner's web root; see [`load_source`]).
+    static PATH_ROOT: std::cell::RefCell<Option<std::sync::Arc<std::path::Path>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Sets where this thread looks up absolute paths (see [`load_source`]).
+pub(crate) fn set_path_root(root: Option<std::sync::Arc<std::path::Path>>) {
+    PATH_ROOT.with(|r| *r.borrow_mut() = root);
+}
+
+/// The file a `file:` URL's path names: the path itself, or, when nothing
+/// is there and a web root is set, the same path under the root. A test
+/// served from a web root says `/resources/testharness.js` and means the
+/// root's (wptrunner serves the root over HTTP; `msgport test` reads it).
+fn locate(path: std::path::PathBuf) -> std::path::PathBuf {
+    if path.exists() {
+        return path;
+    }
+    PATH_ROOT.with(|r| {
+        let Some(root) = &*r.borrow() else {
+            return path.clone();
+        };
+        if path.starts_with(root.as_ref()) {
+            return path.clone();
+        }
+        match path.strip_prefix("/") {
+            Ok(rest) if root.join(rest).exists() => root.join(rest),
+            _ => path.clone(),
+        }
+    })
 }
 
 /// Confines this thread's reads of code to `roots` (see [`read_script_file`]).

@@ -42,6 +42,9 @@ pub(crate) struct Group {
     /// The directories scripts, modules and workers of the run may be
     /// read from (`None`: any).
     read_roots: Mutex<Option<Arc<[std::path::PathBuf]>>>,
+    /// Where a `file:` URL's absolute path is looked up when nothing is
+    /// there (the test runner's `--wpt-root`: `/resources/testharness.js`).
+    path_root: Mutex<Option<Arc<std::path::Path>>>,
 }
 
 struct SharedWorkerEntry {
@@ -56,6 +59,19 @@ impl Group {
     /// Confines the run's file reads to `roots` (canonical paths).
     pub(crate) fn set_read_roots(&self, roots: Arc<[std::path::PathBuf]>) {
         *self.read_roots.lock().unwrap_or_else(|e| e.into_inner()) = Some(roots);
+    }
+
+    /// Sets where absolute paths of `file:` URLs are also looked up.
+    pub(crate) fn set_path_root(&self, root: Arc<std::path::Path>) {
+        *self.path_root.lock().unwrap_or_else(|e| e.into_inner()) = Some(root);
+    }
+
+    /// Where absolute paths of `file:` URLs are also looked up.
+    pub(crate) fn path_root(&self) -> Option<Arc<std::path::Path>> {
+        self.path_root
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The directories the run may read code from (`None`: any).
