@@ -13,6 +13,20 @@
 //! * `--expectations FILE`: known failures, one per line,
 //!   `path-suffix | subtest name (or *) | reason`; `#` starts a comment.
 
+/// `println!` that ends the command quietly when stdout is closed (the
+/// reader went away: `msgport test --json … | head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, $($arg)*).and_then(|()| out.flush()) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 use msgport_js::wpt::{self, Outcome, Scope, Status, Subtest};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -407,7 +421,7 @@ pub fn run(opts: TestOptions) -> i32 {
                 for (what, text) in [("stdout", &outcome.stdout), ("stderr", &outcome.stderr)] {
                     if !text.trim().is_empty() {
                         for l in text.trim_end().lines() {
-                            println!("    | {what}: {l}");
+                            say!("    | {what}: {l}");
                         }
                     }
                 }
@@ -449,18 +463,19 @@ pub fn run(opts: TestOptions) -> i32 {
             })
             .collect();
         let doc = serde_json::json!({ "results": results, "passed": passed, "failed": failed, "expected_failures": expected_failures });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         for e in expectations.iter().filter(|e| !e.used.get()) {
-            println!(
+            say!(
                 "note: expectation `{} | {}` matched nothing",
-                e.file, e.subtest
+                e.file,
+                e.subtest
             );
         }
         if expected_failures > 0 {
-            println!("{expected_failures} expected failures (see the expectations file)");
+            say!("{expected_failures} expected failures (see the expectations file)");
         }
-        println!("{passed} passed, {failed} failed");
+        say!("{passed} passed, {failed} failed");
     }
     i32::from(failed > 0)
 }
@@ -488,7 +503,7 @@ fn print_lines(lines: &[Line]) {
                 text.push_str(&format!(" (expected failure: {r})"));
             }
         }
-        println!("{text}");
+        say!("{text}");
     }
 }
 

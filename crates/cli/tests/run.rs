@@ -399,3 +399,51 @@ fn msgport_test_resolves_absolute_paths_against_the_web_root() {
     assert_eq!(text.lines().last(), Some("4 passed, 0 failed"), "{text}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn msgport_test_lists_subtests_in_definition_order() {
+    let dir = scratch("wpt-order");
+    std::fs::write(
+        dir.join("order.window.js"),
+        "promise_test(async () => { await new Promise((r) => setTimeout(r, 30)); }, 'z defined first, done last');\n\
+         test(() => {}, 'm second');\n\
+         async_test((t) => { setTimeout(t.step_func_done(), 5); }, 'a third');\n",
+    )
+    .unwrap();
+    let out = msgport(&["test", dir.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let names: Vec<&str> = text.lines().filter_map(|l| l.split("> ").nth(1)).collect();
+    assert_eq!(
+        names,
+        ["z defined first, done last", "m second", "a third"],
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn msgport_test_ends_quietly_when_its_reader_goes_away() {
+    use std::io::Read;
+    let dir = scratch("wpt-pipe");
+    // Far more output than a pipe holds.
+    for i in 0..10 {
+        std::fs::write(
+            dir.join(format!("t{i}.window.js")),
+            "for (let i = 0; i < 1000; i++) test(() => {}, 'subtest ' + i);\n",
+        )
+        .unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_msgport"))
+        .args(["test", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then closed, as `| head` does
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

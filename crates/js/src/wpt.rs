@@ -7,6 +7,7 @@
 //! context collects with testharness.js's own `fetch_tests_from_worker`.
 #![forbid(unsafe_code)]
 
+use crate::engine::ffi::Usv;
 use crate::runtime::{JsRuntime, Output};
 use rquickjs::Function;
 use std::cell::RefCell;
@@ -119,6 +120,9 @@ const REPORTER: &str = r#"
       var code = status.status === 2 && t.status === t.NOTRUN ? 2 : t.status;
       __msgport_wpt_result(String(t.name), code, t.message == null ? "" : String(t.message));
     });
+    // Listed in definition order, as wptrunner lists them (results come
+    // in the order they finish).
+    __msgport_wpt_order(tests.map(function (t) { return String(t.name); }));
     __msgport_wpt_complete(status.status, status.message == null ? "" : String(status.message));
   });
 })();
@@ -266,7 +270,7 @@ fn install_reporter(rt: &JsRuntime, collected: &Rc<RefCell<Collected>>) -> rquic
             "__msgport_wpt_result",
             Function::new(
                 ctx.clone(),
-                move |name: String, status: i32, message: String| {
+                move |Usv(name): Usv, status: i32, Usv(message): Usv| {
                     c.borrow_mut().subtests.push(Subtest {
                         name,
                         status: Status::of_test(status),
@@ -277,8 +281,28 @@ fn install_reporter(rt: &JsRuntime, collected: &Rc<RefCell<Collected>>) -> rquic
         )?;
         let c = collected.clone();
         g.set(
+            "__msgport_wpt_order",
+            Function::new(ctx.clone(), move |names: Vec<Usv>| {
+                let names: Vec<String> = names.into_iter().map(|u| u.0).collect();
+                let mut c = c.borrow_mut();
+                let mut taken = vec![false; names.len()];
+                let mut rank = |name: &str| {
+                    let i = (0..names.len()).find(|&i| !taken[i] && names[i] == name);
+                    if let Some(i) = i {
+                        taken[i] = true;
+                    }
+                    i.unwrap_or(usize::MAX)
+                };
+                let mut ranked: Vec<(usize, Subtest)> =
+                    c.subtests.drain(..).map(|s| (rank(&s.name), s)).collect();
+                ranked.sort_by_key(|(r, _)| *r);
+                c.subtests = ranked.into_iter().map(|(_, s)| s).collect();
+            })?,
+        )?;
+        let c = collected.clone();
+        g.set(
             "__msgport_wpt_complete",
-            Function::new(ctx.clone(), move |status: i32, message: String| {
+            Function::new(ctx.clone(), move |status: i32, Usv(message): Usv| {
                 c.borrow_mut().complete = Some((status, message));
                 // The file is done when its harness is (as wptrunner ends
                 // a test): leftover timers and workers do not hold it.
