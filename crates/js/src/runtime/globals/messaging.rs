@@ -38,7 +38,11 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
                   transfer: rquickjs::function::Opt<Vec<Value<'js>>>| {
                 // (A Worker's and a worker global's posts: the direct
                 // writer first, as for a MessagePort's.)
-                if transfer.0.is_none() && post_direct(&ctx, &s, id, Lent::of(&message))? {
+                // An empty transfer list (`[]`, `{transfer: []}`, as RPC
+                // libraries always pass) transfers nothing: the same path.
+                if transfer.0.as_ref().is_none_or(Vec::is_empty)
+                    && post_direct(&ctx, &s, id, Lent::of(&message))?
+                {
                     return Ok(());
                 }
                 post(ctx, &s, id, message, transfer.0.unwrap_or_default())
