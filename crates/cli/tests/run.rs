@@ -447,3 +447,51 @@ fn msgport_test_ends_quietly_when_its_reader_goes_away() {
     assert!(out.status.success(), "{:?} {stderr}", out.status);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn bare_specifiers_resolve_through_node_modules_and_js_files_with_imports_are_modules() {
+    let dir = scratch("packages");
+    let pkg = dir.join("node_modules/@demo/greeter");
+    std::fs::create_dir_all(pkg.join("dist")).unwrap();
+    std::fs::write(
+        pkg.join("package.json"),
+        r#"{"name": "@demo/greeter", "exports": {".": {"require": "./dist/index.cjs", "import": "./dist/index.mjs"}, "./extra": "./dist/extra.mjs"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("dist/index.mjs"),
+        "export const greet = (n) => `hello ${n}`;",
+    )
+    .unwrap();
+    std::fs::write(pkg.join("dist/extra.mjs"), "export default 'extra';").unwrap();
+    std::fs::create_dir_all(dir.join("src/deep")).unwrap();
+    // A `.js` file with imports runs as a module; a worker imports too.
+    std::fs::write(
+        dir.join("src/deep/main.js"),
+        "import { greet } from '@demo/greeter';\nimport extra from '@demo/greeter/extra';\nconsole.log(greet('world'), extra);\nconst w = new Worker(new URL('./w.mjs', import.meta.url), { type: 'module' });\nw.onmessage = (e) => { console.log(e.data); w.terminate(); };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/deep/w.mjs"),
+        "import { greet } from '@demo/greeter';\npostMessage(greet('worker'));\n",
+    )
+    .unwrap();
+    let out = msgport(&["run", dir.join("src/deep/main.js").to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "hello world extra\nhello worker\n"
+    );
+    // An unknown package is an error that names it.
+    std::fs::write(dir.join("bad.mjs"), "import 'no-such-package';").unwrap();
+    let out = msgport(&["run", dir.join("bad.mjs").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot find package \"no-such-package\"")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

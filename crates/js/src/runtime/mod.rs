@@ -11,6 +11,7 @@ pub(crate) mod host;
 pub(crate) mod messaging;
 mod modules;
 mod output;
+mod packages;
 mod report;
 pub(crate) mod signal;
 mod timers;
@@ -260,7 +261,11 @@ impl JsRuntime {
                 return 1;
             }
         };
-        let module = module || path.extension().is_some_and(|e| e == "mjs");
+        // A `.js` file with `import`/`export` declarations is a module, as
+        // Node 22 detects it (a classic script could not run at all).
+        let module = module
+            || path.extension().is_some_and(|e| e == "mjs")
+            || modules::has_module_syntax(&source);
         if module {
             self.eval_module(&url, &source);
         } else {

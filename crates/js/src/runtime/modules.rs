@@ -136,6 +136,23 @@ fn utf8_decode(bytes: Vec<u8>) -> String {
     }
 }
 
+/// Whether a script's text has a top-level `import` or `export`
+/// declaration (a line that starts with one; `import(` and `import.meta`
+/// are expressions, allowed in classic scripts too).
+pub(crate) fn has_module_syntax(source: &str) -> bool {
+    source.lines().any(|line| {
+        let l = line.trim_start();
+        let import = l.strip_prefix("import").is_some_and(|rest| {
+            rest.starts_with([' ', '{', '*', '"', '\'', '\t'])
+                && !rest.trim_start().starts_with('(')
+        });
+        let export = l
+            .strip_prefix("export")
+            .is_some_and(|rest| rest.starts_with([' ', '{', '*', '\t']));
+        import || export
+    })
+}
+
 /// The `file:` URL of a path (relative paths are taken from the current directory).
 pub(crate) fn file_url(path: &std::path::Path) -> String {
     let abs = if path.is_absolute() {
@@ -157,9 +174,23 @@ impl Resolver for UrlResolver {
         name: &str,
         _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        let base = url::Url::parse(base)
+        let base_url = url::Url::parse(base)
             .or_else(|_| url::Url::parse(&file_url(std::path::Path::new(base))));
-        base.ok()
+        if super::packages::is_bare(name) {
+            // A package: through node_modules beside the importing file.
+            let dir = base_url
+                .ok()
+                .filter(|b| b.scheme() == "file")
+                .and_then(|b| b.to_file_path().ok())
+                .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+                .or_else(|| std::env::current_dir().ok())
+                .unwrap_or_default();
+            return super::packages::resolve(&dir, name)
+                .map(|p| file_url(&p))
+                .map_err(|why| rquickjs::Error::new_resolving_message(base, name, why));
+        }
+        base_url
+            .ok()
             .and_then(|b| b.join(name).ok())
             .map(|u| u.to_string())
             .ok_or_else(|| rquickjs::Error::new_resolving(String::new(), name))
@@ -180,5 +211,33 @@ impl Loader for UrlLoader {
         let m = Module::declare(ctx.clone(), name, source)?;
         m.meta()?.set("url", name)?;
         Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn module_syntax_is_told_by_its_declarations() {
+        for src in [
+            "import x from './a.js';",
+            "  import { a } from 'b'",
+            "import * as m from 'm'",
+            "import 'side-effect';",
+            "export const a = 1;",
+            "export { a };",
+            "export default 1",
+        ] {
+            assert!(super::has_module_syntax(src), "{src}");
+        }
+        for src in [
+            "const m = await import('./m.js');",
+            "import('./m.js').then(f)",
+            "console.log(import.meta)",
+            "const important = 1;",
+            "exports.x = 1;",
+            "// nothing",
+        ] {
+            assert!(!super::has_module_syntax(src), "{src}");
+        }
     }
 }
