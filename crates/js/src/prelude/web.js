@@ -529,7 +529,49 @@
   }
   Object.defineProperty(Response.prototype, Symbol.toStringTag, { value: "Response", configurable: true });
 
+  // fetch (Fetch #fetch-method) for what a local runtime can read:
+  // data: URLs, blob: URLs of this context, and files (relative to the
+  // script, within --allow-read). There is no network: any other scheme is
+  // a network error, a TypeError, as the standard reports one.
+  function fetch(input, init = undefined) {
+    try {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'fetch' on 'Window': 1 argument required, but only 0 present.");
+      const c = host.urlParse(String(input), internal.baseURL());
+      if (!c) throw new TypeError(`Failed to execute 'fetch': Failed to parse URL from ${String(input)}`);
+      const i = internal.dictionary(init, "RequestInit", ["method"]);
+      const method = i.method === undefined ? "GET" : String(i.method).toUpperCase();
+      const url = c[0].replace(/#.*$/, ""), scheme = c[2];
+      if (method !== "GET" && method !== "HEAD") throw new TypeError(`fetch failed: ${method} is not supported for ${scheme} URLs`);
+      let bytes, type = null;
+      if (scheme === "data:") {
+        const r = host.fetchData(url);
+        if (!r) throw new TypeError("fetch failed: not a valid data: URL");
+        bytes = new Uint8Array(r[0]); type = r[1];
+      } else if (scheme === "blob:") {
+        const b = internal.blobFromURL(url);
+        if (b === undefined) throw new TypeError(`fetch failed: no Blob at ${url}`);
+        const s = blobState.get(b);
+        bytes = s.bytes; type = s.type === "" ? null : s.type;
+      } else if (scheme === "file:") {
+        const r = host.fetchFile(url);
+        if (typeof r === "string") throw new TypeError(`fetch failed: ${r}`);
+        bytes = new Uint8Array(r);
+      } else {
+        throw new TypeError(`fetch failed: ${scheme} URLs cannot be fetched (this runtime has no network)`);
+      }
+      const r = initResponse(Object.create(Response.prototype), undefined, method === "HEAD" ? null : [bytes, type]);
+      if (method === "HEAD" && type !== null) rsp(r).headers.append("content-type", type);
+      rsp(r).url = url;
+      rsp(r).type = "basic";
+      return Promise.resolve(r);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  Object.defineProperty(fetch, "name", { value: "fetch" });
+
   const g = { TextEncoder, TextDecoder, Blob, File, URL, URLSearchParams, FileReader, ProgressEvent, Headers, Response };
   for (const [k, v] of Object.entries(g))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(globalThis, "fetch", { value: fetch, writable: true, configurable: true, enumerable: true });
 })

@@ -17,7 +17,7 @@ pub(crate) mod signal;
 mod timers;
 mod workers;
 
-pub(crate) use modules::{file_url, load_source, UrlLoader, UrlResolver};
+pub(crate) use modules::{file_url, load_source, read_data_file, UrlLoader, UrlResolver};
 pub use output::Output;
 pub(crate) use output::{Buf, SharedOutput};
 pub(crate) use report::{describe, describe_value, report_exception};

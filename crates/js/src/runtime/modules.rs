@@ -108,6 +108,26 @@ pub(crate) fn read_script_file(path: &std::path::Path) -> Result<String, String>
     read_file(path)
 }
 
+/// The bytes of the file a `file:` URL names, for `fetch`: a regular file
+/// within the run's `--allow-read` directories, found as code is.
+pub(crate) fn read_data_file(url: &str) -> Result<Vec<u8>, String> {
+    let u = url::Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
+    let path = u
+        .to_file_path()
+        .map_err(|_| format!("not a file path: {url}"))?;
+    let path = locate(path);
+    may_read(&path)?;
+    let meta =
+        std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "cannot read {}: not a regular file",
+            path.display()
+        ));
+    }
+    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 /// [`read_script_file`] without the confinement: the run's main script,
 /// which the embedder or the command line named.
 pub(crate) fn read_file(path: &std::path::Path) -> Result<String, String> {

@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 use crate::engine::ffi::Usv;
-use rquickjs::{ArrayBuffer, Ctx, Function, Object, TypedArray};
+use rquickjs::{ArrayBuffer, Ctx, Function, Object, TypedArray, Value};
 
 /// Sets this interface's functions on the `host` object.
 pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<()> {
@@ -30,6 +30,40 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<
                 bytes?,
             ))
         })?,
+    )?;
+    // fetch's data: URLs (Fetch #data-urls, through the data-url crate):
+    // [the bytes, the MIME type], or undefined for an invalid one.
+    h.set(
+        "fetchData",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, Usv(url): Usv| -> rquickjs::Result<Value<'js>> {
+                let decoded = data_url::DataUrl::process(&url)
+                    .ok()
+                    .and_then(|d| Some((d.decode_to_vec().ok()?.0, d.mime_type().to_string())));
+                let Some((bytes, mime)) = decoded else {
+                    return Ok(Value::new_undefined(ctx));
+                };
+                let parts = vec![
+                    ArrayBuffer::new(ctx.clone(), bytes)?.into_value(),
+                    rquickjs::String::from_str(ctx.clone(), &mime)?.into_value(),
+                ];
+                crate::engine::ffi::array_of(&ctx, parts)
+            },
+        )?,
+    )?;
+    // fetch's file: URLs: the bytes, or why not (a string).
+    h.set(
+        "fetchFile",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, Usv(url): Usv| -> rquickjs::Result<Value<'js>> {
+                match crate::runtime::read_data_file(&url) {
+                    Ok(bytes) => Ok(ArrayBuffer::new(ctx, bytes)?.into_value()),
+                    Err(why) => Ok(rquickjs::String::from_str(ctx, &why)?.into_value()),
+                }
+            },
+        )?,
     )?;
     h.set(
         "utf8Encode",
