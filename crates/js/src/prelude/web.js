@@ -22,16 +22,23 @@
   }
   Object.defineProperty(TextEncoder.prototype, Symbol.toStringTag, { value: "TextEncoder", configurable: true });
   const decoderState = new WeakMap();
+  // Every encoding of the Encoding Standard, decoded by the host
+  // (encoding_rs); a decoder that streams keeps its state there, freed
+  // when the object is collected.
+  let nextDecoder = 1;
+  const decoderStreams = new FinalizationRegistry((id) => host.textDecoderFree(id));
   class TextDecoder {
     constructor(label = "utf-8", options = undefined) {
       // WebIDL converts both arguments before the constructor's steps run.
-      const l = String(label).trim().toLowerCase();
+      const l = String(label);
       const o = internal.dictionary(options, "TextDecoderOptions", ["fatal", "ignoreBOM"]);
-      if (!["utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"].includes(l))
-        throw new RangeError(`TextDecoder: the encoding '${label}' is not supported`);
-      decoderState.set(this, { fatal: !!o.fatal, ignoreBOM: !!o.ignoreBOM, pending: empty, bomSeen: false });
+      const encoding = host.encodingForLabel(l);
+      if (encoding === undefined) throw new RangeError(`Failed to construct 'TextDecoder': The encoding label provided ('${l}') is invalid.`);
+      const id = nextDecoder++;
+      decoderState.set(this, { fatal: !!o.fatal, ignoreBOM: !!o.ignoreBOM, pending: empty, bomSeen: false, encoding, id });
+      decoderStreams.register(this, id);
     }
-    get encoding() { return "utf-8"; }
+    get encoding() { return ds(this).encoding; }
     get fatal() { return ds(this).fatal; }
     get ignoreBOM() { return ds(this).ignoreBOM; }
     // Encoding #dom-textdecoder-decode. With `stream`, an incomplete
@@ -41,6 +48,12 @@
       const s = ds(this);
       let bytes = input === undefined ? empty : bytesOf(input, "TextDecoder.decode");
       const stream = !!internal.dictionary(options, "TextDecodeOptions", ["stream"]).stream;
+      if (s.encoding !== "utf-8") {
+        // (The bytes are copied before anything else can run.)
+        const r = host.textDecode(s.id, s.encoding, bytes.slice(), s.fatal, s.ignoreBOM, stream);
+        if (r === null) throw new TypeError(`The encoded data was not valid ${s.encoding}.`);
+        return r;
+      }
       if (s.pending.length !== 0) {
         const joined = new Uint8Array(s.pending.length + bytes.length);
         joined.set(s.pending, 0);

@@ -9,6 +9,7 @@ pub(crate) mod console;
 mod encoding;
 mod messaging;
 mod platform;
+mod text;
 mod timers;
 mod url;
 mod workers;
@@ -34,6 +35,7 @@ pub(crate) fn install<'js>(
     broadcast::install(ctx, &h, host)?;
     workers::install(ctx, &h, host)?;
     encoding::install(ctx, &h)?;
+    text::install(ctx, &h)?;
     platform::install(ctx, &h)?;
     let s = host.clone();
     internal.set(

@@ -1,0 +1,39 @@
+// TextDecoder for every encoding of the Encoding Standard
+// (#interface-textdecoder): labels, fatal, ignoreBOM and streaming.
+test(() => {
+  for (const [label, name] of [["utf8", "utf-8"], [" UTF-8 ", "utf-8"], ["latin1", "windows-1252"], ["ascii", "windows-1252"],
+    ["sjis", "shift_jis"], ["euc-kr", "euc-kr"], ["gb2312", "gbk"], ["utf-16", "utf-16le"], ["UTF-16BE", "utf-16be"],
+    ["koi8-r", "koi8-r"], ["x-user-defined", "x-user-defined"], ["big5", "big5"], ["iso-8859-2", "iso-8859-2"]]) {
+    assert_equals(new TextDecoder(label).encoding, name, label);
+  }
+  assert_throws_js(RangeError, () => new TextDecoder("no-such-encoding"));
+  assert_throws_js(RangeError, () => new TextDecoder("replacement"), "the replacement encoding is not a label");
+  assert_throws_js(RangeError, () => new TextDecoder("iso-2022-kr"), "a replacement label");
+}, "labels name the standard's encodings");
+
+test(() => {
+  assert_equals(new TextDecoder("windows-1252").decode(new Uint8Array([0x80, 0x41])), "\u20ACA");
+  assert_equals(new TextDecoder("shift_jis").decode(new Uint8Array([0x82, 0xA0])), "\u3042");
+  assert_equals(new TextDecoder("euc-jp").decode(new Uint8Array([0xA4, 0xA2])), "\u3042");
+  assert_equals(new TextDecoder("gbk").decode(new Uint8Array([0xC4, 0xE3])), "\u4F60");
+  assert_equals(new TextDecoder("utf-16be").decode(new Uint8Array([0x00, 0x41, 0x00, 0x42])), "AB");
+  assert_equals(new TextDecoder("utf-16le").decode(new Uint8Array([0xFF, 0xFE, 0x41, 0x00])), "A", "BOM removed");
+  assert_equals(new TextDecoder("utf-16le", { ignoreBOM: true }).decode(new Uint8Array([0xFF, 0xFE, 0x41, 0x00])), "\uFEFFA");
+}, "decode in legacy and UTF-16 encodings");
+
+test(() => {
+  const d = new TextDecoder("utf-16le");
+  assert_equals(d.decode(new Uint8Array([0x41]), { stream: true }), "");
+  assert_equals(d.decode(new Uint8Array([0x00, 0x42]), { stream: true }), "A");
+  assert_equals(d.decode(new Uint8Array([0x00])), "B");
+  const s = new TextDecoder("shift_jis");
+  assert_equals(s.decode(new Uint8Array([0x82]), { stream: true }) + s.decode(new Uint8Array([0xA0])), "\u3042");
+}, "streaming keeps a partial sequence for the next call");
+
+test(() => {
+  const d = new TextDecoder("utf-16le", { fatal: true });
+  assert_true(d.fatal);
+  assert_throws_js(TypeError, () => d.decode(new Uint8Array([0x00, 0xD8])), "a lone surrogate");
+  assert_equals(new TextDecoder("utf-16le").decode(new Uint8Array([0x00, 0xD8])), "\uFFFD");
+  assert_equals(d.decode(new Uint8Array([0x41, 0x00])), "A", "usable after the error");
+}, "fatal decoding throws a TypeError");
