@@ -345,6 +345,19 @@ pub fn run(opts: TestOptions) -> i32 {
             }
         };
         let is_html = shown.ends_with(".html") || shown.ends_with(".htm");
+        // A page that does not load testharness.js is a helper (an
+        // iframe's or a popup's document), not a test: wptrunner does not
+        // run it either.
+        if is_html
+            && !html_scripts(&source)
+                .iter()
+                .any(|s| matches!(s, Ok(src) if src.ends_with("testharness.js")))
+        {
+            eprintln!(
+                "msgport test: {shown}: not a test (it does not load testharness.js); skipped"
+            );
+            continue;
+        }
         let (meta, scripts): (Vec<(String, String)>, Vec<wpt::Script>) = if is_html {
             let scripts = html_scripts(&source)
                 .into_iter()

@@ -495,3 +495,24 @@ fn bare_specifiers_resolve_through_node_modules_and_js_files_with_imports_are_mo
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn msgport_test_skips_html_pages_that_are_not_tests() {
+    let dir = scratch("wpt-html");
+    std::fs::write(
+        dir.join("helper.html"),
+        "<!doctype html><script>parent.postMessage('hi', '*');</script>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("real.html"),
+        "<!doctype html><script src=/resources/testharness.js></script><script src=/resources/testharnessreport.js></script><script>test(() => {}, 'runs');</script>",
+    )
+    .unwrap();
+    let out = msgport(&["test", dir.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.lines().last(), Some("1 passed, 0 failed"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("helper.html: not a test"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
