@@ -2,6 +2,7 @@
 //! code is 0, or 1 after an uncaught exception (or a file that cannot be read).
 #![forbid(unsafe_code)]
 
+mod isolate;
 mod test_cmd;
 
 use clap::{Parser, Subcommand};
@@ -60,6 +61,9 @@ enum Command {
         /// Seconds a file may run (`// META: timeout=long` gives six times as much).
         #[arg(long, default_value_t = 10.0)]
         timeout: f64,
+        /// Run every file in this process instead of one process per file.
+        #[arg(long, hide = true)]
+        in_process: bool,
     },
 }
 
@@ -96,6 +100,7 @@ fn main() -> ExitCode {
             json,
             expectations,
             timeout,
+            in_process,
         } => {
             let code = test_cmd::run(test_cmd::TestOptions {
                 paths,
@@ -104,6 +109,7 @@ fn main() -> ExitCode {
                 json,
                 expectations,
                 timeout: std::time::Duration::from_secs_f64(timeout.max(0.001)),
+                in_process,
             });
             ExitCode::from(code as u8)
         }

@@ -39,6 +39,8 @@ pub struct TestOptions {
     pub json: bool,
     pub expectations: Option<PathBuf>,
     pub timeout: Duration,
+    /// Run every file in this process (a child of an isolated run does).
+    pub in_process: bool,
 }
 
 struct Expectation {
@@ -300,6 +302,23 @@ struct Line {
     expected: Option<String>,
 }
 
+/// A result line, with the expectation that covers it (if any).
+fn line_for(expectations: &[Expectation], shown: &str, scope: String, sub: Subtest) -> Line {
+    let expected = expectations
+        .iter()
+        .find(|e| shown.ends_with(&e.file) && (e.subtest == "*" || e.subtest == sub.name))
+        .map(|e| {
+            e.used.set(true);
+            e.reason.clone()
+        });
+    Line {
+        file: shown.to_string(),
+        scope,
+        sub,
+        expected,
+    }
+}
+
 /// Runs `msgport test`; returns the exit code.
 pub fn run(opts: TestOptions) -> i32 {
     let expectations = match &opts.expectations {
@@ -329,6 +348,25 @@ pub fn run(opts: TestOptions) -> i32 {
     let mut lines: Vec<Line> = Vec::new();
     for file in &files {
         let shown = file.display().to_string();
+        if !opts.in_process {
+            // Each file in a process of its own: a file that crashes the
+            // runtime is reported as that file's failure, and the rest run.
+            let start = lines.len();
+            for (scope, sub) in crate::isolate::run_file(&opts, file) {
+                lines.push(line_for(&expectations, &shown, scope, sub));
+            }
+            if !opts.json {
+                print_lines(&lines[start..]);
+            }
+            continue;
+        }
+        // Fault injection for the isolation's own test: the file named by
+        // MSGPORT_TEST_ABORT (a path suffix) aborts its process.
+        if std::env::var_os("MSGPORT_TEST_ABORT")
+            .is_some_and(|v| shown.ends_with(&*v.to_string_lossy()))
+        {
+            std::process::abort();
+        }
         let root = opts.wpt_root.clone().unwrap_or_else(|| default_root(file));
         let harness = match find_harness(&opts, &root) {
             Ok(h) => file_url(&h),
@@ -412,23 +450,15 @@ pub fn run(opts: TestOptions) -> i32 {
             );
             let mut any_bad = false;
             for sub in outcome.subtests.iter().chain(outcome.harness.iter()) {
+                let line = line_for(
+                    &expectations,
+                    &shown,
+                    format!("{}{variant}", scope.name()),
+                    sub.clone(),
+                );
                 let bad = !matches!(sub.status, Status::Pass | Status::PreconditionFailed);
-                let expected = expectations
-                    .iter()
-                    .find(|e| {
-                        shown.ends_with(&e.file) && (e.subtest == "*" || e.subtest == sub.name)
-                    })
-                    .map(|e| {
-                        e.used.set(true);
-                        e.reason.clone()
-                    });
-                any_bad |= bad && expected.is_none();
-                lines.push(Line {
-                    file: shown.clone(),
-                    scope: format!("{}{variant}", scope.name()),
-                    sub: sub.clone(),
-                    expected,
-                });
+                any_bad |= bad && line.expected.is_none();
+                lines.push(line);
             }
             if any_bad && !opts.json {
                 for (what, text) in [("stdout", &outcome.stdout), ("stderr", &outcome.stderr)] {

@@ -516,3 +516,24 @@ fn msgport_test_skips_html_pages_that_are_not_tests() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("helper.html: not a test"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_file_that_crashes_is_its_own_failure_and_the_others_still_run() {
+    let dir = scratch("wpt-crash");
+    for name in ["a.window.js", "b-crashes.window.js", "c.window.js"] {
+        std::fs::write(dir.join(name), "test(() => {}, 'runs');\n").unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_msgport"))
+        .args(["test", dir.to_str().unwrap()])
+        .env("MSGPORT_TEST_ABORT", "b-crashes.window.js")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL") && text.contains("b-crashes.window.js [*] > (crash)"),
+        "{text}"
+    );
+    assert_eq!(text.lines().last(), Some("2 passed, 1 failed"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

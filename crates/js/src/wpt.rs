@@ -62,6 +62,19 @@ impl Status {
             Status::PreconditionFailed => "PRECONDITION_FAILED",
         }
     }
+    /// The status a word printed by [`Status::word`] names.
+    pub fn from_word(word: &str) -> Option<Status> {
+        [
+            Status::Pass,
+            Status::Fail,
+            Status::Timeout,
+            Status::NotRun,
+            Status::PreconditionFailed,
+        ]
+        .into_iter()
+        .find(|s| s.word() == word)
+    }
+
     fn of_test(code: i32) -> Status {
         match code {
             0 => Status::Pass,
