@@ -246,3 +246,23 @@ async_test((t) => {
   });
   ch.port1.postMessage(moved, [moved]);
 }, "a transferred resizable buffer arrives resizable, with its bytes, and resizes within its maximum");
+
+async_test((t) => {
+  // WebIDL converts the transfer list through its iterator: a script that
+  // replaced Array.prototype[Symbol.iterator] is obeyed, even for `[]`
+  // (which otherwise takes a shortcut that skips the conversion).
+  const { port1, port2 } = new MessageChannel();
+  const { port1: extra, port2: extraPeer } = new MessageChannel();
+  const original = Array.prototype[Symbol.iterator];
+  Array.prototype[Symbol.iterator] = function* () { yield extra; };
+  try {
+    port1.postMessage("x", []);
+  } finally {
+    Array.prototype[Symbol.iterator] = original;
+  }
+  port2.onmessage = t.step_func_done((e) => {
+    assert_equals(e.ports.length, 1, "the iterator's port was transferred");
+    port2.close();
+    extraPeer.close();
+  });
+}, "an empty transfer list is converted through a replaced array iterator");

@@ -170,6 +170,18 @@
   // Web IDL overload resolution for postMessage (HTML `#dom-messageport-postmessage`):
   // (any message, sequence<object> transfer) or
   // (any message, optional StructuredSerializeOptions options = {}).
+  // An empty array converts to an empty sequence without running anything
+  // a script could have changed when its iteration is the original one:
+  // then the conversion can be skipped (RPC libraries pass `[]` with every
+  // message). The reads below are the ones the conversion makes first
+  // (GetMethod(@@iterator), the iterator's `next`).
+  const ArrayIsArray = Array.isArray, arrayValues = Array.prototype[Symbol.iterator];
+  const ArrayProto = Array.prototype, getProto = Object.getPrototypeOf;
+  const arrayIteratorProto = getProto([][Symbol.iterator]()), arrayIteratorNext = arrayIteratorProto.next;
+  function emptyArray(t) {
+    return ArrayIsArray(t) && t.length === 0 && getProto(t) === ArrayProto && t[Symbol.iterator] === arrayValues &&
+      arrayIteratorProto.next === arrayIteratorNext;
+  }
   function transferList(arg, what) {
     let list;
     if (arg === undefined || arg === null) return [];
@@ -204,7 +216,7 @@
       // is still serialized (and transferables detached), as the standard says.
       const id = s.id < 0 ? -1 : s.id;
       // The common call transfers nothing: no list to make and convert.
-      if (transfer === undefined) host.post(id, message);
+      if (transfer === undefined || emptyArray(transfer)) host.post(id, message);
       else host.post(id, message, transferList(transfer, "Failed to execute 'postMessage' on 'MessagePort'"));
     }
     start() { const s = ps(this); if (s.id >= 0) host.start(s.id); }
@@ -336,7 +348,7 @@
     postMessage(message, transfer = undefined) {
       const s = ws(this);
       if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'Worker': 1 argument required, but only 0 present.");
-      if (transfer === undefined) host.post(s.id, message);
+      if (transfer === undefined || emptyArray(transfer)) host.post(s.id, message);
       else host.post(s.id, message, transferList(transfer, "Failed to execute 'postMessage' on 'Worker'"));
     }
     terminate() { host.terminate(ws(this).id); }
@@ -552,7 +564,7 @@
       get name() { return name; }
       postMessage(message, transfer = undefined) {
         if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope': 1 argument required, but only 0 present.");
-        if (transfer === undefined) host.post(portId, message);
+        if (transfer === undefined || emptyArray(transfer)) host.post(portId, message);
         else host.post(portId, message, transferList(transfer, "Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope'"));
       }
       close() { host.closeWorker(); }
