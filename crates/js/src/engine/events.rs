@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// The engine class of Event objects.
 pub(super) static EVENT_CLASS: AtomicU32 = AtomicU32::new(0);
 
-/// The engine class of Event objects (registered by [`install`]).
+/// The engine class of Event objects (registered by [`install`](super::native::install)).
 pub(crate) fn event_class() -> u32 {
     EVENT_CLASS.load(Ordering::Acquire)
 }

@@ -28,7 +28,7 @@
 //! other properties; a DataView, a shared or resizable buffer; a Map, Set
 //! or any other kind; a symbol; a string with
 //! a lone surrogate; a key that looks like an index; nesting deeper than
-//! [`MAX_DEPTH`]) makes [`write()`] give up and return `false`, and the
+//! [`MAX_DEPTH`](writer::MAX_DEPTH)) makes [`write()`] give up and return `false`, and the
 //! caller runs the general path from the start. Giving up is never
 //! observable: until then no user code has run (keys are listed and data
 //! properties read by the engine; the slot reader runs built-ins only), and the bytes written so far are thrown away. The general path is the reference for every rule.

@@ -6,7 +6,7 @@ use super::writer::MAX_DEPTH;
 use crate::engine::ffi::Owned;
 use msgport_clone::wire::tag;
 use rquickjs::{qjs, Ctx};
-/// Reads a whole message (header included) written as [`write()`] writes
+/// Reads a whole message (header included) written as [`write()`](super::write()) writes
 /// (or as V8 does, for the same kinds of values). `Ok(None)`: the
 /// general decoder's. Errors are the engine's (out of memory).
 pub(crate) fn read<'js>(

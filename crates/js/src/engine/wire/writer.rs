@@ -22,7 +22,7 @@ const LINEAR: usize = 16;
 /// The writer of one message.
 ///
 /// Invariant (what its methods rely on for their raw calls): it exists
-/// only inside [`write`], for one call, with `c` the live context of the
+/// only inside [`write()`], for one call, with `c` the live context of the
 /// message; every value its methods are given is the message or reachable
 /// from it (the caller keeps it alive, and the writer runs no JavaScript)
 /// or a reference the writer owns (`scratch`).
