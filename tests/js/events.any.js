@@ -219,3 +219,22 @@ test(() => {
     assert_false("event" in self, "workers have no event attribute");
   }
 }, "window.event is the current event while a listener runs (Window only)");
+
+test(() => {
+  // DOM #create-a-dependent-abort-signal and #abortsignal-signal-abort.
+  const a = new AbortController(), b = new AbortController();
+  const any1 = AbortSignal.any([a.signal, b.signal]);
+  const any2 = AbortSignal.any([any1, a.signal]);
+  const order = [];
+  a.signal.onabort = () => order.push(`a ${any1.aborted} ${any2.aborted}`);
+  any1.onabort = () => order.push("any1");
+  any2.onabort = () => order.push("any2");
+  a.abort("why");
+  assert_array_equals(order, ["a true true", "any1", "any2"], "dependents are marked before the events, and each fires once");
+  assert_equals(any2.reason, "why");
+  b.abort("later");
+  assert_equals(any1.reason, "why", "an aborted signal stays as it is");
+  const early = AbortSignal.any([AbortSignal.abort("early")]);
+  assert_true(early.aborted);
+  assert_equals(early.reason, "early");
+}, "AbortSignal.any follows the sources behind dependent signals, once each");

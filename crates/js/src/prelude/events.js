@@ -411,7 +411,7 @@
     constructor() {
       if (!constructingSignal) throw illegal();
       super();
-      signalState.set(this, { aborted: false, reason: undefined, algorithms: [], dependents: [] });
+      signalState.set(this, { aborted: false, reason: undefined, algorithms: [], dependents: [], sources: [], dependent: false });
     }
     get aborted() { return sig(this).aborted; }
     get reason() { return sig(this).reason; }
@@ -431,28 +431,55 @@
       host.setTimerUnkept(() => signalAbort(s, new DOMException("signal timed out", "TimeoutError")), ms);
       return s;
     }
+    // DOM #create-a-dependent-abort-signal: a dependent signal follows the
+    // non-dependent signals behind its arguments (a dependent argument's
+    // own sources), each once.
     static any(signals) {
       const result = newSignal();
       const list = Array.from(signals);
       for (const s of list) if (!isAbortSignal(s)) throw new TypeError("AbortSignal.any: not an AbortSignal");
-      for (const s of list) if (s.aborted) { signalAbort(result, s.reason); return result; }
-      for (const s of list) sig(s).dependents.push(result);
+      const r = sig(result);
+      for (const s of list) if (sig(s).aborted) { r.aborted = true; r.reason = sig(s).reason; return result; }
+      r.dependent = true;
+      const follow = (source) => {
+        const x = sig(source);
+        if (r.sources.includes(source)) return;
+        r.sources.push(source);
+        x.dependents.push(result);
+      };
+      for (const s of list) {
+        const x = sig(s);
+        if (!x.dependent) follow(s);
+        else for (const source of x.sources) follow(source);
+      }
       return result;
     }
   }
   defineEventHandler(AbortSignal.prototype, "onabort");
   Object.defineProperty(AbortSignal.prototype, Symbol.toStringTag, { value: "AbortSignal", configurable: true });
+  // DOM #abortsignal-signal-abort: the reason is set on the signal and on
+  // every dependent not yet aborted, then each runs its abort steps (its
+  // algorithms, then the `abort` event), the signal first.
   function signalAbort(s, reason) {
     const x = sig(s);
     if (x.aborted) return;
     x.aborted = true;
     x.reason = reason === undefined ? new DOMException("signal is aborted without reason", "AbortError") : reason;
+    const toAbort = [];
+    for (const d of x.dependents) {
+      const y = sig(d);
+      if (!y.aborted) { y.aborted = true; y.reason = x.reason; toAbort.push(d); }
+    }
+    abortSteps(s);
+    for (const d of toAbort) abortSteps(d);
+  }
+  function abortSteps(s) {
+    const x = sig(s);
     const algorithms = x.algorithms; x.algorithms = [];
     for (const a of algorithms) a();
     const ev = new Event("abort");
     st(ev).trusted = true;
     dispatch(s, ev);
-    for (const d of x.dependents) signalAbort(d, x.reason);
   }
   internal.onAbort = (s, f) => { const x = sig(s); if (x.aborted) f(); else x.algorithms.push(f); };
   const controllerSignal = internal.safeWeakMap();
