@@ -537,3 +537,34 @@ fn a_file_that_crashes_is_its_own_failure_and_the_others_still_run() {
     assert_eq!(text.lines().last(), Some("2 passed, 1 failed"), "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn import_meta_resolve_resolves_as_an_import_would() {
+    let dir = scratch("meta-resolve");
+    let pkg = dir.join("node_modules/tiny");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("package.json"),
+        r#"{"exports": {"import": "./t.mjs"}}"#,
+    )
+    .unwrap();
+    std::fs::write(pkg.join("t.mjs"), "export default 1;").unwrap();
+    std::fs::write(
+        dir.join("m.mjs"),
+        "console.log(import.meta.resolve('./x.js') === new URL('./x.js', import.meta.url).href);\n\
+         console.log(import.meta.resolve('tiny').endsWith('/node_modules/tiny/t.mjs'));\n\
+         try { import.meta.resolve('nope'); } catch (e) { console.log(e instanceof TypeError, e.message.includes('nope')); }\n",
+    )
+    .unwrap();
+    let out = msgport(&["run", dir.join("m.mjs").to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "true\ntrue\ntrue true\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

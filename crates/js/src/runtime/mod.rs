@@ -470,7 +470,7 @@ impl JsRuntime {
         self.ctx.with(|ctx| {
             let r = (|| -> rquickjs::Result<()> {
                 let m = Module::declare(ctx.clone(), url, source)?;
-                m.meta()?.set("url", url)?;
+                modules::set_meta(&ctx, &m.meta()?, url)?;
                 let (_, promise) = m.eval()?;
                 self.state.borrow_mut().main_module =
                     Some((url.to_string(), Persistent::save(&ctx, promise.clone())));

@@ -194,26 +194,10 @@ impl Resolver for UrlResolver {
         name: &str,
         _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        let base_url = url::Url::parse(base)
-            .or_else(|_| url::Url::parse(&file_url(std::path::Path::new(base))));
-        if super::packages::is_bare(name) {
-            // A package: through node_modules beside the importing file.
-            let dir = base_url
-                .ok()
-                .filter(|b| b.scheme() == "file")
-                .and_then(|b| b.to_file_path().ok())
-                .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
-                .or_else(|| std::env::current_dir().ok())
-                .unwrap_or_default();
-            return super::packages::resolve(&dir, name)
-                .map(|p| file_url(&p))
-                .map_err(|why| rquickjs::Error::new_resolving_message(base, name, why));
-        }
-        base_url
-            .ok()
-            .and_then(|b| b.join(name).ok())
-            .map(|u| u.to_string())
-            .ok_or_else(|| rquickjs::Error::new_resolving(String::new(), name))
+        // A package through node_modules beside the importing file;
+        // anything else as a URL relative to it.
+        resolve_specifier(base, name)
+            .map_err(|why| rquickjs::Error::new_resolving_message(base, name, why))
     }
 }
 
@@ -229,9 +213,53 @@ impl Loader for UrlLoader {
         let source =
             load_source(name).map_err(|e| rquickjs::Error::new_loading_message(name, e))?;
         let m = Module::declare(ctx.clone(), name, source)?;
-        m.meta()?.set("url", name)?;
+        set_meta(ctx, &m.meta()?, name)?;
         Ok(m)
     }
+}
+
+/// A module's `import.meta` (HTML `#hostgetimportmetaproperties`): `url`,
+/// and `resolve(specifier)`, which gives the URL an import of `specifier`
+/// from this module would load, or throws a TypeError.
+pub(crate) fn set_meta<'js>(
+    ctx: &Ctx<'js>,
+    meta: &rquickjs::Object<'js>,
+    url: &str,
+) -> rquickjs::Result<()> {
+    meta.set("url", url)?;
+    let base = url.to_string();
+    let resolve = rquickjs::Function::new(
+        ctx.clone(),
+        move |ctx: Ctx<'js>, crate::engine::ffi::Usv(specifier): crate::engine::ffi::Usv| {
+            resolve_specifier(&base, &specifier).map_err(|why| {
+                rquickjs::Exception::throw_type(&ctx, &format!("import.meta.resolve: {why}"))
+            })
+        },
+    )?
+    .with_name("resolve")?;
+    meta.set("resolve", resolve)
+}
+
+/// The URL of `name` imported from the module at `base`: a package through
+/// node_modules, anything else as a URL relative to `base`.
+pub(crate) fn resolve_specifier(base: &str, name: &str) -> Result<String, String> {
+    let base_url =
+        url::Url::parse(base).or_else(|_| url::Url::parse(&file_url(std::path::Path::new(base))));
+    if super::packages::is_bare(name) {
+        let dir = base_url
+            .ok()
+            .filter(|b| b.scheme() == "file")
+            .and_then(|b| b.to_file_path().ok())
+            .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        return super::packages::resolve(&dir, name).map(|p| file_url(&p));
+    }
+    base_url
+        .map_err(|e| format!("the module's URL {base} is not valid: {e}"))?
+        .join(name)
+        .map(|u| u.to_string())
+        .map_err(|e| format!("\"{name}\" is not a valid URL: {e}"))
 }
 
 #[cfg(test)]
