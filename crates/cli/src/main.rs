@@ -32,6 +32,9 @@ enum Command {
         /// separate them with commas). Without it, from anywhere.
         #[arg(long = "allow-read", value_name = "DIR", value_delimiter = ',')]
         allow_read: Vec<PathBuf>,
+        /// An import map (the WHATWG JSON format) for the run's modules.
+        #[arg(long = "import-map", value_name = "FILE")]
+        import_map: Option<PathBuf>,
         /// The script.
         file: PathBuf,
         /// Arguments for the script, as `msgport.args` (everything after
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Run {
             module,
             allow_read,
+            import_map,
             file,
             args,
         } => {
@@ -86,6 +90,12 @@ fn main() -> ExitCode {
             if !allow_read.is_empty() {
                 if let Err(e) = rt.allow_read(&allow_read) {
                     eprintln!("msgport: --allow-read {e}");
+                    return ExitCode::from(1);
+                }
+            }
+            if let Some(map) = &import_map {
+                if let Err(e) = rt.set_import_map(map) {
+                    eprintln!("msgport: --import-map {e}");
                     return ExitCode::from(1);
                 }
             }

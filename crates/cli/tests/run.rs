@@ -568,3 +568,43 @@ fn import_meta_resolve_resolves_as_an_import_would() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_import_map_maps_specifiers_for_the_runs_modules() {
+    let dir = scratch("import-map");
+    std::fs::create_dir_all(dir.join("vendor")).unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("vendor/lib.mjs"), "export default 'mapped';").unwrap();
+    std::fs::write(
+        dir.join("map.json"),
+        r#"{"imports": {"mylib": "./vendor/lib.mjs", "utils/": "./vendor/"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/main.mjs"),
+        "import v from 'mylib';\nimport w from 'utils/lib.mjs';\nconsole.log(v, w);\nconst wk = new Worker(new URL('./w.mjs', import.meta.url), { type: 'module' });\nwk.onmessage = (e) => { console.log(e.data); wk.terminate(); };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/w.mjs"),
+        "import v from 'mylib';\npostMessage('worker ' + v);\n",
+    )
+    .unwrap();
+    let map = format!("--import-map={}", dir.join("map.json").display());
+    let out = msgport(&["run", &map, dir.join("src/main.mjs").to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "mapped mapped\nworker mapped\n"
+    );
+    std::fs::write(dir.join("bad.json"), "not json").unwrap();
+    let bad = format!("--import-map={}", dir.join("bad.json").display());
+    let out = msgport(&["run", &bad, dir.join("src/main.mjs").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not JSON"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

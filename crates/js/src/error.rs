@@ -14,8 +14,9 @@ pub enum Error {
     /// JavaScript threw (for example, a global of that name cannot be set).
     #[error("JavaScript threw: {0}")]
     Exception(String),
-    /// A directory given to [`JsRuntime::allow_read`](crate::JsRuntime::allow_read)
-    /// cannot be used (it does not exist, or cannot be read).
+    /// A directory given to [`JsRuntime::allow_read`](crate::JsRuntime::allow_read),
+    /// or a file given to [`JsRuntime::set_import_map`](crate::JsRuntime::set_import_map),
+    /// cannot be used (it does not exist, cannot be read, or is not valid).
     #[error("{}: {reason}", path.display())]
     Directory {
         path: std::path::PathBuf,

@@ -8,8 +8,10 @@
 
 pub(crate) mod globals;
 pub(crate) mod host;
+pub(crate) mod import_map;
 pub(crate) mod messaging;
 mod modules;
+mod options;
 mod output;
 mod packages;
 mod report;
@@ -158,6 +160,14 @@ impl JsRuntime {
         rt.set_loader(UrlResolver, UrlLoader);
         modules::set_read_roots(signal.group().read_roots());
         modules::set_path_root(signal.group().path_root());
+        modules::set_import_map(
+            signal
+                .group()
+                .import_map
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        );
         let flag = signal.terminated_flag();
         rt.set_interrupt_handler(Some(Box::new(move || flag.load(Ordering::Relaxed))));
         let ctx = Context::full(&rt)?;
@@ -259,49 +269,6 @@ impl JsRuntime {
     /// ```
     pub fn set_args(&self, args: &[String]) {
         self.set_args_inner(args)
-    }
-
-    /// Confines what the run's scripts may load as code (modules,
-    /// `importScripts`, workers' scripts) to files inside `dirs` (and their
-    /// subdirectories, symbolic links resolved); `data:` and `blob:` URLs
-    /// are not files and stay allowed. The main script given to
-    /// [`JsRuntime::run_file`] is read whatever its place. A refused load is
-    /// an error that names the file, never its content.
-    ///
-    /// ```
-    /// let base = std::env::temp_dir().join(format!("msgport-allow-read-doc-{}", std::process::id()));
-    /// let (dir, other) = (base.join("allowed"), base.join("other"));
-    /// std::fs::create_dir_all(&dir).unwrap();
-    /// std::fs::create_dir_all(&other).unwrap();
-    /// std::fs::write(other.join("m.mjs"), "export default 1;").unwrap();
-    /// let rt = msgport_js::JsRuntime::new(msgport_js::Output::std()).unwrap();
-    /// rt.allow_read(&[dir.clone()]).unwrap();
-    /// // `other` is outside `dir`: the import is refused.
-    /// let url = format!("file://{}", other.join("m.mjs").display());
-    /// let code = rt.run_script("main.js", &format!(
-    ///     "import('{url}').then(() => {{ throw 1 }}, (e) => {{ if (!/--allow-read/.test(e.message)) throw e; }})"
-    /// ));
-    /// assert_eq!(code, 0);
-    /// std::fs::remove_dir_all(&base).unwrap();
-    /// ```
-    pub fn allow_read(&self, dirs: &[std::path::PathBuf]) -> Result<(), crate::Error> {
-        let roots = dirs
-            .iter()
-            .map(|d| {
-                std::fs::canonicalize(d).map_err(|e| crate::Error::Directory {
-                    path: d.clone(),
-                    reason: e.to_string(),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let roots: Arc<[std::path::PathBuf]> = roots.into();
-        self.host
-            .borrow()
-            .signal
-            .group()
-            .set_read_roots(roots.clone());
-        modules::set_read_roots(Some(roots));
-        Ok(())
     }
 
     fn set_args_inner(&self, args: &[String]) {

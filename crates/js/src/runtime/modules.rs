@@ -45,6 +45,17 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+thread_local! {
+    /// The import map of this thread's run, if any.
+    static IMPORT_MAP: std::cell::RefCell<Option<std::sync::Arc<super::import_map::ImportMap>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Sets this thread's import map (see [`resolve_specifier`]).
+pub(crate) fn set_import_map(map: Option<std::sync::Arc<super::import_map::ImportMap>>) {
+    IMPORT_MAP.with(|m| *m.borrow_mut() = map);
+}
+
 /// Sets where this thread looks up absolute paths (see [`load_source`]).
 pub(crate) fn set_path_root(root: Option<std::sync::Arc<std::path::Path>>) {
     PATH_ROOT.with(|r| *r.borrow_mut() = root);
@@ -245,6 +256,14 @@ pub(crate) fn set_meta<'js>(
 pub(crate) fn resolve_specifier(base: &str, name: &str) -> Result<String, String> {
     let base_url =
         url::Url::parse(base).or_else(|_| url::Url::parse(&file_url(std::path::Path::new(base))));
+    // The run's import map first (HTML #resolve-a-module-specifier).
+    if let Ok(referrer) = &base_url {
+        let mapped =
+            IMPORT_MAP.with(|m| m.borrow().as_ref().and_then(|m| m.resolve(name, referrer)));
+        if let Some(url) = mapped {
+            return Ok(url);
+        }
+    }
     if super::packages::is_bare(name) {
         let dir = base_url
             .ok()

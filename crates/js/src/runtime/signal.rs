@@ -45,6 +45,8 @@ pub(crate) struct Group {
     /// Where a `file:` URL's absolute path is looked up when nothing is
     /// there (the test runner's `--wpt-root`: `/resources/testharness.js`).
     path_root: Mutex<Option<Arc<std::path::Path>>>,
+    /// The run's import map (`--import-map`), for every context's modules.
+    pub(crate) import_map: Mutex<Option<Arc<crate::runtime::import_map::ImportMap>>>,
 }
 
 struct SharedWorkerEntry {
