@@ -167,21 +167,64 @@ fn utf8_decode(bytes: Vec<u8>) -> String {
     }
 }
 
-/// Whether a script's text has a top-level `import` or `export`
-/// declaration (a line that starts with one; `import(` and `import.meta`
-/// are expressions, allowed in classic scripts too).
+/// Whether a script's text has an `import` or `export` declaration: a
+/// line that starts with one, outside block comments. `import(` and
+/// `import.meta` are expressions (allowed in classic scripts), and a
+/// declaration has a fixed shape (`import x from`, `import {`, `import *`,
+/// `import "m"`, `export const|let|var|function|class|async|default|{|*`),
+/// so prose that happens to start with the word does not count.
 pub(crate) fn has_module_syntax(source: &str) -> bool {
-    source.lines().any(|line| {
-        let l = line.trim_start();
-        let import = l.strip_prefix("import").is_some_and(|rest| {
-            rest.starts_with([' ', '{', '*', '"', '\'', '\t'])
-                && !rest.trim_start().starts_with('(')
-        });
-        let export = l
-            .strip_prefix("export")
-            .is_some_and(|rest| rest.starts_with([' ', '{', '*', '\t']));
-        import || export
-    })
+    let mut in_comment = false;
+    for line in source.lines() {
+        let mut l = line.trim_start();
+        if in_comment {
+            match l.find("*/") {
+                Some(end) => {
+                    in_comment = false;
+                    l = l[end + 2..].trim_start();
+                }
+                None => continue,
+            }
+        }
+        if l.starts_with("/*") && !l.contains("*/") {
+            in_comment = true;
+            continue;
+        }
+        if is_import_declaration(l) || is_export_declaration(l) {
+            return true;
+        }
+    }
+    false
+}
+
+fn is_import_declaration(l: &str) -> bool {
+    let Some(rest) = l.strip_prefix("import") else {
+        return false;
+    };
+    let rest_trim = rest.trim_start();
+    if !rest.starts_with([' ', '\t', '{', '*', '"', '\'']) {
+        return false;
+    }
+    match rest_trim.chars().next() {
+        Some('{' | '*' | '"' | '\'') => true,
+        // `import name from …` / `import name, {…} from …`
+        Some(c) if c.is_alphabetic() || c == '_' || c == '$' => {
+            rest_trim.contains(" from ") || rest_trim.contains(',')
+        }
+        _ => false,
+    }
+}
+
+fn is_export_declaration(l: &str) -> bool {
+    let Some(rest) = l.strip_prefix("export") else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    [
+        "const ", "let ", "var ", "function", "class ", "async ", "default", "{", "*",
+    ]
+    .iter()
+    .any(|k| rest.starts_with(k))
 }
 
 /// The `file:` URL of a path (relative paths are taken from the current directory).
@@ -303,6 +346,9 @@ mod tests {
             "const important = 1;",
             "exports.x = 1;",
             "// nothing",
+            "/*\nimport x from 'y';\n*/ run();",
+            "export\nfoo();",
+            "import is a word that starts this line",
         ] {
             assert!(!super::has_module_syntax(src), "{src}");
         }
