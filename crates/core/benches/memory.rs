@@ -5,29 +5,18 @@
 //! the same run for comparison.
 
 use msgport::MessageChannel;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+use std::alloc::System;
 
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        LIVE.fetch_add(new as isize - l.size() as isize, Ordering::Relaxed);
-        System.realloc(p, l, new)
-    }
-}
-
+// The system allocator, counting (the stats_alloc crate).
 #[global_allocator]
-static A: Counting = Counting;
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Live heap bytes since `region` began.
+fn live(region: &Region<'_, System>) -> isize {
+    let c = region.change();
+    c.bytes_allocated as isize - c.bytes_deallocated as isize + c.bytes_reallocated
+}
 
 #[derive(serde::Serialize)]
 struct Small {
@@ -56,12 +45,11 @@ fn main() {
     let payload = msgport::clone::to_bytes(&Small { i: 1, s: "hello" })
         .unwrap()
         .len();
-    let before = LIVE.load(Ordering::SeqCst);
+    let region = Region::new(GLOBAL);
     for i in 0..N as u32 {
         ch.port1.post(&Small { i, s: "hello" }).unwrap();
     }
-    let after = LIVE.load(Ordering::SeqCst);
-    let per = (after - before) as f64 / N as f64;
+    let per = live(&region) as f64 / N as f64;
     assert_eq!(ch.port2.queued().0, N);
     let node = std::process::Command::new("node")
         .args(["--expose-gc", "-e", NODE])
