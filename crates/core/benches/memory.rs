@@ -12,10 +12,11 @@ use std::alloc::System;
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// Live heap bytes since `region` began.
+/// Live heap bytes since `region` began (a reallocation's growth or
+/// shrinking is already in the allocated and deallocated counts).
 fn live(region: &Region<'_, System>) -> isize {
     let c = region.change();
-    c.bytes_allocated as isize - c.bytes_deallocated as isize + c.bytes_reallocated
+    c.bytes_allocated as isize - c.bytes_deallocated as isize
 }
 
 #[derive(serde::Serialize)]
