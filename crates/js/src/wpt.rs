@@ -298,13 +298,17 @@ fn install_reporter(rt: &JsRuntime, collected: &Rc<RefCell<Collected>>) -> rquic
             Function::new(ctx.clone(), move |names: Vec<Usv>| {
                 let names: Vec<String> = names.into_iter().map(|u| u.0).collect();
                 let mut c = c.borrow_mut();
-                let mut taken = vec![false; names.len()];
+                // Each name's places in definition order (names may repeat).
+                let mut places: std::collections::HashMap<&str, std::collections::VecDeque<usize>> =
+                    std::collections::HashMap::new();
+                for (i, n) in names.iter().enumerate() {
+                    places.entry(n.as_str()).or_default().push_back(i);
+                }
                 let mut rank = |name: &str| {
-                    let i = (0..names.len()).find(|&i| !taken[i] && names[i] == name);
-                    if let Some(i) = i {
-                        taken[i] = true;
-                    }
-                    i.unwrap_or(usize::MAX)
+                    places
+                        .get_mut(name)
+                        .and_then(std::collections::VecDeque::pop_front)
+                        .unwrap_or(usize::MAX)
                 };
                 let mut ranked: Vec<(usize, Subtest)> =
                     c.subtests.drain(..).map(|s| (rank(&s.name), s)).collect();

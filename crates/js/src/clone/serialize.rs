@@ -297,7 +297,8 @@ impl<'js> Walk<'_, 'js> {
                     flags: RegExpFlags::parse(&flags).unwrap_or_default(),
                 }
             }
-            Kind::ArrayBuffer | Kind::View(_) => self.buffer_or_view(o, kind, &read)?,
+            Kind::ArrayBuffer => self.array_buffer(o, &read)?,
+            Kind::View(k) => self.view(o, k, &read)?,
             Kind::Map => {
                 let flat: rquickjs::Array = read.call((5, o))?;
                 let mut entries = Vec::with_capacity(flat.len() / 2);
@@ -317,96 +318,96 @@ impl<'js> Walk<'_, 'js> {
                 }
                 GObject::Set(out)
             }
-            Kind::Error | Kind::DomException => self.error(o, kind, &read)?,
+            Kind::Error => self.error(o, &read)?,
+            Kind::DomException => self.dom_exception(o, &read)?,
         };
         self.g.objects[id.0 as usize] = obj;
         Ok(())
     }
 
-    /// An ArrayBuffer (copied) or a view over one.
-    fn buffer_or_view(
+    /// An ArrayBuffer, its bytes copied.
+    fn array_buffer(
         &mut self,
         o: Object<'js>,
-        kind: Kind,
         read: &rquickjs::Function<'js>,
     ) -> Result<GObject, Fail> {
-        Ok(match kind {
-            Kind::ArrayBuffer => {
-                let ab = ArrayBuffer::from_object(o.clone())
-                    .ok_or_else(|| CloneError::UnsupportedObject("ArrayBuffer".into()))?;
-                let info: rquickjs::Array = read.call((3, o))?;
-                let max: f64 = info.get(1)?;
-                let Some(bytes) = ffi::array_buffer_copy(&ab) else {
-                    return Err(CloneError::DetachedArrayBuffer.into());
-                };
-                GObject::ArrayBuffer(GBuffer {
-                    data: bytes.into(),
-                    max_byte_length: (max >= 0.0).then_some(max as usize),
-                    detached: false,
-                })
-            }
-            Kind::View(k) => {
-                if k < 12 && !ffi::typed_array_in_bounds(&self.ctx, &o) {
-                    return Err(CloneError::OutOfBoundsView.into());
-                }
-                let info: Option<rquickjs::Array> = read.call((4, o, k))?;
-                let info = info.ok_or(CloneError::OutOfBoundsView)?;
-                let buffer: Value = info.get(0)?;
-                let byte_offset: f64 = info.get(1)?;
-                let byte_length: f64 = info.get(2)?;
-                let length_tracking: bool = info.get(3)?;
-                let GValue::Object(buffer) = self.value(buffer)? else {
-                    return Err(CloneError::OutOfBoundsView.into());
-                };
-                GObject::View(View {
-                    kind: VIEW_KINDS[k as usize],
-                    buffer,
-                    byte_offset: byte_offset as usize,
-                    byte_length: byte_length as usize,
-                    length_tracking,
-                })
-            }
-            _ => unreachable!("only called for these kinds"),
-        })
+        let ab = ArrayBuffer::from_object(o.clone())
+            .ok_or_else(|| CloneError::UnsupportedObject("ArrayBuffer".into()))?;
+        let info: rquickjs::Array = read.call((3, o))?;
+        let max: f64 = info.get(1)?;
+        let Some(bytes) = ffi::array_buffer_copy(&ab) else {
+            return Err(CloneError::DetachedArrayBuffer.into());
+        };
+        Ok(GObject::ArrayBuffer(GBuffer {
+            data: bytes.into(),
+            max_byte_length: (max >= 0.0).then_some(max as usize),
+            detached: false,
+        }))
     }
 
-    /// An Error or a DOMException.
-    fn error(
+    /// A view (index `k` of the view kinds) over an ArrayBuffer.
+    fn view(
         &mut self,
         o: Object<'js>,
-        kind: Kind,
+        k: u8,
         read: &rquickjs::Function<'js>,
     ) -> Result<GObject, Fail> {
-        Ok(match kind {
-            Kind::Error => {
-                let info: rquickjs::Array = read.call((8, o))?;
-                let name: String = info.get(0)?;
-                let message: Option<rquickjs::String> = info.get(1)?;
-                let stack: Option<rquickjs::String> = info.get(2)?;
-                let has_cause: bool = info.get(3)?;
-                let cause = if has_cause {
-                    Some(self.value(info.get(4)?)?)
-                } else {
-                    None
-                };
-                GObject::Error(Box::new(ErrorValue {
-                    name: ErrorName::from_name(&name),
-                    message: message.map(|m| self.string(&m)).transpose()?,
-                    stack: stack.map(|s| self.string(&s)).transpose()?,
-                    cause,
-                }))
-            }
-            Kind::DomException => {
-                let info: rquickjs::Array = read.call((9, o))?;
-                let name: rquickjs::String = info.get(0)?;
-                let message: rquickjs::String = info.get(1)?;
-                GObject::Host(HostObject::DomException(Box::new(DomException {
-                    name: self.string(&name)?,
-                    message: self.string(&message)?,
-                })))
-            }
-            _ => unreachable!("only called for these kinds"),
-        })
+        if k < 12 && !ffi::typed_array_in_bounds(&self.ctx, &o) {
+            return Err(CloneError::OutOfBoundsView.into());
+        }
+        let info: Option<rquickjs::Array> = read.call((4, o, k))?;
+        let info = info.ok_or(CloneError::OutOfBoundsView)?;
+        let buffer: Value = info.get(0)?;
+        let byte_offset: f64 = info.get(1)?;
+        let byte_length: f64 = info.get(2)?;
+        let length_tracking: bool = info.get(3)?;
+        let GValue::Object(buffer) = self.value(buffer)? else {
+            return Err(CloneError::OutOfBoundsView.into());
+        };
+        Ok(GObject::View(View {
+            kind: VIEW_KINDS[k as usize],
+            buffer,
+            byte_offset: byte_offset as usize,
+            byte_length: byte_length as usize,
+            length_tracking,
+        }))
+    }
+
+    /// An Error: its name, message, stack and cause.
+    fn error(&mut self, o: Object<'js>, read: &rquickjs::Function<'js>) -> Result<GObject, Fail> {
+        let info: rquickjs::Array = read.call((8, o))?;
+        let name: String = info.get(0)?;
+        let message: Option<rquickjs::String> = info.get(1)?;
+        let stack: Option<rquickjs::String> = info.get(2)?;
+        let has_cause: bool = info.get(3)?;
+        let cause = if has_cause {
+            Some(self.value(info.get(4)?)?)
+        } else {
+            None
+        };
+        Ok(GObject::Error(Box::new(ErrorValue {
+            name: ErrorName::from_name(&name),
+            message: message.map(|m| self.string(&m)).transpose()?,
+            stack: stack.map(|s| self.string(&s)).transpose()?,
+            cause,
+        })))
+    }
+
+    /// A DOMException: its name and message.
+    fn dom_exception(
+        &mut self,
+        o: Object<'js>,
+        read: &rquickjs::Function<'js>,
+    ) -> Result<GObject, Fail> {
+        let info: rquickjs::Array = read.call((9, o))?;
+        let name: rquickjs::String = info.get(0)?;
+        let message: rquickjs::String = info.get(1)?;
+        Ok(GObject::Host(HostObject::DomException(Box::new(
+            DomException {
+                name: self.string(&name)?,
+                message: self.string(&message)?,
+            },
+        ))))
     }
 }
 
