@@ -50,9 +50,13 @@ promise_test(async () => {
 }, "a port transferred to a shared worker works");
 
 promise_test(async () => {
+  // HTML #dom-sharedworker: a worker whose closing flag is set takes no new
+  // connection. The worker answers after close(), so its flag is set by
+  // the time the answer arrives, though its thread may still be running.
   const w1 = new SharedWorker("resources/shared-counter.js", "closing");
+  const closed = new Promise((resolve) => { w1.port.onmessage = (e) => resolve(e.data); });
   w1.port.postMessage("close");
-  await new Promise((r) => setTimeout(r, 100));
+  assert_equals(await closed, "closed", "a port still delivers what is posted after close()");
   const w2 = new SharedWorker("resources/shared-counter.js", "closing");
   const r = await new Promise((resolve) => { w2.port.onmessage = (e) => resolve(e.data); w2.port.postMessage("again"); });
   assert_equals(r.connections, 1, "a closed shared worker is replaced by a new one");

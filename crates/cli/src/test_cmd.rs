@@ -295,6 +295,7 @@ fn attr(tag: &str, name: &str) -> Option<String> {
     None
 }
 
+#[derive(Clone)]
 struct Line {
     file: String,
     scope: String,
@@ -517,6 +518,20 @@ pub fn run(opts: TestOptions) -> i32 {
         }
         if expected_failures > 0 {
             say!("{expected_failures} expected failures (see the expectations file)");
+        }
+        // The failures once more, next to the count: a log's tail (a CI
+        // excerpt) then names them.
+        let unexpected: Vec<Line> = lines
+            .iter()
+            .filter(|l| {
+                !matches!(l.sub.status, Status::Pass | Status::PreconditionFailed)
+                    && l.expected.is_none()
+            })
+            .cloned()
+            .collect();
+        if !unexpected.is_empty() {
+            say!("failures:");
+            print_lines(&unexpected);
         }
         say!("{passed} passed, {failed} failed");
     }

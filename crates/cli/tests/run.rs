@@ -134,6 +134,17 @@ fn msgport_test_reports_each_subtest_and_fails_on_failures() {
         "{text}"
     );
     assert_eq!(text.lines().last(), Some("1 passed, 3 failed"), "{text}");
+    // The failures are named again just before the count.
+    let tail: Vec<&str> = text.lines().rev().take(5).collect();
+    assert_eq!(tail[4], "failures:", "{text}");
+    assert!(
+        tail[3].starts_with("FAIL") && tail[3].contains("> bad: assert_true: no"),
+        "{text}"
+    );
+    assert!(
+        tail[2].starts_with("TIMEOUT") && tail[2].contains("> hangs"),
+        "{text}"
+    );
     // Known failures listed with a reason do not fail the run.
     let exp = dir.join("expected.txt");
     std::fs::write(&exp, "mixed.any.js | * | written to fail\n").unwrap();

@@ -8,7 +8,7 @@ onconnect = (e) => {
     trusted: e.isTrusted, name: self.name, scope: Object.prototype.toString.call(self),
   };
   port.onmessage = (m) => {
-    if (m.data === "close") { close(); return; }
+    if (m.data === "close") { close(); port.postMessage("closed"); return; }
     if (m.data === "throw") throw new Error("thrown in a shared worker");
     if (m.data instanceof MessagePort) { m.data.postMessage("via a transferred port"); return; }
     port.postMessage({ echo: m.data, connections, info });

@@ -53,6 +53,10 @@ pub(crate) struct Inbox {
     /// look still wakes the loop.)
     queued: std::sync::atomic::AtomicUsize,
     signal: Arc<Signal>,
+    /// The worker global scope's closing flag (HTML `#dom-workerglobalscope-closing`),
+    /// seen from other threads: a closing shared worker takes no new
+    /// connections (HTML `#dom-sharedworker`), one is started instead.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl Inbox {
@@ -62,7 +66,19 @@ impl Inbox {
             tasks: Mutex::new(VecDeque::new()),
             queued: std::sync::atomic::AtomicUsize::new(0),
             signal,
+            closing: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Sets the closing flag of the context this inbox belongs to.
+    pub(crate) fn set_closing(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether the context this inbox belongs to is closing.
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::Acquire)
     }
 
     pub(crate) fn push(&self, t: HostTask) {

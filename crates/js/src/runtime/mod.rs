@@ -399,7 +399,11 @@ impl JsRuntime {
     /// worker's `close()` does: no script is interrupted).
     pub(crate) fn end_after_task(&self) -> impl Fn() + 'static {
         let host = self.host.clone();
-        move || host.borrow_mut().closing = true
+        move || {
+            let mut h = host.borrow_mut();
+            h.closing = true;
+            h.inbox.set_closing();
+        }
     }
 
     /// After a stop: lets script run again (the loop stays ended).

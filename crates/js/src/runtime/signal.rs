@@ -117,9 +117,14 @@ impl Group {
         // A worker whose context ended holds its inbox no more.
         list.retain(|e| Arc::strong_count(&e.inbox) > 1 || e.handle.is_some());
         let task = crate::runtime::host::HostTask::Connect { port };
-        let live = list
-            .iter()
-            .find(|e| e.url == url && e.name == name && Arc::strong_count(&e.inbox) > 1);
+        // A worker that called close() takes no new connection, even if its
+        // thread has not ended yet: a new one is started.
+        let live = list.iter().find(|e| {
+            e.url == url
+                && e.name == name
+                && Arc::strong_count(&e.inbox) > 1
+                && !e.inbox.is_closing()
+        });
         if let Some(e) = live {
             e.inbox.push(task);
             return;

@@ -57,7 +57,9 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
     h.set(
         "closeWorker",
         Function::new(ctx.clone(), move || {
-            s.borrow_mut().closing = true;
+            let mut st = s.borrow_mut();
+            st.closing = true;
+            st.inbox.set_closing();
         })?,
     )?;
     h.set(
