@@ -268,7 +268,14 @@ impl Buffer {
         Buffer::from_block(DataBlock::from(bytes))
     }
 
-    fn from_block(data: DataBlock) -> Self {
+    /// A buffer owning `data`, whatever holds its memory (a `Vec`, a
+    /// shared-memory region: see [`DataBlock::from_owner`]).
+    ///
+    /// ```
+    /// let b = msgport::Buffer::from_block(msgport::clone::DataBlock::from(vec![1, 2]));
+    /// assert_eq!(b.len(), 2);
+    /// ```
+    pub fn from_block(data: DataBlock) -> Self {
         Buffer {
             cell: Arc::new(Mutex::new(Some(data))),
         }

@@ -266,6 +266,19 @@ impl MessagePort {
         self.live() && lock(&self.port.state).peer().is_some()
     }
 
+    /// The name of the port this one is entangled with, if any (a link to
+    /// another process recognises its own ports by it).
+    ///
+    /// ```
+    /// let ch = msgport::MessageChannel::new();
+    /// assert_eq!(ch.port1.peer_name(), Some(ch.port2.name()));
+    /// ch.port2.close();
+    /// assert_eq!(ch.port1.peer_name(), None);
+    /// ```
+    pub fn peer_name(&self) -> Option<PortName> {
+        self.current_peer().map(|p| p.name)
+    }
+
     /// Whether this port or its peer has been transferred (`#has-been-shipped`).
     pub fn has_been_shipped(&self) -> bool {
         lock(&self.port.state).shipped

@@ -330,3 +330,60 @@ impl MessagePort {
         );
     }
 }
+
+impl MessagePort {
+    /// Posts a message whose transferables were already taken out of its
+    /// value: wire bytes that refer to `buffers` and `ports` by index (as
+    /// a received message's do), e.g. a message that arrived from another
+    /// process. The ports, live handles, are transferred here (each now
+    /// [`has_been_shipped`](MessagePort::has_been_shipped), its handle
+    /// detached) and come back live in the receiver's `Message::ports`;
+    /// the buffers move without a copy. Like every post, it never blocks
+    /// and reaches nobody if this port has no peer (the ports then close).
+    ///
+    /// This is the narrow interface a link between processes uses: it
+    /// posts what its peer process sent, and reads what local ports sent
+    /// with [`EventLoop::next_task_with`](crate::EventLoop::next_task_with).
+    ///
+    /// ```
+    /// use msgport::{Event, MessageChannel};
+    /// use msgport::clone::{DataBlock, TransferredBuffer};
+    /// let ch = MessageChannel::new();
+    /// let inner = MessageChannel::new();
+    /// // Bytes from elsewhere, with a buffer and a port beside them.
+    /// let bytes = msgport::clone::to_bytes(&"hi").unwrap();
+    /// let buffer = TransferredBuffer { data: DataBlock::from(vec![1, 2, 3]), max_byte_length: None };
+    /// ch.port1.post_transferred(bytes, vec![buffer], vec![inner.port2]);
+    /// let Event::Message(m) = ch.port2.recv_blocking(None).unwrap() else { panic!() };
+    /// assert_eq!(m.ports.len(), 1);
+    /// inner.port1.post(&5).unwrap();
+    /// assert!(matches!(m.ports[0].recv_blocking_as::<i32>(None).unwrap(), Event::Message(m) if m.data == 5));
+    /// ```
+    pub fn post_transferred(
+        &self,
+        bytes: Vec<u8>,
+        buffers: Vec<msgport_clone::TransferredBuffer>,
+        ports: Vec<MessagePort>,
+    ) {
+        use msgport_clone::Transferable;
+        let shipped: Vec<super::ShippedPort> = ports
+            .iter()
+            .filter(|p| p.is_live_handle())
+            .map(Transferable::transfer)
+            .collect();
+        // The old handles are dead now (their epoch moved on): dropping
+        // them closes nothing.
+        drop(ports);
+        let extras = if buffers.is_empty() && shipped.is_empty() {
+            None
+        } else {
+            Some(Box::new(Extras {
+                buffers,
+                ports: shipped,
+            }))
+        };
+        if let Some(t) = self.target() {
+            t.queue_from(&self.port, Port::message(Payload::from_vec(bytes), extras));
+        }
+    }
+}

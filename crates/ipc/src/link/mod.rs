@@ -1,0 +1,191 @@
+//! A link: one peer process, its transport, its routes, and the two
+//! threads that carry them (the writer reads bridges and writes frames;
+//! the reader reads frames and posts at bridges).
+//!
+//! A link lives until its transport fails or the peer sends a frame it
+//! must not (a [`LinkError`]); then every route on it closes: each user
+//! port entangled with one of its bridges gets `close`, after the messages
+//! already delivered. Nothing else of the node is touched.
+
+mod reader;
+mod writer;
+
+use crate::frame::{FrameError, Limits, RouteId, Splitter};
+use crate::region::RegionError;
+use crate::route::Routes;
+use crate::transport::Transport;
+use msgport::{EventLoop, MessageChannel, MessagePort};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// Why a link closed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// The peer closed its end, exited or was killed.
+    #[error("the peer process is gone")]
+    PeerGone,
+    /// Reading or writing failed.
+    #[error("link i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// The peer's bytes are not a frame.
+    #[error("malformed frame: {0}")]
+    Frame(#[from] FrameError),
+    /// A buffer's memfd was refused.
+    #[error("bad buffer region: {0}")]
+    Region(#[from] RegionError),
+    /// A frame the protocol does not allow here: a handshake frame after
+    /// the handshake, a sequence gap, a route opened twice, a buffer with
+    /// no descriptor, too many routes or descriptors.
+    #[error("protocol violation: {0}")]
+    Protocol(&'static str),
+}
+
+/// Bounds a link keeps, whatever its peer sends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    pub(crate) frame: Limits,
+    /// The most routes open on one link.
+    pub(crate) max_routes: usize,
+    /// The most received descriptors waiting for their frame.
+    pub(crate) max_pending_fds: usize,
+    /// The reader stops reading while a route's receiving port holds more
+    /// than this many bytes (the peer then blocks in its writer, and its
+    /// senders see their bridge's queue grow: backpressure).
+    pub(crate) hold_bytes: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            frame: Limits::default(),
+            max_routes: 1 << 20,
+            max_pending_fds: 1024,
+            hold_bytes: 64 << 20,
+        }
+    }
+}
+
+/// What a link counts.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// Frames for routes this link does not have (dropped).
+    pub(crate) unknown_route: AtomicU64,
+    /// Messages too large for a frame (dropped; their ports closed).
+    pub(crate) oversize: AtomicU64,
+    pub(crate) frames_out: AtomicU64,
+    pub(crate) frames_in: AtomicU64,
+}
+
+/// The writer's wake-up: set by the event loop's wake, cleared by the writer.
+#[derive(Default)]
+struct Bell {
+    rung: Mutex<bool>,
+    cv: Condvar,
+}
+
+/// One link to a peer node.
+pub(crate) struct Link {
+    /// The peer node's name.
+    pub(crate) peer: u128,
+    transport: Arc<dyn Transport>,
+    pub(crate) bounds: Bounds,
+    routes: Mutex<Routes>,
+    /// Every bridge of this link is bound here; the writer pulls from it.
+    event_loop: EventLoop,
+    bell: Arc<Bell>,
+    /// Set once, when the link closes.
+    dead: AtomicBool,
+    /// The writer is encoding or sending (for `flush`).
+    writing: AtomicBool,
+    pub(crate) counters: Counters,
+    /// Why it closed.
+    pub(crate) error: Mutex<Option<Arc<LinkError>>>,
+}
+
+impl Link {
+    /// Starts a link over `transport` (handshake done): its writer and
+    /// reader threads. `leftover` holds bytes read past the handshake.
+    pub(crate) fn start(
+        peer: u128,
+        transport: Arc<dyn Transport>,
+        leftover: Splitter,
+        bounds: Bounds,
+    ) -> std::io::Result<Arc<Link>> {
+        let bell = Arc::new(Bell::default());
+        let b = bell.clone();
+        let link = Arc::new(Link {
+            peer,
+            transport,
+            bounds,
+            routes: Mutex::new(Routes::default()),
+            event_loop: EventLoop::new(move || {
+                *b.rung.lock().unwrap_or_else(|e| e.into_inner()) = true;
+                b.cv.notify_one();
+            }),
+            bell,
+            dead: AtomicBool::new(false),
+            writing: AtomicBool::new(false),
+            counters: Counters::default(),
+            error: Mutex::new(None),
+        });
+        let w = link.clone();
+        std::thread::Builder::new()
+            .name("msgport-ipc-writer".into())
+            .spawn(move || writer::run(&w))?;
+        let r = link.clone();
+        std::thread::Builder::new()
+            .name("msgport-ipc-reader".into())
+            .spawn(move || reader::run(&r, leftover))?;
+        Ok(link)
+    }
+
+    pub(crate) fn routes(&self) -> MutexGuard<'_, Routes> {
+        self.routes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens `route` here and returns the user's port of it.
+    pub(crate) fn open_route(&self, route: RouteId) -> MessagePort {
+        let (user, bridge) = MessageChannel::new().into_ports();
+        if self.is_dead() {
+            // The bridge goes now: the user's port gets `close`.
+            return user;
+        }
+        self.routes().open(route, bridge, &self.event_loop);
+        user
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    /// Closes the link for `why`: every route's bridge is dropped (its
+    /// user port gets `close`), the transport is shut down, the writer ends.
+    pub(crate) fn die(&self, why: LinkError) {
+        if self.dead.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        *self.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(why));
+        self.transport.shutdown();
+        let bridges = self.routes().drain();
+        drop(bridges);
+        self.ring();
+        crate::node::Node::get().forget(self);
+    }
+
+    fn ring(&self) {
+        *self.bell.rung.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.bell.cv.notify_one();
+    }
+
+    /// Whether everything posted to this link's bridges has been written.
+    pub(crate) fn idle(&self) -> bool {
+        self.is_dead() || (!self.writing.load(Ordering::Acquire) && !self.event_loop.has_ready())
+    }
+
+    /// Whether `port` is entangled with one of this link's bridges.
+    pub(crate) fn bridges_to(&self, port: &MessagePort) -> bool {
+        port.peer_name()
+            .is_some_and(|p| self.routes().by_port.contains_key(&p))
+    }
+}

@@ -1,0 +1,170 @@
+//! The reader of a link: splits the peer's bytes into frames, checks each
+//! against the link's bounds and routes, and posts messages at bridges.
+
+use super::{Link, LinkError};
+use crate::frame::{self, BufferDesc, Frame, RouteId, Splitter};
+use crate::region;
+use msgport::clone::{DataBlock, TransferredBuffer};
+use msgport::MessageChannel;
+use rustix::fd::OwnedFd;
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How much is read at once.
+const READ: usize = 256 * 1024;
+
+pub(super) fn run(link: &Link, mut split: Splitter) {
+    let mut fds: VecDeque<OwnedFd> = VecDeque::new();
+    let mut got: Vec<OwnedFd> = Vec::new();
+    let err = loop {
+        if let Err(e) = drain(link, &mut split, &mut fds) {
+            break e;
+        }
+        if link.is_dead() {
+            return;
+        }
+        let space = split.space(READ);
+        match link.transport.recv(space, &mut got) {
+            Ok(0) => {
+                split.filled(0, READ);
+                break LinkError::PeerGone;
+            }
+            Ok(n) => split.filled(n, READ),
+            Err(e) => {
+                split.filled(0, READ);
+                break LinkError::Io(e);
+            }
+        }
+        fds.extend(got.drain(..));
+        if fds.len() > link.bounds.max_pending_fds {
+            break LinkError::Protocol("too many descriptors waiting for their frame");
+        }
+    };
+    link.die(err);
+}
+
+/// Handles every complete frame buffered.
+fn drain(link: &Link, split: &mut Splitter, fds: &mut VecDeque<OwnedFd>) -> Result<(), LinkError> {
+    while let Some(bytes) = split.next_frame(&link.bounds.frame)? {
+        let f = frame::decode(bytes, &link.bounds.frame)?;
+        link.counters.frames_in.fetch_add(1, Ordering::Relaxed);
+        handle(link, f, fds)?;
+    }
+    Ok(())
+}
+
+fn handle(link: &Link, f: Frame, fds: &mut VecDeque<OwnedFd>) -> Result<(), LinkError> {
+    match f {
+        Frame::Message {
+            route,
+            seq,
+            bytes,
+            ports,
+            buffers,
+        } => message(link, route, seq, bytes, ports, buffers, fds),
+        Frame::Close { route, sent } => {
+            let bridge = {
+                let mut routes = link.routes();
+                match routes.by_route.get(&route) {
+                    None => {
+                        link.counters.unknown_route.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    Some(r) if r.received != sent => {
+                        return Err(LinkError::Protocol("close does not follow the route's last message"))
+                    }
+                    Some(_) => routes.remove(route),
+                }
+            };
+            // Dropped outside the lock: the user's port gets `close`
+            // after every message posted before it.
+            drop(bridge);
+            Ok(())
+        }
+        Frame::Hello { .. } | Frame::Welcome { .. } => Err(LinkError::Protocol("handshake frame on an open link")),
+    }
+}
+
+/// The buffers of a message, their memfds mapped.
+fn take_buffers(descs: Vec<BufferDesc>, fds: &mut VecDeque<OwnedFd>) -> Result<Vec<TransferredBuffer>, LinkError> {
+    let mut out = Vec::with_capacity(descs.len());
+    for d in descs {
+        let data = match d.inline {
+            Some(b) => DataBlock::from(b),
+            None => {
+                let fd = fds
+                    .pop_front()
+                    .ok_or(LinkError::Protocol("a buffer's descriptor is missing"))?;
+                region::map_sealed(fd, d.len)?
+            }
+        };
+        let max_byte_length = match d.max {
+            Some(m) => Some(usize::try_from(m).map_err(|_| LinkError::Protocol("buffer maximum too large"))?),
+            None => None,
+        };
+        out.push(TransferredBuffer { data, max_byte_length });
+    }
+    Ok(out)
+}
+
+fn message(
+    link: &Link,
+    route: RouteId,
+    seq: u64,
+    bytes: Vec<u8>,
+    ports: Vec<RouteId>,
+    buffers: Vec<BufferDesc>,
+    fds: &mut VecDeque<OwnedFd>,
+) -> Result<(), LinkError> {
+    // The descriptors are the message's whatever becomes of it.
+    let buffers = take_buffers(buffers, fds)?;
+    let mut routes = link.routes();
+    let Some(r) = routes.by_route.get_mut(&route) else {
+        // A route that closed here, or a name this link never had.
+        link.counters.unknown_route.fetch_add(1, Ordering::Relaxed);
+        return Ok(());
+    };
+    if r.received != seq {
+        return Err(LinkError::Protocol("message out of sequence"));
+    }
+    r.received += 1;
+    if routes.by_route.len() + ports.len() > link.bounds.max_routes {
+        return Err(LinkError::Protocol("too many routes on one link"));
+    }
+    let mut users = Vec::with_capacity(ports.len());
+    for id in &ports {
+        if routes.by_route.contains_key(id) {
+            return Err(LinkError::Protocol("a route opened twice"));
+        }
+        let (user, bridge) = MessageChannel::new().into_ports();
+        routes.open(*id, bridge, &link.event_loop);
+        users.push(user);
+    }
+    let Some(r) = routes.by_route.get(&route) else {
+        return Ok(());
+    };
+    r.bridge.post_transferred(bytes, buffers, users);
+    let held = r.bridge.peer_queued().1;
+    drop(routes);
+    if held > link.bounds.hold_bytes {
+        hold(link, route);
+    }
+    Ok(())
+}
+
+/// Waits while the receiving port of `route` holds more than the bound:
+/// nothing more is read from this peer meanwhile.
+fn hold(link: &Link, route: RouteId) {
+    loop {
+        std::thread::sleep(Duration::from_millis(1));
+        if link.is_dead() {
+            return;
+        }
+        let routes = link.routes();
+        match routes.by_route.get(&route) {
+            Some(r) if r.bridge.peer_queued().1 > link.bounds.hold_bytes / 2 => {}
+            _ => return,
+        }
+    }
+}

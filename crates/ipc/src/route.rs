@@ -1,0 +1,88 @@
+//! The routes of one link: which local bridge port each route ends at.
+//!
+//! # The route of a port across processes
+//!
+//! A port whose peer lives in another process is entangled, in its own
+//! process, with a **bridge**: a port the node holds, bound to the link's
+//! event loop. The two bridges of a route, one per process, forward to
+//! each other over the link:
+//!
+//! ```text
+//!   process A                                              process B
+//!   user port a ⇄ bridge a ══ route r (link A–B) ══ bridge b ⇄ user port b
+//!     (anyone's)   (node A)                           (node B)   (anyone's)
+//! ```
+//!
+//! What `a` posts is queued at bridge `a`, read in order by A's writer,
+//! sent as `Message{r, seq}`, and posted by B's reader at bridge `b`,
+//! which queues it at `b`. A port inside a message opens a new route: the
+//! sender's node makes the shipped port itself the bridge of the new route
+//! (its queue, with everything already posted to it, is read from there
+//! on), and the receiver's node makes a fresh channel, one end the new
+//! bridge, the other the port handed to the receiver. A port that moves
+//! on again leaves its bridge behind as a **proxy** in the middle process.
+//!
+//! # Fields and invariants (all under `Routes`' mutex in the link)
+//!
+//! - `by_route[r]` exists from the frame that opened `r` (or the
+//!   bootstrap) until either side's `Close{r}` or the link's death.
+//! - `by_port[bridge.name()] == r` exactly when `by_route[r]` holds that
+//!   bridge: the writer finds a task's route by its port's name.
+//! - `sent` counts the `Message` frames written on `r`; `received` those
+//!   read. A frame whose `seq` is not `received` is a protocol error
+//!   (the stream is ordered: a gap means a hostile or broken peer).
+//! - A route is only ever used on the link it was opened on: a frame for
+//!   a route of another link finds nothing and is dropped (counted).
+
+use crate::frame::RouteId;
+use msgport::{EventLoop, MessagePort, PortName};
+use std::collections::HashMap;
+
+/// One route's end in this process.
+pub(crate) struct Route {
+    /// The node's port, entangled with the user's.
+    pub(crate) bridge: MessagePort,
+    /// `Message` frames written on this route.
+    pub(crate) sent: u64,
+    /// `Message` frames read on this route.
+    pub(crate) received: u64,
+}
+
+/// The routes of one link.
+#[derive(Default)]
+pub(crate) struct Routes {
+    pub(crate) by_route: HashMap<RouteId, Route>,
+    pub(crate) by_port: HashMap<PortName, RouteId>,
+}
+
+impl Routes {
+    /// Makes `bridge` the end of `route` here: bound to the link's loop,
+    /// its queue enabled (everything queued there is forwarded, in order).
+    pub(crate) fn open(&mut self, route: RouteId, bridge: MessagePort, lp: &EventLoop) {
+        lp.bind(&bridge);
+        bridge.start();
+        self.by_port.insert(bridge.name(), route);
+        self.by_route.insert(
+            route,
+            Route {
+                bridge,
+                sent: 0,
+                received: 0,
+            },
+        );
+    }
+
+    /// Forgets `route`; its bridge is returned, to be dropped (closed)
+    /// after the lock is released.
+    pub(crate) fn remove(&mut self, route: RouteId) -> Option<MessagePort> {
+        let r = self.by_route.remove(&route)?;
+        self.by_port.remove(&r.bridge.name());
+        Some(r.bridge)
+    }
+
+    /// Every bridge, the routes forgotten (the link died).
+    pub(crate) fn drain(&mut self) -> Vec<MessagePort> {
+        self.by_port.clear();
+        self.by_route.drain().map(|(_, r)| r.bridge).collect()
+    }
+}

@@ -1,0 +1,29 @@
+//! The transport a link's frames travel over.
+//!
+//! A [`Transport`] moves bytes (and, where it can, file descriptors) in
+//! order between two processes; the node's router knows nothing else of
+//! it. The first transport is a Unix-domain socket ([`unix`]); another
+//! (TLS over TCP) would implement the same trait and answer `false` to
+//! [`Transport::carries_fds`], and buffers would then travel inline.
+
+pub mod unix;
+
+use rustix::fd::{BorrowedFd, OwnedFd};
+use std::io;
+
+/// An ordered, reliable byte stream to one peer process.
+pub trait Transport: Send + Sync + 'static {
+    /// Writes all of `bytes`, with `fds` attached to them (received with
+    /// the first of these bytes). Blocks while the peer does not read.
+    fn send(&self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()>;
+    /// Reads some bytes into `buf` (0: the peer is gone) and appends the
+    /// descriptors that came with them to `fds`.
+    fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize>;
+    /// Whether descriptors can travel (buffers go in memfds if so).
+    fn carries_fds(&self) -> bool;
+    /// Ends both directions: a blocked `recv` returns 0, `send` fails.
+    fn shutdown(&self);
+}
+
+/// The most descriptors sent with one write.
+pub const MAX_FDS_PER_SEND: usize = 32;

@@ -1,0 +1,91 @@
+//! The Unix-domain socket transport, with descriptors as `SCM_RIGHTS`.
+
+use super::{Transport, MAX_FDS_PER_SEND};
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::net::{
+    RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags,
+};
+use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
+use std::os::unix::net::UnixStream;
+
+/// A connected Unix-domain stream socket.
+pub struct UnixTransport {
+    stream: UnixStream,
+}
+
+impl UnixTransport {
+    /// Wraps a connected stream.
+    pub fn new(stream: UnixStream) -> Self {
+        UnixTransport { stream }
+    }
+}
+
+impl Transport for UnixTransport {
+    fn send(&self, mut bytes: &[u8], mut fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        debug_assert!(fds.len() <= MAX_FDS_PER_SEND);
+        let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS_PER_SEND))];
+        while !bytes.is_empty() {
+            let mut control = SendAncillaryBuffer::new(&mut space);
+            if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {
+                return Err(io::Error::other("too many descriptors for one write"));
+            }
+            // NOSIGNAL: a peer that died makes this an EPIPE error, not a
+            // signal that kills us.
+            match rustix::net::sendmsg(
+                self.stream.as_fd(),
+                &[IoSlice::new(bytes)],
+                &mut control,
+                SendFlags::NOSIGNAL,
+            ) {
+                Ok(n) => {
+                    bytes = &bytes[n..];
+                    // The descriptors went with the first bytes.
+                    fds = &[];
+                }
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS_PER_SEND))];
+        loop {
+            let mut control = RecvAncillaryBuffer::new(&mut space);
+            let r = rustix::net::recvmsg(
+                self.stream.as_fd(),
+                &mut [IoSliceMut::new(buf)],
+                &mut control,
+                RecvFlags::CMSG_CLOEXEC,
+            );
+            match r {
+                Ok(m) => {
+                    for msg in control.drain() {
+                        if let RecvAncillaryMessage::ScmRights(got) = msg {
+                            fds.extend(got);
+                        }
+                    }
+                    if m.flags.contains(ReturnFlags::CTRUNC) {
+                        // Descriptors were lost: the frames that name them
+                        // cannot be honoured.
+                        return Err(io::Error::other("descriptors truncated"));
+                    }
+                    return Ok(m.bytes);
+                }
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn carries_fds(&self) -> bool {
+        true
+    }
+
+    fn shutdown(&self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}

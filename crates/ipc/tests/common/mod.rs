@@ -1,0 +1,155 @@
+//! Child processes for the tests: each test binary re-runs itself with
+//! `--exact child_entry` and a role in the environment.
+#![allow(dead_code)]
+
+use msgport::{Buffer, Event, MessagePort};
+use serde::{Deserialize, Serialize};
+use std::process::Command;
+use std::time::Duration;
+
+pub const ROLE: &str = "MSGPORT_IPC_TEST_ROLE";
+
+/// A command for a child to run `role` (see `serve`).
+pub fn child(role: &str) -> Command {
+    let mut c = Command::new(std::env::current_exe().unwrap());
+    c.args(["--exact", "child_entry", "--nocapture", "--test-threads=1", "-q"])
+        .env(ROLE, role)
+        .stdout(std::process::Stdio::null());
+    c
+}
+
+/// What the parent asks of a `serve` child.
+#[derive(Serialize, Deserialize, Debug)]
+pub enum Cmd {
+    /// Answer `Echo` with the same text.
+    Echo(String),
+    /// Serve echo on this port, in a thread, until it closes; then say
+    /// `Closed` on the parent port.
+    EchoOn(MessagePort),
+    /// Send the port back.
+    Return(MessagePort),
+    /// Read `n` numbers on the port (checking they count from `from`),
+    /// then answer `Read` with how many.
+    Read { port: MessagePort, from: u64, n: u64 },
+    /// Answer with the length and a sum of the buffer's bytes.
+    Sum(Buffer),
+    /// Post `n` numbers on the port from 0, then close it.
+    Write { port: MessagePort, n: u64 },
+    /// Exit after flushing.
+    Exit,
+}
+
+/// What a `serve` child answers.
+#[derive(Serialize, Deserialize, Debug)]
+pub enum Reply {
+    Echo(String),
+    Closed,
+    Returned(MessagePort),
+    Read(u64),
+    Sum { len: usize, sum: u64 },
+    MessageError,
+}
+
+impl PartialEq for Reply {
+    /// Replies compare by value; a returned port equals any other.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Reply::Echo(a), Reply::Echo(b)) => a == b,
+            (Reply::Read(a), Reply::Read(b)) => a == b,
+            (Reply::Sum { len: a, sum: x }, Reply::Sum { len: b, sum: y }) => a == b && x == y,
+            (Reply::Returned(_), Reply::Returned(_)) | (Reply::Closed, Reply::Closed) | (Reply::MessageError, Reply::MessageError) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Echo on `port` until it closes.
+pub fn echo(port: MessagePort) {
+    port.start();
+    loop {
+        match port.recv_blocking(None) {
+            Ok(Event::Message(m)) => {
+                let mut g = m.data;
+                let ports: Vec<_> = m.ports;
+                let t: Vec<_> = ports.iter().map(msgport::Transfer::Port).collect();
+                let _ = port.post_message(&mut g, &t);
+            }
+            Ok(Event::MessageError(_)) => {
+                let _ = port.post(&"messageerror");
+            }
+            _ => return,
+        }
+    }
+}
+
+/// The `serve` role: obeys `Cmd`s on the parent port.
+pub fn serve() {
+    let parent = msgport_ipc::parent_port().unwrap();
+    let parent = std::sync::Arc::new(parent);
+    loop {
+        let ev = parent.recv_blocking_as::<Cmd>(None);
+        match ev {
+            Ok(Event::Message(m)) => match m.data {
+                Cmd::Echo(s) => parent.post(&Reply::Echo(s)).unwrap(),
+                Cmd::EchoOn(p) => {
+                    let parent = parent.clone();
+                    std::thread::spawn(move || {
+                        echo(p);
+                        parent.post(&Reply::Closed).unwrap();
+                    });
+                }
+                Cmd::Return(p) => parent.post(&Reply::Returned(p)).unwrap(),
+                Cmd::Read { port, from, n } => {
+                    let parent = parent.clone();
+                    std::thread::spawn(move || {
+                        let mut next = from;
+                        while next < from + n {
+                            match port.recv_blocking_as::<u64>(None) {
+                                Ok(Event::Message(m)) => {
+                                    assert_eq!(m.data, next, "in order, exactly once");
+                                    next += 1;
+                                }
+                                other => panic!("{other:?}"),
+                            }
+                        }
+                        parent.post(&Reply::Read(next - from)).unwrap();
+                    });
+                }
+                Cmd::Sum(b) => {
+                    let (len, sum) = b.with_bytes(|x| (x.len(), x.iter().map(|v| *v as u64).sum()));
+                    parent.post(&Reply::Sum { len, sum }).unwrap();
+                }
+                Cmd::Write { port, n } => {
+                    for i in 0..n {
+                        port.post(&i).unwrap();
+                    }
+                    drop(port);
+                }
+                Cmd::Exit => break,
+            },
+            Ok(Event::MessageError(_)) => parent.post(&Reply::MessageError).unwrap(),
+            _ => break,
+        }
+    }
+    msgport_ipc::flush(Duration::from_secs(5));
+}
+
+/// Runs the role named in the environment, if any, and exits.
+pub fn run_role(roles: &[(&str, fn())]) {
+    let Ok(role) = std::env::var(ROLE) else { return };
+    for (name, f) in roles {
+        if *name == role {
+            f();
+            std::process::exit(0);
+        }
+    }
+    panic!("unknown role {role}");
+}
+
+/// The next event on `port` as a `Reply`, within 20 s.
+pub fn reply(port: &MessagePort) -> Reply {
+    match port.recv_timeout_as::<Reply>(Duration::from_secs(20)) {
+        Ok(Event::Message(m)) => m.data,
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
