@@ -23,3 +23,194 @@ fn spawn_gives_a_port_entangled_with_the_childs_parent_port() {
     assert!(matches!(port.recv_timeout(Duration::from_secs(10)), Ok(Event::Close)));
     assert!(kid.wait().unwrap().success());
 }
+
+/// Spawns a `serve` child.
+fn serve() -> (std::process::Child, msgport::MessagePort) {
+    msgport_ipc::spawn(&mut child("serve")).unwrap()
+}
+
+fn finish(mut kid: std::process::Child, port: msgport::MessagePort) {
+    port.post(&Cmd::Exit).unwrap();
+    assert!(kid.wait().unwrap().success());
+}
+
+#[test]
+fn a_moved_port_keeps_its_queued_and_in_flight_messages_in_order() {
+    let (kid, port) = serve();
+    let ch = MessageChannel::new();
+    // Queued before the move…
+    for i in 0..1000u64 {
+        ch.port1.post(&i).unwrap();
+    }
+    port.post(&Cmd::Read { port: ch.port2, from: 0, n: 3000 }).unwrap();
+    // …and posted while it moves.
+    for i in 1000..3000u64 {
+        ch.port1.post(&i).unwrap();
+    }
+    assert_eq!(reply(&port), Reply::Read(3000));
+    finish(kid, port);
+}
+
+#[test]
+fn both_ends_of_a_channel_move_at_once() {
+    let (kid, port) = serve();
+    let ch = MessageChannel::new();
+    // The child echoes on one end; the other end goes there too and comes
+    // back: the two ends met in the child and still talk.
+    port.post(&Cmd::EchoOn(ch.port1)).unwrap();
+    port.post(&Cmd::Return(ch.port2)).unwrap();
+    let Reply::Returned(back) = reply(&port) else { panic!() };
+    back.post(&"ping").unwrap();
+    assert!(matches!(back.recv_timeout_as::<String>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == "ping"));
+    drop(back);
+    assert_eq!(reply(&port), Reply::Closed);
+    finish(kid, port);
+}
+
+#[test]
+fn a_port_sent_back_keeps_working_and_keeps_order() {
+    let (kid, port) = serve();
+    let ch = MessageChannel::new();
+    for i in 0..100u64 {
+        ch.port1.post(&i).unwrap();
+    }
+    port.post(&Cmd::Return(ch.port2)).unwrap();
+    for i in 100..200u64 {
+        ch.port1.post(&i).unwrap();
+    }
+    let Reply::Returned(back) = reply(&port) else { panic!() };
+    for i in 0..200u64 {
+        assert!(matches!(back.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == i));
+    }
+    // And the other way.
+    back.post(&7u64).unwrap();
+    assert!(matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == 7));
+    finish(kid, port);
+}
+
+#[test]
+fn a_port_moves_through_three_processes() {
+    let (ka, a) = serve();
+    let (kb, b) = serve();
+    let ch = MessageChannel::new();
+    // A writes on one end; the other end goes to A and back, then to B,
+    // which reads everything A wrote, in order.
+    a.post(&Cmd::Return(ch.port2)).unwrap();
+    let Reply::Returned(r) = reply(&a) else { panic!() };
+    b.post(&Cmd::Read { port: r, from: 0, n: 500 }).unwrap();
+    a.post(&Cmd::Write { port: ch.port1, n: 500 }).unwrap();
+    assert_eq!(reply(&b), Reply::Read(500));
+    finish(ka, a);
+    finish(kb, b);
+}
+
+#[test]
+fn ports_inside_messages_inside_ports() {
+    let (kid, port) = serve();
+    let outer = MessageChannel::new();
+    port.post(&Cmd::EchoOn(outer.port2)).unwrap();
+    // A port inside a message sent over a port that itself crossed.
+    let inner = MessageChannel::new();
+    let mut g = msgport::clone::Graph::default();
+    let h = g.alloc(msgport::clone::Object::Host(msgport::clone::HostObject::Transferred(0)));
+    g.root = msgport::clone::Value::Object(h);
+    outer.port1.post_message(&mut g, &[msgport::Transfer::Port(&inner.port2)]).unwrap();
+    let Ok(Event::Message(m)) = outer.port1.recv_timeout(Duration::from_secs(10)) else { panic!() };
+    let echoed = m.ports.into_iter().next().unwrap();
+    assert!(msgport_ipc::is_remote(&echoed) || echoed.peer_name().is_some());
+    echoed.post(&"through two hops").unwrap();
+    assert!(matches!(inner.port1.recv_timeout_as::<String>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == "through two hops"));
+    finish(kid, port);
+}
+
+#[test]
+fn start_close_and_messageerror_behave_as_in_process() {
+    let (kid, port) = serve();
+    // Bytes no one can read become messageerror there; later ones flow.
+    port.post_serialized(vec![0xFF, 0x0F, 0xEE]);
+    assert_eq!(reply(&port), Reply::MessageError);
+    port.post(&Cmd::Echo("after".into())).unwrap();
+    assert_eq!(reply(&port), Reply::Echo("after".into()));
+    // Close after messages: the peer sees every message, then close.
+    let ch = MessageChannel::new();
+    port.post(&Cmd::EchoOn(ch.port2)).unwrap();
+    for i in 0..10u64 {
+        ch.port1.post(&i).unwrap();
+    }
+    for i in 0..10u64 {
+        assert!(matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == i));
+    }
+    ch.port1.close();
+    assert_eq!(reply(&port), Reply::Closed);
+    // A port received from another process is not started: nothing is
+    // released until start() (here, the typed receive starts it).
+    let ch = MessageChannel::new();
+    port.post(&Cmd::Return(ch.port2)).unwrap();
+    let Reply::Returned(back) = reply(&port) else { panic!() };
+    ch.port1.post(&1u8).unwrap();
+    let lp = msgport::EventLoop::new(|| {});
+    lp.bind(&back);
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(lp.next_task().is_none(), "not started: nothing released");
+    back.start();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !lp.has_ready() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(matches!(lp.next_task(), Some((_, Event::Message(_)))));
+    finish(kid, port);
+}
+
+#[test]
+fn buffers_cross_inline_and_in_sealed_memfds() {
+    let (kid, port) = serve();
+    for len in [0usize, 10, msgport_ipc::REGION_MIN - 1, msgport_ipc::REGION_MIN, 3 << 20] {
+        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let sum = bytes.iter().map(|b| *b as u64).sum();
+        let b = Buffer::new(bytes);
+        port.post(&Cmd::Sum(b)).unwrap();
+        assert_eq!(reply(&port), Reply::Sum { len, sum }, "{len} bytes");
+    }
+    // A region moves its pages.
+    let mut block = msgport_ipc::Region::new(8 << 20).unwrap().into_block();
+    block[8 << 19] = 200;
+    let b = Buffer::from_block(block);
+    port.post(&Cmd::Sum(b)).unwrap();
+    assert_eq!(reply(&port), Reply::Sum { len: 8 << 20, sum: 200 });
+    finish(kid, port);
+}
+
+#[test]
+fn a_killed_child_closes_every_port_entangled_with_it_within_a_second() {
+    let (mut kid, port) = serve();
+    let ch = MessageChannel::new();
+    port.post(&Cmd::EchoOn(ch.port2)).unwrap();
+    // A port routed through the child: sent there and back, its peer here.
+    let routed = MessageChannel::new();
+    port.post(&Cmd::Return(routed.port2)).unwrap();
+    let Reply::Returned(back) = reply(&port) else { panic!() };
+    ch.port1.post(&1u64).unwrap();
+    assert!(matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(_))));
+    let killed = Instant::now();
+    kid.kill().unwrap();
+    for p in [&port, &ch.port1, &routed.port1, &back] {
+        match p.recv_timeout(Duration::from_secs(5)) {
+            Ok(Event::Close) => {}
+            other => panic!("expected close, got {other:?}"),
+        }
+    }
+    // The bound stated in the README: one second.
+    assert!(killed.elapsed() < Duration::from_secs(1), "{:?}", killed.elapsed());
+    kid.wait().unwrap();
+    // Posting to them is harmless.
+    ch.port1.post(&2u64).unwrap();
+}
+
+#[test]
+fn a_child_that_exits_without_connecting_is_an_error() {
+    let mut cmd = std::process::Command::new("true");
+    match msgport_ipc::spawn(&mut cmd) {
+        Err(msgport_ipc::IpcError::ChildExited(_)) => {}
+        other => panic!("{other:?}"),
+    }
+}
