@@ -8,6 +8,7 @@
 #   js:clone_values    JS values built from the input through structuredClone and postMessage
 #   clone:decode       arbitrary bytes through msgport-clone's decoders
 #   clone:roundtrip    generated values through encode and decode
+#   ipc:frames         arbitrary bytes through msgport-ipc's frame splitter and decoder
 #
 # It uses the stable toolchain with RUSTC_BOOTSTRAP=1 (for -Zsanitizer; the
 # toolchain's sysroot ships the ASan runtime), so it needs no nightly. The

@@ -68,7 +68,9 @@ pub struct Invitation {
 impl std::fmt::Debug for Invitation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The token is a secret: not printed in logs.
-        f.debug_struct("Invitation").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Invitation")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,7 +92,8 @@ impl std::str::FromStr for Invitation {
         }
         let mut token = [0u8; TOKEN_LEN];
         for (i, t) in token.iter_mut().enumerate() {
-            *t = u8::from_str_radix(hex.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16).map_err(|_| bad())?;
+            *t = u8::from_str_radix(hex.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16)
+                .map_err(|_| bad())?;
         }
         Ok(Invitation {
             path: PathBuf::from(path),
@@ -192,7 +195,9 @@ fn read_frame(stream: &mut UnixStream, split: &mut Splitter) -> Result<Frame, Ip
         };
         split.filled(n, 64);
         if n == 0 {
-            return Err(IpcError::Handshake("the peer closed during the handshake".into()));
+            return Err(IpcError::Handshake(
+                "the peer closed during the handshake".into(),
+            ));
         }
     }
 }
@@ -242,7 +247,12 @@ pub fn connect(invitation: &Invitation) -> Result<MessagePort, IpcError> {
 }
 
 /// Starts the link and opens the bootstrap route on it.
-fn join(stream: UnixStream, peer: u128, split: Splitter, route: RouteId) -> Result<MessagePort, IpcError> {
+fn join(
+    stream: UnixStream,
+    peer: u128,
+    split: Splitter,
+    route: RouteId,
+) -> Result<MessagePort, IpcError> {
     let transport: Arc<dyn Transport> = Arc::new(UnixTransport::new(stream));
     let link = Link::start(peer, transport, split, Bounds::default())?;
     let port = link.open_route(route);
@@ -258,7 +268,9 @@ fn join(stream: UnixStream, peer: u128, split: Splitter, route: RouteId) -> Resu
 /// The child finds its invitation in the environment variable
 /// [`INVITATION_ENV`]; the socket lives in a private directory, removed
 /// once the child is connected.
-pub fn spawn(command: &mut std::process::Command) -> Result<(std::process::Child, MessagePort), IpcError> {
+pub fn spawn(
+    command: &mut std::process::Command,
+) -> Result<(std::process::Child, MessagePort), IpcError> {
     spawn_within(command, Duration::from_secs(30))
 }
 
@@ -303,7 +315,8 @@ pub fn spawn_within(
 /// [`spawn`] returned to the parent. It can be taken once.
 pub fn parent_port() -> Result<MessagePort, IpcError> {
     static TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    let text = std::env::var(INVITATION_ENV).map_err(|_| IpcError::NoParent("not started by msgport_ipc::spawn"))?;
+    let text = std::env::var(INVITATION_ENV)
+        .map_err(|_| IpcError::NoParent("not started by msgport_ipc::spawn"))?;
     if TAKEN.swap(true, std::sync::atomic::Ordering::AcqRel) {
         return Err(IpcError::NoParent("parent_port was already taken"));
     }

@@ -192,7 +192,12 @@ impl<'a> Encoder<'a> {
 }
 
 /// The header of a `Message` frame, before its bytes.
-pub(crate) fn begin_message<'a>(out: &'a mut Vec<u8>, route: RouteId, seq: u64, bytes: &[u8]) -> Encoder<'a> {
+pub(crate) fn begin_message<'a>(
+    out: &'a mut Vec<u8>,
+    route: RouteId,
+    seq: u64,
+    bytes: &[u8],
+) -> Encoder<'a> {
     let mut e = Encoder::begin(out, MESSAGE);
     e.u128(route.0);
     e.u64(seq);
@@ -247,7 +252,8 @@ impl Frame {
 
 /// One buffer's description (and its bytes, if inline).
 pub(crate) fn write_buffer(e: &mut Encoder<'_>, len: u64, max: Option<u64>, inline: Option<&[u8]>) {
-    let flags = if max.is_some() { RESIZABLE } else { 0 } | if inline.is_none() { IN_REGION } else { 0 };
+    let flags =
+        if max.is_some() { RESIZABLE } else { 0 } | if inline.is_none() { IN_REGION } else { 0 };
     e.u8(flags);
     e.u64(len);
     if let Some(m) = max {
@@ -276,16 +282,32 @@ impl<'a> Fields<'a> {
         Ok(self.take(1)?[0])
     }
     fn u16(&mut self) -> Result<u16, FrameError> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().map_err(|_| FrameError::Truncated)?))
+        Ok(u16::from_le_bytes(
+            self.take(2)?
+                .try_into()
+                .map_err(|_| FrameError::Truncated)?,
+        ))
     }
     fn u32(&mut self) -> Result<u32, FrameError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| FrameError::Truncated)?))
+        Ok(u32::from_le_bytes(
+            self.take(4)?
+                .try_into()
+                .map_err(|_| FrameError::Truncated)?,
+        ))
     }
     fn u64(&mut self) -> Result<u64, FrameError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| FrameError::Truncated)?))
+        Ok(u64::from_le_bytes(
+            self.take(8)?
+                .try_into()
+                .map_err(|_| FrameError::Truncated)?,
+        ))
     }
     fn u128(&mut self) -> Result<u128, FrameError> {
-        Ok(u128::from_le_bytes(self.take(16)?.try_into().map_err(|_| FrameError::Truncated)?))
+        Ok(u128::from_le_bytes(
+            self.take(16)?
+                .try_into()
+                .map_err(|_| FrameError::Truncated)?,
+        ))
     }
 }
 
@@ -296,7 +318,10 @@ pub fn decode(b: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
     let frame = match f.u8()? {
         HELLO => Frame::Hello {
             node: f.u128()?,
-            token: f.take(TOKEN_LEN)?.try_into().map_err(|_| FrameError::Truncated)?,
+            token: f
+                .take(TOKEN_LEN)?
+                .try_into()
+                .map_err(|_| FrameError::Truncated)?,
         },
         WELCOME => Frame::Welcome {
             node: f.u128()?,
@@ -459,17 +484,34 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips() {
-        roundtrip(Frame::Hello { node: 7, token: [9; 32] });
-        roundtrip(Frame::Welcome { node: 1 << 100, route: RouteId(3) });
-        roundtrip(Frame::Close { route: RouteId(u128::MAX), sent: 12 });
+        roundtrip(Frame::Hello {
+            node: 7,
+            token: [9; 32],
+        });
+        roundtrip(Frame::Welcome {
+            node: 1 << 100,
+            route: RouteId(3),
+        });
+        roundtrip(Frame::Close {
+            route: RouteId(u128::MAX),
+            sent: 12,
+        });
         roundtrip(Frame::Message {
             route: RouteId(5),
             seq: 99,
             bytes: vec![0xFF, 0x0F, 0x22, 0x01, b'a'],
             ports: vec![RouteId(1), RouteId(2)],
             buffers: vec![
-                BufferDesc { len: 3, max: None, inline: Some(vec![1, 2, 3]) },
-                BufferDesc { len: 1 << 20, max: Some(1 << 21), inline: None },
+                BufferDesc {
+                    len: 3,
+                    max: None,
+                    inline: Some(vec![1, 2, 3]),
+                },
+                BufferDesc {
+                    len: 1 << 20,
+                    max: Some(1 << 21),
+                    inline: None,
+                },
             ],
         });
     }
@@ -477,8 +519,16 @@ mod tests {
     #[test]
     fn frames_split_at_any_byte() {
         let mut out = Vec::new();
-        Frame::Close { route: RouteId(1), sent: 0 }.encode(&mut out);
-        Frame::Hello { node: 2, token: [1; 32] }.encode(&mut out);
+        Frame::Close {
+            route: RouteId(1),
+            sent: 0,
+        }
+        .encode(&mut out);
+        Frame::Hello {
+            node: 2,
+            token: [1; 32],
+        }
+        .encode(&mut out);
         let mut s = Splitter::new();
         let mut got = Vec::new();
         for b in &out {
@@ -496,13 +546,20 @@ mod tests {
         assert_eq!(decode(&[], &l), Err(FrameError::Truncated));
         assert_eq!(decode(&[77], &l), Err(FrameError::UnknownKind(77)));
         let mut out = Vec::new();
-        Frame::Close { route: RouteId(1), sent: 0 }.encode(&mut out);
+        Frame::Close {
+            route: RouteId(1),
+            sent: 0,
+        }
+        .encode(&mut out);
         out.push(0);
         assert_eq!(decode(&out[4..], &l), Err(FrameError::Trailing(1)));
         // A huge declared length is refused before its bytes arrive.
         let mut s = Splitter::new();
         s.push(&u32::MAX.to_le_bytes());
-        assert_eq!(s.next_frame(&l), Err(FrameError::TooLarge(u32::MAX as usize)));
+        assert_eq!(
+            s.next_frame(&l),
+            Err(FrameError::TooLarge(u32::MAX as usize))
+        );
         // Counts beyond the limits, and counts the frame cannot hold.
         let mut m = vec![MESSAGE];
         m.extend_from_slice(&[0; 16 + 8]);

@@ -25,7 +25,10 @@ impl Node {
     }
 
     pub(crate) fn add(&self, link: Arc<Link>) {
-        self.links.lock().unwrap_or_else(|e| e.into_inner()).push(link);
+        self.links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(link);
     }
 
     /// Drops a dead link from the list.

@@ -68,7 +68,11 @@ impl Mapping {
                 len: 0,
             });
         }
-        let flags = if shared { MapFlags::SHARED } else { MapFlags::PRIVATE };
+        let flags = if shared {
+            MapFlags::SHARED
+        } else {
+            MapFlags::PRIVATE
+        };
         // SAFETY: a fresh mapping chosen by the kernel (null hint) overlaps
         // nothing of ours. The file is a memfd at least `len` bytes long
         // that no other process can shrink (sealed, or not yet shared), so
@@ -123,7 +127,10 @@ fn regions() -> &'static Mutex<HashMap<usize, (usize, OwnedFd)>> {
 }
 
 fn forget_region(addr: usize) {
-    regions().lock().unwrap_or_else(|e| e.into_inner()).remove(&addr);
+    regions()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&addr);
 }
 
 /// Shared memory for a large buffer that will be transferred to another
@@ -145,7 +152,10 @@ pub struct Region {
 impl Region {
     /// A zeroed region of `len` bytes.
     pub fn new(len: usize) -> std::io::Result<Region> {
-        let fd = rustix::fs::memfd_create("msgport-region", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+        let fd = rustix::fs::memfd_create(
+            "msgport-region",
+            MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
+        )?;
         rustix::fs::ftruncate(&fd, len as u64)?;
         let map = Mapping::new(&fd, len, true)?;
         if len > 0 {
@@ -183,7 +193,10 @@ pub(crate) fn seal(block: DataBlock) -> std::io::Result<OwnedFd> {
             fd
         }
         None => {
-            let fd = rustix::fs::memfd_create("msgport-buffer", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+            let fd = rustix::fs::memfd_create(
+                "msgport-buffer",
+                MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
+            )?;
             let mut rest: &[u8] = &block;
             while !rest.is_empty() {
                 let n = rustix::io::write(&fd, rest)?;
@@ -204,11 +217,19 @@ pub(crate) fn map_sealed(fd: OwnedFd, len: u64) -> Result<DataBlock, RegionError
     if !seals.contains(required_seals()) {
         return Err(RegionError::NotSealed);
     }
-    let actual = rustix::fs::fstat(&fd).map_err(std::io::Error::from)?.st_size as u64;
+    let actual = rustix::fs::fstat(&fd)
+        .map_err(std::io::Error::from)?
+        .st_size as u64;
     if actual != len {
-        return Err(RegionError::WrongSize { actual, stated: len });
+        return Err(RegionError::WrongSize {
+            actual,
+            stated: len,
+        });
     }
-    let len = usize::try_from(len).map_err(|_| RegionError::WrongSize { actual, stated: len })?;
+    let len = usize::try_from(len).map_err(|_| RegionError::WrongSize {
+        actual,
+        stated: len,
+    })?;
     Ok(DataBlock::from_owner(Mapping::new(&fd, len, false)?))
 }
 
@@ -244,6 +265,12 @@ mod tests {
         rustix::fs::ftruncate(&fd, 10).unwrap();
         assert!(matches!(map_sealed(fd, 10), Err(RegionError::NotSealed)));
         let fd = seal(DataBlock::from(vec![1u8; 10])).unwrap();
-        assert!(matches!(map_sealed(fd, 11), Err(RegionError::WrongSize { actual: 10, stated: 11 })));
+        assert!(matches!(
+            map_sealed(fd, 11),
+            Err(RegionError::WrongSize {
+                actual: 10,
+                stated: 11
+            })
+        ));
     }
 }

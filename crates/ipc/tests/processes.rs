@@ -20,7 +20,10 @@ fn spawn_gives_a_port_entangled_with_the_childs_parent_port() {
     assert_eq!(reply(&port), Reply::Echo("hello".into()));
     port.post(&Cmd::Exit).unwrap();
     // The child flushed, exited: its end closed, so ours gets `close`.
-    assert!(matches!(port.recv_timeout(Duration::from_secs(10)), Ok(Event::Close)));
+    assert!(matches!(
+        port.recv_timeout(Duration::from_secs(10)),
+        Ok(Event::Close)
+    ));
     assert!(kid.wait().unwrap().success());
 }
 
@@ -42,7 +45,12 @@ fn a_moved_port_keeps_its_queued_and_in_flight_messages_in_order() {
     for i in 0..1000u64 {
         ch.port1.post(&i).unwrap();
     }
-    port.post(&Cmd::Read { port: ch.port2, from: 0, n: 3000 }).unwrap();
+    port.post(&Cmd::Read {
+        port: ch.port2,
+        from: 0,
+        n: 3000,
+    })
+    .unwrap();
     // …and posted while it moves.
     for i in 1000..3000u64 {
         ch.port1.post(&i).unwrap();
@@ -59,9 +67,13 @@ fn both_ends_of_a_channel_move_at_once() {
     // back: the two ends met in the child and still talk.
     port.post(&Cmd::EchoOn(ch.port1)).unwrap();
     port.post(&Cmd::Return(ch.port2)).unwrap();
-    let Reply::Returned(back) = reply(&port) else { panic!() };
+    let Reply::Returned(back) = reply(&port) else {
+        panic!()
+    };
     back.post(&"ping").unwrap();
-    assert!(matches!(back.recv_timeout_as::<String>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == "ping"));
+    assert!(
+        matches!(back.recv_timeout_as::<String>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == "ping")
+    );
     drop(back);
     assert_eq!(reply(&port), Reply::Closed);
     finish(kid, port);
@@ -78,13 +90,19 @@ fn a_port_sent_back_keeps_working_and_keeps_order() {
     for i in 100..200u64 {
         ch.port1.post(&i).unwrap();
     }
-    let Reply::Returned(back) = reply(&port) else { panic!() };
+    let Reply::Returned(back) = reply(&port) else {
+        panic!()
+    };
     for i in 0..200u64 {
-        assert!(matches!(back.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == i));
+        assert!(
+            matches!(back.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == i)
+        );
     }
     // And the other way.
     back.post(&7u64).unwrap();
-    assert!(matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == 7));
+    assert!(
+        matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == 7)
+    );
     finish(kid, port);
 }
 
@@ -96,9 +114,20 @@ fn a_port_moves_through_three_processes() {
     // A writes on one end; the other end goes to A and back, then to B,
     // which reads everything A wrote, in order.
     a.post(&Cmd::Return(ch.port2)).unwrap();
-    let Reply::Returned(r) = reply(&a) else { panic!() };
-    b.post(&Cmd::Read { port: r, from: 0, n: 500 }).unwrap();
-    a.post(&Cmd::Write { port: ch.port1, n: 500 }).unwrap();
+    let Reply::Returned(r) = reply(&a) else {
+        panic!()
+    };
+    b.post(&Cmd::Read {
+        port: r,
+        from: 0,
+        n: 500,
+    })
+    .unwrap();
+    a.post(&Cmd::Write {
+        port: ch.port1,
+        n: 500,
+    })
+    .unwrap();
     assert_eq!(reply(&b), Reply::Read(500));
     finish(ka, a);
     finish(kb, b);
@@ -112,14 +141,23 @@ fn ports_inside_messages_inside_ports() {
     // A port inside a message sent over a port that itself crossed.
     let inner = MessageChannel::new();
     let mut g = msgport::clone::Graph::default();
-    let h = g.alloc(msgport::clone::Object::Host(msgport::clone::HostObject::Transferred(0)));
+    let h = g.alloc(msgport::clone::Object::Host(
+        msgport::clone::HostObject::Transferred(0),
+    ));
     g.root = msgport::clone::Value::Object(h);
-    outer.port1.post_message(&mut g, &[msgport::Transfer::Port(&inner.port2)]).unwrap();
-    let Ok(Event::Message(m)) = outer.port1.recv_timeout(Duration::from_secs(10)) else { panic!() };
+    outer
+        .port1
+        .post_message(&mut g, &[msgport::Transfer::Port(&inner.port2)])
+        .unwrap();
+    let Ok(Event::Message(m)) = outer.port1.recv_timeout(Duration::from_secs(10)) else {
+        panic!()
+    };
     let echoed = m.ports.into_iter().next().unwrap();
     assert!(msgport_ipc::is_remote(&echoed) || echoed.peer_name().is_some());
     echoed.post(&"through two hops").unwrap();
-    assert!(matches!(inner.port1.recv_timeout_as::<String>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == "through two hops"));
+    assert!(
+        matches!(inner.port1.recv_timeout_as::<String>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == "through two hops")
+    );
     finish(kid, port);
 }
 
@@ -138,7 +176,9 @@ fn start_close_and_messageerror_behave_as_in_process() {
         ch.port1.post(&i).unwrap();
     }
     for i in 0..10u64 {
-        assert!(matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == i));
+        assert!(
+            matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == i)
+        );
     }
     ch.port1.close();
     assert_eq!(reply(&port), Reply::Closed);
@@ -146,7 +186,9 @@ fn start_close_and_messageerror_behave_as_in_process() {
     // released until start() (here, the typed receive starts it).
     let ch = MessageChannel::new();
     port.post(&Cmd::Return(ch.port2)).unwrap();
-    let Reply::Returned(back) = reply(&port) else { panic!() };
+    let Reply::Returned(back) = reply(&port) else {
+        panic!()
+    };
     ch.port1.post(&1u8).unwrap();
     let lp = msgport::EventLoop::new(|| {});
     lp.bind(&back);
@@ -164,7 +206,13 @@ fn start_close_and_messageerror_behave_as_in_process() {
 #[test]
 fn buffers_cross_inline_and_in_sealed_memfds() {
     let (kid, port) = serve();
-    for len in [0usize, 10, msgport_ipc::REGION_MIN - 1, msgport_ipc::REGION_MIN, 3 << 20] {
+    for len in [
+        0usize,
+        10,
+        msgport_ipc::REGION_MIN - 1,
+        msgport_ipc::REGION_MIN,
+        3 << 20,
+    ] {
         let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
         let sum = bytes.iter().map(|b| *b as u64).sum();
         let b = Buffer::new(bytes);
@@ -176,7 +224,13 @@ fn buffers_cross_inline_and_in_sealed_memfds() {
     block[8 << 19] = 200;
     let b = Buffer::from_block(block);
     port.post(&Cmd::Sum(b)).unwrap();
-    assert_eq!(reply(&port), Reply::Sum { len: 8 << 20, sum: 200 });
+    assert_eq!(
+        reply(&port),
+        Reply::Sum {
+            len: 8 << 20,
+            sum: 200
+        }
+    );
     finish(kid, port);
 }
 
@@ -188,9 +242,14 @@ fn a_killed_child_closes_every_port_entangled_with_it_within_a_second() {
     // A port routed through the child: sent there and back, its peer here.
     let routed = MessageChannel::new();
     port.post(&Cmd::Return(routed.port2)).unwrap();
-    let Reply::Returned(back) = reply(&port) else { panic!() };
+    let Reply::Returned(back) = reply(&port) else {
+        panic!()
+    };
     ch.port1.post(&1u64).unwrap();
-    assert!(matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(_))));
+    assert!(matches!(
+        ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)),
+        Ok(Event::Message(_))
+    ));
     let killed = Instant::now();
     kid.kill().unwrap();
     for p in [&port, &ch.port1, &routed.port1, &back] {
@@ -200,7 +259,11 @@ fn a_killed_child_closes_every_port_entangled_with_it_within_a_second() {
         }
     }
     // The bound stated in the README: one second.
-    assert!(killed.elapsed() < Duration::from_secs(1), "{:?}", killed.elapsed());
+    assert!(
+        killed.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        killed.elapsed()
+    );
     kid.wait().unwrap();
     // Posting to them is harmless.
     ch.port1.post(&2u64).unwrap();

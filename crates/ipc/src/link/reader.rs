@@ -72,7 +72,9 @@ fn handle(link: &Link, f: Frame, fds: &mut VecDeque<OwnedFd>) -> Result<(), Link
                         return Ok(());
                     }
                     Some(r) if r.received != sent => {
-                        return Err(LinkError::Protocol("close does not follow the route's last message"))
+                        return Err(LinkError::Protocol(
+                            "close does not follow the route's last message",
+                        ))
                     }
                     Some(_) => routes.remove(route),
                 }
@@ -82,12 +84,17 @@ fn handle(link: &Link, f: Frame, fds: &mut VecDeque<OwnedFd>) -> Result<(), Link
             drop(bridge);
             Ok(())
         }
-        Frame::Hello { .. } | Frame::Welcome { .. } => Err(LinkError::Protocol("handshake frame on an open link")),
+        Frame::Hello { .. } | Frame::Welcome { .. } => {
+            Err(LinkError::Protocol("handshake frame on an open link"))
+        }
     }
 }
 
 /// The buffers of a message, their memfds mapped.
-fn take_buffers(descs: Vec<BufferDesc>, fds: &mut VecDeque<OwnedFd>) -> Result<Vec<TransferredBuffer>, LinkError> {
+fn take_buffers(
+    descs: Vec<BufferDesc>,
+    fds: &mut VecDeque<OwnedFd>,
+) -> Result<Vec<TransferredBuffer>, LinkError> {
     let mut out = Vec::with_capacity(descs.len());
     for d in descs {
         let data = match d.inline {
@@ -100,10 +107,15 @@ fn take_buffers(descs: Vec<BufferDesc>, fds: &mut VecDeque<OwnedFd>) -> Result<V
             }
         };
         let max_byte_length = match d.max {
-            Some(m) => Some(usize::try_from(m).map_err(|_| LinkError::Protocol("buffer maximum too large"))?),
+            Some(m) => Some(
+                usize::try_from(m).map_err(|_| LinkError::Protocol("buffer maximum too large"))?,
+            ),
             None => None,
         };
-        out.push(TransferredBuffer { data, max_byte_length });
+        out.push(TransferredBuffer {
+            data,
+            max_byte_length,
+        });
     }
     Ok(out)
 }

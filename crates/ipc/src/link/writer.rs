@@ -39,7 +39,9 @@ pub(super) fn run(link: &Link) {
                 break;
             };
             match event {
-                Event::Message(m) => encode_message(link, name, &scratch, m.data, m.ports, &mut batch, &mut fds),
+                Event::Message(m) => {
+                    encode_message(link, name, &scratch, m.data, m.ports, &mut batch, &mut fds)
+                }
                 Event::Close => {
                     let route = link.routes().by_port.get(&name).copied();
                     if let Some(route) = route {

@@ -25,7 +25,8 @@ impl UnixTransport {
 impl Transport for UnixTransport {
     fn send(&self, mut bytes: &[u8], mut fds: &[BorrowedFd<'_>]) -> io::Result<()> {
         debug_assert!(fds.len() <= MAX_FDS_PER_SEND);
-        let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS_PER_SEND))];
+        let mut space =
+            [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS_PER_SEND))];
         while !bytes.is_empty() {
             let mut control = SendAncillaryBuffer::new(&mut space);
             if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {
@@ -52,7 +53,8 @@ impl Transport for UnixTransport {
     }
 
     fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
-        let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS_PER_SEND))];
+        let mut space =
+            [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS_PER_SEND))];
         loop {
             let mut control = RecvAncillaryBuffer::new(&mut space);
             let r = rustix::net::recvmsg(

@@ -12,9 +12,15 @@ pub const ROLE: &str = "MSGPORT_IPC_TEST_ROLE";
 /// A command for a child to run `role` (see `serve`).
 pub fn child(role: &str) -> Command {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["--exact", "child_entry", "--nocapture", "--test-threads=1", "-q"])
-        .env(ROLE, role)
-        .stdout(std::process::Stdio::null());
+    c.args([
+        "--exact",
+        "child_entry",
+        "--nocapture",
+        "--test-threads=1",
+        "-q",
+    ])
+    .env(ROLE, role)
+    .stdout(std::process::Stdio::null());
     c
 }
 
@@ -30,7 +36,11 @@ pub enum Cmd {
     Return(MessagePort),
     /// Read `n` numbers on the port (checking they count from `from`),
     /// then answer `Read` with how many.
-    Read { port: MessagePort, from: u64, n: u64 },
+    Read {
+        port: MessagePort,
+        from: u64,
+        n: u64,
+    },
     /// Answer with the length and a sum of the buffer's bytes.
     Sum(Buffer),
     /// Post `n` numbers on the port from 0, then close it.
@@ -57,7 +67,9 @@ impl PartialEq for Reply {
             (Reply::Echo(a), Reply::Echo(b)) => a == b,
             (Reply::Read(a), Reply::Read(b)) => a == b,
             (Reply::Sum { len: a, sum: x }, Reply::Sum { len: b, sum: y }) => a == b && x == y,
-            (Reply::Returned(_), Reply::Returned(_)) | (Reply::Closed, Reply::Closed) | (Reply::MessageError, Reply::MessageError) => true,
+            (Reply::Returned(_), Reply::Returned(_))
+            | (Reply::Closed, Reply::Closed)
+            | (Reply::MessageError, Reply::MessageError) => true,
             _ => false,
         }
     }
@@ -136,7 +148,9 @@ pub fn serve() {
 
 /// Runs the role named in the environment, if any, and exits.
 pub fn run_role(roles: &[(&str, fn())]) {
-    let Ok(role) = std::env::var(ROLE) else { return };
+    let Ok(role) = std::env::var(ROLE) else {
+        return;
+    };
     for (name, f) in roles {
         if *name == role {
             f();

@@ -1,0 +1,288 @@
+//! A hostile peer: a raw socket that speaks the frame protocol, or does
+//! not. Whatever it sends, only its own link closes, with the node and
+//! every other link working on.
+
+use msgport::Event;
+use msgport_ipc::frame::{BufferDesc, Frame, RouteId, Splitter};
+use msgport_ipc::transport::{unix::UnixTransport, Transport};
+use msgport_ipc::{IpcError, Listener};
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+fn token_of(l: &Listener) -> [u8; 32] {
+    let s = l.invitation().to_string();
+    let hex = s.rsplit_once('#').unwrap().1;
+    let mut t = [0u8; 32];
+    for (i, b) in t.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+    }
+    t
+}
+
+fn read_frame(s: &mut UnixStream) -> Frame {
+    let mut split = Splitter::new();
+    loop {
+        if let Some(b) = split.next_frame(&Default::default()).unwrap() {
+            return msgport_ipc::frame::decode(b, &Default::default()).unwrap();
+        }
+        let space = split.space(256);
+        let n = s.read(space).unwrap();
+        split.filled(n, 256);
+        assert!(n > 0, "closed");
+    }
+}
+
+/// A raw peer admitted by `l`: its stream, the port it bootstrapped on
+/// our side, and that route's id.
+fn raw_peer(l: &Listener) -> (UnixStream, msgport::MessagePort, RouteId) {
+    let mut s = UnixStream::connect(l.invitation().path()).unwrap();
+    let mut out = Vec::new();
+    Frame::Hello {
+        node: 1,
+        token: token_of(l),
+    }
+    .encode(&mut out);
+    s.write_all(&out).unwrap();
+    let port = l.accept().unwrap();
+    let Frame::Welcome { route, .. } = read_frame(&mut s) else {
+        panic!()
+    };
+    (s, port, route)
+}
+
+fn send(s: &mut UnixStream, f: Frame) {
+    let mut out = Vec::new();
+    f.encode(&mut out);
+    s.write_all(&out).unwrap();
+}
+
+fn message(route: RouteId, seq: u64, value: &str) -> Frame {
+    Frame::Message {
+        route,
+        seq,
+        bytes: msgport::clone::to_bytes(&value).unwrap(),
+        ports: vec![],
+        buffers: vec![],
+    }
+}
+
+fn expect_text(port: &msgport::MessagePort, text: &str) {
+    match port.recv_timeout_as::<String>(Duration::from_secs(5)) {
+        Ok(Event::Message(m)) => assert_eq!(m.data, text),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn expect_close(port: &msgport::MessagePort) {
+    match port.recv_timeout(Duration::from_secs(5)) {
+        Ok(Event::Close) => {}
+        other => panic!("expected close, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_process_without_the_token_gets_nothing() {
+    let l = Listener::bind_private().unwrap();
+    let mut s = UnixStream::connect(l.invitation().path()).unwrap();
+    let mut out = Vec::new();
+    Frame::Hello {
+        node: 1,
+        token: [0; 32],
+    }
+    .encode(&mut out);
+    s.write_all(&out).unwrap();
+    assert!(matches!(l.accept(), Err(IpcError::BadToken)));
+    // Closed without a word.
+    let mut buf = [0u8; 16];
+    assert_eq!(s.read(&mut buf).unwrap(), 0);
+    // Garbage instead of a Hello.
+    let mut s = UnixStream::connect(l.invitation().path()).unwrap();
+    s.write_all(&[9, 0, 0, 0, 77, 1, 2, 3, 4, 5, 6, 7, 8])
+        .unwrap();
+    assert!(matches!(l.accept(), Err(IpcError::Handshake(_))));
+    // The listener still admits the right token.
+    let inv = l.invitation().clone();
+    let t = std::thread::spawn(move || msgport_ipc::connect(&inv).unwrap());
+    let ours = l.accept().unwrap();
+    let theirs = t.join().unwrap();
+    ours.post(&"in").unwrap();
+    expect_text(&theirs, "in");
+}
+
+#[test]
+fn listen_and_connect_join_two_ports() {
+    let l = Listener::bind_private().unwrap();
+    let text = l.invitation().to_string();
+    let t = std::thread::spawn(move || msgport_ipc::connect(&text.parse().unwrap()).unwrap());
+    let a = l.accept().unwrap();
+    let b = t.join().unwrap();
+    assert!(msgport_ipc::is_remote(&a) && msgport_ipc::is_remote(&b));
+    b.post(&"hi").unwrap();
+    expect_text(&a, "hi");
+    drop(b);
+    expect_close(&a);
+}
+
+#[test]
+fn a_good_frame_is_delivered_and_an_unknown_route_is_dropped() {
+    let l = Listener::bind_private().unwrap();
+    let (mut s, port, route) = raw_peer(&l);
+    send(&mut s, message(RouteId(12345), 0, "nobody"));
+    send(&mut s, message(route, 0, "first"));
+    expect_text(&port, "first");
+    send(&mut s, Frame::Close { route, sent: 1 });
+    expect_close(&port);
+}
+
+#[test]
+fn a_peer_can_address_only_routes_of_its_own_link() {
+    let l = Listener::bind_private().unwrap();
+    let (_s1, p1, r1) = raw_peer(&l);
+    let (mut s2, p2, r2) = raw_peer(&l);
+    // Link 2 names link 1's route: dropped, never delivered to p1.
+    send(&mut s2, message(r1, 0, "stolen"));
+    send(&mut s2, message(r2, 0, "own"));
+    expect_text(&p2, "own");
+    assert!(matches!(
+        p1.recv_timeout(Duration::from_millis(100)),
+        Err(msgport::RecvError::Timeout)
+    ));
+}
+
+/// Each bad frame closes its link only: the port bootstrapped on it gets
+/// `close`; a port on another link still works.
+fn closes_only_its_link(bad: impl FnOnce(&mut UnixStream, RouteId)) {
+    let l = Listener::bind_private().unwrap();
+    let (mut good, good_port, good_route) = raw_peer(&l);
+    let (mut s, port, route) = raw_peer(&l);
+    bad(&mut s, route);
+    // Valid frames before the bad one were delivered; then `close`.
+    loop {
+        match port.recv_timeout(Duration::from_secs(5)) {
+            Ok(Event::Message(_)) => continue,
+            Ok(Event::Close) => break,
+            other => panic!("expected close, got {other:?}"),
+        }
+    }
+    send(&mut good, message(good_route, 0, "still here"));
+    expect_text(&good_port, "still here");
+}
+
+#[test]
+fn an_unknown_frame_kind_closes_the_link() {
+    closes_only_its_link(|s, _| s.write_all(&[1, 0, 0, 0, 99]).unwrap());
+}
+
+#[test]
+fn a_frame_over_the_size_limit_closes_the_link_before_its_bytes_come() {
+    closes_only_its_link(|s, _| s.write_all(&u32::MAX.to_le_bytes()).unwrap());
+}
+
+#[test]
+fn a_sequence_gap_closes_the_link() {
+    closes_only_its_link(|s, r| send(s, message(r, 5, "early")));
+}
+
+#[test]
+fn a_handshake_frame_on_an_open_link_closes_it() {
+    closes_only_its_link(|s, _| {
+        send(
+            s,
+            Frame::Hello {
+                node: 3,
+                token: [0; 32],
+            },
+        )
+    });
+}
+
+#[test]
+fn a_close_that_skips_messages_closes_the_link() {
+    closes_only_its_link(|s, r| send(s, Frame::Close { route: r, sent: 3 }));
+}
+
+#[test]
+fn a_route_opened_twice_closes_the_link() {
+    closes_only_its_link(|s, r| {
+        let f = |seq| Frame::Message {
+            route: r,
+            seq,
+            bytes: msgport::clone::to_bytes(&0).unwrap(),
+            ports: vec![RouteId(77)],
+            buffers: vec![],
+        };
+        send(s, f(0));
+        send(s, f(1));
+    });
+}
+
+#[test]
+fn a_region_buffer_without_a_descriptor_closes_the_link() {
+    closes_only_its_link(|s, r| {
+        send(
+            s,
+            Frame::Message {
+                route: r,
+                seq: 0,
+                bytes: msgport::clone::to_bytes(&0).unwrap(),
+                ports: vec![],
+                buffers: vec![BufferDesc {
+                    len: 1 << 20,
+                    max: None,
+                    inline: None,
+                }],
+            },
+        )
+    });
+}
+
+#[test]
+fn an_unsealed_memfd_closes_the_link() {
+    closes_only_its_link(|s, r| {
+        let fd = rustix::fs::memfd_create("x", rustix::fs::MemfdFlags::CLOEXEC).unwrap();
+        rustix::fs::ftruncate(&fd, 1 << 20).unwrap();
+        let mut out = Vec::new();
+        Frame::Message {
+            route: r,
+            seq: 0,
+            bytes: msgport::clone::to_bytes(&0).unwrap(),
+            ports: vec![],
+            buffers: vec![BufferDesc {
+                len: 1 << 20,
+                max: None,
+                inline: None,
+            }],
+        }
+        .encode(&mut out);
+        let t = UnixTransport::new(s.try_clone().unwrap());
+        use rustix::fd::AsFd;
+        t.send(&out, &[fd.as_fd()]).unwrap();
+    });
+}
+
+#[test]
+fn descriptors_that_no_frame_claims_are_bounded() {
+    closes_only_its_link(|s, _| {
+        let t = UnixTransport::new(s.try_clone().unwrap());
+        let fds: Vec<_> = (0..32)
+            .map(|_| rustix::fs::memfd_create("x", rustix::fs::MemfdFlags::CLOEXEC).unwrap())
+            .collect();
+        use rustix::fd::AsFd;
+        let b: Vec<_> = fds.iter().map(|f| f.as_fd()).collect();
+        // A zero-length Close frame body is not sent: 1 byte of garbage per
+        // group would close the link for another reason; so send frames
+        // for an unknown route, each with 32 descriptors.
+        for _ in 0..40 {
+            let mut out = Vec::new();
+            Frame::Close {
+                route: RouteId(1),
+                sent: 0,
+            }
+            .encode(&mut out);
+            if t.send(&out, &b).is_err() {
+                break;
+            }
+        }
+    });
+}
