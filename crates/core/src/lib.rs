@@ -72,7 +72,3 @@ pub use port::{
 pub use recv::{Iter, Ready, Recv};
 pub use typed::{Buffer, Mismatch};
 
-/// The README's Rust examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;

@@ -47,3 +47,10 @@ pub use bootstrap::{
 pub use link::LinkError;
 pub use node::{flush, is_remote, node_name, peers};
 pub use region::{Region, RegionError, REGION_MIN};
+
+/// The README's Rust examples (msgport's, msgport-clone's and this
+/// crate's), compiled and run as doctests here, the crate that sees all
+/// three.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
