@@ -71,4 +71,3 @@ pub use port::{
 };
 pub use recv::{Iter, Ready, Recv};
 pub use typed::{Buffer, Mismatch};
-

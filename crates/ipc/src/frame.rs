@@ -585,6 +585,7 @@ mod tests {
         assert_eq!(decode(&b2, &l), Err(FrameError::BadBuffer));
         let mut b3 = big;
         b3.push(0x80);
+        b3.extend_from_slice(&[0; 8]);
         assert_eq!(decode(&b3, &l), Err(FrameError::BadBuffer));
     }
 }

@@ -157,10 +157,12 @@ fn closes_only_its_link(bad: impl FnOnce(&mut UnixStream, RouteId)) {
     let (mut good, good_port, good_route) = raw_peer(&l);
     let (mut s, port, route) = raw_peer(&l);
     bad(&mut s, route);
-    // Valid frames before the bad one were delivered; then `close`.
+    // Valid frames before the bad one were delivered (kept, so that
+    // their ports stay open); then `close`.
+    let mut delivered = Vec::new();
     loop {
         match port.recv_timeout(Duration::from_secs(5)) {
-            Ok(Event::Message(_)) => continue,
+            Ok(Event::Message(m)) => delivered.push(m),
             Ok(Event::Close) => break,
             other => panic!("expected close, got {other:?}"),
         }

@@ -277,10 +277,11 @@ impl MessagePort {
             return Ok(t);
         }
         #[cfg(not(shuttle))]
-        {
+        if spin::worth_it() {
             let spin_until = Instant::now() + Duration::from_micros(50);
             loop {
                 if let Some(t) = self.take_task(false)? {
+                    spin::paid(true);
                     return Ok(t);
                 }
                 // Spin on the lock-free count, not on the lock.
@@ -290,6 +291,7 @@ impl MessagePort {
                     n += 1;
                 }
                 if Instant::now() >= spin_until {
+                    spin::paid(false);
                     break;
                 }
             }
@@ -415,5 +417,52 @@ impl MessagePort {
     /// Blocks for one task (for [`crate::recv::Iter`]).
     pub(crate) fn blocking_task(&self) -> Result<Task, RecvError> {
         self.blocking(None)
+    }
+}
+
+/// Whether a blocked receive spins before it parks, per thread. A spin
+/// pays when the answer comes within it (a peer thread on another core);
+/// when it does not (a peer in another process, or a machine whose cores
+/// are busy, where the spin takes the very core the peer needs), the
+/// thread stops spinning, and tries again one wait in 64.
+#[cfg(not(shuttle))]
+mod spin {
+    use std::cell::Cell;
+
+    /// The highest score: this many unanswered spins in a row stop spinning.
+    const MAX: u32 = 4;
+
+    thread_local! {
+        /// (score, waits since spinning stopped)
+        static STATE: Cell<(u32, u32)> = const { Cell::new((MAX, 0)) };
+    }
+
+    /// Whether to spin now. A machine with a single core never spins: the
+    /// peer could only answer on this very core.
+    pub(super) fn worth_it() -> bool {
+        static CORES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if !*CORES.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)) {
+            return false;
+        }
+        STATE.with(|c| {
+            let (score, idle) = c.get();
+            if score > 0 {
+                return true;
+            }
+            c.set((0, idle + 1));
+            (idle + 1) % 64 == 0
+        })
+    }
+
+    /// Records whether a spin was answered.
+    pub(super) fn paid(answered: bool) {
+        STATE.with(|c| {
+            let (score, _) = c.get();
+            c.set(if answered {
+                (MAX, 0)
+            } else {
+                (score.saturating_sub(1), 0)
+            });
+        });
     }
 }

@@ -93,11 +93,13 @@ pub(crate) struct Link {
     routes: Mutex<Routes>,
     /// Every bridge of this link is bound here; the writer pulls from it.
     event_loop: EventLoop,
-    bell: Arc<Bell>,
+    bell: Bell,
     /// Set once, when the link closes.
     dead: AtomicBool,
-    /// The writer is encoding or sending (for `flush`).
-    writing: AtomicBool,
+    /// Set by every wake of the event loop (see `writer.rs`).
+    dirty: AtomicBool,
+    /// Whoever drains the event loop into the transport holds this.
+    drain: Mutex<writer::Drain>,
     pub(crate) counters: Counters,
     /// Why it closed.
     pub(crate) error: Mutex<Option<Arc<LinkError>>>,
@@ -112,22 +114,25 @@ impl Link {
         leftover: Splitter,
         bounds: Bounds,
     ) -> std::io::Result<Arc<Link>> {
-        let bell = Arc::new(Bell::default());
-        let b = bell.clone();
-        let link = Arc::new(Link {
-            peer,
-            transport,
-            bounds,
-            routes: Mutex::new(Routes::default()),
-            event_loop: EventLoop::new(move || {
-                *b.rung.lock().unwrap_or_else(|e| e.into_inner()) = true;
-                b.cv.notify_one();
-            }),
-            bell,
-            dead: AtomicBool::new(false),
-            writing: AtomicBool::new(false),
-            counters: Counters::default(),
-            error: Mutex::new(None),
+        let link = Arc::new_cyclic(|me: &std::sync::Weak<Link>| {
+            let me = me.clone();
+            Link {
+                peer,
+                transport,
+                bounds,
+                routes: Mutex::new(Routes::default()),
+                event_loop: EventLoop::new(move || {
+                    if let Some(l) = me.upgrade() {
+                        l.kick();
+                    }
+                }),
+                bell: Bell::default(),
+                dead: AtomicBool::new(false),
+                dirty: AtomicBool::new(false),
+                drain: Mutex::new(writer::Drain::default()),
+                counters: Counters::default(),
+                error: Mutex::new(None),
+            }
         });
         let w = link.clone();
         std::thread::Builder::new()
@@ -180,7 +185,12 @@ impl Link {
 
     /// Whether everything posted to this link's bridges has been written.
     pub(crate) fn idle(&self) -> bool {
-        self.is_dead() || (!self.writing.load(Ordering::Acquire) && !self.event_loop.has_ready())
+        if self.is_dead() {
+            return true;
+        }
+        !self.dirty.load(Ordering::SeqCst)
+            && !self.event_loop.has_ready()
+            && self.drain.try_lock().is_ok_and(|d| d.is_empty())
     }
 
     /// Whether `port` is entangled with one of this link's bridges.

@@ -14,7 +14,11 @@ use std::time::Duration;
 /// How much is read at once.
 const READ: usize = 256 * 1024;
 
-pub(super) fn run(link: &Link, mut split: Splitter) {
+pub(super) fn run(link: &Link, split: Splitter) {
+    super::writer::as_node(|| read(link, split));
+}
+
+fn read(link: &Link, mut split: Splitter) {
     let mut fds: VecDeque<OwnedFd> = VecDeque::new();
     let mut got: Vec<OwnedFd> = Vec::new();
     let err = loop {

@@ -1,6 +1,18 @@
-//! The writer of a link: reads the bridges' tasks in order, one batch of
-//! frames per wake-up, and writes each batch with one system call (its
-//! descriptors beside it).
+//! The writer of a link: reads the bridges' tasks in order and writes
+//! them as frames, a batch per system call (descriptors beside it).
+//!
+//! Two threads may drain a link's event loop, one at a time (the `drain`
+//! mutex): the thread whose post woke it, **inline** — no thread hop, so a
+//! round trip costs what the socket costs — when nobody else is draining
+//! and the socket takes the bytes without blocking; and the link's
+//! **writer thread**, for wakes that come from the node's own threads (a
+//! reader posting at a proxy, a route being opened) and for whatever a
+//! full socket left behind (`stuck`: from then on only the writer thread
+//! writes, blocking, until the backlog is gone). `post` never blocks.
+//!
+//! `dirty` is set by every wake before it tries the lock; whoever holds
+//! the lock drains until `dirty` stays clear, and checks it once more
+//! after letting go, so a wake that found the lock taken is never lost.
 
 use super::{Link, LinkError};
 use crate::frame::{self, Encoder, Frame, RouteId};
@@ -9,17 +21,170 @@ use crate::transport::MAX_FDS_PER_SEND;
 use msgport::clone::TransferredBuffer;
 use msgport::Event;
 use rustix::fd::{AsFd, OwnedFd};
+use std::cell::Cell;
 use std::sync::atomic::Ordering;
 
 /// A batch is written once it holds this much.
 const BATCH: usize = 256 * 1024;
 
+thread_local! {
+    /// Non-zero while this thread works for the node (a link's reader or
+    /// writer, or an inline drain): wakes it causes go to writer threads
+    /// and never drain another link inline, so no thread ever holds two
+    /// links' locks.
+    static IN_NODE: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Runs `f` as the node's work (see [`IN_NODE`]).
+pub(super) fn as_node<R>(f: impl FnOnce() -> R) -> R {
+    IN_NODE.with(|c| c.set(c.get() + 1));
+    let r = f();
+    IN_NODE.with(|c| c.set(c.get() - 1));
+    r
+}
+
+/// What the drainer of a link holds (under `Link::drain`).
+#[derive(Default)]
+pub(crate) struct Drain {
+    /// Frames not yet written.
+    batch: Vec<u8>,
+    /// Descriptors not yet sent, for frames in `batch`.
+    fds: Vec<OwnedFd>,
+    /// The wire bytes of the message being encoded.
+    scratch: Vec<u8>,
+    /// The socket was full: only the writer thread writes until `batch`
+    /// is empty.
+    stuck: bool,
+}
+
+impl Drain {
+    pub(super) fn is_empty(&self) -> bool {
+        self.batch.is_empty()
+    }
+}
+
+impl Link {
+    /// The event loop's wake (any thread): a task is queued at a bridge.
+    pub(super) fn kick(&self) {
+        self.dirty.store(true, Ordering::SeqCst);
+        if IN_NODE.with(Cell::get) > 0 || self.is_dead() {
+            self.ring();
+            return;
+        }
+        loop {
+            let Ok(mut d) = self.drain.try_lock() else {
+                // The holder sees `dirty`.
+                return;
+            };
+            if d.stuck {
+                drop(d);
+                self.ring();
+                return;
+            }
+            let r = as_node(|| self.drain_inline(&mut d));
+            drop(d);
+            if let Err(e) = r {
+                as_node(|| self.die(e));
+                return;
+            }
+            if !self.dirty.load(Ordering::SeqCst) {
+                return;
+            }
+        }
+    }
+
+    /// Drains and writes without blocking; what the socket does not take
+    /// is left to the writer thread.
+    fn drain_inline(&self, d: &mut Drain) -> Result<(), LinkError> {
+        while self.dirty.swap(false, Ordering::SeqCst) {
+            loop {
+                let full = self.pull(d);
+                if d.batch.is_empty() {
+                    break;
+                }
+                if d.fds.len() > MAX_FDS_PER_SEND {
+                    d.stuck = true;
+                    self.ring();
+                    return Ok(());
+                }
+                let fds: Vec<_> = d.fds.iter().map(|f| f.as_fd()).collect();
+                let n = self.transport.try_send(&d.batch, &fds)?;
+                drop(fds);
+                if n > 0 {
+                    // The descriptors went with the first byte.
+                    d.fds.clear();
+                    self.counters.frames_out.fetch_add(1, Ordering::Relaxed);
+                }
+                d.batch.drain(..n);
+                if !d.batch.is_empty() {
+                    d.stuck = true;
+                    self.ring();
+                    return Ok(());
+                }
+                if !full {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Encodes the bridges' tasks into the batch until there are no more
+    /// (false) or the batch is full (true).
+    fn pull(&self, d: &mut Drain) -> bool {
+        loop {
+            if d.batch.len() >= BATCH || d.fds.len() >= MAX_FDS_PER_SEND {
+                return true;
+            }
+            let scratch = &mut d.scratch;
+            let Some((name, event)) = self.event_loop.next_task_with(|bytes, buffers, _| {
+                scratch.clear();
+                scratch.extend_from_slice(bytes);
+                Ok(buffers)
+            }) else {
+                return false;
+            };
+            match event {
+                Event::Message(m) => {
+                    let bytes = std::mem::take(&mut d.scratch);
+                    encode_message(
+                        self,
+                        name,
+                        &bytes,
+                        m.data,
+                        m.ports,
+                        &mut d.batch,
+                        &mut d.fds,
+                    );
+                    d.scratch = bytes;
+                }
+                Event::Close => {
+                    let closed = {
+                        let mut routes = self.routes();
+                        match routes.by_port.get(&name).copied() {
+                            Some(route) => {
+                                let sent = routes.by_route.get(&route).map_or(0, |r| r.sent);
+                                Some((route, sent, routes.remove(route)))
+                            }
+                            None => None,
+                        }
+                    };
+                    if let Some((route, sent, bridge)) = closed {
+                        drop(bridge);
+                        Frame::Close { route, sent }.encode(&mut d.batch);
+                    }
+                }
+                // The decoder above never fails.
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The writer thread: drains when rung, writing with blocking writes.
 pub(super) fn run(link: &Link) {
-    let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
-    let mut fds: Vec<OwnedFd> = Vec::new();
-    let mut scratch: Vec<u8> = Vec::new();
-    loop {
-        {
+    as_node(|| loop {
+        if !link.dirty.load(Ordering::SeqCst) {
             let mut rung = link.bell.rung.lock().unwrap_or_else(|e| e.into_inner());
             while !*rung && !link.is_dead() {
                 rung = link.bell.cv.wait(rung).unwrap_or_else(|e| e.into_inner());
@@ -29,60 +194,43 @@ pub(super) fn run(link: &Link) {
         if link.is_dead() {
             return;
         }
-        link.writing.store(true, Ordering::Release);
+        let mut d = link.drain.lock().unwrap_or_else(|e| e.into_inner());
+        let mut result = Ok(());
         loop {
-            let Some((name, event)) = link.event_loop.next_task_with(|bytes, buffers, _| {
-                scratch.clear();
-                scratch.extend_from_slice(bytes);
-                Ok(buffers)
-            }) else {
-                break;
-            };
-            match event {
-                Event::Message(m) => {
-                    encode_message(link, name, &scratch, m.data, m.ports, &mut batch, &mut fds)
+            link.dirty.store(false, Ordering::SeqCst);
+            loop {
+                let full = link.pull(&mut d);
+                if let Err(e) = send(link, &mut d) {
+                    result = Err(e);
+                    break;
                 }
-                Event::Close => {
-                    let route = link.routes().by_port.get(&name).copied();
-                    if let Some(route) = route {
-                        let (bridge, sent) = {
-                            let mut routes = link.routes();
-                            let sent = routes.by_route.get(&route).map_or(0, |r| r.sent);
-                            (routes.remove(route), sent)
-                        };
-                        drop(bridge);
-                        Frame::Close { route, sent }.encode(&mut batch);
-                    }
+                if !full {
+                    break;
                 }
-                // The decoder above never fails.
-                _ => {}
             }
-            if batch.len() >= BATCH || fds.len() >= MAX_FDS_PER_SEND {
-                if let Err(e) = send(link, &mut batch, &mut fds) {
-                    link.die(e);
-                    return;
-                }
+            if result.is_err() || !link.dirty.load(Ordering::SeqCst) {
+                break;
             }
         }
-        let sent = send(link, &mut batch, &mut fds);
-        link.writing.store(false, Ordering::Release);
-        if let Err(e) = sent {
+        d.stuck = false;
+        drop(d);
+        if let Err(e) = result {
             link.die(e);
             return;
         }
-    }
+    })
 }
 
 /// Writes the batch; descriptors go at most [`MAX_FDS_PER_SEND`] per
 /// write, each group with a slice of the bytes that the frames naming them
 /// end after (so a reader has them when it reads those frames).
-fn send(link: &Link, batch: &mut Vec<u8>, fds: &mut Vec<OwnedFd>) -> Result<(), LinkError> {
-    if batch.is_empty() {
+fn send(link: &Link, d: &mut Drain) -> Result<(), LinkError> {
+    if d.batch.is_empty() {
         return Ok(());
     }
-    let borrowed: Vec<_> = fds.iter().map(|f| f.as_fd()).collect();
+    let borrowed: Vec<_> = d.fds.iter().map(|f| f.as_fd()).collect();
     let groups: Vec<_> = borrowed.chunks(MAX_FDS_PER_SEND).collect();
-    let mut rest: &[u8] = batch;
+    let mut rest: &[u8] = &d.batch;
     for (i, group) in groups.iter().enumerate() {
         // One byte with each group but the last, which takes the rest.
         let n = if i + 1 == groups.len() { rest.len() } else { 1 };
@@ -92,9 +240,11 @@ fn send(link: &Link, batch: &mut Vec<u8>, fds: &mut Vec<OwnedFd>) -> Result<(), 
     if !rest.is_empty() {
         link.transport.send(rest, &[])?;
     }
+    drop(groups);
+    drop(borrowed);
     link.counters.frames_out.fetch_add(1, Ordering::Relaxed);
-    batch.clear();
-    fds.clear();
+    d.batch.clear();
+    d.fds.clear();
     Ok(())
 }
 

@@ -16,6 +16,10 @@ pub trait Transport: Send + Sync + 'static {
     /// Writes all of `bytes`, with `fds` attached to them (received with
     /// the first of these bytes). Blocks while the peer does not read.
     fn send(&self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()>;
+    /// Writes what it can of `bytes` now, without blocking, with `fds`
+    /// attached to the first byte written: how many bytes were written (0
+    /// if the peer's buffer is full; the descriptors then did not go).
+    fn try_send(&self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize>;
     /// Reads some bytes into `buf` (0: the peer is gone) and appends the
     /// descriptors that came with them to `fds`.
     fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize>;
