@@ -1,0 +1,45 @@
+//! The crate's layout rules: `unsafe` only in `region.rs` (mapping
+//! memory), each block with a `// SAFETY:` comment; no file over 800 lines.
+
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn unsafe_code_lives_in_region_rs_only_and_says_why() {
+    let mut files = Vec::new();
+    sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    assert!(files.len() > 5);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() <= 800, "{} has {} lines", f.display(), lines.len());
+        let is_region = f.ends_with("region.rs");
+        for (i, l) in lines.iter().enumerate() {
+            let code = l.split("//").next().unwrap_or("");
+            if !code.contains("unsafe") || code.trim_start().starts_with("#![allow(unsafe_code)]") {
+                continue;
+            }
+            assert!(is_region, "unsafe outside region.rs: {}:{}", f.display(), i + 1);
+            // The comment is within the few lines above the block.
+            let above = &lines[i.saturating_sub(8)..i];
+            assert!(
+                above.iter().any(|a| a.contains("SAFETY:")) || l.contains("SAFETY:"),
+                "unsafe without a SAFETY comment: {}:{}",
+                f.display(),
+                i + 1
+            );
+        }
+    }
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    assert!(lib.contains("#![deny(unsafe_code"), "the crate denies unsafe code outside its one module");
+}
