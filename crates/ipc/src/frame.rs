@@ -11,6 +11,8 @@
 //!              ports:u16 route:u128 × ports
 //!              buffers:u16 buffer × buffers
 //!  Close    4  route:u128 sent:u64                     the sender's port closed
+//!  Pause    5  route:u128                              the receiver holds too much: stop
+//!  Resume   6  route:u128                              it drained: go on
 //!
 //!  buffer:  flags:u8 (1 = resizable, 2 = in a memfd sent beside the frame)
 //!           len:u64 [max:u64 if resizable] [bytes[len] if inline]
@@ -106,6 +108,18 @@ pub enum Frame {
         /// Transferred buffers, in transfer order.
         buffers: Vec<BufferDesc>,
     },
+    /// The receiving side of `route` holds more than it wants: the
+    /// sending side stops sending on it (its messages wait where they were
+    /// posted, visible to the sender as backpressure) until `Resume`.
+    Pause {
+        /// The route.
+        route: RouteId,
+    },
+    /// The receiving side of `route` drained: sending goes on.
+    Resume {
+        /// The route.
+        route: RouteId,
+    },
     /// The sending side's port closed after `sent` messages.
     Close {
         /// The route.
@@ -148,6 +162,8 @@ const HELLO: u8 = 1;
 const WELCOME: u8 = 2;
 const MESSAGE: u8 = 3;
 const CLOSE: u8 = 4;
+const PAUSE: u8 = 5;
+const RESUME: u8 = 6;
 const RESIZABLE: u8 = 1;
 const IN_REGION: u8 = 2;
 
@@ -238,6 +254,16 @@ impl Frame {
                 for b in buffers {
                     write_buffer(&mut e, b.len, b.max, b.inline.as_deref());
                 }
+                e.finish();
+            }
+            Frame::Pause { route } | Frame::Resume { route } => {
+                let kind = if matches!(self, Frame::Pause { .. }) {
+                    PAUSE
+                } else {
+                    RESUME
+                };
+                let mut e = Encoder::begin(out, kind);
+                e.u128(route.0);
                 e.finish();
             }
             Frame::Close { route, sent } => {
@@ -367,6 +393,12 @@ pub fn decode(b: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
         CLOSE => Frame::Close {
             route: RouteId(f.u128()?),
             sent: f.u64()?,
+        },
+        PAUSE => Frame::Pause {
+            route: RouteId(f.u128()?),
+        },
+        RESUME => Frame::Resume {
+            route: RouteId(f.u128()?),
         },
         k => return Err(FrameError::UnknownKind(k)),
     };

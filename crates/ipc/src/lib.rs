@@ -30,7 +30,11 @@
 //! How a route runs and what each side keeps: `route.rs`, and the
 //! "Ports across processes" section of ARCHITECTURE.md. The frames and
 //! their decoder (fuzzed): [`frame`].
-#![deny(unsafe_code, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![deny(
+    unsafe_code,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
 #![warn(missing_docs)]
 
 mod bootstrap;

@@ -31,6 +31,12 @@
 //! - `sent` counts the `Message` frames written on `r`; `received` those
 //!   read. A frame whose `seq` is not `received` is a protocol error
 //!   (the stream is ordered: a gap means a hostile or broken peer).
+//! - Flow: the receiving side sends `Pause` when the user's port holds more
+//!   than `Bounds::pause_bytes` and `Resume` once it holds less than half
+//!   (`paused_by_us`); the sending side then parks the bridge on a loop of
+//!   its own (`parked`), so its messages wait where they were posted and
+//!   its sender sees them in `peer_queued`. A peer that goes on sending
+//!   past `Bounds::max_held_bytes` breaks the protocol.
 //! - A route is only ever used on the link it was opened on: a frame for
 //!   a route of another link finds nothing and is dropped (counted).
 
@@ -46,6 +52,13 @@ pub(crate) struct Route {
     pub(crate) sent: u64,
     /// `Message` frames read on this route.
     pub(crate) received: u64,
+    /// We sent `Pause`: the user's port here holds too much.
+    pub(crate) paused_by_us: bool,
+    /// Bytes received on this route since we sent `Pause`.
+    pub(crate) after_pause: usize,
+    /// The peer sent `Pause`: the bridge is bound to this loop of its own,
+    /// which nobody pulls, instead of the link's, until `Resume`.
+    pub(crate) parked: Option<EventLoop>,
 }
 
 /// The routes of one link.
@@ -68,6 +81,9 @@ impl Routes {
                 bridge,
                 sent: 0,
                 received: 0,
+                paused_by_us: false,
+                after_pause: 0,
+                parked: None,
             },
         );
     }

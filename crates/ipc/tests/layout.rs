@@ -17,12 +17,20 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn unsafe_code_lives_in_region_rs_only_and_says_why() {
     let mut files = Vec::new();
-    sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
     assert!(files.len() > 5);
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines.len() <= 800, "{} has {} lines", f.display(), lines.len());
+        assert!(
+            lines.len() <= 800,
+            "{} has {} lines",
+            f.display(),
+            lines.len()
+        );
         let is_region = f.ends_with("region.rs");
         for (i, l) in lines.iter().enumerate() {
             let code = l.split("//").next().unwrap_or("");
@@ -30,7 +38,12 @@ fn unsafe_code_lives_in_region_rs_only_and_says_why() {
             if !code.contains("unsafe") || code.trim_start().starts_with("#![") {
                 continue;
             }
-            assert!(is_region, "unsafe outside region.rs: {}:{}", f.display(), i + 1);
+            assert!(
+                is_region,
+                "unsafe outside region.rs: {}:{}",
+                f.display(),
+                i + 1
+            );
             // The comment is within the few lines above the block.
             let above = &lines[i.saturating_sub(8)..i];
             assert!(
@@ -41,6 +54,10 @@ fn unsafe_code_lives_in_region_rs_only_and_says_why() {
             );
         }
     }
-    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
-    assert!(lib.contains("#![deny(unsafe_code"), "the crate denies unsafe code outside its one module");
+    let lib =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("#![deny(unsafe_code"),
+        "the crate denies unsafe code outside its one module"
+    );
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn child_entry() {
-    common::run_role(&[("serve", common::serve)]);
+    common::run_role(&[("serve", common::serve), ("slow", slow_reader)]);
 }
 
 #[test]
@@ -276,4 +276,71 @@ fn a_child_that_exits_without_connecting_is_an_error() {
         Err(msgport_ipc::IpcError::ChildExited(_)) => {}
         other => panic!("{other:?}"),
     }
+}
+
+/// Takes a port, waits for a word on the parent port, then reads the
+/// port's messages and says how many and how many bytes.
+fn slow_reader() {
+    let parent = msgport_ipc::parent_port().unwrap();
+    let Ok(Event::Message(m)) = parent.recv_blocking_as::<msgport::MessagePort>(None) else {
+        return;
+    };
+    let port = m.data;
+    let Ok(Event::Message(n)) = parent.recv_blocking_as::<u64>(None) else {
+        return;
+    };
+    let mut bytes = 0u64;
+    for i in 0..n.data {
+        match port.recv_blocking_as::<String>(None) {
+            Ok(Event::Message(m)) => {
+                assert!(m.data.starts_with(&format!("{i}:")), "in order");
+                bytes += m.data.len() as u64;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    parent.post(&(n.data, bytes)).unwrap();
+    msgport_ipc::flush(Duration::from_secs(5));
+}
+
+#[test]
+fn a_reader_that_does_not_read_pushes_back_on_the_sender_and_loses_nothing() {
+    let (mut kid, port) = msgport_ipc::spawn(&mut child("slow")).unwrap();
+    let ch = MessageChannel::new();
+    port.post(&ch.port2).unwrap();
+    // 120 MiB while the reader reads nothing: the receiving node holds at
+    // most 64 MiB at one port, then stops reading; the rest waits here,
+    // where the sender sees it. Posting never blocks.
+    const N: u64 = 2000;
+    let filler = "f".repeat(60_000);
+    let started = Instant::now();
+    for i in 0..N {
+        ch.port1.post(&format!("{i}:{filler}")).unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "post never blocks"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, bytes) = ch.port1.peer_queued();
+        if bytes > 20 << 20 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sender never saw backpressure ({bytes} bytes queued here)"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Then everything arrives, in order, once the reader reads.
+    port.post(&N).unwrap();
+    match port.recv_timeout_as::<(u64, u64)>(Duration::from_secs(60)) {
+        Ok(Event::Message(m)) => assert_eq!(m.data.0, N),
+        other => panic!("{other:?}"),
+    }
+    // And the queue here has drained.
+    assert_eq!(ch.port1.peer_queued().0, 0);
+    drop(port);
+    kid.wait().unwrap();
 }

@@ -7,6 +7,7 @@
 //! port entangled with one of its bridges gets `close`, after the messages
 //! already delivered. Nothing else of the node is touched.
 
+mod flow;
 mod reader;
 mod writer;
 
@@ -49,10 +50,13 @@ pub(crate) struct Bounds {
     pub(crate) max_routes: usize,
     /// The most received descriptors waiting for their frame.
     pub(crate) max_pending_fds: usize,
-    /// The reader stops reading while a route's receiving port holds more
-    /// than this many bytes (the peer then blocks in its writer, and its
-    /// senders see their bridge's queue grow: backpressure).
-    pub(crate) hold_bytes: usize,
+    /// A route whose receiving port holds more than this many bytes is
+    /// paused (`Pause`), and resumed once it holds less than half.
+    pub(crate) pause_bytes: usize,
+    /// How much a peer may still send on a route after it was paused (what
+    /// was in flight) before that counts as ignoring `Pause`, on top of one
+    /// frame.
+    pub(crate) max_after_pause: usize,
 }
 
 impl Default for Bounds {
@@ -61,7 +65,8 @@ impl Default for Bounds {
             frame: Limits::default(),
             max_routes: 1 << 20,
             max_pending_fds: 1024,
-            hold_bytes: 64 << 20,
+            pause_bytes: 16 << 20,
+            max_after_pause: 64 << 20,
         }
     }
 }
@@ -100,6 +105,13 @@ pub(crate) struct Link {
     dirty: AtomicBool,
     /// Whoever drains the event loop into the transport holds this.
     drain: Mutex<writer::Drain>,
+    /// Frames the reader wants sent (`Pause`, `Resume`), written before
+    /// the next tasks.
+    control: Mutex<Vec<crate::frame::Frame>>,
+    /// A paused route's port may have drained (see `flow.rs`).
+    resume_check: AtomicBool,
+    /// This link, for the wakers it hands out.
+    me: std::sync::Weak<Link>,
     pub(crate) counters: Counters,
     /// Why it closed.
     pub(crate) error: Mutex<Option<Arc<LinkError>>>,
@@ -115,14 +127,14 @@ impl Link {
         bounds: Bounds,
     ) -> std::io::Result<Arc<Link>> {
         let link = Arc::new_cyclic(|me: &std::sync::Weak<Link>| {
-            let me = me.clone();
+            let weak = me.clone();
             Link {
                 peer,
                 transport,
                 bounds,
                 routes: Mutex::new(Routes::default()),
                 event_loop: EventLoop::new(move || {
-                    if let Some(l) = me.upgrade() {
+                    if let Some(l) = weak.upgrade() {
                         l.kick();
                     }
                 }),
@@ -130,6 +142,9 @@ impl Link {
                 dead: AtomicBool::new(false),
                 dirty: AtomicBool::new(false),
                 drain: Mutex::new(writer::Drain::default()),
+                control: Mutex::new(Vec::new()),
+                resume_check: AtomicBool::new(false),
+                me: me.clone(),
                 counters: Counters::default(),
                 error: Mutex::new(None),
             }

@@ -9,7 +9,6 @@ use msgport::MessageChannel;
 use rustix::fd::OwnedFd;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 /// How much is read at once.
 const READ: usize = 256 * 1024;
@@ -88,6 +87,14 @@ fn handle(link: &Link, f: Frame, fds: &mut VecDeque<OwnedFd>) -> Result<(), Link
             drop(bridge);
             Ok(())
         }
+        Frame::Pause { route } => {
+            link.pause(route);
+            Ok(())
+        }
+        Frame::Resume { route } => {
+            link.resume(route);
+            Ok(())
+        }
         Frame::Hello { .. } | Frame::Welcome { .. } => {
             Err(LinkError::Protocol("handshake frame on an open link"))
         }
@@ -157,30 +164,24 @@ fn message(
         routes.open(*id, bridge, &link.event_loop);
         users.push(user);
     }
-    let Some(r) = routes.by_route.get(&route) else {
+    let Some(r) = routes.by_route.get_mut(&route) else {
         return Ok(());
     };
+    let size = bytes.len() + buffers.iter().map(|b| b.data.len()).sum::<usize>();
     r.bridge.post_transferred(bytes, buffers, users);
-    let held = r.bridge.peer_queued().1;
-    drop(routes);
-    if held > link.bounds.hold_bytes {
-        hold(link, route);
+    if r.paused_by_us {
+        r.after_pause = r.after_pause.saturating_add(size);
+        if r.after_pause > link.bounds.max_after_pause + link.bounds.frame.max_frame {
+            return Err(LinkError::Protocol("the peer kept sending after Pause"));
+        }
+        return Ok(());
+    }
+    if r.bridge.peer_queued().1 > link.bounds.pause_bytes {
+        r.paused_by_us = true;
+        r.after_pause = 0;
+        link.watch_drain(&r.bridge);
+        drop(routes);
+        link.send_control(Frame::Pause { route });
     }
     Ok(())
-}
-
-/// Waits while the receiving port of `route` holds more than the bound:
-/// nothing more is read from this peer meanwhile.
-fn hold(link: &Link, route: RouteId) {
-    loop {
-        std::thread::sleep(Duration::from_millis(1));
-        if link.is_dead() {
-            return;
-        }
-        let routes = link.routes();
-        match routes.by_route.get(&route) {
-            Some(r) if r.bridge.peer_queued().1 > link.bounds.hold_bytes / 2 => {}
-            _ => return,
-        }
-    }
 }

@@ -132,6 +132,7 @@ impl Link {
     /// Encodes the bridges' tasks into the batch until there are no more
     /// (false) or the batch is full (true).
     fn pull(&self, d: &mut Drain) -> bool {
+        self.emit_control(&mut d.batch);
         loop {
             if d.batch.len() >= BATCH || d.fds.len() >= MAX_FDS_PER_SEND {
                 return true;
