@@ -110,6 +110,9 @@ pub(crate) struct Link {
     control: Mutex<Vec<crate::frame::Frame>>,
     /// A paused route's port may have drained (see `flow.rs`).
     resume_check: AtomicBool,
+    /// When the last inline drain ended (nanoseconds since `epoch`).
+    last_inline: AtomicU64,
+    epoch: std::time::Instant,
     /// This link, for the wakers it hands out.
     me: std::sync::Weak<Link>,
     pub(crate) counters: Counters,
@@ -145,6 +148,8 @@ impl Link {
                 control: Mutex::new(Vec::new()),
                 resume_check: AtomicBool::new(false),
                 me: me.clone(),
+                last_inline: AtomicU64::new(0),
+                epoch: std::time::Instant::now(),
                 counters: Counters::default(),
                 error: Mutex::new(None),
             }
@@ -194,8 +199,11 @@ impl Link {
     }
 
     fn ring(&self) {
-        *self.bell.rung.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.bell.cv.notify_one();
+        let mut rung = self.bell.rung.lock().unwrap_or_else(|e| e.into_inner());
+        if !*rung {
+            *rung = true;
+            self.bell.cv.notify_one();
+        }
     }
 
     /// Whether everything posted to this link's bridges has been written.

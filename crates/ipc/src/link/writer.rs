@@ -24,6 +24,9 @@ use rustix::fd::{AsFd, OwnedFd};
 use std::cell::Cell;
 use std::sync::atomic::Ordering;
 
+/// Posts closer than this to the last inline write go to the writer thread.
+const STREAMING_NS: u64 = 20_000;
+
 /// A batch is written once it holds this much.
 const BATCH: usize = 256 * 1024;
 
@@ -71,6 +74,15 @@ impl Link {
             self.ring();
             return;
         }
+        // A post soon after an inline write is part of a stream: the
+        // writer thread takes it, and by the time it runs, more posts have
+        // joined it in one batch (one system call for many messages). A
+        // lone post (a request, an answer) is written at once.
+        let now = self.epoch.elapsed().as_nanos() as u64;
+        if now.saturating_sub(self.last_inline.load(Ordering::Relaxed)) < STREAMING_NS {
+            self.ring();
+            return;
+        }
         loop {
             let Ok(mut d) = self.drain.try_lock() else {
                 // The holder sees `dirty`.
@@ -83,6 +95,8 @@ impl Link {
             }
             let r = as_node(|| self.drain_inline(&mut d));
             drop(d);
+            self.last_inline
+                .store(self.epoch.elapsed().as_nanos() as u64, Ordering::Relaxed);
             if let Err(e) = r {
                 as_node(|| self.die(e));
                 return;
