@@ -56,8 +56,10 @@ fn unsafe_code_lives_in_region_rs_only_and_says_why() {
     }
     let lib =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    let deny = &lib[lib.find("#![deny(").expect("a deny attribute")..];
+    let deny = &deny[..deny.find(")]").unwrap()];
     assert!(
-        lib.contains("#![deny(unsafe_code"),
-        "the crate denies unsafe code outside its one module"
+        deny.contains("unsafe_code") && deny.contains("clippy::undocumented_unsafe_blocks"),
+        "the crate denies unsafe code outside its one module, and undocumented unsafe blocks"
     );
 }
