@@ -288,3 +288,23 @@ fn descriptors_that_no_frame_claims_are_bounded() {
         }
     });
 }
+
+#[test]
+fn nothing_of_a_dead_link_can_be_claimed_by_a_new_one() {
+    let l = Listener::bind_private().unwrap();
+    let (s1, p1, r1) = raw_peer(&l);
+    // The first peer dies: its port here closes.
+    drop(s1);
+    expect_close(&p1);
+    // A newcomer that names the dead link's route reaches nothing: not p1
+    // (closed, and no message arrives), and no port appears anywhere.
+    let (mut s2, p2, r2) = raw_peer(&l);
+    send(&mut s2, message(r1, 0, "claimed?"));
+    send(&mut s2, message(r2, 0, "own"));
+    expect_text(&p2, "own");
+    assert!(matches!(
+        p1.try_recv(),
+        Err(msgport::RecvError::Disentangled)
+    ));
+    assert!(!p1.is_entangled());
+}
