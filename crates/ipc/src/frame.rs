@@ -307,33 +307,21 @@ impl<'a> Fields<'a> {
     fn u8(&mut self) -> Result<u8, FrameError> {
         Ok(self.take(1)?[0])
     }
+    /// The next `N` bytes.
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], FrameError> {
+        self.take(N)?.try_into().map_err(|_| FrameError::Truncated)
+    }
     fn u16(&mut self) -> Result<u16, FrameError> {
-        Ok(u16::from_le_bytes(
-            self.take(2)?
-                .try_into()
-                .map_err(|_| FrameError::Truncated)?,
-        ))
+        self.array().map(u16::from_le_bytes)
     }
     fn u32(&mut self) -> Result<u32, FrameError> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?
-                .try_into()
-                .map_err(|_| FrameError::Truncated)?,
-        ))
+        self.array().map(u32::from_le_bytes)
     }
     fn u64(&mut self) -> Result<u64, FrameError> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?
-                .try_into()
-                .map_err(|_| FrameError::Truncated)?,
-        ))
+        self.array().map(u64::from_le_bytes)
     }
     fn u128(&mut self) -> Result<u128, FrameError> {
-        Ok(u128::from_le_bytes(
-            self.take(16)?
-                .try_into()
-                .map_err(|_| FrameError::Truncated)?,
-        ))
+        self.array().map(u128::from_le_bytes)
     }
 }
 
@@ -344,10 +332,7 @@ pub fn decode(b: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
     let frame = match f.u8()? {
         HELLO => Frame::Hello {
             node: f.u128()?,
-            token: f
-                .take(TOKEN_LEN)?
-                .try_into()
-                .map_err(|_| FrameError::Truncated)?,
+            token: f.array()?,
         },
         WELCOME => Frame::Welcome {
             node: f.u128()?,

@@ -219,24 +219,24 @@ fn a_route_opened_twice_closes_the_link() {
     });
 }
 
+/// A message with one 1 MiB buffer said to be in a memfd.
+fn region_message(route: RouteId) -> Frame {
+    Frame::Message {
+        route,
+        seq: 0,
+        bytes: msgport::clone::to_bytes(&0).unwrap(),
+        ports: vec![],
+        buffers: vec![BufferDesc {
+            len: 1 << 20,
+            max: None,
+            inline: None,
+        }],
+    }
+}
+
 #[test]
 fn a_region_buffer_without_a_descriptor_closes_the_link() {
-    closes_only_its_link(|s, r| {
-        send(
-            s,
-            Frame::Message {
-                route: r,
-                seq: 0,
-                bytes: msgport::clone::to_bytes(&0).unwrap(),
-                ports: vec![],
-                buffers: vec![BufferDesc {
-                    len: 1 << 20,
-                    max: None,
-                    inline: None,
-                }],
-            },
-        )
-    });
+    closes_only_its_link(|s, r| send(s, region_message(r)));
 }
 
 #[test]
@@ -245,18 +245,7 @@ fn an_unsealed_memfd_closes_the_link() {
         let fd = rustix::fs::memfd_create("x", rustix::fs::MemfdFlags::CLOEXEC).unwrap();
         rustix::fs::ftruncate(&fd, 1 << 20).unwrap();
         let mut out = Vec::new();
-        Frame::Message {
-            route: r,
-            seq: 0,
-            bytes: msgport::clone::to_bytes(&0).unwrap(),
-            ports: vec![],
-            buffers: vec![BufferDesc {
-                len: 1 << 20,
-                max: None,
-                inline: None,
-            }],
-        }
-        .encode(&mut out);
+        region_message(r).encode(&mut out);
         let t = UnixTransport::new(s.try_clone().unwrap());
         use rustix::fd::AsFd;
         t.send(&out, &[fd.as_fd()]).unwrap();
