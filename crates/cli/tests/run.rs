@@ -550,6 +550,33 @@ fn a_file_that_crashes_is_its_own_failure_and_the_others_still_run() {
 }
 
 #[test]
+fn imports_that_cannot_be_resolved_or_fetched_are_type_errors() {
+    // HTML #resolve-a-module-specifier and #fetch-a-single-module-script:
+    // both fail with a TypeError, for `import()` as for a static import.
+    let dir = scratch("import-errors");
+    std::fs::write(
+        dir.join("dynamic.mjs"),
+        "for (const s of ['nope', './missing.mjs']) {\n\
+           try { await import(s); } catch (e) { console.log(e.constructor.name, e.message.includes(s.replace('./', ''))); }\n\
+         }\n",
+    )
+    .unwrap();
+    let out = msgport(&["run", dir.join("dynamic.mjs").to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "TypeError true\nTypeError true\n"
+    );
+    for (file, import) in [("bare.mjs", "nope"), ("missing.mjs", "./gone.mjs")] {
+        std::fs::write(dir.join(file), format!("import x from '{import}';\n")).unwrap();
+        let out = msgport(&["run", dir.join(file).to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("Uncaught TypeError"), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn import_meta_resolve_resolves_as_an_import_would() {
     let dir = scratch("meta-resolve");
     let pkg = dir.join("node_modules/tiny");

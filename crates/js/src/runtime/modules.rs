@@ -243,15 +243,21 @@ pub(crate) struct UrlResolver;
 impl Resolver for UrlResolver {
     fn resolve<'js>(
         &mut self,
-        _ctx: &Ctx<'js>,
+        ctx: &Ctx<'js>,
         base: &str,
         name: &str,
         _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
         // A package through node_modules beside the importing file;
-        // anything else as a URL relative to it.
-        resolve_specifier(base, name)
-            .map_err(|why| rquickjs::Error::new_resolving_message(base, name, why))
+        // anything else as a URL relative to it. A specifier that cannot
+        // be resolved is a TypeError (HTML `#resolve-a-module-specifier`),
+        // for a static import as for `import()`.
+        resolve_specifier(base, name).map_err(|why| {
+            rquickjs::Exception::throw_type(
+                ctx,
+                &format!("Error resolving module '{name}' from '{base}': {why}"),
+            )
+        })
     }
 }
 
@@ -264,8 +270,12 @@ impl Loader for UrlLoader {
         name: &str,
         _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, Declared>> {
-        let source =
-            load_source(name).map_err(|e| rquickjs::Error::new_loading_message(name, e))?;
+        // A module that cannot be fetched fails its graph with a TypeError
+        // (HTML `#fetch-a-single-module-script` returns null; the import
+        // then rejects with a TypeError), as browsers and Node do.
+        let source = load_source(name).map_err(|e| {
+            rquickjs::Exception::throw_type(ctx, &format!("Error loading module '{name}': {e}"))
+        })?;
         let m = Module::declare(ctx.clone(), name, source)?;
         set_meta(ctx, &m.meta()?, name)?;
         Ok(m)
