@@ -36,6 +36,18 @@ thread_local! {
     /// and never drain another link inline, so no thread ever holds two
     /// links' locks.
     static IN_NODE: Cell<u32> = const { Cell::new(0) };
+    /// The link this thread is draining (its address), if any: a wake of
+    /// that very link (a route opened while encoding) only needs `dirty`,
+    /// which the drain loop looks at again before it lets go.
+    static DRAINING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Runs `f` while draining `link` (see [`DRAINING`]).
+fn draining<R>(link: &Link, f: impl FnOnce() -> R) -> R {
+    let before = DRAINING.with(|c| c.replace(link as *const Link as usize));
+    let r = f();
+    DRAINING.with(|c| c.set(before));
+    r
 }
 
 /// Runs `f` as the node's work (see [`IN_NODE`]).
@@ -70,6 +82,9 @@ impl Link {
     /// The event loop's wake (any thread): a task is queued at a bridge.
     pub(super) fn kick(&self) {
         self.dirty.store(true, Ordering::SeqCst);
+        if DRAINING.with(Cell::get) == self as *const Link as usize {
+            return;
+        }
         if IN_NODE.with(Cell::get) > 0 || self.is_dead() {
             self.ring();
             return;
@@ -93,7 +108,7 @@ impl Link {
                 self.ring();
                 return;
             }
-            let r = as_node(|| self.drain_inline(&mut d));
+            let r = as_node(|| draining(self, || self.drain_inline(&mut d)));
             drop(d);
             self.last_inline
                 .store(self.epoch.elapsed().as_nanos() as u64, Ordering::Relaxed);
@@ -211,7 +226,7 @@ pub(super) fn run(link: &Link) {
         }
         let mut d = link.drain.lock().unwrap_or_else(|e| e.into_inner());
         let mut result = Ok(());
-        loop {
+        draining(link, || loop {
             link.dirty.store(false, Ordering::SeqCst);
             loop {
                 let full = link.pull(&mut d);
@@ -226,7 +241,7 @@ pub(super) fn run(link: &Link) {
             if result.is_err() || !link.dirty.load(Ordering::SeqCst) {
                 break;
             }
-        }
+        });
         d.stuck = false;
         drop(d);
         if let Err(e) = result {
