@@ -116,6 +116,8 @@ pub struct Listener {
     invitation: Invitation,
     /// A directory made for the socket (removed with the listener).
     own_dir: Option<PathBuf>,
+    /// What the links it admits keep to.
+    bounds: Bounds,
 }
 
 impl Listener {
@@ -130,6 +132,7 @@ impl Listener {
                 token: rand::random(),
             },
             own_dir: None,
+            bounds: Bounds::default(),
         })
     }
 
@@ -144,6 +147,11 @@ impl Listener {
         Ok(l)
     }
 
+    /// Sets the bounds of the links this listener admits from now on.
+    pub fn set_bounds(&mut self, bounds: Bounds) {
+        self.bounds = bounds;
+    }
+
     /// The invitation to hand to the process that should connect.
     pub fn invitation(&self) -> &Invitation {
         &self.invitation
@@ -155,7 +163,7 @@ impl Listener {
     /// and this returns [`IpcError::BadToken`]; the listener still works.
     pub fn accept(&self) -> Result<MessagePort, IpcError> {
         let (stream, _) = self.socket.accept()?;
-        admit(stream, &self.invitation.token)
+        admit(stream, &self.invitation.token, self.bounds)
     }
 }
 
@@ -208,7 +216,11 @@ fn same_token(a: &[u8; TOKEN_LEN], b: &[u8; TOKEN_LEN]) -> bool {
 }
 
 /// The inviting side of a handshake.
-fn admit(mut stream: UnixStream, token: &[u8; TOKEN_LEN]) -> Result<MessagePort, IpcError> {
+fn admit(
+    mut stream: UnixStream,
+    token: &[u8; TOKEN_LEN],
+    bounds: Bounds,
+) -> Result<MessagePort, IpcError> {
     let mut split = Splitter::new();
     let (peer, presented) = match read_frame(&mut stream, &mut split)? {
         Frame::Hello { node, token } => (node, token),
@@ -225,7 +237,7 @@ fn admit(mut stream: UnixStream, token: &[u8; TOKEN_LEN]) -> Result<MessagePort,
     }
     .encode(&mut out);
     stream.write_all(&out)?;
-    join(stream, peer, split, route)
+    join(stream, peer, split, route, bounds)
 }
 
 /// Connects to the process that listens with `invitation`: the port
@@ -241,7 +253,7 @@ pub fn connect(invitation: &Invitation) -> Result<MessagePort, IpcError> {
     stream.write_all(&out)?;
     let mut split = Splitter::new();
     match read_frame(&mut stream, &mut split)? {
-        Frame::Welcome { node, route } => join(stream, node, split, route),
+        Frame::Welcome { node, route } => join(stream, node, split, route, Bounds::default()),
         _ => Err(IpcError::Handshake("expected Welcome".into())),
     }
 }
@@ -252,9 +264,10 @@ fn join(
     peer: u128,
     split: Splitter,
     route: RouteId,
+    bounds: Bounds,
 ) -> Result<MessagePort, IpcError> {
     let transport: Arc<dyn Transport> = Arc::new(UnixTransport::new(stream));
-    let link = Link::start(peer, transport, split, Bounds::default())?;
+    let link = Link::start(peer, transport, split, bounds)?;
     let port = link.open_route(route);
     Node::get().add(link);
     Ok(port)
@@ -288,7 +301,7 @@ pub fn spawn_within(
         match listener.socket.accept() {
             Ok((stream, _)) => {
                 stream.set_nonblocking(false)?;
-                match admit(stream, &listener.invitation.token) {
+                match admit(stream, &listener.invitation.token, listener.bounds) {
                     Ok(port) => return Ok((child, port)),
                     // Someone else reached the socket without the token:
                     // ignored; the child may still come.

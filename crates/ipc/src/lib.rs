@@ -48,7 +48,7 @@ pub mod transport;
 pub use bootstrap::{
     connect, parent_port, spawn, spawn_within, Invitation, IpcError, Listener, INVITATION_ENV,
 };
-pub use link::LinkError;
+pub use link::{Bounds, LinkError};
 pub use node::{flush, is_remote, node_name, peers};
 pub use region::{Region, RegionError, REGION_MIN};
 

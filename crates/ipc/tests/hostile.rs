@@ -297,3 +297,75 @@ fn nothing_of_a_dead_link_can_be_claimed_by_a_new_one() {
     ));
     assert!(!p1.is_entangled());
 }
+
+/// A listener whose links pause a route at 64 KiB held and tolerate
+/// 128 KiB (and one 64 KiB frame) after a pause.
+fn tight_listener() -> Listener {
+    let mut l = Listener::bind_private().unwrap();
+    let mut frame = msgport_ipc::frame::Limits::default();
+    frame.max_frame = 64 << 10;
+    l.set_bounds(msgport_ipc::Bounds {
+        frame,
+        pause_bytes: 64 << 10,
+        max_after_pause: 128 << 10,
+        ..Default::default()
+    });
+    l
+}
+
+fn chunk(route: RouteId, seq: u64) -> Frame {
+    message(route, seq, &format!("{seq}:{}", "c".repeat(8 << 10)))
+}
+
+#[test]
+fn a_port_that_holds_too_much_pauses_its_route_and_resumes_when_drained() {
+    let l = tight_listener();
+    let (mut s, port, route) = raw_peer(&l);
+    for seq in 0..20 {
+        send(&mut s, chunk(route, seq));
+    }
+    // Nobody reads: the node asks this peer to stop sending on the route.
+    assert_eq!(read_frame(&mut s), Frame::Pause { route });
+    // Reading drains the port below half the mark: the route resumes.
+    for seq in 0..20u64 {
+        match port.recv_timeout_as::<String>(Duration::from_secs(5)) {
+            Ok(Event::Message(m)) => assert!(m.data.starts_with(&format!("{seq}:"))),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(read_frame(&mut s), Frame::Resume { route });
+    send(&mut s, message(route, 20, "after"));
+    expect_text(&port, "after");
+}
+
+#[test]
+fn a_peer_that_ignores_pause_loses_its_link_and_the_node_holds_a_bounded_amount() {
+    let l = tight_listener();
+    let (mut good, good_port, good_route) = raw_peer(&l);
+    let (mut s, port, route) = raw_peer(&l);
+    // 64 KiB to the pause, then 128 KiB + one frame more at most: 60
+    // chunks of 8 KiB are far past that.
+    for seq in 0..60 {
+        let mut out = Vec::new();
+        chunk(route, seq).encode(&mut out);
+        if s.write_all(&out).is_err() {
+            break; // closed on us already
+        }
+    }
+    // Nobody reads: the link closes once the peer is past its allowance,
+    // and what the port holds then is bounded.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while port.is_entangled() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the link did not close"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let (messages, held) = port.queued();
+    assert!(messages < 60, "{messages} messages held");
+    assert!(held < (64 + 128 + 64 + 16) << 10, "held {held} bytes");
+    // Only that link closed.
+    send(&mut good, message(good_route, 0, "still here"));
+    expect_text(&good_port, "still here");
+}

@@ -42,21 +42,28 @@ pub enum LinkError {
     Protocol(&'static str),
 }
 
-/// Bounds a link keeps, whatever its peer sends.
+/// Bounds a link keeps, whatever its peer sends. The defaults suit most
+/// uses; a [`Listener`](crate::Listener) can be given others.
+///
+/// ```
+/// let mut l = msgport_ipc::Listener::bind_private().unwrap();
+/// l.set_bounds(msgport_ipc::Bounds { pause_bytes: 1 << 20, ..Default::default() });
+/// ```
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Bounds {
-    pub(crate) frame: Limits,
+pub struct Bounds {
+    /// What one frame may hold.
+    pub frame: Limits,
     /// The most routes open on one link.
-    pub(crate) max_routes: usize,
+    pub max_routes: usize,
     /// The most received descriptors waiting for their frame.
-    pub(crate) max_pending_fds: usize,
+    pub max_pending_fds: usize,
     /// A route whose receiving port holds more than this many bytes is
     /// paused (`Pause`), and resumed once it holds less than half.
-    pub(crate) pause_bytes: usize,
+    pub pause_bytes: usize,
     /// How much a peer may still send on a route after it was paused (what
     /// was in flight) before that counts as ignoring `Pause`, on top of one
     /// frame.
-    pub(crate) max_after_pause: usize,
+    pub max_after_pause: usize,
 }
 
 impl Default for Bounds {
