@@ -302,10 +302,11 @@ fn nothing_of_a_dead_link_can_be_claimed_by_a_new_one() {
 /// 128 KiB (and one 64 KiB frame) after a pause.
 fn tight_listener() -> Listener {
     let mut l = Listener::bind_private().unwrap();
-    let mut frame = msgport_ipc::frame::Limits::default();
-    frame.max_frame = 64 << 10;
     l.set_bounds(msgport_ipc::Bounds {
-        frame,
+        frame: msgport_ipc::frame::Limits {
+            max_frame: 64 << 10,
+            ..Default::default()
+        },
         pause_bytes: 64 << 10,
         max_after_pause: 128 << 10,
         ..Default::default()
