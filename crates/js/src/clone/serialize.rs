@@ -23,14 +23,20 @@ struct Walk<'a, 'js> {
     hooks: &'a Hooks<'js>,
     g: Graph,
     memory: HashMap<usize, ObjectId>,
-    /// Objects met deeper than [`RECURSION`], to fill after the rest.
-    work: Vec<(ObjectId, Object<'js>, Kind)>,
+    /// Objects met deeper than [`RECURSION`], to fill after the rest, with
+    /// their depth and their container depth.
+    work: Vec<(ObjectId, Object<'js>, Kind, usize, usize)>,
     /// Every object met, kept alive so addresses stay unique for the walk.
     keep: Vec<Object<'js>>,
     /// Keys met so far, by atom (keys repeat across objects).
     keys: HashMap<rquickjs::Atom<'js>, (PropertyKey, ffi::OwnedAtom<'js>)>,
     /// Objects being filled, innermost last (see [`RECURSION`]).
     depth: usize,
+    /// Containers (objects, arrays, Maps, Sets, Errors) around the value
+    /// being read: counted as msgport-clone's encoder and decoders count
+    /// them, so that `structuredClone` refuses what `postMessage` refuses
+    /// (one limit, [`DEFAULT_MAX_DEPTH`](msgport_clone::DEFAULT_MAX_DEPTH)).
+    containers: usize,
 }
 
 /// How deep the serializer recurses into objects before it queues them.
@@ -56,6 +62,7 @@ pub(crate) fn serialize<'js>(
         keep: Vec::new(),
         keys: HashMap::new(),
         depth: 0,
+        containers: 0,
     };
     let mut ports = Vec::new();
     let mut buffers = Vec::new();
@@ -102,7 +109,9 @@ pub(crate) fn serialize<'js>(
     }
     let root = w.value(value)?;
     w.g.root = root;
-    while let Some((id, o, kind)) = w.work.pop() {
+    while let Some((id, o, kind, depth, containers)) = w.work.pop() {
+        w.depth = depth;
+        w.containers = containers;
         w.fill(id, o, kind)?;
     }
     // Step 4's checks, after serialization (a getter may have detached an
@@ -166,6 +175,14 @@ impl<'js> Walk<'_, 'js> {
                     return Ok(GValue::Object(*id));
                 }
                 let kind = self.classes.of(&o);
+                let container = matches!(
+                    kind,
+                    Kind::Plain | Kind::Array | Kind::Error | Kind::Map | Kind::Set
+                );
+                let containers = self.containers + usize::from(container);
+                if containers > msgport_clone::DEFAULT_MAX_DEPTH {
+                    return Err(CloneError::TooDeep(msgport_clone::DEFAULT_MAX_DEPTH).into());
+                }
                 let id = self.g.alloc(GObject::Object(Props::default()));
                 self.memory.insert(addr, id);
                 self.keep.push(o.clone());
@@ -176,11 +193,13 @@ impl<'js> Walk<'_, 'js> {
                 // stack (only getters that deep could tell the difference).
                 if self.depth < RECURSION {
                     self.depth += 1;
+                    let outer = std::mem::replace(&mut self.containers, containers);
                     let r = self.fill(id, o, kind);
+                    self.containers = outer;
                     self.depth -= 1;
                     r?;
                 } else {
-                    self.work.push((id, o, kind));
+                    self.work.push((id, o, kind, self.depth + 1, containers));
                 }
                 GValue::Object(id)
             }

@@ -85,8 +85,14 @@ struct Direct<'a, 'js> {
     /// The old objects are kept alive by the value being cloned: nothing
     /// can change it while no JavaScript of the page runs.
     memory: Memory,
-    /// Objects whose contents are still to copy: (old, new, kind).
-    work: Vec<(Borrowed<'a>, Borrowed<'a>, Kind)>,
+    /// Objects whose contents are still to copy: (old, new, kind, and how
+    /// many containers deep the object is).
+    work: Vec<(Borrowed<'a>, Borrowed<'a>, Kind, usize)>,
+    /// How many containers deep the object being filled is. A container
+    /// deeper than msgport-clone's one limit (`DEFAULT_MAX_DEPTH`) is left
+    /// to the general path, which refuses it with a DataCloneError, as
+    /// `postMessage` does.
+    containers: usize,
     /// The key `length`, made at the first array.
     length: Option<ffi::OwnedAtom<'js>>,
     /// The runtime's shape keepers (see wire_cache.rs): copies of a
@@ -114,13 +120,15 @@ pub(crate) fn clone<'js>(
             map: MEMORY.with(|m| m.take()),
         },
         work: Vec::new(),
+        containers: 0,
         length: None,
         shapes,
     };
     let Some(root) = d.value(value.clone())? else {
         return Ok(None);
     };
-    while let Some((old, new, kind)) = d.work.pop() {
+    while let Some((old, new, kind, depth)) = d.work.pop() {
+        d.containers = depth;
         if !d.fill(old, new, kind)? {
             return Ok(None);
         }
@@ -209,7 +217,11 @@ impl<'a, 'js> Direct<'a, 'js> {
         let new_ref = unsafe { Borrowed::new(new) };
         self.memory.map.insert(addr, new);
         if matches!(kind, Kind::Plain | Kind::Array | Kind::Map | Kind::Set) {
-            self.work.push((old_ref, new_ref, kind));
+            let depth = self.containers + 1;
+            if depth > msgport_clone::DEFAULT_MAX_DEPTH {
+                return Ok(None);
+            }
+            self.work.push((old_ref, new_ref, kind, depth));
         }
         Ok(Some(new_ref))
     }
