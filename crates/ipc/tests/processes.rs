@@ -344,3 +344,26 @@ fn a_reader_that_does_not_read_pushes_back_on_the_sender_and_loses_nothing() {
     drop(port);
     kid.wait().unwrap();
 }
+
+#[test]
+fn a_process_not_started_by_spawn_has_no_parent_port() {
+    // (This test runs in the parent, whose environment has no invitation.)
+    match msgport_ipc::parent_port() {
+        Err(msgport_ipc::IpcError::NoParent(_)) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_invitation_does_not_print_its_token_in_debug_output() {
+    let l = msgport_ipc::Listener::bind_private().unwrap();
+    let text = l.invitation().to_string();
+    let token = text.rsplit_once('#').unwrap().1;
+    assert_eq!(token.len(), 64);
+    assert!(!format!("{:?}", l.invitation()).contains(token));
+    // The socket and its private directory go with the listener.
+    let dir = l.invitation().path().parent().unwrap().to_path_buf();
+    assert!(dir.exists());
+    drop(l);
+    assert!(!dir.exists());
+}
