@@ -38,19 +38,19 @@
 #![warn(missing_docs)]
 
 mod bootstrap;
+mod engine;
 pub mod frame;
 mod link;
 mod node;
-mod region;
 mod route;
 pub mod transport;
 
 pub use bootstrap::{
     connect, parent_port, spawn, spawn_within, Invitation, IpcError, Listener, INVITATION_ENV,
 };
+pub use engine::region::{Region, RegionError, REGION_MIN};
 pub use link::{Bounds, LinkError};
 pub use node::{flush, is_remote, node_name, peers};
-pub use region::{Region, RegionError, REGION_MIN};
 
 /// The README's Rust examples (msgport's, msgport-clone's and this
 /// crate's), compiled and run as doctests here, the crate that sees all

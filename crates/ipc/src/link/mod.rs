@@ -11,8 +11,8 @@ mod flow;
 mod reader;
 mod writer;
 
+use crate::engine::region::RegionError;
 use crate::frame::{FrameError, Limits, RouteId, Splitter};
-use crate::region::RegionError;
 use crate::route::Routes;
 use crate::transport::Transport;
 use msgport::{EventLoop, MessageChannel, MessagePort};

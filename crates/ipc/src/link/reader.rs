@@ -2,8 +2,8 @@
 //! against the link's bounds and routes, and posts messages at bridges.
 
 use super::{Link, LinkError};
+use crate::engine::region;
 use crate::frame::{self, BufferDesc, Frame, RouteId, Splitter};
-use crate::region;
 use msgport::clone::{DataBlock, TransferredBuffer};
 use msgport::MessageChannel;
 use rustix::fd::OwnedFd;

@@ -15,8 +15,8 @@
 //! after letting go, so a wake that found the lock taken is never lost.
 
 use super::{Link, LinkError};
+use crate::engine::region::{self, REGION_MIN};
 use crate::frame::{self, Encoder, Frame, RouteId};
-use crate::region::{self, REGION_MIN};
 use crate::transport::MAX_FDS_PER_SEND;
 use msgport::clone::TransferredBuffer;
 use msgport::Event;

@@ -7,8 +7,7 @@
 //! size, and maps the file privately (copy on write): the bytes are never
 //! copied, and the sender can no longer change them.
 //!
-//! This is the crate's one module with `unsafe` code: mapping memory.
-#![allow(unsafe_code)]
+//! Its `unsafe` blocks (mapping memory) are the crate's only ones.
 
 use msgport::clone::DataBlock;
 use rustix::fd::{AsFd, OwnedFd};
