@@ -49,8 +49,8 @@ pub use bootstrap::{
     connect, parent_port, spawn, spawn_within, Invitation, IpcError, Listener, INVITATION_ENV,
 };
 pub use engine::region::{Region, RegionError, REGION_MIN};
-pub use link::{Bounds, LinkError};
-pub use node::{flush, is_remote, node_name, peers};
+pub use link::{Bounds, LinkError, LinkStats};
+pub use node::{flush, is_remote, links, node_name, peers};
 
 /// The README's Rust examples (msgport's, msgport-clone's and this
 /// crate's), compiled and run as doctests here, the crate that sees all

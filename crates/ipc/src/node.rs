@@ -1,6 +1,6 @@
 //! The node: one per process, named by 128 random bits, holding its links.
 
-use crate::link::Link;
+use crate::link::{Link, LinkStats};
 use msgport::MessagePort;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -9,7 +9,12 @@ use std::time::{Duration, Instant};
 pub(crate) struct Node {
     pub(crate) name: u128,
     links: Mutex<Vec<Arc<Link>>>,
+    /// The last [`CLOSED_KEPT`] links that closed, as they ended.
+    closed: Mutex<std::collections::VecDeque<LinkStats>>,
 }
+
+/// How many closed links [`links`] still reports.
+const CLOSED_KEPT: usize = 16;
 
 impl Node {
     pub(crate) fn get() -> &'static Node {
@@ -17,6 +22,7 @@ impl Node {
         NODE.get_or_init(|| Node {
             name: rand::random(),
             links: Mutex::new(Vec::new()),
+            closed: Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -31,12 +37,18 @@ impl Node {
             .push(link);
     }
 
-    /// Drops a dead link from the list.
+    /// Drops a dead link from the list; its last figures and the reason
+    /// it closed are kept among the recent closed ones.
     pub(crate) fn forget(&self, link: &Link) {
         self.links
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|l| !std::ptr::eq(Arc::as_ptr(l), link));
+        let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
+        if closed.len() == CLOSED_KEPT {
+            closed.pop_front();
+        }
+        closed.push_back(link.stats());
     }
 }
 
@@ -78,4 +90,24 @@ pub fn node_name() -> u128 {
 /// per link.
 pub fn peers() -> Vec<u128> {
     Node::get().links().iter().map(|l| l.peer).collect()
+}
+
+/// This process's links: the open ones, then the last 16 that closed
+/// (oldest first), each with why it closed — a [`LinkError`](crate::LinkError)
+/// says whether the peer went away or broke the protocol, and how.
+///
+/// ```
+/// assert!(msgport_ipc::links().iter().all(|l| l.closed.is_none() || l.routes == 0));
+/// ```
+pub fn links() -> Vec<LinkStats> {
+    let node = Node::get();
+    let mut out: Vec<LinkStats> = node.links().iter().map(|l| l.stats()).collect();
+    out.extend(
+        node.closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned(),
+    );
+    out
 }

@@ -56,6 +56,8 @@ pub(crate) struct Route {
     pub(crate) paused_by_us: bool,
     /// Bytes received on this route since we sent `Pause`.
     pub(crate) after_pause: usize,
+    /// Bytes received since the receiving port's size was last read.
+    pub(crate) unchecked: usize,
     /// The peer sent `Pause`: the bridge is bound to this loop of its own,
     /// which nobody pulls, instead of the link's, until `Resume`.
     pub(crate) parked: Option<EventLoop>,
@@ -83,6 +85,7 @@ impl Routes {
                 received: 0,
                 paused_by_us: false,
                 after_pause: 0,
+                unchecked: 0,
                 parked: None,
             },
         );

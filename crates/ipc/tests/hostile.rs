@@ -3,9 +3,10 @@
 //! every other link working on.
 
 use msgport::Event;
+use msgport_ipc::frame::FrameError;
 use msgport_ipc::frame::{BufferDesc, Frame, RouteId, Splitter};
 use msgport_ipc::transport::{unix::UnixTransport, Transport};
-use msgport_ipc::{IpcError, Listener};
+use msgport_ipc::{IpcError, LinkError, Listener, RegionError};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
@@ -36,10 +37,15 @@ fn read_frame(s: &mut UnixStream) -> Frame {
 /// A raw peer admitted by `l`: its stream, the port it bootstrapped on
 /// our side, and that route's id.
 fn raw_peer(l: &Listener) -> (UnixStream, msgport::MessagePort, RouteId) {
+    raw_peer_named(l, 1)
+}
+
+/// [`raw_peer`] with the node name it gives in its `Hello`.
+fn raw_peer_named(l: &Listener, node: u128) -> (UnixStream, msgport::MessagePort, RouteId) {
     let mut s = UnixStream::connect(l.invitation().path()).unwrap();
     let mut out = Vec::new();
     Frame::Hello {
-        node: 1,
+        node,
         token: token_of(l),
     }
     .encode(&mut out);
@@ -127,10 +133,19 @@ fn listen_and_connect_join_two_ports() {
 #[test]
 fn a_good_frame_is_delivered_and_an_unknown_route_is_dropped() {
     let l = Listener::bind_private().unwrap();
-    let (mut s, port, route) = raw_peer(&l);
+    let name: u128 = rand::random();
+    let (mut s, port, route) = raw_peer_named(&l, name);
     send(&mut s, message(RouteId(12345), 0, "nobody"));
     send(&mut s, message(route, 0, "first"));
     expect_text(&port, "first");
+    // Dropped, and counted.
+    let stats = msgport_ipc::links()
+        .into_iter()
+        .find(|l| l.peer == name)
+        .unwrap();
+    assert_eq!(stats.unknown_route, 1);
+    assert_eq!(stats.routes, 1);
+    assert!(stats.closed.is_none());
     send(&mut s, Frame::Close { route, sent: 1 });
     expect_close(&port);
 }
@@ -152,10 +167,14 @@ fn a_peer_can_address_only_routes_of_its_own_link() {
 
 /// Each bad frame closes its link only: the port bootstrapped on it gets
 /// `close`; a port on another link still works.
-fn closes_only_its_link(bad: impl FnOnce(&mut UnixStream, RouteId)) {
+fn closes_only_its_link(
+    bad: impl FnOnce(&mut UnixStream, RouteId),
+    why: impl Fn(&msgport_ipc::LinkError) -> bool,
+) {
     let l = Listener::bind_private().unwrap();
     let (mut good, good_port, good_route) = raw_peer(&l);
-    let (mut s, port, route) = raw_peer(&l);
+    let name: u128 = rand::random();
+    let (mut s, port, route) = raw_peer_named(&l, name);
     bad(&mut s, route);
     // Valid frames before the bad one were delivered (kept, so that
     // their ports stay open); then `close`.
@@ -167,56 +186,81 @@ fn closes_only_its_link(bad: impl FnOnce(&mut UnixStream, RouteId)) {
             other => panic!("expected close, got {other:?}"),
         }
     }
+    // The link's typed error says what the peer did.
+    let closed = msgport_ipc::links()
+        .into_iter()
+        .find(|l| l.peer == name)
+        .and_then(|l| l.closed)
+        .expect("the closed link is reported");
+    assert!(why(&closed), "{closed:?}");
     send(&mut good, message(good_route, 0, "still here"));
     expect_text(&good_port, "still here");
 }
 
 #[test]
 fn an_unknown_frame_kind_closes_the_link() {
-    closes_only_its_link(|s, _| s.write_all(&[1, 0, 0, 0, 99]).unwrap());
+    closes_only_its_link(
+        |s, _| s.write_all(&[1, 0, 0, 0, 99]).unwrap(),
+        |e| matches!(e, LinkError::Frame(FrameError::UnknownKind(99))),
+    );
 }
 
 #[test]
 fn a_frame_over_the_size_limit_closes_the_link_before_its_bytes_come() {
-    closes_only_its_link(|s, _| s.write_all(&u32::MAX.to_le_bytes()).unwrap());
+    closes_only_its_link(
+        |s, _| s.write_all(&u32::MAX.to_le_bytes()).unwrap(),
+        |e| matches!(e, LinkError::Frame(FrameError::TooLarge(_))),
+    );
 }
 
 #[test]
 fn a_sequence_gap_closes_the_link() {
-    closes_only_its_link(|s, r| send(s, message(r, 5, "early")));
+    closes_only_its_link(
+        |s, r| send(s, message(r, 5, "early")),
+        |e| matches!(e, LinkError::Protocol(m) if m.contains("sequence")),
+    );
 }
 
 #[test]
 fn a_handshake_frame_on_an_open_link_closes_it() {
-    closes_only_its_link(|s, _| {
-        send(
-            s,
-            Frame::Hello {
-                node: 3,
-                token: [0; 32],
-            },
-        )
-    });
+    closes_only_its_link(
+        |s, _| {
+            send(
+                s,
+                Frame::Hello {
+                    node: 3,
+                    token: [0; 32],
+                },
+            )
+        },
+        |e| matches!(e, LinkError::Protocol(m) if m.contains("handshake")),
+    );
 }
 
 #[test]
 fn a_close_that_skips_messages_closes_the_link() {
-    closes_only_its_link(|s, r| send(s, Frame::Close { route: r, sent: 3 }));
+    closes_only_its_link(
+        |s, r| send(s, Frame::Close { route: r, sent: 3 }),
+        |e| matches!(e, LinkError::Protocol(m) if m.contains("close")),
+    );
 }
 
 #[test]
 fn a_route_opened_twice_closes_the_link() {
-    closes_only_its_link(|s, r| {
-        let f = |seq| Frame::Message {
-            route: r,
-            seq,
-            bytes: msgport::clone::to_bytes(&0).unwrap(),
-            ports: vec![RouteId(77)],
-            buffers: vec![],
-        };
-        send(s, f(0));
-        send(s, f(1));
-    });
+    closes_only_its_link(
+        |s, r| {
+            let f = |seq| Frame::Message {
+                route: r,
+                seq,
+                bytes: msgport::clone::to_bytes(&0).unwrap(),
+                ports: vec![RouteId(77)],
+                buffers: vec![],
+            };
+            send(s, f(0));
+            send(s, f(1));
+        },
+        |e| matches!(e, LinkError::Protocol(m) if m.contains("twice")),
+    );
 }
 
 /// A message with one 1 MiB buffer said to be in a memfd.
@@ -236,46 +280,55 @@ fn region_message(route: RouteId) -> Frame {
 
 #[test]
 fn a_region_buffer_without_a_descriptor_closes_the_link() {
-    closes_only_its_link(|s, r| send(s, region_message(r)));
+    closes_only_its_link(
+        |s, r| send(s, region_message(r)),
+        |e| matches!(e, LinkError::Protocol(m) if m.contains("descriptor")),
+    );
 }
 
 #[test]
 fn an_unsealed_memfd_closes_the_link() {
-    closes_only_its_link(|s, r| {
-        let fd = rustix::fs::memfd_create("x", rustix::fs::MemfdFlags::CLOEXEC).unwrap();
-        rustix::fs::ftruncate(&fd, 1 << 20).unwrap();
-        let mut out = Vec::new();
-        region_message(r).encode(&mut out);
-        let t = UnixTransport::new(s.try_clone().unwrap());
-        use rustix::fd::AsFd;
-        t.send(&out, &[fd.as_fd()]).unwrap();
-    });
+    closes_only_its_link(
+        |s, r| {
+            let fd = rustix::fs::memfd_create("x", rustix::fs::MemfdFlags::CLOEXEC).unwrap();
+            rustix::fs::ftruncate(&fd, 1 << 20).unwrap();
+            let mut out = Vec::new();
+            region_message(r).encode(&mut out);
+            let t = UnixTransport::new(s.try_clone().unwrap());
+            use rustix::fd::AsFd;
+            t.send(&out, &[fd.as_fd()]).unwrap();
+        },
+        |e| matches!(e, LinkError::Region(RegionError::NotSealed)),
+    );
 }
 
 #[test]
 fn descriptors_that_no_frame_claims_are_bounded() {
-    closes_only_its_link(|s, _| {
-        let t = UnixTransport::new(s.try_clone().unwrap());
-        let fds: Vec<_> = (0..32)
-            .map(|_| rustix::fs::memfd_create("x", rustix::fs::MemfdFlags::CLOEXEC).unwrap())
-            .collect();
-        use rustix::fd::AsFd;
-        let b: Vec<_> = fds.iter().map(|f| f.as_fd()).collect();
-        // A zero-length Close frame body is not sent: 1 byte of garbage per
-        // group would close the link for another reason; so send frames
-        // for an unknown route, each with 32 descriptors.
-        for _ in 0..40 {
-            let mut out = Vec::new();
-            Frame::Close {
-                route: RouteId(1),
-                sent: 0,
+    closes_only_its_link(
+        |s, _| {
+            let t = UnixTransport::new(s.try_clone().unwrap());
+            let fds: Vec<_> = (0..32)
+                .map(|_| rustix::fs::memfd_create("x", rustix::fs::MemfdFlags::CLOEXEC).unwrap())
+                .collect();
+            use rustix::fd::AsFd;
+            let b: Vec<_> = fds.iter().map(|f| f.as_fd()).collect();
+            // A zero-length Close frame body is not sent: 1 byte of garbage per
+            // group would close the link for another reason; so send frames
+            // for an unknown route, each with 32 descriptors.
+            for _ in 0..40 {
+                let mut out = Vec::new();
+                Frame::Close {
+                    route: RouteId(1),
+                    sent: 0,
+                }
+                .encode(&mut out);
+                if t.send(&out, &b).is_err() {
+                    break;
+                }
             }
-            .encode(&mut out);
-            if t.send(&out, &b).is_err() {
-                break;
-            }
-        }
-    });
+        },
+        |e| matches!(e, LinkError::Protocol(m) if m.contains("descriptors")),
+    );
 }
 
 #[test]

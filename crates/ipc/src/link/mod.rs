@@ -83,10 +83,32 @@ impl Default for Bounds {
 pub(crate) struct Counters {
     /// Frames for routes this link does not have (dropped).
     pub(crate) unknown_route: AtomicU64,
-    /// Messages too large for a frame (dropped; their ports closed).
+    /// Messages that could not be sent (over the frame limits, or no
+    /// memfd): dropped, their ports closed.
     pub(crate) oversize: AtomicU64,
-    pub(crate) frames_out: AtomicU64,
+    /// Writes to the transport (each a batch of frames).
+    pub(crate) writes: AtomicU64,
     pub(crate) frames_in: AtomicU64,
+}
+
+/// One link, as [`links`](crate::links) reports it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LinkStats {
+    /// The peer process's node name.
+    pub peer: u128,
+    /// Routes (ports across this link) open now.
+    pub routes: usize,
+    /// Frames read.
+    pub frames_in: u64,
+    /// Writes to the transport, each a batch of frames.
+    pub writes: u64,
+    /// Frames for routes this link never had or had closed (dropped).
+    pub unknown_route: u64,
+    /// Messages that could not be sent (dropped, their ports closed).
+    pub dropped: u64,
+    /// Why the link closed; `None` while it is open.
+    pub closed: Option<Arc<LinkError>>,
 }
 
 /// The writer's wake-up: set by the event loop's wake, cleared by the writer.
@@ -221,6 +243,20 @@ impl Link {
         !self.dirty.load(Ordering::SeqCst)
             && !self.event_loop.has_ready()
             && self.drain.try_lock().is_ok_and(|d| d.is_empty())
+    }
+
+    /// A snapshot of what this link did.
+    pub(crate) fn stats(&self) -> LinkStats {
+        let c = &self.counters;
+        LinkStats {
+            peer: self.peer,
+            routes: self.routes().by_route.len(),
+            frames_in: c.frames_in.load(Ordering::Relaxed),
+            writes: c.writes.load(Ordering::Relaxed),
+            unknown_route: c.unknown_route.load(Ordering::Relaxed),
+            dropped: c.oversize.load(Ordering::Relaxed),
+            closed: self.error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        }
     }
 
     /// Whether `port` is entangled with one of this link's bridges.

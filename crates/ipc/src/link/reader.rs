@@ -176,6 +176,14 @@ fn message(
         }
         return Ok(());
     }
+    // The port's size is read (two locks) once per sixteenth of the mark
+    // received, not per message: a route overshoots the mark by at most
+    // that much before it pauses.
+    r.unchecked = r.unchecked.saturating_add(size);
+    if r.unchecked < link.bounds.pause_bytes / 16 {
+        return Ok(());
+    }
+    r.unchecked = 0;
     if r.bridge.peer_queued().1 > link.bounds.pause_bytes {
         r.paused_by_us = true;
         r.after_pause = 0;

@@ -142,7 +142,7 @@ impl Link {
                 if n > 0 {
                     // The descriptors went with the first byte.
                     d.fds.clear();
-                    self.counters.frames_out.fetch_add(1, Ordering::Relaxed);
+                    self.counters.writes.fetch_add(1, Ordering::Relaxed);
                 }
                 d.batch.drain(..n);
                 if !d.batch.is_empty() {
@@ -272,7 +272,7 @@ fn send(link: &Link, d: &mut Drain) -> Result<(), LinkError> {
     }
     drop(groups);
     drop(borrowed);
-    link.counters.frames_out.fetch_add(1, Ordering::Relaxed);
+    link.counters.writes.fetch_add(1, Ordering::Relaxed);
     d.batch.clear();
     d.fds.clear();
     Ok(())
