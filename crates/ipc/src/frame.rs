@@ -307,6 +307,24 @@ impl<'a> Fields<'a> {
     fn u8(&mut self) -> Result<u8, FrameError> {
         Ok(self.take(1)?[0])
     }
+    /// A `u16` count of items that take at least `min_each` bytes each:
+    /// over `max` is `over(count)`, more than the frame holds is truncated.
+    fn count(
+        &mut self,
+        max: usize,
+        min_each: usize,
+        over: fn(usize) -> FrameError,
+    ) -> Result<usize, FrameError> {
+        let n = self.u16()? as usize;
+        if n > max {
+            return Err(over(n));
+        }
+        if self.b.len() < n * min_each {
+            return Err(FrameError::Truncated);
+        }
+        Ok(n)
+    }
+
     /// The next `N` bytes.
     fn array<const N: usize>(&mut self) -> Result<[u8; N], FrameError> {
         self.take(N)?.try_into().map_err(|_| FrameError::Truncated)
@@ -343,30 +361,17 @@ pub fn decode(b: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
             let seq = f.u64()?;
             let n = f.u32()? as usize;
             let bytes = f.take(n)?.to_vec();
-            let np = f.u16()? as usize;
-            if np > limits.max_ports {
-                return Err(FrameError::TooManyPorts(np));
-            }
-            // Each port takes 16 bytes of the frame: the count is checked
-            // against what is there before anything is reserved.
-            if f.b.len() < np * 16 {
-                return Err(FrameError::Truncated);
-            }
-            let mut ports = Vec::with_capacity(np);
-            for _ in 0..np {
-                ports.push(RouteId(f.u128()?));
-            }
-            let nb = f.u16()? as usize;
-            if nb > limits.max_buffers {
-                return Err(FrameError::TooManyBuffers(nb));
-            }
-            if f.b.len() < nb * 9 {
-                return Err(FrameError::Truncated);
-            }
-            let mut buffers = Vec::with_capacity(nb);
-            for _ in 0..nb {
-                buffers.push(read_buffer(&mut f, limits)?);
-            }
+            // Each port takes 16 bytes of the frame, each buffer at least
+            // 9: a count is checked against what is there before anything
+            // is reserved.
+            let np = f.count(limits.max_ports, 16, FrameError::TooManyPorts)?;
+            let ports = (0..np)
+                .map(|_| f.u128().map(RouteId))
+                .collect::<Result<Vec<_>, _>>()?;
+            let nb = f.count(limits.max_buffers, 9, FrameError::TooManyBuffers)?;
+            let buffers = (0..nb)
+                .map(|_| read_buffer(&mut f, limits))
+                .collect::<Result<Vec<_>, _>>()?;
             Frame::Message {
                 route,
                 seq,
