@@ -418,7 +418,9 @@
     error(...args) { print(true, format(args)); },
     warn(...args) { print(true, format(args)); },
     trace(...args) {
-      const stack = new Error().stack.split("\n").slice(2).join("\n");
+      // The first line is the header; console.trace's own frame is a prelude's, left out.
+      const made = new Error().stack;
+      const stack = typeof made === "string" ? made.split("\n").slice(1).join("\n") : "";
       print(true, `Trace${args.length ? ": " + format(args) : ""}\n${stack}`.trimEnd());
     },
     assert(condition, ...args) {

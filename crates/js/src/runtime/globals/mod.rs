@@ -62,6 +62,9 @@ pub(crate) fn install<'js>(
         ctx.globals().get::<_, Value>("DOMException")?,
     )?;
 
+    // The files whose frames stacks leave out (`prelude/errors.js`).
+    let names: Vec<&str> = PRELUDES.iter().map(|(name, _)| *name).collect();
+    h.set("preludeNames", names)?;
     crate::runtime::globals::console::install_print(ctx, &h, state)?;
     for (name, src) in PRELUDES {
         let f: Function = ctx
@@ -91,6 +94,7 @@ pub(crate) fn install<'js>(
 }
 
 const PRELUDES: &[(&str, &str)] = &[
+    ("errors.js", include_str!("../../prelude/errors.js")),
     ("console.js", include_str!("../../prelude/console.js")),
     ("events.js", include_str!("../../prelude/events.js")),
     ("clone.js", include_str!("../../prelude/clone.js")),
