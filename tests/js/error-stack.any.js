@@ -66,3 +66,12 @@ test(() => {
   assert_equals(c.stack, e.stack);
   assert_true(Object.prototype.hasOwnProperty.call(c, "stack"));
 }, "a cloned error keeps the stack, as an own property");
+
+test(() => {
+  function recurse() { return recurse() + 1; }
+  let caught;
+  try { recurse(); } catch (e) { caught = e; }
+  assert_true(caught instanceof RangeError, "a RangeError at the stack limit");
+  assert_equals(typeof caught.stack, "string");
+  assert_true(caught.stack.startsWith("RangeError"), caught.stack);
+}, "an error made at the stack limit still has a string stack");

@@ -116,6 +116,25 @@
     enumerable: false,
   });
 
+  // An error made where no JavaScript can run any more (a RangeError
+  // thrown at the stack limit: the hook itself cannot be called) has no
+  // own stack; the engine's accessor then gives null. It gives the header
+  // instead, so `stack` is always a string for an error, as on V8.
+  const inherited = Object.getOwnPropertyDescriptor(Error.prototype, "stack");
+  if (inherited && typeof inherited.get === "function") {
+    const get = Function.prototype.call.bind(inherited.get);
+    defineProperty(Error.prototype, "stack", {
+      __proto__: null,
+      get() {
+        const stack = get(this);
+        return stack == null && this instanceof Error ? header(this) : stack;
+      },
+      set: inherited.set,
+      configurable: inherited.configurable,
+      enumerable: inherited.enumerable,
+    });
+  }
+
   // V8's call-site methods that QuickJS-ng lacks, with the answers V8
   // gives where this engine has no such information.
   const extra = {
