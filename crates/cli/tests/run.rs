@@ -646,3 +646,41 @@ fn an_import_map_maps_specifiers_for_the_runs_modules() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not JSON"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `terminate()` of a worker inside a long native call: the engine stops
+/// it only at its next poll (up to 10,000 calls or loop iterations later,
+/// here minutes of string searching), but the run does not wait for that:
+/// the worker no longer counts, and its thread is left behind at exit.
+#[test]
+fn a_terminated_worker_in_a_long_native_call_does_not_hold_the_run() {
+    let dir = scratch("terminate-native");
+    std::fs::write(
+        dir.join("busy.js"),
+        "const big = 'x'.repeat(4 << 20);\npostMessage('busy');\nfor (;;) big.indexOf('y');\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.js"),
+        "const w = new Worker('./busy.js');\n\
+         w.onmessage = () => setTimeout(() => { w.terminate(); console.log('terminated'); }, 50);\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_msgport"))
+        .args(["run", dir.join("main.js").to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Without the fix the run waits for the worker's thread: minutes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the run did not end within 20 s of the worker's terminate()");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "terminated\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -241,7 +241,7 @@ impl HostState {
             .map(|(_, w)| w)
             .chain(shared)
             .filter_map(|mut w| {
-                w.signal.terminate();
+                w.signal.terminate_worker();
                 w.thread.take()
             })
             .collect()

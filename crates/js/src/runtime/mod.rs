@@ -491,9 +491,7 @@ impl JsRuntime {
     fn shutdown(&self) {
         let threads = self.host.borrow_mut().stop_workers();
         self.host.borrow().signal.end();
-        for t in threads {
-            let _ = t.join();
-        }
+        join_stopped(threads, WORKER_EXIT_GRACE);
     }
 
     /// Reports an uncaught exception; returns whether the result was Ok.
@@ -747,5 +745,25 @@ impl Drop for JsRuntime {
         drop(st);
         self.host.borrow_mut().clear();
         self.rt.set_host_promise_rejection_tracker(None);
+    }
+}
+
+/// How long the end of a run waits for a stopped worker's thread. A worker
+/// stops at the engine's next poll, which a long native call (a search
+/// through a huge string, say) can delay by minutes; the run does not wait
+/// for that: the thread is left to end by itself (or with the process).
+const WORKER_EXIT_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Joins the threads of stopped workers that end within `grace`; the
+/// others are detached.
+fn join_stopped(threads: Vec<std::thread::JoinHandle<()>>, grace: std::time::Duration) {
+    let deadline = std::time::Instant::now() + grace;
+    for t in threads {
+        while !t.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if t.is_finished() {
+            let _ = t.join();
+        }
     }
 }

@@ -258,6 +258,18 @@ impl Signal {
         self.group.cv.notify_all();
     }
 
+    /// A worker's `terminate()` (HTML `#terminate-a-worker`), from its
+    /// parent: the worker is stopped and no longer counts towards the run.
+    /// The run does not wait for its thread, which may be inside a long
+    /// native call: the engine polls the flag only between calls and loop
+    /// iterations (README, `Worker`, gives the bound). Its port to the
+    /// parent is closed by then, so nothing it still does reaches the
+    /// program.
+    pub(crate) fn terminate_worker(&self) {
+        self.terminate();
+        self.end();
+    }
+
     /// Whether waiting before sleeping has been paying off lately (see
     /// [`Signal::wait`]): a score that a wait answered within the spin
     /// raises and one that had to sleep lowers; after a run of misses the

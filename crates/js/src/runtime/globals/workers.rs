@@ -45,7 +45,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
         Function::new(ctx.clone(), move |id: u32| {
             let mut st = s.borrow_mut();
             if let Some(w) = st.workers.get(&id) {
-                w.signal.terminate();
+                w.signal.terminate_worker();
             }
             // The worker's side closes its port when its thread ends; ours goes now.
             if let Some(p) = st.unregister(id) {
