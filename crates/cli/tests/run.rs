@@ -650,15 +650,19 @@ fn an_import_map_maps_specifiers_for_the_runs_modules() {
 /// `terminate()` of a worker inside a long native call: the engine stops
 /// it only at its next poll (up to 10,000 calls or loop iterations later,
 /// here minutes of string searching), but the run does not wait for that:
-/// the worker no longer counts, and its thread is left behind at exit.
+/// the worker and the workers it started no longer count, and its thread
+/// is left behind at exit.
 #[test]
 fn a_terminated_worker_in_a_long_native_call_does_not_hold_the_run() {
     let dir = scratch("terminate-native");
     std::fs::write(
         dir.join("busy.js"),
-        "const big = 'x'.repeat(4 << 20);\npostMessage('busy');\nfor (;;) big.indexOf('y');\n",
+        "new Worker('./ticker.js');\nconst big = 'x'.repeat(4 << 20);\npostMessage('busy');\nfor (;;) big.indexOf('y');\n",
     )
     .unwrap();
+    // A nested worker whose interval would keep the run going: it goes
+    // with the worker that started it.
+    std::fs::write(dir.join("ticker.js"), "setInterval(() => {}, 10);\n").unwrap();
     std::fs::write(
         dir.join("main.js"),
         "const w = new Worker('./busy.js');\n\

@@ -194,6 +194,10 @@ pub(crate) struct Signal {
     ended: AtomicBool,
     /// `worker.terminate()`, the worker's `close()`, or the end of the run.
     terminated: Arc<AtomicBool>,
+    /// The dedicated workers this context started: terminating it
+    /// terminates them (HTML: a worker's owner set). Pushed by this
+    /// context's thread, read by whichever thread terminates it.
+    children: Mutex<Vec<std::sync::Weak<Signal>>>,
 }
 
 impl Signal {
@@ -208,7 +212,15 @@ impl Signal {
             idle: AtomicBool::new(false),
             ended: AtomicBool::new(false),
             terminated: Arc::new(AtomicBool::new(false)),
+            children: Mutex::new(Vec::new()),
         })
+    }
+
+    /// A dedicated worker this context starts (see `children`).
+    pub(crate) fn adopt(&self, child: &Arc<Signal>) {
+        let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
+        children.retain(|c| c.strong_count() > 0);
+        children.push(Arc::downgrade(child));
     }
 
     /// A fresh group with one (busy) context.
@@ -268,6 +280,13 @@ impl Signal {
     pub(crate) fn terminate_worker(&self) {
         self.terminate();
         self.end();
+        // Its own workers go with it: its thread may be unable to stop
+        // them for a while (in a native call), and they must not hold the
+        // run meanwhile.
+        let children = std::mem::take(&mut *self.children.lock().unwrap_or_else(|e| e.into_inner()));
+        for child in children.iter().filter_map(std::sync::Weak::upgrade) {
+            child.terminate_worker();
+        }
     }
 
     /// Whether waiting before sleeping has been paying off lately (see

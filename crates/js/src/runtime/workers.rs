@@ -23,6 +23,7 @@ pub(crate) fn spawn_worker(
     let mut st = host.borrow_mut();
     let id = st.register(outside);
     let signal = Signal::new(st.signal.group().clone());
+    st.signal.adopt(&signal);
     let init = WorkerInit {
         url,
         source,
