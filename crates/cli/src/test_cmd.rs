@@ -369,6 +369,9 @@ pub fn run(opts: TestOptions) -> i32 {
             std::process::abort();
         }
         let root = opts.wpt_root.clone().unwrap_or_else(|| default_root(file));
+        // Absolute, so that the URLs made from it are (`--wpt-root` may be
+        // relative to the current directory).
+        let root = root.canonicalize().unwrap_or(root);
         let harness = match find_harness(&opts, &root) {
             Ok(h) => file_url(&h),
             Err(e) => {
@@ -376,8 +379,10 @@ pub fn run(opts: TestOptions) -> i32 {
                 return 2;
             }
         };
-        let source = match std::fs::read_to_string(file) {
-            Ok(s) => s,
+        // Bytes that are not UTF-8 (a helper page in a legacy encoding)
+        // read as U+FFFD, as a page whose charset is not known would.
+        let source = match std::fs::read(file) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => {
                 eprintln!("msgport test: cannot read {shown}: {e}");
                 return 2;
@@ -441,14 +446,8 @@ pub fn run(opts: TestOptions) -> i32 {
             .flat_map(|s| variants.iter().map(move |v| (*s, *v)))
         {
             let url = format!("{}{variant}", file_url(file));
-            let outcome: Outcome = wpt::run_test(
-                &harness,
-                &url,
-                Some(&root.canonicalize().unwrap_or_else(|_| root.clone())),
-                &scripts,
-                scope,
-                timeout,
-            );
+            let outcome: Outcome =
+                wpt::run_test(&harness, &url, Some(&root), &scripts, scope, timeout);
             let mut any_bad = false;
             for sub in outcome.subtests.iter().chain(outcome.harness.iter()) {
                 let line = line_for(

@@ -688,3 +688,50 @@ fn a_terminated_worker_in_a_long_native_call_does_not_hold_the_run() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "terminated\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A web root given relative to the current directory, the WPT server's
+/// alias for `/resources/WebIDLParser.js`, and a helper page that is not
+/// UTF-8 (skipped as a helper, not a crash), as wptrunner runs them.
+#[test]
+fn msgport_test_takes_a_relative_web_root_its_aliases_and_pages_in_other_encodings() {
+    let root = scratch("wpt-relative");
+    std::fs::create_dir_all(root.join("resources/webidl2/lib")).unwrap();
+    std::fs::create_dir_all(root.join("enc")).unwrap();
+    std::fs::write(
+        root.join("resources/webidl2/lib/webidl2.js"),
+        "self.parserLoaded = true;",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("enc/alias.any.js"),
+        "// META: script=/resources/WebIDLParser.js\n\
+         test(() => assert_true(self.parserLoaded), 'the alias loads');\n",
+    )
+    .unwrap();
+    // A Shift_JIS page of characters, as encoding/'s helper pages are.
+    std::fs::write(
+        root.join("enc/chars.html"),
+        b"<meta charset=shift_jis>\x82\xa0\x82\xa2\xff",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_msgport"))
+        .current_dir(root.parent().unwrap())
+        .args([
+            "test",
+            "--wpt-root",
+            root.file_name().unwrap().to_str().unwrap(),
+            &format!("{}/enc", root.file_name().unwrap().to_str().unwrap()),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}{err}");
+    assert_eq!(
+        text.lines().last(),
+        Some("2 passed, 0 failed"),
+        "{text}{err}"
+    );
+    assert!(err.contains("chars.html: not a test"), "{err}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -73,15 +73,30 @@ fn locate(path: std::path::PathBuf) -> std::path::PathBuf {
         let Some(root) = &*r.borrow() else {
             return path.clone();
         };
-        if path.starts_with(root.as_ref()) {
-            return path.clone();
+        let rest = match path.strip_prefix(root.as_ref()) {
+            Ok(rest) => rest,
+            Err(_) => path.strip_prefix("/").unwrap_or(&path),
+        };
+        let under = root.join(rest);
+        if under.exists() {
+            return under;
         }
-        match path.strip_prefix("/") {
-            Ok(rest) if root.join(rest).exists() => root.join(rest),
-            _ => path.clone(),
+        // The web server's aliases (WPT's server configuration).
+        for (from, to) in WEB_ROOT_ALIASES {
+            if rest == std::path::Path::new(from) {
+                return root.join(to);
+            }
         }
+        path.clone()
     })
 }
+
+/// Paths the WPT web server serves from elsewhere in its tree (its
+/// `aliases`): scripts load them by the served path.
+const WEB_ROOT_ALIASES: &[(&str, &str)] = &[(
+    "resources/WebIDLParser.js",
+    "resources/webidl2/lib/webidl2.js",
+)];
 
 /// Confines this thread's reads of code to `roots` (see [`read_script_file`]).
 pub(crate) fn set_read_roots(roots: Option<std::sync::Arc<[std::path::PathBuf]>>) {

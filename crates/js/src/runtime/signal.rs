@@ -283,7 +283,8 @@ impl Signal {
         // Its own workers go with it: its thread may be unable to stop
         // them for a while (in a native call), and they must not hold the
         // run meanwhile.
-        let children = std::mem::take(&mut *self.children.lock().unwrap_or_else(|e| e.into_inner()));
+        let children =
+            std::mem::take(&mut *self.children.lock().unwrap_or_else(|e| e.into_inner()));
         for child in children.iter().filter_map(std::sync::Weak::upgrade) {
             child.terminate_worker();
         }
