@@ -2,7 +2,8 @@
 # Runs upstream web-platform-tests with `msgport test` and prints pass counts
 # per directory, next to Deno's for the same files.
 #
-#   bash scripts/wpt.sh fetch   # sparse, shallow clone of upstream WPT (needs the network)
+#   bash scripts/wpt.sh fetch   # sparse, shallow clone of upstream WPT (needs the network;
+#                               # WPT_FROM=/path/to/wpt/.git takes the files from a local clone)
 #   bash scripts/wpt.sh run     # run the directories below; writes tests/wpt/results.json
 #   bash scripts/wpt.sh deno    # fetch Deno's expectations and compare (needs the network)
 #
@@ -18,10 +19,23 @@ rev="${WPT_REV:-master}"
 # What issue #16 names: messaging, workers, timers, abort, encoding, URL, File API.
 dirs=(webmessaging workers html/webappapis/timers dom/abort encoding url FileAPI)
 # What those tests load by absolute path.
-support=(resources common html/webappapis/structured-clone fetch/api/resources)
+support=(resources common interfaces html/webappapis/structured-clone fetch/api/resources)
 
 case "${1:-run}" in
 fetch)
+  if [ -n "${WPT_FROM:-}" ]; then
+    # From a local clone or mirror of WPT (a git directory), at WPT_REV.
+    mkdir -p "$wpt"
+    [ "$rev" = master ] && rev=HEAD
+    for d in "${dirs[@]}" "${support[@]}"; do
+      # (A mirror that lacks some large file elsewhere in the tree makes
+      # git archive complain; what it writes is whole.)
+      { git --git-dir="$WPT_FROM" archive "$rev" "$d" 2>/dev/null || true; } | tar -x -C "$wpt"
+    done
+    git --git-dir="$WPT_FROM" rev-parse "$rev" > "$root/tests/wpt/upstream.rev"
+    echo "wpt: $(cat "$root/tests/wpt/upstream.rev") in $wpt" >&2
+    exit 0
+  fi
   if [ ! -d "$wpt/.git" ]; then
     git clone --depth 1 --filter=blob:none --sparse --no-checkout \
       https://github.com/web-platform-tests/wpt "$wpt"
