@@ -22,3 +22,11 @@ test(() => {
   Object.defineProperty(globalThis, "self", desc);
   assert_equals(self, window);
 }, "the window's self is [Replaceable]");
+
+test(() => {
+  assert_equals(window.name, "", "empty at first");
+  window.name = 42;
+  assert_equals(window.name, "42", "a DOMString");
+  assert_equals(name, "42");
+  window.name = "";
+}, "window.name is the browsing context's name, a string");

@@ -64,3 +64,13 @@ test(() => {
   assert_throws_dom("SyntaxError", () => importScripts(ok, "http://[bad"));
   assert_equals(self.fromBlob, 0, "nothing ran");
 }, "importScripts throws NetworkError for a script it cannot load, SyntaxError for a bad URL");
+
+test(() => {
+  // [Replaceable]: assigning `name` makes an own data property.
+  const before = name;
+  assert_equals(typeof before, "string");
+  name = 1;
+  assert_equals(name, 1);
+  assert_equals(Object.getOwnPropertyDescriptor(self, "name").value, 1);
+  assert_equals(Object.getOwnPropertyDescriptor(DedicatedWorkerGlobalScope.prototype, "name").get.call(self), before);
+}, "name is [Replaceable]");

@@ -234,7 +234,9 @@
     value: host.portClass(MessagePort.prototype, MessagePort.prototype.postMessage),
     writable: true, enumerable: false, configurable: true,
   });
-  defineEventHandler(MessagePort.prototype, "onmessage", function () { this.start(); });
+  // Setting onmessage starts the port (HTML #message-ports), through the
+  // port itself, not through a `start` the program may have replaced.
+  defineEventHandler(MessagePort.prototype, "onmessage", function () { const s = ps(this); if (s.id >= 0) host.start(s.id); });
   defineEventHandler(MessagePort.prototype, "onmessageerror");
   defineEventHandler(MessagePort.prototype, "onclose");
   Object.defineProperty(MessagePort.prototype, Symbol.toStringTag, { value: "MessagePort", configurable: true });
@@ -540,14 +542,23 @@
       }
     }
   }
-  defineEventHandler(WorkerGlobalScope.prototype, "onerror");
-  defineEventHandler(WorkerGlobalScope.prototype, "onunhandledrejection");
+  // HTML #workerglobalscope: its event handlers (online, offline and
+  // languagechange never fire here: a shell host has no such changes).
+  for (const h of ["onerror", "onlanguagechange", "onoffline", "ononline", "onrejectionhandled", "onunhandledrejection"])
+    defineEventHandler(WorkerGlobalScope.prototype, h);
+  // [Replaceable] readonly attribute DOMString name (HTML
+  // #dom-dedicatedworkerglobalscope-name, #dom-sharedworkerglobalscope-name):
+  // assigning it makes an own data property of the global.
+  const replaceName = function name(v) {
+    Object.defineProperty(this, "name", { value: v, writable: true, configurable: true, enumerable: true });
+  };
   if (host.sharedWorkerName !== undefined) {
     // HTML #shared-workers-and-the-sharedworkerglobalscope-interface
     const name = host.sharedWorkerName;
     class SharedWorkerGlobalScope extends WorkerGlobalScope {
       constructor() { if (!constructingScope) throw illegal(); super(); }
       get name() { return name; }
+      set name(v) { replaceName.call(this, v); }
       close() { host.closeWorker(); }
     }
     defineEventHandler(SharedWorkerGlobalScope.prototype, "onconnect");
@@ -567,6 +578,7 @@
     class DedicatedWorkerGlobalScope extends WorkerGlobalScope {
       constructor() { if (!constructingScope) throw illegal(); super(); }
       get name() { return name; }
+      set name(v) { replaceName.call(this, v); }
       postMessage(message, transfer = undefined) {
         if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope': 1 argument required, but only 0 present.");
         if (transfer === undefined || emptyArray(transfer)) host.post(portId, message);
@@ -612,10 +624,17 @@
     Object.defineProperty(Window.prototype, Symbol.toStringTag, { value: "Window", configurable: true });
     Object.setPrototypeOf(globalThis, Window.prototype);
     delete globalThis[Symbol.toStringTag];
-    defineEventHandler(globalThis, "onerror");
-    defineEventHandler(globalThis, "onunhandledrejection");
-    defineEventHandler(globalThis, "onmessage");
-    defineEventHandler(globalThis, "onmessageerror");
+    for (const h of ["onerror", "onunhandledrejection", "onrejectionhandled", "onmessage", "onmessageerror",
+      "onlanguagechange", "onoffline", "ononline"])
+      defineEventHandler(globalThis, h);
+    // attribute DOMString name (HTML #dom-name): the browsing context's
+    // name, "" until a script sets it.
+    let windowName = "";
+    Object.defineProperty(globalThis, "name", {
+      get: function name() { return windowName; },
+      set: function name(v) { windowName = String(v); },
+      enumerable: true, configurable: true,
+    });
     // [Replaceable] readonly attribute WindowProxy self.
     Object.defineProperty(globalThis, "self", {
       get: function self() { return globalThis; },

@@ -103,9 +103,21 @@
     constructor() { if (!constructingPlatform) throw new TypeError("Illegal constructor"); }
   };
   const languages = Object.freeze(["en-US"]);
-  for (const [k, v] of Object.entries({ hardwareConcurrency: host.hardwareConcurrency, userAgent: `msgport/${host.version ?? "0"}`,
-    language: "en-US", languages, onLine: true }))
+  // NavigatorID (HTML #navigatorid): the fixed values every browser gives
+  // for compatibility, then this host's own; `productSub`, `vendor` and
+  // `vendorSub` only in a window.
+  const navigatorFacts = {
+    appCodeName: "Mozilla", appName: "Netscape", appVersion: "5.0 (" + host.platform + ")",
+    platform: host.platform, product: "Gecko", userAgent: `msgport/${host.version ?? "0"}`,
+    language: "en-US", languages, onLine: true, hardwareConcurrency: host.hardwareConcurrency,
+  };
+  if (!inWorker) Object.assign(navigatorFacts, { productSub: "20030107", vendor: "", vendorSub: "" });
+  for (const [k, v] of Object.entries(navigatorFacts))
     Object.defineProperty(Navigator.prototype, k, { get: { [k]() { return v; } }[k], enumerable: true, configurable: true });
+  if (!inWorker) {
+    // NavigatorID's historical taintEnabled() (always false).
+    Object.defineProperty(Navigator.prototype, "taintEnabled", { value: function taintEnabled() { return false; }, writable: true, enumerable: true, configurable: true });
+  }
   const navigatorName = inWorker ? "WorkerNavigator" : "Navigator";
   Object.defineProperty(Navigator, "name", { value: navigatorName });
   Object.defineProperty(Navigator.prototype, Symbol.toStringTag, { value: navigatorName, configurable: true });

@@ -10,6 +10,21 @@ use rquickjs::{Ctx, Function, Object};
 /// Sets this interface's functions on the `host` object.
 pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<()> {
     h.set("version", env!("CARGO_PKG_VERSION"))?;
+    // `navigator.platform`, in the form browsers give ("Linux x86_64").
+    let os = match std::env::consts::OS {
+        "linux" => "Linux",
+        "macos" => "MacIntel",
+        "windows" => "Win32",
+        other => other,
+    };
+    h.set(
+        "platform",
+        if os == "Linux" {
+            format!("Linux {}", std::env::consts::ARCH)
+        } else {
+            os.to_string()
+        },
+    )?;
     h.set(
         "hardwareConcurrency",
         std::thread::available_parallelism().map_or(1, |n| n.get()) as u32,
