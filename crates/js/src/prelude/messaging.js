@@ -453,6 +453,13 @@
       const ev = new ErrorEvent("error", { message, filename, lineno, colno, error: null, cancelable: true });
       return !internal.fireTrusted(target, ev);
     }
+    if (kind === 4) {
+      // The worker's script could not be fetched, parsed or started (HTML
+      // #run-a-worker): a plain, uncancelable `error` event. It counts as
+      // handled when someone listened.
+      internal.fireTrusted(target, new Event("error"));
+      return anyListener(target, (l) => l.type === "error");
+    }
     return true;
   };
   internal.makePort = makePort;
@@ -523,6 +530,8 @@
     // run in turn (a NetworkError if it cannot be).
     importScripts(...urls) {
       const what = "Failed to execute 'importScripts' on 'WorkerGlobalScope'";
+      // HTML #dom-workerglobalscope-importscripts step 1.
+      if (internal.moduleWorker === true) throw new TypeError(`${what}: Module scripts don't support importScripts().`);
       const hrefs = internal.newList();
       for (let i = 0; i < urls.length; i++) {
         const c = host.urlParse(usvString(urls[i]), internal.baseURL());

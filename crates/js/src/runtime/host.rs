@@ -31,6 +31,17 @@ pub(crate) enum HostTask {
         /// The worker's name.
         worker: String,
     },
+    /// A worker whose script could not be fetched, parsed or started (HTML
+    /// `#run-a-worker`: "if script is null or its error to rethrow is not
+    /// null"): a plain `error` event at its Worker object, never reported
+    /// as an exception of this context. `text` is printed if the Worker
+    /// object has no `error` listener.
+    WorkerFailed {
+        port: u32,
+        text: String,
+        /// The worker's name.
+        worker: String,
+    },
     /// A new connection to this shared worker: the inside port of a
     /// SharedWorker object's channel, for a `connect` event.
     Connect { port: MessagePort },

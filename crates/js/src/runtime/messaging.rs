@@ -390,12 +390,26 @@ enum Decoded<'js> {
     Engine(rquickjs::Error),
 }
 
+/// A worker's error that its Worker object did not cancel: reported again
+/// in this context (HTML `#runtime-script-errors-2`).
+pub(crate) struct UnhandledWorkerError {
+    /// What is printed if nothing handles it here either.
+    pub(crate) text: String,
+    pub(crate) message: String,
+    pub(crate) filename: String,
+    pub(crate) lineno: u32,
+    pub(crate) colno: u32,
+    /// The worker's script could not be fetched, parsed or started: not an
+    /// exception, so no `error` event at this global.
+    pub(crate) startup: bool,
+}
+
 /// Runs one task another thread queued (a worker's error). Returns the
-/// text to print when nobody handled the error.
+/// error when its Worker object did not cancel it.
 pub(crate) fn run_inbox_task<'js>(
     ctx: &Ctx<'js>,
     host: &Shared,
-) -> rquickjs::Result<Option<Option<String>>> {
+) -> rquickjs::Result<Option<Option<UnhandledWorkerError>>> {
     let task = host.borrow().inbox.pop();
     let Some(task) = task else { return Ok(None) };
     match task {
@@ -442,6 +456,27 @@ pub(crate) fn run_inbox_task<'js>(
                 .call::<_, Value>((channel, kind, data, undefined, origin))?;
             Ok(Some(None))
         }
+        HostTask::WorkerFailed { port, text, worker } => {
+            let hooks = hooks(ctx, host)?;
+            let deliver = hooks.deliver()?;
+            let handled: bool = deliver.call((
+                port,
+                4,
+                Value::new_undefined(ctx.clone()),
+                Value::new_undefined(ctx.clone()),
+            ))?;
+            // Nobody listens: printed, and the run fails, as an uncaught
+            // exception would (this is no exception of this context, so
+            // no `error` event fires at its global).
+            Ok(Some((!handled).then(|| UnhandledWorkerError {
+                text: format!("Uncaught (in worker {worker:?}) {text}"),
+                message: text,
+                filename: String::new(),
+                lineno: 0,
+                colno: 0,
+                startup: true,
+            })))
+        }
         HostTask::WorkerError {
             port,
             message,
@@ -465,9 +500,16 @@ pub(crate) fn run_inbox_task<'js>(
             let handled: bool = deliver.call((port, 3, arr, Value::new_undefined(ctx.clone())))?;
             // Not handled: as an uncaught exception of this context (HTML
             // `#runtime-script-errors-2`), as Node and Deno treat it.
-            Ok(Some((!handled).then(|| match report {
-                Some(report) => format!("Uncaught (in worker {worker:?}) {report}"),
-                None => format!("Uncaught (in worker {worker:?}) {message} ({filename})"),
+            Ok(Some((!handled).then(|| UnhandledWorkerError {
+                text: match report {
+                    Some(report) => format!("Uncaught (in worker {worker:?}) {report}"),
+                    None => format!("Uncaught (in worker {worker:?}) {message} ({filename})"),
+                },
+                message,
+                filename,
+                lineno,
+                colno,
+                startup: false,
             })))
         }
     }

@@ -437,18 +437,76 @@ impl JsRuntime {
         });
     }
 
+    /// A dedicated or shared worker's classic script: `Err` with the text
+    /// to report if it does not parse (then it never runs, and its Worker
+    /// object gets a plain `error` event: HTML `#run-a-worker`); an
+    /// exception it throws as it runs is reported as any other.
+    pub(crate) fn eval_worker_script(&self, url: &str, source: &str) -> Result<(), String> {
+        self.ctx.with(
+            |ctx| match crate::engine::ffi::compile_and_run_script(&ctx, source, url) {
+                Ok(ran) => {
+                    self.report(&ctx, ran.catch(&ctx));
+                    Ok(())
+                }
+                Err(e) => Err(Self::failure_text(&ctx, e)),
+            },
+        )
+    }
+
+    /// What a script that could not start is reported as.
+    fn failure_text(ctx: &Ctx<'_>, e: rquickjs::Error) -> String {
+        let e = Err::<(), _>(e).catch(ctx).unwrap_err();
+        report::describe_value(ctx, &report::describe(ctx, &e))
+    }
+
+    /// A module worker's script: `Err` with the text to report if it, or
+    /// a module it imports, cannot be fetched, parsed or linked (then it
+    /// never runs: HTML `#run-a-worker`, as for a classic script that does
+    /// not parse); an exception it throws as it runs is reported as any
+    /// other.
+    pub(crate) fn eval_worker_module(&self, url: &str, source: &str) -> Result<(), String> {
+        self.ctx.with(|ctx| {
+            let started = (|| -> rquickjs::Result<_> {
+                // (A module worker has no importScripts.)
+                host::internal(&ctx, &self.host)?.set("moduleWorker", true)?;
+                let m = Module::declare(ctx.clone(), url, source)?;
+                modules::set_meta(&ctx, &m.meta()?, url)?;
+                Ok(m.eval()?.1)
+            })();
+            match started {
+                Ok(promise) => {
+                    let r = self.await_module(&ctx, url, promise);
+                    self.report(&ctx, r.catch(&ctx));
+                    Ok(())
+                }
+                Err(e) => Err(Self::failure_text(&ctx, e)),
+            }
+        })
+    }
+
+    /// Keeps a module's evaluation promise (to tell an unsettled top-level
+    /// await) and reports its rejection.
+    fn await_module<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        url: &str,
+        promise: rquickjs::Promise<'js>,
+    ) -> rquickjs::Result<()> {
+        self.state.borrow_mut().main_module =
+            Some((url.to_string(), Persistent::save(ctx, promise.clone())));
+        let internal = host::internal(ctx, &self.host)?;
+        let report: Function = internal.get("reportException")?;
+        let then: Function = ctx.eval("(p, r) => { p.then(undefined, r); }")?;
+        then.call::<_, ()>((promise, report))
+    }
+
     fn eval_module(&self, url: &str, source: &str) {
         self.ctx.with(|ctx| {
             let r = (|| -> rquickjs::Result<()> {
                 let m = Module::declare(ctx.clone(), url, source)?;
                 modules::set_meta(&ctx, &m.meta()?, url)?;
                 let (_, promise) = m.eval()?;
-                self.state.borrow_mut().main_module =
-                    Some((url.to_string(), Persistent::save(&ctx, promise.clone())));
-                let internal = host::internal(&ctx, &self.host)?;
-                let report: Function = internal.get("reportException")?;
-                let then: Function = ctx.eval("(p, r) => { p.then(undefined, r); }")?;
-                then.call::<_, ()>((promise, report))
+                self.await_module(&ctx, url, promise)
             })()
             .catch(&ctx);
             self.report(&ctx, r);
@@ -654,8 +712,8 @@ impl JsRuntime {
             };
             match inbox {
                 Ok(Some(unhandled)) => {
-                    if let Some(text) = unhandled {
-                        self.worker_error_unhandled(text);
+                    if let Some(error) = unhandled {
+                        self.worker_error_unhandled(error);
                     }
                     self.microtask_checkpoint();
                     ran = true;
@@ -679,10 +737,23 @@ impl JsRuntime {
         }
     }
 
-    /// A worker's error that its Worker object did not handle: passed on
-    /// to this context's own parent if it is a worker, else printed, and
-    /// the run fails (exit code 1).
-    fn worker_error_unhandled(&self, text: String) {
+    /// A worker's error that its Worker object did not cancel: reported
+    /// again here, as if it had happened in this context (HTML
+    /// `#runtime-script-errors-2`): an `error` event at this global; if
+    /// that is not canceled either, it goes on to this context's own
+    /// parent if it is a worker; in the main context it is printed and
+    /// the run fails (exit code 1) unless a listener took it, as for the
+    /// main script's own errors.
+    fn worker_error_unhandled(&self, error: messaging::UnhandledWorkerError) {
+        let outcome = if error.startup {
+            None
+        } else {
+            self.global_error_event(&error)
+        };
+        if outcome == Some(2) {
+            return;
+        }
+        let text = error.text;
         let parent = self
             .host
             .borrow()
@@ -699,12 +770,34 @@ impl JsRuntime {
                 report: Some(text),
                 worker: name,
             }),
+            None if outcome == Some(1) => {}
             None => {
                 let mut st = self.state.borrow_mut();
                 st.failed = true;
                 st.out.line(true, &text);
             }
         }
+    }
+
+    /// An `error` event at this global for a worker's error (0: nobody
+    /// listened, 1: a listener did not cancel it, 2: canceled; `None` if
+    /// it could not be fired).
+    fn global_error_event(&self, error: &messaging::UnhandledWorkerError) -> Option<i32> {
+        self.ctx.with(|ctx| {
+            (|| -> rquickjs::Result<i32> {
+                let internal = host::internal(&ctx, &self.host)?;
+                let fire: rquickjs::Function = internal.get("fireError")?;
+                fire.call((
+                    rquickjs::Null,
+                    error.message.as_str(),
+                    error.filename.as_str(),
+                    error.lineno,
+                    error.colno,
+                ))
+            })()
+            .catch(&ctx)
+            .ok()
+        })
     }
 
     /// One task: a timer's callback (a cleared timer's entry is skipped).

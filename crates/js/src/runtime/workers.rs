@@ -69,13 +69,9 @@ pub(crate) fn start_worker_thread(name: &str, init: WorkerInit) -> WorkerHandle 
     let thread = match thread {
         Ok(t) => Some(t),
         Err(e) => {
-            parent.inbox.push(HostTask::WorkerError {
+            parent.inbox.push(HostTask::WorkerFailed {
                 port: parent.port,
-                message: format!("cannot start the worker: no thread: {e}"),
-                filename: url,
-                lineno: 0,
-                colno: 0,
-                report: None,
+                text: format!("cannot start the worker {url}: no thread: {e}"),
                 worker,
             });
             signal.end();
@@ -142,15 +138,11 @@ impl JsRuntime {
         // A script that cannot be loaded or started is reported to the
         // Worker object, or to the SharedWorker object that started the
         // shared worker.
-        let report_to_parent = |message: String| {
+        let report_to_parent = |text: String| {
             if let Some(parent) = &parent {
-                parent.inbox.push(host::HostTask::WorkerError {
+                parent.inbox.push(host::HostTask::WorkerFailed {
                     port: parent.port,
-                    message,
-                    filename: url.clone(),
-                    lineno: 0,
-                    colno: 0,
-                    report: None,
+                    text,
                     worker: worker_name.clone(),
                 })
             }
@@ -179,10 +171,16 @@ impl JsRuntime {
                 return;
             }
         };
-        if module {
-            rt.eval_module(&url, &source);
+        let started = if module {
+            rt.eval_worker_module(&url, &source)
         } else {
-            rt.eval_classic(&url, &source);
+            rt.eval_worker_script(&url, &source)
+        };
+        if let Err(text) = started {
+            // It did not parse (or link): it never ran.
+            report_to_parent(text);
+            rt.shutdown();
+            return;
         }
         // The worker's implicit port is enabled once its script has run.
         let id = rt.host.borrow().worker.as_ref().map(|w| w.0);

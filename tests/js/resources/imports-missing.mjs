@@ -1,0 +1,2 @@
+import "./no-such-module.mjs";
+postMessage("ran");
