@@ -37,3 +37,28 @@ test(() => {
   assert_equals(new TextDecoder("utf-16le").decode(new Uint8Array([0x00, 0xD8])), "\uFFFD");
   assert_equals(d.decode(new Uint8Array([0x41, 0x00])), "A", "usable after the error");
 }, "fatal decoding throws a TypeError");
+
+test(() => {
+  // Encoding #utf-8-decoder: a second byte out of the lead byte's range is
+  // an error at once, even while streaming; only a sequence that could
+  // still complete waits for the next call.
+  const d = new TextDecoder();
+  const b = (a) => new Uint8Array(a);
+  assert_equals(d.decode(b([0xE0, 0x80]), { stream: true }), "\uFFFD\uFFFD");
+  assert_equals(d.decode(b([0x80])), "\uFFFD");
+  assert_equals(d.decode(b([0xED, 0xA0]), { stream: true }), "\uFFFD\uFFFD");
+  assert_equals(d.decode(b([0xF4, 0x90]), { stream: true }), "\uFFFD\uFFFD");
+  assert_equals(d.decode(), "");
+  assert_equals(d.decode(b([0xF0, 0x90]), { stream: true }), "", "a valid start waits");
+  assert_equals(d.decode(b([0x80, 0x80])), "\u{10000}");
+  assert_equals(d.decode(b([0xE2, 0x82]), { stream: true }), "");
+  assert_equals(d.decode(b([0xAC])), "€");
+}, "streaming UTF-8: invalid second bytes are errors at once");
+
+test(() => {
+  const proto = TextEncoder.prototype;
+  assert_throws_js(TypeError, () => proto.encode.call({}, "x"));
+  assert_throws_js(TypeError, () => proto.encodeInto.call(null, "x", new Uint8Array(1)));
+  assert_throws_js(TypeError, () => Object.getOwnPropertyDescriptor(proto, "encoding").get.call(proto));
+  assert_equals(new TextEncoder().encoding, "utf-8");
+}, "TextEncoder's methods and getter check their receiver");

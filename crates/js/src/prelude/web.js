@@ -6,10 +6,17 @@
   "use strict";
 
   // ---- TextEncoder / TextDecoder (Encoding #interface-textencoder) -------
+  // Its objects are branded (WebIDL: a method or getter called on
+  // anything else throws a TypeError).
+  const encoders = new WeakSet();
+  const isEncoder = WeakSet.prototype.has.bind(encoders);
+  function es(e, what) { if (!isEncoder(e)) throw new TypeError(`Illegal invocation: ${what} called on an object that is not a TextEncoder`); }
   class TextEncoder {
-    get encoding() { return "utf-8"; }
-    encode(input = "") { return new Uint8Array(host.utf8Encode(String(input).toWellFormed())); }
+    constructor() { encoders.add(this); }
+    get encoding() { es(this, "encoding"); return "utf-8"; }
+    encode(input = "") { es(this, "encode"); return new Uint8Array(host.utf8Encode(String(input).toWellFormed())); }
     encodeInto(source, destination) {
+      es(this, "encodeInto");
       if (!(destination instanceof Uint8Array)) throw new TypeError("encodeInto: destination is not a Uint8Array");
       const bytes = new Uint8Array(host.utf8Encode(String(source).toWellFormed()));
       // Only whole code points fit: back off to a character boundary.
@@ -79,15 +86,24 @@
   const empty = new Uint8Array(0);
   // How many leading bytes of `b` end on a whole UTF-8 sequence (the rest,
   // at most three bytes, is an incomplete sequence's start).
+  // Only a sequence the UTF-8 decoder could still complete waits: one
+  // whose second byte is already out of its lead byte's range (Encoding
+  // #utf-8-decoder: E0 needs A0–BF, ED 80–9F, F0 90–BF, F4 80–8F) is an
+  // error now, and decodes at once.
   function completeLength(b) {
     const n = b.length;
-    for (let i = n - 1; i >= 0 && i >= n - 3; i--) {
-      const c = b[i];
-      if ((c & 0xC0) === 0x80) continue;
-      const need = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 1;
-      return i + need > n ? i : n;
+    let i = n - 1;
+    while (i >= 0 && i >= n - 3 && (b[i] & 0xC0) === 0x80) i--;
+    if (i < 0 || i < n - 3) return n;
+    const c = b[i];
+    const need = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 1;
+    if (i + need <= n) return n;
+    if (i + 1 < n) {
+      const lo = c === 0xE0 ? 0xA0 : c === 0xF0 ? 0x90 : 0x80;
+      const hi = c === 0xED ? 0x9F : c === 0xF4 ? 0x8F : 0xBF;
+      if (b[i + 1] < lo || b[i + 1] > hi) return n;
     }
-    return n;
+    return i;
   }
   function ds(d) { const s = decoderState.get(d); if (!s) throw new TypeError("Illegal invocation"); return s; }
   Object.defineProperty(TextDecoder.prototype, Symbol.toStringTag, { value: "TextDecoder", configurable: true });
