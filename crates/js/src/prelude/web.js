@@ -354,46 +354,126 @@
 
   // ---- URLSearchParams (URL #interface-urlsearchparams) ------------------
   const paramsState = new WeakMap();
-  function decodeForm(s) { return decodeURIComponent(s.replace(/\+/g, " ").replace(/%(?![0-9a-fA-F]{2})/g, "%25")); }
+  // application/x-www-form-urlencoded parsing's decoding (URL
+  // #concept-urlencoded-parser): `+` is a space, and the percent-decoded
+  // bytes are UTF-8 decoded without BOM or failure (U+FFFD for errors).
+  function decodeForm(s) {
+    s = s.replace(/\+/g, " ");
+    if (s.indexOf("%") < 0) return s;
+    const bytes = new Uint8Array(host.utf8Encode(s));
+    const out = new Uint8Array(bytes.length);
+    let n = 0;
+    const hex = (c) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1);
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (b === 0x25 && i + 2 < bytes.length && hex(bytes[i + 1]) >= 0 && hex(bytes[i + 2]) >= 0) {
+        out[n++] = hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]);
+        i += 2;
+      } else out[n++] = b;
+    }
+    return host.utf8Decode(out.subarray(0, n), false, true);
+  }
   // (A USVString: a lone surrogate is U+FFFD, which encodeURIComponent,
   // unlike the URL Standard, would refuse.)
   function encodeForm(s) { return encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()); }
   // USVString (WebIDL #es-USVString): lone surrogates become U+FFFD.
   const usv = (v) => String(v).toWellFormed();
+  // URL #interface-urlsearchparams. The list is live: iterators and
+  // forEach walk it by index, so entries deleted or added during a loop
+  // are seen as the standard's pair iterator sees them.
   class URLSearchParams {
     constructor(init = "") {
       let list = [];
-      if (typeof init === "object" && init !== null) {
-        if (typeof init[Symbol.iterator] === "function") {
+      if ((typeof init === "object" && init !== null) || typeof init === "function") {
+        const method = init[Symbol.iterator];
+        if (method !== undefined && method !== null) {
+          // sequence<sequence<USVString>>
+          if (typeof method !== "function") throw new TypeError("Failed to construct 'URLSearchParams': the object's @@iterator is not callable");
           for (const pair of init) {
+            if ((typeof pair !== "object" || pair === null) && typeof pair !== "function") throw new TypeError("Failed to construct 'URLSearchParams': a pair is not a sequence");
             const p = Array.from(pair);
-            if (p.length !== 2) throw new TypeError("URLSearchParams: each pair must have two items");
+            if (p.length !== 2) throw new TypeError("Failed to construct 'URLSearchParams': each pair must have two items");
             list.push([usv(p[0]), usv(p[1])]);
           }
-        } else for (const k of Object.keys(init)) list.push([k, usv(init[k])]);
-      } else list = parseQuery(usv(init).replace(/^\?/, ""));
+        } else {
+          // record<USVString, USVString>: own enumerable string keys, in
+          // order; two keys that convert to one (lone surrogates become
+          // U+FFFD) are one entry, with the later value (WebIDL #es-record).
+          const at = new Map();
+          for (const k of Reflect.ownKeys(init)) {
+            if (typeof k !== "string") continue;
+            const d = Reflect.getOwnPropertyDescriptor(init, k);
+            if (d === undefined || !d.enumerable) continue;
+            const key = usv(k), value = usv(init[k]);
+            if (at.has(key)) list[at.get(key)][1] = value;
+            else { at.set(key, list.length); list.push([key, value]); }
+          }
+        }
+      } else {
+        const q = usv(init);
+        list = parseQuery(q.startsWith("?") ? q.slice(1) : q);
+      }
       paramsState.set(this, { list, url: null });
     }
     append(k, v) { ps(this).list.push([usv(k), usv(v)]); update(this); }
-    delete(k) { const s = ps(this); s.list = s.list.filter(([x]) => x !== usv(k)); update(this); }
-    get(k) { const e = ps(this).list.find(([x]) => x === usv(k)); return e ? e[1] : null; }
-    getAll(k) { return ps(this).list.filter(([x]) => x === usv(k)).map(([, v]) => v); }
-    has(k) { return ps(this).list.some(([x]) => x === usv(k)); }
-    set(k, v) {
+    delete(k, v = undefined) {
       const s = ps(this); k = usv(k);
-      const i = s.list.findIndex(([x]) => x === k);
-      if (i < 0) s.list.push([k, usv(v)]);
-      else { s.list[i][1] = usv(v); s.list = s.list.filter(([x], j) => x !== k || j === i); }
+      if (v === undefined) s.list = s.list.filter(([x]) => x !== k);
+      else { v = usv(v); s.list = s.list.filter(([x, y]) => x !== k || y !== v); }
       update(this);
     }
+    get(k) { k = usv(k); const e = ps(this).list.find(([x]) => x === k); return e ? e[1] : null; }
+    getAll(k) { k = usv(k); return ps(this).list.filter(([x]) => x === k).map(([, v]) => v); }
+    has(k, v = undefined) {
+      const l = ps(this).list; k = usv(k);
+      if (v === undefined) return l.some(([x]) => x === k);
+      v = usv(v);
+      return l.some(([x, y]) => x === k && y === v);
+    }
+    set(k, v) {
+      const s = ps(this); k = usv(k); v = usv(v);
+      const i = s.list.findIndex(([x]) => x === k);
+      if (i < 0) s.list.push([k, v]);
+      else { s.list[i] = [k, v]; s.list = s.list.filter(([x], j) => x !== k || j === i); }
+      update(this);
+    }
+    // A stable sort by code units (URL #dom-urlsearchparams-sort).
     sort() { ps(this).list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); update(this); }
     get size() { return ps(this).list.length; }
-    forEach(f, thisArg = undefined) { for (const [k, v] of ps(this).list.slice()) f.call(thisArg, v, k, this); }
-    *entries() { yield* ps(this).list.map((e) => e.slice()); }
-    *keys() { for (const [k] of ps(this).list) yield k; }
-    *values() { for (const [, v] of ps(this).list) yield v; }
-    [Symbol.iterator]() { return this.entries(); }
+    forEach(f, thisArg = undefined) {
+      const s = ps(this);
+      if (typeof f !== "function") throw new TypeError("Failed to execute 'forEach' on 'URLSearchParams': the callback is not a function");
+      for (let i = 0; i < s.list.length; i++) { const [k, v] = s.list[i]; f.call(thisArg, v, k, this); }
+    }
+    entries() { return paramsIterator(this, 0); }
+    keys() { return paramsIterator(this, 1); }
+    values() { return paramsIterator(this, 2); }
     toString() { return ps(this).list.map(([k, v]) => encodeForm(k) + "=" + encodeForm(v)).join("&"); }
+  }
+  Object.defineProperty(URLSearchParams.prototype, Symbol.iterator, {
+    value: URLSearchParams.prototype.entries, writable: true, enumerable: false, configurable: true,
+  });
+  // WebIDL #es-default-iterator-object: the index moves over the live list.
+  const paramsIteratorState = new WeakMap();
+  const URLSearchParamsIteratorPrototype = Object.create(Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())), {
+    next: {
+      value: function next() {
+        const it = paramsIteratorState.get(this);
+        if (it === undefined) throw new TypeError("Illegal invocation: not a URLSearchParams Iterator");
+        const list = ps(it.params).list;
+        if (it.index >= list.length) return { value: undefined, done: true };
+        const [k, v] = list[it.index++];
+        return { value: it.kind === 0 ? [k, v] : it.kind === 1 ? k : v, done: false };
+      },
+      writable: true, enumerable: true, configurable: true,
+    },
+    [Symbol.toStringTag]: { value: "URLSearchParams Iterator", configurable: true },
+  });
+  function paramsIterator(params, kind) {
+    ps(params);
+    const it = Object.create(URLSearchParamsIteratorPrototype);
+    paramsIteratorState.set(it, { params, kind, index: 0 });
+    return it;
   }
   function parseQuery(q) { return q.split("&").filter((x) => x).map((x) => { const i = x.indexOf("="); return i < 0 ? [decodeForm(x), ""] : [decodeForm(x.slice(0, i)), decodeForm(x.slice(i + 1))]; }); }
   function ps(p) { const s = paramsState.get(p); if (!s) throw new TypeError("Illegal invocation"); return s; }
