@@ -38,7 +38,9 @@ function observe(listen) {
       e.preventDefault();
       e.stopImmediatePropagation();
       during.afterStop = e.cancelBubble;
-      queueMicrotask(() => { resolve({ during, after: after(e, port2), windowEventAfter: globalThis.event }); port1.close(); });
+      // The next task: the dispatch is over (a microtask would still be
+      // inside it, HTML #clean-up-after-running-script).
+      setTimeout(() => { resolve({ during, after: after(e, port2), windowEventAfter: globalThis.event }); port1.close(); }, 0);
     });
     port1.postMessage({ n: 1, s: ["x"] });
   });
@@ -156,6 +158,7 @@ promise_test(async () => {
   // An event nobody looked at during dispatch is complete afterwards.
   const { port1, port2 } = new MessageChannel();
   const kept = await new Promise((resolve) => { port2.onmessage = resolve; port1.postMessage({ k: [1] }); });
+  await new Promise((r) => setTimeout(r, 0)); // the dispatch is over by the next task
   assert_equals(kept.currentTarget, null);
   assert_equals(kept.eventPhase, Event.NONE);
   assert_equals(kept.target, port2);
@@ -172,6 +175,7 @@ promise_test(async () => {
   assert_equals(seen.data, "second");
   assert_equals(seen.phase, Event.AT_TARGET);
   assert_equals(seen.current, port2);
+  await new Promise((r) => setTimeout(r, 0));
   assert_equals(seen.e.eventPhase, Event.NONE);
   // Dispatching a delivered event again is the DOM's (it is not being dispatched now).
   let again = 0;
@@ -213,3 +217,38 @@ promise_test(async () => {
   }
   port1.close();
 }, "window.event during a natively delivered message and a nested dispatch");
+
+promise_test(async () => {
+  // HTML #clean-up-after-running-script: a listener the runtime called
+  // from a task has no script below it, so the reactions it queues run as
+  // it returns, before the next listener and while the event is still at
+  // its target; the same on the native path (one listener) and the
+  // general one (two).
+  for (const listeners of [1, 2]) {
+    const { port1, port2 } = new MessageChannel();
+    const order = [];
+    const done = new Promise((resolve) => {
+      port2.addEventListener("message", (e) => {
+        order.push("first");
+        Promise.resolve().then(() => order.push(`microtask at ${e.eventPhase} ${e.currentTarget === port2}`));
+        if (listeners === 1) setTimeout(resolve, 0);
+      });
+      if (listeners === 2) port2.addEventListener("message", () => { order.push("second"); setTimeout(resolve, 0); });
+    });
+    port2.start();
+    port1.postMessage("x");
+    await done;
+    const expected = ["first", `microtask at ${Event.AT_TARGET} true`];
+    if (listeners === 2) expected.push("second");
+    assert_array_equals(order, expected, `${listeners} listener(s)`);
+    port1.close();
+  }
+  // A dispatch a script starts has script below it: no checkpoint inside.
+  const t = new EventTarget();
+  const order = [];
+  t.addEventListener("x", () => { order.push("first"); Promise.resolve().then(() => order.push("microtask")); });
+  t.addEventListener("x", () => order.push("second"));
+  t.dispatchEvent(new Event("x"));
+  await null;
+  assert_array_equals(order, ["first", "second", "microtask"]);
+}, "promise reactions a listener queues run before the next listener when the runtime dispatched the event");

@@ -52,6 +52,7 @@ promise_test(async (t) => {
     w.postMessage(1);
   });
   assert_object_equals(seen[0], { thisIsWorker: true, target: true, currentTarget: true, isTrusted: true, windowEvent: true, phase: Event.AT_TARGET });
+  await new Promise((r) => setTimeout(r, 0)); // the dispatch is over by the next task
   assert_equals(first.currentTarget, null);
   assert_equals(first.eventPhase, Event.NONE);
   assert_equals(globalThis.event, undefined);

@@ -111,13 +111,21 @@ struct Config {
     /// The main context's current-event cell (`window.event`; native.rs).
     current: Option<Held>,
     report: Held,
+    /// Runs the promise reactions a listener queued (`host.checkpoint`).
+    checkpoint: Held,
 }
 
 impl Config {
     fn values(self) -> impl Iterator<Item = Held> {
-        [self.event_proto, self.is_trusted, self.now, self.report]
-            .into_iter()
-            .chain(self.current)
+        [
+            self.event_proto,
+            self.is_trusted,
+            self.now,
+            self.report,
+            self.checkpoint,
+        ]
+        .into_iter()
+        .chain(self.current)
     }
 
     /// A copy with references of its own.
@@ -133,6 +141,7 @@ impl Config {
             now: dup(self.now),
             current: self.current.map(dup),
             report: dup(self.report),
+            checkpoint: dup(self.checkpoint),
         }
     }
 }
@@ -212,7 +221,8 @@ impl FastTargets {
     /// From the prelude's `host.fastEvents(config)`: `proto` (the
     /// MessageEvent prototype), `isTrusted` (the getter), `now`
     /// (`performance.now`), `current` (the main context's current-event
-    /// cell, or undefined) and `report` (reports an exception).
+    /// cell, or undefined), `report` (reports an exception) and
+    /// `checkpoint` (runs queued promise reactions).
     pub(crate) fn new<'js>(ctx: &Ctx<'js>, config: &Object<'js>) -> rquickjs::Result<Self> {
         let c = ctx.as_raw().as_ptr();
         let proto: Object = config.get("proto")?;
@@ -220,6 +230,7 @@ impl FastTargets {
         let now: Function = config.get("now")?;
         let current: Option<Object> = config.get("current")?;
         let report: Function = config.get("report")?;
+        let checkpoint: Function = config.get("checkpoint")?;
         // SAFETY: `JS_NewAtom` returns an owned atom (freed by `Drop`).
         let atoms = NAMES.map(|n| unsafe { qjs::JS_NewAtom(c, n.as_ptr()) });
         // SAFETY: `c`, `proto`, `is_trusted` and the atom are live.
@@ -247,6 +258,7 @@ impl FastTargets {
                 now: Held::dup(&now),
                 current: current.map(|o| Held::dup(&o)),
                 report: Held::dup(&report),
+                checkpoint: Held::dup(&checkpoint),
             },
             targets: FxHashMap::default(),
         })
@@ -446,6 +458,27 @@ impl<'js> Delivery<'_, 'js> {
                     qjs::JS_UNDEFINED,
                     1,
                     args.as_mut_ptr(),
+                );
+                if qjs::JS_IsException(r) {
+                    return Err(rquickjs::Error::Exception);
+                }
+                qjs::JS_FreeValue(c, r);
+            }
+        }
+        // HTML #clean-up-after-running-script: the listener was called
+        // with no script below it, so the reactions it queued run now,
+        // before the dispatch ends (as for the prelude's dispatch).
+        // SAFETY: reads the live context's runtime's job queue.
+        if unsafe { qjs::JS_IsJobPending(qjs::JS_GetRuntime(c)) } {
+            // SAFETY: `checkpoint` is live (held by the config); the
+            // result is freed; nothing borrowed is held across the call.
+            unsafe {
+                let r = qjs::JS_Call(
+                    c,
+                    self.config.checkpoint.0,
+                    qjs::JS_UNDEFINED,
+                    0,
+                    std::ptr::null_mut(),
                 );
                 if qjs::JS_IsException(r) {
                     return Err(rquickjs::Error::Exception);

@@ -568,3 +568,23 @@ pub(crate) fn compile_and_run_script(
         unsafe { qjs::JS_FreeValue(ctx.as_raw().as_ptr(), v) }
     }))
 }
+
+/// Runs one pending job (a promise reaction) of this context's runtime,
+/// from inside a native call: `Ok(true)` if one ran, `Ok(false)` if none
+/// was pending, `Err` if it threw (the exception is pending on the
+/// context; the runtime has this one context).
+pub(crate) fn run_pending_job(ctx: &Ctx<'_>) -> rquickjs::Result<bool> {
+    let mut job_ctx: *mut qjs::JSContext = std::ptr::null_mut();
+    // SAFETY: `ctx` is live and its runtime outlives it; the job runs
+    // JavaScript, and nothing borrowed from the engine is held across this
+    // call. A job may run reentrantly from a native function: it is an
+    // ordinary call of a JS function by the engine.
+    let r = unsafe {
+        qjs::JS_ExecutePendingJob(qjs::JS_GetRuntime(ctx.as_raw().as_ptr()), &mut job_ctx)
+    };
+    match r {
+        0 => Ok(false),
+        n if n > 0 => Ok(true),
+        _ => Err(rquickjs::Error::Exception),
+    }
+}

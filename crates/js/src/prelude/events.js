@@ -237,9 +237,32 @@
       if (s.stopImmediate) break;
     }
   }
+  // Whether this dispatch was started by the runtime from a task, with no
+  // script below it: then, as HTML's "clean up after running script" does
+  // once the stack empties, promise reactions queued by a listener run
+  // before the next listener (and before the next event of the same
+  // task). A dispatch a script starts (dispatchEvent, or an API it calls
+  // that fires events at once) has script below it: no checkpoint.
+  let fromTask = false;
+  internal.dispatchFromTask = (target, event) => {
+    const before = fromTask;
+    fromTask = true;
+    try { return dispatch(target, event); } finally { fromTask = before; }
+  };
+  internal.fireFromTask = (target, event) => { st(event).trusted = true; return internal.dispatchFromTask(target, event); };
   // DOM #concept-event-listener-inner-invoke for one listener.
   function run(target, event, s, l, capturePass) {
     if (l.removed || l.type !== s.type || l.capture !== capturePass) return;
+    const checkpoint = fromTask;
+    fromTask = false;
+    try {
+      invokeListener(target, event, s, l);
+      if (checkpoint) host.checkpoint();
+    } finally {
+      fromTask = checkpoint;
+    }
+  }
+  function invokeListener(target, event, s, l) {
     if (l.once) removeEntry(target, l);
     const passive = l.passive;
     if (passive) s.inPassive = true;

@@ -67,7 +67,7 @@
   Object.defineProperty(MessageEvent.prototype, "data", { get: host.messageEventData, enumerable: false, configurable: true });
   Object.defineProperty(MessageEvent.prototype, Symbol.toStringTag, { value: "MessageEvent", configurable: true });
   // The native delivery (crates/js/src/engine/deliver.rs) makes the same events.
-  host.fastEvents({ proto: MessageEvent.prototype, isTrusted: internal.isTrustedGetter, now: internal.now,
+  host.fastEvents({ proto: MessageEvent.prototype, isTrusted: internal.isTrustedGetter, now: internal.now, checkpoint: host.checkpoint,
     current: internal.currentEventHolder, report: internal.reportException });
 
   // ---- MessagePort (HTML #message-ports) ---------------------------------
@@ -435,7 +435,7 @@
       }
       if (origin !== undefined) es.origin = origin;
       es.trusted = true;
-      internal.dispatch(target, ev);
+      internal.dispatchFromTask(target, ev);
       // A port that closed itself is let go after its last queued task
       // (a set lookup only while such a port exists: this is the hot path).
       if (closedHeld.size !== 0 && closedHeld.has(idKey(id))) holdIfListening(target, portState.get(target));
@@ -445,19 +445,19 @@
       // A Worker object outlives its port: its worker may still report an error.
       if (!isPort(target)) return true;
       forgetTarget(id);
-      internal.fireTrusted(target, new Event("close"));
+      internal.fireFromTask(target, new Event("close"));
       return true;
     }
     if (kind === 3) {
       const message = data[0], filename = data[1], lineno = data[2], colno = data[3];
       const ev = new ErrorEvent("error", { message, filename, lineno, colno, error: null, cancelable: true });
-      return !internal.fireTrusted(target, ev);
+      return !internal.fireFromTask(target, ev);
     }
     if (kind === 4) {
       // The worker's script could not be fetched, parsed or started (HTML
       // #run-a-worker): a plain, uncancelable `error` event. It counts as
       // handled when someone listened.
-      internal.fireTrusted(target, new Event("error"));
+      internal.fireFromTask(target, new Event("error"));
       return anyListener(target, (l) => l.type === "error");
     }
     return true;

@@ -254,7 +254,9 @@
     get error() { return rs(this).error; }
     readAsArrayBuffer(blob) { read(this, blob, "buffer", arguments.length); }
     readAsBinaryString(blob) { read(this, blob, "binary", arguments.length); }
-    readAsText(blob, encoding = undefined) { read(this, blob, "text", arguments.length); }
+    readAsText(blob, encoding = undefined) {
+      read(this, blob, "text", arguments.length, encoding === undefined ? undefined : String(encoding));
+    }
     readAsDataURL(blob) { read(this, blob, "dataurl", arguments.length); }
     abort() {
       const s = rs(this);
@@ -273,13 +275,19 @@
   for (const h of ["onloadstart", "onprogress", "onload", "onabort", "onerror", "onloadend"])
     internal.defineEventHandler(FileReader.prototype, h);
   Object.defineProperty(FileReader.prototype, Symbol.toStringTag, { value: "FileReader", configurable: true });
-  function fireProgress(reader, type, loaded, total) {
+  // `fromTask`: fired by the read's own task (not by a script's abort()).
+  function fireProgress(reader, type, loaded, total, fromTask = false) {
     const ev = new ProgressEvent(type, { lengthComputable: true, loaded, total });
     internal.eventState(ev).trusted = true;
-    internal.dispatch(reader, ev);
+    if (fromTask) internal.dispatchFromTask(reader, ev);
+    else internal.dispatch(reader, ev);
   }
-  // File API #readOperation
-  function read(reader, blob, kind, argc) {
+  // File API #readOperation. Its steps queue a task each: `loadstart`
+  // once the first chunk is read, `progress` for data read (none for an
+  // empty Blob), then the result with `load` and `loadend`. Separate
+  // tasks let a listener's promise reactions (and an `abort()` from them)
+  // run between the events.
+  function read(reader, blob, kind, argc, label) {
     const s = rs(reader);
     if (argc < 1) throw new TypeError("FileReader: 1 argument required");
     const b = bs(blob);
@@ -289,22 +297,43 @@
     s.error = null;
     const run = ++s.run;
     const bytes = b.bytes, type = b.type;
+    const total = bytes.length;
     later(() => {
       if (s.run !== run) return;
-      fireProgress(reader, "loadstart", 0, bytes.length);
-      if (s.run !== run) return;
-      fireProgress(reader, "progress", bytes.length, bytes.length);
-      if (s.run !== run) return;
-      switch (kind) {
-        case "buffer": s.result = bytes.slice().buffer; break;
-        case "binary": s.result = binaryString(bytes); break;
-        case "text": s.result = host.utf8Decode(bytes, false, false); break;
-        default: s.result = "data:" + (type || "application/octet-stream") + ";base64," + btoa(binaryString(bytes));
-      }
-      s.state = 2;
-      fireProgress(reader, "load", bytes.length, bytes.length);
-      if (s.state !== 1) fireProgress(reader, "loadend", bytes.length, bytes.length);
+      fireProgress(reader, "loadstart", 0, total, true);
+      later(() => {
+        if (s.run !== run) return;
+        if (total !== 0) fireProgress(reader, "progress", total, total, true);
+        later(() => {
+          if (s.run !== run) return;
+          switch (kind) {
+            case "buffer": s.result = bytes.slice().buffer; break;
+            case "binary": s.result = binaryString(bytes); break;
+            case "text": s.result = blobText(bytes, label, type); break;
+            default: s.result = "data:" + (type || "application/octet-stream") + ";base64," + btoa(binaryString(bytes));
+          }
+          s.state = 2;
+          fireProgress(reader, "load", total, total, true);
+          if (s.state !== 1) fireProgress(reader, "loadend", total, total, true);
+        }, 0);
+      }, 0);
     }, 0);
+  }
+  // File API #packaging-data, "text": the encoding named by the argument,
+  // else by the Blob's type's charset parameter, else UTF-8; a BOM
+  // overrides it (Encoding #decode).
+  function blobText(bytes, label, type) {
+    let encoding = label === undefined ? undefined : host.encodingForLabel(label);
+    if (encoding === undefined) {
+      const m = /;\s*charset\s*=\s*("?)([^";]*)\1/i.exec(type);
+      if (m) encoding = host.encodingForLabel(m[2]);
+    }
+    if (encoding === undefined) encoding = "utf-8";
+    if (bytes[0] === 0xEF && bytes[1] === 0xBB && bytes[2] === 0xBF) { encoding = "utf-8"; bytes = bytes.subarray(3); }
+    else if (bytes[0] === 0xFE && bytes[1] === 0xFF) { encoding = "utf-16be"; bytes = bytes.subarray(2); }
+    else if (bytes[0] === 0xFF && bytes[1] === 0xFE) { encoding = "utf-16le"; bytes = bytes.subarray(2); }
+    if (encoding === "utf-8") return host.utf8Decode(bytes, false, true);
+    return new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes);
   }
 
   // ---- URL (URL Standard #url-class): parsed natively by the `url` crate.

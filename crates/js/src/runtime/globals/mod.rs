@@ -17,7 +17,7 @@ mod workers;
 use crate::engine::classes::Classes;
 use crate::runtime::host::Shared;
 use crate::runtime::LoopState;
-use rquickjs::{Ctx, Function, Object, Persistent, Value};
+use rquickjs::{CatchResultExt, Ctx, Function, Object, Persistent, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -48,6 +48,31 @@ pub(crate) fn install<'js>(
         "reportException",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, e: Value<'js>| {
             crate::runtime::report_exception(&ctx, &ls, &s, e);
+        })?,
+    )?;
+    // A microtask checkpoint inside a task (HTML #clean-up-after-running-script):
+    // after an event listener the runtime called returns, with no script
+    // below it, the promise reactions it queued run before the next
+    // listener (`prelude/events.js`). A job that throws is reported.
+    let ls = state.clone();
+    let s = host.clone();
+    h.set(
+        "checkpoint",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>| {
+            while crate::engine::ffi::is_job_pending(&ctx) {
+                match crate::engine::ffi::run_pending_job(&ctx) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        let e = Err::<(), _>(e).catch(&ctx).unwrap_err();
+                        if s.borrow().signal.is_terminated() {
+                            break;
+                        }
+                        let v = crate::runtime::describe(&ctx, &e);
+                        crate::runtime::report_exception(&ctx, &ls, &s, v);
+                    }
+                }
+            }
         })?,
     )?;
     if let Some((port, name, _)) = &host.borrow().worker {
