@@ -186,3 +186,31 @@ async_test((t) => {
   });
   w.postMessage(e);
 }, "an Error sent to a worker and back keeps its kind, message, stack and cause");
+
+async_test((t) => {
+  // HTML #eligible-for-messaging: once a worker has called close(), its
+  // channels get nothing more, even a message posted before it stops.
+  const name = "to a closing worker";
+  const here = new BroadcastChannel(name);
+  const w = new Worker("data:text/javascript," + encodeURIComponent(`
+    onmessage = () => {
+      const b = new BroadcastChannel(${JSON.stringify(name)});
+      b.onmessage = () => postMessage("received after close");
+      close();
+      postMessage("closed");
+    };
+  `));
+  const got = [];
+  w.onmessage = t.step_func((e) => {
+    got.push(e.data);
+    if (e.data === "closed") {
+      for (let i = 0; i < 20; i++) here.postMessage(i);
+      t.step_timeout(() => {
+        assert_array_equals(got, ["closed"]);
+        here.close();
+        t.done();
+      }, 100);
+    }
+  });
+  w.postMessage("go");
+}, "a worker that called close() receives no broadcast");

@@ -433,6 +433,12 @@ pub(crate) fn run_inbox_task<'js>(
             if !host.borrow().broadcasts.contains_key(&channel) {
                 return Ok(Some(None)); // closed since
             }
+            // A worker that called close() is not eligible for messaging
+            // (HTML #eligible-for-messaging): what was posted since is not
+            // delivered.
+            if host.borrow().closing {
+                return Ok(Some(None));
+            }
             let hooks = hooks(ctx, host)?;
             let undefined = Value::new_undefined(ctx.clone());
             let origin = message.origin();
