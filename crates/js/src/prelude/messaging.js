@@ -533,23 +533,50 @@
       // HTML #dom-workerglobalscope-importscripts step 1.
       if (internal.moduleWorker === true) throw new TypeError(`${what}: Module scripts don't support importScripts().`);
       const hrefs = internal.newList();
+      // A blob: URL's Blob is found when the URL is parsed (URL parser:
+      // "blob URL entry"), so a script that revokes a later URL of the same
+      // call does not stop it loading.
+      const blobs = internal.newList();
       for (let i = 0; i < urls.length; i++) {
         const c = host.urlParse(usvString(urls[i]), internal.baseURL());
         if (!c) throw new DOMException(`${what}: The URL '${urls[i]}' is invalid.`, "SyntaxError");
         internal.listPush(hrefs, c[0]);
+        internal.listPush(blobs, c[0].startsWith("blob:") ? internal.blobFromURL(c[0]) : undefined);
       }
       for (let i = 0; i < hrefs.length; i++) {
         const href = hrefs[i];
         let source;
         if (href.startsWith("blob:")) {
-          const blob = internal.blobFromURL(href);
+          const blob = blobs[i];
           if (blob === undefined) throw new DOMException(`${what}: The script at '${href}' failed to load.`, "NetworkError");
+          if (!isJavaScriptMime(blob.type)) throw new DOMException(`${what}: The script at '${href}' has the MIME type '${blob.type}', not a JavaScript one.`, "NetworkError");
           source = internal.blobText(blob);
+        } else if (href.startsWith("data:") && !isJavaScriptMime(dataMime(href))) {
+          // HTML #fetch-a-classic-worker-imported-script: a response whose
+          // MIME type is not JavaScript's is a network error.
+          throw new DOMException(`${what}: The script at '${href}' has the MIME type '${dataMime(href)}', not a JavaScript one.`, "NetworkError");
         }
         const failed = host.importScript(href, source);
         if (failed !== undefined) throw new DOMException(`${what}: The script at '${href}' failed to load: ${failed}`, "NetworkError");
       }
     }
+  }
+  // MIME Sniffing #javascript-mime-type, by essence (ASCII
+  // case-insensitive, parameters ignored).
+  const javaScriptMimes = ["application/ecmascript", "application/javascript", "application/x-ecmascript",
+    "application/x-javascript", "text/ecmascript", "text/javascript", "text/javascript1.0", "text/javascript1.1",
+    "text/javascript1.2", "text/javascript1.3", "text/javascript1.4", "text/javascript1.5", "text/jscript",
+    "text/livescript", "text/x-ecmascript", "text/x-javascript"];
+  function isJavaScriptMime(type) {
+    const essence = String(type).split(";")[0].replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "").toLowerCase();
+    return javaScriptMimes.includes(essence);
+  }
+  // A data: URL's MIME type (Fetch #data-url-processor): before the comma,
+  // less a `;base64`; text/plain when empty.
+  function dataMime(href) {
+    let type = href.slice(5, Math.max(5, href.indexOf(","))).replace(/;[\t\n\r ]*base64[\t\n\r ]*$/i, "");
+    type = type.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    return type === "" || type.startsWith(";") ? "text/plain" + type : type;
   }
   // HTML #workerglobalscope: its event handlers (online, offline and
   // languagechange never fire here: a shell host has no such changes).
