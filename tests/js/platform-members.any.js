@@ -38,3 +38,24 @@ async_test((t) => {
   port2.onmessage = t.step_func_done((e) => assert_equals(e.data, "started"));
   port1.postMessage("started");
 }, "setting onmessage starts the port even when its start is shadowed");
+
+test(() => {
+  // WebIDL: an attribute's getter and setter on the interface prototype
+  // object itself (not a platform object of the interface) throw.
+  for (const [proto, name] of [[MessagePort.prototype, "onmessage"], [FileReader.prototype, "onload"],
+    [BroadcastChannel.prototype, "onmessage"], [AbortSignal.prototype, "onabort"]]) {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    assert_throws_js(TypeError, () => d.get.call(proto), `${name} getter on the prototype`);
+    assert_throws_js(TypeError, () => d.set.call(proto, null), `${name} setter on the prototype`);
+  }
+  const { port1 } = new MessageChannel();
+  assert_equals(port1.onmessage, null, "an instance is fine");
+  port1.close();
+}, "event handler attributes check their receiver");
+
+test(() => {
+  // WebIDL: attributes and operations are enumerable, File's name too.
+  for (const [proto, name] of [[File.prototype, "name"], [File.prototype, "lastModified"], [Blob.prototype, "size"], [MessagePort.prototype, "postMessage"]]) {
+    assert_true(Object.getOwnPropertyDescriptor(proto, name).enumerable, name);
+  }
+}, "interface members are enumerable");

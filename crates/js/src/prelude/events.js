@@ -301,16 +301,25 @@
 
   // ---- Event handler attributes (HTML #event-handler-attributes) ---------
   const handlersOf = internal.safeWeakMap();
+  // The interface prototype objects that carry event handler attributes:
+  // one is no platform object of its interface, so the attribute's getter
+  // and setter throw on it (WebIDL #dfn-attribute-getter step 1).
+  const handlerPrototypes = new WeakSet();
+  function handlerTarget(t) {
+    if (typeof t === "object" && t !== null && t !== globalThis && handlerPrototypes.has(t)) throw new TypeError("Illegal invocation");
+    return brandTarget(t);
+  }
   function defineEventHandler(proto, name, onFirstSet) {
     const type = name.slice(2);
+    if (proto !== globalThis) handlerPrototypes.add(proto);
     Object.defineProperty(proto, name, {
       configurable: true, enumerable: true,
       get: function () {
-        const h = handlersOf.get(brandTarget(this));
+        const h = handlersOf.get(handlerTarget(this));
         return (h && h[type] && h[type].value) || null;
       },
       set: function (value) {
-        const target = brandTarget(this);
+        const target = handlerTarget(this);
         if (typeof value !== "function" && (typeof value !== "object" || value === null)) value = null;
         let h = handlersOf.get(target);
         if (!h) { h = Object.create(null); handlersOf.set(target, h); }

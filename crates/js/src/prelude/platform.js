@@ -270,7 +270,9 @@
     if (typeof C !== "function") continue;
     for (const target of [C.prototype, C]) {
       for (const k of Object.getOwnPropertyNames(target)) {
-        if (k === "constructor" || k === "prototype" || k === "length" || k === "name") continue;
+        // (An interface object's own length, name and prototype are not
+        // members; a prototype's `name` may be one: File's.)
+        if (k === "constructor" || (target === C && (k === "prototype" || k === "length" || k === "name"))) continue;
         const d = Object.getOwnPropertyDescriptor(target, k);
         if (!d.enumerable && d.configurable) Object.defineProperty(target, k, { ...d, enumerable: true });
       }
