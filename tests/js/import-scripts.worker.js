@@ -29,3 +29,17 @@ test(() => {
   assert_array_equals(self.ran, ["first", "second"]);
   assert_throws_dom("NetworkError", () => importScripts(second), "revoked for a later call");
 }, "blob: URLs are looked up when the call parses them, before any script runs");
+
+test(() => {
+  // File API #FileReaderSync, in workers.
+  const r = new FileReaderSync();
+  const blob = new Blob(["h\u00e9llo"], { type: "text/plain" });
+  assert_equals(r.readAsText(blob), "h\u00e9llo");
+  assert_equals(r.readAsText(new Blob([new Uint8Array([0xFE, 0xFF, 0, 0x41])])), "A", "a BOM decides");
+  assert_equals(r.readAsText(new Blob([new Uint8Array([0x41, 0])]), "utf-16le"), "A", "the encoding argument");
+  assert_equals(new Uint8Array(r.readAsArrayBuffer(blob)).length, 6);
+  assert_equals(r.readAsDataURL(new Blob(["hi"], { type: "text/plain" })), "data:text/plain;base64,aGk=");
+  assert_equals(r.readAsBinaryString(new Blob([new Uint8Array([0xFF])])), "\u00ff");
+  assert_throws_js(TypeError, () => r.readAsText("not a blob"));
+  assert_throws_js(TypeError, () => FileReaderSync.prototype.readAsText.call({}, blob));
+}, "FileReaderSync reads a Blob at once");

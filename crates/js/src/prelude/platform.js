@@ -252,7 +252,7 @@
   const interfaces = ["Event", "EventTarget", "ErrorEvent", "CustomEvent", "PromiseRejectionEvent", "AbortController",
     "AbortSignal", "MessageEvent", "MessagePort", "MessageChannel", "BroadcastChannel", "Worker", "SharedWorker",
     "WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope", "TextEncoder", "TextDecoder", "Blob",
-    "File", "FileReader", "ProgressEvent", "URL", "URLSearchParams", "Headers", "Response", "PerformanceEntry",
+    "File", "FileReader", "FileReaderSync", "ProgressEvent", "URL", "URLSearchParams", "Headers", "Response", "PerformanceEntry",
     "PerformanceMark", "PerformanceMeasure", "Crypto", "SubtleCrypto", "PortCollection", "Window",
     "Navigator", "WorkerNavigator", "Location", "WorkerLocation"];
   // SharedWorker is not a global inside workers; the worker scopes only in theirs.

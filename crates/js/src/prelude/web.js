@@ -708,7 +708,31 @@
   }
   Object.defineProperty(fetch, "name", { value: "fetch" });
 
+  // FileReaderSync (File API #FileReaderSync), in workers only: the
+  // Blob's bytes are here, so each read is immediate.
+  const syncReaders = new WeakSet();
+  class FileReaderSync {
+    constructor() { syncReaders.add(this); }
+    readAsArrayBuffer(blob) { frs(this, arguments.length); return bs(blob).bytes.slice().buffer; }
+    readAsBinaryString(blob) { frs(this, arguments.length); return binaryString(bs(blob).bytes); }
+    readAsText(blob, encoding = undefined) {
+      frs(this, arguments.length);
+      const b = bs(blob);
+      return blobText(b.bytes, encoding === undefined ? undefined : String(encoding), b.type);
+    }
+    readAsDataURL(blob) {
+      frs(this, arguments.length);
+      const b = bs(blob);
+      return "data:" + (b.type || "application/octet-stream") + ";base64," + btoa(binaryString(b.bytes));
+    }
+  }
+  function frs(r, argc) {
+    if (!syncReaders.has(r)) throw new TypeError("Illegal invocation: not a FileReaderSync");
+    if (argc < 1) throw new TypeError("FileReaderSync: 1 argument required");
+  }
+  Object.defineProperty(FileReaderSync.prototype, Symbol.toStringTag, { value: "FileReaderSync", configurable: true });
   const g = { TextEncoder, TextDecoder, Blob, File, URL, URLSearchParams, FileReader, ProgressEvent, Headers, Response };
+  if (host.workerPort !== undefined || host.sharedWorkerName !== undefined) g.FileReaderSync = FileReaderSync;
   for (const [k, v] of Object.entries(g))
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(globalThis, "fetch", { value: fetch, writable: true, configurable: true, enumerable: true });
