@@ -366,3 +366,38 @@ promise_test(async (t) => {
   assert_equals(crypto.subtle, crypto.subtle);
   assert_throws_js(TypeError, () => new SubtleCrypto());
 }, "crypto.subtle.digest: SHA-1 and SHA-2");
+
+promise_test(async () => {
+  // File API #readOperation: each event from a task of its own, so that
+  // a script can react between them; no progress for an empty Blob.
+  const events = (blob, onStart) => new Promise((resolve) => {
+    const r = new FileReader();
+    const seen = [];
+    for (const type of ["loadstart", "progress", "load", "abort", "loadend"]) {
+      r.addEventListener(type, () => {
+        seen.push(type);
+        if (type === "loadstart" && onStart) Promise.resolve().then(() => onStart(r));
+        if (type === "loadend") resolve({ seen, result: r.result });
+      });
+    }
+    r.readAsText(blob);
+  });
+  assert_array_equals((await events(new Blob([]))).seen, ["loadstart", "load", "loadend"]);
+  assert_array_equals((await events(new Blob(["a"]))).seen, ["loadstart", "progress", "load", "loadend"]);
+  const aborted = await events(new Blob(["a"]), (r) => r.abort());
+  assert_array_equals(aborted.seen, ["loadstart", "abort", "loadend"], "abort() from a reaction to loadstart");
+  assert_equals(aborted.result, null);
+}, "FileReader fires its events from separate tasks");
+
+promise_test(async () => {
+  const read = (blob, label) => new Promise((resolve) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    if (label === undefined) r.readAsText(blob); else r.readAsText(blob, label);
+  });
+  const utf16be = new Uint8Array([0, 0x68, 0, 0x69]);
+  assert_equals(await read(new Blob([utf16be]), "utf-16be"), "hi", "the argument");
+  assert_equals(await read(new Blob([utf16be], { type: "text/plain;charset=UTF-16BE" })), "hi", "the type's charset");
+  assert_equals(await read(new Blob([new Uint8Array([0xFE, 0xFF, 0, 0x68])]), "utf-8"), "h", "a BOM wins");
+  assert_equals(await read(new Blob(["\u00e9"]), "no such label"), "\u00e9", "an unknown label is UTF-8");
+}, "FileReader.readAsText decodes with the argument's, the type's or the BOM's encoding");
