@@ -214,3 +214,15 @@ async_test((t) => {
   });
   w.postMessage("go");
 }, "a worker that called close() receives no broadcast");
+
+test(() => {
+  // A script URL whose toString makes a worker itself recurses to the
+  // stack limit once (a RangeError), not once more per level for an
+  // error message (which took exponential time).
+  for (const C of [Worker, SharedWorker]) {
+    const started = Date.now();
+    const foo = { toString() { new C(foo); } };
+    assert_throws_js(RangeError, () => new C(foo));
+    assert_less_than(Date.now() - started, 5000, `${C.name}: the recursion ends at once`);
+  }
+}, "a script URL that makes workers from its toString ends in a RangeError");

@@ -370,9 +370,13 @@
   function workerScript(scriptURL, type, what) {
     type = type === undefined ? "classic" : String(type);
     if (type !== "classic" && type !== "module") throw new TypeError(`Failed to construct '${what}': '${type}' is not a valid WorkerType`);
+    // Converted once: an exception from the conversion (or a toString
+    // that makes a worker itself) propagates as it is, and the message
+    // below does not convert the argument again.
+    const text = String(scriptURL);
     let url;
-    try { url = new URL(String(scriptURL), internal.baseURL()); }
-    catch { throw new DOMException(`Failed to construct '${what}': '${scriptURL}' is not a valid URL`, "SyntaxError"); }
+    try { url = new URL(text, internal.baseURL()); }
+    catch { throw new DOMException(`Failed to construct '${what}': '${text}' is not a valid URL`, "SyntaxError"); }
     let source = pendingSource;
     pendingSource = undefined;
     if (source === undefined && url.protocol === "blob:") {
