@@ -75,3 +75,18 @@ async_test((t) => {
     w.port.close();
   });
 }, "a shared worker script that cannot be loaded fires error at the SharedWorker");
+
+promise_test(async () => {
+  // HTML #dom-sharedworker: a running shared worker of the same URL and
+  // name but another type or credentials refuses the connection.
+  const url = "data:text/javascript," + encodeURIComponent("onconnect = (e) => e.ports[0].postMessage('connected');");
+  const first = new SharedWorker(url, { name: "options", credentials: "omit" });
+  await new Promise((resolve) => { first.port.onmessage = resolve; });
+  const second = new SharedWorker(url, { name: "options", credentials: "include" });
+  const outcome = await new Promise((resolve) => {
+    second.onerror = (e) => resolve(e.constructor.name);
+    second.port.onmessage = () => resolve("connected");
+  });
+  assert_equals(outcome, "Event", "a plain error event, no connection");
+  assert_throws_js(TypeError, () => new SharedWorker(url, { name: "x", credentials: "sometimes" }));
+}, "a shared worker refuses a connection asking for other options");

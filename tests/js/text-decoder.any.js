@@ -62,3 +62,11 @@ test(() => {
   assert_throws_js(TypeError, () => Object.getOwnPropertyDescriptor(proto, "encoding").get.call(proto));
   assert_equals(new TextEncoder().encoding, "utf-8");
 }, "TextEncoder's methods and getter check their receiver");
+
+test(() => {
+  const buffer = new ArrayBuffer(4), view = new Uint8Array(buffer);
+  structuredClone(buffer, { transfer: [buffer] });
+  const { read, written } = new TextEncoder().encodeInto("test", view);
+  assert_equals(read, 0);
+  assert_equals(written, 0);
+}, "encodeInto into a detached buffer writes nothing");

@@ -400,8 +400,11 @@
       const isDict = options === null || typeof options === "object" || typeof options === "function";
       const o = isDict && options !== null ? options : {};
       const name = isDict ? (o.name === undefined ? "" : String(o.name)) : options === undefined ? "" : String(options);
+      const credentials = o.credentials === undefined ? "same-origin" : String(o.credentials);
+      if (credentials !== "omit" && credentials !== "same-origin" && credentials !== "include")
+        throw new TypeError(`Failed to construct 'SharedWorker': '${credentials}' is not a valid RequestCredentials`);
       const { href, source, type } = workerScript(scriptURL, o.type, "SharedWorker");
-      const made = host.spawnSharedWorker(href, source, name, type), id = made[0], object = made[1];
+      const made = host.spawnSharedWorker(href, source, name, type, credentials), id = made[0], object = made[1];
       const s = { port: makePort(id) };
       sharedWorkerState.set(this, s);
       // Where an error loading its script is fired (held weakly).

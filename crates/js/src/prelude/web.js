@@ -22,7 +22,8 @@
       // Only whole code points fit: back off to a character boundary.
       let n = Math.min(bytes.length, destination.length);
       while (n > 0 && n < bytes.length && (bytes[n] & 0xc0) === 0x80) n--;
-      destination.set(bytes.subarray(0, n));
+      // (A detached destination has length 0: nothing is written.)
+      if (n !== 0) destination.set(bytes.subarray(0, n));
       const read = host.utf16Length(bytes.subarray(0, n));
       return { read, written: n };
     }

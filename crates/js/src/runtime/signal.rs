@@ -52,6 +52,9 @@ pub(crate) struct Group {
 struct SharedWorkerEntry {
     url: String,
     name: String,
+    /// Its WorkerOptions' `type` (module or classic) and `credentials`:
+    /// a SharedWorker asking for other ones is refused.
+    options: (bool, String),
     /// Also held by the worker's context while it runs.
     inbox: Arc<crate::runtime::host::Inbox>,
     handle: Option<crate::runtime::host::WorkerHandle>,
@@ -100,16 +103,21 @@ impl Group {
     /// Hands `port` to the run's shared worker for (`url`, `name`) as a
     /// `connect` task, starting the worker with `spawn` if none is running
     /// (HTML `#dom-sharedworker`: one worker per URL and name).
+    /// Connects a SharedWorker object's port to the shared worker of `url`
+    /// and `name`, starting it if none runs (HTML `#dom-sharedworker`).
+    /// `false`: one runs with other `options` (type, credentials), so the
+    /// connection is refused (the caller fires `error`).
     pub(crate) fn connect_shared_worker(
         self: &Arc<Self>,
         url: &str,
         name: &str,
+        options: (bool, &str),
         port: msgport::MessagePort,
         spawn: impl FnOnce(
             Arc<crate::runtime::host::Inbox>,
             Arc<Signal>,
         ) -> crate::runtime::host::WorkerHandle,
-    ) {
+    ) -> bool {
         let mut list = self
             .shared_workers
             .lock()
@@ -126,8 +134,11 @@ impl Group {
                 && !e.inbox.is_closing()
         });
         if let Some(e) = live {
+            if e.options.0 != options.0 || e.options.1 != options.1 {
+                return false;
+            }
             e.inbox.push(task);
-            return;
+            return true;
         }
         let signal = Signal::new(self.clone());
         let inbox = crate::runtime::host::Inbox::new(signal.clone());
@@ -137,9 +148,11 @@ impl Group {
         list.push(SharedWorkerEntry {
             url: url.to_string(),
             name: name.to_string(),
+            options: (options.0, options.1.to_string()),
             inbox,
             handle: Some(handle),
         });
+        true
     }
 
     /// The shared workers' handles, for the end of the run.

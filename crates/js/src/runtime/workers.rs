@@ -91,6 +91,7 @@ pub(crate) fn spawn_shared_worker(
     source: Option<String>,
     name: String,
     module: bool,
+    credentials: &str,
 ) -> [u32; 2] {
     let (outside, inside) = MessageChannel::new().into_ports();
     let mut st = host.borrow_mut();
@@ -103,7 +104,7 @@ pub(crate) fn spawn_shared_worker(
         port: object,
     };
     let group = st.signal.group().clone();
-    group.connect_shared_worker(&url, &name, inside, |inbox, signal| {
+    let connected = group.connect_shared_worker(&url, &name, (module, credentials), inside, |inbox, signal| {
         let init = WorkerInit {
             url: url.clone(),
             source,
@@ -114,6 +115,15 @@ pub(crate) fn spawn_shared_worker(
         };
         start_worker_thread("msgport-shared-worker", init)
     });
+    if !connected {
+        // HTML #dom-sharedworker: a worker of that URL and name runs with
+        // another type or credentials; an `error` event, no connection.
+        st.inbox.push(host::HostTask::WorkerFailed {
+            port: object,
+            text: format!("the shared worker {url} named {name:?} runs with another type or credentials"),
+            worker: name,
+        });
+    }
     [id, object]
 }
 

@@ -30,11 +30,19 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
                   Usv(url): Usv,
                   source: Option<Usv>,
                   Usv(name): Usv,
-                  Usv(kind): Usv|
+                  Usv(kind): Usv,
+                  Usv(credentials): Usv|
                   -> rquickjs::Result<Value<'js>> {
                 id_pair(
                     &ctx,
-                    spawn_shared_worker(&s, url, source.map(|s| s.0), name, kind == "module"),
+                    spawn_shared_worker(
+                        &s,
+                        url,
+                        source.map(|s| s.0),
+                        name,
+                        kind == "module",
+                        &credentials,
+                    ),
                 )
             },
         )?,

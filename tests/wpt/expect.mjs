@@ -1,0 +1,62 @@
+// Writes tests/wpt/expectations.txt from `msgport test --json` results:
+// every failing subtest with the reason it fails, by what its message
+// shows it needs. Run it after `scripts/wpt.sh run` when a change makes a
+// known failure pass or a new one appear; read the "open" ones (no known
+// reason) before committing.
+//
+//   node tests/wpt/expect.mjs WPT_ROOT results.json > tests/wpt/expectations.txt
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+
+const [wptRoot, resultsPath] = process.argv.slice(2);
+const { results } = JSON.parse(readFileSync(resultsPath, "utf8"));
+
+// [pattern over "file name message", reason], first match wins.
+const reasons = [
+  [/-manual\.html/, "a manual test"],
+  [/document is not defined|iframe|Iframe|window\[0\]|parent is not defined|contentWindow|opener|\bframes\b|remote-context-helper|emptyDocument/, "needs a document or iframes: a shell host has none"],
+  [/crossOrigin|cross-origin|cross-site|xsite|\{\{|\.py\b|https|credentials|referrer|csp|redirect|service-worker|ServiceWorker|partition|sandbox|same-origin\.html|host-specific|file:\/\/:81|:8012|www1|user-activation|userActivation|userAgentData/, "needs the WPT server: other origins, .py handlers, HTTPS or a browser feature"],
+  [/XMLHttpRequest|WebSocket|EventSource|FormData|Request is not defined|requestAnimationFrame|indexedDB|ImageData|canvas|CryptoKey|crypto\.subtle/, "needs an API this host does not provide (XHR, WebSocket, EventSource, FormData, Request, rAF, IndexedDB, canvas, WebCrypto keys)"],
+  [/ReadableStream|TextDecoderStream|TextEncoderStream|stream\(\)|Blob\.stream|BYOB/, "needs streams, not provided"],
+  [/SharedArrayBuffer/, "needs WebAssembly.Memory to make a SharedArrayBuffer (common/sab.js); no WebAssembly here"],
+  [/ShadowRealm/, "needs ShadowRealm"],
+  [/FileList/, "needs FileList (a DOM input's), not provided"],
+  [/IdnaTestV2|toascii|url-constructor\.any\.js.*file|url-setters.*file|url-origin|url-setters\.any\.js/, "the url crate's parser differs from this revision of the URL tests"],
+  [/\[native code\]/, "QuickJS prints a built-in function's source on several lines"],
+  [/Worker top-level script is|report-error-.*filename|null\/workers/, "tests are served from file: URLs, not http://web-platform.test (other paths and origin)"],
+];
+
+const lines = new Map();
+let open = 0;
+for (const r of results) {
+  if (r.status === "PASS") continue;
+  const file = relative(wptRoot, r.file);
+  const hay = `${file} ${r.name} ${r.message}`;
+  const found = reasons.find(([re]) => re.test(hay));
+  const reason = found ? found[1] : "open: not yet explained";
+  if (!found) open++;
+  // One line per file when every failure of it has one reason.
+  const key = `${file}\u0000${r.name}`;
+  lines.set(key, { file, name: r.name, reason });
+}
+const byFile = new Map();
+for (const l of lines.values()) {
+  const f = byFile.get(l.file) ?? [];
+  f.push(l);
+  byFile.set(l.file, f);
+}
+const out = [
+  "# Known failures of upstream web-platform-tests under `msgport test` (scripts/wpt.sh),",
+  "# written by tests/wpt/expect.mjs: `path | subtest (or *) | reason`.",
+  "# A reason starting with \"open:\" is a failure not yet explained.",
+];
+for (const [file, ls] of [...byFile].sort()) {
+  const reasonsOfFile = new Set(ls.map((l) => l.reason));
+  if (reasonsOfFile.size === 1 && !ls[0].reason.startsWith("open")) {
+    out.push(`${file} | * | ${ls[0].reason}`);
+  } else {
+    for (const l of ls) out.push(`${file} | ${l.name.replace(/\s*\|\s*/g, " ").replace(/\n/g, " ")} | ${l.reason}`);
+  }
+}
+process.stdout.write(out.join("\n") + "\n");
+process.stderr.write(`${lines.size} failing subtests, ${open} without a known reason\n`);
