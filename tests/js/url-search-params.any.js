@@ -46,3 +46,16 @@ test(() => {
   u.searchParams.delete("b");
   assert_equals(u.href, "http://host/");
 }, "changes reach the URL's query");
+
+test(() => {
+  const p = new URLSearchParams("a=1");
+  for (const [m, n] of [["append", 2], ["delete", 1], ["get", 1], ["getAll", 1], ["has", 1], ["set", 2]]) {
+    assert_throws_js(TypeError, () => p[m](), `${m}()`);
+    assert_equals(URLSearchParams.prototype[m].length, n, `${m}.length`);
+  }
+  assert_throws_js(TypeError, () => URL.canParse());
+  assert_throws_js(TypeError, () => URL.parse());
+  const d = Object.getOwnPropertyDescriptor(URL.prototype, "href");
+  assert_equals(d.get.name, "get href");
+  assert_equals(d.set.name, "set href");
+}, "operations need their arguments, and URL's accessors are named as WebIDL says");

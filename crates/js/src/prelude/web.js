@@ -351,8 +351,13 @@
       if (arguments.length < 1) throw new TypeError("Failed to construct 'URL': 1 argument required");
       urlState.set(this, { c: parseOrThrow(String(url), base === undefined ? undefined : String(base)), params: null });
     }
-    static canParse(url, base = undefined) { const c = host.urlParse(String(url), base === undefined ? undefined : String(base)); return c !== null && c !== undefined; }
-    static parse(url, base = undefined) { try { return new URL(url, base); } catch { return null; } }
+    static canParse(url, base = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'canParse' on 'URL': 1 argument required, but only 0 present.");
+      const c = host.urlParse(String(url), base === undefined ? undefined : String(base)); return c !== null && c !== undefined; }
+    static parse(url, base = undefined) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'parse' on 'URL': 1 argument required, but only 0 present.");
+      try { return new URL(url, base); } catch { return null; }
+    }
     toString() { return us(this).c[0]; }
     toJSON() { return us(this).c[0]; }
     get searchParams() {
@@ -370,12 +375,15 @@
   }
   FIELDS.forEach((name, i) => {
     const desc = { configurable: true, enumerable: true, get() { return us(this).c[i]; } };
+    // WebIDL: an attribute's getter is named "get <name>", its setter "set <name>".
+    Object.defineProperty(desc.get, "name", { value: `get ${name}` });
     if (name !== "origin") desc.set = function (v) {
       const s = us(this);
       if (name === "href") { s.c = parseOrThrow(String(v), undefined); }
       else { const c = host.urlSet(s.c[0], name, String(v)); if (c) s.c = c; }
       if (s.params && (name === "href" || name === "search")) paramsState.get(s.params).list = parseQuery(s.c[9].replace(/^\?/, ""));
     };
+    if (desc.set) Object.defineProperty(desc.set, "name", { value: `set ${name}` });
     Object.defineProperty(URL.prototype, name, desc);
   });
   Object.defineProperty(URL.prototype, Symbol.toStringTag, { value: "URL", configurable: true });
@@ -445,23 +453,23 @@
       }
       paramsState.set(this, { list, url: null });
     }
-    append(k, v) { ps(this).list.push([usv(k), usv(v)]); update(this); }
+    append(k, v) { const s = ps(this); need(arguments.length, 2, "append"); s.list.push([usv(k), usv(v)]); update(this); }
     delete(k, v = undefined) {
-      const s = ps(this); k = usv(k);
+      const s = ps(this); need(arguments.length, 1, "delete"); k = usv(k);
       if (v === undefined) s.list = s.list.filter(([x]) => x !== k);
       else { v = usv(v); s.list = s.list.filter(([x, y]) => x !== k || y !== v); }
       update(this);
     }
-    get(k) { k = usv(k); const e = ps(this).list.find(([x]) => x === k); return e ? e[1] : null; }
-    getAll(k) { k = usv(k); return ps(this).list.filter(([x]) => x === k).map(([, v]) => v); }
+    get(k) { const l = ps(this).list; need(arguments.length, 1, "get"); k = usv(k); const e = l.find(([x]) => x === k); return e ? e[1] : null; }
+    getAll(k) { const l = ps(this).list; need(arguments.length, 1, "getAll"); k = usv(k); return l.filter(([x]) => x === k).map(([, v]) => v); }
     has(k, v = undefined) {
-      const l = ps(this).list; k = usv(k);
+      const l = ps(this).list; need(arguments.length, 1, "has"); k = usv(k);
       if (v === undefined) return l.some(([x]) => x === k);
       v = usv(v);
       return l.some(([x, y]) => x === k && y === v);
     }
     set(k, v) {
-      const s = ps(this); k = usv(k); v = usv(v);
+      const s = ps(this); need(arguments.length, 2, "set"); k = usv(k); v = usv(v);
       const i = s.list.findIndex(([x]) => x === k);
       if (i < 0) s.list.push([k, v]);
       else { s.list[i] = [k, v]; s.list = s.list.filter(([x], j) => x !== k || j === i); }
@@ -504,6 +512,10 @@
     const it = Object.create(URLSearchParamsIteratorPrototype);
     paramsIteratorState.set(it, { params, kind, index: 0 });
     return it;
+  }
+  // WebIDL: an operation called with fewer arguments than it requires.
+  function need(given, required, what) {
+    if (given < required) throw new TypeError(`Failed to execute '${what}' on 'URLSearchParams': ${required} argument${required > 1 ? "s" : ""} required, but only ${given} present.`);
   }
   function parseQuery(q) { return q.split("&").filter((x) => x).map((x) => { const i = x.indexOf("="); return i < 0 ? [decodeForm(x), ""] : [decodeForm(x.slice(0, i)), decodeForm(x.slice(i + 1))]; }); }
   function ps(p) { const s = paramsState.get(p); if (!s) throw new TypeError("Illegal invocation"); return s; }
