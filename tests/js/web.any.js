@@ -401,3 +401,10 @@ promise_test(async () => {
   assert_equals(await read(new Blob([new Uint8Array([0xFE, 0xFF, 0, 0x68])]), "utf-8"), "h", "a BOM wins");
   assert_equals(await read(new Blob(["\u00e9"]), "no such label"), "\u00e9", "an unknown label is UTF-8");
 }, "FileReader.readAsText decodes with the argument's, the type's or the BOM's encoding");
+
+promise_test(async () => {
+  // An import() in eval'd code (which has no URL of its own) resolves
+  // against the context's base URL, not the process's directory.
+  const m = await eval("import('./resources/eval-target.mjs')");
+  assert_equals(m.default, "imported from eval");
+}, "import() from eval code");

@@ -174,6 +174,7 @@ pub(crate) struct HostState {
 
 impl HostState {
     pub(crate) fn new(signal: Arc<Signal>, base_url: String) -> Self {
+        crate::runtime::modules::set_context_base(&base_url);
         let s = signal.clone();
         HostState {
             ports: FxHashMap::default(),

@@ -235,6 +235,7 @@ impl JsRuntime {
     pub fn run_file(&self, path: &std::path::Path, module: bool) -> i32 {
         let url = file_url(path);
         self.host.borrow_mut().base_url = url.clone();
+        modules::set_context_base(&url);
         let source = match modules::read_file(path) {
             Ok(s) => s,
             Err(e) => {
@@ -371,6 +372,7 @@ impl JsRuntime {
 
     pub(crate) fn set_base_url(&self, url: &str) {
         self.host.borrow_mut().base_url = url.to_string();
+        modules::set_context_base(url);
     }
 
     /// A function that stops this runtime's loop (and interrupts running

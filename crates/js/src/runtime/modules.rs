@@ -46,6 +46,19 @@ thread_local! {
 }
 
 thread_local! {
+    /// The base URL of this thread's context (its script's URL): what an
+    /// import from code that has no URL of its own (an `eval`'s, a
+    /// `new Function`'s) resolves against, as HTML's "referencing script is
+    /// null" case uses the settings object's API base URL.
+    static CONTEXT_BASE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets this thread's context's base URL (see `CONTEXT_BASE`).
+pub(crate) fn set_context_base(url: &str) {
+    CONTEXT_BASE.with(|b| *b.borrow_mut() = Some(url.to_string()));
+}
+
+thread_local! {
     /// The import map of this thread's run, if any.
     static IMPORT_MAP: std::cell::RefCell<Option<std::sync::Arc<super::import_map::ImportMap>>> =
         const { std::cell::RefCell::new(None) };
@@ -267,6 +280,19 @@ impl Resolver for UrlResolver {
         // anything else as a URL relative to it. A specifier that cannot
         // be resolved is a TypeError (HTML `#resolve-a-module-specifier`),
         // for a static import as for `import()`.
+        // Code without a URL of its own (QuickJS names an eval's
+        // "<input>") resolves against the context's base URL. (ECMAScript
+        // would use the script that ran the eval, but QuickJS resolves a
+        // dynamic import in a later job, when that script may no longer be
+        // on the stack, and keeps only the eval's name.)
+        let has_url = |b: &str| url::Url::parse(b).is_ok() || std::path::Path::new(b).is_absolute();
+        let own;
+        let base = if has_url(base) {
+            base
+        } else {
+            own = CONTEXT_BASE.with(|b| b.borrow().clone());
+            own.as_deref().unwrap_or(base)
+        };
         resolve_specifier(base, name).map_err(|why| {
             rquickjs::Exception::throw_type(
                 ctx,
