@@ -36,3 +36,11 @@ promise_test(async (t) => {
   const head = await fetch("data:text/plain,body", { method: "HEAD" });
   assert_equals(await head.text(), "", "HEAD has no body");
 }, "what fetch cannot do is a TypeError, in a rejected promise");
+
+promise_test(async (t) => {
+  // Fetch #scheme-fetch: a blob: URL answers GET only.
+  const url = URL.createObjectURL(new Blob(["x"]));
+  t.add_cleanup(() => URL.revokeObjectURL(url));
+  await promise_rejects_js(t, TypeError, fetch(url, { method: "HEAD" }));
+  assert_equals(await (await fetch(url)).text(), "x");
+}, "fetch of a blob: URL with HEAD is a network error");

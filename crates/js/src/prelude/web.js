@@ -699,6 +699,8 @@
         if (!r) throw new TypeError("fetch failed: not a valid data: URL");
         bytes = new Uint8Array(r[0]); type = r[1];
       } else if (scheme === "blob:") {
+        // Fetch #scheme-fetch, "blob": only GET.
+        if (method !== "GET") throw new TypeError(`fetch failed: ${method} is not allowed for blob: URLs`);
         const b = internal.blobFromURL(url);
         if (b === undefined) throw new TypeError(`fetch failed: no Blob at ${url}`);
         const s = blobState.get(b);
