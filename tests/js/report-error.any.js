@@ -81,3 +81,20 @@ promise_test(async () => {
   assert_array_equals(seen, ["m0", "unhandled r0", "m1", "m2"]);
   port1.close();
 }, "an unhandled rejection of one message's task is reported before the next message");
+
+async_test((t) => {
+  // A thrown value that is not an Error has no stack to take a location
+  // from: the error event names the running script's URL.
+  const seen = [];
+  const onError = t.step_func((e) => {
+    e.preventDefault();
+    removeEventListener("error", onError);
+    assert_equals(e.error, 42);
+    assert_equals(typeof e.filename, "string");
+    assert_not_equals(e.filename, "", "a filename");
+    assert_equals(typeof e.lineno, "number");
+    t.done();
+  });
+  addEventListener("error", onError);
+  setTimeout(() => { throw 42; }, 0);
+}, "an uncaught non-Error value is reported with the script's URL");

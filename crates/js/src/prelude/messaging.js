@@ -592,21 +592,30 @@
   // [Replaceable] readonly attribute DOMString name (HTML
   // #dom-dedicatedworkerglobalscope-name, #dom-sharedworkerglobalscope-name):
   // assigning it makes an own data property of the global.
-  const replaceName = function name(v) {
-    Object.defineProperty(this, "name", { value: v, writable: true, configurable: true, enumerable: true });
-  };
+  // The scope is a [Global] interface, so the attribute is an own
+  // accessor of the global object (WebIDL #es-attributes), not of the
+  // prototype.
+  function defineName(scopeName) {
+    Object.defineProperty(globalThis, "name", {
+      get: function name() { return scopeName; },
+      set: function name(v) { Object.defineProperty(globalThis, "name", { value: v, writable: true, configurable: true, enumerable: true }); },
+      enumerable: true, configurable: true,
+    });
+    const d = Object.getOwnPropertyDescriptor(globalThis, "name");
+    Object.defineProperty(d.get, "name", { value: "get name" });
+    Object.defineProperty(d.set, "name", { value: "set name" });
+  }
   if (host.sharedWorkerName !== undefined) {
     // HTML #shared-workers-and-the-sharedworkerglobalscope-interface
     const name = host.sharedWorkerName;
     class SharedWorkerGlobalScope extends WorkerGlobalScope {
       constructor() { if (!constructingScope) throw illegal(); super(); }
-      get name() { return name; }
-      set name(v) { replaceName.call(this, v); }
       close() { host.closeWorker(); }
     }
     defineEventHandler(SharedWorkerGlobalScope.prototype, "onconnect");
     Object.defineProperty(SharedWorkerGlobalScope.prototype, Symbol.toStringTag, { value: "SharedWorkerGlobalScope", configurable: true });
     Object.setPrototypeOf(globalThis, SharedWorkerGlobalScope.prototype);
+    defineName(name);
     delete globalThis[Symbol.toStringTag]; // the engine's "global": the scope's own tag shows
     // A SharedWorker object connected: `connect` with its channel's other port.
     internal.connect = (port) => {
@@ -620,8 +629,6 @@
     const portId = host.workerPort, name = host.workerName;
     class DedicatedWorkerGlobalScope extends WorkerGlobalScope {
       constructor() { if (!constructingScope) throw illegal(); super(); }
-      get name() { return name; }
-      set name(v) { replaceName.call(this, v); }
       postMessage(message, transfer = undefined) {
         if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope': 1 argument required, but only 0 present.");
         if (transfer === undefined || emptyArray(transfer)) host.post(portId, message);
@@ -633,6 +640,7 @@
     defineEventHandler(DedicatedWorkerGlobalScope.prototype, "onmessageerror");
     Object.defineProperty(DedicatedWorkerGlobalScope.prototype, Symbol.toStringTag, { value: "DedicatedWorkerGlobalScope", configurable: true });
     Object.setPrototypeOf(globalThis, DedicatedWorkerGlobalScope.prototype);
+    defineName(name);
     delete globalThis[Symbol.toStringTag];
     targets.set(idKey(portId), globalThis);
     for (const [k, v] of Object.entries({ WorkerGlobalScope, DedicatedWorkerGlobalScope }))

@@ -24,7 +24,12 @@ pub(crate) fn report_exception<'js>(
     e: Value<'js>,
 ) {
     let text = describe_value(ctx, &e);
-    let (message, filename, lineno, colno) = error_location(ctx, &e);
+    let (message, mut filename, lineno, colno) = error_location(ctx, &e);
+    // A thrown value that is no Error (`throw 42`) carries no location:
+    // the script running is this context's own (HTML reports its URL).
+    if filename.is_empty() {
+        filename = host.borrow().base_url.clone();
+    }
     let fired = if state.borrow().reporting {
         None
     } else {
