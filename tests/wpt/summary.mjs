@@ -43,6 +43,14 @@ function denoVerdict(unit) {
   return node;
 }
 
+// Failures the expectations file does not name (none, when it is up to date).
+const unexpected = new Map();
+for (const r of results) {
+  if (r.status !== "PASS" && (r.expected_failure === null || r.expected_failure === undefined)) {
+    const rel = relative(wptRoot, r.file);
+    unexpected.set(rel, (unexpected.get(rel) ?? 0) + 1);
+  }
+}
 const units = new Map();
 for (const r of results) {
   const rel = relative(wptRoot, r.file);
@@ -53,7 +61,7 @@ for (const r of results) {
   units.set(key, u);
 }
 
-const rows = [["directory", "files", "msgport: files passing", "msgport: subtests passing", ...(denoDir ? ["Deno: same files passing"] : [])]];
+const rows = [["directory", "files", "msgport: files passing", "msgport: subtests passing", "unexpected failures", ...(denoDir ? ["Deno: same files passing"] : [])]];
 for (const dir of dirs) {
   let files = 0, full = 0, pass = 0, total = 0, deno = 0;
   for (const [unit, u] of units) {
@@ -64,6 +72,8 @@ for (const dir of dirs) {
     total += u.total;
     if (denoDir && denoVerdict(unit) === true) deno += 1;
   }
-  rows.push([dir, String(files), String(full), `${pass}/${total}`, ...(denoDir ? [String(deno)] : [])]);
+  let surprises = 0;
+  for (const [file, n] of unexpected) if (file.startsWith(dir + "/")) surprises += n;
+  rows.push([dir, String(files), String(full), `${pass}/${total}`, String(surprises), ...(denoDir ? [String(deno)] : [])]);
 }
 console.log(rows.map((r) => `| ${r.join(" | ")} |`).join("\n").replace(/\n/, `\n|${rows[0].map(() => "---").join("|")}|\n`));

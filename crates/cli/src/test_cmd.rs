@@ -53,11 +53,20 @@ struct Expectation {
 fn parse_expectations(text: &str) -> Result<Vec<Expectation>, String> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
+        // A comment is a whole line (subtest names may hold `#`); the
+        // path ends at the first `|`, the reason starts after the last
+        // (subtest names may hold `|`).
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let parts: Vec<&str> = line.splitn(3, '|').map(str::trim).collect();
+        let parts: Vec<&str> = match (line.find('|'), line.rfind('|')) {
+            (Some(a), Some(b)) if a < b => vec![&line[..a], &line[a + 1..b], &line[b + 1..]],
+            _ => vec![line],
+        }
+        .into_iter()
+        .map(str::trim)
+        .collect();
         if parts.len() != 3 || parts[2].is_empty() {
             return Err(format!(
                 "expectations line {}: want `path | subtest | reason`, got `{line}`",
@@ -620,5 +629,9 @@ mod tests {
     fn expectations_need_a_reason() {
         assert!(parse_expectations("a.any.js | sub | because\n# comment\n").is_ok());
         assert!(parse_expectations("a.any.js | sub").is_err());
+        // Subtest names may hold `#` and `|`.
+        let e = parse_expectations("a.html | querySelector(\"#x\") a|b | why\n").unwrap();
+        assert_eq!(e[0].subtest, "querySelector(\"#x\") a|b");
+        assert_eq!(e[0].reason, "why");
     }
 }
