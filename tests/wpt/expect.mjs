@@ -61,7 +61,7 @@ for (const [file, ls] of [...byFile].sort()) {
   if (reasonsOfFile.size === 1 && !ls[0].reason.startsWith("open")) {
     out.push(`${file} | * | ${ls[0].reason}`);
   } else {
-    for (const l of ls) out.push(`${file} | ${l.name.replace(/\s*\|\s*/g, " ").replace(/\n/g, " ")} | ${l.reason}`);
+    for (const l of ls) out.push(`${file} | ${l.name.replace(/\n/g, " ")} | ${l.reason}`);
   }
 }
 process.stdout.write(out.join("\n") + "\n");

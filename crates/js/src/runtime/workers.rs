@@ -104,23 +104,31 @@ pub(crate) fn spawn_shared_worker(
         port: object,
     };
     let group = st.signal.group().clone();
-    let connected = group.connect_shared_worker(&url, &name, (module, credentials), inside, |inbox, signal| {
-        let init = WorkerInit {
-            url: url.clone(),
-            source,
-            name: name.clone(),
-            module,
-            signal,
-            kind: WorkerKind::Shared { inbox, creator },
-        };
-        start_worker_thread("msgport-shared-worker", init)
-    });
+    let connected = group.connect_shared_worker(
+        &url,
+        &name,
+        (module, credentials),
+        inside,
+        |inbox, signal| {
+            let init = WorkerInit {
+                url: url.clone(),
+                source,
+                name: name.clone(),
+                module,
+                signal,
+                kind: WorkerKind::Shared { inbox, creator },
+            };
+            start_worker_thread("msgport-shared-worker", init)
+        },
+    );
     if !connected {
         // HTML #dom-sharedworker: a worker of that URL and name runs with
         // another type or credentials; an `error` event, no connection.
         st.inbox.push(host::HostTask::WorkerFailed {
             port: object,
-            text: format!("the shared worker {url} named {name:?} runs with another type or credentials"),
+            text: format!(
+                "the shared worker {url} named {name:?} runs with another type or credentials"
+            ),
             worker: name,
         });
     }
