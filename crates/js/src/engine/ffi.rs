@@ -430,6 +430,66 @@ pub(crate) fn take_array_buffer(ab: &ArrayBuffer<'_>) -> Option<DataBlock> {
     crate::engine::alloc::steal(data, len, detach)
 }
 
+/// Compiles a classic script (sloppy mode, global code) without running
+/// it (`JS_EVAL_FLAG_COMPILE_ONLY`), then runs it: HTML "create a classic
+/// script" and "run a classic script" are two steps, and a worker whose
+/// script does not parse is failed differently from one that throws
+/// (HTML `#run-a-worker`). `Err` is the parse error (pending on the
+/// context, as `Error::Exception`); `Ok(r)` is how the run went.
+pub(crate) fn compile_and_run_script(
+    ctx: &Ctx<'_>,
+    source: &str,
+    filename: &str,
+) -> rquickjs::Result<rquickjs::Result<()>> {
+    let name = std::ffi::CString::new(filename)?;
+    // JS_Eval reads `len` bytes and needs a NUL after them.
+    let mut src = Vec::with_capacity(source.len() + 1);
+    src.extend_from_slice(source.as_bytes());
+    src.push(0);
+    // SAFETY: `ctx` is live; `src` holds `source.len()` bytes and a NUL
+    // after them, and `name` is a C string; both outlive the call. With
+    // COMPILE_ONLY the result is the compiled function (a new reference)
+    // or an exception; no JavaScript runs.
+    let compiled = made(unsafe {
+        qjs::JS_Eval(
+            ctx.as_raw().as_ptr(),
+            src.as_ptr().cast(),
+            source.len() as _,
+            name.as_ptr(),
+            (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32,
+        )
+    })?;
+    // SAFETY: `compiled` is the function JS_Eval just made; JS_EvalFunction
+    // takes (consumes) that reference and returns the script's completion
+    // value (a new reference, freed here) or an exception. No borrowed
+    // value is held across this call, which runs JavaScript.
+    let completion = unsafe { qjs::JS_EvalFunction(ctx.as_raw().as_ptr(), compiled) };
+    Ok(made(completion).map(|v| {
+        // SAFETY: `v` is the completion value's own reference.
+        unsafe { qjs::JS_FreeValue(ctx.as_raw().as_ptr(), v) }
+    }))
+}
+
+/// Runs one pending job (a promise reaction) of this context's runtime,
+/// from inside a native call: `Ok(true)` if one ran, `Ok(false)` if none
+/// was pending, `Err` if it threw (the exception is pending on the
+/// context; the runtime has this one context).
+pub(crate) fn run_pending_job(ctx: &Ctx<'_>) -> rquickjs::Result<bool> {
+    let mut job_ctx: *mut qjs::JSContext = std::ptr::null_mut();
+    // SAFETY: `ctx` is live and its runtime outlives it; the job runs
+    // JavaScript, and nothing borrowed from the engine is held across this
+    // call. A job may run reentrantly from a native function: it is an
+    // ordinary call of a JS function by the engine.
+    let r = unsafe {
+        qjs::JS_ExecutePendingJob(qjs::JS_GetRuntime(ctx.as_raw().as_ptr()), &mut job_ctx)
+    };
+    match r {
+        0 => Ok(false),
+        n if n > 0 => Ok(true),
+        _ => Err(rquickjs::Error::Exception),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,65 +586,5 @@ mod tests {
             live,
             "released on collection"
         );
-    }
-}
-
-/// Compiles a classic script (sloppy mode, global code) without running
-/// it (`JS_EVAL_FLAG_COMPILE_ONLY`), then runs it: HTML "create a classic
-/// script" and "run a classic script" are two steps, and a worker whose
-/// script does not parse is failed differently from one that throws
-/// (HTML `#run-a-worker`). `Err` is the parse error (pending on the
-/// context, as `Error::Exception`); `Ok(r)` is how the run went.
-pub(crate) fn compile_and_run_script(
-    ctx: &Ctx<'_>,
-    source: &str,
-    filename: &str,
-) -> rquickjs::Result<rquickjs::Result<()>> {
-    let name = std::ffi::CString::new(filename)?;
-    // JS_Eval reads `len` bytes and needs a NUL after them.
-    let mut src = Vec::with_capacity(source.len() + 1);
-    src.extend_from_slice(source.as_bytes());
-    src.push(0);
-    // SAFETY: `ctx` is live; `src` holds `source.len()` bytes and a NUL
-    // after them, and `name` is a C string; both outlive the call. With
-    // COMPILE_ONLY the result is the compiled function (a new reference)
-    // or an exception; no JavaScript runs.
-    let compiled = made(unsafe {
-        qjs::JS_Eval(
-            ctx.as_raw().as_ptr(),
-            src.as_ptr().cast(),
-            source.len() as _,
-            name.as_ptr(),
-            (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32,
-        )
-    })?;
-    // SAFETY: `compiled` is the function JS_Eval just made; JS_EvalFunction
-    // takes (consumes) that reference and returns the script's completion
-    // value (a new reference, freed here) or an exception. No borrowed
-    // value is held across this call, which runs JavaScript.
-    let completion = unsafe { qjs::JS_EvalFunction(ctx.as_raw().as_ptr(), compiled) };
-    Ok(made(completion).map(|v| {
-        // SAFETY: `v` is the completion value's own reference.
-        unsafe { qjs::JS_FreeValue(ctx.as_raw().as_ptr(), v) }
-    }))
-}
-
-/// Runs one pending job (a promise reaction) of this context's runtime,
-/// from inside a native call: `Ok(true)` if one ran, `Ok(false)` if none
-/// was pending, `Err` if it threw (the exception is pending on the
-/// context; the runtime has this one context).
-pub(crate) fn run_pending_job(ctx: &Ctx<'_>) -> rquickjs::Result<bool> {
-    let mut job_ctx: *mut qjs::JSContext = std::ptr::null_mut();
-    // SAFETY: `ctx` is live and its runtime outlives it; the job runs
-    // JavaScript, and nothing borrowed from the engine is held across this
-    // call. A job may run reentrantly from a native function: it is an
-    // ordinary call of a JS function by the engine.
-    let r = unsafe {
-        qjs::JS_ExecutePendingJob(qjs::JS_GetRuntime(ctx.as_raw().as_ptr()), &mut job_ctx)
-    };
-    match r {
-        0 => Ok(false),
-        n if n > 0 => Ok(true),
-        _ => Err(rquickjs::Error::Exception),
     }
 }
