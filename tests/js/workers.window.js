@@ -226,3 +226,43 @@ test(() => {
     assert_less_than(Date.now() - started, 5000, `${C.name}: the recursion ends at once`);
   }
 }, "a script URL that makes workers from its toString ends in a RangeError");
+
+promise_test(async (t) => {
+  // File API #BlobURLStore: a blob: URL made here resolves in a worker
+  // (one origin), until revoked; a worker's own URLs go when it ends.
+  const url = URL.createObjectURL(new Blob(["self.loaded = 'yes';"], { type: "text/javascript" }));
+  const w = new Worker("data:text/javascript," + encodeURIComponent(`
+    onmessage = async (e) => {
+      if (e.data.url) {
+        const out = [];
+        try { importScripts(e.data.url); out.push(self.loaded); } catch (x) { out.push(x.name); }
+        try { out.push(await (await fetch(e.data.url)).text()); } catch (x) { out.push(x.name); }
+        postMessage(out);
+      } else {
+        postMessage(URL.createObjectURL(new Blob(["from the worker"])));
+      }
+    };
+  `));
+  t.add_cleanup(() => w.terminate());
+  const ask = (m) => new Promise((resolve) => { w.onmessage = (e) => resolve(e.data); w.postMessage(m); });
+  assert_array_equals(await ask({ url }), ["yes", "self.loaded = 'yes';"]);
+  URL.revokeObjectURL(url);
+  assert_array_equals(await ask({ url }), ["NetworkError", "TypeError"], "revoked everywhere");
+  // A URL made here and revoked by the worker is gone here too.
+  const second = URL.createObjectURL(new Blob(["x"]));
+  await new Promise((resolve) => {
+    const revoker = new Worker("data:text/javascript," + encodeURIComponent("onmessage = (e) => { URL.revokeObjectURL(e.data); postMessage('revoked'); };"));
+    revoker.onmessage = () => { revoker.terminate(); resolve(); };
+    revoker.postMessage(second);
+  });
+  await promise_rejects_js(t, TypeError, fetch(second), "revoked by another context");
+  const made = await ask({});
+  assert_equals(await (await fetch(made)).text(), "from the worker", "the worker's URL resolves here");
+  w.terminate();
+  // The worker's thread ends soon after terminate(); its URLs go then.
+  let gone = false;
+  for (let i = 0; i < 100 && !gone; i++) {
+    try { await fetch(made); await new Promise((r) => setTimeout(r, 50)); } catch (e) { assert_equals(e.name, "TypeError"); gone = true; }
+  }
+  assert_true(gone, "gone with the worker");
+}, "blob: URLs resolve across the run's contexts");

@@ -369,9 +369,11 @@
       if (!blobState.has(obj)) throw new TypeError("URL.createObjectURL: argument is not a Blob");
       const url = "blob:null/" + host.uuid();
       blobURLs.set(url, obj);
+      // The run's other contexts resolve it too (File API #BlobURLStore).
+      host.blobURLRegister(url, bs(obj).bytes, bs(obj).type);
       return url;
     }
-    static revokeObjectURL(url) { blobURLs.delete(String(url)); }
+    static revokeObjectURL(url) { url = String(url); blobURLs.delete(url); host.blobURLRevoke(url); }
   }
   FIELDS.forEach((name, i) => {
     const desc = { configurable: true, enumerable: true, get() { return us(this).c[i]; } };
@@ -388,7 +390,19 @@
   });
   Object.defineProperty(URL.prototype, Symbol.toStringTag, { value: "URL", configurable: true });
   const blobURLs = new Map();
-  internal.blobFromURL = (u) => blobURLs.get(u.replace(/#.*$/, ""));
+  internal.blobFromURL = (u) => {
+    u = u.replace(/#.*$/, "");
+    const own = blobURLs.get(u);
+    if (own !== undefined) {
+      // Another context of the run may have revoked it.
+      if (host.blobURLLive(u)) return own;
+      blobURLs.delete(u);
+      return undefined;
+    }
+    // Made by another context of the run: a Blob of the same bytes.
+    const other = host.blobURLLookup(u);
+    return other === undefined ? undefined : new Blob([other[0]], { type: other[1] });
+  };
 
   // ---- URLSearchParams (URL #interface-urlsearchparams) ------------------
   const paramsState = new WeakMap();

@@ -129,6 +129,9 @@ pub(crate) struct ParentLink {
 
 /// Per-context native state.
 pub(crate) struct HostState {
+    /// The blob URLs this context made (in the run's store until revoked;
+    /// the rest go when the context ends).
+    pub(crate) blob_urls_made: Vec<String>,
     pub(crate) ports: FxHashMap<u32, MessagePort>,
     pub(crate) names: FxHashMap<PortName, u32>,
     pub(crate) next_port: u32,
@@ -177,6 +180,7 @@ impl HostState {
         crate::runtime::modules::set_context_base(&base_url);
         let s = signal.clone();
         HostState {
+            blob_urls_made: Vec::new(),
             ports: FxHashMap::default(),
             names: FxHashMap::default(),
             next_port: 1,

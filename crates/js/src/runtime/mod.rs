@@ -6,6 +6,7 @@
 //! any more in any context of the run (see `signal.rs` here).
 #![forbid(unsafe_code)]
 
+mod blob_urls;
 pub(crate) mod globals;
 pub(crate) mod host;
 pub(crate) mod import_map;
@@ -461,6 +462,12 @@ impl JsRuntime {
     }
 
     fn shutdown(&self) {
+        // File API #lifeTime: the context's blob URLs go with it.
+        {
+            let mut h = self.host.borrow_mut();
+            let made = std::mem::take(&mut h.blob_urls_made);
+            h.signal.group().blob_urls.remove_all(&made);
+        }
         let threads = self.host.borrow_mut().stop_workers();
         self.host.borrow().signal.end();
         join_stopped(threads, WORKER_EXIT_GRACE);

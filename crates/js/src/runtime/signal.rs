@@ -47,6 +47,8 @@ pub(crate) struct Group {
     path_root: Mutex<Option<Arc<std::path::Path>>>,
     /// The run's import map (`--import-map`), for every context's modules.
     pub(crate) import_map: Mutex<Option<Arc<crate::runtime::import_map::ImportMap>>>,
+    /// The run's blob URL store.
+    pub(crate) blob_urls: crate::runtime::blob_urls::BlobUrls,
 }
 
 struct SharedWorkerEntry {

@@ -36,7 +36,7 @@ pub(crate) fn install<'js>(
     workers::install(ctx, &h, host)?;
     encoding::install(ctx, &h)?;
     text::install(ctx, &h)?;
-    platform::install(ctx, &h)?;
+    platform::install(ctx, &h, host)?;
     let s = host.clone();
     internal.set(
         "baseURL",

@@ -5,10 +5,14 @@
 
 use super::encoding::rand_bytes;
 use crate::engine::ffi::Usv;
-use rquickjs::{Ctx, Function, Object};
+use rquickjs::{Ctx, Function, Object, Value};
 
 /// Sets this interface's functions on the `host` object.
-pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<()> {
+pub(super) fn install<'js>(
+    ctx: &Ctx<'js>,
+    h: &Object<'js>,
+    host: &crate::runtime::host::Shared,
+) -> rquickjs::Result<()> {
     h.set("version", env!("CARGO_PKG_VERSION"))?;
     // `navigator.platform`, in the form browsers give ("Linux x86_64").
     let os = match std::env::consts::OS {
@@ -28,6 +32,58 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<
     h.set(
         "hardwareConcurrency",
         std::thread::available_parallelism().map_or(1, |n| n.get()) as u32,
+    )?;
+    // The run's blob URL store (`runtime::blob_urls`).
+    let s = host.clone();
+    h.set(
+        "blobURLRegister",
+        Function::new(
+            ctx.clone(),
+            move |Usv(url): Usv, bytes: rquickjs::TypedArray<'js, u8>, Usv(kind): Usv| {
+                let bytes = crate::engine::ffi::typed_array_bytes(&bytes);
+                let mut st = s.borrow_mut();
+                st.blob_urls_made.push(url.clone());
+                st.signal.group().blob_urls.insert(
+                    url,
+                    crate::runtime::blob_urls::Entry {
+                        bytes: bytes.into(),
+                        kind,
+                    },
+                );
+            },
+        )?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "blobURLRevoke",
+        Function::new(ctx.clone(), move |Usv(url): Usv| {
+            let mut st = s.borrow_mut();
+            st.blob_urls_made.retain(|u| *u != url);
+            st.signal.group().blob_urls.remove(&url);
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "blobURLLive",
+        Function::new(ctx.clone(), move |Usv(url): Usv| {
+            s.borrow().signal.group().blob_urls.contains(&url)
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "blobURLLookup",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, Usv(url): Usv| -> rquickjs::Result<Value<'js>> {
+                let found = s.borrow().signal.group().blob_urls.get(&url);
+                let Some(entry) = found else {
+                    return Ok(Value::new_undefined(ctx));
+                };
+                let buffer = rquickjs::ArrayBuffer::new_copy(ctx.clone(), &*entry.bytes)?;
+                let kind = rquickjs::String::from_str(ctx.clone(), &entry.kind)?;
+                crate::engine::ffi::array_of(&ctx, vec![buffer.into_value(), kind.into_value()])
+            },
+        )?,
     )?;
     h.set(
         "uuid",
