@@ -234,7 +234,22 @@ fn file_url(p: &Path) -> String {
         .map_or_else(|_| format!("file://{}", abs.display()), |u| u.to_string())
 }
 
-/// A script of a test: a file URL, or inline source (from an HTML file).
+/// The URL a file is served at: under the web root, the root's origin
+/// (`http://web-platform.test:8000/…`, as wptrunner serves WPT, so that
+/// `location`, origins and paths are what the tests expect); elsewhere (a
+/// harness outside the root), its `file:` URL.
+fn web_url(p: &Path, root: &Path) -> String {
+    let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    match abs.strip_prefix(root) {
+        Ok(rel) => match url::Url::from_file_path(Path::new("/").join(rel)) {
+            Ok(u) => format!("{}{}", msgport_js::wpt::WEB_ORIGIN, u.path()),
+            Err(()) => file_url(p),
+        },
+        Err(_) => file_url(p),
+    }
+}
+
+/// A script of a test: a URL, or inline source (from an HTML file).
 fn resolve(src: &str, file: &Path, root: &Path) -> Option<String> {
     if src.ends_with("/resources/testharness.js")
         || src.ends_with("/resources/testharnessreport.js")
@@ -247,7 +262,7 @@ fn resolve(src: &str, file: &Path, root: &Path) -> Option<String> {
         Some(abs) => root.join(abs),
         None => file.parent().unwrap_or(Path::new(".")).join(src),
     };
-    Some(file_url(&path))
+    Some(web_url(&path, root))
 }
 
 /// `<script>` tags of an HTML file: `Ok(url)` for `src`, `Err(source)` for inline.
@@ -388,7 +403,7 @@ pub fn run(opts: TestOptions) -> i32 {
         // relative to the current directory).
         let root = root.canonicalize().unwrap_or(root);
         let harness = match find_harness(&opts, &root) {
-            Ok(h) => file_url(&h),
+            Ok(h) => web_url(&h, &root),
             Err(e) => {
                 eprintln!("msgport test: {e}");
                 return 2;
@@ -423,7 +438,7 @@ pub fn run(opts: TestOptions) -> i32 {
                 .filter_map(|s| match s {
                     Ok(src) => resolve(&src, file, &root).map(wpt::Script::Url),
                     Err(inline) => Some(wpt::Script::Inline {
-                        name: format!("{} (inline)", file_url(file)),
+                        name: format!("{} (inline)", web_url(file, &root)),
                         source: inline,
                     }),
                 })
@@ -437,7 +452,7 @@ pub fn run(opts: TestOptions) -> i32 {
                 .filter_map(|(_, v)| resolve(v, file, &root))
                 .map(wpt::Script::Url)
                 .collect();
-            scripts.push(wpt::Script::Url(file_url(file)));
+            scripts.push(wpt::Script::Url(web_url(file, &root)));
             (meta, scripts)
         };
         let long = meta.iter().any(|(k, v)| k == "timeout" && v == "long");
@@ -460,7 +475,7 @@ pub fn run(opts: TestOptions) -> i32 {
             .iter()
             .flat_map(|s| variants.iter().map(move |v| (*s, *v)))
         {
-            let url = format!("{}{variant}", file_url(file));
+            let url = format!("{}{variant}", web_url(file, &root));
             let outcome: Outcome =
                 wpt::run_test(&harness, &url, Some(&root), &scripts, scope, timeout);
             let mut any_bad = false;

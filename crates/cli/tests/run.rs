@@ -741,3 +741,48 @@ fn msgport_test_takes_a_relative_web_root_its_aliases_and_pages_in_other_encodin
     assert!(err.contains("chars.html: not a test"), "{err}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// `msgport test` serves its web root from http://web-platform.test:8000,
+/// as wptrunner serves WPT: `location`, origins and paths are a web
+/// server's, and every load from that origin reads the root's files; any
+/// other http URL is not fetched (there is no network).
+#[test]
+fn msgport_test_serves_the_web_root_from_an_http_origin() {
+    let root = scratch("wpt-origin");
+    std::fs::create_dir_all(root.join("resources")).unwrap();
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(root.join("sub/data.txt"), "served").unwrap();
+    std::fs::write(
+        root.join("sub/where.js"),
+        "postMessage([location.origin, location.pathname]);",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("sub/origin.window.js"),
+        "test(() => {\n\
+           assert_equals(location.origin, 'http://web-platform.test:8000');\n\
+           assert_equals(location.pathname, '/sub/origin.window.js');\n\
+           assert_equals(self.origin, location.origin);\n\
+         }, 'location');\n\
+         promise_test(async (t) => {\n\
+           assert_equals(await (await fetch('data.txt')).text(), 'served');\n\
+           assert_equals(await (await fetch('/sub/data.txt')).text(), 'served');\n\
+           await promise_rejects_js(t, TypeError, fetch('http://example.com/'));\n\
+         }, 'fetch');\n\
+         promise_test(async () => {\n\
+           const w = new Worker('where.js');\n\
+           const [origin, path] = await new Promise((r) => { w.onmessage = (e) => r(e.data); });\n\
+           assert_equals(origin, 'http://web-platform.test:8000');\n\
+           assert_equals(path, '/sub/where.js');\n\
+           const e = await new Promise((r) => { addEventListener('message', r, { once: true }); postMessage('x', location.origin); });\n\
+           assert_equals(e.origin, 'http://web-platform.test:8000', 'window messages carry the origin');\n\
+         }, 'workers and window messages');\n",
+    )
+    .unwrap();
+    let wpt_root = format!("--wpt-root={}", root.display());
+    let out = msgport(&["test", &wpt_root, root.join("sub").to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.lines().last(), Some("3 passed, 0 failed"), "{text}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

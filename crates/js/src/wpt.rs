@@ -14,6 +14,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+/// The origin `run_test` serves a web root from (see `run_test`).
+pub use crate::runtime::WEB_ORIGIN;
+
 /// Where a test file runs (WPT's `global=` values that a shell host has).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -199,6 +202,11 @@ pub fn run_test(
     let collected = Rc::new(RefCell::new(Collected::default()));
     let installed = install_reporter(&rt, &collected);
     let mut outcome = Outcome::default();
+    // The web root first: the harness may be served from it.
+    rt.set_base_url(base_url);
+    if let Some(root) = web_root {
+        rt.set_path_root(root);
+    }
     let harness = match crate::runtime::load_source(harness_url) {
         Ok(s) => s,
         Err(e) => {
@@ -217,10 +225,6 @@ pub fn run_test(
             message: format!("cannot install the reporter: {e}"),
         });
         return outcome;
-    }
-    rt.set_base_url(base_url);
-    if let Some(root) = web_root {
-        rt.set_path_root(root);
     }
     rt.page_like_timers();
     // The watchdog: the file's timeout stops the run (and any busy loop,

@@ -367,7 +367,10 @@
     }
     static createObjectURL(obj) {
       if (!blobState.has(obj)) throw new TypeError("URL.createObjectURL: argument is not a Blob");
-      const url = "blob:null/" + host.uuid();
+      // File API #unicodeBlobURL: "blob:", the context's origin, "/", a UUID.
+      let origin = "null";
+      try { origin = new URL(internal.baseURL()).origin; } catch { /* an opaque origin */ }
+      const url = "blob:" + origin + "/" + host.uuid();
       blobURLs.set(url, obj);
       // The run's other contexts resolve it too (File API #BlobURLStore).
       host.blobURLRegister(url, bs(obj).bytes, bs(obj).type);
@@ -719,7 +722,8 @@
         if (b === undefined) throw new TypeError(`fetch failed: no Blob at ${url}`);
         const s = blobState.get(b);
         bytes = s.bytes; type = s.type === "" ? null : s.type;
-      } else if (scheme === "file:") {
+      } else if (scheme === "file:" || scheme === "http:" || scheme === "https:") {
+        // (http: only for the test runner's web root; there is no network.)
         const r = host.fetchFile(url);
         if (typeof r === "string") throw new TypeError(`fetch failed: ${r}`);
         bytes = new Uint8Array(r);

@@ -23,6 +23,7 @@ use stack::{js_stack_size, JS_STACK, REPORT_HEADROOM};
 mod timers;
 mod workers;
 
+pub use modules::WEB_ORIGIN;
 pub(crate) use modules::{file_url, load_source, read_data_file, UrlLoader, UrlResolver};
 pub use output::Output;
 pub(crate) use output::{Buf, SharedOutput};

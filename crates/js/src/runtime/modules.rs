@@ -27,8 +27,41 @@ pub(crate) fn load_source(url: &str) -> Result<String, String> {
                 .map_err(|_| "bad base64 in data: URL".to_string())?;
             Ok(utf8_decode(bytes))
         }
+        "http" | "https" => match web_root_path(&u) {
+            Some(path) => read_script_file(&path),
+            None => Err(format!("cannot load {url}: this runtime has no network")),
+        },
         other => Err(format!("cannot load {other}: URLs")),
     }
+}
+
+/// The origin a web root is served from (`msgport test`, as wptrunner
+/// serves WPT): `http://web-platform.test:8000/x` is the root's file `x`.
+pub const WEB_ORIGIN: &str = "http://web-platform.test:8000";
+
+/// The file under this thread's web root that a URL of [`WEB_ORIGIN`]
+/// names (`None` for any other URL, or when no root is set).
+pub(crate) fn web_root_path(u: &url::Url) -> Option<std::path::PathBuf> {
+    if u.origin().ascii_serialization() != WEB_ORIGIN {
+        return None;
+    }
+    let root = PATH_ROOT.with(|r| r.borrow().clone())?;
+    // The path's percent-encoding undone, as a file: URL's would be.
+    let file = url::Url::parse(&format!("file://{}", u.path()))
+        .ok()?
+        .to_file_path()
+        .ok()?;
+    let rest = file.strip_prefix("/").ok()?;
+    let under = root.join(rest);
+    if under.exists() {
+        return Some(under);
+    }
+    // The server's aliases.
+    WEB_ROOT_ALIASES
+        .iter()
+        .find(|(from, _)| rest == std::path::Path::new(from))
+        .map(|(_, to)| root.join(to))
+        .or(Some(under))
 }
 
 thread_local! {
@@ -151,10 +184,14 @@ pub(crate) fn read_script_file(path: &std::path::Path) -> Result<String, String>
 /// within the run's `--allow-read` directories, found as code is.
 pub(crate) fn read_data_file(url: &str) -> Result<Vec<u8>, String> {
     let u = url::Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
-    let path = u
-        .to_file_path()
-        .map_err(|_| format!("not a file path: {url}"))?;
-    let path = locate(path);
+    let path = match u.scheme() {
+        "http" | "https" => web_root_path(&u)
+            .ok_or_else(|| format!("{url} cannot be fetched: this runtime has no network"))?,
+        _ => locate(
+            u.to_file_path()
+                .map_err(|_| format!("not a file path: {url}"))?,
+        ),
+    };
     may_read(&path)?;
     let meta =
         std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
