@@ -413,3 +413,11 @@ promise_test(async () => {
   const m = await eval("import('./resources/eval-target.mjs')");
   assert_equals(m.default, "imported from eval");
 }, "import() from eval code");
+
+test(() => {
+  // WebIDL sequence conversion reads @@iterator once.
+  let reads = 0;
+  const parts = { get [Symbol.iterator]() { reads++; return Array.prototype[Symbol.iterator]; }, length: 1, 0: "a" };
+  assert_equals(new Blob(parts).size, 1);
+  assert_equals(reads, 1);
+}, "new Blob reads its parts' iterator method once");

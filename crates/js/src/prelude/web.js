@@ -135,10 +135,12 @@
   // the options dictionary is read.
   function blobParts(parts, what) {
     if (parts === undefined) return [];
-    if (parts === null || typeof parts !== "object" || typeof parts[Symbol.iterator] !== "function")
+    // WebIDL sequence conversion: @@iterator is read once, then used.
+    const method = (parts !== null && (typeof parts === "object" || typeof parts === "function")) ? parts[Symbol.iterator] : undefined;
+    if (typeof method !== "function")
       throw new TypeError(`${what}: The provided value cannot be converted to a sequence.`);
     const list = [];
-    for (const p of parts) {
+    for (const p of { [Symbol.iterator]: () => method.call(parts) }) {
       if (blobState.has(p) || p instanceof ArrayBuffer || ArrayBuffer.isView(p)) list.push(p);
       else list.push(String(p));
     }
