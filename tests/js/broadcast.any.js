@@ -72,3 +72,44 @@ async_test((t) => {
     t.done();
   }, 50);
 }, "a channel closed after a post, or inside onmessage, gets nothing more");
+
+async_test((t) => {
+  // HTML #dom-broadcastchannel-postmessage: the destinations are the
+  // channels open when the post is made, and delivery is a later task, so
+  // a listener added after the post (in the same task) still hears it; a
+  // channel made after the post does not; one closed before delivery
+  // does not.
+  const name = "destinations " + Math.random();
+  const a = new BroadcastChannel(name);
+  const b = new BroadcastChannel(name);
+  const closedBefore = new BroadcastChannel(name);
+  const seen = [];
+  closedBefore.onmessage = () => seen.push("closed");
+  a.postMessage("x");
+  b.onmessage = (e) => seen.push("b " + e.data);
+  const late = new BroadcastChannel(name);
+  late.onmessage = () => seen.push("late");
+  closedBefore.close();
+  t.step_timeout(() => {
+    assert_array_equals(seen, ["b x"]);
+    a.close(); b.close(); late.close();
+    t.done();
+  }, 50);
+}, "a broadcast reaches the channels open when it was posted, listeners added since included");
+
+async_test((t) => {
+  // Many channels that do not listen cost nothing to post to.
+  const name = "quiet " + Math.random();
+  const quiet = [];
+  for (let i = 0; i < 2000; i++) quiet.push(new BroadcastChannel(name));
+  const listener = new BroadcastChannel(name);
+  let got = 0;
+  listener.onmessage = t.step_func(() => {
+    if (++got === quiet.length) {
+      for (const c of quiet) c.close();
+      listener.close();
+      t.done();
+    }
+  });
+  for (const c of quiet) c.postMessage(1);
+}, "posts from 2,000 channels reach the one that listens, once each");

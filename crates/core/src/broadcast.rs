@@ -42,6 +42,16 @@ pub struct Broadcast {
 }
 
 impl Broadcast {
+    /// A message of `bytes` from `origin`, for an embedder that delivers a
+    /// post to channels of its own without the group (the JS runtime, to
+    /// the other channels of the posting context).
+    pub fn new(bytes: Arc<[u8]>, origin: &str) -> Self {
+        Broadcast {
+            bytes,
+            origin: origin.into(),
+        }
+    }
+
     /// The V8 wire bytes of the posted value.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes

@@ -167,8 +167,11 @@
     const b = bcState.get(target);
     if (b !== undefined && !b.closed) {
       // A BroadcastChannel is kept while open with a message listener.
-      if (anyListener(target, (l) => l.type === "message" || l.type === "messageerror")) targets.set(idKey(b.id), target);
+      // (The host delivers broadcasts only to channels that listen.)
+      const listening = anyListener(target, (l) => l.type === "message" || l.type === "messageerror");
+      if (listening) targets.set(idKey(b.id), target);
       else targets.delete(idKey(b.id));
+      host.bcListening(b.id, listening);
     }
   };
 

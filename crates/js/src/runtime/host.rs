@@ -45,15 +45,37 @@ pub(crate) enum HostTask {
     /// A new connection to this shared worker: the inside port of a
     /// SharedWorker object's channel, for a `connect` event.
     Connect { port: MessagePort },
-    /// A message for this context's BroadcastChannel `channel`.
+    /// A post for this context's BroadcastChannels named `name`: those
+    /// made up to `upto` (the channels open when it was posted), but not
+    /// `exclude` (the posting channel, when it is one of this context's).
     Broadcast {
-        channel: u32,
+        name: Arc<str>,
         message: msgport::Broadcast,
+        upto: u32,
+        exclude: u32,
     },
     /// The thread of the dedicated worker whose Worker object has the port
     /// id `port` has ended: it is joined now (its memory goes back at
     /// once, not at the end of the run).
     WorkerExited { port: u32 },
+}
+
+/// The BroadcastChannels of one name in a context: one member of the run's
+/// `msgport::BroadcastGroup` for all of them, so that a post costs one
+/// task per context that has the name, not one per channel, and nothing is
+/// queued for channels that cannot observe it (HTML
+/// `#dom-broadcastchannel-postmessage`: the destinations are the channels
+/// open when the post is made; delivery skips one closed since).
+pub(crate) struct BroadcastHub {
+    pub(crate) channel: msgport::BroadcastChannel,
+    /// The channels' ids, in creation order.
+    pub(crate) members: Vec<u32>,
+    /// Those with a `message` or `messageerror` listener: only they can
+    /// observe a delivery (the prelude says when this changes).
+    pub(crate) listening: std::collections::HashSet<u32>,
+    /// The newest member's id: a post from another context reaches the
+    /// channels made before it, read when the post is made.
+    pub(crate) newest: Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// Tasks from other threads, with the wake-up line of their context.
@@ -145,7 +167,10 @@ pub(crate) struct HostState {
     pub(crate) external: HashMap<u32, Arc<Signal>>,
     /// This context's open BroadcastChannels, by local id (msgport's
     /// `BroadcastGroup` of the run keeps the standard's rules).
-    pub(crate) broadcasts: HashMap<u32, msgport::BroadcastChannel>,
+    /// This context's BroadcastChannels, one hub per name (see
+    /// [`BroadcastHub`]), and each channel's name.
+    pub(crate) broadcast_hubs: HashMap<Arc<str>, BroadcastHub>,
+    pub(crate) broadcast_names: HashMap<u32, Arc<str>>,
     /// `close()` in a worker: finish the current task, then stop.
     pub(crate) closing: bool,
     /// The URL scripts and workers resolve against.
@@ -188,7 +213,8 @@ impl HostState {
             inbox: Inbox::new(signal.clone()),
             signal,
             workers: HashMap::new(),
-            broadcasts: HashMap::new(),
+            broadcast_hubs: HashMap::new(),
+            broadcast_names: HashMap::new(),
             external: HashMap::new(),
             closing: false,
             base_url,
@@ -224,9 +250,21 @@ impl HostState {
 
     /// BroadcastChannel `id` of this context closed (or was collected): it
     /// gets nothing more.
+    /// `close()` of the BroadcastChannel `id` (or its collection): it
+    /// gets nothing more; the hub leaves the run's group with its last
+    /// channel.
     pub(crate) fn leave_broadcast(&mut self, id: u32) {
-        if let Some(channel) = self.broadcasts.remove(&id) {
-            channel.close();
+        let Some(name) = self.broadcast_names.remove(&id) else {
+            return;
+        };
+        if let Some(hub) = self.broadcast_hubs.get_mut(&name) {
+            hub.members.retain(|m| *m != id);
+            hub.listening.remove(&id);
+            if hub.members.is_empty() {
+                if let Some(hub) = self.broadcast_hubs.remove(&name) {
+                    hub.channel.close();
+                }
+            }
         }
     }
 

@@ -429,37 +429,62 @@ pub(crate) fn run_inbox_task<'js>(
             connect.call::<_, ()>((p,))?;
             Ok(Some(None))
         }
-        HostTask::Broadcast { channel, message } => {
-            if !host.borrow().broadcasts.contains_key(&channel) {
-                return Ok(Some(None)); // closed since
-            }
+        HostTask::Broadcast {
+            name,
+            message,
+            upto,
+            exclude,
+        } => {
             // A worker that called close() is not eligible for messaging
             // (HTML #eligible-for-messaging): what was posted since is not
             // delivered.
             if host.borrow().closing {
                 return Ok(Some(None));
             }
+            // The destinations: the channels open when it was posted, in
+            // creation order, that can observe it (a listener); each gets
+            // its own copy of the data (HTML step 7, per destination).
+            let targets: Vec<u32> = match host.borrow().broadcast_hubs.get(&name) {
+                Some(hub) => hub
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|&m| m <= upto && m != exclude && hub.listening.contains(&m))
+                    .collect(),
+                None => return Ok(Some(None)),
+            };
             let hooks = hooks(ctx, host)?;
-            let undefined = Value::new_undefined(ctx.clone());
             let origin = message.origin();
-            let data = match message.data().map_err(Fail::Clone) {
-                Ok(mut g) => clone::deserialize(ctx, &hooks, &mut g, &[]),
-                Err(e) => Err(e),
-            };
-            let (kind, data) = match data {
-                Ok(data) => (0, data),
-                Err(fail) => {
-                    // Bytes that do not decode, or a record the engine
-                    // cannot build: `messageerror`.
-                    if let Fail::Js(e) = fail {
-                        cannot_build(ctx, host, e)?;
-                    }
-                    (1, Value::new_null(ctx.clone()))
+            for channel in targets {
+                // Closed, or no longer listening, since an earlier one ran.
+                let live = host
+                    .borrow()
+                    .broadcast_hubs
+                    .get(&name)
+                    .is_some_and(|hub| hub.listening.contains(&channel));
+                if !live {
+                    continue;
                 }
-            };
-            hooks
-                .deliver()?
-                .call::<_, Value>((channel, kind, data, undefined, origin))?;
+                let undefined = Value::new_undefined(ctx.clone());
+                let data = match message.data().map_err(Fail::Clone) {
+                    Ok(mut g) => clone::deserialize(ctx, &hooks, &mut g, &[]),
+                    Err(e) => Err(e),
+                };
+                let (kind, data) = match data {
+                    Ok(data) => (0, data),
+                    Err(fail) => {
+                        // Bytes that do not decode, or a record the engine
+                        // cannot build: `messageerror`.
+                        if let Fail::Js(e) = fail {
+                            cannot_build(ctx, host, e)?;
+                        }
+                        (1, Value::new_null(ctx.clone()))
+                    }
+                };
+                hooks
+                    .deliver()?
+                    .call::<_, Value>((channel, kind, data, undefined, origin))?;
+            }
             Ok(Some(None))
         }
         HostTask::WorkerFailed { port, text, worker } => {

@@ -6,14 +6,17 @@
 use crate::clone;
 use crate::engine::ffi::Usv;
 use crate::runtime::host::{
-    hooks, throw_data_clone_error, throw_fail, with_classes, HostTask, Shared,
+    hooks, throw_data_clone_error, throw_fail, with_classes, BroadcastHub, HostTask, Shared,
 };
 use rquickjs::{Ctx, Function, Object, Value};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 /// Sets this interface's functions on the `host` object.
 pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquickjs::Result<()> {
-    // BroadcastChannel (HTML #broadcasting-to-other-browsing-contexts).
+    // BroadcastChannel (HTML #broadcasting-to-other-browsing-contexts),
+    // through one hub per name in this context (`host::BroadcastHub`).
     let s = host.clone();
     h.set(
         "bcJoin",
@@ -21,28 +24,66 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
             let mut st = s.borrow_mut();
             let local = st.next_port;
             st.next_port += 1;
-            let origin = url::Url::parse(&st.base_url)
-                .map(|u| u.origin().ascii_serialization())
-                .unwrap_or_else(|_| "null".into());
-            // Delivered as a task of this context; once the context has
-            // ended (its inbox is gone) the channel leaves the group.
-            let inbox = Arc::downgrade(&st.inbox);
-            let channel = st
-                .signal
-                .group()
-                .broadcasts
-                .channel_with(&name, &origin, move |m| {
-                    let Some(inbox) = inbox.upgrade() else {
-                        return false;
-                    };
-                    inbox.push(HostTask::Broadcast {
-                        channel: local,
-                        message: m.clone(),
+            let name: Arc<str> = name.into();
+            if !st.broadcast_hubs.contains_key(&name) {
+                let origin = url::Url::parse(&st.base_url)
+                    .map(|u| u.origin().ascii_serialization())
+                    .unwrap_or_else(|_| "null".into());
+                let newest = Arc::new(AtomicU32::new(0));
+                // A post from another context: one task here, for the
+                // channels made before it. Once the context has ended (its
+                // inbox is gone) the hub leaves the group.
+                let inbox = Arc::downgrade(&st.inbox);
+                let (hub_name, seen) = (name.clone(), newest.clone());
+                let channel = st
+                    .signal
+                    .group()
+                    .broadcasts
+                    .channel_with(&name, &origin, move |m| {
+                        let Some(inbox) = inbox.upgrade() else {
+                            return false;
+                        };
+                        inbox.push(HostTask::Broadcast {
+                            name: hub_name.clone(),
+                            message: m.clone(),
+                            upto: seen.load(Ordering::Acquire),
+                            exclude: 0,
+                        });
+                        true
                     });
-                    true
-                });
-            st.broadcasts.insert(local, channel);
+                st.broadcast_hubs.insert(
+                    name.clone(),
+                    BroadcastHub {
+                        channel,
+                        members: Vec::new(),
+                        listening: HashSet::new(),
+                        newest,
+                    },
+                );
+            }
+            if let Some(hub) = st.broadcast_hubs.get_mut(&name) {
+                hub.members.push(local);
+                hub.newest.store(local, Ordering::Release);
+            }
+            st.broadcast_names.insert(local, name);
             local
+        })?,
+    )?;
+    let s = host.clone();
+    h.set(
+        "bcListening",
+        Function::new(ctx.clone(), move |id: u32, on: bool| {
+            let mut st = s.borrow_mut();
+            let Some(name) = st.broadcast_names.get(&id).cloned() else {
+                return;
+            };
+            if let Some(hub) = st.broadcast_hubs.get_mut(&name) {
+                if on {
+                    hub.listening.insert(id);
+                } else {
+                    hub.listening.remove(&id);
+                }
+            }
         })?,
     )?;
     let s = host.clone();
@@ -58,11 +99,28 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
                     .map_err(|e| throw_data_clone_error(&ctx, &s, &e))?;
                 let st = s.borrow();
                 // A worker that called close() broadcasts nothing more.
-                if !st.closing {
-                    if let Some(channel) = st.broadcasts.get(&id) {
-                        channel.post_serialized(bytes);
-                    }
+                if st.closing {
+                    return Ok(());
                 }
+                let Some(hub) = st
+                    .broadcast_names
+                    .get(&id)
+                    .and_then(|n| st.broadcast_hubs.get(n))
+                else {
+                    return Ok(());
+                };
+                let bytes: Arc<[u8]> = bytes.into();
+                // This context's other channels of the name: one task.
+                if hub.members.len() > 1 {
+                    st.inbox.push(HostTask::Broadcast {
+                        name: st.broadcast_names[&id].clone(),
+                        message: msgport::Broadcast::new(bytes.clone(), hub.channel.origin()),
+                        upto: hub.newest.load(Ordering::Acquire),
+                        exclude: id,
+                    });
+                }
+                // The other contexts' hubs.
+                hub.channel.post_serialized(bytes.to_vec());
                 Ok(())
             },
         )?,
