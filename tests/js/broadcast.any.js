@@ -57,20 +57,25 @@ async_test((t) => {
 
 async_test((t) => {
   const c1 = new BroadcastChannel("closing"), c2 = new BroadcastChannel("closing"), c3 = new BroadcastChannel("closing");
+  // A witness made after c3: by the time it has the last message, c3
+  // has had its turn at every one (creation order, posting order).
+  const witness = new BroadcastChannel("closing");
   c2.onmessage = t.unreached_func("c2 closed after the post, before delivery");
   const got = [];
   c3.onmessage = t.step_func((e) => {
     got.push(e.data);
     c3.close(); // what was queued for c3 is not delivered any more
   });
+  witness.onmessage = t.step_func((e) => {
+    if (e.data !== 2) return;
+    assert_array_equals(got, [1]);
+    c1.close();
+    witness.close();
+    t.done();
+  });
   c1.postMessage(1);
   c1.postMessage(2);
   c2.close();
-  t.step_timeout(() => {
-    assert_array_equals(got, [1]);
-    c1.close();
-    t.done();
-  }, 50);
 }, "a channel closed after a post, or inside onmessage, gets nothing more");
 
 async_test((t) => {
@@ -88,13 +93,16 @@ async_test((t) => {
   a.postMessage("x");
   b.onmessage = (e) => seen.push("b " + e.data);
   const late = new BroadcastChannel(name);
-  late.onmessage = () => seen.push("late");
-  closedBefore.close();
-  t.step_timeout(() => {
-    assert_array_equals(seen, ["b x"]);
+  late.onmessage = t.step_func((e) => {
+    seen.push("late " + e.data);
+    // The newest channel, last to get "end": everything else has been
+    // delivered (posting order, then creation order).
+    assert_array_equals(seen, ["b x", "b end", "late end"]);
     a.close(); b.close(); late.close();
     t.done();
-  }, 50);
+  });
+  closedBefore.close();
+  a.postMessage("end");
 }, "a broadcast reaches the channels open when it was posted, listeners added since included");
 
 async_test((t) => {
