@@ -19,4 +19,13 @@ if (typeof Worker === "undefined" && typeof require === "function") {
     globalThis.close = () => process.exit(0);
   }
 }
+// Deno runs the scripts as modules, and its Worker takes only module
+// scripts, resolved against the main module rather than the directory.
+if (typeof Deno !== "undefined" && typeof Worker === "function" && !globalThis.__benchWorker) {
+  const DenoWorker = Worker;
+  globalThis.__benchWorker = true;
+  globalThis.Worker = class extends DenoWorker {
+    constructor(url) { super(new URL(url, Deno.mainModule), { type: "module" }); }
+  };
+}
 globalThis.benchResult = (name, value, unit) => console.log(JSON.stringify({ name, value, unit }));

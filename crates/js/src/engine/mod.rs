@@ -42,5 +42,6 @@ pub(crate) mod ffi;
 pub(crate) mod handles;
 pub(crate) mod intrinsics;
 pub(crate) mod native;
+pub(crate) mod natives;
 pub(crate) mod properties;
 pub(crate) mod wire;

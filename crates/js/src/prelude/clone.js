@@ -129,13 +129,24 @@
   // What clone.rs cannot read itself, by kind (0 wrapper value, 1 date,
   // 2 regexp, 3 array buffer, 4 view, 5 map entries, 6 set values, 7 bigint hex, 8 error,
   // 9 DOMException).
-  // For the direct writer (crates/js/src/engine/wire/), what the
-  // engine's API cannot read: kind 0, whether an ArrayBuffer is detached or
-  // resizable (such buffers take the general path); kind 1, a Date's time
-  // value. Built-in getters only: no user code runs.
-  host.slotReader(function (o, kind) {
-    return kind === 0 ? call(abDetached, o) || call(abResizable, o) : call(dateValue, o);
-  });
+  // For the fast paths (crates/js/src/engine/natives.rs): the native
+  // built-ins they call from Rust to read and make objects of each kind.
+  // Each reads or writes internal slots only: no user code runs.
+  host.natives([
+    abDetached, abResizable, dateValue, MapC, mapSet, Map.prototype.forEach, SetC, setAdd, Set.prototype.forEach,
+    regexpSource, RegExpC, numberValue, stringValue, booleanValue, bigintValue, bigintToString, BigIntC,
+    Error.prototype, EvalError.prototype, RangeError.prototype, ReferenceError.prototype, SyntaxError.prototype,
+    TypeError.prototype, URIError.prototype, withoutStack(() => new Error()),
+  ], (() => {
+    // [V8's bit of each flag, its built-in getter]: the flags read from slots.
+    const bits = { hasIndices: 128, global: 1, ignoreCase: 2, multiline: 4, dotAll: 32, unicode: 16, unicodeSets: 256, sticky: 8 };
+    const out = [];
+    for (const name in bits) {
+      const d = Object.getOwnPropertyDescriptor(RegExp.prototype, name);
+      if (d !== undefined && typeof d.get === "function") out.push(bits[name], d.get);
+    }
+    return out;
+  })());
 
   internal.cloneRead = function (kind, o, sub) {
     switch (kind) {

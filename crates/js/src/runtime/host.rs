@@ -189,9 +189,10 @@ pub(crate) struct HostState {
     /// The prelude's `postMessage` for a call with a transfer argument
     /// (its overloads and sequence conversion are WebIDL's, in JS).
     pub(crate) post_slow: Option<Persistent<Function<'static>>>,
-    /// The prelude's reader of what the engine's API cannot read, for the
-    /// direct writer (an ArrayBuffer's flags, a Date's time value).
-    pub(crate) slot_reader: Option<crate::engine::wire::SlotReader>,
+    /// The native built-ins the fast paths call (captured by the prelude):
+    /// what the engine's API cannot read or make (a Date's time value, a
+    /// Map's entries, a RegExp's source…).
+    pub(crate) natives: Option<std::rc::Rc<crate::engine::natives::Natives>>,
     /// Ports whose messages are delivered natively (crates/js/src/engine/deliver.rs).
     pub(crate) fast: Option<crate::engine::deliver::FastTargets>,
     /// The direct writer's and reader's caches (crates/js/src/engine/wire/cache.rs;
@@ -225,7 +226,7 @@ impl HostState {
             internal: None,
             port_proto: None,
             post_slow: None,
-            slot_reader: None,
+            natives: None,
             fast: None,
             wire: RefCell::new(None),
         }
@@ -310,7 +311,7 @@ impl HostState {
         self.hooks = None;
         self.port_proto = None;
         self.post_slow = None;
-        self.slot_reader = None;
+        self.natives = None;
         self.fast = None;
         *self.wire.get_mut() = None;
     }

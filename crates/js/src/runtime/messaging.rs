@@ -137,12 +137,7 @@ pub(crate) fn post_direct(
     id: i32,
     message: Lent<'_, '_>,
 ) -> rquickjs::Result<bool> {
-    let (plain, proto) = {
-        let h = host.borrow();
-        let proto = h.hooks.as_ref().map_or(0, |k| k.object_proto());
-
-        (h.classes.as_ref().map_or(0, |c| c.plain()), proto)
-    };
+    let proto = host.borrow().hooks.as_ref().map_or(0, |k| k.object_proto());
     POST_BUFFER.with(|cell| -> rquickjs::Result<bool> {
         // A post from inside a post cannot happen (no JavaScript runs
         // here), but would take the general path.
@@ -160,11 +155,14 @@ pub(crate) fn post_direct(
                 return Ok(false);
             };
             let caches = caches.get_or_insert_with(|| crate::engine::wire::Caches::new(ctx));
+            let Some(classes) = h.classes.as_ref() else {
+                return Ok(false);
+            };
             crate::engine::wire::write(
                 ctx,
-                plain,
+                classes,
                 proto,
-                h.slot_reader.as_ref(),
+                h.natives.as_deref(),
                 message,
                 &mut buf,
                 caches,
@@ -214,6 +212,12 @@ pub(crate) fn structured_clone<'js>(
         if let Some(v) = copied {
             return Ok(v);
         }
+        // Values with kinds the copier leaves (buffers, views, Errors,
+        // sparse arrays…): through the direct wire writer and reader,
+        // which run no user code either.
+        if let Some(v) = wire_clone(&ctx, host, &value)? {
+            return Ok(v);
+        }
     }
     let ser = with_classes(host, |c| {
         clone::serialize(&ctx, c, &hooks, value, &transfer)
@@ -232,6 +236,46 @@ pub(crate) fn structured_clone<'js>(
     clone::deserialize(&ctx, &hooks, &mut ser.graph, &fresh).map_err(|e| throw_fail(&ctx, host, e))
 }
 
+/// structuredClone through the direct wire writer and reader (no
+/// transfer), or `None` if either leaves the value to the general path.
+fn wire_clone<'js>(
+    ctx: &Ctx<'js>,
+    host: &Shared,
+    value: &Value<'js>,
+) -> rquickjs::Result<Option<Value<'js>>> {
+    let h = host.borrow();
+    let (Some(classes), Some(natives)) = (h.classes.as_ref(), h.natives.as_deref()) else {
+        return Ok(None);
+    };
+    let proto = h.hooks.as_ref().map_or(0, |k| k.object_proto());
+    let Ok(mut caches) = h.wire.try_borrow_mut() else {
+        return Ok(None);
+    };
+    let caches = caches.get_or_insert_with(|| crate::engine::wire::Caches::new(ctx));
+    CLONE_BUFFER.with(|cell| {
+        let Ok(mut buf) = cell.try_borrow_mut() else {
+            return Ok(None);
+        };
+        buf.clear();
+        let lent = crate::engine::ffi::Lent::of(value);
+        if !crate::engine::wire::write(ctx, classes, proto, Some(natives), lent, &mut buf, caches)?
+        {
+            return Ok(None);
+        }
+        let r = crate::engine::wire::read(ctx, &buf, caches, Some(natives));
+        // A large clone's bytes are not kept for the next one.
+        if buf.capacity() > 1 << 20 {
+            *buf = Vec::new();
+        }
+        r
+    })
+}
+
+thread_local! {
+    /// The bytes of [`wire_clone`], reused from clone to clone.
+    static CLONE_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 /// Runs one task of this context's ports: the message, messageerror or
 /// close event, dispatched by `internal.deliver`. Returns whether there was one.
 pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Result<bool> {
@@ -242,7 +286,7 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
         if buffers.is_empty() && ports == 0 {
             let mut caches = h.wire.borrow_mut();
             let caches = caches.get_or_insert_with(|| crate::engine::wire::Caches::new(ctx));
-            match crate::engine::wire::read(ctx, bytes, caches) {
+            match crate::engine::wire::read(ctx, bytes, caches, h.natives.as_deref()) {
                 Ok(Some(v)) => return Ok(Decoded::Js(v)),
                 Ok(None) => {}
                 Err(e) => return Ok(Decoded::Engine(e)),

@@ -127,13 +127,18 @@ fn install_native<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquick
             },
         )?,
     )?;
-    // The direct writer's slot reader (crates/js/src/engine/wire/).
+    // The built-ins the fast paths call (crates/js/src/engine/natives.rs).
     let s = host.clone();
     h.set(
-        "slotReader",
-        Function::new(ctx.clone(), move |ctx: Ctx<'js>, f: Function<'js>| {
-            s.borrow_mut().slot_reader = Some(crate::engine::wire::SlotReader::new(&ctx, &f));
-        })?,
+        "natives",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, fns: rquickjs::Array<'js>, flags: rquickjs::Array<'js>| {
+                let natives = crate::engine::natives::Natives::new(&ctx, &fns, &flags)?;
+                s.borrow_mut().natives = natives.map(std::rc::Rc::new);
+                rquickjs::Result::Ok(())
+            },
+        )?,
     )?;
     // MessagePort objects are of a native class (engine/native.rs):
     // the prelude hands over the prototype and its own postMessage (for a

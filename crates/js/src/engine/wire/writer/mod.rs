@@ -1,9 +1,13 @@
 //! The direct writer: JS values straight to wire bytes (see the module
 //! above).
 
+mod kinds;
+
 use super::cache::{names_hash, Caches};
+use crate::engine::classes::{Classes, Kind};
 use crate::engine::direct::AddressHasher;
 use crate::engine::ffi::{KeyTable, OwnProperty, Owned};
+use crate::engine::natives::{Natives, N};
 use msgport_clone::wire::{tag, Writer};
 use rquickjs::{qjs, Ctx};
 use std::collections::HashMap;
@@ -33,53 +37,25 @@ struct DirectWriter<'a> {
     scratch: Vec<qjs::JSValue>,
     w: &'a mut Writer,
     caches: &'a mut Caches,
+    classes: &'a Classes,
     plain_class: u32,
     object_proto: usize,
-    slot_reader: Option<qjs::JSValue>,
+    natives: Option<&'a Natives>,
     seen: Vec<usize>,
     map: Option<HashMap<usize, u32, BuildHasherDefault<AddressHasher>>>,
 }
 
-/// The prelude's check of an ArrayBuffer (`true`: detached or resizable,
-/// which the engine's API cannot tell), held for the direct writer. Its
-/// reference is given back when dropped (the host state is cleared before
-/// the runtime goes).
-pub(crate) struct SlotReader {
-    rt: *mut qjs::JSRuntime,
-    f: qjs::JSValue,
-}
-
-impl SlotReader {
-    pub(crate) fn new(ctx: &Ctx<'_>, f: &rquickjs::Function<'_>) -> Self {
-        let c = ctx.as_raw().as_ptr();
-        // SAFETY: a new reference to a live function, owned here.
-        SlotReader {
-            // SAFETY: reads the live context's runtime.
-            rt: unsafe { qjs::JS_GetRuntime(c) },
-            // SAFETY: a new reference to a live function, owned here.
-            f: unsafe { qjs::JS_DupValue(c, f.as_raw()) },
-        }
-    }
-}
-
-impl Drop for SlotReader {
-    fn drop(&mut self) {
-        // SAFETY: the reference taken by `new`, given back once.
-        unsafe { qjs::JS_FreeValueRT(self.rt, self.f) };
-    }
-}
-
 /// Writes `value` (header included) into `buf`, which must be empty.
 /// `Ok(false)`: the value needs the general path; `buf` holds garbage.
-/// `plain_class` is the engine's class id of ordinary objects,
-/// `object_proto` the address of `Object.prototype`, and `slot_reader`
-/// the prelude's check of ArrayBuffers (without it, buffers and views
-/// take the general path). Errors are the engine's (out of memory).
+/// `classes` tells objects' kinds by class, `object_proto` is the address
+/// of `Object.prototype`, and `natives` the captured built-ins (without
+/// them, only plain objects, arrays and primitives are written). Errors
+/// are the engine's (out of memory).
 pub(crate) fn write(
     ctx: &Ctx<'_>,
-    plain_class: u32,
+    classes: &Classes,
     object_proto: usize,
-    slot_reader: Option<&SlotReader>,
+    natives: Option<&Natives>,
     value: crate::engine::ffi::Lent<'_, '_>,
     buf: &mut Vec<u8>,
     caches: &mut Caches,
@@ -94,9 +70,10 @@ pub(crate) fn write(
         scratch,
         w: &mut w,
         caches,
-        plain_class,
+        classes,
+        plain_class: classes.plain(),
         object_proto,
-        slot_reader: slot_reader.map(|s| s.f),
+        natives,
         seen,
         map: None,
     };
@@ -127,7 +104,8 @@ impl DirectWriter<'_> {
             }),
             qjs::JS_TAG_NULL => self.w.tag(tag::NULL),
             qjs::JS_TAG_UNDEFINED => self.w.tag(tag::UNDEFINED),
-            qjs::JS_TAG_STRING => return self.string(v),
+            qjs::JS_TAG_STRING | qjs::JS_TAG_STRING_ROPE => return self.string(v),
+            qjs::JS_TAG_BIG_INT => return self.big_bigint(v),
             // A BigInt the engine keeps in the value (32 bits); larger ones
             // are the general path's.
             qjs::JS_TAG_SHORT_BIG_INT => {
@@ -144,29 +122,35 @@ impl DirectWriter<'_> {
                 return self.object(v, depth)
             }
             qjs::JS_TAG_OBJECT => return self.other_object(v, depth),
-            // Ropes, BigInts, symbols: the general path's.
+            // Symbols: the general path's (a DataCloneError).
             _ => return Ok(false),
         }
         Ok(true)
     }
 
     /// An object of another class than plain objects': an Array, a typed
-    /// array, a Date or an ArrayBuffer; anything else is the general path's.
+    /// array, a Date, an ArrayBuffer, a Map, a Set, a RegExp, an Error or
+    /// a primitive wrapper; anything else is the general path's.
     #[inline(never)]
     fn other_object(&mut self, v: qjs::JSValue, depth: u32) -> rquickjs::Result<bool> {
         // SAFETY: class queries on a live object.
         unsafe {
             if qjs::JS_IsArray(v) {
-                self.array(v, depth)
+                return self.array(v, depth);
             } else if qjs::JS_GetTypedArrayType(v) >= 0 {
-                self.typed_array(v)
-            } else if qjs::JS_IsDate(v) {
-                self.date(v)
-            } else if qjs::JS_IsArrayBuffer(v) {
-                Ok(self.usable_buffer(v)? && self.array_buffer(v))
-            } else {
-                Ok(false)
+                return self.typed_array(v);
             }
+        }
+        // SAFETY: the class of a live object.
+        match self.classes.kind(unsafe { qjs::JS_GetClassID(v) }) {
+            Kind::Date => self.date(v),
+            Kind::ArrayBuffer => Ok(self.usable_buffer(v)? && self.array_buffer(v)),
+            Kind::Map => self.collection(v, false, depth),
+            Kind::Set => self.collection(v, true, depth),
+            Kind::RegExp => self.regexp(v),
+            Kind::Error => self.error(v, depth),
+            Kind::Wrapper(sub) => self.wrapper(v, sub),
+            _ => Ok(false),
         }
     }
 
@@ -198,34 +182,21 @@ impl DirectWriter<'_> {
     }
 
     /// Whether the ArrayBuffer `b` (of the engine's ArrayBuffer class, so
-    /// not shared) is neither detached nor resizable, as the prelude's
-    /// check tells. Sound: the check runs only the captured built-in
-    /// getters (no user code); its result is a new reference, freed.
+    /// not shared) is neither detached nor resizable, as the built-in
+    /// getters tell (the engine's API cannot).
     fn usable_buffer(&mut self, b: qjs::JSValue) -> rquickjs::Result<bool> {
-        let Some(r) = self.read_slot(b, 0)? else {
+        let Some(n) = self.natives else {
             return Ok(false);
         };
-        // SAFETY: the tag of a value, then the payload a boolean has.
-        let unusable = unsafe { qjs::JS_VALUE_GET_TAG(r) == qjs::JS_TAG_BOOL && r.u.int32 != 0 };
-        Ok(!unusable)
-    }
-
-    /// The prelude's slot reader on `o` (kind 0: a buffer's check, 1: a
-    /// Date's time value); `None` without a reader. The result is a
-    /// primitive (no reference to give back).
-    fn read_slot(&mut self, o: qjs::JSValue, kind: i32) -> rquickjs::Result<Option<qjs::JSValue>> {
-        let Some(f) = self.slot_reader else {
-            return Ok(None);
-        };
-        let mut args = [o, qjs::JS_MKVAL(qjs::JS_TAG_INT, kind)];
-        // SAFETY: built-in getters run (no user code); a boolean or a
-        // number comes back.
-        let r = unsafe { qjs::JS_Call(self.c, f, qjs::JS_UNDEFINED, 2, args.as_mut_ptr()) };
-        // SAFETY: reads a value's tag.
-        if unsafe { qjs::JS_IsException(r) } {
-            return Err(rquickjs::Error::Exception);
+        for getter in [N::BufferDetached, N::BufferResizable] {
+            // SAFETY: the writer's invariant; a built-in getter reads a slot.
+            let r = unsafe { n.call(self.c, getter, b, &mut [])? };
+            // SAFETY: the tag of a value, then the payload a boolean has.
+            if unsafe { qjs::JS_VALUE_GET_TAG(r.v) != qjs::JS_TAG_BOOL || r.v.u.int32 != 0 } {
+                return Ok(false);
+            }
         }
-        Ok(Some(r))
+        Ok(true)
     }
 
     /// A Date: `D` and its time value (an object, numbered as one).
@@ -234,15 +205,17 @@ impl DirectWriter<'_> {
         if self.lookup(unsafe { d.u.ptr as usize }).is_some() {
             return Ok(self.written_before(d));
         }
-        let Some(t) = self.read_slot(d, 1)? else {
+        let Some(n) = self.natives else {
             return Ok(false);
         };
+        // SAFETY: the writer's invariant; getTime reads [[DateValue]].
+        let t = unsafe { n.call(self.c, N::DateValue, d, &mut [])? };
         // SAFETY: reads a value's tag.
-        let t = match unsafe { qjs::JS_VALUE_GET_TAG(t) } {
+        let t = match unsafe { qjs::JS_VALUE_GET_TAG(t.v) } {
             // SAFETY: the payload the tag just read says is there.
-            qjs::JS_TAG_INT => f64::from(unsafe { t.u.int32 }),
+            qjs::JS_TAG_INT => f64::from(unsafe { t.v.u.int32 }),
             // SAFETY: the payload the tag just read says is there.
-            qjs::JS_TAG_FLOAT64 => unsafe { t.u.float64 },
+            qjs::JS_TAG_FLOAT64 => unsafe { t.v.u.float64 },
             _ => return Ok(false),
         };
         self.written_before(d); // records it
@@ -460,8 +433,12 @@ impl DirectWriter<'_> {
         }
         // SAFETY: the writer's invariant: `c` and `v` are live.
         let keys = unsafe { KeyTable::own_enumerable(c, v)? };
-        if keys.len() as i64 != len {
-            return Ok(false);
+        // Indices come first, in order (the engine's key order).
+        let indices = (0..keys.len())
+            .take_while(|&i| keys.atom(i) & TAGGED_INT != 0)
+            .count();
+        if indices as i64 != len {
+            return self.sparse_array(v, &keys, len, depth);
         }
         let start = self.scratch.len();
         let r = self.elements(v, &keys, start, depth);
@@ -482,7 +459,10 @@ impl DirectWriter<'_> {
     ) -> rquickjs::Result<bool> {
         let c = self.c;
         let (mut numbers, mut smis) = (true, true);
-        for i in 0..keys.len() {
+        let n = (0..keys.len())
+            .take_while(|&i| keys.atom(i) & TAGGED_INT != 0)
+            .count();
+        for i in 0..n {
             let atom = keys.atom(i);
             if atom != (i as u32 | TAGGED_INT) {
                 return Ok(false); // not index i: a hole or a name
@@ -503,7 +483,6 @@ impl DirectWriter<'_> {
                 _ => numbers = false,
             }
         }
-        let n = keys.len();
         let doubles = n > 0 && numbers && !smis;
         self.w.tag(tag::BEGIN_DENSE_JS_ARRAY);
         self.w.varint(n as u64);
@@ -524,8 +503,13 @@ impl DirectWriter<'_> {
                 return Ok(false);
             }
         }
+        // Other own properties follow the elements (msgport-clone's
+        // encoder: the rest of the array's properties, then their count).
+        let Some(extra) = self.properties(v, keys, n, depth)? else {
+            return Ok(false);
+        };
         self.w.tag(tag::END_DENSE_JS_ARRAY);
-        self.w.varint(0);
+        self.w.varint(extra);
         self.w.varint(n as u64);
         Ok(true)
     }

@@ -1,21 +1,28 @@
 //! The direct reader: wire bytes straight to JS values (see the module
 //! above).
 
+mod kinds;
+
 use super::cache::{names_hash, Caches, SHAPE_KEYS};
 use super::writer::MAX_DEPTH;
 use crate::engine::ffi::Owned;
+use crate::engine::natives::Natives;
 use msgport_clone::wire::tag;
 use rquickjs::{qjs, Ctx};
 /// Reads a whole message (header included) written as [`write()`](super::write()) writes
 /// (or as V8 does, for the same kinds of values). `Ok(None)`: the
 /// general decoder's. Errors are the engine's (out of memory).
+/// Without `natives`, only plain objects, arrays, buffers, views, Dates
+/// and primitives are read.
 pub(crate) fn read<'js>(
     ctx: &Ctx<'js>,
     bytes: &[u8],
     caches: &mut Caches,
+    natives: Option<&Natives>,
 ) -> rquickjs::Result<Option<rquickjs::Value<'js>>> {
     let mut r = Reader {
         c: ctx.as_raw().as_ptr(),
+        natives,
         b: bytes,
         at: 0,
         objects: Vec::new(),
@@ -45,6 +52,8 @@ pub(crate) fn read<'js>(
 /// reference it owns (`objects`, `elements`, or an `Owned`).
 struct Reader<'a, 'c> {
     c: *mut qjs::JSContext,
+    /// The captured built-ins, to make Maps, Sets, RegExps and Errors.
+    natives: Option<&'c Natives>,
     b: &'a [u8],
     at: usize,
     /// The objects read so far, by wire id, each a counted reference of
@@ -139,36 +148,9 @@ impl<'a> Reader<'a, '_> {
             }
             tag::BEGIN_JS_OBJECT => return self.object(depth),
             tag::BEGIN_DENSE_JS_ARRAY => return self.array(depth),
+            tag::BEGIN_SPARSE_JS_ARRAY => return self.sparse_array(depth),
             tag::ARRAY_BUFFER => return self.array_buffer(),
-            tag::BIGINT => {
-                // Up to one 64-bit digit; larger ones are the general decoder's.
-                let Some(bitfield) = self.varint() else {
-                    return Ok(None);
-                };
-                let negative = bitfield & 1 == 1;
-                match bitfield >> 1 {
-                    // SAFETY: the reader's context is live; `made` takes the new reference.
-                    0 => unsafe { qjs::JS_NewBigInt64(c, 0) },
-                    8 => {
-                        let Some(b) = self.bytes(8) else {
-                            return Ok(None);
-                        };
-                        let d = u64::from_le_bytes(b.try_into().expect("8 bytes"));
-                        match (negative, i64::try_from(d)) {
-                            // SAFETY: as above.
-                            (false, _) => unsafe { qjs::JS_NewBigUint64(c, d) },
-                            // SAFETY: as above.
-                            (true, Ok(m)) => unsafe { qjs::JS_NewBigInt64(c, -m) },
-                            // SAFETY: as above.
-                            (true, Err(_)) if d == 1 << 63 => unsafe {
-                                qjs::JS_NewBigInt64(c, i64::MIN)
-                            },
-                            (true, Err(_)) => return Ok(None),
-                        }
-                    }
-                    _ => return Ok(None),
-                }
-            }
+            tag::BIGINT => return self.bigint(),
             tag::DATE => {
                 let Some(b) = self.bytes(8) else {
                     return Ok(None);
@@ -179,6 +161,15 @@ impl<'a> Reader<'a, '_> {
                 self.note(d.v);
                 return Ok(Some(d));
             }
+            tag::BEGIN_JS_MAP => return self.collection(false, depth),
+            tag::BEGIN_JS_SET => return self.collection(true, depth),
+            tag::REGEXP => return self.regexp(),
+            tag::ERROR => return self.error(depth),
+            tag::TRUE_OBJECT
+            | tag::FALSE_OBJECT
+            | tag::NUMBER_OBJECT
+            | tag::STRING_OBJECT
+            | tag::BIGINT_OBJECT => return self.wrapper(t),
             tag::OBJECT_REFERENCE => {
                 let id = self.varint();
                 let found = id
@@ -364,9 +355,20 @@ impl<'a> Reader<'a, '_> {
             };
             self.elements.push(v.into_raw());
         }
-        let end = self.byte() == Some(tag::END_DENSE_JS_ARRAY)
-            && self.varint() == Some(0)
-            && self.varint() == Some(len);
+        // Named properties after the elements (read before the array is
+        // made; a value that refers to the array is the general decoder's).
+        let mut extras = Vec::new();
+        while self.b.get(self.at) != Some(&tag::END_DENSE_JS_ARRAY) {
+            let Some(key) = self.name_key()? else {
+                return Ok(None);
+            };
+            let Some(v) = self.value(depth + 1)? else {
+                return Ok(None);
+            };
+            extras.push((key, v));
+        }
+        self.at += 1;
+        let end = self.varint() == Some(extras.len() as u64) && self.varint() == Some(len);
         if !end {
             return Ok(None);
         }
@@ -381,6 +383,9 @@ impl<'a> Reader<'a, '_> {
         let a = self.made(made)?;
         // SAFETY: a new reference for the table (its place held `undefined`).
         self.objects[id] = unsafe { qjs::JS_DupValue(c, a.v) };
+        for (key, v) in extras {
+            kinds::define(c, a.v, &key, v)?;
+        }
         Ok(Some(a))
     }
 
