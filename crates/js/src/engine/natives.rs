@@ -272,7 +272,7 @@ impl Natives {
         owned(c, r).map(drop)
     }
 
-    /// A RegExp's [[OriginalSource]] and its flags as V8 numbers them.
+    /// A RegExp's `[[OriginalSource]]` and its flags as V8 numbers them.
     ///
     /// # Safety
     /// As [`Self::call`]; `r` is a RegExp.
