@@ -185,7 +185,13 @@ fn scopes_of(file: &Path, meta: &[(String, String)]) -> (Vec<Scope>, Vec<String>
 /// The WPT root of a test: the nearest ancestor with a `resources/` or
 /// `common/` directory, else the test's own directory.
 fn default_root(file: &Path) -> PathBuf {
-    let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    // A bare file name's parent is the empty path, which names no
+    // directory to canonicalize: it is the current one.
+    let dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     let mut d = Some(dir.as_path());
     while let Some(p) = d {
         if p.join("resources").is_dir() || p.join("common").is_dir() {

@@ -786,3 +786,30 @@ fn msgport_test_serves_the_web_root_from_an_http_origin() {
     assert_eq!(text.lines().last(), Some("3 passed, 0 failed"), "{text}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// `msgport test name.any.js` from the test's own directory: a bare file
+/// name's directory is the current one (its parent is the empty path,
+/// which made every URL of the run relative, and the harness unreadable).
+#[test]
+fn msgport_test_takes_a_bare_file_name_in_the_current_directory() {
+    let dir = scratch("bare-name");
+    std::fs::create_dir_all(dir.join("resources")).unwrap();
+    std::fs::write(
+        dir.join("here.any.js"),
+        "test(() => assert_equals(location.pathname, '/here.any.js'), 'served from the root');",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_msgport"))
+        .args(["test", "here.any.js"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text.lines().last(), Some("2 passed, 0 failed"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
