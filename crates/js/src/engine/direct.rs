@@ -22,9 +22,10 @@
 
 use super::classes::{platform_kind, Classes, Kind, Platform};
 use super::intrinsics::Hooks;
+use super::natives::{Natives, N};
 use crate::engine::ffi::{self, Borrowed};
 use crate::engine::wire::ShapeKeepers;
-use rquickjs::{Ctx, Object, Type, Value};
+use rquickjs::{qjs, Ctx, Type, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -81,6 +82,7 @@ struct Direct<'a, 'js> {
     ctx: &'a Ctx<'js>,
     classes: &'a Classes,
     hooks: &'a Hooks<'js>,
+    natives: &'a Natives,
     /// Old object (by address) → its copy, which this map keeps alive.
     /// The old objects are kept alive by the value being cloned: nothing
     /// can change it while no JavaScript of the page runs.
@@ -93,6 +95,8 @@ struct Direct<'a, 'js> {
     /// to the general path, which refuses it with a DataCloneError, as
     /// `postMessage` does.
     containers: usize,
+    /// The storage of a Map's or Set's entries while they are read.
+    entries: Vec<qjs::JSValue>,
     /// The key `length`, made at the first array.
     length: Option<ffi::OwnedAtom<'js>>,
     /// The runtime's shape keepers (see wire_cache.rs): copies of a
@@ -107,6 +111,7 @@ pub(crate) fn clone<'js>(
     ctx: &Ctx<'js>,
     classes: &Classes,
     hooks: &Hooks<'js>,
+    natives: &Natives,
     value: &Value<'js>,
     shapes: Option<&mut ShapeKeepers>,
 ) -> rquickjs::Result<Option<Value<'js>>> {
@@ -115,12 +120,14 @@ pub(crate) fn clone<'js>(
         ctx,
         classes,
         hooks,
+        natives,
         memory: Memory {
             c: ctx.as_raw().as_ptr(),
             map: MEMORY.with(|m| m.take()),
         },
         work: Vec::new(),
         containers: 0,
+        entries: Vec::new(),
         length: None,
         shapes,
     };
@@ -170,12 +177,15 @@ impl<'a, 'js> Direct<'a, 'js> {
             return Ok(Some(unsafe { Borrowed::new(new) }));
         }
         let kind = self.classes.kind(old_ref.class_id());
-        let read = || self.hooks.read();
-        let make = || self.hooks.make();
         let old = || old_ref.to_object(self.ctx);
-        // The common kinds are made raw (a `Value` would also hold the
-        // context); the map takes the new reference over.
-        let made = |o: Object| ffi::dup_raw(self.ctx, &o);
+        let c = self.ctx.as_raw().as_ptr();
+        let n = self.natives;
+        let o = old_ref.raw();
+        // SAFETY (each native call below): `c` is the live context, `o`
+        // an object of the kind the class says, kept alive by the value
+        // being cloned; the built-ins read slots or make objects and run
+        // no user code; each result is a new reference the `Owned` holds
+        // (the memory map takes the copy's over).
         let new = match kind {
             // A port or an event (told by its class): the general path's
             // DataCloneError.
@@ -195,25 +205,55 @@ impl<'a, 'js> Direct<'a, 'js> {
                 ffi::new_object(self.ctx)?
             }
             Kind::Array => ffi::new_array(self.ctx)?,
-            Kind::Map => made(make()?.call((5,))?),
-            Kind::Set => made(make()?.call((6,))?),
+            // SAFETY: a native call, as said above.
+            Kind::Map => unsafe { n.construct(c, N::MapCtor, &mut [])? }.into_raw(),
+            // SAFETY: a native call, as said above.
+            Kind::Set => unsafe { n.construct(c, N::SetCtor, &mut [])? }.into_raw(),
             Kind::Date => {
-                let t: f64 = read()?.call((1, old()))?;
-                made(make()?.call((1, t))?)
+                // SAFETY: a native call, as said above.
+                let t = unsafe { n.call(c, N::DateValue, o, &mut [])? };
+                let mut time = f64::NAN;
+                // SAFETY: `t` is a number (getTime's result): converting
+                // it runs no JavaScript.
+                if unsafe { qjs::JS_ToFloat64(c, &mut time, t.v) } < 0 {
+                    return Err(rquickjs::Error::Exception);
+                }
+                // SAFETY: `c` is live; a new Date, owned by the memory map.
+                made(unsafe { qjs::JS_NewDate(c, time) })?
             }
             Kind::RegExp => {
-                let pair: rquickjs::Array = read()?.call((2, old()))?;
-                let (source, flags): (Value, Value) = (pair.get(0)?, pair.get(1)?);
-                made(make()?.call((2, source, flags))?)
+                // SAFETY: a native call, as said above.
+                let (source, bits) = unsafe { n.regexp(c, o)? };
+                let flags = msgport_clone::RegExpFlags(bits).to_string();
+                // SAFETY: `c` is live; a new string, owned just below.
+                let flags = made(unsafe {
+                    qjs::JS_NewStringLen(c, flags.as_ptr().cast(), flags.len() as _)
+                })?;
+                let flags = super::handles::Owned { c, v: flags };
+                // SAFETY: a native call, as said above.
+                unsafe { n.construct(c, N::RegExpCtor, &mut [source.v, flags.v])? }.into_raw()
             }
             Kind::Wrapper(sub) => {
-                let prim: Value = read()?.call((0, old(), sub))?;
-                made(make()?.call((0, sub, prim))?)
+                let which = [
+                    N::NumberValue,
+                    N::StringValue,
+                    N::BooleanValue,
+                    N::BigIntValue,
+                ];
+                let Some(&which) = which.get(usize::from(sub)) else {
+                    return Ok(None);
+                };
+                // SAFETY: a native call, as said above.
+                let prim = unsafe { n.call(c, which, o, &mut [])? };
+                // SAFETY: ToObject of a primitive makes its wrapper with
+                // the intrinsic prototype and runs no JavaScript.
+                made(unsafe { qjs::JS_ToObject(c, prim.v) })?
             }
             _ => return Ok(None),
         };
         // SAFETY: the memory takes the reference over just below and holds
         // it until the clone ends.
+        // SAFETY: a native call, as said above.
         let new_ref = unsafe { Borrowed::new(new) };
         self.memory.map.insert(addr, new);
         if matches!(kind, Kind::Plain | Kind::Array | Kind::Map | Kind::Set) {
@@ -251,32 +291,56 @@ impl<'a, 'js> Direct<'a, 'js> {
                 ffi::copy_array_length(ctx, old, new, length)?;
                 Ok(true)
             }
-            Kind::Map => {
-                let flat: rquickjs::Array = self.hooks.read()?.call((5, old.to_object(ctx)))?;
-                let set = self.hooks.map_set()?.clone();
-                let new = new.to_object(ctx);
-                let mut it = flat.iter::<Value>();
-                while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                    let (Some(k), Some(v)) = (self.value(k?)?, self.value(v?)?) else {
+            Kind::Map | Kind::Set => {
+                let set = kind == Kind::Set;
+                let c = ctx.as_raw().as_ptr();
+                let mut raw = std::mem::take(&mut self.entries);
+                raw.clear();
+                // SAFETY: `old` is a live Map or Set (its class says so);
+                // forEach calls only the collector; the new references
+                // are taken over as `Value`s at once.
+                let r = unsafe { self.natives.entries(c, old.raw(), set, &mut raw) };
+                let entries: Vec<Value<'js>> = raw
+                    .drain(..)
+                    // SAFETY: each is a new reference, taken over by the `Value`.
+                    .map(|v| unsafe { Value::from_raw(ctx.clone(), v) })
+                    .collect();
+                self.entries = raw;
+                r?;
+                let add = if set { N::SetAdd } else { N::MapSet };
+                let step = if set { 1 } else { 2 };
+                for pair in entries.chunks(step) {
+                    let Some(k) = self.value(pair[0].clone())? else {
                         return Ok(false);
                     };
-                    set.call::<_, ()>((new.clone(), k, v))?;
-                }
-                Ok(true)
-            }
-            Kind::Set => {
-                let items: rquickjs::Array = self.hooks.read()?.call((6, old.to_object(ctx)))?;
-                let add = self.hooks.set_add()?.clone();
-                let new = new.to_object(ctx);
-                for v in items.iter::<Value>() {
-                    let Some(v) = self.value(v?)? else {
-                        return Ok(false);
+                    let v = match pair.get(1) {
+                        Some(v) => match self.value(v.clone())? {
+                            Some(v) => Some(v),
+                            None => return Ok(false),
+                        },
+                        None => None,
                     };
-                    add.call::<_, ()>((new.clone(), v))?;
+                    let mut args = [
+                        k.as_raw(),
+                        v.as_ref().map_or(qjs::JS_UNDEFINED, Value::as_raw),
+                    ];
+                    // SAFETY: `new` is the live copy (a Map or Set the
+                    // memory holds), the arguments are kept by `k` and
+                    // `v`; set/add run no user code.
+                    drop(unsafe { self.natives.call(c, add, new.raw(), &mut args[..step])? });
                 }
                 Ok(true)
             }
             _ => Ok(true),
         }
     }
+}
+
+/// A new reference from a `JS_New*` call, or `Err` on its exception.
+fn made(v: qjs::JSValue) -> rquickjs::Result<qjs::JSValue> {
+    // SAFETY: reads a value's tag.
+    if unsafe { qjs::JS_IsException(v) } {
+        return Err(rquickjs::Error::Exception);
+    }
+    Ok(v)
 }

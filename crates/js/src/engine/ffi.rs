@@ -295,12 +295,6 @@ pub(crate) fn new_object(ctx: &Ctx<'_>) -> rquickjs::Result<qjs::JSValue> {
     made(unsafe { qjs::JS_NewObject(ctx.as_raw().as_ptr()) })
 }
 
-/// A raw new reference to `o`, which the caller owns.
-pub(crate) fn dup_raw(ctx: &Ctx<'_>, o: &Object<'_>) -> qjs::JSValue {
-    // SAFETY: `ctx` and `o` are live; the duplicate is the caller's.
-    unsafe { qjs::JS_DupValue(ctx.as_raw().as_ptr(), o.as_raw()) }
-}
-
 fn made(v: qjs::JSValue) -> rquickjs::Result<qjs::JSValue> {
     // SAFETY: reads a value's tag.
     if unsafe { qjs::JS_IsException(v) } {

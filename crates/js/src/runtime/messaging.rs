@@ -145,6 +145,8 @@ pub(crate) fn post_direct(
             return Ok(false);
         };
         buf.clear();
+        // Large cloned buffers' copies, sent beside the bytes.
+        let mut aside = Vec::new();
         // (The writer runs no JavaScript, so nothing else needs the state.)
         let wrote = {
             let h = host.borrow();
@@ -166,6 +168,7 @@ pub(crate) fn post_direct(
                 message,
                 &mut buf,
                 caches,
+                Some(&mut aside),
             )?
         };
         if !wrote {
@@ -176,7 +179,11 @@ pub(crate) fn post_direct(
         // does not touch this context's state.)
         if let Ok(id) = u32::try_from(id) {
             if let Some(p) = host.borrow().ports.get(&id) {
-                p.post_serialized_from(&mut buf);
+                if aside.is_empty() {
+                    p.post_serialized_from(&mut buf);
+                } else {
+                    p.post_transferred(std::mem::take(&mut *buf), aside, Vec::new());
+                }
             }
         }
         Ok(true)
@@ -207,7 +214,12 @@ pub(crate) fn structured_clone<'js>(
             // The direct copier runs no user code (built-in slots are read
             // through the prelude's captured intrinsics), so no JavaScript
             // can call back into the host while this borrow is held.
-            crate::engine::direct::clone(&ctx, classes, &hooks, &value, shapes)?
+            match h.natives.as_deref() {
+                Some(natives) => {
+                    crate::engine::direct::clone(&ctx, classes, &hooks, natives, &value, shapes)?
+                }
+                None => None,
+            }
         };
         if let Some(v) = copied {
             return Ok(v);
@@ -258,8 +270,16 @@ fn wire_clone<'js>(
         };
         buf.clear();
         let lent = crate::engine::ffi::Lent::of(value);
-        if !crate::engine::wire::write(ctx, classes, proto, Some(natives), lent, &mut buf, caches)?
-        {
+        if !crate::engine::wire::write(
+            ctx,
+            classes,
+            proto,
+            Some(natives),
+            lent,
+            &mut buf,
+            caches,
+            None,
+        )? {
             return Ok(None);
         }
         let r = crate::engine::wire::read(ctx, &buf, caches, Some(natives));

@@ -190,6 +190,7 @@ fn try_write(
         crate::engine::ffi::Lent::of(v),
         &mut bytes,
         caches,
+        None,
     );
     taken.unwrap().then_some(bytes)
 }

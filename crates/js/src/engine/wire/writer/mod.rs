@@ -23,6 +23,13 @@ pub(crate) const MAX_DEPTH: u32 = 64;
 /// linearly; past [`LINEAR`] objects a map takes over.
 const LINEAR: usize = 16;
 
+/// A cloned (not transferred) ArrayBuffer at least this long is copied
+/// once into a block sent beside the bytes, which the receiver adopts as
+/// its buffer without a copy (`t` and the block's index, as for a
+/// transferred one): one copy of its bytes instead of two, into the wire
+/// and out of it.
+pub(crate) const ASIDE_MIN: usize = 64 << 10;
+
 /// The writer of one message.
 ///
 /// Invariant (what its methods rely on for their raw calls): it exists
@@ -41,6 +48,8 @@ struct DirectWriter<'a> {
     plain_class: u32,
     object_proto: usize,
     natives: Option<&'a Natives>,
+    /// Where large buffers' copies go (see [`ASIDE_MIN`]); `None`: inline.
+    aside: Option<&'a mut Vec<msgport_clone::TransferredBuffer>>,
     seen: Vec<usize>,
     map: Option<HashMap<usize, u32, BuildHasherDefault<AddressHasher>>>,
 }
@@ -59,6 +68,7 @@ pub(crate) fn write(
     value: crate::engine::ffi::Lent<'_, '_>,
     buf: &mut Vec<u8>,
     caches: &mut Caches,
+    aside: Option<&mut Vec<msgport_clone::TransferredBuffer>>,
 ) -> rquickjs::Result<bool> {
     let mut w = Writer::over(std::mem::take(buf));
     // The list of objects seen is reused from message to message.
@@ -74,6 +84,7 @@ pub(crate) fn write(
         plain_class: classes.plain(),
         object_proto,
         natives,
+        aside,
         seen,
         map: None,
     };
@@ -233,6 +244,20 @@ impl DirectWriter<'_> {
         let mut len: qjs::size_t = 0;
         // SAFETY: a usable buffer's bytes, borrowed while no script runs.
         let p = unsafe { qjs::JS_GetArrayBuffer(self.c, &mut len, b) };
+        if let Some(aside) = self.aside.as_deref_mut() {
+            if len as usize >= ASIDE_MIN {
+                // SAFETY: `len` bytes at `p`, the buffer's, borrowed while no
+                // script runs; copied at once.
+                let bytes = unsafe { std::slice::from_raw_parts(p, len as usize) };
+                self.w.tag(tag::ARRAY_BUFFER_TRANSFER);
+                self.w.varint(aside.len() as u64);
+                aside.push(msgport_clone::TransferredBuffer {
+                    data: bytes.to_vec().into(),
+                    max_byte_length: None,
+                });
+                return true;
+            }
+        }
         self.w.tag(tag::ARRAY_BUFFER);
         self.w.varint(len as u64);
         if len > 0 {
