@@ -160,16 +160,12 @@ pub(crate) fn post_direct(
             let Some(classes) = h.classes.as_ref() else {
                 return Ok(false);
             };
-            crate::engine::wire::write(
-                ctx,
+            let env = crate::engine::wire::Env {
                 classes,
-                proto,
-                h.natives.as_deref(),
-                message,
-                &mut buf,
-                caches,
-                Some(&mut aside),
-            )?
+                object_proto: proto,
+                natives: h.natives.as_deref(),
+            };
+            crate::engine::wire::write(ctx, &env, message, &mut buf, caches, Some(&mut aside))?
         };
         if !wrote {
             return Ok(false);
@@ -259,7 +255,11 @@ fn wire_clone<'js>(
     let (Some(classes), Some(natives)) = (h.classes.as_ref(), h.natives.as_deref()) else {
         return Ok(None);
     };
-    let proto = h.hooks.as_ref().map_or(0, |k| k.object_proto());
+    let env = crate::engine::wire::Env {
+        classes,
+        object_proto: h.hooks.as_ref().map_or(0, |k| k.object_proto()),
+        natives: Some(natives),
+    };
     let Ok(mut caches) = h.wire.try_borrow_mut() else {
         return Ok(None);
     };
@@ -270,16 +270,7 @@ fn wire_clone<'js>(
         };
         buf.clear();
         let lent = crate::engine::ffi::Lent::of(value);
-        if !crate::engine::wire::write(
-            ctx,
-            classes,
-            proto,
-            Some(natives),
-            lent,
-            &mut buf,
-            caches,
-            None,
-        )? {
+        if !crate::engine::wire::write(ctx, &env, lent, &mut buf, caches, None)? {
             return Ok(None);
         }
         let r = crate::engine::wire::read(ctx, &buf, caches, Some(natives));

@@ -41,4 +41,4 @@ mod writer;
 
 pub(crate) use cache::{names_hash, Caches, ShapeKeepers};
 pub(crate) use reader::read;
-pub(crate) use writer::write;
+pub(crate) use writer::{write, Env};

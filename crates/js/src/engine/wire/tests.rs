@@ -182,11 +182,14 @@ fn try_write(
     v: &Value<'_>,
 ) -> Option<Vec<u8>> {
     let mut bytes = Vec::new();
+    let env = Env {
+        classes: &s.classes,
+        object_proto: s.proto,
+        natives: Some(&s.natives),
+    };
     let taken = write(
         ctx,
-        &s.classes,
-        s.proto,
-        Some(&s.natives),
+        &env,
         crate::engine::ffi::Lent::of(v),
         &mut bytes,
         caches,

@@ -54,17 +54,23 @@ struct DirectWriter<'a> {
     map: Option<HashMap<usize, u32, BuildHasherDefault<AddressHasher>>>,
 }
 
+/// What the writer needs of the runtime: `classes` tells objects' kinds
+/// by class, `object_proto` is the address of `Object.prototype`, and
+/// `natives` the captured built-ins (without them, only plain objects,
+/// arrays and primitives are written).
+pub(crate) struct Env<'a> {
+    pub(crate) classes: &'a Classes,
+    pub(crate) object_proto: usize,
+    pub(crate) natives: Option<&'a Natives>,
+}
+
 /// Writes `value` (header included) into `buf`, which must be empty.
 /// `Ok(false)`: the value needs the general path; `buf` holds garbage.
-/// `classes` tells objects' kinds by class, `object_proto` is the address
-/// of `Object.prototype`, and `natives` the captured built-ins (without
-/// them, only plain objects, arrays and primitives are written). Errors
-/// are the engine's (out of memory).
+/// With `aside`, large buffers' copies go there (see [`ASIDE_MIN`]).
+/// Errors are the engine's (out of memory).
 pub(crate) fn write(
     ctx: &Ctx<'_>,
-    classes: &Classes,
-    object_proto: usize,
-    natives: Option<&Natives>,
+    env: &Env<'_>,
     value: crate::engine::ffi::Lent<'_, '_>,
     buf: &mut Vec<u8>,
     caches: &mut Caches,
@@ -80,10 +86,10 @@ pub(crate) fn write(
         scratch,
         w: &mut w,
         caches,
-        classes,
-        plain_class: classes.plain(),
-        object_proto,
-        natives,
+        classes: env.classes,
+        plain_class: env.classes.plain(),
+        object_proto: env.object_proto,
+        natives: env.natives,
         aside,
         seen,
         map: None,
