@@ -266,3 +266,25 @@ async_test((t) => {
     extraPeer.close();
   });
 }, "an empty transfer list is converted through a replaced array iterator");
+
+test(() => {
+  // The native shortcut for `[]` must see every way a script can make the
+  // conversion run its own code: each of these is obeyed.
+  const ran = [];
+  const post = (t) => { const { port1, port2 } = new MessageChannel(); port1.postMessage("x", t); port1.close(); port2.close(); };
+  const own = [];
+  own[Symbol.iterator] = function* () { ran.push("own"); };
+  post(own);
+  const sub = Object.setPrototypeOf([], Object.create(Array.prototype, { [Symbol.iterator]: { value: function* () { ran.push("proto"); } } }));
+  post(sub);
+  post(new Proxy([], { get(t, k, r) { if (k === Symbol.iterator) ran.push("proxy"); return Reflect.get(t, k, r); } }));
+  const iterProto = Object.getPrototypeOf([][Symbol.iterator]());
+  const next = iterProto.next;
+  iterProto.next = function () { ran.push("next"); return next.call(this); };
+  try { post([]); } finally { iterProto.next = next; }
+  const desc = Object.getOwnPropertyDescriptor(Array.prototype, Symbol.iterator);
+  Object.defineProperty(Array.prototype, Symbol.iterator, { get() { ran.push("getter"); return desc.value; }, configurable: true });
+  try { post([]); } finally { Object.defineProperty(Array.prototype, Symbol.iterator, desc); }
+  post([]);
+  assert_array_equals(ran, ["own", "proto", "proxy", "next", "getter"]);
+}, "an empty transfer list whose conversion runs script code is converted, not skipped");

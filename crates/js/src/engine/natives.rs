@@ -53,10 +53,16 @@ pub(crate) enum N {
     UriErrorProto,
     /// An Error (for its class id, which the engine does not export).
     ErrorSample,
+    ArrayProto,
+    ArrayValues,
+    ArrayIteratorProto,
+    ArrayIteratorNext,
+    /// `Symbol.iterator`'s holder: `{ [Symbol.iterator]: 0 }` (its key).
+    IteratorKeyHolder,
 }
 
 /// How many built-ins the prelude hands over (the last of [`N`] + 1).
-const COUNT: usize = N::ErrorSample as usize + 1;
+const COUNT: usize = N::IteratorKeyHolder as usize + 1;
 
 /// The prelude's captured built-ins, plus the regexp flag getters in V8's
 /// flag-bit order and the collector of `forEach`.
@@ -69,6 +75,9 @@ pub(crate) struct Natives {
     collect_set: qjs::JSValue,
     /// The engine's class id of Errors.
     error_class: u32,
+    /// The atoms `Symbol.iterator` and `next`, owned.
+    iterator_atom: qjs::JSAtom,
+    next_atom: qjs::JSAtom,
 }
 
 thread_local! {
@@ -190,12 +199,90 @@ impl Natives {
             collect_set,
             // SAFETY: the class of a live object (the sample, kept above).
             error_class: unsafe { qjs::JS_GetClassID(list[N::ErrorSample as usize].as_raw()) },
+            // SAFETY: `c` is live; new atoms, owned by `Natives`.
+            iterator_atom: unsafe { first_key(c, list[N::IteratorKeyHolder as usize].as_raw()) },
+            // SAFETY: as above.
+            next_atom: unsafe { qjs::JS_NewAtomLen(c, c"next".as_ptr(), 4) },
         };
+        if natives.iterator_atom == qjs::JS_ATOM_NULL || natives.next_atom == qjs::JS_ATOM_NULL {
+            return Err(rquickjs::Error::Exception);
+        }
         // SAFETY: reads values' tags.
         if unsafe { qjs::JS_IsException(collect_map) || qjs::JS_IsException(collect_set) } {
             return Err(rquickjs::Error::Exception);
         }
         Ok(Some(natives))
+    }
+
+    /// Whether `v` is an empty Array whose conversion to a Web IDL
+    /// sequence runs nothing a script could have changed: an Array (not a
+    /// proxy) of length 0 with the original `Array.prototype`, no own
+    /// `@@iterator`, the prototype's `@@iterator` the original `values`,
+    /// and the array iterators' `next` the original one. Converting it
+    /// then gives an empty sequence and calls only built-ins, so the
+    /// conversion may be skipped (RPC libraries post with `[]` every
+    /// time). Every read here is of a data property or a slot.
+    pub(crate) fn is_original_empty_array(
+        &self,
+        ctx: &Ctx<'_>,
+        v: crate::engine::handles::Lent<'_, '_>,
+    ) -> bool {
+        use crate::engine::ffi::OwnProperty;
+        let (c, v) = (ctx.as_raw().as_ptr(), v.raw());
+        // SAFETY: `c` is the live context of the call (the list's runtime:
+        // a runtime's host state holds its own list) and `v` is lent for
+        // it; class and tag queries; an Array's
+        // length is an own data property (no JavaScript runs); the
+        // prototype is a new reference, freed at once (only compared).
+        unsafe {
+            if qjs::JS_VALUE_GET_TAG(v) != qjs::JS_TAG_OBJECT
+                || qjs::JS_IsProxy(v)
+                || !qjs::JS_IsArray(v)
+            {
+                return false;
+            }
+            let mut len: i64 = -1;
+            if qjs::JS_GetLength(c, v, &mut len) < 0 {
+                qjs::JS_FreeValue(c, qjs::JS_GetException(c));
+                return false;
+            }
+            let proto = qjs::JS_GetPrototype(c, v);
+            let same_proto = qjs::JS_VALUE_GET_TAG(proto) == qjs::JS_TAG_OBJECT
+                && proto.u.ptr == self.get(N::ArrayProto).u.ptr;
+            qjs::JS_FreeValue(c, proto);
+            if len != 0 || !same_proto {
+                return false;
+            }
+            let is = |o: qjs::JSValue, key: qjs::JSAtom, want: Option<N>| -> bool {
+                match crate::engine::ffi::own_property(c, o, key) {
+                    Ok(OwnProperty::Absent) => want.is_none(),
+                    Ok(OwnProperty::Data(x)) => {
+                        let same = want.is_some_and(|w| {
+                            qjs::JS_VALUE_GET_TAG(x) == qjs::JS_TAG_OBJECT
+                                && x.u.ptr == self.get(w).u.ptr
+                        });
+                        qjs::JS_FreeValue(c, x);
+                        same
+                    }
+                    Ok(OwnProperty::Accessor) => false,
+                    Err(_) => {
+                        qjs::JS_FreeValue(c, qjs::JS_GetException(c));
+                        false
+                    }
+                }
+            };
+            is(v, self.iterator_atom, None)
+                && is(
+                    self.get(N::ArrayProto),
+                    self.iterator_atom,
+                    Some(N::ArrayValues),
+                )
+                && is(
+                    self.get(N::ArrayIteratorProto),
+                    self.next_atom,
+                    Some(N::ArrayIteratorNext),
+                )
+        }
     }
 
     /// The engine's class id of Errors.
@@ -297,6 +384,30 @@ impl Natives {
     }
 }
 
+/// The first own key of `o` as a new atom (`JS_ATOM_NULL` if none).
+///
+/// # Safety
+/// `c` is live and `o` a live ordinary object of it.
+unsafe fn first_key(c: *mut qjs::JSContext, o: qjs::JSValue) -> qjs::JSAtom {
+    let mut tab: *mut qjs::JSPropertyEnum = std::ptr::null_mut();
+    let mut len: u32 = 0;
+    let flags = (qjs::JS_GPN_STRING_MASK | qjs::JS_GPN_SYMBOL_MASK) as i32;
+    // SAFETY: the caller's promise; the table is freed below, after its
+    // first atom was duplicated.
+    unsafe {
+        if qjs::JS_GetOwnPropertyNames(c, &mut tab, &mut len, o, flags) < 0 {
+            return qjs::JS_ATOM_NULL;
+        }
+        let atom = if len > 0 {
+            qjs::JS_DupAtom(c, (*tab).atom)
+        } else {
+            qjs::JS_ATOM_NULL
+        };
+        qjs::JS_FreePropertyEnum(c, tab, len);
+        atom
+    }
+}
+
 /// `f.call(this, ...args)` on a native function.
 ///
 /// # Safety
@@ -327,6 +438,10 @@ impl Drop for Natives {
             // SAFETY: the list's own references (its invariant), each
             // given back once.
             unsafe { qjs::JS_FreeValueRT(self.rt, v) };
+        }
+        for a in [self.iterator_atom, self.next_atom] {
+            // SAFETY: atoms the list owns, freed once.
+            unsafe { qjs::JS_FreeAtomRT(self.rt, a) };
         }
     }
 }

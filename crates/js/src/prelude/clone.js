@@ -137,6 +137,8 @@
     regexpSource, RegExpC, numberValue, stringValue, booleanValue, bigintValue, bigintToString, BigIntC,
     Error.prototype, EvalError.prototype, RangeError.prototype, ReferenceError.prototype, SyntaxError.prototype,
     TypeError.prototype, URIError.prototype, withoutStack(() => new Error()),
+    Array.prototype, Array.prototype[Symbol.iterator], Object.getPrototypeOf([][Symbol.iterator]()),
+    Object.getPrototypeOf([][Symbol.iterator]()).next, { [Symbol.iterator]: 0 },
   ], (() => {
     // [V8's bit of each flag, its built-in getter]: the flags read from slots.
     const bits = { hasIndices: 128, global: 1, ignoreCase: 2, multiline: 4, dotAll: 32, unicode: 16, unicodeSets: 256, sticky: 8 };

@@ -204,7 +204,10 @@
         throw new TypeError(`${what}: 'transfer' is not a sequence`);
       list = Array.from(t);
     }
-    for (const x of list) {
+    // (An indexed loop: a for-of would call the array iterator's `next`,
+    // which a script may have replaced, once more than the conversion does.)
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i];
       if ((typeof x !== "object" && typeof x !== "function") || x === null)
         throw new TypeError(`${what}: transfer list entries must be objects`);
     }

@@ -109,7 +109,15 @@ impl crate::engine::native::Poster for PortPoster {
         transfer: Option<Lent<'_, 'js>>,
     ) -> rquickjs::Result<()> {
         let host = &self.0;
-        if let Some(t) = transfer.filter(|t| !t.is_undefined()) {
+        // An empty array converts to an empty transfer list without
+        // running anything a script could change: the same as none.
+        let empty = |t: &Lent<'_, 'js>| {
+            let h = host.borrow();
+            h.natives
+                .as_deref()
+                .is_some_and(|n| n.is_original_empty_array(ctx, *t))
+        };
+        if let Some(t) = transfer.filter(|t| !t.is_undefined() && !empty(t)) {
             let slow = host
                 .borrow()
                 .post_slow

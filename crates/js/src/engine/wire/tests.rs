@@ -144,7 +144,9 @@ fn setup(ctx: &rquickjs::Ctx<'_>) -> Setup {
               g(RegExp.prototype, 'source'), RegExp, Number.prototype.valueOf, String.prototype.valueOf, \
               Boolean.prototype.valueOf, BigInt.prototype.valueOf, BigInt.prototype.toString, BigInt, \
               Error.prototype, EvalError.prototype, RangeError.prototype, ReferenceError.prototype, \
-              SyntaxError.prototype, TypeError.prototype, URIError.prototype, new Error()]; })()",
+              SyntaxError.prototype, TypeError.prototype, URIError.prototype, new Error(), \
+              Array.prototype, Array.prototype[Symbol.iterator], Object.getPrototypeOf([][Symbol.iterator]()), \
+              Object.getPrototypeOf([][Symbol.iterator]()).next, {[Symbol.iterator]: 0}]; })()",
         )
         .unwrap();
     let flags: rquickjs::Array = ctx
