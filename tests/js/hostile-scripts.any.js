@@ -164,3 +164,22 @@ test(() => {
   assert_true(message.includes("entry 1"), message);
   port1.close(); d.port1.close();
 }, "a port detached while the message serialized is reported at its index in the transfer list");
+
+promise_test(async () => {
+  // The runtime keeps its state of platform objects in private fields
+  // (no WeakMap): nothing of it shows, and a frozen object still works.
+  const { port1, port2 } = new MessageChannel();
+  assert_array_equals(Reflect.ownKeys(port1), [], "no own keys on a port");
+  Object.freeze(port2);
+  const got = new Promise((resolve) => { port2.onmessage = (e) => resolve(e.data); });
+  assert_equals(typeof port2.onmessage, "function", "a frozen port keeps its handler");
+  port1.postMessage("to a frozen port");
+  assert_equals(await got, "to a frozen port");
+  const t = Object.preventExtensions(new EventTarget());
+  let heard = 0;
+  t.addEventListener("x", () => heard++);
+  t.dispatchEvent(new Event("x"));
+  assert_equals(heard, 1, "a non-extensible EventTarget keeps its listeners");
+  port1.close();
+  port2.close();
+}, "frozen and non-extensible platform objects keep their state, and no state shows as a property");
