@@ -588,17 +588,38 @@ fn decode_typed<T: DeserializeOwned>(
                     buffers[i] = Some(data);
                 }
             }
-            let buffers = buffers
+            let buffers: Vec<TransferredBuffer> = buffers
                 .into_iter()
                 .map(|d| TransferredBuffer {
                     data: d.unwrap_or_default(),
                     max_byte_length: None,
                 })
                 .collect();
-            let ports = ctx.ports.into_iter().flatten().collect();
+            let ports: Vec<MessagePort> = ctx.ports.into_iter().flatten().collect();
+            // A buffer a type reads as plain bytes but that travelled
+            // beside the message (a large one a JS context cloned, which it
+            // sends that way to copy it once): read again with the buffers
+            // written into the bytes, as a sender that copied them would
+            // have written them.
+            if matches!(error, CloneError::MissingTransfer(_)) && !buffers.is_empty() {
+                if let Some(inline) = inlined(bytes, &buffers, ports.len()) {
+                    return match decode_typed::<T>(&inline, Vec::new(), ports) {
+                        Event::Mismatch(m) => mismatch(m.error, bytes.to_vec(), buffers, m.ports),
+                        other => other,
+                    };
+                }
+            }
             mismatch(error, bytes.to_vec(), buffers, ports)
         }
     }
+}
+
+/// `bytes` with its transferred buffers written into them (as copied
+/// ArrayBuffers); `None` if it does not decode.
+fn inlined(bytes: &[u8], buffers: &[TransferredBuffer], ports: usize) -> Option<Vec<u8>> {
+    let graph =
+        deserialize_with_transfer(bytes, buffers.to_vec(), ports, DecodeOptions::default()).ok()?;
+    msgport_clone::to_bytes_graph(&graph).ok()
 }
 
 /// A typed decode failed: a message that is valid as a dynamic value comes

@@ -122,3 +122,47 @@ fn add_port_reports_a_global_that_cannot_be_set_with_our_error_type() {
         Ok(Event::Close)
     ));
 }
+
+/// A large ArrayBuffer a script clones travels beside the message (copied
+/// once, adopted by a JS receiver); a Rust receiver still reads it as
+/// plain bytes, or as a `msgport::Buffer`, as it reads a small one.
+#[test]
+fn a_rust_receiver_reads_large_cloned_buffers_as_bytes() {
+    #[derive(serde::Deserialize)]
+    struct Got {
+        #[serde(with = "serde_bytes")]
+        small: Vec<u8>,
+        #[serde(with = "serde_bytes")]
+        large: Vec<u8>,
+        again: msgport::Buffer,
+    }
+    let (rust_side, js_side) = MessageChannel::new().into_ports();
+    let rt = JsRuntime::new(Output::std()).unwrap();
+    rt.add_port("rust", js_side).unwrap();
+    let code = rt.run_script(
+        "large.js",
+        r#"
+        const large = new Uint8Array(1 << 20).fill(7).buffer;
+        rust.postMessage({ small: new Uint8Array([1, 2, 3]).buffer, large, again: new Uint8Array(70000).fill(9).buffer });
+        rust.postMessage({ small: new ArrayBuffer(1), large, again: large });
+        rust.close();
+        "#,
+    );
+    assert_eq!(code, 0);
+    for round in 0..2 {
+        match rust_side.recv_blocking_as::<Got>(Some(Duration::from_secs(10))) {
+            Ok(Event::Message(m)) => {
+                assert_eq!(m.data.large.len(), 1 << 20, "round {round}");
+                assert!(m.data.large.iter().all(|&b| b == 7));
+                if round == 0 {
+                    assert_eq!(m.data.small, [1, 2, 3]);
+                    assert_eq!(m.data.again.len(), 70000);
+                    assert!(m.data.again.into_vec().iter().all(|&b| b == 9));
+                } else {
+                    assert_eq!(m.data.again.len(), 1 << 20, "the same buffer twice");
+                }
+            }
+            Ok(_) | Err(_) => panic!("round {round}: expected a message"),
+        }
+    }
+}
