@@ -29,40 +29,42 @@
     const mapSize = sizeOf(M), setSize = sizeOf(S);
     internal.safeMap = () => own(new MapC(), mapMethods, mapSize);
     internal.safeSet = () => own(new SetC(), setMethods, setSize);
-    // A weak map from objects to the preludes' state, kept in a private
-    // field of the object itself (added by a constructor that returns the
-    // object it is given): a lookup is a property lookup. A WeakMap here
-    // hashed objects by address, whose low bits are always zero, so 40,000
-    // ports made chains sixteen times longer than they should be (QuickJS
-    // multiplies the address by an odd number and masks the low bits).
-    // Private fields cannot be seen, listed or changed by scripts, and
-    // they go with the object, as a WeakMap's entry would. An object that
-    // cannot take a field (one made non-extensible before it was first
-    // keyed) falls back to a real WeakMap.
-    internal.safeWeakMap = () => {
+    // `slotWeakMap`: a weak map from objects to the preludes' state, kept
+    // in a private field of the object itself (added by a constructor that
+    // returns the object it is given): a lookup is a property lookup. For
+    // the maps with an entry per port (their state, listeners, handlers):
+    // a WeakMap hashes objects by address, whose low bits are always zero,
+    // so 40,000 ports made chains sixteen times longer than they should be
+    // (QuickJS multiplies the address by an odd number and masks the low
+    // bits). A small map stays a WeakMap, whose native `get` costs less
+    // than the call of a JS function. Private fields cannot be seen,
+    // listed or changed by scripts, and they go with the object, as a
+    // WeakMap's entry would. An object that cannot take a field (one made
+    // non-extensible before it was first keyed) falls back to a WeakMap.
+    internal.safeWeakMap = () => own(new WeakMapC(), weakMethods);
+    internal.slotWeakMap = () => {
+      const fallback = own(new WeakMapC(), weakMethods);
       class Give { constructor(o) { return o; } }
+      // Each method is one call for a hit (a lookup on the hot paths of
+      // delivery must cost about what WeakMap.prototype.get costs).
       class Slot extends Give {
         #v;
         constructor(o, v) { super(o); this.#v = v; }
-        static has(o) { return #v in o; }
-        static get(o) { return o.#v; }
-        static put(o, v) { o.#v = v; }
-      }
-      const { has, get, put } = Slot;
-      const fallback = own(new WeakMapC(), weakMethods);
-      const isObject = (o) => (typeof o === "object" && o !== null) || typeof o === "function";
-      return {
-        __proto__: null,
-        get(o) { return isObject(o) ? (has(o) ? get(o) : fallback.get(o)) : undefined; },
-        has(o) { return isObject(o) && (has(o) || fallback.has(o)); },
-        set(o, v) {
-          if (!isObject(o)) return fallback.set(o, v); // (throws, as a WeakMap's would)
-          if (has(o)) put(o, v);
+        static get(o) {
+          if ((typeof o === "object" && o !== null) || typeof o === "function") return #v in o ? o.#v : fallback.get(o);
+          return undefined;
+        }
+        static has(o) {
+          return ((typeof o === "object" && o !== null) || typeof o === "function") && (#v in o || fallback.has(o));
+        }
+        static set(o, v) {
+          if ((typeof o !== "object" || o === null) && typeof o !== "function") fallback.set(o, v); // (throws, as a WeakMap's would)
+          else if (#v in o) o.#v = v;
           else if (fallback.has(o)) fallback.set(o, v);
           else { try { new Slot(o, v); } catch { fallback.set(o, v); } }
-          return this;
-        },
-      };
+        }
+      }
+      return { __proto__: null, get: Slot.get, has: Slot.has, set: Slot.set };
     };
   }
   const BREAK = 80;

@@ -128,7 +128,7 @@
   internal.newList = newList;
   internal.listPush = (list, v) => { uncurry(arrayPush, list, v); };
   internal.callFunction = (f, thisArg, arg) => reflectApply(f, thisArg, [arg]);
-  const listenersOf = internal.safeWeakMap();
+  const listenersOf = internal.slotWeakMap();
   function listeners(t) {
     let l = listenersOf.get(t);
     if (l === undefined) { l = newList(); listenersOf.set(t, l); }
@@ -300,7 +300,7 @@
   }
 
   // ---- Event handler attributes (HTML #event-handler-attributes) ---------
-  const handlersOf = internal.safeWeakMap();
+  const handlersOf = internal.slotWeakMap();
   // The interface prototype objects that carry event handler attributes:
   // one is no platform object of its interface, so the attribute's getter
   // and setter throw on it (WebIDL #dfn-attribute-getter step 1).

@@ -82,7 +82,7 @@
   // script waits for one). Every port is also in `weakTargets`. A port
   // collected by the engine has its native port dropped, which disentangles
   // it: its peer gets `close`.
-  const portState = internal.safeWeakMap();
+  const portState = internal.slotWeakMap();
   // Maps keyed by native port ids take `idKey(id)`: QuickJS hashes a
   // number through its double's bits, and small integers all fall into a
   // few buckets (a Map of 20,000 of them is 7x slower to fill and read
