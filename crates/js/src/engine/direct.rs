@@ -155,7 +155,8 @@ impl<'a, 'js> Direct<'a, 'js> {
             | Type::Float
             | Type::String
             | Type::BigInt => Ok(Some(v)),
-            Type::Object | Type::Array => match v.as_object() {
+            // (rquickjs calls an Error object an exception.)
+            Type::Object | Type::Array | Type::Exception => match v.as_object() {
                 // SAFETY: the object is the value being cloned or reachable
                 // from it, which keeps it alive for the clone: no
                 // JavaScript of the page runs until the clone returns.
@@ -249,14 +250,32 @@ impl<'a, 'js> Direct<'a, 'js> {
                 // the intrinsic prototype and runs no JavaScript.
                 made(unsafe { qjs::JS_ToObject(c, prim.v) })?
             }
+            // Made empty; its fields are copied by `fill` (an Error may be
+            // its own cause).
+            // SAFETY: a new object of the Error class with the list's
+            // Error.prototype (`fill` sets its kind's), as the reader makes one.
+            Kind::Error => made(unsafe {
+                qjs::JS_NewObjectProtoClass(c, n.get(N::ErrorProto), n.error_class())
+            })?,
+            Kind::ArrayBuffer => match self.buffer(o)? {
+                Some(b) => b,
+                None => return Ok(None),
+            },
+            // Typed arrays (a DataView is the general path's).
+            Kind::View(k) if k < 12 => match self.view(o)? {
+                Some(v) => v,
+                None => return Ok(None),
+            },
             _ => return Ok(None),
         };
         // SAFETY: the memory takes the reference over just below and holds
         // it until the clone ends.
-        // SAFETY: a native call, as said above.
         let new_ref = unsafe { Borrowed::new(new) };
         self.memory.map.insert(addr, new);
-        if matches!(kind, Kind::Plain | Kind::Array | Kind::Map | Kind::Set) {
+        if matches!(
+            kind,
+            Kind::Plain | Kind::Array | Kind::Map | Kind::Set | Kind::Error
+        ) {
             let depth = self.containers + 1;
             if depth > msgport_clone::DEFAULT_MAX_DEPTH {
                 return Ok(None);
@@ -331,9 +350,173 @@ impl<'a, 'js> Direct<'a, 'js> {
                 }
                 Ok(true)
             }
+            Kind::Error => self.error(old, new),
             _ => Ok(true),
         }
     }
+
+    /// A copy of the ArrayBuffer `b` if it is neither detached nor
+    /// resizable (those are the general path's).
+    fn buffer(&mut self, b: qjs::JSValue) -> rquickjs::Result<Option<qjs::JSValue>> {
+        let c = self.ctx.as_raw().as_ptr();
+        for getter in [N::BufferDetached, N::BufferResizable] {
+            // SAFETY: `b` is a live ArrayBuffer (its class says so); the
+            // built-in getter reads a slot.
+            let r = unsafe { self.natives.call(c, getter, b, &mut [])? };
+            // SAFETY: the tag of a value, then the payload a boolean has.
+            if unsafe { qjs::JS_VALUE_GET_TAG(r.v) != qjs::JS_TAG_BOOL || r.v.u.int32 != 0 } {
+                return Ok(None);
+            }
+        }
+        let mut len: qjs::size_t = 0;
+        // SAFETY: a usable buffer's bytes, copied at once by the engine
+        // while no script runs.
+        let copy = unsafe {
+            let p = qjs::JS_GetArrayBuffer(c, &mut len, b);
+            qjs::JS_NewArrayBufferCopy(c, p, len)
+        };
+        made(copy).map(Some)
+    }
+
+    /// A copy of the typed array `v` over the copy of its buffer (one
+    /// buffer shared by several views stays shared), or `None` for a view
+    /// out of bounds or over a buffer the general path takes.
+    fn view(&mut self, v: qjs::JSValue) -> rquickjs::Result<Option<qjs::JSValue>> {
+        let c = self.ctx.as_raw().as_ptr();
+        let (mut offset, mut length, mut size): (qjs::size_t, qjs::size_t, qjs::size_t) = (0, 0, 0);
+        // SAFETY: `v` is a live typed array (its class says so); a new
+        // reference to its buffer, or an exception (out of bounds).
+        let b = unsafe { qjs::JS_GetTypedArrayBuffer(c, v, &mut offset, &mut length, &mut size) };
+        // SAFETY: reads a value's tag.
+        if unsafe { qjs::JS_IsException(b) } {
+            // SAFETY: the engine's own exception (no script ran), freed once.
+            unsafe { qjs::JS_FreeValue(c, qjs::JS_GetException(c)) };
+            return Ok(None);
+        }
+        let b = super::handles::Owned { c, v: b };
+        // SAFETY: class and type queries on live objects.
+        let (is_buffer, kind) =
+            unsafe { (qjs::JS_IsArrayBuffer(b.v), qjs::JS_GetTypedArrayType(v)) };
+        if !is_buffer || kind < 0 || size == 0 {
+            return Ok(None);
+        }
+        // SAFETY: the view keeps its buffer alive for the clone (no script
+        // runs), so the borrow may outlive the `Owned` dropped below.
+        let old_buffer = unsafe { Borrowed::new(b.v) };
+        let Some(new_buffer) = self.object(old_buffer)? else {
+            return Ok(None);
+        };
+        let mut args = [
+            new_buffer.raw(),
+            qjs::JS_NewFloat64(offset as f64),
+            qjs::JS_NewFloat64((length / size) as f64),
+        ];
+        // SAFETY: a new typed array of the same kind over the live copy.
+        made(unsafe { qjs::JS_NewTypedArray(c, 3, args.as_mut_ptr(), kind as _) }).map(Some)
+    }
+
+    /// An Error's fields, as the general path reads and makes them: its
+    /// kind from `name` (looked up through data properties only), its own
+    /// `message` if a string, its `stack` (a string, else the general
+    /// path's, whose new error makes one) and its own `cause`, defined on
+    /// the copy in the general path's order: stack, message, cause.
+    fn error(&mut self, old: Borrowed<'a>, new: Borrowed<'a>) -> rquickjs::Result<bool> {
+        use super::handles::Owned;
+        use super::properties::{data_lookup, own_property, OwnProperty};
+        let ctx = self.ctx;
+        let c = ctx.as_raw().as_ptr();
+        let o = old.raw();
+        let atom = |k: &str| ffi::OwnedAtom::from_str(ctx, k);
+        let (name_key, message_key, stack_key, cause_key) = (
+            atom("name")?,
+            atom("message")?,
+            atom("stack")?,
+            atom("cause")?,
+        );
+        // SAFETY: `o` is a live Error, the atom is live; data properties
+        // are read without running JavaScript (as for each read below).
+        let Some(name) = (unsafe { data_lookup(c, o, name_key.raw())? }) else {
+            return Ok(false);
+        };
+        // SAFETY: as for the name.
+        let message = match unsafe { own_property(c, o, message_key.raw())? } {
+            OwnProperty::Absent => None,
+            OwnProperty::Data(m) if is_string(m) => Some(Owned { c, v: m }),
+            OwnProperty::Data(m) => {
+                drop(Owned { c, v: m });
+                return Ok(false);
+            }
+            OwnProperty::Accessor => return Ok(false),
+        };
+        // SAFETY: as for the name.
+        let stack = match unsafe { data_lookup(c, o, stack_key.raw())? } {
+            Some(s) if is_string(s.v) => s,
+            _ => return Ok(false),
+        };
+        // SAFETY: as for the name.
+        let cause = match unsafe { own_property(c, o, cause_key.raw())? } {
+            OwnProperty::Absent => None,
+            OwnProperty::Accessor => return Ok(false),
+            // SAFETY: a new reference, taken over by the `Value`.
+            OwnProperty::Data(x) => Some(unsafe { Value::from_raw(ctx.clone(), x) }),
+        };
+        // SAFETY: a new reference, taken over by the `Value`.
+        let name = unsafe { Value::from_raw(ctx.clone(), name.into_raw()) };
+        let proto = match name
+            .as_string()
+            .map(|s| s.to_string())
+            .transpose()?
+            .as_deref()
+        {
+            Some("EvalError") => N::EvalErrorProto,
+            Some("RangeError") => N::RangeErrorProto,
+            Some("ReferenceError") => N::ReferenceErrorProto,
+            Some("SyntaxError") => N::SyntaxErrorProto,
+            Some("TypeError") => N::TypeErrorProto,
+            Some("URIError") => N::UriErrorProto,
+            _ => N::ErrorProto,
+        };
+        let cause = match cause {
+            Some(x) => match self.value(x)? {
+                Some(copy) => Some(copy),
+                None => return Ok(false),
+            },
+            None => None,
+        };
+        let define = |key: &ffi::OwnedAtom<'js>, v: qjs::JSValue| -> rquickjs::Result<()> {
+            let flags =
+                (qjs::JS_PROP_WRITABLE | qjs::JS_PROP_CONFIGURABLE | qjs::JS_PROP_THROW) as i32;
+            // SAFETY: `new` is the live copy (an ordinary Error object the
+            // memory holds); the engine takes the value's new reference.
+            let r = unsafe {
+                qjs::JS_DefinePropertyValue(c, new.raw(), key.raw(), qjs::JS_DupValue(c, v), flags)
+            };
+            if r < 0 {
+                return Err(rquickjs::Error::Exception);
+            }
+            Ok(())
+        };
+        // SAFETY: sets the prototype of the new ordinary object to one the
+        // list keeps (no JavaScript runs).
+        if unsafe { qjs::JS_SetPrototype(c, new.raw(), self.natives.get(proto)) } < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        define(&stack_key, stack.v)?;
+        if let Some(m) = &message {
+            define(&message_key, m.v)?;
+        }
+        if let Some(x) = &cause {
+            define(&cause_key, x.as_raw())?;
+        }
+        Ok(true)
+    }
+}
+
+/// Whether a value is a string (flat or rope).
+fn is_string(v: qjs::JSValue) -> bool {
+    // SAFETY: reads a value's tag.
+    let t = unsafe { qjs::JS_VALUE_GET_TAG(v) };
+    matches!(t, qjs::JS_TAG_STRING | qjs::JS_TAG_STRING_ROPE)
 }
 
 /// A new reference from a `JS_New*` call, or `Err` on its exception.

@@ -4,7 +4,7 @@
 //! ordinary objects and Arrays (whose listing and reading run no user
 //! code), and the direct clone's copy of them.
 
-use super::handles::{Borrowed, OwnedAtom};
+use super::handles::{Borrowed, Owned, OwnedAtom};
 use rquickjs::{qjs, Ctx, Object, Value};
 
 /// The flags of a property made by CreateDataProperty, throwing on failure.
@@ -292,4 +292,57 @@ pub(crate) fn copy_array_length(
         }
     }
     Ok(())
+}
+
+/// How far up a prototype chain [`data_lookup`] looks.
+const CHAIN: usize = 32;
+
+/// `Get(o, key)` when it runs no user code: the first data property up
+/// the prototype chain (`undefined` if none). `None`: an accessor, a proxy
+/// or an over-long chain is in the way (the caller leaves the value to
+/// the general path, which may run them).
+///
+/// # Safety
+/// `c` is a live context, `o` a live object of it, and `key` an atom the
+/// caller keeps alive for the call.
+pub(crate) unsafe fn data_lookup(
+    c: *mut qjs::JSContext,
+    o: qjs::JSValue,
+    key: qjs::JSAtom,
+) -> rquickjs::Result<Option<Owned>> {
+    let mut at = Owned {
+        c,
+        // SAFETY: a new reference to the live object, owned by `at`.
+        v: unsafe { qjs::JS_DupValue(c, o) },
+    };
+    for _ in 0..CHAIN {
+        // SAFETY: `at` is a live object; a proxy's lookups are traps.
+        if unsafe { qjs::JS_IsProxy(at.v) } {
+            return Ok(None);
+        }
+        // SAFETY: `c`, `at` and the atom (the caller's) are live.
+        match unsafe { own_property(c, at.v, key)? } {
+            OwnProperty::Data(x) => return Ok(Some(Owned { c, v: x })),
+            OwnProperty::Accessor => return Ok(None),
+            OwnProperty::Absent => {}
+        }
+        let p = Owned {
+            c,
+            // SAFETY: a live object; a new reference (or null, or an
+            // exception), taken by an `Owned`.
+            v: unsafe { qjs::JS_GetPrototype(c, at.v) },
+        };
+        // SAFETY: reads a value's tag.
+        match unsafe { qjs::JS_VALUE_GET_TAG(p.v) } {
+            qjs::JS_TAG_OBJECT => at = p,
+            qjs::JS_TAG_NULL => {
+                return Ok(Some(Owned {
+                    c,
+                    v: qjs::JS_UNDEFINED,
+                }))
+            }
+            _ => return Err(rquickjs::Error::Exception),
+        }
+    }
+    Ok(None)
 }

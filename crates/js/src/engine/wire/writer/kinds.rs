@@ -12,9 +12,6 @@ use crate::engine::natives::N;
 use msgport_clone::wire::{error_tag, tag};
 use rquickjs::qjs;
 
-/// How far up a prototype chain an Error's `name` or `stack` is looked for.
-const CHAIN: usize = 32;
-
 impl DirectWriter<'_> {
     /// A Map (`set == false`: `;`, each key and value, `:` and twice the
     /// count) or a Set (`'`, each value, `,` and the count), in insertion
@@ -268,7 +265,9 @@ impl DirectWriter<'_> {
         else {
             return Err(rquickjs::Error::Exception);
         };
-        let Some(name) = self.lookup_data(v, name.0)? else {
+        // SAFETY: the writer's invariant (`c`, `v` live); the atom is live.
+        let name = unsafe { crate::engine::properties::data_lookup(self.c, v, name.0)? };
+        let Some(name) = name else {
             return Ok(false);
         };
         let proto = match self.text(&name)?.as_deref() {
@@ -291,7 +290,9 @@ impl DirectWriter<'_> {
                 return Ok(false);
             }
         };
-        let Some(stack) = self.lookup_data(v, stack.0)? else {
+        // SAFETY: as for the name.
+        let stack = unsafe { crate::engine::properties::data_lookup(self.c, v, stack.0)? };
+        let Some(stack) = stack else {
             return Ok(false);
         };
         // SAFETY: as for the message.
@@ -324,52 +325,6 @@ impl DirectWriter<'_> {
         }
         self.w.tag(error_tag::END);
         Ok(true)
-    }
-
-    /// `Get(o, key)` when it runs no user code: the first data property
-    /// up the prototype chain (`undefined` if none). `None`: an accessor,
-    /// a proxy or an over-long chain is in the way.
-    fn lookup_data(
-        &mut self,
-        o: qjs::JSValue,
-        key: qjs::JSAtom,
-    ) -> rquickjs::Result<Option<Owned>> {
-        let c = self.c;
-        let mut at = Owned {
-            c,
-            // SAFETY: a new reference to the live object, owned by `at`.
-            v: unsafe { qjs::JS_DupValue(c, o) },
-        };
-        for _ in 0..CHAIN {
-            // SAFETY: `at` is a live object; a proxy's lookups are traps.
-            if unsafe { qjs::JS_IsProxy(at.v) } {
-                return Ok(None);
-            }
-            // SAFETY: `c`, `at` and the atom (the caller's) are live.
-            match unsafe { crate::engine::ffi::own_property(c, at.v, key)? } {
-                OwnProperty::Data(x) => return Ok(Some(Owned { c, v: x })),
-                OwnProperty::Accessor => return Ok(None),
-                OwnProperty::Absent => {}
-            }
-            let p = Owned {
-                c,
-                // SAFETY: a live object; a new reference (or null, or an
-                // exception), taken by an `Owned`.
-                v: unsafe { qjs::JS_GetPrototype(c, at.v) },
-            };
-            // SAFETY: reads a value's tag.
-            match unsafe { qjs::JS_VALUE_GET_TAG(p.v) } {
-                qjs::JS_TAG_OBJECT => at = p,
-                qjs::JS_TAG_NULL => {
-                    return Ok(Some(Owned {
-                        c,
-                        v: qjs::JS_UNDEFINED,
-                    }))
-                }
-                _ => return Err(rquickjs::Error::Exception),
-            }
-        }
-        Ok(None)
     }
 
     /// The text of a string value (`None` for any other value).
