@@ -235,17 +235,10 @@ impl<'a, 'js> Direct<'a, 'js> {
                 unsafe { n.construct(c, N::RegExpCtor, &mut [source.v, flags.v])? }.into_raw()
             }
             Kind::Wrapper(sub) => {
-                let which = [
-                    N::NumberValue,
-                    N::StringValue,
-                    N::BooleanValue,
-                    N::BigIntValue,
-                ];
-                let Some(&which) = which.get(usize::from(sub)) else {
+                // SAFETY: a native call, as said above.
+                let Some(prim) = (unsafe { n.wrapped(c, o, sub)? }) else {
                     return Ok(None);
                 };
-                // SAFETY: a native call, as said above.
-                let prim = unsafe { n.call(c, which, o, &mut [])? };
                 // SAFETY: ToObject of a primitive makes its wrapper with
                 // the intrinsic prototype and runs no JavaScript.
                 made(unsafe { qjs::JS_ToObject(c, prim.v) })?

@@ -336,6 +336,31 @@ impl Natives {
         owned(c, v)
     }
 
+    /// The primitive a wrapper holds (`sub`: 0 Number, 1 String, 2
+    /// Boolean, 3 BigInt, as `Kind::Wrapper` numbers them), read from its
+    /// slot by the built-in `valueOf`; `None` for another `sub`.
+    ///
+    /// # Safety
+    /// As [`Self::call`]; `o` is a wrapper of that kind.
+    pub(crate) unsafe fn wrapped(
+        &self,
+        c: *mut qjs::JSContext,
+        o: qjs::JSValue,
+        sub: u8,
+    ) -> rquickjs::Result<Option<Owned>> {
+        let which = [
+            N::NumberValue,
+            N::StringValue,
+            N::BooleanValue,
+            N::BigIntValue,
+        ];
+        let Some(&which) = which.get(usize::from(sub)) else {
+            return Ok(None);
+        };
+        // SAFETY: the caller's promise; valueOf reads the slot.
+        unsafe { self.call(c, which, o, &mut []) }.map(Some)
+    }
+
     /// The entries of a Map (key, value, key, value…) or the values of a
     /// Set, pushed onto `out` as new references the caller owns.
     ///

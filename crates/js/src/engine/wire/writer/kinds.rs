@@ -145,17 +145,10 @@ impl DirectWriter<'_> {
         if self.written_before(v) {
             return Ok(true);
         }
-        let which = [
-            N::NumberValue,
-            N::StringValue,
-            N::BooleanValue,
-            N::BigIntValue,
-        ];
-        let Some(&which) = which.get(usize::from(sub)) else {
+        // SAFETY: the writer's invariant; valueOf reads the slot.
+        let Some(p) = (unsafe { n.wrapped(self.c, v, sub)? }) else {
             return Ok(false);
         };
-        // SAFETY: the writer's invariant; valueOf reads the slot.
-        let p = unsafe { n.call(self.c, which, v, &mut [])? };
         // SAFETY: reads the tag of the primitive just made.
         match (sub, unsafe { qjs::JS_VALUE_GET_TAG(p.v) }) {
             (0, qjs::JS_TAG_INT) => {
