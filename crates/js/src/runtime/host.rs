@@ -202,6 +202,16 @@ pub(crate) struct HostState {
 }
 
 impl HostState {
+    /// What the direct wire writer needs of this context (`None` before
+    /// the prelude has told the classes).
+    pub(crate) fn wire_env(&self) -> Option<crate::engine::wire::Env<'_>> {
+        Some(crate::engine::wire::Env {
+            classes: self.classes.as_ref()?,
+            object_proto: self.hooks.as_ref().map_or(0, |k| k.object_proto()),
+            natives: self.natives.as_deref(),
+        })
+    }
+
     pub(crate) fn new(signal: Arc<Signal>, base_url: String) -> Self {
         crate::runtime::modules::set_context_base(&base_url);
         let s = signal.clone();

@@ -145,7 +145,6 @@ pub(crate) fn post_direct(
     id: i32,
     message: Lent<'_, '_>,
 ) -> rquickjs::Result<bool> {
-    let proto = host.borrow().hooks.as_ref().map_or(0, |k| k.object_proto());
     POST_BUFFER.with(|cell| -> rquickjs::Result<bool> {
         // A post from inside a post cannot happen (no JavaScript runs
         // here), but would take the general path.
@@ -165,13 +164,8 @@ pub(crate) fn post_direct(
                 return Ok(false);
             };
             let caches = caches.get_or_insert_with(|| crate::engine::wire::Caches::new(ctx));
-            let Some(classes) = h.classes.as_ref() else {
+            let Some(env) = h.wire_env() else {
                 return Ok(false);
-            };
-            let env = crate::engine::wire::Env {
-                classes,
-                object_proto: proto,
-                natives: h.natives.as_deref(),
             };
             crate::engine::wire::write(ctx, &env, message, &mut buf, caches, Some(&mut aside))?
         };
@@ -260,13 +254,8 @@ fn wire_clone<'js>(
     value: &Value<'js>,
 ) -> rquickjs::Result<Option<Value<'js>>> {
     let h = host.borrow();
-    let (Some(classes), Some(natives)) = (h.classes.as_ref(), h.natives.as_deref()) else {
+    let (Some(env), Some(natives)) = (h.wire_env(), h.natives.as_deref()) else {
         return Ok(None);
-    };
-    let env = crate::engine::wire::Env {
-        classes,
-        object_proto: h.hooks.as_ref().map_or(0, |k| k.object_proto()),
-        natives: Some(natives),
     };
     let Ok(mut caches) = h.wire.try_borrow_mut() else {
         return Ok(None);

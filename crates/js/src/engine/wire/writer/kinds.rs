@@ -88,7 +88,8 @@ impl DirectWriter<'_> {
         Ok(true)
     }
 
-    /// Writes the keys and values of `v`'s own properties listed in
+    /// Writes the keys and values of `v`'s (an ordinary object's or an
+    /// Array's) own properties listed in
     /// `keys` from `from` on; their count, or `None` to give up (an
     /// accessor, or a value or key the direct writer does not take).
     pub(super) fn properties(
@@ -103,8 +104,8 @@ impl DirectWriter<'_> {
         for i in from..keys.len() {
             let atom = keys.atom(i);
             // SAFETY: `c` and `v` are live (the writer's invariant), the
-            // table keeps `atom`; `v` is an Array, whose own properties
-            // are read without running JavaScript.
+            // table keeps `atom`; `v` is an ordinary object or an Array,
+            // whose own properties are read without running JavaScript.
             let value = match unsafe { crate::engine::ffi::own_property(c, v, atom)? } {
                 OwnProperty::Absent => continue,
                 OwnProperty::Accessor => return Ok(None),

@@ -410,22 +410,10 @@ impl DirectWriter<'_> {
         // SAFETY: the writer's invariant: `c` and `v` are live.
         let keys = unsafe { KeyTable::own_enumerable(c, v)? };
         self.w.tag(tag::BEGIN_JS_OBJECT);
-        let mut count = 0u64;
-        let mut names = 0u64;
-        for i in 0..keys.len() {
-            let atom = keys.atom(i);
-            names = names_hash(names, atom);
-            // SAFETY: `c` and `v` are live, the table keeps `atom`.
-            let value = match unsafe { crate::engine::ffi::own_property(c, v, atom)? } {
-                OwnProperty::Absent => continue,
-                OwnProperty::Accessor => return Ok(false),
-                OwnProperty::Data(value) => Owned { c, v: value },
-            };
-            if !(self.key(atom)? && self.value(value.v, depth + 1)?) {
-                return Ok(false);
-            }
-            count += 1;
-        }
+        let Some(count) = self.properties(v, &keys, 0, depth)? else {
+            return Ok(false);
+        };
+        let names = (0..keys.len()).fold(0, |h, i| names_hash(h, keys.atom(i)));
         self.w.tag(tag::END_JS_OBJECT);
         self.w.varint(count);
         // The shapes of an object posted again and again are kept
