@@ -67,7 +67,7 @@ pub use msgport_clone as clone;
 #[doc(inline)]
 pub use msgport_clone::{CloneError, Graph};
 pub use port::{
-    MessageChannel, MessagePort, PortName, PostError, RecvError, ShippedPort, Transfer,
+    MergeError, MessageChannel, MessagePort, PortName, PostError, RecvError, ShippedPort, Transfer,
 };
 pub use recv::{Iter, Ready, Recv};
 pub use typed::{Buffer, Mismatch};

@@ -23,6 +23,13 @@
 //! peer only after releasing its own. Debug builds check the order on every
 //! acquisition ([`lock`] panics on a violation), so the whole test suite
 //! checks it.
+//!
+//! **The one exception** is [`lock_group`], which a merge of routes
+//! (`port/merge.rs`) uses: the `state` locks of up to four ports at once,
+//! taken in address order with nothing else held. It cannot deadlock
+//! with the rest of the crate, which never holds two of them (so never
+//! waits for one while holding another), nor with another merge, which
+//! takes its locks in the same order.
 
 #[cfg(shuttle)]
 pub(crate) use shuttle::{
@@ -173,6 +180,11 @@ mod order {
         });
     }
 
+    /// The locks of one group after its first: same rank, allowed.
+    pub(super) fn acquire_more(rank: Rank) {
+        let _ = HELD.try_with(|h| h.borrow_mut().push(rank));
+    }
+
     pub(super) fn release(rank: Rank) {
         // `try_with`: a guard may be dropped during thread-local teardown.
         let _ = HELD.try_with(|h| {
@@ -207,6 +219,38 @@ pub(crate) fn lock<T>(m: &Ranked<T>) -> Guard<'_, T> {
     }
 }
 
+/// Locks every mutex of `ms` (all of one rank; duplicates are locked
+/// once), in address order, and returns the guards in the order of `ms`,
+/// `None` for a duplicate's later places. See the module docs: only a
+/// merge of routes does this, holding nothing else.
+pub(crate) fn lock_group<'a, T>(ms: &[&'a Ranked<T>]) -> Vec<Option<Guard<'a, T>>> {
+    let mut order: Vec<usize> = (0..ms.len()).collect();
+    order.sort_by_key(|&i| ms[i] as *const Ranked<T> as usize);
+    let mut guards: Vec<Option<Guard<'a, T>>> = (0..ms.len()).map(|_| None).collect();
+    let mut last: Option<usize> = None;
+    for (n, i) in order.into_iter().enumerate() {
+        let addr = ms[i] as *const Ranked<T> as usize;
+        if last == Some(addr) {
+            continue;
+        }
+        last = Some(addr);
+        #[cfg(all(debug_assertions, not(shuttle)))]
+        if n == 0 {
+            order::acquire(ms[i].rank);
+        } else {
+            order::acquire_more(ms[i].rank);
+        }
+        #[cfg(not(all(debug_assertions, not(shuttle))))]
+        let _ = n;
+        guards[i] = Some(Guard {
+            inner: plain(&ms[i].inner),
+            #[cfg(all(debug_assertions, not(shuttle)))]
+            rank: ms[i].rank,
+        });
+    }
+    guards
+}
+
 /// Locks a leaf mutex (one under which nothing else is locked), ignoring
 /// poisoning.
 #[inline]
@@ -239,6 +283,25 @@ mod tests {
             let _gb = lock(&b);
         });
         assert!(r.is_err(), "two port state locks at once must be caught");
+    }
+
+    #[test]
+    fn a_group_of_one_rank_locks_in_address_order_once_each() {
+        let a = Ranked::new(Rank::State, 1);
+        let b = Ranked::new(Rank::State, 2);
+        {
+            let g = lock_group(&[&b, &a, &b]);
+            assert_eq!(g.iter().flatten().map(|g| **g).sum::<i32>(), 3);
+            assert!(g[2].is_none(), "a duplicate is locked once");
+        }
+        // Every guard of the group was released: a new lock is fine.
+        drop(lock(&a));
+        let t = Ranked::new(Rank::Taken, ());
+        let r = std::panic::catch_unwind(|| {
+            let _g = lock_group(&[&a, &b]);
+            let _gt = lock(&t);
+        });
+        assert!(r.is_err(), "a lower rank after a group must be caught");
     }
 
     #[test]

@@ -378,3 +378,58 @@ fn broadcast_delivers_once_to_each_other_channel_and_close_wakes() {
         ITERATIONS,
     );
 }
+
+#[test]
+fn merge_races_with_posts_and_a_close() {
+    shuttle::check_random(
+        || {
+            let (x, a) = MessageChannel::new().into_ports();
+            let (b, y) = MessageChannel::new().into_ports();
+            let sx = thread::spawn(move || {
+                for i in 0..3 {
+                    x.post(&i).unwrap();
+                }
+                x.close();
+            });
+            let sy = thread::spawn(move || {
+                for i in 10..13 {
+                    y.post(&i).unwrap();
+                }
+                y
+            });
+            let m = thread::spawn(move || a.merge(b).unwrap());
+            let y = sy.join().unwrap();
+            m.join().unwrap();
+            sx.join().unwrap();
+            y.start();
+            let (got, closed) = collect(&y);
+            assert_eq!(got, [0, 1, 2], "x's messages reach y once, in order");
+            assert!(closed, "then x's close");
+        },
+        ITERATIONS,
+    );
+}
+
+#[test]
+fn two_merges_sharing_a_port_chain_without_deadlock() {
+    shuttle::check_random(
+        || {
+            // x ⇄ a   b ⇄ c   d ⇄ y: merging (a, b) and (c, d) at once
+            // leaves x ⇄ y, whichever goes first.
+            let (x, a) = MessageChannel::new().into_ports();
+            let (b, c) = MessageChannel::new().into_ports();
+            let (d, y) = MessageChannel::new().into_ports();
+            let m1 = thread::spawn(move || a.merge(b).unwrap());
+            let m2 = thread::spawn(move || c.merge(d).unwrap());
+            x.post(&1).unwrap();
+            m1.join().unwrap();
+            m2.join().unwrap();
+            x.post(&2).unwrap();
+            assert_eq!(x.peer_name(), Some(y.name()));
+            drop(x);
+            y.start();
+            assert_eq!(collect(&y), (vec![1, 2], true));
+        },
+        ITERATIONS,
+    );
+}

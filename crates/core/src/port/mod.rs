@@ -34,9 +34,16 @@
 //!
 //! ```text
 //!   Entangled(peer) ──(peer's close() or drop: #disentangle)──▶ Disentangled
-//!        │                                                          │
-//!        └──────────────(own close() or drop)──▶ Closed ◀───(close())┘
+//!     │    │  ▲                                                     │
+//!     │    └──┘ (the peer merged away: Entangled(peer's new peer))  │
+//!     │                                                             │
+//!     ├──────────────(own close() or drop)──▶ Closed ◀───(close())──┘
+//!     └──(this port merged away: MessagePort::merge)──▶ Merged(next)
 //! ```
+//!
+//! `Merged` is terminal and only the ports a link between processes held
+//! as bridges reach it (`merge.rs` has the picture): a post that still
+//! arrives there goes on to `next`.
 //!
 //! and who holds the port: one live handle (`in_flight == false`), or a
 //! [`ShippedPort`] inside a message (`in_flight == true`, no live handle).
@@ -72,6 +79,7 @@
 //! `state`; never two ports' `state` at once. Debug builds check it.
 
 mod backpressure;
+mod merge;
 mod payload;
 mod post;
 mod receive;
@@ -79,6 +87,7 @@ mod state;
 mod transfer;
 mod waiters;
 
+pub use merge::MergeError;
 pub(crate) use payload::{Extras, Payload, Task};
 pub use post::{PostError, Transfer};
 pub(crate) use receive::{Idle, Run};
@@ -133,10 +142,12 @@ impl PortName {
 pub struct MessagePort {
     pub(crate) port: Arc<Port>,
     /// The peer this port was entangled with when the handle was made. A
-    /// port's peer never changes except to go away (entanglement is fixed
-    /// at creation; close only unlinks), so posting uses this without
-    /// taking the port's lock, and `Port::queue_from` checks under the
-    /// peer's lock that the link still holds.
+    /// port's peer changes only to go away (close unlinks) or when a merge
+    /// of routes replaces it (`merge.rs`), which marks the old peer
+    /// `merged`; so posting uses this without taking the port's lock,
+    /// looks up the new peer only when the old one is marked, and
+    /// `Port::queue_from` checks under the peer's lock that the link still
+    /// holds (following a merge that raced with the post).
     peer: Option<Arc<Port>>,
     epoch: u64,
     /// A handle lent out by a `PortCollection`: dropping it closes nothing.
@@ -336,7 +347,8 @@ impl MessagePort {
         }
         let old = {
             let mut s = lock(&self.port.state);
-            if s.closed() {
+            if s.closed() || matches!(s.link, Link::Merged(_)) {
+                // A merged port stays a signpost to where its queue went.
                 return;
             }
             std::mem::replace(&mut s.link, Link::Closed)
@@ -348,13 +360,17 @@ impl MessagePort {
     }
 
     /// The peer to post to, or `None` if posts from this handle reach
-    /// nobody. Lock-free: whether the link still holds is checked when the
-    /// task is queued.
-    fn target(&self) -> Option<&Arc<Port>> {
+    /// nobody. Lock-free unless the cached peer was merged away: whether
+    /// the link still holds is checked when the task is queued.
+    fn target(&self) -> Option<std::borrow::Cow<'_, Arc<Port>>> {
         if !self.live() {
             return None;
         }
-        self.peer.as_ref()
+        let p = self.peer.as_ref()?;
+        if p.merged.load(Ordering::Relaxed) {
+            return self.current_peer().map(std::borrow::Cow::Owned);
+        }
+        Some(std::borrow::Cow::Borrowed(p))
     }
 
     /// The current peer, read under the lock (for observability).

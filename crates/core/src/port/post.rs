@@ -122,7 +122,7 @@ impl MessagePort {
         self.check_transfer(transfer)?;
         let target = self.target();
         // Step 4: the target port in the transfer list dooms the message.
-        let doomed = target.is_some_and(|t| {
+        let doomed = target.as_ref().is_some_and(|t| {
             transfer
                 .iter()
                 .any(|x| matches!(x, Transfer::Port(p) if Arc::ptr_eq(&p.port, t)))
@@ -131,7 +131,7 @@ impl MessagePort {
         let record = serialize_with_transfer(value, &items)?;
         match target {
             Some(t) if !doomed => {
-                self.deliver(t, record);
+                self.deliver(&t, record);
                 Ok(())
             }
             // Step 6: no target, or doomed: drop silently (shipped ports close).
@@ -245,7 +245,7 @@ impl MessagePort {
     fn post_found(&self, payload: Payload, found: Found) -> Result<(), PostError> {
         found.check(&self.port)?;
         let target = self.target();
-        let doomed = target.is_some_and(|t| found.holds(t));
+        let doomed = target.as_ref().is_some_and(|t| found.holds(t));
         let (buffers, ports) = found.transfer()?;
         match target {
             Some(t) if !doomed => {

@@ -66,7 +66,7 @@ impl MessagePort {
         let Some((task, drained)) = self.port.pop(&mut s, ignore_enabled) else {
             if s.queue.is_empty() {
                 match s.link {
-                    Link::Closed => return Err(RecvError::Detached),
+                    Link::Closed | Link::Merged(_) => return Err(RecvError::Detached),
                     Link::Disentangled => return Err(RecvError::Disentangled),
                     Link::Entangled(_) => {}
                 }

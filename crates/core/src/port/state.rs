@@ -33,6 +33,12 @@ pub(crate) enum Link {
     /// This port's own `close()` ran (`[[Detached]]` set by close).
     /// Terminal.
     Closed,
+    /// This port was merged away ([`MessagePort::merge`](crate::MessagePort::merge)):
+    /// its former peer is now entangled with the port named here. A post
+    /// that still reaches this port (a handle that cached it as its peer)
+    /// is queued there instead. Terminal; set together with
+    /// [`Port::merged`].
+    Merged(Arc<Port>),
 }
 
 /// Which event loop, if any, this port's tasks go to.
@@ -127,6 +133,11 @@ pub(crate) struct Port {
     /// `state.drain_waiters` is non-empty; stored under `state`), so that a
     /// receiver taking from `taken` checks the drain only when needed.
     pub(crate) drain_watch: AtomicU64,
+    /// Set (under `state`) when `state.link` becomes `Merged`; never
+    /// cleared. Read without the lock by a handle that cached this port as
+    /// its peer, to look up its new peer (a hint: `queue_from` follows
+    /// `Merged` under the lock anyway).
+    pub(crate) merged: AtomicBool,
     pub(crate) state: Ranked<State>,
 }
 
@@ -167,6 +178,7 @@ impl Port {
             taken: Ranked::new(Rank::Taken, Taken::default()),
             taken_len: AtomicU64::new(0),
             drain_watch: AtomicU64::new(0),
+            merged: AtomicBool::new(false),
             state: Ranked::new(
                 Rank::State,
                 State {
@@ -322,17 +334,46 @@ impl Port {
     }
 
     /// Queues `payload` as a message task at `self` if `self` is still
-    /// entangled with `from` (step 7 of the post message steps); otherwise
-    /// the message is dropped.
+    /// entangled with `from` (step 7 of the post message steps), or at the
+    /// port `self` was merged into; otherwise the message is dropped.
     pub(crate) fn queue_from(self: &Arc<Self>, from: &Arc<Port>, task: Task) {
         let wake = {
             let mut t = lock(&self.state);
             if !t.peer().is_some_and(|p| Arc::ptr_eq(p, from)) {
-                return; // disentangled meanwhile: the message is dropped
+                let Link::Merged(next) = &t.link else {
+                    return; // disentangled meanwhile: the message is dropped
+                };
+                // Merged meanwhile (the sender's handle read its peer
+                // before the merge): everything queued here moved on, so
+                // this message follows it there, in order.
+                let next = next.clone();
+                drop(t);
+                return next.queue_from_merged(from, task);
             }
             self.enqueue(&mut t, task)
         };
         wake.run();
+    }
+
+    /// [`Port::queue_from`] along a chain of merges, without recursion.
+    fn queue_from_merged(self: Arc<Self>, from: &Arc<Port>, task: Task) {
+        let mut at = self;
+        loop {
+            let next = {
+                let mut t = lock(&at.state);
+                match &t.link {
+                    Link::Entangled(p) if Arc::ptr_eq(p, from) => {
+                        let wake = at.enqueue(&mut t, task);
+                        drop(t);
+                        wake.run();
+                        return;
+                    }
+                    Link::Merged(next) => next.clone(),
+                    _ => return,
+                }
+            };
+            at = next;
+        }
     }
 
     /// A message task for `payload`.

@@ -23,8 +23,13 @@ impl fmt::Debug for ShippedPort {
 
 impl ShippedPort {
     /// The transfer-receiving steps: a live handle for the new owner.
-    pub(crate) fn receive(self) -> MessagePort {
-        lock(&self.0.port.state).in_flight = false;
+    pub(crate) fn receive(mut self) -> MessagePort {
+        let mut s = lock(&self.0.port.state);
+        s.in_flight = false;
+        // The peer may have changed in flight (a merge of routes).
+        let peer = s.peer().cloned();
+        drop(s);
+        self.0.peer = peer;
         self.0
     }
 }
