@@ -13,6 +13,12 @@
 //!  Close    4  route:u128 sent:u64                     the sender's port closed
 //!  Pause    5  route:u128                              the receiver holds too much: stop
 //!  Resume   6  route:u128                              it drained: go on
+//!  Splice     7  a:u128 b:u128                         my ends of a and b are entangled
+//!                                                     with each other: join yours
+//!  SpliceAck  8  a:u128 b:u128                         I send nothing more on a or b
+//!  SpliceEnd  9  a:u128 b:u128 sent_a:u64 sent_b:u64   all I forwarded on a and b came
+//!                                                     before this; both routes are gone
+//!  SpliceNo  10  a:u128 b:u128                         refused: the routes stay as they are
 //!
 //!  buffer:  flags:u8 (1 = resizable, 2 = in a memfd sent beside the frame)
 //!           len:u64 [max:u64 if resizable] [bytes[len] if inline]
@@ -120,6 +126,43 @@ pub enum Frame {
         /// The route.
         route: RouteId,
     },
+    /// The sender's ends of routes `a` and `b` are entangled with each
+    /// other (it is a proxy between two routes of this link): the
+    /// receiver stops sending on both and answers `SpliceAck` (or
+    /// `SpliceNo`).
+    Splice {
+        /// One route.
+        a: RouteId,
+        /// The other.
+        b: RouteId,
+    },
+    /// The answer to `Splice`: nothing more is sent on `a` or `b`.
+    SpliceAck {
+        /// One route.
+        a: RouteId,
+        /// The other.
+        b: RouteId,
+    },
+    /// The proxy forwarded everything it held; `a` and `b` are gone: the
+    /// receiver entangles what its two ends were entangled with.
+    SpliceEnd {
+        /// One route.
+        a: RouteId,
+        /// The other.
+        b: RouteId,
+        /// Messages sent on `a` before this, in all.
+        sent_a: u64,
+        /// Messages sent on `b` before this, in all.
+        sent_b: u64,
+    },
+    /// The answer to a `Splice` that cannot be done (a route is gone, or
+    /// already in a splice): both routes stay as they are.
+    SpliceNo {
+        /// One route.
+        a: RouteId,
+        /// The other.
+        b: RouteId,
+    },
     /// The sending side's port closed after `sent` messages.
     Close {
         /// The route.
@@ -164,6 +207,10 @@ const MESSAGE: u8 = 3;
 const CLOSE: u8 = 4;
 const PAUSE: u8 = 5;
 const RESUME: u8 = 6;
+const SPLICE: u8 = 7;
+const SPLICE_ACK: u8 = 8;
+const SPLICE_END: u8 = 9;
+const SPLICE_NO: u8 = 10;
 const RESIZABLE: u8 = 1;
 const IN_REGION: u8 = 2;
 
@@ -264,6 +311,30 @@ impl Frame {
                 };
                 let mut e = Encoder::begin(out, kind);
                 e.u128(route.0);
+                e.finish();
+            }
+            Frame::Splice { a, b } | Frame::SpliceAck { a, b } | Frame::SpliceNo { a, b } => {
+                let kind = match self {
+                    Frame::Splice { .. } => SPLICE,
+                    Frame::SpliceAck { .. } => SPLICE_ACK,
+                    _ => SPLICE_NO,
+                };
+                let mut e = Encoder::begin(out, kind);
+                e.u128(a.0);
+                e.u128(b.0);
+                e.finish();
+            }
+            Frame::SpliceEnd {
+                a,
+                b,
+                sent_a,
+                sent_b,
+            } => {
+                let mut e = Encoder::begin(out, SPLICE_END);
+                e.u128(a.0);
+                e.u128(b.0);
+                e.u64(*sent_a);
+                e.u64(*sent_b);
                 e.finish();
             }
             Frame::Close { route, sent } => {
@@ -389,6 +460,24 @@ pub fn decode(b: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
         },
         RESUME => Frame::Resume {
             route: RouteId(f.u128()?),
+        },
+        SPLICE => Frame::Splice {
+            a: RouteId(f.u128()?),
+            b: RouteId(f.u128()?),
+        },
+        SPLICE_ACK => Frame::SpliceAck {
+            a: RouteId(f.u128()?),
+            b: RouteId(f.u128()?),
+        },
+        SPLICE_END => Frame::SpliceEnd {
+            a: RouteId(f.u128()?),
+            b: RouteId(f.u128()?),
+            sent_a: f.u64()?,
+            sent_b: f.u64()?,
+        },
+        SPLICE_NO => Frame::SpliceNo {
+            a: RouteId(f.u128()?),
+            b: RouteId(f.u128()?),
         },
         k => return Err(FrameError::UnknownKind(k)),
     };
@@ -517,6 +606,24 @@ mod tests {
         roundtrip(Frame::Close {
             route: RouteId(u128::MAX),
             sent: 12,
+        });
+        roundtrip(Frame::Splice {
+            a: RouteId(1),
+            b: RouteId(u128::MAX),
+        });
+        roundtrip(Frame::SpliceAck {
+            a: RouteId(2),
+            b: RouteId(3),
+        });
+        roundtrip(Frame::SpliceEnd {
+            a: RouteId(4),
+            b: RouteId(5),
+            sent_a: 6,
+            sent_b: u64::MAX,
+        });
+        roundtrip(Frame::SpliceNo {
+            a: RouteId(7),
+            b: RouteId(8),
         });
         roundtrip(Frame::Message {
             route: RouteId(5),

@@ -39,6 +39,36 @@
 //!   past `Bounds::max_held_bytes` breaks the protocol.
 //! - A route is only ever used on the link it was opened on: a frame for
 //!   a route of another link finds nothing and is dropped (counted).
+//! - `splice` is `Some` on both routes of a splice or on neither (until
+//!   one closes); a route is in at most one splice. The merging side
+//!   keeps its bridge parked from `Splice` to `SpliceEnd` (a `Resume`
+//!   does not unpark it); the proxy accepts no `Message` on a route once
+//!   `SpliceAck` came.
+//!
+//! # A port that comes back: the splice
+//!
+//! When a node ships a port whose peer is one of its own bridges on the
+//! same link, it becomes a proxy between two routes of that link, and
+//! the port's peer and the port are now both in the other node:
+//!
+//! ```text
+//!   node O                                  node P (the proxy)
+//!   q ⇄ u ══ route a ═══════════════════════ x ⇄ y ══ route b ══ v ⇄ r
+//!   (q and r, O's users' ports; u, v, x, y bridges)        back in node O
+//! ```
+//!
+//! P sends `Splice{a, b}` after the message that opened `b`. O parks `u`
+//! and `v` (what q and r post from now on waits there) and answers
+//! `SpliceAck`: nothing more comes from O on `a` or `b`. P forwards what
+//! it still holds (the queues of `x` and `y`), then sends
+//! `SpliceEnd{a, b, sent}` and forgets both routes, dropping `x` and `y`
+//! without a `Close`. O, on `SpliceEnd`, checks it received every
+//! message, forgets both routes and merges `u` and `v`
+//! ([`msgport::MessagePort::merge`]): `q ⇄ r`, everything still parked at
+//! `u` and `v` queued behind what came through P. No proxy is left, and
+//! each side receives every message once and in order. A `Splice` that
+//! finds a route gone or already in a splice (two splices that cross) is
+//! answered `SpliceNo`, and the routes keep their proxy.
 
 use crate::frame::RouteId;
 use msgport::{EventLoop, MessagePort, PortName};
@@ -59,8 +89,25 @@ pub(crate) struct Route {
     /// Bytes received since the receiving port's size was last read.
     pub(crate) unchecked: usize,
     /// The peer sent `Pause`: the bridge is bound to this loop of its own,
-    /// which nobody pulls, instead of the link's, until `Resume`.
+    /// which nobody pulls, instead of the link's, until `Resume` (or, in a
+    /// splice's merging side, until the merge).
     pub(crate) parked: Option<EventLoop>,
+    /// This route's part in a splice (`link/splice.rs`), if any.
+    pub(crate) splice: Option<Splice>,
+}
+
+/// A route's part in a splice: two routes of one link whose ends in one
+/// node (the proxy) are entangled with each other are joined in the other
+/// node (the merging side), and both go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Splice {
+    /// We are the proxy and sent `Splice`; `acked` once `SpliceAck` came
+    /// (then the peer sends nothing more on this route, and we send
+    /// `SpliceEnd` once our bridges' queues are written).
+    Proxy { other: RouteId, acked: bool },
+    /// We are the merging side: the bridge is parked and `SpliceAck` sent;
+    /// `SpliceEnd` merges it with `other`'s.
+    Merge { other: RouteId },
 }
 
 /// The routes of one link.
@@ -87,6 +134,7 @@ impl Routes {
                 after_pause: 0,
                 unchecked: 0,
                 parked: None,
+                splice: None,
             },
         );
     }

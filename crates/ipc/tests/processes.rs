@@ -239,12 +239,19 @@ fn a_killed_child_closes_every_port_entangled_with_it_within_a_second() {
     let (mut kid, port) = serve();
     let ch = MessageChannel::new();
     port.post(&Cmd::EchoOn(ch.port2)).unwrap();
-    // A port routed through the child: sent there and back, its peer here.
-    let routed = MessageChannel::new();
-    port.post(&Cmd::Return(routed.port2)).unwrap();
-    let Reply::Returned(back) = reply(&port) else {
+    // A port routed *through* the child: the child connects to a second
+    // one and sends us its end, so it forwards between two links.
+    let (other, other_port) = serve();
+    other_port.post(&Cmd::Listen).unwrap();
+    let Reply::Invitation(inv) = reply(&other_port) else {
         panic!()
     };
+    port.post(&Cmd::Connect(inv)).unwrap();
+    let Reply::Returned(via) = reply(&port) else {
+        panic!()
+    };
+    via.post(&Cmd::Echo("through".into())).unwrap();
+    assert_eq!(reply(&via), Reply::Echo("through".into()));
     ch.port1.post(&1u64).unwrap();
     assert!(matches!(
         ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)),
@@ -252,7 +259,7 @@ fn a_killed_child_closes_every_port_entangled_with_it_within_a_second() {
     ));
     let killed = Instant::now();
     kid.kill().unwrap();
-    for p in [&port, &ch.port1, &routed.port1, &back] {
+    for p in [&port, &ch.port1, &via] {
         match p.recv_timeout(Duration::from_secs(5)) {
             Ok(Event::Close) => {}
             other => panic!("expected close, got {other:?}"),
@@ -264,9 +271,59 @@ fn a_killed_child_closes_every_port_entangled_with_it_within_a_second() {
         "{:?}",
         killed.elapsed()
     );
+    // The far end's port, routed through the dead child, closed too.
+    assert_eq!(reply(&other_port), Reply::Closed);
     kid.wait().unwrap();
     // Posting to them is harmless.
     ch.port1.post(&2u64).unwrap();
+    finish(other, other_port);
+}
+
+#[test]
+fn a_port_sent_back_is_local_again_and_outlives_the_process_it_crossed() {
+    let (mut kid, port) = serve();
+    let ch = MessageChannel::new();
+    for i in 0..50u64 {
+        ch.port1.post(&i).unwrap();
+    }
+    port.post(&Cmd::Return(ch.port2)).unwrap();
+    for i in 50..100u64 {
+        ch.port1.post(&i).unwrap();
+    }
+    let Reply::Returned(back) = reply(&port) else {
+        panic!()
+    };
+    for i in 100..150u64 {
+        ch.port1.post(&i).unwrap();
+    }
+    // The splice completes soon after: the two ends are entangled here,
+    // with no route (no proxy) left in either process.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while msgport_ipc::is_remote(&back) || msgport_ipc::is_remote(&ch.port1) {
+        assert!(Instant::now() < deadline, "the route was not spliced");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(back.peer_name(), Some(ch.port1.name()));
+    let spliced: u64 = msgport_ipc::links().iter().map(|l| l.spliced).sum();
+    assert!(spliced >= 1, "the merging side counts its splices");
+    for i in 150..200u64 {
+        ch.port1.post(&i).unwrap();
+    }
+    // The process the port crossed can die: the ports are not routed
+    // through it any more.
+    kid.kill().unwrap();
+    kid.wait().unwrap();
+    for i in 0..200u64 {
+        match back.recv_timeout_as::<u64>(Duration::from_secs(10)) {
+            Ok(Event::Message(m)) => assert_eq!(m.data, i, "once, in order"),
+            other => panic!("{i}: {other:?}"),
+        }
+    }
+    back.post(&7u64).unwrap();
+    assert!(
+        matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == 7)
+    );
+    assert!(matches!(back.try_recv(), Ok(None)), "no close: still entangled");
 }
 
 #[test]

@@ -91,6 +91,10 @@ impl Link {
     pub(super) fn resume(&self, route: RouteId) {
         let mut routes = self.routes();
         if let Some(r) = routes.by_route.get_mut(&route) {
+            if matches!(r.splice, Some(crate::route::Splice::Merge { .. })) {
+                // Parked until the merge, whatever the peer says.
+                return;
+            }
             if let Some(parked) = r.parked.take() {
                 self.event_loop.bind(&r.bridge);
                 drop(parked);

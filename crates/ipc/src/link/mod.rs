@@ -9,6 +9,7 @@
 
 mod flow;
 mod reader;
+mod splice;
 mod writer;
 
 use crate::engine::region::RegionError;
@@ -89,6 +90,8 @@ pub(crate) struct Counters {
     /// Writes to the transport (each a batch of frames).
     pub(crate) writes: AtomicU64,
     pub(crate) frames_in: AtomicU64,
+    /// Pairs of routes spliced away (as the proxy or the merging side).
+    pub(crate) spliced: AtomicU64,
 }
 
 /// One link, as [`links`](crate::links) reports it.
@@ -107,6 +110,9 @@ pub struct LinkStats {
     pub unknown_route: u64,
     /// Messages that could not be sent (dropped, their ports closed).
     pub dropped: u64,
+    /// Pairs of routes spliced away because a port came back to the
+    /// process of its peer (this node was the proxy or the merging side).
+    pub spliced: u64,
     /// Why the link closed; `None` while it is open.
     pub closed: Option<Arc<LinkError>>,
 }
@@ -137,6 +143,9 @@ pub(crate) struct Link {
     /// Frames the reader wants sent (`Pause`, `Resume`), written before
     /// the next tasks.
     control: Mutex<Vec<crate::frame::Frame>>,
+    /// Acknowledged splices this node is the proxy of, waiting for their
+    /// bridges' queues to be written (see `splice.rs`).
+    ends: Mutex<Vec<(RouteId, RouteId)>>,
     /// A paused route's port may have drained (see `flow.rs`).
     resume_check: AtomicBool,
     /// When the last inline drain ended (nanoseconds since `epoch`).
@@ -175,6 +184,7 @@ impl Link {
                 dirty: AtomicBool::new(false),
                 drain: Mutex::new(writer::Drain::default()),
                 control: Mutex::new(Vec::new()),
+                ends: Mutex::new(Vec::new()),
                 resume_check: AtomicBool::new(false),
                 me: me.clone(),
                 last_inline: AtomicU64::new(0),
@@ -255,6 +265,7 @@ impl Link {
             writes: c.writes.load(Ordering::Relaxed),
             unknown_route: c.unknown_route.load(Ordering::Relaxed),
             dropped: c.oversize.load(Ordering::Relaxed),
+            spliced: c.spliced.load(Ordering::Relaxed),
             closed: self.error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         }
     }

@@ -4,6 +4,7 @@
 use super::{Link, LinkError};
 use crate::engine::region;
 use crate::frame::{self, BufferDesc, Frame, RouteId, Splitter};
+use crate::route::Splice;
 use msgport::clone::{DataBlock, TransferredBuffer};
 use msgport::MessageChannel;
 use rustix::fd::OwnedFd;
@@ -95,6 +96,21 @@ fn handle(link: &Link, f: Frame, fds: &mut VecDeque<OwnedFd>) -> Result<(), Link
             link.resume(route);
             Ok(())
         }
+        Frame::Splice { a, b } => {
+            link.on_splice(a, b);
+            Ok(())
+        }
+        Frame::SpliceAck { a, b } => link.on_splice_ack(a, b),
+        Frame::SpliceNo { a, b } => {
+            link.on_splice_no(a, b);
+            Ok(())
+        }
+        Frame::SpliceEnd {
+            a,
+            b,
+            sent_a,
+            sent_b,
+        } => link.on_splice_end(a, b, [sent_a, sent_b]),
         Frame::Hello { .. } | Frame::Welcome { .. } => {
             Err(LinkError::Protocol("handshake frame on an open link"))
         }
@@ -150,6 +166,9 @@ fn message(
     };
     if r.received != seq {
         return Err(LinkError::Protocol("message out of sequence"));
+    }
+    if matches!(r.splice, Some(Splice::Proxy { acked: true, .. })) {
+        return Err(LinkError::Protocol("a message after SpliceAck"));
     }
     r.received += 1;
     if routes.by_route.len() + ports.len() > link.bounds.max_routes {

@@ -172,6 +172,7 @@ impl Link {
                 scratch.extend_from_slice(bytes);
                 Ok(buffers)
             }) else {
+                self.finish_splices(&mut d.batch);
                 return false;
             };
             match event {
@@ -355,7 +356,12 @@ fn encode_message(
         return;
     }
     Encoder::finish(e);
-    for (id, port) in opened.into_iter().zip(ports) {
-        routes.open(id, port, &link.event_loop);
+    for (id, port) in opened.iter().zip(ports) {
+        routes.open(*id, port, &link.event_loop);
+    }
+    // A port whose peer is a bridge here came back: splice (after the
+    // message that opened its route).
+    for id in opened {
+        super::splice::detect(&mut routes, id, batch);
     }
 }

@@ -45,6 +45,13 @@ pub enum Cmd {
     Sum(Buffer),
     /// Post `n` numbers on the port from 0, then close it.
     Write { port: MessagePort, n: u64 },
+    /// Listen on a private socket; answer `Invitation`; serve `Cmd`s on
+    /// the one port that connects, in a thread, and say `Closed` on this
+    /// port when it closes.
+    Listen,
+    /// Connect with this invitation and answer `Returned` with the port:
+    /// this process then routes between the two others.
+    Connect(String),
     /// Exit after flushing.
     Exit,
 }
@@ -58,6 +65,7 @@ pub enum Reply {
     Read(u64),
     Sum { len: usize, sum: u64 },
     MessageError,
+    Invitation(String),
 }
 
 impl PartialEq for Reply {
@@ -67,7 +75,8 @@ impl PartialEq for Reply {
             (Reply::Echo(a), Reply::Echo(b)) => a == b,
             (Reply::Read(a), Reply::Read(b)) => a == b,
             (Reply::Sum { len: a, sum: x }, Reply::Sum { len: b, sum: y }) => a == b && x == y,
-            (Reply::Returned(_), Reply::Returned(_))
+            (Reply::Invitation(_), Reply::Invitation(_))
+            | (Reply::Returned(_), Reply::Returned(_))
             | (Reply::Closed, Reply::Closed)
             | (Reply::MessageError, Reply::MessageError) => true,
             _ => false,
@@ -96,7 +105,12 @@ pub fn echo(port: MessagePort) {
 
 /// The `serve` role: obeys `Cmd`s on the parent port.
 pub fn serve() {
-    let parent = msgport_ipc::parent_port().unwrap();
+    serve_on(msgport_ipc::parent_port().unwrap());
+    msgport_ipc::flush(Duration::from_secs(5));
+}
+
+/// Obeys `Cmd`s on `parent` until it closes or says `Exit`.
+pub fn serve_on(parent: MessagePort) {
     let parent = std::sync::Arc::new(parent);
     loop {
         let ev = parent.recv_blocking_as::<Cmd>(None);
@@ -137,13 +151,28 @@ pub fn serve() {
                     }
                     drop(port);
                 }
+                Cmd::Listen => {
+                    let l = msgport_ipc::Listener::bind_private().unwrap();
+                    parent
+                        .post(&Reply::Invitation(l.invitation().to_string()))
+                        .unwrap();
+                    let parent = parent.clone();
+                    std::thread::spawn(move || {
+                        let port = l.accept().unwrap();
+                        serve_on(port);
+                        parent.post(&Reply::Closed).unwrap();
+                    });
+                }
+                Cmd::Connect(inv) => {
+                    let port = msgport_ipc::connect(&inv.parse().unwrap()).unwrap();
+                    parent.post(&Reply::Returned(port)).unwrap();
+                }
                 Cmd::Exit => break,
             },
             Ok(Event::MessageError(_)) => parent.post(&Reply::MessageError).unwrap(),
             _ => break,
         }
     }
-    msgport_ipc::flush(Duration::from_secs(5));
 }
 
 /// Runs the role named in the environment, if any, and exits.

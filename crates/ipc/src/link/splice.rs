@@ -1,0 +1,198 @@
+//! Splicing two routes of one link away when a port comes back to the
+//! process that holds its peer (the protocol and its picture are in
+//! `route.rs`). The proxy detects it when it opens a route; the merging
+//! side parks its two bridges, and merges them once the proxy has
+//! forwarded everything ([`msgport::MessagePort::merge`]).
+
+use super::{Link, LinkError};
+use crate::frame::{Frame, RouteId};
+use crate::route::{Routes, Splice};
+use msgport::EventLoop;
+use std::sync::atomic::Ordering;
+
+/// The writer, after opening route `b` for a shipped port: if that port's
+/// peer is a bridge of this link, this node is now a proxy between the
+/// two routes, and asks the peer to splice them (the frame follows the
+/// message that opened `b`).
+pub(super) fn detect(routes: &mut Routes, b: RouteId, batch: &mut Vec<u8>) {
+    let Some(rb) = routes.by_route.get(&b) else {
+        return;
+    };
+    if rb.splice.is_some() {
+        return;
+    }
+    let Some(peer) = rb.bridge.peer_name() else {
+        return;
+    };
+    let Some(&a) = routes.by_port.get(&peer) else {
+        return;
+    };
+    let free = |r: Option<&crate::route::Route>| r.is_some_and(|r| r.splice.is_none());
+    if a == b || !free(routes.by_route.get(&a)) {
+        return;
+    }
+    for (id, other) in [(a, b), (b, a)] {
+        if let Some(r) = routes.by_route.get_mut(&id) {
+            r.splice = Some(Splice::Proxy {
+                other,
+                acked: false,
+            });
+        }
+    }
+    Frame::Splice { a, b }.encode(batch);
+}
+
+impl Link {
+    /// `Splice{a, b}` from the peer: park both bridges and answer
+    /// `SpliceAck`, or `SpliceNo` if either route is gone or busy.
+    pub(super) fn on_splice(&self, a: RouteId, b: RouteId) {
+        let ok = {
+            let mut routes = self.routes();
+            let ok = a != b
+                && [a, b]
+                    .iter()
+                    .all(|id| routes.by_route.get(id).is_some_and(|r| r.splice.is_none()));
+            if ok {
+                for (id, other) in [(a, b), (b, a)] {
+                    let Some(r) = routes.by_route.get_mut(&id) else {
+                        continue;
+                    };
+                    r.splice = Some(Splice::Merge { other });
+                    if r.parked.is_none() {
+                        // What the user's port posts from now on waits
+                        // here; a task the writer already took is written
+                        // before the answer below (it is queued as
+                        // control, which the next drain writes first).
+                        let lp = EventLoop::new(|| {});
+                        lp.bind(&r.bridge);
+                        r.parked = Some(lp);
+                    }
+                }
+            }
+            ok
+        };
+        self.send_control(if ok {
+            Frame::SpliceAck { a, b }
+        } else {
+            Frame::SpliceNo { a, b }
+        });
+    }
+
+    /// `SpliceAck{a, b}`: the peer sends nothing more on them; the writer
+    /// ends the splice once the bridges' queues are written.
+    pub(super) fn on_splice_ack(&self, a: RouteId, b: RouteId) -> Result<(), LinkError> {
+        {
+            let mut routes = self.routes();
+            for (id, other) in [(a, b), (b, a)] {
+                match routes.by_route.get_mut(&id) {
+                    // Closed meanwhile: the other closes after it.
+                    None => return Ok(()),
+                    Some(r) if r.splice == Some(Splice::Proxy { other, acked: false }) => {}
+                    Some(_) => return Err(LinkError::Protocol("SpliceAck for no Splice")),
+                }
+            }
+            for id in [a, b] {
+                if let Some(Some(Splice::Proxy { acked, .. })) =
+                    routes.by_route.get_mut(&id).map(|r| r.splice.as_mut())
+                {
+                    *acked = true;
+                }
+            }
+        }
+        self.ends
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((a, b));
+        self.kick();
+        Ok(())
+    }
+
+    /// `SpliceNo{a, b}`: the routes keep their proxy.
+    pub(super) fn on_splice_no(&self, a: RouteId, b: RouteId) {
+        let mut routes = self.routes();
+        for (id, other) in [(a, b), (b, a)] {
+            if let Some(r) = routes.by_route.get_mut(&id) {
+                if r.splice == Some(Splice::Proxy { other, acked: false }) {
+                    r.splice = None;
+                }
+            }
+        }
+    }
+
+    /// `SpliceEnd{a, b, ..}`: everything the proxy forwarded came; merge
+    /// the two parked bridges, so that the ports they were entangled with
+    /// are entangled with each other.
+    pub(super) fn on_splice_end(
+        &self,
+        a: RouteId,
+        b: RouteId,
+        sent: [u64; 2],
+    ) -> Result<(), LinkError> {
+        let (ua, ub) = {
+            let mut routes = self.routes();
+            let ra = routes.by_route.get(&a);
+            let rb = routes.by_route.get(&b);
+            if ra.is_none() && rb.is_none() {
+                self.counters.unknown_route.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            let (Some(ra), Some(rb)) = (ra, rb) else {
+                return Err(LinkError::Protocol("SpliceEnd for a route that closed"));
+            };
+            if ra.splice != Some(Splice::Merge { other: b })
+                || rb.splice != Some(Splice::Merge { other: a })
+            {
+                return Err(LinkError::Protocol("SpliceEnd for no Splice"));
+            }
+            if ra.received != sent[0] || rb.received != sent[1] {
+                return Err(LinkError::Protocol(
+                    "SpliceEnd does not follow the routes' last messages",
+                ));
+            }
+            (routes.remove(a), routes.remove(b))
+        };
+        if let (Some(ua), Some(ub)) = (ua, ub) {
+            // Both are live bridges this node holds.
+            let _ = ua.merge(ub);
+            self.counters.spliced.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// The writer, once it has no task left: ends every acknowledged
+    /// splice whose two bridges have nothing left to forward.
+    pub(super) fn finish_splices(&self, batch: &mut Vec<u8>) {
+        let mut ends = self.ends.lock().unwrap_or_else(|e| e.into_inner());
+        if ends.is_empty() {
+            return;
+        }
+        let mut gone = Vec::new();
+        let mut routes = self.routes();
+        ends.retain(|&(a, b)| {
+            let (Some(ra), Some(rb)) = (routes.by_route.get(&a), routes.by_route.get(&b)) else {
+                // A route closed: the other closes after it.
+                return false;
+            };
+            if ra.bridge.queued().0 > 0 || rb.bridge.queued().0 > 0 {
+                // Still forwarding (or paused by the peer): later.
+                return true;
+            }
+            Frame::SpliceEnd {
+                a,
+                b,
+                sent_a: ra.sent,
+                sent_b: rb.sent,
+            }
+            .encode(batch);
+            gone.extend(routes.remove(a));
+            gone.extend(routes.remove(b));
+            self.counters.spliced.fetch_add(1, Ordering::Relaxed);
+            false
+        });
+        drop(routes);
+        drop(ends);
+        // The two bridges close each other; neither has a route, so no
+        // `Close` frame is written for them.
+        drop(gone);
+    }
+}
