@@ -4,7 +4,7 @@
 
 use msgport::Event;
 use msgport_ipc::frame::FrameError;
-use msgport_ipc::frame::{BufferDesc, Frame, RouteId, Splitter};
+use msgport_ipc::frame::{BufferDesc, Frame, RouteId};
 use msgport_ipc::transport::{unix::UnixTransport, Transport};
 use msgport_ipc::{IpcError, LinkError, Listener, RegionError};
 use std::io::{Read, Write};
@@ -21,17 +21,13 @@ fn token_of(l: &Listener) -> [u8; 32] {
     t
 }
 
+/// Reads one frame, exactly its bytes (a batch may hold several).
 fn read_frame(s: &mut UnixStream) -> Frame {
-    let mut split = Splitter::new();
-    loop {
-        if let Some(b) = split.next_frame(&Default::default()).unwrap() {
-            return msgport_ipc::frame::decode(b, &Default::default()).unwrap();
-        }
-        let space = split.space(256);
-        let n = s.read(space).unwrap();
-        split.filled(n, 256);
-        assert!(n > 0, "closed");
-    }
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).unwrap();
+    let mut body = vec![0u8; u32::from_le_bytes(len) as usize];
+    s.read_exact(&mut body).unwrap();
+    msgport_ipc::frame::decode(&body, &Default::default()).unwrap()
 }
 
 /// A raw peer admitted by `l`: its stream, the port it bootstrapped on
@@ -422,4 +418,191 @@ fn a_peer_that_ignores_pause_loses_its_link_and_the_node_holds_a_bounded_amount(
     // Only that link closed.
     send(&mut good, message(good_route, 0, "still here"));
     expect_text(&good_port, "still here");
+}
+
+/// Reads frames until one that `want` accepts (others, e.g. the echo of
+/// a message, are skipped).
+fn read_until(s: &mut UnixStream, want: impl Fn(&Frame) -> bool) -> Frame {
+    loop {
+        let f = read_frame(s);
+        if want(&f) {
+            return f;
+        }
+    }
+}
+
+/// The raw peer sends us two ports on the bootstrap route, as new routes
+/// `(r1, r2)`; returns our two received ports.
+fn two_routes_from(
+    s: &mut UnixStream,
+    port: &msgport::MessagePort,
+    route: RouteId,
+) -> (RouteId, RouteId, msgport::MessagePort, msgport::MessagePort) {
+    let (r1, r2) = (RouteId(rand::random()), RouteId(rand::random()));
+    send(
+        s,
+        Frame::Message {
+            route,
+            seq: 0,
+            bytes: msgport::clone::to_bytes(&"two").unwrap(),
+            ports: vec![r1, r2],
+            buffers: vec![],
+        },
+    );
+    let Ok(Event::Message(m)) = port.recv_timeout(Duration::from_secs(5)) else {
+        panic!()
+    };
+    let mut ports = m.ports.into_iter();
+    let (p1, p2) = (ports.next().unwrap(), ports.next().unwrap());
+    (r1, r2, p1, p2)
+}
+
+#[test]
+fn a_peer_that_proxies_two_routes_gets_them_spliced_and_the_ports_merge_here() {
+    let l = Listener::bind_private().unwrap();
+    let name: u128 = rand::random();
+    let (mut s, port, route) = raw_peer_named(&l, name);
+    let (r1, r2, p1, p2) = two_routes_from(&mut s, &port, route);
+    send(&mut s, Frame::Splice { a: r1, b: r2 });
+    assert_eq!(
+        read_until(&mut s, |f| matches!(f, Frame::SpliceAck { .. })),
+        Frame::SpliceAck { a: r1, b: r2 }
+    );
+    // After the answer, what p1 posts waits here (parked), not on the wire.
+    p1.post(&"after").unwrap();
+    // The proxy forwards what it held (as if p1 had sent it earlier),
+    // then ends the splice.
+    send(&mut s, message(r2, 0, "forwarded"));
+    send(
+        &mut s,
+        Frame::SpliceEnd {
+            a: r1,
+            b: r2,
+            sent_a: 0,
+            sent_b: 1,
+        },
+    );
+    p2.start();
+    expect_text(&p2, "forwarded");
+    expect_text(&p2, "after");
+    assert_eq!(p1.peer_name(), Some(p2.name()));
+    assert!(!msgport_ipc::is_remote(&p1) && !msgport_ipc::is_remote(&p2));
+    let link = msgport_ipc::links()
+        .into_iter()
+        .find(|l| l.peer == name)
+        .unwrap();
+    assert_eq!((link.routes, link.spliced), (1, 1), "{link:?}");
+    p2.post(&"back").unwrap();
+    p1.start();
+    expect_text(&p1, "back");
+}
+
+#[test]
+fn a_port_sent_back_over_its_peers_link_makes_this_node_ask_for_a_splice() {
+    let l = Listener::bind_private().unwrap();
+    let (mut s, port, route) = raw_peer(&l);
+    let (r1, _r2, p1, _p2) = two_routes_from(&mut s, &port, route);
+    // p1's peer is our bridge of r1: sending p1 over this link makes this
+    // node a proxy between r1 and the new route.
+    port.post_message(
+        &mut {
+            let mut g = msgport::clone::Graph::default();
+            let h = g.alloc(msgport::clone::Object::Host(
+                msgport::clone::HostObject::Transferred(0),
+            ));
+            g.root = msgport::clone::Value::Object(h);
+            g
+        },
+        &[msgport::Transfer::Port(&p1)],
+    )
+    .unwrap();
+    let Frame::Message { ports, .. } = read_until(&mut s, |f| matches!(f, Frame::Message { .. }))
+    else {
+        unreachable!()
+    };
+    let new = ports[0];
+    assert_eq!(
+        read_frame(&mut s),
+        Frame::Splice { a: r1, b: new },
+        "the request follows the message that opened the route"
+    );
+    send(&mut s, Frame::SpliceAck { a: r1, b: new });
+    assert_eq!(
+        read_until(&mut s, |f| matches!(f, Frame::SpliceEnd { .. })),
+        Frame::SpliceEnd {
+            a: r1,
+            b: new,
+            sent_a: 0,
+            sent_b: 0
+        }
+    );
+    // Both routes are gone here: the peer's frames for them are dropped.
+    send(&mut s, message(r1, 0, "late"));
+    send(&mut s, message(route, 1, "still here"));
+    expect_text(&port, "still here");
+}
+
+#[test]
+fn a_splice_of_routes_that_are_not_there_is_refused_and_the_link_stays() {
+    let l = Listener::bind_private().unwrap();
+    let (mut s, port, route) = raw_peer(&l);
+    let (a, b) = (RouteId(5), RouteId(6));
+    send(&mut s, Frame::Splice { a, b });
+    assert_eq!(read_frame(&mut s), Frame::SpliceNo { a, b });
+    send(&mut s, Frame::Splice { a: route, b: route });
+    assert_eq!(read_frame(&mut s), Frame::SpliceNo { a: route, b: route });
+    send(&mut s, message(route, 0, "fine"));
+    expect_text(&port, "fine");
+}
+
+#[test]
+fn an_answer_to_a_splice_nobody_asked_for_closes_the_link() {
+    closes_only_its_link(
+        |s, r| send(s, Frame::SpliceAck { a: r, b: r }),
+        |e| matches!(e, LinkError::Protocol(m) if m.contains("SpliceAck")),
+    );
+    closes_only_its_link(
+        |s, r| {
+            send(
+                s,
+                Frame::SpliceEnd {
+                    a: r,
+                    b: r,
+                    sent_a: 0,
+                    sent_b: 0,
+                },
+            )
+        },
+        |e| matches!(e, LinkError::Protocol(m) if m.contains("SpliceEnd for no")),
+    );
+}
+
+#[test]
+fn a_splice_end_that_skips_messages_closes_the_link() {
+    let l = Listener::bind_private().unwrap();
+    let name: u128 = rand::random();
+    let (mut s, port, route) = raw_peer_named(&l, name);
+    let (r1, r2, p1, _p2) = two_routes_from(&mut s, &port, route);
+    send(&mut s, Frame::Splice { a: r1, b: r2 });
+    read_until(&mut s, |f| matches!(f, Frame::SpliceAck { .. }));
+    send(
+        &mut s,
+        Frame::SpliceEnd {
+            a: r1,
+            b: r2,
+            sent_a: 3,
+            sent_b: 0,
+        },
+    );
+    expect_close(&port);
+    expect_close(&p1);
+    let closed = msgport_ipc::links()
+        .into_iter()
+        .find(|l| l.peer == name)
+        .and_then(|l| l.closed)
+        .unwrap();
+    assert!(
+        matches!(&*closed, LinkError::Protocol(m) if m.contains("last messages")),
+        "{closed:?}"
+    );
 }

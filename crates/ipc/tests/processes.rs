@@ -323,7 +323,10 @@ fn a_port_sent_back_is_local_again_and_outlives_the_process_it_crossed() {
     assert!(
         matches!(ch.port1.recv_timeout_as::<u64>(Duration::from_secs(10)), Ok(Event::Message(m)) if m.data == 7)
     );
-    assert!(matches!(back.try_recv(), Ok(None)), "no close: still entangled");
+    assert!(
+        matches!(back.try_recv(), Ok(None)),
+        "no close: still entangled"
+    );
 }
 
 #[test]

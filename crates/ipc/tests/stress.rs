@@ -258,6 +258,10 @@ fn a_million_messages_among_five_processes_with_moves_closes_and_a_kill() {
     );
     assert!(expected.iter().sum::<u64>() >= total);
     assert!(moves > 0);
+    // A port moved back here on its way to another child crossed back
+    // over the link it came by: the child it left stops being a proxy.
+    let spliced: u64 = msgport_ipc::links().iter().map(|l| l.spliced).sum();
+    assert!(spliced > 0, "no route was spliced in {moves} moves");
     eprintln!(
         "stress: {} messages on {CHANNELS} channels, {moves} moves across processes, in {:?}",
         expected.iter().sum::<u64>(),

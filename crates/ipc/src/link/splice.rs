@@ -87,7 +87,12 @@ impl Link {
                 match routes.by_route.get_mut(&id) {
                     // Closed meanwhile: the other closes after it.
                     None => return Ok(()),
-                    Some(r) if r.splice == Some(Splice::Proxy { other, acked: false }) => {}
+                    Some(r)
+                        if r.splice
+                            == Some(Splice::Proxy {
+                                other,
+                                acked: false,
+                            }) => {}
                     Some(_) => return Err(LinkError::Protocol("SpliceAck for no Splice")),
                 }
             }
@@ -112,7 +117,12 @@ impl Link {
         let mut routes = self.routes();
         for (id, other) in [(a, b), (b, a)] {
             if let Some(r) = routes.by_route.get_mut(&id) {
-                if r.splice == Some(Splice::Proxy { other, acked: false }) {
+                if r.splice
+                    == Some(Splice::Proxy {
+                        other,
+                        acked: false,
+                    })
+                {
                     r.splice = None;
                 }
             }
