@@ -230,3 +230,22 @@ fn a_sender_waiting_for_the_old_peer_to_drain_waits_on_the_new_one() {
             .expect("ready once y drained");
     });
 }
+
+#[test]
+fn after_a_merge_the_new_peer_in_the_transfer_list_dooms_the_message() {
+    let (x, a, b, y) = two();
+    a.merge(b).unwrap();
+    // x's handle was made before the merge; its peer is y now, and y in
+    // the transfer list makes the post a no-op that closes y
+    // (`#message-port-post-message-steps` step 4).
+    let mut g = Graph::default();
+    let h = g.alloc(Object::Host(HostObject::Transferred(0)));
+    g.root = Value::Object(h);
+    x.post_message(&mut g, &[Transfer::Port(&y)]).unwrap();
+    assert!(y.is_detached());
+    assert_eq!(
+        drain(&x),
+        (vec![], true),
+        "y closed with the dropped message"
+    );
+}

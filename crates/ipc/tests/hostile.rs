@@ -551,7 +551,13 @@ fn a_splice_of_routes_that_are_not_there_is_refused_and_the_link_stays() {
     assert_eq!(read_frame(&mut s), Frame::SpliceNo { a, b });
     send(&mut s, Frame::Splice { a: route, b: route });
     assert_eq!(read_frame(&mut s), Frame::SpliceNo { a: route, b: route });
-    send(&mut s, message(route, 0, "fine"));
+    // A route already in a splice is busy.
+    let (r1, r2, _p1, _p2) = two_routes_from(&mut s, &port, route);
+    send(&mut s, Frame::Splice { a: r1, b: r2 });
+    assert_eq!(read_frame(&mut s), Frame::SpliceAck { a: r1, b: r2 });
+    send(&mut s, Frame::Splice { a: r2, b: route });
+    assert_eq!(read_frame(&mut s), Frame::SpliceNo { a: r2, b: route });
+    send(&mut s, message(route, 1, "fine"));
     expect_text(&port, "fine");
 }
 

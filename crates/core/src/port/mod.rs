@@ -143,11 +143,11 @@ pub struct MessagePort {
     pub(crate) port: Arc<Port>,
     /// The peer this port was entangled with when the handle was made. A
     /// port's peer changes only to go away (close unlinks) or when a merge
-    /// of routes replaces it (`merge.rs`), which marks the old peer
-    /// `merged`; so posting uses this without taking the port's lock,
-    /// looks up the new peer only when the old one is marked, and
-    /// `Port::queue_from` checks under the peer's lock that the link still
-    /// holds (following a merge that raced with the post).
+    /// of routes replaces it (`merge.rs`), which leaves the old peer
+    /// `Merged(new)`; so posting uses this without taking the port's lock,
+    /// and `Port::queue_from` checks under the peer's lock that the link
+    /// still holds, following a merge to the new peer. (A handle made
+    /// after the merge, e.g. by receiving the port, caches the new peer.)
     peer: Option<Arc<Port>>,
     epoch: u64,
     /// A handle lent out by a `PortCollection`: dropping it closes nothing.
@@ -360,14 +360,22 @@ impl MessagePort {
     }
 
     /// The peer to post to, or `None` if posts from this handle reach
-    /// nobody. Lock-free unless the cached peer was merged away: whether
-    /// the link still holds is checked when the task is queued.
-    fn target(&self) -> Option<std::borrow::Cow<'_, Arc<Port>>> {
+    /// nobody. Lock-free: whether the link still holds is checked when the
+    /// task is queued (which follows a merge, see `Port::queue_from`).
+    #[inline]
+    fn target(&self) -> Option<&Arc<Port>> {
         if !self.live() {
             return None;
         }
-        let p = self.peer.as_ref()?;
-        if p.merged.load(Ordering::Relaxed) {
+        self.peer.as_ref()
+    }
+
+    /// [`MessagePort::target`] for a post that transfers ports, which
+    /// must know the current peer (the peer in the transfer list dooms the
+    /// message): looked up under the lock if the cached one merged away.
+    fn transfer_target(&self) -> Option<std::borrow::Cow<'_, Arc<Port>>> {
+        let p = self.target()?;
+        if p.merged.load(Ordering::Acquire) {
             return self.current_peer().map(std::borrow::Cow::Owned);
         }
         Some(std::borrow::Cow::Borrowed(p))

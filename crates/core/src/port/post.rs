@@ -120,7 +120,7 @@ impl MessagePort {
         transfer: &[Transfer<'_>],
     ) -> Result<(), PostError> {
         self.check_transfer(transfer)?;
-        let target = self.target();
+        let target = self.transfer_target();
         // Step 4: the target port in the transfer list dooms the message.
         let doomed = target.as_ref().is_some_and(|t| {
             transfer
@@ -244,7 +244,7 @@ impl MessagePort {
     /// The transfer steps for the ports and buffers a serde value held.
     fn post_found(&self, payload: Payload, found: Found) -> Result<(), PostError> {
         found.check(&self.port)?;
-        let target = self.target();
+        let target = self.transfer_target();
         let doomed = target.as_ref().is_some_and(|t| found.holds(t));
         let (buffers, ports) = found.transfer()?;
         match target {

@@ -134,9 +134,9 @@ pub(crate) struct Port {
     /// receiver taking from `taken` checks the drain only when needed.
     pub(crate) drain_watch: AtomicU64,
     /// Set (under `state`) when `state.link` becomes `Merged`; never
-    /// cleared. Read without the lock by a handle that cached this port as
-    /// its peer, to look up its new peer (a hint: `queue_from` follows
-    /// `Merged` under the lock anyway).
+    /// cleared. Read without the lock by a post that transfers ports
+    /// from a handle that cached this port as its peer, to look up its new
+    /// peer (a hint: `queue_from` follows `Merged` under the lock anyway).
     pub(crate) merged: AtomicBool,
     pub(crate) state: Ranked<State>,
 }
@@ -340,19 +340,27 @@ impl Port {
         let wake = {
             let mut t = lock(&self.state);
             if !t.peer().is_some_and(|p| Arc::ptr_eq(p, from)) {
-                let Link::Merged(next) = &t.link else {
-                    return; // disentangled meanwhile: the message is dropped
-                };
-                // Merged meanwhile (the sender's handle read its peer
-                // before the merge): everything queued here moved on, so
-                // this message follows it there, in order.
-                let next = next.clone();
-                drop(t);
-                return next.queue_from_merged(from, task);
+                // Disentangled meanwhile (the message is dropped), or merged.
+                return Self::not_entangled(t, from, task);
             }
             self.enqueue(&mut t, task)
         };
         wake.run();
+    }
+
+    /// [`Port::queue_from`] at a port no longer entangled with `from`:
+    /// if it was merged, the message follows what was queued here to the
+    /// port it went to, in order (the sender's handle cached this port as
+    /// its peer); otherwise it reaches nobody.
+    #[cold]
+    #[inline(never)]
+    fn not_entangled(t: crate::sync::Guard<'_, State>, from: &Arc<Port>, task: Task) {
+        let Link::Merged(next) = &t.link else {
+            return;
+        };
+        let next = next.clone();
+        drop(t);
+        next.queue_from_merged(from, task);
     }
 
     /// [`Port::queue_from`] along a chain of merges, without recursion.
