@@ -146,6 +146,9 @@ pub(crate) struct Link {
     /// Acknowledged splices this node is the proxy of, waiting for their
     /// bridges' queues to be written (see `splice.rs`).
     ends: Mutex<Vec<(RouteId, RouteId)>>,
+    /// `ends.len()`, stored under `ends`: the writer looks at `ends` only
+    /// when it is not zero.
+    ending: std::sync::atomic::AtomicUsize,
     /// A paused route's port may have drained (see `flow.rs`).
     resume_check: AtomicBool,
     /// When the last inline drain ended (nanoseconds since `epoch`).
@@ -185,6 +188,7 @@ impl Link {
                 drain: Mutex::new(writer::Drain::default()),
                 control: Mutex::new(Vec::new()),
                 ends: Mutex::new(Vec::new()),
+                ending: std::sync::atomic::AtomicUsize::new(0),
                 resume_check: AtomicBool::new(false),
                 me: me.clone(),
                 last_inline: AtomicU64::new(0),

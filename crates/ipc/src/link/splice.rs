@@ -104,10 +104,10 @@ impl Link {
                 }
             }
         }
-        self.ends
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((a, b));
+        let mut ends = self.ends.lock().unwrap_or_else(|e| e.into_inner());
+        ends.push((a, b));
+        self.ending.store(ends.len(), Ordering::Release);
+        drop(ends);
         self.kick();
         Ok(())
     }
@@ -172,10 +172,10 @@ impl Link {
     /// The writer, once it has no task left: ends every acknowledged
     /// splice whose two bridges have nothing left to forward.
     pub(super) fn finish_splices(&self, batch: &mut Vec<u8>) {
-        let mut ends = self.ends.lock().unwrap_or_else(|e| e.into_inner());
-        if ends.is_empty() {
+        if self.ending.load(Ordering::Acquire) == 0 {
             return;
         }
+        let mut ends = self.ends.lock().unwrap_or_else(|e| e.into_inner());
         let mut gone = Vec::new();
         let mut routes = self.routes();
         ends.retain(|&(a, b)| {
@@ -199,6 +199,7 @@ impl Link {
             self.counters.spliced.fetch_add(1, Ordering::Relaxed);
             false
         });
+        self.ending.store(ends.len(), Ordering::Release);
         drop(routes);
         drop(ends);
         // The two bridges close each other; neither has a route, so no

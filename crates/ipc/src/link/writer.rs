@@ -162,6 +162,9 @@ impl Link {
     /// (false) or the batch is full (true).
     fn pull(&self, d: &mut Drain) -> bool {
         self.emit_control(&mut d.batch);
+        // Also here, not only once the loop is empty: a busy link may
+        // never run out of tasks.
+        self.finish_splices(&mut d.batch);
         loop {
             if d.batch.len() >= BATCH || d.fds.len() >= MAX_FDS_PER_SEND {
                 return true;
