@@ -26,7 +26,7 @@ impl Node {
         })
     }
 
-    fn links(&self) -> Vec<Arc<Link>> {
+    pub(crate) fn links(&self) -> Vec<Arc<Link>> {
         self.links.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 

@@ -10,26 +10,21 @@ use crate::route::{Routes, Splice};
 use msgport::EventLoop;
 use std::sync::atomic::Ordering;
 
-/// The writer, after opening route `b` for a shipped port: if that port's
-/// peer is a bridge of this link, this node is now a proxy between the
-/// two routes, and asks the peer to splice them (the frame follows the
-/// message that opened `b`).
-pub(super) fn detect(routes: &mut Routes, b: RouteId, batch: &mut Vec<u8>) {
-    let Some(rb) = routes.by_route.get(&b) else {
-        return;
-    };
+/// Whether route `b`'s bridge is entangled with another bridge of this
+/// link, neither in a splice: this node is then a proxy between the two
+/// routes. If so, both are marked and the pair `(a, b)` is returned, for
+/// a `Splice{a, b}` to the peer. The writer asks this after opening a
+/// route for a shipped port (the frame then follows the message that
+/// opened `b`).
+pub(super) fn detect(routes: &mut Routes, b: RouteId) -> Option<(RouteId, RouteId)> {
+    let rb = routes.by_route.get(&b)?;
     if rb.splice.is_some() {
-        return;
+        return None;
     }
-    let Some(peer) = rb.bridge.peer_name() else {
-        return;
-    };
-    let Some(&a) = routes.by_port.get(&peer) else {
-        return;
-    };
+    let a = *routes.by_port.get(&rb.bridge.peer_name()?)?;
     let free = |r: Option<&crate::route::Route>| r.is_some_and(|r| r.splice.is_none());
     if a == b || !free(routes.by_route.get(&a)) {
-        return;
+        return None;
     }
     for (id, other) in [(a, b), (b, a)] {
         if let Some(r) = routes.by_route.get_mut(&id) {
@@ -39,7 +34,7 @@ pub(super) fn detect(routes: &mut Routes, b: RouteId, batch: &mut Vec<u8>) {
             });
         }
     }
-    Frame::Splice { a, b }.encode(batch);
+    Some((a, b))
 }
 
 impl Link {
@@ -162,11 +157,39 @@ impl Link {
             (routes.remove(a), routes.remove(b))
         };
         if let (Some(ua), Some(ub)) = (ua, ub) {
+            let joined = (ua.peer_name(), ub.peer_name());
             // Both are live bridges this node holds.
             let _ = ua.merge(ub);
             self.counters.spliced.fetch_add(1, Ordering::Relaxed);
+            // The two ports now entangled may both be bridges of one link
+            // (a port that went K1 → P → K2 → P → K1): this node is then a
+            // proxy between two of that link's routes, made by the merge
+            // rather than by shipping a port, and asks for that splice.
+            if let (Some(p), Some(q)) = joined {
+                for link in crate::node::Node::get().links() {
+                    link.ask_splice(p, q);
+                }
+            }
         }
         Ok(())
+    }
+
+    /// If the bridges named `p` and `q` are both this link's, entangled
+    /// with each other, asks the peer to splice their routes.
+    fn ask_splice(&self, p: msgport::PortName, q: msgport::PortName) {
+        let pair = {
+            let mut routes = self.routes();
+            if !routes.by_port.contains_key(&p) {
+                return;
+            }
+            let Some(&b) = routes.by_port.get(&q) else {
+                return;
+            };
+            detect(&mut routes, b)
+        };
+        if let Some((a, b)) = pair {
+            self.send_control(Frame::Splice { a, b });
+        }
     }
 
     /// The writer, once it has no task left: ends every acknowledged

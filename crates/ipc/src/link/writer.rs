@@ -365,6 +365,8 @@ fn encode_message(
     // A port whose peer is a bridge here came back: splice (after the
     // message that opened its route).
     for id in opened {
-        super::splice::detect(&mut routes, id, batch);
+        if let Some((a, b)) = super::splice::detect(&mut routes, id) {
+            Frame::Splice { a, b }.encode(batch);
+        }
     }
 }

@@ -52,6 +52,10 @@ pub enum Cmd {
     /// Connect with this invitation and answer `Returned` with the port:
     /// this process then routes between the two others.
     Connect(String),
+    /// Keep this port, unread and open, for `WriteHeld`.
+    Hold(MessagePort),
+    /// Post `n` numbers from 0 on the held port, then close it.
+    WriteHeld(u64),
     /// Exit after flushing.
     Exit,
 }
@@ -112,6 +116,7 @@ pub fn serve() {
 /// Obeys `Cmd`s on `parent` until it closes or says `Exit`.
 pub fn serve_on(parent: MessagePort) {
     let parent = std::sync::Arc::new(parent);
+    let mut held = None;
     loop {
         let ev = parent.recv_blocking_as::<Cmd>(None);
         match ev {
@@ -166,6 +171,14 @@ pub fn serve_on(parent: MessagePort) {
                 Cmd::Connect(inv) => {
                     let port = msgport_ipc::connect(&inv.parse().unwrap()).unwrap();
                     parent.post(&Reply::Returned(port)).unwrap();
+                }
+                Cmd::Hold(p) => held = Some(p),
+                Cmd::WriteHeld(n) => {
+                    if let Some(port) = held.take() {
+                        for i in 0..n {
+                            port.post(&i).unwrap();
+                        }
+                    }
                 }
                 Cmd::Exit => break,
             },
