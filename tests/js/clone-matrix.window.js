@@ -98,9 +98,9 @@ for (const [name, make] of Object.entries(battery)) {
 }
 
 // A clone is its kind, not a look-alike: checked against the original
-// where the standard keeps everything (an Error's own key order may
-// differ: the stack is defined first on a clone).
-for (const name of ["a plain object with nesting", "Map", "Set", "Date", "RegExp", "primitive wrappers", "typed arrays of every kind", "an array with holes and names"]) {
+// where the standard keeps everything (Errors too: their own keys in a
+// fresh error's order, message, cause, stack).
+for (const name of ["a plain object with nesting", "Map", "Set", "Date", "RegExp", "primitive wrappers", "typed arrays of every kind", "an array with holes and names", "Errors of every kind"]) {
   test(() => {
     const v = battery[name]();
     // (lastIndex is not part of a RegExp's serialization: a clone's is 0.)

@@ -412,7 +412,8 @@ impl<'a, 'js> Direct<'a, 'js> {
     /// kind from `name` (looked up through data properties only), its own
     /// `message` if a string, its `stack` (a string, else the general
     /// path's, whose new error makes one) and its own `cause`, defined on
-    /// the copy in the general path's order: stack, message, cause.
+    /// the copy in a fresh error's order, as the general path does:
+    /// message, cause, stack.
     fn error(&mut self, old: Borrowed<'a>, new: Borrowed<'a>) -> rquickjs::Result<bool> {
         use super::handles::Owned;
         use super::properties::{data_lookup, own_property, OwnProperty};
@@ -494,13 +495,13 @@ impl<'a, 'js> Direct<'a, 'js> {
         if unsafe { qjs::JS_SetPrototype(c, new.raw(), self.natives.get(proto)) } < 0 {
             return Err(rquickjs::Error::Exception);
         }
-        define(&stack_key, stack.v)?;
         if let Some(m) = &message {
             define(&message_key, m.v)?;
         }
         if let Some(x) = &cause {
             define(&cause_key, x.as_raw())?;
         }
+        define(&stack_key, stack.v)?;
         Ok(true)
     }
 }

@@ -77,6 +77,7 @@
   // Error.stackTraceLimit, set to 0 while a clone's error is made: the new
   // error's own stack would be the prelude's frames.
   const stackLimit = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
+  const getOwnDescriptor = Object.getOwnPropertyDescriptor;
   function withoutStack(make) {
     if (!stackLimit || typeof stackLimit.get !== "function") return make();
     const limit = call(stackLimit.get, Error);
@@ -205,10 +206,14 @@
         // A real error of its kind ([[ErrorData]]: Error.isError, its
         // brand), with the message and the stack it had (HTML
         // #structureddeserialize: "a new Error object", then its fields).
+        // Own keys in a fresh error's order: message, (cause,) stack.
         const C = errorCtors[a] || errorCtors.Error;
         const e = withoutStack(() => new C());
+        const made = getOwnDescriptor(e, "stack");
+        if (made !== undefined) delete e.stack;
         if (b !== undefined) defineProperty(e, "message", { __proto__: null, value: b, writable: true, configurable: true, enumerable: false });
         if (c !== undefined) defineProperty(e, "stack", { __proto__: null, value: c, writable: true, configurable: true, enumerable: false });
+        else if (made !== undefined) defineProperty(e, "stack", made);
         return e;
       }
       case 9: return new ArrayC(a);
@@ -222,7 +227,12 @@
   };
   internal.cloneMapSet = (m, k, v) => call(mapSet, m, k, v);
   internal.cloneSetAdd = (s, v) => call(setAdd, s, v);
-  internal.cloneErrorCause = (e, v) => defineProperty(e, "cause", { __proto__: null, value: v, writable: true, configurable: true, enumerable: false });
+  internal.cloneErrorCause = (e, v) => {
+    defineProperty(e, "cause", { __proto__: null, value: v, writable: true, configurable: true, enumerable: false });
+    // The stack stays last, as on a fresh error with a cause.
+    const stack = getOwnDescriptor(e, "stack");
+    if (stack !== undefined) { delete e.stack; defineProperty(e, "stack", stack); }
+  };
   internal.isWellFormed = (s) => call(isWellFormed, s);
   internal.codeUnits = (s) => { const u = new Uint16ArrayC(s.length); for (let i = 0; i < s.length; i++) u[i] = call(charCodeAt, s, i); return u; };
   function resizable(bytes, max) {

@@ -304,9 +304,9 @@ impl Reader<'_, '_> {
 
     /// `r`, then its prototype's tag, `m` message, `c` cause, `s` stack in
     /// any order, then `.`: a new Error of that kind with those own
-    /// properties (non-enumerable, writable, configurable), in the order
-    /// the general decoder's error has them: stack (which its `new C()`
-    /// made first), message, cause.
+    /// properties (non-enumerable, writable, configurable), in a fresh
+    /// error's order, as the general decoder makes them: message, cause,
+    /// stack.
     pub(super) fn error(&mut self, depth: u32) -> rquickjs::Result<Option<Owned>> {
         let Some(n) = self.natives else {
             return Ok(None);
@@ -364,7 +364,7 @@ impl Reader<'_, '_> {
         if stack.is_none() {
             return Ok(None);
         }
-        for (key, v) in [(c"stack", stack), (c"message", message), (c"cause", cause)] {
+        for (key, v) in [(c"message", message), (c"cause", cause), (c"stack", stack)] {
             let Some(v) = v else { continue };
             // SAFETY: `e` is a live object of this context; the engine
             // takes the value's reference over.
