@@ -20,6 +20,14 @@ fn drain(port: &MessagePort) -> (Vec<u64>, bool) {
     }
 }
 
+/// A message that is the first transferred port.
+fn one_port() -> Graph {
+    let mut g = Graph::default();
+    let h = g.alloc(Object::Host(HostObject::Transferred(0)));
+    g.root = Value::Object(h);
+    g
+}
+
 /// Two channels: x ⇄ a, b ⇄ y.
 fn two() -> (MessagePort, MessagePort, MessagePort, MessagePort) {
     let (x, a) = MessageChannel::new().into_ports();
@@ -138,9 +146,7 @@ fn a_detached_port_cannot_be_merged() {
     let (x, a, b, y) = two();
     let (c1, c2) = MessageChannel::new().into_ports();
     // Transfer a away: its handle is dead.
-    let mut g = Graph::default();
-    let h = g.alloc(Object::Host(HostObject::Transferred(0)));
-    g.root = Value::Object(h);
+    let mut g = one_port();
     c1.post_message(&mut g, &[Transfer::Port(&a)]).unwrap();
     assert_eq!(a.merge(b), Err(MergeError::Detached));
     // b was closed with the failed merge: y learns it.
@@ -153,9 +159,7 @@ fn a_port_in_flight_during_the_merge_posts_to_its_new_peer_once_received() {
     let (x, a, b, y) = two();
     let (c1, c2) = MessageChannel::new().into_ports();
     // x travels inside a message while the merge runs.
-    let mut g = Graph::default();
-    let h = g.alloc(Object::Host(HostObject::Transferred(0)));
-    g.root = Value::Object(h);
+    let mut g = one_port();
     c1.post_message(&mut g, &[Transfer::Port(&x)]).unwrap();
     a.merge(b).unwrap();
     let Event::Message(m) = c2.recv_blocking(None).unwrap() else {
@@ -238,9 +242,7 @@ fn after_a_merge_the_new_peer_in_the_transfer_list_dooms_the_message() {
     // x's handle was made before the merge; its peer is y now, and y in
     // the transfer list makes the post a no-op that closes y
     // (`#message-port-post-message-steps` step 4).
-    let mut g = Graph::default();
-    let h = g.alloc(Object::Host(HostObject::Transferred(0)));
-    g.root = Value::Object(h);
+    let mut g = one_port();
     x.post_message(&mut g, &[Transfer::Port(&y)]).unwrap();
     assert!(y.is_detached());
     assert_eq!(

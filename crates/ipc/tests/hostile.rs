@@ -420,6 +420,15 @@ fn a_peer_that_ignores_pause_loses_its_link_and_the_node_holds_a_bounded_amount(
     expect_text(&good_port, "still here");
 }
 
+/// A raw peer with a random node name (to find its link in `links()`),
+/// and the listener that admitted it.
+fn named_raw_peer() -> (Listener, u128, UnixStream, msgport::MessagePort, RouteId) {
+    let l = Listener::bind_private().unwrap();
+    let name: u128 = rand::random();
+    let (s, port, route) = raw_peer_named(&l, name);
+    (l, name, s, port, route)
+}
+
 /// Reads frames until one that `want` accepts (others, e.g. the echo of
 /// a message, are skipped).
 fn read_until(s: &mut UnixStream, want: impl Fn(&Frame) -> bool) -> Frame {
@@ -459,9 +468,7 @@ fn two_routes_from(
 
 #[test]
 fn a_peer_that_proxies_two_routes_gets_them_spliced_and_the_ports_merge_here() {
-    let l = Listener::bind_private().unwrap();
-    let name: u128 = rand::random();
-    let (mut s, port, route) = raw_peer_named(&l, name);
+    let (_l, name, mut s, port, route) = named_raw_peer();
     let (r1, r2, p1, p2) = two_routes_from(&mut s, &port, route);
     send(&mut s, Frame::Splice { a: r1, b: r2 });
     assert_eq!(
@@ -585,9 +592,7 @@ fn an_answer_to_a_splice_nobody_asked_for_closes_the_link() {
 
 #[test]
 fn a_splice_end_that_skips_messages_closes_the_link() {
-    let l = Listener::bind_private().unwrap();
-    let name: u128 = rand::random();
-    let (mut s, port, route) = raw_peer_named(&l, name);
+    let (_l, name, mut s, port, route) = named_raw_peer();
     let (r1, r2, p1, _p2) = two_routes_from(&mut s, &port, route);
     send(&mut s, Frame::Splice { a: r1, b: r2 });
     read_until(&mut s, |f| matches!(f, Frame::SpliceAck { .. }));

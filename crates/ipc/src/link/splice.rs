@@ -158,9 +158,11 @@ impl Link {
         };
         if let (Some(ua), Some(ub)) = (ua, ub) {
             let joined = (ua.peer_name(), ub.peer_name());
+            // Counted first: once the merge has moved the messages, a
+            // reader of `links()` may look.
+            self.counters.spliced.fetch_add(1, Ordering::Relaxed);
             // Both are live bridges this node holds.
             let _ = ua.merge(ub);
-            self.counters.spliced.fetch_add(1, Ordering::Relaxed);
             // The two ports now entangled may both be bridges of one link
             // (a port that went K1 → P → K2 → P → K1): this node is then a
             // proxy between two of that link's routes, made by the merge
