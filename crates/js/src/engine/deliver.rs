@@ -76,6 +76,10 @@ const NAMES: [&std::ffi::CStr; 6] = [
 pub(crate) struct Atoms {
     rt: *mut qjs::JSRuntime,
     list: [qjs::JSAtom; 6],
+    /// The prelude's values, one reference each (shared by every
+    /// delivery through the `Rc`, so that a delivery takes no reference
+    /// of its own to each).
+    config: Config,
 }
 
 impl Drop for Atoms {
@@ -84,6 +88,11 @@ impl Drop for Atoms {
             // SAFETY: each atom is owned here, freed once, before the
             // runtime goes (the host state is cleared first).
             unsafe { qjs::JS_FreeAtomRT(self.rt, a) };
+        }
+        for v in self.config.values() {
+            // SAFETY: each value's reference is owned here, freed once,
+            // before the runtime goes (as for the atoms).
+            unsafe { qjs::JS_FreeValueRT(self.rt, v.0) };
         }
     }
 }
@@ -94,7 +103,6 @@ impl Drop for Atoms {
 /// the names' atoms ([`Atoms`]).
 pub(crate) struct FastTargets {
     rt: *mut qjs::JSRuntime,
-    config: Config,
     atoms: std::rc::Rc<Atoms>,
     targets: FxHashMap<u32, Target>,
     /// Two objects that keep the shapes of a new event alive (see
@@ -126,23 +134,6 @@ impl Config {
         ]
         .into_iter()
         .chain(self.current)
-    }
-
-    /// A copy with references of its own.
-    ///
-    /// # Safety
-    /// `c` is a live context and each value is live in it.
-    unsafe fn dup(self, c: *mut qjs::JSContext) -> Config {
-        // SAFETY: (the caller's) live `c` and values.
-        let dup = |h: Held| Held(unsafe { qjs::JS_DupValue(c, h.0) });
-        Config {
-            event_proto: dup(self.event_proto),
-            is_trusted: dup(self.is_trusted),
-            now: dup(self.now),
-            current: self.current.map(dup),
-            report: dup(self.report),
-            checkpoint: dup(self.checkpoint),
-        }
     }
 }
 
@@ -210,7 +201,7 @@ impl Drop for FastTargets {
                     qjs::JS_FreeValueRT(self.rt, v.0);
                 }
             }
-            for v in self.config.values().chain(self.shape_keepers) {
+            for v in self.shape_keepers {
                 qjs::JS_FreeValueRT(self.rt, v.0);
             }
         }
@@ -250,16 +241,19 @@ impl FastTargets {
         let rt = unsafe { qjs::JS_GetRuntime(c) };
         Ok(FastTargets {
             rt,
-            atoms: std::rc::Rc::new(Atoms { rt, list: atoms }),
+            atoms: std::rc::Rc::new(Atoms {
+                rt,
+                list: atoms,
+                config: Config {
+                    event_proto: Held::dup(&proto),
+                    is_trusted: Held::dup(&is_trusted),
+                    now: Held::dup(&now),
+                    current: current.map(|o| Held::dup(&o)),
+                    report: Held::dup(&report),
+                    checkpoint: Held::dup(&checkpoint),
+                },
+            }),
             shape_keepers,
-            config: Config {
-                event_proto: Held::dup(&proto),
-                is_trusted: Held::dup(&is_trusted),
-                now: Held::dup(&now),
-                current: current.map(|o| Held::dup(&o)),
-                report: Held::dup(&report),
-                checkpoint: Held::dup(&checkpoint),
-            },
             targets: FxHashMap::default(),
         })
     }
@@ -292,14 +286,15 @@ impl FastTargets {
     }
 }
 
-/// The values of one delivery, each a reference of its own (the listener
-/// may unregister the port, or replace the configuration, while it runs).
+/// The values of one delivery, each a reference of its own or (the
+/// configuration) held by the delivery's `Rc` (the listener may unregister
+/// the port, or replace the configuration, while it runs).
 pub(crate) struct Delivery<'a, 'js> {
     ctx: &'a Ctx<'js>,
     port: Held,
     listener: Held,
     state_proto: Held,
-    config: Config,
+    /// The atoms and the configuration, kept alive by the `Rc`.
     atoms: std::rc::Rc<Atoms>,
 }
 
@@ -308,7 +303,7 @@ impl Drop for Delivery<'_, '_> {
         let c = self.ctx.as_raw().as_ptr();
         let values = [self.port, self.listener, self.state_proto];
         // SAFETY: each is a reference taken by `prepare`.
-        for v in values.into_iter().chain(self.config.values()) {
+        for v in values {
             // SAFETY: each is a reference taken by `prepare`, freed once.
             unsafe { qjs::JS_FreeValue(c, v.0) };
         }
@@ -330,8 +325,6 @@ pub(crate) fn prepare<'a, 'js>(
         port: dup(t.port),
         listener: dup(t.listener),
         state_proto: dup(t.state_proto),
-        // SAFETY: `c` is live, and the configuration held by `fast`.
-        config: unsafe { fast.config.dup(c) },
         atoms: fast.atoms.clone(),
     })
 }
@@ -355,13 +348,14 @@ impl<'js> Delivery<'_, 'js> {
         // and return a new reference (or an exception); `new_lazy_event`
         // and the current-event cell take over the references given to
         // them; every value the delivery uses is a reference of its own
-        // (`prepare`), so nothing a listener does can free it meanwhile.
+        // (`prepare`) or the configuration's, which the delivery's `Rc`
+        // keeps, so nothing a listener does can free it meanwhile.
         // The time stamp, from the same clock as `performance.now()`.
         // SAFETY: `c` and `now` are live (see above).
         let time = unsafe {
             let t = qjs::JS_Call(
                 c,
-                self.config.now.0,
+                self.atoms.config.now.0,
                 qjs::JS_UNDEFINED,
                 0,
                 std::ptr::null_mut(),
@@ -380,7 +374,7 @@ impl<'js> Delivery<'_, 'js> {
             let dup = |v: qjs::JSValue| qjs::JS_DupValue(c, v);
             let e = crate::engine::events::new_lazy_event(
                 c,
-                self.config.event_proto.0,
+                self.atoms.config.event_proto.0,
                 crate::engine::events::LazyState {
                     proto: dup(self.state_proto.0),
                     data: dup(data.as_raw()),
@@ -397,7 +391,7 @@ impl<'js> Delivery<'_, 'js> {
                 e.v,
                 a[IS_TRUSTED],
                 qjs::JS_UNDEFINED,
-                self.config.is_trusted.0,
+                self.atoms.config.is_trusted.0,
                 qjs::JS_UNDEFINED,
                 IS_TRUSTED_FLAGS,
             ))?;
@@ -419,7 +413,7 @@ impl<'js> Delivery<'_, 'js> {
                 }
             }
         };
-        let previous = match self.config.current {
+        let previous = match self.atoms.config.current {
             Some(holder) => Some((
                 holder,
                 // SAFETY: the event is live (`event` owns it).
@@ -454,7 +448,7 @@ impl<'js> Delivery<'_, 'js> {
                 let mut args = [e.as_raw()];
                 let r = qjs::JS_Call(
                     c,
-                    self.config.report.0,
+                    self.atoms.config.report.0,
                     qjs::JS_UNDEFINED,
                     1,
                     args.as_mut_ptr(),
@@ -475,7 +469,7 @@ impl<'js> Delivery<'_, 'js> {
             unsafe {
                 let r = qjs::JS_Call(
                     c,
-                    self.config.checkpoint.0,
+                    self.atoms.config.checkpoint.0,
                     qjs::JS_UNDEFINED,
                     0,
                     std::ptr::null_mut(),
