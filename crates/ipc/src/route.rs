@@ -67,10 +67,16 @@
 //! ([`msgport::MessagePort::merge`]): `q ⇄ r`, everything still parked at
 //! `u` and `v` queued behind what came through P. No proxy is left, and
 //! each side receives every message once and in order. A `Splice` that
-//! finds a route gone or already in a splice (two splices that cross) is
-//! answered `SpliceNo`, and the routes keep their proxy.
+//! finds a route gone or already in a splice is answered `SpliceNo`, and
+//! the routes keep their proxy. Two splices that cross (each node a proxy
+//! of a route the other wants to splice) are both refused; then the node
+//! with the greater name asks again (at most [`RETRIES`] times per route),
+//! and the other, which does not, answers it.
 
 use crate::frame::RouteId;
+
+/// How many times a node asks again for a splice that was refused.
+pub(crate) const RETRIES: u8 = 3;
 use msgport::{EventLoop, MessagePort, PortName};
 use std::collections::HashMap;
 
@@ -94,6 +100,8 @@ pub(crate) struct Route {
     pub(crate) parked: Option<EventLoop>,
     /// This route's part in a splice (`link/splice.rs`), if any.
     pub(crate) splice: Option<Splice>,
+    /// `Splice` requests of ours for this route the peer refused.
+    pub(crate) refused: u8,
 }
 
 /// A route's part in a splice: two routes of one link whose ends in one
@@ -135,6 +143,7 @@ impl Routes {
                 unchecked: 0,
                 parked: None,
                 splice: None,
+                refused: 0,
             },
         );
     }

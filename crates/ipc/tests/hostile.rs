@@ -39,6 +39,8 @@ fn raw_peer(l: &Listener) -> (UnixStream, msgport::MessagePort, RouteId) {
 /// [`raw_peer`] with the node name it gives in its `Hello`.
 fn raw_peer_named(l: &Listener, node: u128) -> (UnixStream, msgport::MessagePort, RouteId) {
     let mut s = UnixStream::connect(l.invitation().path()).unwrap();
+    // A frame that never comes fails the test instead of hanging it.
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut out = Vec::new();
     Frame::Hello {
         node,
@@ -504,35 +506,42 @@ fn a_peer_that_proxies_two_routes_gets_them_spliced_and_the_ports_merge_here() {
     expect_text(&p1, "back");
 }
 
-#[test]
-fn a_port_sent_back_over_its_peers_link_makes_this_node_ask_for_a_splice() {
-    let l = Listener::bind_private().unwrap();
-    let (mut s, port, route) = raw_peer(&l);
-    let (r1, _r2, p1, _p2) = two_routes_from(&mut s, &port, route);
+/// Makes this node a proxy between two routes of the raw peer's link
+/// (a port the peer sent us, sent back): returns the two routes (the
+/// `Splice` for them has been read) and the other port the peer sent,
+/// to keep (dropped, its route would close).
+fn make_us_a_proxy(
+    s: &mut UnixStream,
+    port: &msgport::MessagePort,
+    route: RouteId,
+) -> (RouteId, RouteId, msgport::MessagePort) {
+    let (r1, _r2, p1, p2) = two_routes_from(s, port, route);
     // p1's peer is our bridge of r1: sending p1 over this link makes this
     // node a proxy between r1 and the new route.
-    port.post_message(
-        &mut {
-            let mut g = msgport::clone::Graph::default();
-            let h = g.alloc(msgport::clone::Object::Host(
-                msgport::clone::HostObject::Transferred(0),
-            ));
-            g.root = msgport::clone::Value::Object(h);
-            g
-        },
-        &[msgport::Transfer::Port(&p1)],
-    )
-    .unwrap();
-    let Frame::Message { ports, .. } = read_until(&mut s, |f| matches!(f, Frame::Message { .. }))
-    else {
+    let mut g = msgport::clone::Graph::default();
+    let h = g.alloc(msgport::clone::Object::Host(
+        msgport::clone::HostObject::Transferred(0),
+    ));
+    g.root = msgport::clone::Value::Object(h);
+    port.post_message(&mut g, &[msgport::Transfer::Port(&p1)])
+        .unwrap();
+    let Frame::Message { ports, .. } = read_until(s, |f| matches!(f, Frame::Message { .. })) else {
         unreachable!()
     };
     let new = ports[0];
     assert_eq!(
-        read_frame(&mut s),
+        read_frame(s),
         Frame::Splice { a: r1, b: new },
         "the request follows the message that opened the route"
     );
+    (r1, new, p2)
+}
+
+#[test]
+fn a_port_sent_back_over_its_peers_link_makes_this_node_ask_for_a_splice() {
+    let l = Listener::bind_private().unwrap();
+    let (mut s, port, route) = raw_peer(&l);
+    let (r1, new, _keep) = make_us_a_proxy(&mut s, &port, route);
     send(&mut s, Frame::SpliceAck { a: r1, b: new });
     assert_eq!(
         read_until(&mut s, |f| matches!(f, Frame::SpliceEnd { .. })),
@@ -547,6 +556,31 @@ fn a_port_sent_back_over_its_peers_link_makes_this_node_ask_for_a_splice() {
     send(&mut s, message(r1, 0, "late"));
     send(&mut s, message(route, 1, "still here"));
     expect_text(&port, "still here");
+}
+
+#[test]
+fn a_refused_splice_is_asked_again_only_by_the_greater_node_and_a_few_times() {
+    // The peer's name is less than ours: we ask again, three times.
+    let l = Listener::bind_private().unwrap();
+    let (mut s, port, route) = raw_peer_named(&l, 0);
+    let (r1, new, _keep) = make_us_a_proxy(&mut s, &port, route);
+    for _ in 0..3 {
+        send(&mut s, Frame::SpliceNo { a: r1, b: new });
+        assert_eq!(read_frame(&mut s), Frame::Splice { a: r1, b: new });
+    }
+    send(&mut s, Frame::SpliceNo { a: r1, b: new });
+    // No more: the next frame is the message posted now.
+    port.post(&"next").unwrap();
+    assert!(matches!(read_frame(&mut s), Frame::Message { .. }));
+    // A peer with the greater name: we do not ask again (it will).
+    let (mut s, port, route) = raw_peer_named(&l, u128::MAX);
+    let (r1, new, _keep) = make_us_a_proxy(&mut s, &port, route);
+    send(&mut s, Frame::SpliceNo { a: r1, b: new });
+    port.post(&"next").unwrap();
+    assert!(matches!(read_frame(&mut s), Frame::Message { .. }));
+    // Its own request for the same routes is then answered.
+    send(&mut s, Frame::Splice { a: r1, b: new });
+    assert_eq!(read_frame(&mut s), Frame::SpliceAck { a: r1, b: new });
 }
 
 #[test]

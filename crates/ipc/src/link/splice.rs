@@ -6,7 +6,7 @@
 
 use super::{Link, LinkError};
 use crate::frame::{Frame, RouteId};
-use crate::route::{Routes, Splice};
+use crate::route::{Routes, Splice, RETRIES};
 use msgport::EventLoop;
 use std::sync::atomic::Ordering;
 
@@ -107,20 +107,42 @@ impl Link {
         Ok(())
     }
 
-    /// `SpliceNo{a, b}`: the routes keep their proxy.
+    /// `SpliceNo{a, b}`: the routes keep their proxy, unless this node
+    /// has the greater name and asks again (two splices that crossed were
+    /// both refused; the other node does not ask again, so it answers).
     pub(super) fn on_splice_no(&self, a: RouteId, b: RouteId) {
-        let mut routes = self.routes();
-        for (id, other) in [(a, b), (b, a)] {
-            if let Some(r) = routes.by_route.get_mut(&id) {
-                if r.splice
-                    == Some(Splice::Proxy {
-                        other,
-                        acked: false,
-                    })
-                {
-                    r.splice = None;
+        let again = {
+            let mut routes = self.routes();
+            let mut ours = true;
+            for (id, other) in [(a, b), (b, a)] {
+                match routes.by_route.get_mut(&id) {
+                    Some(r)
+                        if r.splice
+                            == Some(Splice::Proxy {
+                                other,
+                                acked: false,
+                            }) =>
+                    {
+                        r.splice = None;
+                        r.refused = r.refused.saturating_add(1);
+                    }
+                    _ => ours = false,
                 }
             }
+            let retry = ours
+                && crate::node::Node::get().name > self.peer
+                && routes
+                    .by_route
+                    .get(&b)
+                    .is_some_and(|r| r.refused <= RETRIES);
+            if retry {
+                detect(&mut routes, b)
+            } else {
+                None
+            }
+        };
+        if let Some((a, b)) = again {
+            self.send_control(Frame::Splice { a, b });
         }
     }
 
