@@ -1,8 +1,8 @@
 //! A proxy made by a merge, not by shipping a port: a port that goes
 //! K1 → P → K2 → P → K1 leaves P, the parent, holding two bridges of the
 //! link to K1 entangled with each other; P asks K1 to splice them, and
-//! the two ends end up entangled inside K1. Alone in its binary, so that
-//! `links()` reports this test's links only.
+//! the two ends end up entangled inside K1. In a binary of their own,
+//! one at a time, so that `links()` reports one test's links only.
 
 mod common;
 
@@ -15,6 +15,29 @@ fn child_entry() {
     common::run_role(&[("serve", common::serve)]);
 }
 
+/// One test at a time (see the module docs).
+static ALONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits until this process's links hold `routes` routes in all, with at
+/// least `spliced` splices counted.
+fn settle(routes: usize, spliced: u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let links = msgport_ipc::links();
+        let open: Vec<_> = links.iter().filter(|l| l.closed.is_none()).collect();
+        let r: usize = open.iter().map(|l| l.routes).sum();
+        let s: u64 = open.iter().map(|l| l.spliced).sum();
+        if r == routes && s >= spliced {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "routes {r}, spliced {s}: {links:?}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 fn reply(port: &MessagePort) -> Reply {
     match port.recv_timeout_as::<Reply>(Duration::from_secs(20)) {
         Ok(Event::Message(m)) => m.data,
@@ -24,6 +47,7 @@ fn reply(port: &MessagePort) -> Reply {
 
 #[test]
 fn a_port_back_in_its_peers_process_by_way_of_a_sibling_leaves_no_proxy() {
+    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
     let (k1, p1) = msgport_ipc::spawn(&mut child("serve")).unwrap();
     let (k2, p2) = msgport_ipc::spawn(&mut child("serve")).unwrap();
     let (c1, c2) = MessageChannel::new().into_ports();
@@ -42,20 +66,7 @@ fn a_port_back_in_its_peers_process_by_way_of_a_sibling_leaves_no_proxy() {
     p1.post(&Cmd::Hold(back)).unwrap();
     // Both of this process's proxies go: only the two bootstrap routes
     // are left.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let links = msgport_ipc::links();
-        let routes: usize = links.iter().map(|l| l.routes).sum();
-        let spliced: u64 = links.iter().map(|l| l.spliced).sum();
-        if routes == 2 && spliced >= 2 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "routes {routes}, spliced {spliced}: {links:?}"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    settle(2, 2);
     // The two ends talk inside K1, every message once and in order.
     p1.post(&Cmd::WriteHeld(100)).unwrap();
     assert_eq!(reply(&p1), Reply::Read(100));
@@ -63,4 +74,35 @@ fn a_port_back_in_its_peers_process_by_way_of_a_sibling_leaves_no_proxy() {
         p.post(&Cmd::Exit).unwrap();
         assert!(k.wait().unwrap().success());
     }
+}
+
+#[test]
+fn splices_that_cross_still_leave_one_route() {
+    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
+    let (k, p) = msgport_ipc::spawn(&mut child("serve")).unwrap();
+    for round in 0..10 {
+        // Both ends go to the child, which sends one straight back: this
+        // process asks to splice (a, b) while the child asks to splice
+        // (a, d), crossing on route a.
+        let (c1, c2) = MessageChannel::new().into_ports();
+        p.post(&Cmd::Return(c1)).unwrap();
+        p.post(&Cmd::Hold(c2)).unwrap();
+        let Reply::Returned(back) = reply(&p) else {
+            panic!()
+        };
+        // One route is left between the ends, whoever won.
+        settle(2, 0);
+        p.post(&Cmd::WriteHeld(50)).unwrap();
+        for i in 0..50u64 {
+            match back.recv_timeout_as::<u64>(Duration::from_secs(20)) {
+                Ok(Event::Message(m)) => assert_eq!(m.data, i, "round {round}"),
+                other => panic!("round {round}, {i}: {other:?}"),
+            }
+        }
+        drop(back);
+        settle(1, 0);
+    }
+    p.post(&Cmd::Exit).unwrap();
+    let mut k = k;
+    assert!(k.wait().unwrap().success());
 }
