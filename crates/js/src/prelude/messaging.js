@@ -121,6 +121,7 @@
   // Whether `p` (state `s`) must stay alive for events still to come.
   // Listener lists are read by index: their array methods and iterator
   // are whatever a script made of Array.prototype.
+  const isCloseListener = (l) => l.type === "close" && !l.removed;
   function anyListener(target, pred) {
     const list = internal.listenersOf(target);
     for (let i = 0; i < list.length; i++) if (pred(list[i])) return true;
@@ -458,7 +459,10 @@
       // A Worker object outlives its port: its worker may still report an error.
       if (!isPort(target)) return true;
       forgetTarget(id);
-      internal.fireFromTask(target, new Event("close"));
+      // With no `close` listener, the dispatch would run nothing and show
+      // nothing (no event object reaches a script): it is skipped, which
+      // makes closing many ports cheap.
+      if (anyListener(target, isCloseListener)) internal.fireFromTask(target, new Event("close"));
       return true;
     }
     if (kind === 3) {
