@@ -44,6 +44,37 @@ test(() => {
 }, "6: postMessage() with no arguments throws TypeError");
 
 test(() => {
+  // WebIDL #dfn-attribute-getter step 1: an event handler attribute's
+  // getter and setter throw on anything that is not a platform object of
+  // their interface (this global is not one either).
+  const port = new MessageChannel().port1;
+  const others = [{}, new EventTarget(), new AbortController().signal, undefined, 1, Object.create(MessagePort.prototype)];
+  const channel = new BroadcastChannel("brand");
+  const cases = [
+    [MessagePort, ["onmessage", "onmessageerror", "onclose"], port],
+    [BroadcastChannel, ["onmessage", "onmessageerror"], channel],
+    [AbortSignal, ["onabort"], new AbortController().signal],
+  ];
+  for (const [C, names, good] of cases) {
+    for (const name of names) {
+      const d = Object.getOwnPropertyDescriptor(C.prototype, name);
+      assert_equals(d.get.call(good), null, `${C.name}.${name} on its own kind`);
+      const f = () => {};
+      d.set.call(good, f);
+      assert_equals(d.get.call(good), f, `${C.name}.${name} set on its own kind`);
+      d.set.call(good, null);
+      for (const o of others) {
+        if (C === AbortSignal && o === others[2]) continue; // an AbortSignal: its own kind
+        assert_throws_js(TypeError, () => d.get.call(o), `${C.name}.${name} getter on ${String(o)}`);
+        assert_throws_js(TypeError, () => d.set.call(o, f), `${C.name}.${name} setter on ${String(o)}`);
+      }
+    }
+  }
+  channel.close();
+  port.close();
+}, "event handler attributes check the brand of this");
+
+test(() => {
   const ch = new MessageChannel();
   assert_throws_js(TypeError, () => MessagePort.prototype.postMessage.call({}, 1));
   assert_throws_js(TypeError, () => MessagePort.prototype.start.call(ch));

@@ -309,17 +309,26 @@
     if (typeof t === "object" && t !== null && t !== globalThis && handlerPrototypes.has(t)) throw new TypeError("Illegal invocation");
     return brandTarget(t);
   }
-  function defineEventHandler(proto, name, onFirstSet) {
+  // `isA`, when given, is the interface's brand check: an object that is
+  // not one of its platform objects (a plain object, another interface's,
+  // `undefined` for an interface that is not the global's) makes the
+  // getter and setter throw (WebIDL #dfn-attribute-getter step 1).
+  function defineEventHandler(proto, name, onFirstSet, isA) {
     const type = name.slice(2);
     if (proto !== globalThis) handlerPrototypes.add(proto);
+    const branded = isA === undefined ? handlerTarget : (t) => {
+      const target = handlerTarget(t);
+      if (!isA(target)) throw new TypeError("Illegal invocation");
+      return target;
+    };
     Object.defineProperty(proto, name, {
       configurable: true, enumerable: true,
       get: function () {
-        const h = handlersOf.get(handlerTarget(this));
+        const h = handlersOf.get(branded(this));
         return (h && h[type] && h[type].value) || null;
       },
       set: function (value) {
-        const target = handlerTarget(this);
+        const target = branded(this);
         if (typeof value !== "function" && (typeof value !== "object" || value === null)) value = null;
         let h = handlersOf.get(target);
         if (!h) { h = Object.create(null); handlersOf.set(target, h); }
@@ -487,7 +496,7 @@
       return result;
     }
   }
-  defineEventHandler(AbortSignal.prototype, "onabort");
+  defineEventHandler(AbortSignal.prototype, "onabort", undefined, isAbortSignal);
   Object.defineProperty(AbortSignal.prototype, Symbol.toStringTag, { value: "AbortSignal", configurable: true });
   // DOM #abortsignal-signal-abort: the reason is set on the signal and on
   // every dependent not yet aborted, then each runs its abort steps (its

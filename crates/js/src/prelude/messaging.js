@@ -243,9 +243,9 @@
   });
   // Setting onmessage starts the port (HTML #message-ports), through the
   // port itself, not through a `start` the program may have replaced.
-  defineEventHandler(MessagePort.prototype, "onmessage", function () { const s = ps(this); if (s.id >= 0) host.start(s.id); });
-  defineEventHandler(MessagePort.prototype, "onmessageerror");
-  defineEventHandler(MessagePort.prototype, "onclose");
+  defineEventHandler(MessagePort.prototype, "onmessage", function () { const s = ps(this); if (s.id >= 0) host.start(s.id); }, isPort);
+  defineEventHandler(MessagePort.prototype, "onmessageerror", undefined, isPort);
+  defineEventHandler(MessagePort.prototype, "onclose", undefined, isPort);
   Object.defineProperty(MessagePort.prototype, Symbol.toStringTag, { value: "MessagePort", configurable: true });
 
   // ---- BroadcastChannel (HTML #broadcasting-to-other-browsing-contexts) ---
@@ -279,8 +279,9 @@
       collected.unregister(s);
     }
   }
-  defineEventHandler(BroadcastChannel.prototype, "onmessage");
-  defineEventHandler(BroadcastChannel.prototype, "onmessageerror");
+  const isBroadcastChannel = (c) => bcState.has(c);
+  defineEventHandler(BroadcastChannel.prototype, "onmessage", undefined, isBroadcastChannel);
+  defineEventHandler(BroadcastChannel.prototype, "onmessageerror", undefined, isBroadcastChannel);
   Object.defineProperty(BroadcastChannel.prototype, Symbol.toStringTag, { value: "BroadcastChannel", configurable: true });
 
   // ---- MessageChannel (HTML #message-channels) ---------------------------
@@ -367,9 +368,10 @@
     }
     terminate() { host.terminate(ws(this).id); }
   }
-  defineEventHandler(Worker.prototype, "onmessage");
-  defineEventHandler(Worker.prototype, "onmessageerror");
-  defineEventHandler(Worker.prototype, "onerror");
+  const isWorker = (w) => workerState.has(w);
+  defineEventHandler(Worker.prototype, "onmessage", undefined, isWorker);
+  defineEventHandler(Worker.prototype, "onmessageerror", undefined, isWorker);
+  defineEventHandler(Worker.prototype, "onerror", undefined, isWorker);
 
   // The script of a new worker (HTML #dom-worker, #dom-sharedworker steps
   // 1–5): its type checked, its URL parsed against the current script,
@@ -424,7 +426,7 @@
       return s.port;
     }
   }
-  defineEventHandler(SharedWorker.prototype, "onerror");
+  defineEventHandler(SharedWorker.prototype, "onerror", undefined, (w) => sharedWorkerState.has(w));
   Object.defineProperty(SharedWorker.prototype, Symbol.toStringTag, { value: "SharedWorker", configurable: true });
   Object.defineProperty(Worker.prototype, Symbol.toStringTag, { value: "Worker", configurable: true });
 
