@@ -175,6 +175,9 @@ pub(crate) struct HostState {
     pub(crate) closing: bool,
     /// The URL scripts and workers resolve against.
     pub(crate) base_url: String,
+    /// Unique to this context in the process: what tells its opaque
+    /// origin (a `data:` worker's) from every other.
+    pub(crate) context_key: u64,
     /// This context is a worker: its implicit port and its parent.
     pub(crate) worker: Option<(u32, String, ParentLink)>,
     /// This context is a shared worker: its name.
@@ -229,6 +232,10 @@ impl HostState {
             external: HashMap::new(),
             closing: false,
             base_url,
+            context_key: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
             worker: None,
             shared: None,
             classes: None,

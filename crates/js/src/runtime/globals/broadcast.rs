@@ -13,6 +13,21 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+/// The origin a context's BroadcastChannels are partitioned by (HTML
+/// `#broadcasting-to-other-browsing-contexts`: channels hear those of the
+/// same origin). A `data:` worker's origin is opaque and new (HTML
+/// `#concept-workerglobalscope-origin`), equal to no other context's: it
+/// gets a key of its own. `file:` URLs are opaque too in the URL
+/// standard, but one run's files are treated as one origin, as Node and
+/// Deno do, so that a program's workers hear each other.
+fn broadcast_origin(base_url: &str, context_key: u64) -> String {
+    match url::Url::parse(base_url) {
+        Ok(u) if u.scheme() == "data" => format!("null (data: context {context_key})"),
+        Ok(u) => u.origin().ascii_serialization(),
+        Err(_) => "null".into(),
+    }
+}
+
 /// Sets this interface's functions on the `host` object.
 pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquickjs::Result<()> {
     // BroadcastChannel (HTML #broadcasting-to-other-browsing-contexts),
@@ -26,9 +41,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
             st.next_port += 1;
             let name: Arc<str> = name.into();
             if !st.broadcast_hubs.contains_key(&name) {
-                let origin = url::Url::parse(&st.base_url)
-                    .map(|u| u.origin().ascii_serialization())
-                    .unwrap_or_else(|_| "null".into());
+                let origin = broadcast_origin(&st.base_url, st.context_key);
                 let newest = Arc::new(AtomicU32::new(0));
                 // A post from another context: one task here, for the
                 // channels made before it. Once the context has ended (its
