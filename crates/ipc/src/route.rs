@@ -118,6 +118,20 @@ pub(crate) enum Splice {
     Merge { other: RouteId },
 }
 
+impl Route {
+    /// Binds the bridge to a loop of its own that nobody pulls (if it is
+    /// not already): what the user's port posts waits at the bridge,
+    /// visible to its sender in `peer_queued`. For `Pause`, and for the
+    /// merging side of a splice.
+    pub(crate) fn park(&mut self) {
+        if self.parked.is_none() {
+            let lp = EventLoop::new(|| {});
+            lp.bind(&self.bridge);
+            self.parked = Some(lp);
+        }
+    }
+}
+
 /// The routes of one link.
 #[derive(Default)]
 pub(crate) struct Routes {

@@ -13,7 +13,7 @@
 
 use super::Link;
 use crate::frame::{Frame, RouteId};
-use msgport::{EventLoop, MessagePort};
+use msgport::MessagePort;
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Weak;
@@ -79,11 +79,7 @@ impl Link {
     pub(super) fn pause(&self, route: RouteId) {
         let mut routes = self.routes();
         if let Some(r) = routes.by_route.get_mut(&route) {
-            if r.parked.is_none() {
-                let lp = EventLoop::new(|| {});
-                lp.bind(&r.bridge);
-                r.parked = Some(lp);
-            }
+            r.park();
         }
     }
 

@@ -7,7 +7,6 @@
 use super::{Link, LinkError};
 use crate::frame::{Frame, RouteId};
 use crate::route::{Routes, Splice, RETRIES};
-use msgport::EventLoop;
 use std::sync::atomic::Ordering;
 
 /// Whether route `b`'s bridge is entangled with another bridge of this
@@ -53,15 +52,11 @@ impl Link {
                         continue;
                     };
                     r.splice = Some(Splice::Merge { other });
-                    if r.parked.is_none() {
-                        // What the user's port posts from now on waits
-                        // here; a task the writer already took is written
-                        // before the answer below (it is queued as
-                        // control, which the next drain writes first).
-                        let lp = EventLoop::new(|| {});
-                        lp.bind(&r.bridge);
-                        r.parked = Some(lp);
-                    }
+                    // What the user's port posts from now on waits here; a
+                    // task the writer already took is written before the
+                    // answer below (it is queued as control, which the
+                    // next drain writes first).
+                    r.park();
                 }
             }
             ok
@@ -91,11 +86,9 @@ impl Link {
                     Some(_) => return Err(LinkError::Protocol("SpliceAck for no Splice")),
                 }
             }
-            for id in [a, b] {
-                if let Some(Some(Splice::Proxy { acked, .. })) =
-                    routes.by_route.get_mut(&id).map(|r| r.splice.as_mut())
-                {
-                    *acked = true;
+            for (id, other) in [(a, b), (b, a)] {
+                if let Some(r) = routes.by_route.get_mut(&id) {
+                    r.splice = Some(Splice::Proxy { other, acked: true });
                 }
             }
         }
