@@ -79,11 +79,15 @@ use crate::frame::RouteId;
 pub(crate) const RETRIES: u8 = 3;
 use msgport::{EventLoop, MessagePort, PortName};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One route's end in this process.
 pub(crate) struct Route {
-    /// The node's port, entangled with the user's.
-    pub(crate) bridge: MessagePort,
+    /// The node's port, entangled with the user's. Shared so that the
+    /// reader posts at it after letting go of the routes' lock (the
+    /// thread it wakes posts too, and takes that lock); only the reader
+    /// holds a second handle, and only while it posts.
+    pub(crate) bridge: Arc<MessagePort>,
     /// `Message` frames written on this route.
     pub(crate) sent: u64,
     /// `Message` frames read on this route.
@@ -149,7 +153,7 @@ impl Routes {
         self.by_route.insert(
             route,
             Route {
-                bridge,
+                bridge: Arc::new(bridge),
                 sent: 0,
                 received: 0,
                 paused_by_us: false,
@@ -164,14 +168,14 @@ impl Routes {
 
     /// Forgets `route`; its bridge is returned, to be dropped (closed)
     /// after the lock is released.
-    pub(crate) fn remove(&mut self, route: RouteId) -> Option<MessagePort> {
+    pub(crate) fn remove(&mut self, route: RouteId) -> Option<Arc<MessagePort>> {
         let r = self.by_route.remove(&route)?;
         self.by_port.remove(&r.bridge.name());
         Some(r.bridge)
     }
 
     /// Every bridge, the routes forgotten (the link died).
-    pub(crate) fn drain(&mut self) -> Vec<MessagePort> {
+    pub(crate) fn drain(&mut self) -> Vec<Arc<MessagePort>> {
         self.by_port.clear();
         self.by_route.drain().map(|(_, r)| r.bridge).collect()
     }

@@ -651,3 +651,60 @@ fn a_splice_end_that_skips_messages_closes_the_link() {
         "{closed:?}"
     );
 }
+
+// How a link writes, seen from a raw peer (the writes counter).
+
+/// (writes, of which inline) of the link to `name`.
+fn writes_to(name: u128) -> (u64, u64) {
+    let l = msgport_ipc::links()
+        .into_iter()
+        .find(|l| l.peer == name)
+        .unwrap();
+    (l.writes, l.inline_writes)
+}
+
+fn expect_frame_text(s: &mut UnixStream, route: RouteId, seq: u64, text: &str) {
+    match read_frame(s) {
+        Frame::Message {
+            route: r,
+            seq: q,
+            bytes,
+            ..
+        } => {
+            assert_eq!((r, q), (route, seq));
+            assert_eq!(msgport::clone::from_bytes::<String>(&bytes).unwrap(), text);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_lone_post_and_a_pair_are_written_by_the_posting_thread() {
+    let (_l, name, mut s, port, route) = named_raw_peer();
+    // Past the stream window of anything written before.
+    std::thread::sleep(Duration::from_millis(50));
+    let (_, before) = writes_to(name);
+    port.post(&"request").unwrap();
+    // A second post right after it (an answer, then its port's close)
+    // is not a stream yet.
+    port.post(&"second").unwrap();
+    // Both written by this thread: no thread's wake-up on the way.
+    assert_eq!(writes_to(name).1, before + 2);
+    expect_frame_text(&mut s, route, 0, "request");
+    expect_frame_text(&mut s, route, 1, "second");
+}
+
+#[test]
+fn a_stream_of_posts_is_written_in_batches() {
+    let (_l, name, mut s, port, route) = named_raw_peer();
+    let (before, _) = writes_to(name);
+    const N: u64 = 10_000;
+    for i in 0..N {
+        port.post(&format!("m{i}")).unwrap();
+    }
+    for i in 0..N {
+        expect_frame_text(&mut s, route, i, &format!("m{i}"));
+    }
+    let writes = writes_to(name).0 - before;
+    assert!(writes < N / 5, "{writes} writes for {N} messages");
+}

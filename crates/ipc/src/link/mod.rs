@@ -89,6 +89,7 @@ pub(crate) struct Counters {
     pub(crate) oversize: AtomicU64,
     /// Writes to the transport (each a batch of frames).
     pub(crate) writes: AtomicU64,
+    pub(crate) inline_writes: AtomicU64,
     pub(crate) frames_in: AtomicU64,
     /// Pairs of routes spliced away (as the proxy or the merging side).
     pub(crate) spliced: AtomicU64,
@@ -106,6 +107,10 @@ pub struct LinkStats {
     pub frames_in: u64,
     /// Writes to the transport, each a batch of frames.
     pub writes: u64,
+    /// Of those, the writes made by a posting thread itself, with no
+    /// hand-off to the link's writer thread (a lone post, or the first
+    /// two of a burst); the others were batched by the writer thread.
+    pub inline_writes: u64,
     /// Frames for routes this link never had or had closed (dropped).
     pub unknown_route: u64,
     /// Messages that could not be sent (dropped, their ports closed).
@@ -151,8 +156,13 @@ pub(crate) struct Link {
     ending: std::sync::atomic::AtomicUsize,
     /// A paused route's port may have drained (see `flow.rs`).
     resume_check: AtomicBool,
-    /// When the last inline drain ended (nanoseconds since `epoch`).
-    last_inline: AtomicU64,
+    /// When a user's thread last woke this link (nanoseconds since
+    /// `epoch`), and how many wakes in a row came closer than
+    /// `writer::STREAMING_NS` to the one before: the stream heuristic's
+    /// state (relaxed: a lost update only moves one post to the other
+    /// path).
+    last_kick: AtomicU64,
+    quick_kicks: std::sync::atomic::AtomicU32,
     epoch: std::time::Instant,
     /// This link, for the wakers it hands out.
     me: std::sync::Weak<Link>,
@@ -191,7 +201,8 @@ impl Link {
                 ending: std::sync::atomic::AtomicUsize::new(0),
                 resume_check: AtomicBool::new(false),
                 me: me.clone(),
-                last_inline: AtomicU64::new(0),
+                last_kick: AtomicU64::new(0),
+                quick_kicks: std::sync::atomic::AtomicU32::new(0),
                 epoch: std::time::Instant::now(),
                 counters: Counters::default(),
                 error: Mutex::new(None),
@@ -267,6 +278,7 @@ impl Link {
             routes: self.routes().by_route.len(),
             frames_in: c.frames_in.load(Ordering::Relaxed),
             writes: c.writes.load(Ordering::Relaxed),
+            inline_writes: c.inline_writes.load(Ordering::Relaxed),
             unknown_route: c.unknown_route.load(Ordering::Relaxed),
             dropped: c.oversize.load(Ordering::Relaxed),
             spliced: c.spliced.load(Ordering::Relaxed),

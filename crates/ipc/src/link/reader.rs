@@ -187,28 +187,39 @@ fn message(
         return Ok(());
     };
     let size = bytes.len() + buffers.iter().map(|b| b.data.len()).sum::<usize>();
-    r.bridge.post_transferred(bytes, buffers, users);
     if r.paused_by_us {
         r.after_pause = r.after_pause.saturating_add(size);
         if r.after_pause > link.bounds.max_after_pause + link.bounds.frame.max_frame {
             return Err(LinkError::Protocol("the peer kept sending after Pause"));
         }
-        return Ok(());
     }
     // The port's size is read (two locks) once per sixteenth of the mark
     // received, not per message: a route overshoots the mark by at most
     // that much before it pauses.
     r.unchecked = r.unchecked.saturating_add(size);
-    if r.unchecked < link.bounds.pause_bytes / 16 {
+    let check = !r.paused_by_us && r.unchecked >= link.bounds.pause_bytes / 16;
+    if check {
+        r.unchecked = 0;
+    }
+    let bridge = r.bridge.clone();
+    // Posted outside the lock: the post wakes the port's thread, which
+    // may answer at once, and its answer takes this lock to be written.
+    // Only this thread posts at bridges, so the route's order holds; a
+    // route closed meanwhile has a closed user's port, which drops it.
+    drop(routes);
+    bridge.post_transferred(bytes, buffers, users);
+    if !check || bridge.peer_queued().1 <= link.bounds.pause_bytes {
         return Ok(());
     }
-    r.unchecked = 0;
-    if r.bridge.peer_queued().1 > link.bounds.pause_bytes {
-        r.paused_by_us = true;
-        r.after_pause = 0;
-        link.watch_drain(&r.bridge);
-        drop(routes);
-        link.send_control(Frame::Pause { route });
-    }
+    drop(bridge);
+    let mut routes = link.routes();
+    let Some(r) = routes.by_route.get_mut(&route) else {
+        return Ok(());
+    };
+    r.paused_by_us = true;
+    r.after_pause = 0;
+    link.watch_drain(&r.bridge);
+    drop(routes);
+    link.send_control(Frame::Pause { route });
     Ok(())
 }

@@ -171,6 +171,10 @@ impl Link {
             }
             (routes.remove(a), routes.remove(b))
         };
+        // The reader (this thread) holds the only other handles, and not
+        // now: both unwrap.
+        let ua = ua.and_then(|u| std::sync::Arc::try_unwrap(u).ok());
+        let ub = ub.and_then(|u| std::sync::Arc::try_unwrap(u).ok());
         if let (Some(ua), Some(ub)) = (ua, ub) {
             let joined = (ua.peer_name(), ub.peer_name());
             // Counted first: once the merge has moved the messages, a

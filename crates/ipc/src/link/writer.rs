@@ -24,8 +24,11 @@ use rustix::fd::{AsFd, OwnedFd};
 use std::cell::Cell;
 use std::sync::atomic::Ordering;
 
-/// Posts closer than this to the last inline write go to the writer thread.
-const STREAMING_NS: u64 = 20_000;
+/// Wakes closer than this to the one before are a stream's (see `kick`).
+pub(super) const STREAMING_NS: u64 = 20_000;
+
+/// This many quick wakes in a row make a stream.
+const STREAM_AFTER: u32 = 2;
 
 /// A batch is written once it holds this much.
 const BATCH: usize = 256 * 1024;
@@ -89,12 +92,14 @@ impl Link {
             self.ring();
             return;
         }
-        // A post soon after an inline write is part of a stream: the
+        // A post that follows two others closely is part of a stream: the
         // writer thread takes it, and by the time it runs, more posts have
         // joined it in one batch (one system call for many messages). A
-        // lone post (a request, an answer) is written at once.
-        let now = self.epoch.elapsed().as_nanos() as u64;
-        if now.saturating_sub(self.last_inline.load(Ordering::Relaxed)) < STREAMING_NS {
+        // lone post (a request, an answer) and a pair (an answer and the
+        // close of its port, a close and the next request) are written at
+        // once: handing them to the writer thread would put a thread's
+        // wake-up on the round trip's path.
+        if self.streaming() {
             self.ring();
             return;
         }
@@ -110,8 +115,6 @@ impl Link {
             }
             let r = as_node(|| draining(self, || self.drain_inline(&mut d)));
             drop(d);
-            self.last_inline
-                .store(self.epoch.elapsed().as_nanos() as u64, Ordering::Relaxed);
             if let Err(e) = r {
                 as_node(|| self.die(e));
                 return;
@@ -120,6 +123,21 @@ impl Link {
                 return;
             }
         }
+    }
+
+    /// Whether this wake from a user's thread is part of a stream: the
+    /// `STREAM_AFTER`th of wakes each closer than `STREAMING_NS` to the
+    /// one before, or a later one.
+    fn streaming(&self) -> bool {
+        let now = self.epoch.elapsed().as_nanos() as u64;
+        let last = self.last_kick.swap(now, Ordering::Relaxed);
+        if now.saturating_sub(last) >= STREAMING_NS {
+            self.quick_kicks.store(0, Ordering::Relaxed);
+            return false;
+        }
+        let quick = self.quick_kicks.load(Ordering::Relaxed).saturating_add(1);
+        self.quick_kicks.store(quick, Ordering::Relaxed);
+        quick >= STREAM_AFTER
     }
 
     /// Drains and writes without blocking; what the socket does not take
@@ -143,6 +161,7 @@ impl Link {
                     // The descriptors went with the first byte.
                     d.fds.clear();
                     self.counters.writes.fetch_add(1, Ordering::Relaxed);
+                    self.counters.inline_writes.fetch_add(1, Ordering::Relaxed);
                 }
                 d.batch.drain(..n);
                 if !d.batch.is_empty() {
