@@ -80,3 +80,22 @@ test(() => {
   assert_equals(Object.getOwnPropertyDescriptor(self, "name").value, 1);
   assert_equals(typeof Object.getOwnPropertyDescriptor(self, "name").get, "undefined", "now a data property");
 }, "name is [Replaceable]");
+
+// The global's postMessage is native (as MessagePort's): its shape, and
+// a transfer argument still converted.
+test(() => {
+  const d = Object.getOwnPropertyDescriptor(DedicatedWorkerGlobalScope.prototype, "postMessage");
+  assert_equals(typeof d.value, "function");
+  assert_true(d.writable && d.configurable && d.enumerable, "a Web IDL operation: writable, enumerable, configurable");
+  assert_equals(postMessage.name, "postMessage");
+  assert_equals(postMessage.length, 1);
+  assert_false(Object.prototype.hasOwnProperty.call(self, "postMessage"));
+  assert_throws_js(TypeError, () => postMessage.call(self, 1, 5), "a transfer that is neither a sequence nor a dictionary");
+  const buf = new ArrayBuffer(4);
+  // To the worker's owner, which ignores it.
+  postMessage.call(undefined, { ignored: buf }, { transfer: [buf] });
+  assert_equals(buf.byteLength, 0, "transferred");
+  const buf2 = new ArrayBuffer(4);
+  postMessage({ ignored: buf2 }, [buf2]);
+  assert_equals(buf2.byteLength, 0, "transferred with a list");
+}, "the worker global's postMessage: shape and transfer");

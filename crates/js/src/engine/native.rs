@@ -1,6 +1,7 @@
-//! The hot path of messaging as engine-level natives: MessagePort objects
-//! with a native brand, and `MessagePort.prototype.postMessage` as a C
-//! function (no JavaScript wrapper, no argument conversion layer). The
+//! The hot path of messaging as engine-level natives: MessagePort and
+//! Worker objects with a native brand, and the `postMessage` of
+//! MessagePort, Worker and DedicatedWorkerGlobalScope as C functions (no
+//! JavaScript wrapper, no argument conversion layer). The
 //! rules stay where they were: [`crate::runtime::host`] decides what a post does;
 //! this module only gets the call there and back.
 //!
@@ -27,15 +28,61 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// runtime registers it once).
 static PORT_CLASS: AtomicU32 = AtomicU32::new(0);
 
+/// The engine class of Worker objects (as [`PORT_CLASS`]): the opaque
+/// word is the id of the port to the worker.
+static WORKER_CLASS: AtomicU32 = AtomicU32::new(0);
+
 /// Opaque word of a port object whose port was shipped.
 const SHIPPED: usize = 1;
+
+/// Whose `postMessage` a native post function is (its magic number):
+/// where it finds the port id, and what its errors say.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum PostTarget {
+    /// `MessagePort.prototype.postMessage`: the id is `this`'s, a port
+    /// object's (HTML `#dom-messageport-postmessage`).
+    Port = 0,
+    /// `Worker.prototype.postMessage`: the id is `this`'s, a Worker
+    /// object's (HTML `#dom-worker-postmessage`).
+    Worker = 1,
+    /// `DedicatedWorkerGlobalScope.prototype.postMessage`: the id is the
+    /// function's own (the worker's port; HTML
+    /// `#dom-dedicatedworkerglobalscope-postmessage`), whatever `this`.
+    Scope = 2,
+}
+
+impl PostTarget {
+    fn of(magic: std::ffi::c_int) -> Option<PostTarget> {
+        [PostTarget::Port, PostTarget::Worker, PostTarget::Scope]
+            .into_iter()
+            .find(|t| *t as std::ffi::c_int == magic)
+    }
+
+    fn brand_error(self) -> &'static std::ffi::CStr {
+        match self {
+            PostTarget::Port => c"Illegal invocation: not a MessagePort",
+            PostTarget::Worker => c"Illegal invocation: not a Worker",
+            PostTarget::Scope => c"Illegal invocation",
+        }
+    }
+
+    fn arity_error(self) -> &'static std::ffi::CStr {
+        match self {
+            PostTarget::Port => c"Failed to execute 'postMessage' on 'MessagePort': 1 argument required, but only 0 present.",
+            PostTarget::Worker => c"Failed to execute 'postMessage' on 'Worker': 1 argument required, but only 0 present.",
+            PostTarget::Scope => c"Failed to execute 'postMessage' on 'DedicatedWorkerGlobalScope': 1 argument required, but only 0 present.",
+        }
+    }
+}
 
 /// What the C functions of this module call back into: the host of a
 /// context (`crate::runtime::host`), which decides what a post does.
 pub(crate) trait Poster {
-    /// `MessagePort.prototype.postMessage(message, transfer)` on the port
-    /// `id` (-1: shipped) of the object `this`. The values are lent for
-    /// the call.
+    /// `postMessage(message, transfer)` of MessagePort, Worker or
+    /// DedicatedWorkerGlobalScope on the port `id` (-1: shipped), called
+    /// on `this`; `slow` is the prelude's own `postMessage` of that
+    /// interface, for a call whose transfer list needs converting. The
+    /// values are lent for the call.
     fn post_message<'js>(
         &self,
         ctx: &Ctx<'js>,
@@ -43,6 +90,7 @@ pub(crate) trait Poster {
         id: i32,
         message: Lent<'_, 'js>,
         transfer: Option<Lent<'_, 'js>>,
+        slow: Lent<'_, 'js>,
     ) -> rquickjs::Result<()>;
 }
 
@@ -79,6 +127,7 @@ pub(crate) fn install(ctx: &Ctx<'_>, host: Host) -> Result<HostLink, String> {
         let c = ctx.as_raw().as_ptr();
         let rt = qjs::JS_GetRuntime(c);
         register(rt, &PORT_CLASS, c"MessagePort", None, None)?;
+        register(rt, &WORKER_CLASS, c"Worker", None, None)?;
         register(
             rt,
             &EVENT_CLASS,
@@ -212,12 +261,34 @@ pub(crate) fn new_port_object<'js>(
     proto: &Object<'js>,
     id: u32,
 ) -> rquickjs::Result<Object<'js>> {
+    new_branded(ctx, proto, &PORT_CLASS, id)
+}
+
+/// A new Worker object whose port to the worker is `id`, with prototype
+/// `proto` (the Worker constructor returns it in place of the ordinary
+/// object its `super()` made).
+pub(crate) fn new_worker_object<'js>(
+    ctx: &Ctx<'js>,
+    proto: &Object<'js>,
+    id: u32,
+) -> rquickjs::Result<Object<'js>> {
+    new_branded(ctx, proto, &WORKER_CLASS, id)
+}
+
+/// A new object of the class in `class` (the port or the worker class)
+/// whose opaque word says `id`.
+fn new_branded<'js>(
+    ctx: &Ctx<'js>,
+    proto: &Object<'js>,
+    class: &AtomicU32,
+    id: u32,
+) -> rquickjs::Result<Object<'js>> {
     // SAFETY: `ctx` and `proto` are live; `JS_NewObjectProtoClass` returns
-    // a new reference (or an exception), taken over by the `Value`; the
-    // port class's opaque word is a plain number (no finalizer frees it).
+    // a new reference (or an exception), taken over by the `Value`; both
+    // classes' opaque word is a plain number (no finalizer frees it).
     unsafe {
         let c = ctx.as_raw().as_ptr();
-        let o = qjs::JS_NewObjectProtoClass(c, proto.as_raw(), PORT_CLASS.load(Ordering::Acquire));
+        let o = qjs::JS_NewObjectProtoClass(c, proto.as_raw(), class.load(Ordering::Acquire));
         if qjs::JS_IsException(o) {
             return Err(rquickjs::Error::Exception);
         }
@@ -241,9 +312,19 @@ pub(crate) fn port_id(v: &Value<'_>) -> Option<i32> {
 /// # Safety
 /// `v` is live.
 unsafe fn port_id_raw(v: qjs::JSValue) -> Option<i32> {
+    // SAFETY: (the caller's) `v` is live.
+    unsafe { branded_id(v, &PORT_CLASS) }
+}
+
+/// The id in the opaque word of `v` if it is an object of the class in
+/// `class`: `Some(-1)` once shipped, `None` for anything else.
+///
+/// # Safety
+/// `v` is live.
+unsafe fn branded_id(v: qjs::JSValue, class: &AtomicU32) -> Option<i32> {
     // SAFETY: `v` is live (the caller's); `JS_GetOpaque` reads an
     // object's class before its word, and nothing of anything else.
-    match unsafe { qjs::JS_GetOpaque(v, PORT_CLASS.load(Ordering::Relaxed)) } as usize {
+    match unsafe { qjs::JS_GetOpaque(v, class.load(Ordering::Relaxed)) } as usize {
         0 => None,
         SHIPPED => Some(-1),
         w => Some((w - 2) as i32),
@@ -261,9 +342,12 @@ pub(crate) fn platform_interface(o: &Object<'_>) -> Option<&'static str> {
 pub(crate) fn platform_interface_of(o: ffi::Borrowed<'_>) -> Option<&'static str> {
     let v = o.raw();
     // SAFETY: `o` is a live object (a `Borrowed`'s invariant).
-    let (port, event) = unsafe { (port_id_raw(v), is_event(v)) };
+    let (port, worker, event) =
+        unsafe { (port_id_raw(v), branded_id(v, &WORKER_CLASS), is_event(v)) };
     if port.is_some() {
         Some("MessagePort")
+    } else if worker.is_some() {
+        Some("Worker")
     } else if event {
         Some("Event")
     } else {
@@ -280,10 +364,37 @@ pub(crate) fn set_port_shipped(o: &Object<'_>) {
     }
 }
 
-/// `MessagePort.prototype.postMessage` (HTML `#dom-messageport-postmessage`),
-/// a C function of length 1.
-pub(crate) fn post_message_function<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Value<'js>> {
-    c_function(ctx, c"postMessage", Some(post_message), 1)
+/// The native `postMessage` of `target`, a C function of length 1 named
+/// `postMessage` whose data is `slow` (the prelude's own, for a transfer
+/// list to convert) and, for [`PostTarget::Scope`], the port id `id`.
+pub(crate) fn post_message_function<'js>(
+    ctx: &Ctx<'js>,
+    target: PostTarget,
+    slow: &rquickjs::Function<'js>,
+    id: u32,
+) -> rquickjs::Result<Value<'js>> {
+    let id = Value::new_int(ctx.clone(), id as i32);
+    let mut data = [slow.as_raw(), id.as_raw()];
+    // SAFETY: `ctx` is live; `data` holds two live values (the function,
+    // borrowed, and a number), which the engine duplicates into the new
+    // function; the result is a new reference (or an exception), taken
+    // over by the `Value`. `post_message` upholds the engine's calling
+    // convention for C functions with data.
+    unsafe {
+        let v = qjs::JS_NewCFunctionData2(
+            ctx.as_raw().as_ptr(),
+            Some(post_message),
+            c"postMessage".as_ptr(),
+            1,
+            target as std::ffi::c_int,
+            2,
+            data.as_mut_ptr(),
+        );
+        if qjs::JS_IsException(v) {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(Value::from_raw(ctx.clone(), v))
+    }
 }
 
 /// Throws a TypeError with `msg`.
@@ -326,43 +437,58 @@ unsafe fn host_of(c: *mut qjs::JSContext) -> Host {
     unsafe { Rc::clone(&*(qjs::JS_GetContextOpaque(c) as *const Host)) }
 }
 
-/// `MessagePort.prototype.postMessage`.
+/// `postMessage` of MessagePort, Worker and DedicatedWorkerGlobalScope
+/// (see [`post_message_function`]).
 ///
 /// # Safety
-/// Called by the engine only, with `argc` valid arguments at `argv` and a
-/// live `this`, all borrowed for the call, in a context set up by
-/// [`install`].
+/// Called by the engine only, with `argc` valid arguments at `argv`, a
+/// live `this` and the two data values [`post_message_function`] gave at
+/// `data`, all borrowed for the call, in a context set up by [`install`].
 unsafe extern "C" fn post_message(
     c: *mut qjs::JSContext,
     this: qjs::JSValue,
     argc: std::ffi::c_int,
     argv: *mut qjs::JSValue,
+    magic: std::ffi::c_int,
+    data: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    // Web IDL: the brand first, then the argument count.
-    // SAFETY: `this` is live for the call.
-    let Some(id) = (unsafe { port_id_raw(this) }) else {
+    let Some(target) = PostTarget::of(magic) else {
         // SAFETY: `c` is the live context of the call.
-        return unsafe { throw_type_error(c, c"Illegal invocation: not a MessagePort") };
+        return unsafe { throw_type_error(c, c"Illegal invocation") };
+    };
+    // Web IDL: the brand first, then the argument count.
+    // SAFETY: `this` and the data are live for the call.
+    let id = unsafe {
+        match target {
+            PostTarget::Port => port_id_raw(this),
+            PostTarget::Worker => branded_id(this, &WORKER_CLASS),
+            PostTarget::Scope => {
+                let mut id = 0;
+                qjs::JS_ToInt32(c, &mut id, *data.add(1));
+                Some(id)
+            }
+        }
+    };
+    let Some(id) = id else {
+        // SAFETY: `c` is the live context of the call.
+        return unsafe { throw_type_error(c, target.brand_error()) };
     };
     if argc < 1 {
         // SAFETY: as above.
-        return unsafe {
-            throw_type_error(
-                c,
-                c"Failed to execute 'postMessage' on 'MessagePort': 1 argument required, but only 0 present.",
-            )
-        };
+        return unsafe { throw_type_error(c, target.arity_error()) };
     }
     // SAFETY: the engine calls this with a live, non-null context that
-    // `install` set up; `this` and the `argc` arguments at `argv` are live
-    // for the call, which is as long as the lent values are used.
+    // `install` set up; `this`, the `argc` arguments at `argv` and the
+    // data are live for the call, which is as long as the lent values
+    // are used.
     unsafe {
         let ctx = Ctx::from_raw(NonNull::new_unchecked(c));
         let host = host_of(c);
         let this = Lent::new(&ctx, this);
         let message = Lent::new(&ctx, *argv);
         let transfer = (argc >= 2).then(|| Lent::new(&ctx, *argv.add(1)));
-        let r = host.post_message(&ctx, this, id, message, transfer);
+        let slow = Lent::new(&ctx, *data);
+        let r = host.post_message(&ctx, this, id, message, transfer, slow);
         result(c, r)
     }
 }
@@ -381,6 +507,7 @@ mod tests {
             _: i32,
             _: Lent<'_, 'js>,
             _: Option<Lent<'_, 'js>>,
+            _: Lent<'_, 'js>,
         ) -> rquickjs::Result<()> {
             Err(rquickjs::Error::Unknown)
         }

@@ -356,10 +356,18 @@
       const name = o.name === undefined ? "" : String(o.name);
       const { href, source, type } = workerScript(scriptURL, o.type, "Worker");
       const id = host.spawnWorker(href, source, name, type);
-      workerState.set(this, { id });
-      targets.set(idKey(id), this);
+      // The object returned is of the native worker class
+      // (crates/js/src/engine/native.rs), whose brand and id the native
+      // postMessage reads without a map; its prototype is the one
+      // `super()` chose for new.target.
+      const self = host.newWorker(getProto(this), id);
+      workerState.set(self, { id });
+      targets.set(idKey(id), self);
       host.start(id);
+      return self;
     }
+    // Replaced below by the native postMessage, which calls this one for
+    // a call with a transfer argument.
     postMessage(message, transfer = undefined) {
       const s = ws(this);
       if (arguments.length < 1) throw new TypeError("Failed to execute 'postMessage' on 'Worker': 1 argument required, but only 0 present.");
@@ -368,6 +376,10 @@
     }
     terminate() { host.terminate(ws(this).id); }
   }
+  Object.defineProperty(Worker.prototype, "postMessage", {
+    value: host.postFunction(1, Worker.prototype.postMessage, 0),
+    writable: true, enumerable: false, configurable: true,
+  });
   const isWorker = (w) => workerState.has(w);
   defineEventHandler(Worker.prototype, "onmessage", undefined, isWorker);
   defineEventHandler(Worker.prototype, "onmessageerror", undefined, isWorker);
@@ -648,6 +660,11 @@
       }
       close() { host.closeWorker(); }
     }
+    // Native, as MessagePort's (this one for a transfer argument).
+    Object.defineProperty(DedicatedWorkerGlobalScope.prototype, "postMessage", {
+      value: host.postFunction(2, DedicatedWorkerGlobalScope.prototype.postMessage, portId),
+      writable: true, enumerable: false, configurable: true,
+    });
     defineEventHandler(DedicatedWorkerGlobalScope.prototype, "onmessage");
     defineEventHandler(DedicatedWorkerGlobalScope.prototype, "onmessageerror");
     Object.defineProperty(DedicatedWorkerGlobalScope.prototype, Symbol.toStringTag, { value: "DedicatedWorkerGlobalScope", configurable: true });

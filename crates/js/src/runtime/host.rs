@@ -8,7 +8,7 @@ use crate::clone::Fail;
 use crate::engine::{classes::Classes, intrinsics::Hooks};
 use crate::runtime::signal::Signal;
 use msgport::{EventLoop, MessagePort, PortName};
-use rquickjs::{Ctx, Function, Object, Persistent, Value};
+use rquickjs::{Ctx, Object, Persistent, Value};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -189,9 +189,6 @@ pub(crate) struct HostState {
     pub(crate) internal: Option<Persistent<Object<'static>>>,
     /// `MessagePort.prototype`, for the port objects made natively.
     pub(crate) port_proto: Option<Persistent<Object<'static>>>,
-    /// The prelude's `postMessage` for a call with a transfer argument
-    /// (its overloads and sequence conversion are WebIDL's, in JS).
-    pub(crate) post_slow: Option<Persistent<Function<'static>>>,
     /// The native built-ins the fast paths call (captured by the prelude):
     /// what the engine's API cannot read or make (a Date's time value, a
     /// Map's entries, a RegExp's source…).
@@ -242,7 +239,6 @@ impl HostState {
             hooks: None,
             internal: None,
             port_proto: None,
-            post_slow: None,
             natives: None,
             fast: None,
             wire: RefCell::new(None),
@@ -327,7 +323,6 @@ impl HostState {
         self.internal = None;
         self.hooks = None;
         self.port_proto = None;
-        self.post_slow = None;
         self.natives = None;
         self.fast = None;
         *self.wire.get_mut() = None;

@@ -95,11 +95,11 @@ thread_local! {
 pub(crate) struct PortPoster(pub(crate) Shared);
 
 impl crate::engine::native::Poster for PortPoster {
-    /// `MessagePort.prototype.postMessage(message, transfer)` on the port
-    /// `id` (-1: shipped), called from [`crate::engine::native`]: with no
-    /// transfer argument, the message is written straight to wire bytes
+    /// `postMessage(message, transfer)` on the port `id` (-1: shipped),
+    /// called from [`crate::engine::native`]: with no transfer argument
+    /// (or an empty array), the message is written straight to wire bytes
     /// ([`crate::engine::wire`]) when it can be, else it takes the general
-    /// path; with one, the prelude's `postMessage` converts it.
+    /// path; with one, the prelude's `postMessage` (`slow`) converts it.
     fn post_message<'js>(
         &self,
         ctx: &Ctx<'js>,
@@ -107,6 +107,7 @@ impl crate::engine::native::Poster for PortPoster {
         id: i32,
         message: Lent<'_, 'js>,
         transfer: Option<Lent<'_, 'js>>,
+        slow: Lent<'_, 'js>,
     ) -> rquickjs::Result<()> {
         let host = &self.0;
         // An empty array converts to an empty transfer list without
@@ -118,12 +119,11 @@ impl crate::engine::native::Poster for PortPoster {
                 .is_some_and(|n| n.is_original_empty_array(ctx, *t))
         };
         if let Some(t) = transfer.filter(|t| !t.is_undefined() && !empty(t)) {
-            let slow = host
-                .borrow()
-                .post_slow
-                .clone()
+            let slow = slow
+                .to_value()
+                .into_function()
                 .ok_or(rquickjs::Error::Unknown)?;
-            return slow.restore(ctx)?.call((
+            return slow.call((
                 rquickjs::function::This(this.to_value()),
                 message.to_value(),
                 t.to_value(),

@@ -149,12 +149,40 @@ fn install_native<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquick
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, proto: Object<'js>, slow: Function<'js>| {
-                let mut st = s.borrow_mut();
-                st.port_proto = Some(Persistent::save(&ctx, proto));
-                st.post_slow = Some(Persistent::save(&ctx, slow));
-                crate::engine::native::post_message_function(&ctx)
+                s.borrow_mut().port_proto = Some(Persistent::save(&ctx, proto));
+                crate::engine::native::post_message_function(
+                    &ctx,
+                    crate::engine::native::PostTarget::Port,
+                    &slow,
+                    0,
+                )
             },
         )?,
+    )?;
+    // The native postMessage of Worker (target 1) and of a dedicated
+    // worker's global scope (2, for the port `id`), in place of the
+    // prelude's own `slow`.
+    h.set(
+        "postFunction",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, target: u32, slow: Function<'js>, id: u32| {
+                use crate::engine::native::PostTarget;
+                let target = match target {
+                    1 => PostTarget::Worker,
+                    2 => PostTarget::Scope,
+                    _ => return Err(rquickjs::Error::Unknown),
+                };
+                crate::engine::native::post_message_function(&ctx, target, &slow, id)
+            },
+        )?,
+    )?;
+    // A Worker object of the native worker class, whose port is `id`.
+    h.set(
+        "newWorker",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, proto: Object<'js>, id: u32| {
+            crate::engine::native::new_worker_object(&ctx, &proto, id)
+        })?,
     )?;
     let s = host.clone();
     h.set(
