@@ -112,6 +112,35 @@ test(() => {
   assert_equals(ch.port1.onmessage, null, "non-callables become null");
 }, "event handler attributes keep their place and accept only callables");
 
+// HTML #event-handler-attributes: the processing algorithm and the list.
+test(() => {
+  const { port1 } = new MessageChannel();
+  const seen = [];
+  port1.onmessageerror = function (e) { seen.push(["h1", this === port1, e.type]); return false; };
+  port1.addEventListener("messageerror", () => seen.push("listener"));
+  let e = new Event("messageerror", { cancelable: true });
+  assert_false(port1.dispatchEvent(e), "a handler's false cancels the event");
+  assert_true(e.defaultPrevented);
+  // Removed by null, then set again: at the end of the list now.
+  port1.onmessageerror = null;
+  port1.onmessageerror = () => { seen.push("h2"); return true; };
+  e = new Event("messageerror", { cancelable: true });
+  assert_true(port1.dispatchEvent(e), "true does not cancel");
+  assert_array_equals(seen.map(String), ["h1,true,messageerror", "listener", "listener", "h2"]);
+  // Not a listener removeEventListener can reach.
+  const h = port1.onmessageerror;
+  port1.removeEventListener("messageerror", h);
+  port1.dispatchEvent(new Event("messageerror"));
+  assert_equals(seen.at(-1), "h2");
+  // An object that is not callable is kept, and calling it does nothing.
+  const o = { handleEvent() { seen.push("never"); } };
+  port1.onmessageerror = o;
+  assert_equals(port1.onmessageerror, o);
+  port1.dispatchEvent(new Event("messageerror"));
+  assert_equals(seen.at(-1), "listener");
+  port1.close();
+}, "event handlers: return values, order after null, removeEventListener, non-callable objects");
+
 test(() => {
   const c = new AbortController();
   let fired = 0;

@@ -271,7 +271,9 @@
     const previous = current.event;
     if (isWindow) current.event = event;
     try {
-      if (typeof l.callback === "function") {
+      if (l.handler !== undefined) {
+        callHandler(target, event, l);
+      } else if (typeof l.callback === "function") {
         reflectApply(l.callback, target, [event]);
       } else {
         const h = l.callback.handleEvent;
@@ -300,7 +302,6 @@
   }
 
   // ---- Event handler attributes (HTML #event-handler-attributes) ---------
-  const handlersOf = internal.slotWeakMap();
   // The interface prototype objects that carry event handler attributes:
   // one is no platform object of its interface, so the attribute's getter
   // and setter throw on it (WebIDL #dfn-attribute-getter step 1).
@@ -324,44 +325,57 @@
     Object.defineProperty(proto, name, {
       configurable: true, enumerable: true,
       get: function () {
-        const h = handlersOf.get(branded(this));
-        return (h && h[type] && h[type].value) || null;
+        const list = listeners(branded(this));
+        const i = handlerIndex(list, type);
+        return i >= 0 ? list[i].handler.value : null;
       },
       set: function (value) {
         const target = branded(this);
         if (typeof value !== "function" && (typeof value !== "object" || value === null)) value = null;
-        let h = handlersOf.get(target);
-        if (!h) { h = Object.create(null); handlersOf.set(target, h); }
+        const list = listeners(target);
+        const i = handlerIndex(list, type);
         if (value === null) {
-          if (h[type]) { removeEntry(target, h[type].entry); h[type] = undefined; }
+          if (i >= 0) removeEntry(target, list[i]);
           return;
         }
-        if (h[type]) {
-          h[type].value = value;
+        if (i >= 0) {
+          list[i].handler.value = value;
           internal.listenersChanged(target, type);
           return;
         }
-        const slot = { value, entry: null };
-        const callback = function (event) {
-          const f = slot.value;
-          if (typeof f !== "function") return;
-          let r;
-          if (type === "error" && event instanceof ErrorEvent && (target === globalThis)) {
-            r = reflectApply(f, this, [event.message, event.filename, event.lineno, event.colno, event.error]);
-            if (r === true) event.preventDefault();
-            return;
-          }
-          r = reflectApply(f, this, [event]);
-          if (r === false) event.preventDefault();
-        };
-        const entry = { type, callback, capture: false, once: false, passive: false, removed: false, handler: slot };
-        slot.entry = entry;
-        h[type] = slot;
-        uncurry(arrayPush, listeners(target), entry);
+        // HTML #getting-the-current-value-of-the-event-handler: the entry
+        // keeps its place in the list while the value changes. It is
+        // called by `invokeListener`, through `handler` (no closure).
+        const entry = { type, callback: handlerCallback, capture: false, once: false, passive: false, removed: false, handler: { value } };
+        uncurry(arrayPush, list, entry);
         internal.listenersChanged(target, type);
         if (onFirstSet) reflectApply(onFirstSet, target, []);
       },
     });
+  }
+  // The index in `list` of the event handler entry for `type`, or -1.
+  function handlerIndex(list, type) {
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i];
+      if (l.handler !== undefined && l.type === type) return i;
+    }
+    return -1;
+  }
+  // The `callback` of every event handler entry: never called (the entry's
+  // `handler` is), never seen by scripts, so no removeEventListener matches it.
+  const handlerCallback = () => {};
+  // HTML #the-event-handler-processing-algorithm for the entry `l`.
+  function callHandler(target, event, l) {
+    const f = l.handler.value;
+    if (typeof f !== "function") return;
+    let r;
+    if (l.type === "error" && event instanceof ErrorEvent && (target === globalThis)) {
+      r = reflectApply(f, target, [event.message, event.filename, event.lineno, event.colno, event.error]);
+      if (r === true) event.preventDefault();
+      return;
+    }
+    r = reflectApply(f, target, [event]);
+    if (r === false) event.preventDefault();
   }
 
   // ---- ErrorEvent (HTML #errorevent) -------------------------------------
