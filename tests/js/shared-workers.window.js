@@ -77,6 +77,20 @@ async_test((t) => {
 }, "a shared worker script that cannot be loaded fires error at the SharedWorker");
 
 promise_test(async () => {
+  // The SharedWorker objects are referenced by nothing once the functions
+  // return (and garbage collection runs): each still gets its error.
+  const fired = [];
+  let done;
+  const all = new Promise((resolve) => { done = resolve; });
+  const seen = (how) => { fired.push(how); if (fired.length === 2) done(); };
+  (() => { new SharedWorker("resources/no-such-shared-worker.js", "a").onerror = () => seen("handler"); })();
+  (() => { new SharedWorker("resources/no-such-shared-worker.js", "b").addEventListener("error", () => seen("listener")); })();
+  if (typeof gc === "function") gc();
+  await all;
+  assert_array_equals(fired.sort(), ["handler", "listener"]);
+}, "a SharedWorker that nothing references is held until its load error has fired at it");
+
+promise_test(async () => {
   // HTML #dom-sharedworker: a running shared worker of the same URL and
   // name but another type or credentials refuses the connection.
   const url = "data:text/javascript," + encodeURIComponent("onconnect = (e) => e.ports[0].postMessage('connected');");

@@ -153,7 +153,10 @@
     proto.type = "message"; proto.trusted = true; proto.target = target;
     host.setFast(id, target, f, proto);
   }
+  // Set by the SharedWorker section below.
+  let holdSharedWorker;
   internal.listenersChanged = (target, type) => {
+    if (type === "error" && holdSharedWorker !== undefined) holdSharedWorker(target);
     if (!keeps(type)) return;
     const s = portState.get(target);
     if (s !== undefined && s.id >= 0) holdIfListening(target, s);
@@ -426,7 +429,7 @@
         throw new TypeError(`Failed to construct 'SharedWorker': '${credentials}' is not a valid RequestCredentials`);
       const { href, source, type } = workerScript(scriptURL, o.type, "SharedWorker");
       const made = host.spawnSharedWorker(href, source, name, type, credentials), id = made[0], object = made[1];
-      const s = { port: makePort(id) };
+      const s = { port: makePort(id), object, failed: false };
       sharedWorkerState.set(this, s);
       // Where an error loading its script is fired (held weakly).
       weakTargets.set(idKey(object), new WeakRef(this));
@@ -439,6 +442,23 @@
     }
   }
   defineEventHandler(SharedWorker.prototype, "onerror", undefined, (w) => sharedWorkerState.has(w));
+  // A SharedWorker with an `error` listener is held (not only weakly)
+  // until its script's load failure has been fired at it (HTML
+  // #dom-sharedworker: the error event is queued for that object, which
+  // a script may no longer reference), or until the listener goes.
+  holdSharedWorker = (target) => {
+    const s = sharedWorkerState.get(target);
+    if (s === undefined) return;
+    const key = idKey(s.object);
+    if (!s.failed && anyListener(target, (l) => l.type === "error")) targets.set(key, target);
+    else if (targets.get(key) === target) targets.delete(key);
+  };
+  internal.sharedWorkerFailed = (target) => {
+    const s = sharedWorkerState.get(target);
+    if (s === undefined) return;
+    s.failed = true;
+    holdSharedWorker(target);
+  };
   Object.defineProperty(SharedWorker.prototype, Symbol.toStringTag, { value: "SharedWorker", configurable: true });
   Object.defineProperty(Worker.prototype, Symbol.toStringTag, { value: "Worker", configurable: true });
 
@@ -489,7 +509,9 @@
       // #run-a-worker): a plain, uncancelable `error` event. It counts as
       // handled when someone listened.
       internal.fireFromTask(target, new Event("error"));
-      return anyListener(target, (l) => l.type === "error");
+      const handled = anyListener(target, (l) => l.type === "error");
+      internal.sharedWorkerFailed(target);
+      return handled;
     }
     return true;
   };
