@@ -62,3 +62,24 @@ test(() => {
   assert_equals(got, e, "dispatched synchronously, without start()");
   assert_false(got.isTrusted);
 }, "94: a script-dispatched MessageEvent is an ordinary untrusted event");
+
+test(() => {
+  // Web IDL #js-dictionary: a dictionary's members are read once each,
+  // the inherited dictionary's first, each in lexicographic order, and
+  // each converted as it is read.
+  const reads = [];
+  const init = new Proxy({ data: 0, origin: { toString() { reads.push("origin→string"); return "o"; } } }, {
+    get(t, k) { if (typeof k === "string") reads.push(k); return t[k]; },
+  });
+  const e = new MessageEvent("m", init);
+  assert_array_equals(reads, ["bubbles", "cancelable", "composed", "data", "lastEventId", "origin", "origin→string", "ports", "source"]);
+  assert_throws_js(TypeError, () => new MessageEvent("m", { origin: Symbol("s") }), "a Symbol is no DOMString");
+  assert_equals(e.data, 0, "a falsy data is kept");
+  assert_equals(e.origin, "o");
+  const empty = new MessageEvent("m", { ports: undefined, data: undefined });
+  assert_equals(empty.ports, empty.ports, "the same frozen array on every read");
+  assert_equals(empty.data, null);
+  assert_throws_js(TypeError, () => new Event("x", 5), "a non-object EventInit");
+  assert_false(new Event("x", { bubbles: 0, cancelable: "", composed: null }).bubbles);
+  assert_true(new Event("x", { cancelable: "yes" }).cancelable);
+}, "94: MessageEventInit and EventInit are read once each, in order; defaults stand for what is absent");

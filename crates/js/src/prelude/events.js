@@ -31,7 +31,14 @@
     constructor(type, eventInitDict = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
       type = String(type);
-      const init = dictionary(eventInitDict, "EventInit", ["bubbles", "cancelable", "composed"]);
+      // EventInit, read member by member in Web IDL's order (each once);
+      // booleans, so no conversion runs anything. A snapshot only if set.
+      let init = null;
+      if (eventInitDict !== undefined && eventInitDict !== null) {
+        if (typeof eventInitDict !== "object" && typeof eventInitDict !== "function") throw new TypeError("EventInit must be an object");
+        const bubbles = eventInitDict.bubbles, cancelable = eventInitDict.cancelable, composed = eventInitDict.composed;
+        if (bubbles || cancelable || composed) init = { bubbles, cancelable, composed };
+      }
       // The object is the host's (a subclass's constructor gets it as
       // `this`), with the prototype new.target asks for.
       const proto = new.target.prototype;
@@ -103,7 +110,9 @@
     if (typeof v !== "object" && typeof v !== "function") throw new TypeError(`${name} must be an object`);
     if (members === undefined) return v;
     const out = Object.create(null);
-    for (const m of members) out[m] = v[m];
+    // (By index: `members` is the prelude's own array, and an index loop
+    // needs no iterator object.)
+    for (let i = 0; i < members.length; i++) out[members[i]] = v[members[i]];
     return out;
   }
 

@@ -16,6 +16,7 @@
   const messageDefaults = Object.assign(Object.create(internal.stateDefaults), {
     message: true, data: null, origin: "", lastEventId: "", source: null, ports: null, portList: undefined,
   });
+  const setProto = Object.setPrototypeOf;
   function ms(e) {
     const s = internal.eventStateOf(e);
     if (s === undefined || s.message !== true) throw new TypeError("Illegal invocation: not a MessageEvent");
@@ -38,13 +39,32 @@
     constructor(type, eventInitDict = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'MessageEvent': 1 argument required, but only 0 present.");
       super(type, eventInitDict);
-      const i = dictionary(eventInitDict, "MessageEventInit", ["data", "lastEventId", "origin", "ports", "source"]);
-      const data = i.data === undefined ? null : i.data;
-      const origin = i.origin === undefined ? "" : String(i.origin);
-      const lastEventId = i.lastEventId === undefined ? "" : String(i.lastEventId);
-      const source = checkSource(i.source, "Failed to construct 'MessageEvent'");
-      const ports = frozenPorts(i.ports, "Failed to construct 'MessageEvent'");
-      Object.assign(internal.eventState(this), { message: true, data, origin, lastEventId, source, ports });
+      // MessageEventInit after EventInit's members (read by super, which
+      // also threw for a non-object): each member read once, in
+      // lexicographic order, and converted as it is read (Web IDL
+      // #js-dictionary). No ports: the frozen empty array is made on
+      // first read.
+      const what = "Failed to construct 'MessageEvent'";
+      let data = null, lastEventId = "", origin = "", ports = null, source = null;
+      if (eventInitDict !== undefined && eventInitDict !== null) {
+        const d = eventInitDict.data;
+        if (d !== undefined) data = d;
+        const l = eventInitDict.lastEventId;
+        if (l !== undefined) lastEventId = `${l}`;
+        const o = eventInitDict.origin;
+        if (o !== undefined) origin = `${o}`;
+        const p = eventInitDict.ports;
+        if (p !== undefined) ports = frozenPorts(p, what);
+        source = checkSource(eventInitDict.source, what);
+      }
+      // The state takes the message fields' defaults and only what differs.
+      const s = internal.eventState(this);
+      setProto(s, messageDefaults);
+      if (data !== null) s.data = data;
+      if (origin !== "") s.origin = origin;
+      if (lastEventId !== "") s.lastEventId = lastEventId;
+      if (source !== null) s.source = source;
+      if (ports !== null) s.ports = ports;
     }
     get origin() { return ms(this).origin; }
     get lastEventId() { return ms(this).lastEventId; }
