@@ -121,7 +121,7 @@
     // An object of the native port class (crates/js/src/engine/native.rs), whose
     // brand and id native postMessage reads without this map.
     const p = host.newPort(id);
-    const s = { id, closed: false };
+    const s = { id, closed: false, listened: false };
     portState.set(p, s);
     weakTargets.set(idKey(id), new WeakRef(p));
     collected.register(p, id, s);
@@ -149,6 +149,11 @@
   }
   function holdIfListening(p, s) {
     const listening = anyListener(p, isKeepingListener);
+    // A port that never had such a listener was never held nor given to
+    // the native delivery: nothing to undo (closing a sender costs a
+    // look at its listener list).
+    if (!listening && !s.listened) return;
+    s.listened = true;
     const hold = listening && (!s.closed || host.queued(s.id) > 0);
     if (hold) targets.set(idKey(s.id), p);
     else targets.delete(idKey(s.id));
