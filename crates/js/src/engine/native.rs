@@ -254,25 +254,29 @@ pub(crate) fn port_class() -> u32 {
     PORT_CLASS.load(Ordering::Acquire)
 }
 
-/// A new MessagePort object for the native port `id`, with prototype
-/// `proto`.
-pub(crate) fn new_port_object<'js>(
-    ctx: &Ctx<'js>,
-    proto: &Object<'js>,
-    id: u32,
-) -> rquickjs::Result<Object<'js>> {
-    new_branded(ctx, proto, &PORT_CLASS, id)
+/// The platform objects of msgport's own engine classes whose opaque word
+/// is a port id.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Brand {
+    /// A MessagePort object: its port.
+    Port,
+    /// A Worker object: its port to the worker (the Worker constructor
+    /// returns one in place of the ordinary object its `super()` made).
+    Worker,
 }
 
-/// A new Worker object whose port to the worker is `id`, with prototype
-/// `proto` (the Worker constructor returns it in place of the ordinary
-/// object its `super()` made).
-pub(crate) fn new_worker_object<'js>(
+/// A new object of `brand` for the port `id`, with prototype `proto`.
+pub(crate) fn new_object<'js>(
     ctx: &Ctx<'js>,
     proto: &Object<'js>,
+    brand: Brand,
     id: u32,
 ) -> rquickjs::Result<Object<'js>> {
-    new_branded(ctx, proto, &WORKER_CLASS, id)
+    let class = match brand {
+        Brand::Port => &PORT_CLASS,
+        Brand::Worker => &WORKER_CLASS,
+    };
+    new_branded(ctx, proto, class, id)
 }
 
 /// A new object of the class in `class` (the port or the worker class)

@@ -181,7 +181,12 @@ fn install_native<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquick
     h.set(
         "newWorker",
         Function::new(ctx.clone(), |ctx: Ctx<'js>, proto: Object<'js>, id: u32| {
-            crate::engine::native::new_worker_object(&ctx, &proto, id)
+            crate::engine::native::new_object(
+                &ctx,
+                &proto,
+                crate::engine::native::Brand::Worker,
+                id,
+            )
         })?,
     )?;
     let s = host.clone();
@@ -193,7 +198,12 @@ fn install_native<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquick
                 .port_proto
                 .clone()
                 .ok_or(rquickjs::Error::Unknown)?;
-            crate::engine::native::new_port_object(&ctx, &proto.restore(&ctx)?, id)
+            crate::engine::native::new_object(
+                &ctx,
+                &proto.restore(&ctx)?,
+                crate::engine::native::Brand::Port,
+                id,
+            )
         })?,
     )?;
     h.set(
