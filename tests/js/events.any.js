@@ -267,3 +267,24 @@ test(() => {
   assert_true(early.aborted);
   assert_equals(early.reason, "early");
 }, "AbortSignal.any follows the sources behind dependent signals, once each");
+
+test(() => {
+  // Web IDL #js-dictionary: each member converted as it is read.
+  const log = [];
+  const member = (name, value) => ({ toString() { log.push(name + "→string"); return value; }, valueOf() { log.push(name + "→number"); return 7; } });
+  const init = new Proxy({ colno: member("colno"), filename: member("filename", "f.js"), lineno: member("lineno"), message: member("message", "m") }, {
+    get(t, k) { if (typeof k === "string") log.push(k); return t[k]; },
+  });
+  const e = new ErrorEvent("error", init);
+  assert_array_equals(log, ["bubbles", "cancelable", "composed", "colno", "colno→number", "error", "filename", "filename→string",
+    "lineno", "lineno→number", "message", "message→string"]);
+  assert_equals(e.colno, 7);
+  assert_equals(e.lineno, 7);
+  assert_equals(e.filename, "f.js");
+  assert_equals(e.message, "m");
+  assert_equals(e.error, undefined);
+  assert_throws_js(TypeError, () => new ErrorEvent("error", { message: Symbol("s") }));
+  assert_throws_js(TypeError, () => new ErrorEvent("error", { lineno: 1n }));
+  const d = new ErrorEvent("error");
+  assert_array_equals([d.message, d.filename, d.lineno, d.colno, d.error], ["", "", 0, 0, undefined]);
+}, "ErrorEventInit: each member read once, in order, and converted as it is read");

@@ -91,3 +91,17 @@ test(() => {
     Worker.prototype.terminate.call(o);
   }
 }, "Reflect.construct with another new.target gives a Worker of that prototype");
+
+test(() => {
+  // Web IDL: the script URL is converted before the options are read, and
+  // each option converted as it is read.
+  const log = [];
+  const url = { toString() { log.push("url→string"); return "resources/echo-worker.js"; } };
+  const options = new Proxy({ name: { toString() { log.push("name→string"); return "n"; } } }, {
+    get(t, k) { if (typeof k === "string") log.push(k); return t[k]; },
+  });
+  const w = new Worker(url, options);
+  w.terminate();
+  assert_array_equals(log, ["url→string", "credentials", "name", "name→string", "type"]);
+  assert_throws_js(TypeError, () => new Worker("resources/echo-worker.js", { name: Symbol("s") }));
+}, "new Worker converts its arguments in order");

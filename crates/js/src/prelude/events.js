@@ -105,16 +105,28 @@
   // non-objects a TypeError. With `members` (in the order WebIDL reads
   // them: the base dictionary's first, each in lexicographic order), each
   // member is read exactly once, into a snapshot.
-  function dictionary(v, name, members = undefined) {
+  // `convert`, when given, holds each member's conversion (or undefined
+  // for none), applied to a present member as it is read, before the next
+  // is read (Web IDL #js-dictionary).
+  function dictionary(v, name, members = undefined, convert = undefined) {
     if (v === undefined || v === null) return {};
     if (typeof v !== "object" && typeof v !== "function") throw new TypeError(`${name} must be an object`);
     if (members === undefined) return v;
     const out = Object.create(null);
     // (By index: `members` is the prelude's own array, and an index loop
     // needs no iterator object.)
-    for (let i = 0; i < members.length; i++) out[members[i]] = v[members[i]];
+    for (let i = 0; i < members.length; i++) {
+      let x = v[members[i]];
+      if (x !== undefined && convert !== undefined && convert[i] !== undefined) x = convert[i](x);
+      out[members[i]] = x;
+    }
     return out;
   }
+  // Web IDL conversions for `dictionary`: DOMString (ToString: a Symbol
+  // throws) and unsigned long (ToNumber, modulo 2^32).
+  const toDOMString = (x) => `${x}`;
+  const toUnsignedLong = (x) => x >>> 0;
+  internal.toDOMString = toDOMString;
 
   // ---- EventTarget (DOM #interface-eventtarget) -------------------------
   // Captured intrinsics: nothing a script does to built-in prototypes
@@ -393,12 +405,13 @@
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'ErrorEvent': 1 argument required");
       super(type, init);
-      const i = dictionary(init, "ErrorEventInit", ["colno", "error", "filename", "lineno", "message"]);
+      const i = dictionary(init, "ErrorEventInit", ["colno", "error", "filename", "lineno", "message"],
+        [toUnsignedLong, undefined, toDOMString, toUnsignedLong, toDOMString]);
       errorInit.set(this, {
-        message: i.message === undefined ? "" : String(i.message),
-        filename: i.filename === undefined ? "" : String(i.filename),
-        lineno: i.lineno >>> 0, colno: i.colno >>> 0,
-        error: i.error === undefined ? undefined : i.error,
+        message: i.message === undefined ? "" : i.message,
+        filename: i.filename === undefined ? "" : i.filename,
+        lineno: i.lineno === undefined ? 0 : i.lineno, colno: i.colno === undefined ? 0 : i.colno,
+        error: i.error,
       });
     }
     get message() { return ei(this).message; }

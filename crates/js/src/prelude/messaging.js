@@ -380,9 +380,12 @@
     constructor(scriptURL, options = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'Worker': 1 argument required, but only 0 present.");
       super();
-      const o = dictionary(options, "WorkerOptions", ["credentials", "name", "type"]);
-      const name = o.name === undefined ? "" : String(o.name);
-      const { href, source, type } = workerScript(scriptURL, o.type, "Worker");
+      // Web IDL: the arguments in order, each member converted as read.
+      const url = `${scriptURL}`;
+      const o = dictionary(options, "WorkerOptions", ["credentials", "name", "type"],
+        [internal.toDOMString, internal.toDOMString, internal.toDOMString]);
+      const name = o.name === undefined ? "" : o.name;
+      const { href, source, type } = workerScript(url, o.type, "Worker");
       const id = host.spawnWorker(href, source, name, type);
       // The object returned is of the native worker class
       // (crates/js/src/engine/native.rs), whose brand and id the native
