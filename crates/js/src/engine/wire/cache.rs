@@ -533,25 +533,34 @@ mod tests {
         (atoms, h)
     }
 
-    #[test]
-    fn shape_keepers_build_on_the_second_sighting_and_free_on_drop() {
+    /// Runs `f` with a fresh context and caches; the caches are dropped
+    /// after `f`, before the runtime, whose own checks then find no
+    /// leaked atom or value.
+    fn with_caches(f: impl for<'js> FnOnce(&Ctx<'js>, *mut qjs::JSContext, &mut Caches)) {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let c = ctx.as_raw().as_ptr();
             let mut caches = Caches::new(&ctx);
+            f(&ctx, ctx.as_raw().as_ptr(), &mut caches);
+            drop(caches);
+        });
+    }
+
+    #[test]
+    fn shape_keepers_build_on_the_second_sighting_and_free_on_drop() {
+        with_caches(|ctx, c, caches| {
             let (atoms, h) = atoms_of(c, &["i", "s"]);
             // SAFETY: `c` and the atoms are live.
             unsafe { caches.shapes.note(c, h, &atoms).unwrap() };
-            assert!(kept(&caches, h).is_none());
+            assert!(kept(caches, h).is_none());
             // SAFETY: `c` and the atoms are live.
             unsafe { caches.shapes.note(c, h, &atoms).unwrap() };
-            assert_eq!(kept(&caches, h).unwrap().keepers.len(), 2);
+            assert_eq!(kept(caches, h).unwrap().keepers.len(), 2);
             // SAFETY: a keeper the caches hold; the duplicate is the `Value`'s.
             let keeper = unsafe {
                 rquickjs::Value::from_raw(
                     ctx.clone(),
-                    qjs::JS_DupValue(c, kept(&caches, h).unwrap().keepers[1]),
+                    qjs::JS_DupValue(c, kept(caches, h).unwrap().keepers[1]),
                 )
             };
             let keys: rquickjs::Function = ctx.eval("(o) => Object.keys(o).join()").unwrap();
@@ -567,17 +576,12 @@ mod tests {
                 // SAFETY: the atoms made above, freed once.
                 unsafe { qjs::JS_FreeAtom(c, a) };
             }
-            drop(caches);
         });
     }
 
     #[test]
     fn two_recurring_sequences_of_one_set_both_stay_kept() {
-        let rt = Runtime::new().unwrap();
-        let ctx = Context::full(&rt).unwrap();
-        ctx.with(|ctx| {
-            let c = ctx.as_raw().as_ptr();
-            let mut caches = Caches::new(&ctx);
+        with_caches(|_, c, caches| {
             // Two name sequences whose hashes fall into one set.
             let (a, ha) = atoms_of(c, &["id", "type"]);
             // (Kept until the end: a freed atom's number is given again.)
@@ -604,7 +608,7 @@ mod tests {
                     kept(caches, hb).map(|s| s.keepers[0]),
                 )
             };
-            let before = built(&caches);
+            let before = built(caches);
             assert!(before.0.is_some() && before.1.is_some(), "both kept");
             for _ in 0..10 {
                 for (atoms, h) in [(&a, ha), (&b, hb)] {
@@ -617,13 +621,12 @@ mod tests {
                 // SAFETY: compares two values' object pointers.
                 unsafe { qjs::JS_VALUE_GET_PTR(x.unwrap()) == qjs::JS_VALUE_GET_PTR(y.unwrap()) }
             };
-            let after = built(&caches);
+            let after = built(caches);
             assert!(same(before.0, after.0) && same(before.1, after.1));
             for x in a.into_iter().chain(b).chain(tried) {
                 // SAFETY: the atoms made above, freed once.
                 unsafe { qjs::JS_FreeAtom(c, x) };
             }
-            drop(caches);
         });
     }
 }
