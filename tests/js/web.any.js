@@ -421,3 +421,19 @@ test(() => {
   assert_equals(new Blob(parts).size, 1);
   assert_equals(reads, 1);
 }, "new Blob reads its parts' iterator method once");
+
+test(() => {
+  // Web IDL #js-dictionary: each member converted (an enum checked) as it
+  // is read, before the next is read.
+  const log = [];
+  const bag = (endings) => new Proxy({ endings: { toString() { log.push("endings→string"); return endings; } }, type: { toString() { log.push("type→string"); return "text/plain"; } } }, {
+    get(t, k) { if (typeof k === "string") log.push(k); return t[k]; },
+  });
+  assert_equals(new Blob(["x"], bag("native")).type, "text/plain");
+  assert_array_equals(log, ["endings", "endings→string", "type", "type→string"]);
+  log.length = 0;
+  assert_throws_js(TypeError, () => new Blob(["x"], bag("sideways")));
+  assert_array_equals(log, ["endings", "endings→string"], "the bad enum throws before type is read");
+  assert_throws_js(TypeError, () => new File(["x"], "f", { lastModified: 1n }), "a BigInt is no long long");
+  assert_equals(new File(["x"], "f", { lastModified: { valueOf: () => 42 } }).lastModified, 42);
+}, "BlobPropertyBag and FilePropertyBag members converted as they are read");

@@ -127,6 +127,9 @@
   const toDOMString = (x) => `${x}`;
   const toUnsignedLong = (x) => x >>> 0;
   internal.toDOMString = toDOMString;
+  // Any Web IDL number type's first step, ToNumber (a BigInt or a Symbol
+  // throws); the range rules are the caller's.
+  internal.toNumber = (x) => +x;
 
   // ---- EventTarget (DOM #interface-eventtarget) -------------------------
   // Captured intrinsics: nothing a script does to built-in prototypes

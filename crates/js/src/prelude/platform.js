@@ -157,7 +157,7 @@
     constructor(markName, markOptions = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'PerformanceMark': 1 argument required");
       const name = String(markName);
-      const o = internal.dictionary(markOptions, "PerformanceMarkOptions", ["detail", "startTime"]);
+      const o = internal.dictionary(markOptions, "PerformanceMarkOptions", ["detail", "startTime"], [undefined, internal.toNumber]);
       let startTime = performance.now();
       if (o.startTime !== undefined) {
         startTime = Number(o.startTime);

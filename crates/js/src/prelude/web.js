@@ -172,7 +172,7 @@
       // parts, then the name, then the options).
       const list = fileParts !== undefined ? fileParts : blobParts(blobParts_, what);
       fileParts = undefined;
-      const o = internal.dictionary(options, "BlobPropertyBag", ["endings", "type"]);
+      const o = internal.dictionary(options, "BlobPropertyBag", ["endings", "type"], [(x) => endingsOf({ endings: x }, what), internal.toDOMString]);
       const endings = endingsOf(o, what);
       const t = o.type;
       const type = t === undefined ? "" : normalizeType(t);
@@ -198,7 +198,7 @@
       const name = String(fileName);
       fileParts = list;
       super(undefined, options);
-      const o = internal.dictionary(options, "FilePropertyBag", ["lastModified"]);
+      const o = internal.dictionary(options, "FilePropertyBag", ["lastModified"], [internal.toNumber]);
       const s = bs(this);
       s.name = name;
       // long long lastModified: an integer; the current time when absent.
@@ -232,7 +232,7 @@
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'ProgressEvent': 1 argument required");
       super(type, init);
-      const i = internal.dictionary(init, "ProgressEventInit", ["lengthComputable", "loaded", "total"]);
+      const i = internal.dictionary(init, "ProgressEventInit", ["lengthComputable", "loaded", "total"], [undefined, internal.toNumber, internal.toNumber]);
       progressInit.set(this, { lengthComputable: !!i.lengthComputable, loaded: Number(i.loaded ?? 0), total: Number(i.total ?? 0) });
     }
     get lengthComputable() { return pi(this).lengthComputable; }
