@@ -52,7 +52,8 @@ pub(crate) enum PostTarget {
 }
 
 impl PostTarget {
-    fn of(magic: std::ffi::c_int) -> Option<PostTarget> {
+    /// The target whose number (magic) is `magic`.
+    pub(crate) fn of(magic: std::ffi::c_int) -> Option<PostTarget> {
         [PostTarget::Port, PostTarget::Worker, PostTarget::Scope]
             .into_iter()
             .find(|t| *t as std::ffi::c_int == magic)

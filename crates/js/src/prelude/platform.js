@@ -160,7 +160,7 @@
       const o = internal.dictionary(markOptions, "PerformanceMarkOptions", ["detail", "startTime"], [undefined, internal.toNumber]);
       let startTime = performance.now();
       if (o.startTime !== undefined) {
-        startTime = Number(o.startTime);
+        startTime = o.startTime;
         if (!Number.isFinite(startTime) || startTime < 0) throw new TypeError("Failed to construct 'PerformanceMark': startTime must be a non-negative number");
       }
       constructingEntry = true;

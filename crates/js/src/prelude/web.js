@@ -123,10 +123,10 @@
     for (let i = 0; i < t.length; i++) { const c = t.charCodeAt(i); if (c < 0x20 || c > 0x7e) return ""; }
     return t.toLowerCase();
   }
-  // BlobPropertyBag.endings (File API #dfn-endings): an enum.
-  function endingsOf(o, what) {
-    if (o.endings === undefined) return "transparent";
-    const e = String(o.endings);
+  // BlobPropertyBag.endings (File API #dfn-endings): an enum, converted
+  // and checked as the dictionary reads it.
+  function endingsOf(x, what) {
+    const e = `${x}`;
     if (e !== "transparent" && e !== "native") throw new TypeError(`${what}: '${e}' is not a valid value for 'endings'`);
     return e;
   }
@@ -172,8 +172,8 @@
       // parts, then the name, then the options).
       const list = fileParts !== undefined ? fileParts : blobParts(blobParts_, what);
       fileParts = undefined;
-      const o = internal.dictionary(options, "BlobPropertyBag", ["endings", "type"], [(x) => endingsOf({ endings: x }, what), internal.toDOMString]);
-      const endings = endingsOf(o, what);
+      const o = internal.dictionary(options, "BlobPropertyBag", ["endings", "type"], [(x) => endingsOf(x, what), internal.toDOMString]);
+      const endings = o.endings === undefined ? "transparent" : o.endings;
       const t = o.type;
       const type = t === undefined ? "" : normalizeType(t);
       blobState.set(this, { bytes: blobBytes(list, endings), type });
@@ -202,7 +202,7 @@
       const s = bs(this);
       s.name = name;
       // long long lastModified: an integer; the current time when absent.
-      const lm = o.lastModified === undefined ? Date.now() : Number(o.lastModified);
+      const lm = o.lastModified === undefined ? Date.now() : o.lastModified;
       s.lastModified = Number.isFinite(lm) ? Math.trunc(lm) : 0;
     }
     get name() { const s = bs(this); if (s.name === undefined) throw new TypeError("Illegal invocation: not a File"); return s.name; }
@@ -233,7 +233,7 @@
       if (arguments.length < 1) throw new TypeError("Failed to construct 'ProgressEvent': 1 argument required");
       super(type, init);
       const i = internal.dictionary(init, "ProgressEventInit", ["lengthComputable", "loaded", "total"], [undefined, internal.toNumber, internal.toNumber]);
-      progressInit.set(this, { lengthComputable: !!i.lengthComputable, loaded: Number(i.loaded ?? 0), total: Number(i.total ?? 0) });
+      progressInit.set(this, { lengthComputable: !!i.lengthComputable, loaded: i.loaded ?? 0, total: i.total ?? 0 });
     }
     get lengthComputable() { return pi(this).lengthComputable; }
     get loaded() { return pi(this).loaded; }

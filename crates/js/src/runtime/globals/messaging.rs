@@ -166,13 +166,11 @@ fn install_native<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquick
         "postFunction",
         Function::new(
             ctx.clone(),
-            |ctx: Ctx<'js>, target: u32, slow: Function<'js>, id: u32| {
+            |ctx: Ctx<'js>, target: i32, slow: Function<'js>, id: u32| {
                 use crate::engine::native::PostTarget;
-                let target = match target {
-                    1 => PostTarget::Worker,
-                    2 => PostTarget::Scope,
-                    _ => return Err(rquickjs::Error::Unknown),
-                };
+                let target = PostTarget::of(target)
+                    .filter(|t| *t != PostTarget::Port)
+                    .ok_or(rquickjs::Error::Unknown)?;
                 crate::engine::native::post_message_function(&ctx, target, &slow, id)
             },
         )?,
