@@ -267,10 +267,9 @@ fn join(
     bounds: Bounds,
 ) -> Result<MessagePort, IpcError> {
     let transport: Arc<dyn Transport> = Arc::new(UnixTransport::new(stream));
-    let link = Link::start(peer, transport, split, bounds)?;
-    let port = link.open_route(route);
+    let (link, port) = Link::start(peer, transport, split, bounds, false, Some(route))?;
     Node::get().add(link);
-    Ok(port)
+    port.ok_or(IpcError::Handshake("no bootstrap port".into()))
 }
 
 /// Starts `command` as a child process joined to this one: the port
@@ -292,7 +291,29 @@ pub fn spawn_within(
     command: &mut std::process::Command,
     timeout: Duration,
 ) -> Result<(std::process::Child, MessagePort), IpcError> {
-    let listener = Listener::bind_private()?;
+    spawn_with_bounds(command, timeout, Bounds::default())
+}
+
+/// [`spawn_within`], the link to the child keeping `bounds`: for a child
+/// that must talk to this process only, say, `Bounds { introductions:
+/// false, ..Default::default() }`.
+///
+/// ```no_run
+/// let bounds = msgport_ipc::Bounds { introductions: false, ..Default::default() };
+/// let (child, port) = msgport_ipc::spawn_with_bounds(
+///     &mut std::process::Command::new("sandboxed-worker"),
+///     std::time::Duration::from_secs(30),
+///     bounds,
+/// ).unwrap();
+/// # drop((child, port));
+/// ```
+pub fn spawn_with_bounds(
+    command: &mut std::process::Command,
+    timeout: Duration,
+    bounds: Bounds,
+) -> Result<(std::process::Child, MessagePort), IpcError> {
+    let mut listener = Listener::bind_private()?;
+    listener.set_bounds(bounds);
     command.env(INVITATION_ENV, listener.invitation().to_string());
     let mut child = command.spawn()?;
     listener.socket.set_nonblocking(true)?;

@@ -46,7 +46,8 @@ mod route;
 pub mod transport;
 
 pub use bootstrap::{
-    connect, parent_port, spawn, spawn_within, Invitation, IpcError, Listener, INVITATION_ENV,
+    connect, parent_port, spawn, spawn_with_bounds, spawn_within, Invitation, IpcError, Listener,
+    INVITATION_ENV,
 };
 pub use engine::region::{Region, RegionError, REGION_MIN};
 pub use link::{Bounds, LinkError, LinkStats};

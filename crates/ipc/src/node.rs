@@ -1,7 +1,11 @@
 //! The node: one per process, named by 128 random bits, holding its links.
 
+use crate::frame::RouteId;
 use crate::link::{Link, LinkStats};
 use msgport::MessagePort;
+use rustix::fd::OwnedFd;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -9,6 +13,17 @@ use std::time::{Duration, Instant};
 pub(crate) struct Node {
     pub(crate) name: u128,
     links: Mutex<Vec<Arc<Link>>>,
+    /// The next link's [`Link::id`].
+    next_link: AtomicU64,
+    /// The introductions this node made as a proxy: the two links' ids
+    /// (lower first) → the introduction's name. Reused for every bypass
+    /// between the same two links; forgotten when either link closes or a
+    /// peer says it no longer has it.
+    intros: Mutex<HashMap<(u64, u64), u128>>,
+    /// Ends of bypasses whose other end is in this node too, waiting for
+    /// it (see `link/bypass.rs`): (the proxy's node, the new route) → the
+    /// bridge that got its `BypassEnd` first.
+    pub(crate) merges: Mutex<HashMap<(u128, RouteId), MessagePort>>,
     /// The last [`CLOSED_KEPT`] links that closed, as they ended.
     closed: Mutex<std::collections::VecDeque<LinkStats>>,
 }
@@ -22,6 +37,9 @@ impl Node {
         NODE.get_or_init(|| Node {
             name: rand::random(),
             links: Mutex::new(Vec::new()),
+            next_link: AtomicU64::new(1),
+            intros: Mutex::new(HashMap::new()),
+            merges: Mutex::new(HashMap::new()),
             closed: Mutex::new(std::collections::VecDeque::new()),
         })
     }
@@ -37,9 +55,48 @@ impl Node {
             .push(link);
     }
 
+    /// A name for a new link, unique in this process.
+    pub(crate) fn link_id(&self) -> u64 {
+        self.next_link.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The introduction between the peers of links `a` and `b`: its name.
+    /// A new one is made with a fresh socket pair, whose two ends `send`
+    /// queues (beside `Introduce`) on the two links while the record is
+    /// locked, so that no `Bypass` naming it can go out before them.
+    pub(crate) fn intro(
+        &self,
+        a: &Link,
+        b: &Link,
+        send: impl FnOnce(u128, OwnedFd, OwnedFd),
+    ) -> std::io::Result<u128> {
+        let key = (a.id.min(b.id), a.id.max(b.id));
+        let mut intros = self.intros.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&i) = intros.get(&key) {
+            return Ok(i);
+        }
+        let (x, y) = std::os::unix::net::UnixStream::pair()?;
+        let i = rand::random::<u128>() | 1;
+        intros.insert(key, i);
+        send(i, OwnedFd::from(x), OwnedFd::from(y));
+        Ok(i)
+    }
+
+    /// Forgets introduction `i` (a peer no longer has its link).
+    pub(crate) fn forget_intro(&self, i: u128) {
+        self.intros
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, v| *v != i);
+    }
+
     /// Drops a dead link from the list; its last figures and the reason
     /// it closed are kept among the recent closed ones.
     pub(crate) fn forget(&self, link: &Link) {
+        self.intros
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|k, _| k.0 != link.id && k.1 != link.id);
         self.links
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -40,7 +40,13 @@
 //! - A route is only ever used on the link it was opened on: a frame for
 //!   a route of another link finds nothing and is dropped (counted).
 //! - `splice` is `Some` on both routes of a splice or on neither (until
-//!   one closes); a route is in at most one splice. The merging side
+//!   one closes); a route is in at most one splice or bypass (`busy`).
+//! - `bypass`: `Proxy` on P's two routes from `Bypass` until `BypassEnd`
+//!   or the refusal; `Leaving` on an end's old route from `BypassAck` until
+//!   `BypassEnd`, `BypassCancel`, its `Close` or its link's death, and
+//!   then `Arriving` on the new route is settled (`None`) or closed with it;
+//!   a `Leaving` route's bridge is also the bridge of its `Arriving` route
+//!   (both hold the `Arc`). The bridge is bound where `Route::rehome` says. The merging side
 //!   keeps its bridge parked from `Splice` to `SpliceEnd` (a `Resume`
 //!   does not unpark it); the proxy accepts no `Message` on a route once
 //!   `SpliceAck` came.
@@ -72,6 +78,47 @@
 //! of a route the other wants to splice) are both refused; then the node
 //! with the greater name asks again (at most [`RETRIES`] times per route),
 //! and the other, which does not, answers it.
+
+//!
+//! # A proxy between two links: the bypass
+//!
+//! When a node's bridge of one link is entangled with its bridge of
+//! another link, it forwards between two other nodes. It introduces them
+//! and leaves:
+//!
+//! ```text
+//!   before:  K1: q ⇄ u ══ route a ══ x ⇄ y ══ route b ══ v ⇄ r :K2
+//!                             (P, the proxy: x and y its bridges)
+//!   after:   K1: q ⇄ u ═════════════ route n (link K1–K2) ════════════ v ⇄ r :K2
+//! ```
+//!
+//! 1. P marks `a` and `b` (`Bypass::Proxy`), sends each peer, once per
+//!    pair of links, `Introduce{i, node}` with one end of a socket pair
+//!    (each makes it a link to the other, known as `i`), then
+//!    `Bypass{a, i, n}` to K1 and `Bypass{b, i, n}` to K2.
+//! 2. Each end answers `BypassAck` — it sends nothing more on the old
+//!    route: its bridge is now the end of `n` on the new link (`Arriving`,
+//!    parked) while the old route stays open to receive (`Leaving`) — or
+//!    `BypassNo` (the route is gone or busy, or it has no introduction
+//!    `i`: `stale`).
+//! 3. Both acknowledged: P writes, on each link once its bridge there has
+//!    nothing left to forward, `BypassEnd{route, sent}`, and forgets the
+//!    route (its two bridges go once both ends are written, without a
+//!    `Close`). Either refused: P sends `BypassCancel` to the one that
+//!    acknowledged, which sends on its old route again.
+//! 4. An end that gets `BypassEnd` checks it received `sent` messages,
+//!    forgets the old route and sends `BypassGo{n}` on the new link: the
+//!    other end may now send there, as all it sent through P came first.
+//!    An end sends on `n` once it gets the other's `BypassGo`, and accepts
+//!    messages on `n` only once it sent its own.
+//!
+//! If both ends are in one node (P reached it by two links), `i` is 0 and
+//! there is no socket: each end's bridge stays parked, and the second to
+//! get `BypassEnd` merges with the first ([`msgport::MessagePort::merge`]).
+//! A route that closes or whose link dies mid-bypass closes its new route
+//! too; a node that refused retries as with splices. Links whose
+//! `Bounds::introductions` is off are never bypassed: their proxy stays.
+//! A node keeps at most `MAX_INTROS` live introduced links per peer.
 
 use crate::frame::RouteId;
 
@@ -106,6 +153,40 @@ pub(crate) struct Route {
     pub(crate) splice: Option<Splice>,
     /// `Splice` requests of ours for this route the peer refused.
     pub(crate) refused: u8,
+    /// The peer sent `Pause` and no `Resume` since.
+    pub(crate) paused_by_peer: bool,
+    /// This route's part in a bypass (`link/bypass.rs`), if any.
+    pub(crate) bypass: Option<Bypass>,
+}
+
+/// A route's part in a bypass: a proxy between routes of two links
+/// introduces the two other nodes to each other and leaves; the ends move
+/// to a new route on the introduced link (see `link/bypass.rs`).
+#[derive(Clone)]
+pub(crate) enum Bypass {
+    /// We are the proxy: this is one of the two routes it joins, `side`
+    /// of `job`; `acked` once the peer answered `BypassAck` (it then sends
+    /// nothing more on this route).
+    Proxy {
+        job: Arc<crate::link::Job>,
+        side: usize,
+        acked: bool,
+    },
+    /// Our end of this route moves to route `new` of link `to`: `BypassAck`
+    /// sent; the bridge is homed there (and parked until `BypassGo`); what
+    /// the proxy still forwards arrives here until `BypassEnd`. With `to`
+    /// `None` the other end is in this node too (the proxy reached it by
+    /// another link): the bridge stays parked here, and at `BypassEnd` it
+    /// waits under `new` in the node for the other end's, to be merged.
+    Leaving {
+        to: Option<std::sync::Weak<crate::link::Link>>,
+        new: RouteId,
+    },
+    /// The new route of a bypass, until `BypassGo` is both sent (`go_sent`:
+    /// we received all the proxy forwarded, so the peer's messages may
+    /// come) and received (`go_got`: ours may go; the bridge is parked
+    /// until then).
+    Arriving { go_sent: bool, go_got: bool },
 }
 
 /// A route's part in a splice: two routes of one link whose ends in one
@@ -123,15 +204,50 @@ pub(crate) enum Splice {
 }
 
 impl Route {
-    /// Binds the bridge to a loop of its own that nobody pulls (if it is
-    /// not already): what the user's port posts waits at the bridge,
-    /// visible to its sender in `peer_queued`. For `Pause`, and for the
-    /// merging side of a splice.
-    pub(crate) fn park(&mut self) {
-        if self.parked.is_none() {
-            let lp = EventLoop::new(|| {});
+    /// A fresh route's end for `bridge`, not yet bound anywhere.
+    pub(crate) fn new(bridge: Arc<MessagePort>) -> Route {
+        Route {
+            bridge,
+            sent: 0,
+            received: 0,
+            paused_by_us: false,
+            after_pause: 0,
+            unchecked: 0,
+            parked: None,
+            splice: None,
+            refused: 0,
+            paused_by_peer: false,
+            bypass: None,
+        }
+    }
+
+    /// Whether a splice or a bypass has this route.
+    pub(crate) fn busy(&self) -> bool {
+        self.splice.is_some() || self.bypass.is_some()
+    }
+
+    /// Binds the bridge where it belongs now: to a loop of its own that
+    /// nobody pulls while it must not send (the peer paused it, the
+    /// merging side of a splice, a bypass's new route before `BypassGo`),
+    /// so that what the user's port posts waits at the bridge, visible to
+    /// its sender in `peer_queued`; otherwise to the link's loop `lp`. A
+    /// `Leaving` route's bridge is homed at its new route, not here.
+    pub(crate) fn rehome(&mut self, lp: &EventLoop) {
+        if matches!(self.bypass, Some(Bypass::Leaving { to: Some(_), .. })) {
+            return;
+        }
+        let hold = self.paused_by_peer
+            || matches!(self.splice, Some(Splice::Merge { .. }))
+            || matches!(
+                self.bypass,
+                Some(Bypass::Arriving { go_got: false, .. } | Bypass::Leaving { .. })
+            );
+        if hold {
+            let lp = self.parked.get_or_insert_with(|| EventLoop::new(|| {}));
             lp.bind(&self.bridge);
-            self.parked = Some(lp);
+        } else {
+            lp.bind(&self.bridge);
+            drop(self.parked.take());
         }
     }
 }
@@ -150,33 +266,20 @@ impl Routes {
         lp.bind(&bridge);
         bridge.start();
         self.by_port.insert(bridge.name(), route);
-        self.by_route.insert(
-            route,
-            Route {
-                bridge: Arc::new(bridge),
-                sent: 0,
-                received: 0,
-                paused_by_us: false,
-                after_pause: 0,
-                unchecked: 0,
-                parked: None,
-                splice: None,
-                refused: 0,
-            },
-        );
+        self.by_route.insert(route, Route::new(Arc::new(bridge)));
     }
 
-    /// Forgets `route`; its bridge is returned, to be dropped (closed)
-    /// after the lock is released.
-    pub(crate) fn remove(&mut self, route: RouteId) -> Option<Arc<MessagePort>> {
+    /// Forgets `route`; its end is returned, to be dropped (its bridge
+    /// closed, unless another route holds it) after the lock is released.
+    pub(crate) fn remove(&mut self, route: RouteId) -> Option<Route> {
         let r = self.by_route.remove(&route)?;
         self.by_port.remove(&r.bridge.name());
-        Some(r.bridge)
+        Some(r)
     }
 
-    /// Every bridge, the routes forgotten (the link died).
-    pub(crate) fn drain(&mut self) -> Vec<Arc<MessagePort>> {
+    /// Every route's end, the routes forgotten (the link died).
+    pub(crate) fn drain(&mut self) -> Vec<Route> {
         self.by_port.clear();
-        self.by_route.drain().map(|(_, r)| r.bridge).collect()
+        self.by_route.drain().map(|(_, r)| r).collect()
     }
 }

@@ -11,79 +11,8 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-fn token_of(l: &Listener) -> [u8; 32] {
-    let s = l.invitation().to_string();
-    let hex = s.rsplit_once('#').unwrap().1;
-    let mut t = [0u8; 32];
-    for (i, b) in t.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
-    }
-    t
-}
-
-/// Reads one frame, exactly its bytes (a batch may hold several).
-fn read_frame(s: &mut UnixStream) -> Frame {
-    let mut len = [0u8; 4];
-    s.read_exact(&mut len).unwrap();
-    let mut body = vec![0u8; u32::from_le_bytes(len) as usize];
-    s.read_exact(&mut body).unwrap();
-    msgport_ipc::frame::decode(&body, &Default::default()).unwrap()
-}
-
-/// A raw peer admitted by `l`: its stream, the port it bootstrapped on
-/// our side, and that route's id.
-fn raw_peer(l: &Listener) -> (UnixStream, msgport::MessagePort, RouteId) {
-    raw_peer_named(l, 1)
-}
-
-/// [`raw_peer`] with the node name it gives in its `Hello`.
-fn raw_peer_named(l: &Listener, node: u128) -> (UnixStream, msgport::MessagePort, RouteId) {
-    let mut s = UnixStream::connect(l.invitation().path()).unwrap();
-    // A frame that never comes fails the test instead of hanging it.
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut out = Vec::new();
-    Frame::Hello {
-        node,
-        token: token_of(l),
-    }
-    .encode(&mut out);
-    s.write_all(&out).unwrap();
-    let port = l.accept().unwrap();
-    let Frame::Welcome { route, .. } = read_frame(&mut s) else {
-        panic!()
-    };
-    (s, port, route)
-}
-
-fn send(s: &mut UnixStream, f: Frame) {
-    let mut out = Vec::new();
-    f.encode(&mut out);
-    s.write_all(&out).unwrap();
-}
-
-fn message(route: RouteId, seq: u64, value: &str) -> Frame {
-    Frame::Message {
-        route,
-        seq,
-        bytes: msgport::clone::to_bytes(&value).unwrap(),
-        ports: vec![],
-        buffers: vec![],
-    }
-}
-
-fn expect_text(port: &msgport::MessagePort, text: &str) {
-    match port.recv_timeout_as::<String>(Duration::from_secs(5)) {
-        Ok(Event::Message(m)) => assert_eq!(m.data, text),
-        other => panic!("{other:?}"),
-    }
-}
-
-fn expect_close(port: &msgport::MessagePort) {
-    match port.recv_timeout(Duration::from_secs(5)) {
-        Ok(Event::Close) => {}
-        other => panic!("expected close, got {other:?}"),
-    }
-}
+mod raw;
+use raw::*;
 
 #[test]
 fn a_process_without_the_token_gets_nothing() {
@@ -161,38 +90,6 @@ fn a_peer_can_address_only_routes_of_its_own_link() {
         p1.recv_timeout(Duration::from_millis(100)),
         Err(msgport::RecvError::Timeout)
     ));
-}
-
-/// Each bad frame closes its link only: the port bootstrapped on it gets
-/// `close`; a port on another link still works.
-fn closes_only_its_link(
-    bad: impl FnOnce(&mut UnixStream, RouteId),
-    why: impl Fn(&msgport_ipc::LinkError) -> bool,
-) {
-    let l = Listener::bind_private().unwrap();
-    let (mut good, good_port, good_route) = raw_peer(&l);
-    let name: u128 = rand::random();
-    let (mut s, port, route) = raw_peer_named(&l, name);
-    bad(&mut s, route);
-    // Valid frames before the bad one were delivered (kept, so that
-    // their ports stay open); then `close`.
-    let mut delivered = Vec::new();
-    loop {
-        match port.recv_timeout(Duration::from_secs(5)) {
-            Ok(Event::Message(m)) => delivered.push(m),
-            Ok(Event::Close) => break,
-            other => panic!("expected close, got {other:?}"),
-        }
-    }
-    // The link's typed error says what the peer did.
-    let closed = msgport_ipc::links()
-        .into_iter()
-        .find(|l| l.peer == name)
-        .and_then(|l| l.closed)
-        .expect("the closed link is reported");
-    assert!(why(&closed), "{closed:?}");
-    send(&mut good, message(good_route, 0, "still here"));
-    expect_text(&good_port, "still here");
 }
 
 #[test]
@@ -420,26 +317,6 @@ fn a_peer_that_ignores_pause_loses_its_link_and_the_node_holds_a_bounded_amount(
     // Only that link closed.
     send(&mut good, message(good_route, 0, "still here"));
     expect_text(&good_port, "still here");
-}
-
-/// A raw peer with a random node name (to find its link in `links()`),
-/// and the listener that admitted it.
-fn named_raw_peer() -> (Listener, u128, UnixStream, msgport::MessagePort, RouteId) {
-    let l = Listener::bind_private().unwrap();
-    let name: u128 = rand::random();
-    let (s, port, route) = raw_peer_named(&l, name);
-    (l, name, s, port, route)
-}
-
-/// Reads frames until one that `want` accepts (others, e.g. the echo of
-/// a message, are skipped).
-fn read_until(s: &mut UnixStream, want: impl Fn(&Frame) -> bool) -> Frame {
-    loop {
-        let f = read_frame(s);
-        if want(&f) {
-            return f;
-        }
-    }
 }
 
 /// The raw peer sends us two ports on the bootstrap route, as new routes

@@ -236,7 +236,16 @@ fn buffers_cross_inline_and_in_sealed_memfds() {
 
 #[test]
 fn a_killed_child_closes_every_port_entangled_with_it_within_a_second() {
-    let (mut kid, port) = serve();
+    // The child may not introduce this process to others: the port routed
+    // through it keeps it as its proxy (`tests/bypass.rs` has the other
+    // case: a proxy that left is not missed when it dies).
+    let sealed = msgport_ipc::Bounds {
+        introductions: false,
+        ..Default::default()
+    };
+    let (mut kid, port) =
+        msgport_ipc::spawn_with_bounds(&mut child("serve"), Duration::from_secs(30), sealed)
+            .unwrap();
     let ch = MessageChannel::new();
     port.post(&Cmd::EchoOn(ch.port2)).unwrap();
     // A port routed *through* the child: the child connects to a second

@@ -3,7 +3,9 @@
 //! wherever the receiving port went in between, and the ports of the
 //! killed process close.
 //!
-//! `MSGPORT_IPC_STRESS_MESSAGES` sets the total (default 1,000,000).
+//! `MSGPORT_IPC_STRESS_MESSAGES` sets the total (default 1,000,000);
+//! `MSGPORT_IPC_STRESS_MOVE_WITHIN`, how many messages at most a child
+//! reads before it moves a port on (default 20,000; smaller, more moves).
 
 mod common;
 
@@ -23,6 +25,9 @@ enum ToChild {
         next: u64,
         seed: u64,
     },
+    /// Post `n` numbers from 0 on the port (the sending end of a channel
+    /// whose receiving end moves among the other children), then close it.
+    Send { port: MessagePort, n: u64 },
     /// Flush and exit.
     Exit,
 }
@@ -47,24 +52,33 @@ fn child_entry() {
 }
 
 /// Reads the ports it is given; moves each on after a random count, with
-/// probability one half.
+/// probability three quarters (so that a channel moves three times on average).
 fn stress_child() {
     let parent = Arc::new(msgport_ipc::parent_port().unwrap());
     while let Ok(Event::Message(m)) = parent.recv_blocking_as::<ToChild>(None) {
-        let ToChild::Take {
-            id,
-            port,
-            mut next,
-            seed,
-        } = m.data
-        else {
-            break;
+        let (id, port, mut next, seed) = match m.data {
+            ToChild::Take {
+                id,
+                port,
+                next,
+                seed,
+            } => (id, port, next, seed),
+            ToChild::Send { port, n } => {
+                std::thread::spawn(move || send(&port, n));
+                continue;
+            }
+            ToChild::Exit => break,
         };
         let parent = parent.clone();
         std::thread::spawn(move || {
             let mut rng = SmallRng::seed_from_u64(seed);
-            let move_after = if rng.random_bool(0.5) {
-                Some(rng.random_range(1..20_000u64))
+            let within: u64 = std::env::var("MSGPORT_IPC_STRESS_MOVE_WITHIN")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(20_000)
+                .max(2);
+            let move_after = if rng.random_bool(0.75) {
+                Some(rng.random_range(1..within))
             } else {
                 None
             };
@@ -98,6 +112,21 @@ fn stress_child() {
         });
     }
     msgport_ipc::flush(Duration::from_secs(5));
+}
+
+/// Posts `n` numbers on `port`, holding while its peer has more than
+/// 100,000 waiting: backpressure, observed as in-process.
+fn send(port: &MessagePort, n: u64) {
+    for i in 0..n {
+        if port.post(&i).is_err() {
+            return;
+        }
+        if i % 4096 == 0 {
+            while port.peer_queued().0 > 100_000 {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+    }
 }
 
 /// Holds the ports it is given, reading slowly, until it is killed.
@@ -145,8 +174,11 @@ fn a_million_messages_among_five_processes_with_moves_closes_and_a_kill() {
     }
     drop(tx);
 
-    // Channels: the sending ends stay here, the receiving ends go to the
-    // children. Every fourth closes early, at a random count.
+    // Channels: the receiving ends go to the children; the sending ends
+    // of the even ones stay here, those of the odd ones go to another
+    // child (this process is then a proxy between two children until it
+    // introduces them, and again each time a receiving end passes
+    // through). Every fourth closes early, at a random count.
     let seed: u64 = std::env::var("MSGPORT_IPC_STRESS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -172,18 +204,13 @@ fn a_million_messages_among_five_processes_with_moves_closes_and_a_kill() {
             })
             .unwrap();
         let s = ch.port1;
-        senders.push(std::thread::spawn(move || {
-            for i in 0..n {
-                s.post(&i).unwrap();
-                if i % 4096 == 0 {
-                    // Backpressure, observed as in-process: hold while the
-                    // route's queue here is long.
-                    while s.peer_queued().0 > 100_000 {
-                        std::thread::sleep(Duration::from_micros(200));
-                    }
-                }
-            }
-        }));
+        if id % 2 == 1 {
+            ports[(id + 2) % 3]
+                .post(&ToChild::Send { port: s, n })
+                .unwrap();
+        } else {
+            senders.push(std::thread::spawn(move || send(&s, n)));
+        }
     }
     // Three channels end in the sink, which is killed mid-stream: their
     // senders here get `close`.
@@ -262,6 +289,9 @@ fn a_million_messages_among_five_processes_with_moves_closes_and_a_kill() {
     // over the link it came by: the child it left stops being a proxy.
     let spliced: u64 = msgport_ipc::links().iter().map(|l| l.spliced).sum();
     assert!(spliced > 0, "no route was spliced in {moves} moves");
+    // A channel whose ends were in two children left no proxy here.
+    let bypassed: u64 = msgport_ipc::links().iter().map(|l| l.bypassed).sum();
+    assert!(bypassed > 0, "no route was bypassed in {moves} moves");
     eprintln!(
         "stress: {} messages on {CHANNELS} channels, {moves} moves across processes, in {:?}",
         expected.iter().sum::<u64>(),

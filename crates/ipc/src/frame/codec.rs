@@ -13,6 +13,13 @@ const SPLICE: u8 = 7;
 const SPLICE_ACK: u8 = 8;
 const SPLICE_END: u8 = 9;
 const SPLICE_NO: u8 = 10;
+const INTRODUCE: u8 = 11;
+const BYPASS: u8 = 12;
+const BYPASS_ACK: u8 = 13;
+const BYPASS_NO: u8 = 14;
+const BYPASS_END: u8 = 15;
+const BYPASS_CANCEL: u8 = 16;
+const BYPASS_GO: u8 = 17;
 pub(super) const RESIZABLE: u8 = 1;
 pub(super) const IN_REGION: u8 = 2;
 
@@ -139,8 +146,44 @@ impl Frame {
                 e.u64(*sent_b);
                 e.finish();
             }
-            Frame::Close { route, sent } => {
-                let mut e = Encoder::begin(out, CLOSE);
+            Frame::Introduce { intro, node } => {
+                let mut e = Encoder::begin(out, INTRODUCE);
+                e.u128(*intro);
+                e.u128(*node);
+                e.finish();
+            }
+            Frame::Bypass { route, intro, new } => {
+                let mut e = Encoder::begin(out, BYPASS);
+                e.u128(route.0);
+                e.u128(*intro);
+                e.u128(new.0);
+                e.finish();
+            }
+            Frame::BypassNo { route, stale } => {
+                let mut e = Encoder::begin(out, BYPASS_NO);
+                e.u128(route.0);
+                e.u8(*stale as u8);
+                e.finish();
+            }
+            Frame::BypassAck { route }
+            | Frame::BypassCancel { route }
+            | Frame::BypassGo { route } => {
+                let kind = match self {
+                    Frame::BypassAck { .. } => BYPASS_ACK,
+                    Frame::BypassCancel { .. } => BYPASS_CANCEL,
+                    _ => BYPASS_GO,
+                };
+                let mut e = Encoder::begin(out, kind);
+                e.u128(route.0);
+                e.finish();
+            }
+            Frame::BypassEnd { route, sent } | Frame::Close { route, sent } => {
+                let kind = if matches!(self, Frame::Close { .. }) {
+                    CLOSE
+                } else {
+                    BYPASS_END
+                };
+                let mut e = Encoder::begin(out, kind);
                 e.u128(route.0);
                 e.u64(*sent);
                 e.finish();
@@ -281,6 +324,32 @@ pub fn decode(b: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
             a: RouteId(f.u128()?),
             b: RouteId(f.u128()?),
         },
+        INTRODUCE => Frame::Introduce {
+            intro: f.u128()?,
+            node: f.u128()?,
+        },
+        BYPASS => Frame::Bypass {
+            route: RouteId(f.u128()?),
+            intro: f.u128()?,
+            new: RouteId(f.u128()?),
+        },
+        BYPASS_ACK => Frame::BypassAck {
+            route: RouteId(f.u128()?),
+        },
+        BYPASS_NO => Frame::BypassNo {
+            route: RouteId(f.u128()?),
+            stale: f.u8()? != 0,
+        },
+        BYPASS_END => Frame::BypassEnd {
+            route: RouteId(f.u128()?),
+            sent: f.u64()?,
+        },
+        BYPASS_CANCEL => Frame::BypassCancel {
+            route: RouteId(f.u128()?),
+        },
+        BYPASS_GO => Frame::BypassGo {
+            route: RouteId(f.u128()?),
+        },
         k => return Err(FrameError::UnknownKind(k)),
     };
     if !f.b.is_empty() {
@@ -318,4 +387,3 @@ fn read_buffer(f: &mut Fields<'_>, limits: &Limits) -> Result<BufferDesc, FrameE
     };
     Ok(BufferDesc { len, max, inline })
 }
-

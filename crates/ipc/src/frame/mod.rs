@@ -19,6 +19,16 @@
 //!  SpliceEnd  9  a:u128 b:u128 sent_a:u64 sent_b:u64   all I forwarded on a and b came
 //!                                                     before this; both routes are gone
 //!  SpliceNo  10  a:u128 b:u128                         refused: the routes stay as they are
+//!  Introduce    11  intro:u128 node:u128                a socket to node `node` comes beside this
+//!  Bypass       12  route:u128 intro:u128 new:u128      your end of route moves to route new on
+//!                                                     the link of introduction intro
+//!  BypassAck    13  route:u128                          I send nothing more on route
+//!  BypassNo     14  route:u128 stale:u8                 refused: the route stays as it is
+//!                                                     (stale 1: I have no such introduction)
+//!  BypassEnd    15  route:u128 sent:u64                 all I forwarded on route came; it is gone
+//!  BypassCancel 16  route:u128                          the bypass is off: send on route again
+//!  BypassGo     17  route:u128                          (on the introduced link) everything the
+//!                                                     proxy forwarded to me came: send on route
 //!
 //!  buffer:  flags:u8 (1 = resizable, 2 = in a memfd sent beside the frame)
 //!           len:u64 [max:u64 if resizable] [bytes[len] if inline]
@@ -172,6 +182,59 @@ pub enum Frame {
         /// The other.
         b: RouteId,
     },
+    /// A Unix socket travels beside this frame, connected to a socket the
+    /// sender gave node `node` under the same `intro`: the receiver makes
+    /// it a link to `node`, known on this link as `intro`.
+    Introduce {
+        /// The introduction's name, chosen by the sender.
+        intro: u128,
+        /// The node at the socket's other end.
+        node: u128,
+    },
+    /// The sender is a proxy of `route` to another node, which it has
+    /// introduced as `intro`: the receiver's end of `route` moves to route
+    /// `new` on that link (it answers `BypassAck` or `BypassNo`).
+    Bypass {
+        /// The route being bypassed.
+        route: RouteId,
+        /// The introduction whose link the new route runs on.
+        intro: u128,
+        /// The new route.
+        new: RouteId,
+    },
+    /// The answer to `Bypass`: nothing more is sent on `route`.
+    BypassAck {
+        /// The route.
+        route: RouteId,
+    },
+    /// The answer to a `Bypass` that cannot be done: the route stays.
+    BypassNo {
+        /// The route.
+        route: RouteId,
+        /// The receiver had no link for the introduction named (the proxy
+        /// should introduce the two nodes anew).
+        stale: bool,
+    },
+    /// The proxy forwarded everything it held for `route` (`sent` messages
+    /// in all); the route is gone.
+    BypassEnd {
+        /// The route.
+        route: RouteId,
+        /// Messages sent on it before this, in all.
+        sent: u64,
+    },
+    /// The bypass of `route` is off (the other end refused): the receiver
+    /// sends on `route` again.
+    BypassCancel {
+        /// The route.
+        route: RouteId,
+    },
+    /// On the introduced link: the sender received everything the proxy
+    /// forwarded to it; the receiver may send on `route` now.
+    BypassGo {
+        /// The new route.
+        route: RouteId,
+    },
     /// The sending side's port closed after `sent` messages.
     Close {
         /// The route.
@@ -209,4 +272,3 @@ pub enum FrameError {
     #[error("bad buffer description")]
     BadBuffer,
 }
-

@@ -63,4 +63,3 @@ impl Splitter {
         Ok(Some(&self.buf[start..start + len]))
     }
 }
-

@@ -45,6 +45,26 @@ fn every_kind_round_trips() {
         a: RouteId(7),
         b: RouteId(8),
     });
+    roundtrip(Frame::Introduce {
+        intro: 9,
+        node: u128::MAX - 1,
+    });
+    roundtrip(Frame::Bypass {
+        route: RouteId(10),
+        intro: 11,
+        new: RouteId(12),
+    });
+    roundtrip(Frame::BypassAck { route: RouteId(13) });
+    roundtrip(Frame::BypassNo {
+        route: RouteId(14),
+        stale: true,
+    });
+    roundtrip(Frame::BypassEnd {
+        route: RouteId(15),
+        sent: 16,
+    });
+    roundtrip(Frame::BypassCancel { route: RouteId(17) });
+    roundtrip(Frame::BypassGo { route: RouteId(18) });
     roundtrip(Frame::Message {
         route: RouteId(5),
         seq: 99,

@@ -34,11 +34,17 @@ impl Wake for DrainWake {
 impl Link {
     /// Queues a control frame for the writer and wakes it.
     pub(super) fn send_control(&self, f: Frame) {
+        self.queue_control(f, None);
+        self.kick();
+    }
+
+    /// Queues a control frame with a descriptor to go beside it, without
+    /// waking the writer (a later `send_control` does).
+    pub(super) fn queue_control(&self, f: Frame, fd: Option<rustix::fd::OwnedFd>) {
         self.control
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(f);
-        self.kick();
+            .push((f, fd));
     }
 
     /// Asks to be told (through `resume_check`) when the port entangled
@@ -55,10 +61,11 @@ impl Link {
 
     /// The writer's part: control frames first, then `Resume` for every
     /// paused route that drained (the others are watched again).
-    pub(super) fn emit_control(&self, batch: &mut Vec<u8>) {
+    pub(super) fn emit_control(&self, batch: &mut Vec<u8>, fds: &mut Vec<rustix::fd::OwnedFd>) {
         let frames = std::mem::take(&mut *self.control.lock().unwrap_or_else(|e| e.into_inner()));
-        for f in frames {
+        for (f, fd) in frames {
             f.encode(batch);
+            fds.extend(fd);
         }
         if !self.resume_check.swap(false, Ordering::SeqCst) {
             return;
@@ -77,24 +84,20 @@ impl Link {
 
     /// `Pause` from the peer: park the route's bridge.
     pub(super) fn pause(&self, route: RouteId) {
-        let mut routes = self.routes();
-        if let Some(r) = routes.by_route.get_mut(&route) {
-            r.park();
-        }
+        self.paused_by_peer(route, true);
     }
 
-    /// `Resume` from the peer: the bridge goes back to the link's loop.
+    /// `Resume` from the peer: the bridge goes back to the link's loop
+    /// (unless a splice or a bypass still holds it).
     pub(super) fn resume(&self, route: RouteId) {
+        self.paused_by_peer(route, false);
+    }
+
+    fn paused_by_peer(&self, route: RouteId, paused: bool) {
         let mut routes = self.routes();
         if let Some(r) = routes.by_route.get_mut(&route) {
-            if matches!(r.splice, Some(crate::route::Splice::Merge { .. })) {
-                // Parked until the merge, whatever the peer says.
-                return;
-            }
-            if let Some(parked) = r.parked.take() {
-                self.event_loop.bind(&r.bridge);
-                drop(parked);
-            }
+            r.paused_by_peer = paused;
+            r.rehome(&self.event_loop);
         }
     }
 }

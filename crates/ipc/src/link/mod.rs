@@ -7,10 +7,14 @@
 //! port entangled with one of its bridges gets `close`, after the messages
 //! already delivered. Nothing else of the node is touched.
 
+mod bypass;
 mod flow;
+mod moving;
 mod reader;
 mod splice;
 mod writer;
+
+pub(crate) use bypass::Job;
 
 use crate::engine::region::RegionError;
 use crate::frame::{FrameError, Limits, RouteId, Splitter};
@@ -65,6 +69,13 @@ pub struct Bounds {
     /// was in flight) before that counts as ignoring `Pause`, on top of one
     /// frame.
     pub max_after_pause: usize,
+    /// Whether this node may introduce the link's peer to other nodes, and
+    /// accept introductions from it (see ARCHITECTURE.md, "Bypassing a
+    /// proxy"). With `false` — a broker's sandboxed child that must talk
+    /// to its parent only — a port moved between this link and another
+    /// keeps this node as its proxy, and the peer gets no socket to
+    /// anyone.
+    pub introductions: bool,
 }
 
 impl Default for Bounds {
@@ -75,6 +86,7 @@ impl Default for Bounds {
             max_pending_fds: 1024,
             pause_bytes: 16 << 20,
             max_after_pause: 64 << 20,
+            introductions: true,
         }
     }
 }
@@ -93,6 +105,8 @@ pub(crate) struct Counters {
     pub(crate) frames_in: AtomicU64,
     /// Pairs of routes spliced away (as the proxy or the merging side).
     pub(crate) spliced: AtomicU64,
+    /// Routes bypassed (as the proxy, or as an end that moved).
+    pub(crate) bypassed: AtomicU64,
 }
 
 /// One link, as [`links`](crate::links) reports it.
@@ -118,6 +132,14 @@ pub struct LinkStats {
     /// Pairs of routes spliced away because a port came back to the
     /// process of its peer (this node was the proxy or the merging side).
     pub spliced: u64,
+    /// Routes of this link bypassed: this node was a proxy between this
+    /// link and another, introduced their two peers to each other and
+    /// left (one per route it forgot), or the other end of this route
+    /// moved to a link of its own with the port's peer.
+    pub bypassed: u64,
+    /// Whether a proxy introduced this link (rather than `spawn` or an
+    /// invitation).
+    pub introduced: bool,
     /// Why the link closed; `None` while it is open.
     pub closed: Option<Arc<LinkError>>,
 }
@@ -131,8 +153,12 @@ struct Bell {
 
 /// One link to a peer node.
 pub(crate) struct Link {
+    /// This link's name in this process (see [`Node::link_id`](crate::node::Node)).
+    pub(crate) id: u64,
     /// The peer node's name.
     pub(crate) peer: u128,
+    /// A proxy introduced this link.
+    introduced: bool,
     transport: Arc<dyn Transport>,
     pub(crate) bounds: Bounds,
     routes: Mutex<Routes>,
@@ -145,9 +171,21 @@ pub(crate) struct Link {
     dirty: AtomicBool,
     /// Whoever drains the event loop into the transport holds this.
     drain: Mutex<writer::Drain>,
-    /// Frames the reader wants sent (`Pause`, `Resume`), written before
-    /// the next tasks.
-    control: Mutex<Vec<crate::frame::Frame>>,
+    /// Frames the node's threads want sent (`Pause`, `Resume`, the
+    /// splice's and the bypass's), each with the descriptor that goes
+    /// beside it, written before the next tasks.
+    control: Mutex<Vec<(crate::frame::Frame, Option<rustix::fd::OwnedFd>)>>,
+    /// Routes opened for shipped ports, to be checked for a proxy once the
+    /// routes' lock is let go (see `bypass.rs`).
+    shipped: Mutex<Vec<RouteId>>,
+    /// The links the peer introduced this node to, by the introduction's
+    /// name (see `bypass.rs`).
+    intros: Mutex<std::collections::HashMap<u128, std::sync::Weak<Link>>>,
+    /// Bypasses this node is the proxy of, whose route on this link is
+    /// ended once its bridge's queue is written.
+    bypass_ends: Mutex<Vec<(RouteId, Arc<Job>)>>,
+    /// `bypass_ends.len()`, stored under it.
+    bypass_ending: std::sync::atomic::AtomicUsize,
     /// Acknowledged splices this node is the proxy of, waiting for their
     /// bridges' queues to be written (see `splice.rs`).
     ends: Mutex<Vec<(RouteId, RouteId)>>,
@@ -174,16 +212,23 @@ pub(crate) struct Link {
 impl Link {
     /// Starts a link over `transport` (handshake done): its writer and
     /// reader threads. `leftover` holds bytes read past the handshake.
+    /// `first` (the bootstrap route) is opened before the reader starts,
+    /// so that a message the peer sent on it at once is not taken for one
+    /// on an unknown route; its user's port is returned.
     pub(crate) fn start(
         peer: u128,
         transport: Arc<dyn Transport>,
         leftover: Splitter,
         bounds: Bounds,
-    ) -> std::io::Result<Arc<Link>> {
+        introduced: bool,
+        first: Option<RouteId>,
+    ) -> std::io::Result<(Arc<Link>, Option<MessagePort>)> {
         let link = Arc::new_cyclic(|me: &std::sync::Weak<Link>| {
             let weak = me.clone();
             Link {
+                id: crate::node::Node::get().link_id(),
                 peer,
+                introduced,
                 transport,
                 bounds,
                 routes: Mutex::new(Routes::default()),
@@ -197,6 +242,10 @@ impl Link {
                 dirty: AtomicBool::new(false),
                 drain: Mutex::new(writer::Drain::default()),
                 control: Mutex::new(Vec::new()),
+                shipped: Mutex::new(Vec::new()),
+                intros: Mutex::new(std::collections::HashMap::new()),
+                bypass_ends: Mutex::new(Vec::new()),
+                bypass_ending: std::sync::atomic::AtomicUsize::new(0),
                 ends: Mutex::new(Vec::new()),
                 ending: std::sync::atomic::AtomicUsize::new(0),
                 resume_check: AtomicBool::new(false),
@@ -208,6 +257,7 @@ impl Link {
                 error: Mutex::new(None),
             }
         });
+        let port = first.map(|r| link.open_route(r));
         let w = link.clone();
         std::thread::Builder::new()
             .name("msgport-ipc-writer".into())
@@ -216,7 +266,7 @@ impl Link {
         std::thread::Builder::new()
             .name("msgport-ipc-reader".into())
             .spawn(move || reader::run(&r, leftover))?;
-        Ok(link)
+        Ok((link, port))
     }
 
     pub(crate) fn routes(&self) -> MutexGuard<'_, Routes> {
@@ -246,8 +296,13 @@ impl Link {
         }
         *self.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(why));
         self.transport.shutdown();
-        let bridges = self.routes().drain();
-        drop(bridges);
+        let ends = self.routes().drain();
+        for end in ends {
+            self.dispose(end);
+        }
+        drop(std::mem::take(
+            &mut *self.bypass_ends.lock().unwrap_or_else(|e| e.into_inner()),
+        ));
         self.ring();
         crate::node::Node::get().forget(self);
     }
@@ -282,6 +337,8 @@ impl Link {
             unknown_route: c.unknown_route.load(Ordering::Relaxed),
             dropped: c.oversize.load(Ordering::Relaxed),
             spliced: c.spliced.load(Ordering::Relaxed),
+            bypassed: c.bypassed.load(Ordering::Relaxed),
+            introduced: self.introduced,
             closed: self.error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         }
     }

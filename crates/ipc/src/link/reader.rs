@@ -4,7 +4,7 @@
 use super::{Link, LinkError};
 use crate::engine::region;
 use crate::frame::{self, BufferDesc, Frame, RouteId, Splitter};
-use crate::route::Splice;
+use crate::route::{Bypass, Splice};
 use msgport::clone::{DataBlock, TransferredBuffer};
 use msgport::MessageChannel;
 use rustix::fd::OwnedFd;
@@ -68,7 +68,7 @@ fn handle(link: &Link, f: Frame, fds: &mut VecDeque<OwnedFd>) -> Result<(), Link
             buffers,
         } => message(link, route, seq, bytes, ports, buffers, fds),
         Frame::Close { route, sent } => {
-            let bridge = {
+            let end = {
                 let mut routes = link.routes();
                 match routes.by_route.get(&route) {
                     None => {
@@ -85,7 +85,9 @@ fn handle(link: &Link, f: Frame, fds: &mut VecDeque<OwnedFd>) -> Result<(), Link
             };
             // Dropped outside the lock: the user's port gets `close`
             // after every message posted before it.
-            drop(bridge);
+            if let Some(end) = end {
+                link.dispose(end);
+            }
             Ok(())
         }
         Frame::Pause { route } => {
@@ -111,6 +113,21 @@ fn handle(link: &Link, f: Frame, fds: &mut VecDeque<OwnedFd>) -> Result<(), Link
             sent_a,
             sent_b,
         } => link.on_splice_end(a, b, [sent_a, sent_b]),
+        Frame::Introduce { intro, node } => {
+            let socket = fds
+                .pop_front()
+                .ok_or(LinkError::Protocol("an introduction's socket is missing"))?;
+            link.on_introduce(intro, node, socket)
+        }
+        Frame::Bypass { route, intro, new } => {
+            link.on_bypass(route, intro, new);
+            Ok(())
+        }
+        Frame::BypassAck { route } => link.on_bypass_answer(route, true, false),
+        Frame::BypassNo { route, stale } => link.on_bypass_answer(route, false, stale),
+        Frame::BypassEnd { route, sent } => link.on_bypass_end(route, sent),
+        Frame::BypassCancel { route } => link.on_bypass_cancel(route),
+        Frame::BypassGo { route } => link.on_bypass_go(route),
         Frame::Hello { .. } | Frame::Welcome { .. } => {
             Err(LinkError::Protocol("handshake frame on an open link"))
         }
@@ -169,6 +186,15 @@ fn message(
     }
     if matches!(r.splice, Some(Splice::Proxy { acked: true, .. })) {
         return Err(LinkError::Protocol("a message after SpliceAck"));
+    }
+    match r.bypass {
+        Some(Bypass::Proxy { acked: true, .. }) => {
+            return Err(LinkError::Protocol("a message after BypassAck"))
+        }
+        Some(Bypass::Arriving { go_sent: false, .. }) => {
+            return Err(LinkError::Protocol("a message before BypassGo"))
+        }
+        _ => {}
     }
     r.received += 1;
     if routes.by_route.len() + ports.len() > link.bounds.max_routes {

@@ -17,11 +17,11 @@ use std::sync::atomic::Ordering;
 /// opened `b`).
 pub(super) fn detect(routes: &mut Routes, b: RouteId) -> Option<(RouteId, RouteId)> {
     let rb = routes.by_route.get(&b)?;
-    if rb.splice.is_some() {
+    if rb.busy() {
         return None;
     }
     let a = *routes.by_port.get(&rb.bridge.peer_name()?)?;
-    let free = |r: Option<&crate::route::Route>| r.is_some_and(|r| r.splice.is_none());
+    let free = |r: Option<&crate::route::Route>| r.is_some_and(|r| !r.busy());
     if a == b || !free(routes.by_route.get(&a)) {
         return None;
     }
@@ -45,7 +45,7 @@ impl Link {
             let ok = a != b
                 && [a, b]
                     .iter()
-                    .all(|id| routes.by_route.get(id).is_some_and(|r| r.splice.is_none()));
+                    .all(|id| routes.by_route.get(id).is_some_and(|r| !r.busy()));
             if ok {
                 for (id, other) in [(a, b), (b, a)] {
                     let Some(r) = routes.by_route.get_mut(&id) else {
@@ -56,7 +56,7 @@ impl Link {
                     // task the writer already took is written before the
                     // answer below (it is queued as control, which the
                     // next drain writes first).
-                    r.park();
+                    r.rehome(&self.event_loop);
                 }
             }
             ok
@@ -169,7 +169,10 @@ impl Link {
                     "SpliceEnd does not follow the routes' last messages",
                 ));
             }
-            (routes.remove(a), routes.remove(b))
+            (
+                routes.remove(a).map(|r| r.bridge),
+                routes.remove(b).map(|r| r.bridge),
+            )
         };
         // The reader (this thread) holds the only other handles, and not
         // now: both unwrap.
@@ -182,35 +185,22 @@ impl Link {
             self.counters.spliced.fetch_add(1, Ordering::Relaxed);
             // Both are live bridges this node holds.
             let _ = ua.merge(ub);
-            // The two ports now entangled may both be bridges of one link
-            // (a port that went K1 → P → K2 → P → K1): this node is then a
-            // proxy between two of that link's routes, made by the merge
-            // rather than by shipping a port, and asks for that splice.
-            if let (Some(p), Some(q)) = joined {
+            // The two ports now entangled may both be bridges (a port that
+            // went K1 → P → K2 → P → K1 leaves two bridges of one link
+            // entangled): this node is then a proxy again, made by the
+            // merge rather than by shipping a port, and asks for a splice
+            // or a bypass.
+            if let (Some(p), Some(_)) = joined {
                 for link in crate::node::Node::get().links() {
-                    link.ask_splice(p, q);
+                    let route = link.routes().by_port.get(&p).copied();
+                    if let Some(route) = route {
+                        link.proxy_check(route);
+                        break;
+                    }
                 }
             }
         }
         Ok(())
-    }
-
-    /// If the bridges named `p` and `q` are both this link's, entangled
-    /// with each other, asks the peer to splice their routes.
-    fn ask_splice(&self, p: msgport::PortName, q: msgport::PortName) {
-        let pair = {
-            let mut routes = self.routes();
-            if !routes.by_port.contains_key(&p) {
-                return;
-            }
-            let Some(&b) = routes.by_port.get(&q) else {
-                return;
-            };
-            detect(&mut routes, b)
-        };
-        if let Some((a, b)) = pair {
-            self.send_control(Frame::Splice { a, b });
-        }
     }
 
     /// The writer, once it has no task left: ends every acknowledged
@@ -238,8 +228,8 @@ impl Link {
                 sent_b: rb.sent,
             }
             .encode(batch);
-            gone.extend(routes.remove(a));
-            gone.extend(routes.remove(b));
+            gone.extend(routes.remove(a).map(|r| r.bridge));
+            gone.extend(routes.remove(b).map(|r| r.bridge));
             self.counters.spliced.fetch_add(1, Ordering::Relaxed);
             false
         });

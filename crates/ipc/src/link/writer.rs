@@ -180,10 +180,14 @@ impl Link {
     /// Encodes the bridges' tasks into the batch until there are no more
     /// (false) or the batch is full (true).
     fn pull(&self, d: &mut Drain) -> bool {
-        self.emit_control(&mut d.batch);
+        // Routes opened for shipped ports by the last pull, now that no
+        // lock is held: one may make this node a proxy between two links.
+        self.check_shipped();
+        self.emit_control(&mut d.batch, &mut d.fds);
         // Also here, not only once the loop is empty: a busy link may
         // never run out of tasks.
         self.finish_splices(&mut d.batch);
+        self.finish_bypasses(&mut d.batch);
         loop {
             if d.batch.len() >= BATCH || d.fds.len() >= MAX_FDS_PER_SEND {
                 return true;
@@ -195,6 +199,7 @@ impl Link {
                 Ok(buffers)
             }) else {
                 self.finish_splices(&mut d.batch);
+                self.finish_bypasses(&mut d.batch);
                 return false;
             };
             match event {
@@ -217,7 +222,7 @@ impl Link {
                         match routes.by_port.get(&name).copied() {
                             Some(route) => {
                                 let sent = routes.by_route.get(&route).map_or(0, |r| r.sent);
-                                Some((route, sent, routes.remove(route)))
+                                Some((route, sent, routes.remove(route).map(|r| r.bridge)))
                             }
                             None => None,
                         }
@@ -382,10 +387,16 @@ fn encode_message(
         routes.open(*id, port, &link.event_loop);
     }
     // A port whose peer is a bridge here came back: splice (after the
-    // message that opened its route).
+    // message that opened its route). One whose peer is a bridge of
+    // another link may make this node a proxy between the two: that is
+    // checked once this lock is let go (the drain loops once more).
+    let mut others = Vec::new();
     for id in opened {
-        if let Some((a, b)) = super::splice::detect(&mut routes, id) {
-            Frame::Splice { a, b }.encode(batch);
+        match super::splice::detect(&mut routes, id) {
+            Some((a, b)) => Frame::Splice { a, b }.encode(batch),
+            None => others.push(id),
         }
     }
+    drop(routes);
+    link.ship_check(others);
 }
