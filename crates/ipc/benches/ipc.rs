@@ -6,6 +6,12 @@
 //!   once it has them all (throughput).
 //! - `move_port`: a new channel's end sent to the child, which answers on
 //!   it (ipc-channel: an `IpcSender` sent, answered on).
+//! - `sibling_round_trip_64B`: two children joined by a channel this
+//!   process made and handed them, one end each: a 64-byte round trip
+//!   between them, timed in the child that starts it. `bypassed`: this
+//!   process introduced them and left; `through_the_parent`: one child
+//!   may not be introduced (`Bounds::introductions` off), so this process
+//!   stays the proxy.
 //! - `buffer_256MiB`: 256 MiB to the child and an answer back: a msgport
 //!   [`Region`] (pages move), a plain buffer (copied into a memfd once),
 //!   ipc-channel's `IpcSharedMemory` (copied), the raw socket (written).
@@ -42,6 +48,13 @@ enum Cmd {
     Big(Buffer),
     /// Hold a port unread; say how much memory `n` queued messages took.
     Hold(MessagePort, u64),
+    /// Echo on this port, in a thread, until it closes.
+    EchoOn(MessagePort),
+    /// Keep this port for `Ping`.
+    Keep(MessagePort),
+    /// Make `n` round trips on the kept port; answer `Count` with the
+    /// nanoseconds they took.
+    Ping(u64),
 }
 
 fn me(role: &str) -> Command {
@@ -63,6 +76,7 @@ fn rss() -> u64 {
 
 fn msgport_child() {
     let p = msgport_ipc::parent_port().unwrap();
+    let mut kept: Option<MessagePort> = None;
     let mut counting = 0u64;
     let mut seen = 0u64;
     while let Ok(Event::Message(m)) = p.recv_blocking_as::<Cmd>(None) {
@@ -88,6 +102,26 @@ fn msgport_child() {
                 let after = rss();
                 p.post(&Cmd::Count(after.saturating_sub(before))).unwrap();
                 drop(port);
+            }
+            Cmd::EchoOn(port) => {
+                std::thread::spawn(move || {
+                    while let Ok(Event::Message(m)) = port.recv_blocking_as::<String>(None) {
+                        if port.post(&m.data).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            Cmd::Keep(port) => kept = Some(port),
+            Cmd::Ping(n) => {
+                let Some(port) = &kept else { continue };
+                let text = "x".repeat(57);
+                let t = Instant::now();
+                for _ in 0..n {
+                    port.post(&text).unwrap();
+                    let _ = port.recv_blocking(None);
+                }
+                p.post(&Cmd::Count(t.elapsed().as_nanos() as u64)).unwrap();
             }
         }
     }
@@ -330,6 +364,45 @@ fn main() {
         })
     });
     g.finish();
+
+    let mut g = c.benchmark_group("sibling_round_trip_64B");
+    let mut siblings = Vec::new();
+    for (name, introductions) in [("bypassed", true), ("through_the_parent", false)] {
+        let bounds = msgport_ipc::Bounds {
+            introductions,
+            ..Default::default()
+        };
+        let (ca, a) =
+            msgport_ipc::spawn_with_bounds(&mut me("msgport"), Duration::from_secs(30), bounds)
+                .unwrap();
+        let b = Msgport::new();
+        let (x, y) = MessageChannel::new().into_ports();
+        a.post(&Cmd::EchoOn(x)).unwrap();
+        b.port.post(&Cmd::Keep(y)).unwrap();
+        // Warm up; by then a bypass has settled.
+        b.port.post(&Cmd::Ping(1000)).unwrap();
+        b.answer();
+        g.bench_function(name, |bch| {
+            bch.iter_custom(|iters| {
+                b.port.post(&Cmd::Ping(iters)).unwrap();
+                match b.answer() {
+                    Cmd::Count(ns) => Duration::from_nanos(ns),
+                    _ => panic!("expected the time"),
+                }
+            })
+        });
+        siblings.push((ca, a, b));
+    }
+    g.finish();
+    for (mut ca, a, b) in siblings {
+        drop(a);
+        let _ = ca.kill();
+        let _ = ca.wait();
+        let mut cb = b.child;
+        drop(b.port);
+        let _ = cb.kill();
+        let _ = cb.wait();
+    }
 
     let mut g = c.benchmark_group("buffer_256MiB");
     g.sample_size(10);

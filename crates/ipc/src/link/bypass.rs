@@ -62,6 +62,20 @@ fn unmark(link: &Link, route: RouteId, job: &Arc<Job>) -> bool {
     }
 }
 
+/// After a merge that entangled the ports named `joined`: if both are
+/// bridges, this node is a proxy between their routes, and asks for a
+/// splice or a bypass.
+pub(super) fn after_merge(joined: (Option<msgport::PortName>, Option<msgport::PortName>)) {
+    let (Some(p), Some(_)) = joined else { return };
+    for link in Node::get().links() {
+        let route = link.routes().by_port.get(&p).copied();
+        if let Some(route) = route {
+            link.proxy_check(route);
+            return;
+        }
+    }
+}
+
 impl Link {
     /// The writer's note that `opened` routes carry shipped ports: checked
     /// for a proxy by the next pull, with no lock held.

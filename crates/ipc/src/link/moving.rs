@@ -217,15 +217,7 @@ impl Link {
         drop(end.parked);
         // The two ports now entangled may be bridges themselves: this
         // node is then a proxy again.
-        if let (Some(p), Some(_)) = joined {
-            for link in Node::get().links() {
-                let route = link.routes().by_port.get(&p).copied();
-                if let Some(route) = route {
-                    link.proxy_check(route);
-                    break;
-                }
-            }
-        }
+        super::bypass::after_merge(joined);
     }
 
     /// `BypassGo{route}` on the introduced link: the other end received

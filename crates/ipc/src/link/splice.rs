@@ -190,15 +190,7 @@ impl Link {
             // entangled): this node is then a proxy again, made by the
             // merge rather than by shipping a port, and asks for a splice
             // or a bypass.
-            if let (Some(p), Some(_)) = joined {
-                for link in crate::node::Node::get().links() {
-                    let route = link.routes().by_port.get(&p).copied();
-                    if let Some(route) = route {
-                        link.proxy_check(route);
-                        break;
-                    }
-                }
-            }
+            super::bypass::after_merge(joined);
         }
         Ok(())
     }
