@@ -5,6 +5,9 @@
 //! channel, and moves that channel's receiving end to the second worker
 //! mid-stream: not one number is lost or repeated. Then it kills the
 //! second worker with SIGKILL, sees its ports close, and starts another.
+//! Last, it hands the two ends of one channel to two workers: it
+//! introduces them to each other and leaves the route, which runs
+//! directly between them from then on.
 //!
 //! `cargo run --release -p msgport-ipc --example supervisor`
 
@@ -19,6 +22,8 @@ enum Job {
     Sum { port: MessagePort, first: u64 },
     /// Stop summing and send the port back, with the next number due.
     GiveBack,
+    /// Post the numbers from 0 to `n` on `port`, then close it.
+    Produce { port: MessagePort, n: u64 },
 }
 
 #[derive(Serialize, Deserialize, Debug)]
@@ -64,6 +69,13 @@ fn worker() {
                     if let Some((port, next, sum)) = current.take() {
                         boss.post(&Report::Returned { port, next, sum }).unwrap();
                     }
+                }
+                Job::Produce { port, n } => {
+                    std::thread::spawn(move || {
+                        for i in 0..n {
+                            let _ = port.post(&i);
+                        }
+                    });
                 }
             },
             Err(msgport::RecvError::Timeout) => {}
@@ -161,6 +173,32 @@ fn main() {
     println!(
         "supervisor: a new worker (pid {}) took over and works",
         c.id()
+    );
+
+    // Both ends of one channel to two workers: A produces, C sums. The
+    // supervisor introduces them and leaves the route.
+    let direct = MessageChannel::new();
+    to_a.post(&Job::Produce {
+        port: direct.port1,
+        n: N,
+    })
+    .unwrap();
+    to_c.post(&Job::Sum {
+        port: direct.port2,
+        first: 0,
+    })
+    .unwrap();
+    let Report::Finished { next, sum } = report(&to_c) else {
+        panic!()
+    };
+    assert_eq!((next, sum), (N, N * (N - 1) / 2));
+    let links = msgport_ipc::links();
+    let open: Vec<_> = links.iter().filter(|l| l.closed.is_none()).collect();
+    println!(
+        "supervisor: A sent C {N} numbers directly; the supervisor bypassed {} routes \
+         and holds {} (its two workers' own)",
+        links.iter().map(|l| l.bypassed).sum::<u64>(),
+        open.iter().map(|l| l.routes).sum::<usize>()
     );
 
     drop((to_a, to_c));
