@@ -9,6 +9,7 @@
 #   clone:decode       arbitrary bytes through msgport-clone's decoders
 #   clone:roundtrip    generated values through encode and decode
 #   ipc:frames         arbitrary bytes through msgport-ipc's frame splitter and decoder
+#   ipc:link           well-formed frames in any order from two hostile peers into live links
 #
 # It uses the stable toolchain with RUSTC_BOOTSTRAP=1 (for -Zsanitizer; the
 # toolchain's sysroot ships the ASan runtime), so it needs no nightly. The

@@ -356,6 +356,11 @@ impl Port {
     #[inline(never)]
     fn not_entangled(t: crate::sync::Guard<'_, State>, from: &Arc<Port>, task: Task) {
         let Link::Merged(next) = &t.link else {
+            // The message reaches nobody. It is dropped after the lock:
+            // the ports it carries close, which takes their locks (the
+            // parameters would drop in reverse order, the task first).
+            drop(t);
+            drop(task);
             return;
         };
         let next = next.clone();

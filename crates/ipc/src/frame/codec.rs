@@ -338,7 +338,11 @@ pub fn decode(b: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
         },
         BYPASS_NO => Frame::BypassNo {
             route: RouteId(f.u128()?),
-            stale: f.u8()? != 0,
+            stale: match f.u8()? {
+                0 => false,
+                1 => true,
+                _ => return Err(FrameError::BadField("stale")),
+            },
         },
         BYPASS_END => Frame::BypassEnd {
             route: RouteId(f.u128()?),

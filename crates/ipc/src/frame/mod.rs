@@ -271,4 +271,8 @@ pub enum FrameError {
     /// [`Limits::max_region`], a maximum below the length.
     #[error("bad buffer description")]
     BadBuffer,
+    /// A field whose value is none of those it may take (a flag that is
+    /// neither 0 nor 1).
+    #[error("bad value in field {0}")]
+    BadField(&'static str),
 }

@@ -152,6 +152,11 @@ fn bad_frames_are_typed_errors() {
     b2.extend_from_slice(&10u64.to_le_bytes());
     b2.extend_from_slice(&5u64.to_le_bytes());
     assert_eq!(decode(&b2, &l), Err(FrameError::BadBuffer));
+    // A flag that is neither 0 nor 1.
+    let mut no = vec![14u8];
+    no.extend_from_slice(&[0; 16]);
+    no.push(2);
+    assert_eq!(decode(&no, &l), Err(FrameError::BadField("stale")));
     let mut b3 = big;
     b3.push(0x80);
     b3.extend_from_slice(&[0; 8]);
