@@ -13,8 +13,10 @@ RUSTFLAGS="--cfg shuttle" cargo test -p msgport --test shuttle --locked --target
 # Rust code and QuickJS's C), 30 s each. A finding fails the run.
 bash scripts/fuzz.sh js:wire_delivery 30
 bash scripts/fuzz.sh js:clone_values 30
-# The frame decoder of links between processes, on arbitrary peer bytes.
+# The frame decoder of links between processes, on arbitrary peer bytes,
+# and live links fed frames in any order by two hostile peers.
 bash scripts/fuzz.sh ipc:frames 30
+bash scripts/fuzz.sh ipc:link 30
 # Our conformance suite for the JS runtime (testharness.js),
 # in the main context and in dedicated workers.
 cargo run -q -p msgport-cli --locked -- test tests/js
