@@ -119,3 +119,48 @@ fn a_proxy_that_left_is_not_missed_when_it_is_killed() {
     other_port.post(&Cmd::Exit).unwrap();
     assert!(other.wait().unwrap().success());
 }
+
+#[test]
+fn a_proxy_killed_mid_bypass_leaves_its_ports_working_or_closed_never_hanging() {
+    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut other, other_port) = msgport_ipc::spawn(&mut child("serve")).unwrap();
+    for round in 0..5 {
+        let (mut kid, port) = msgport_ipc::spawn(&mut child("serve")).unwrap();
+        other_port.post(&Cmd::Listen).unwrap();
+        let Reply::Invitation(inv) = reply(&other_port) else {
+            panic!()
+        };
+        port.post(&Cmd::Connect(inv)).unwrap();
+        let Reply::Returned(via) = reply(&port) else {
+            panic!()
+        };
+        // Killed at once: the bypass may be done, under way, or not begun.
+        via.post(&Cmd::Echo("racing".into())).unwrap();
+        kid.kill().unwrap();
+        kid.wait().unwrap();
+        // Either the route was moved off the dead process (the echo
+        // comes back, and more after it), or it ran through it and
+        // closes; within a second either way.
+        let started = Instant::now();
+        match via.recv_timeout_as::<Reply>(Duration::from_secs(5)) {
+            Ok(Event::Message(m)) => {
+                assert_eq!(m.data, Reply::Echo("racing".into()), "round {round}");
+                via.post(&Cmd::Echo("after".into())).unwrap();
+                match via.recv_timeout_as::<Reply>(Duration::from_secs(5)) {
+                    Ok(Event::Message(m)) => assert_eq!(m.data, Reply::Echo("after".into())),
+                    // The bypass was under way and its proxy died: closed.
+                    Ok(Event::Close) => {}
+                    other => panic!("round {round}: {other:?}"),
+                }
+            }
+            Ok(Event::Close) => {}
+            other => panic!("round {round}: {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(1), "round {round}");
+        drop(via);
+        // `other` serves on until that port closes, then says so.
+        assert_eq!(reply(&other_port), Reply::Closed, "round {round}");
+    }
+    other_port.post(&Cmd::Exit).unwrap();
+    assert!(other.wait().unwrap().success());
+}
