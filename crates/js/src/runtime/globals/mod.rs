@@ -124,6 +124,7 @@ const PRELUDES: &[(&str, &str)] = &[
     ("events.js", include_str!("../../prelude/events.js")),
     ("clone.js", include_str!("../../prelude/clone.js")),
     ("messaging.js", include_str!("../../prelude/messaging.js")),
+    ("scope.js", include_str!("../../prelude/scope.js")),
     ("web.js", include_str!("../../prelude/web.js")),
     ("platform.js", include_str!("../../prelude/platform.js")),
 ];
