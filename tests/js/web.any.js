@@ -437,3 +437,55 @@ test(() => {
   assert_throws_js(TypeError, () => new File(["x"], "f", { lastModified: 1n }), "a BigInt is no long long");
   assert_equals(new File(["x"], "f", { lastModified: { valueOf: () => 42 } }).lastModified, 42);
 }, "BlobPropertyBag and FilePropertyBag members converted as they are read");
+
+test(() => {
+  // Web IDL #js-dictionary: ResponseInit's members converted as read
+  // (HeadersInit read whole, status an unsigned short, statusText a
+  // ByteString), then Fetch #initialize-a-response checks them.
+  const log = [];
+  const init = {
+    get headers() { log.push("headers"); return { "X-A": { toString() { log.push("header→string"); return "1"; } } }; },
+    get status() { log.push("status"); return { valueOf() { log.push("status→number"); return 201; } }; },
+    get statusText() { log.push("statusText"); return { toString() { log.push("statusText→string"); return "Made"; } }; },
+  };
+  const r = new Response(null, init);
+  assert_array_equals(log, ["headers", "header→string", "status", "status→number", "statusText", "statusText→string"]);
+  assert_equals(r.status, 201);
+  assert_equals(r.statusText, "Made");
+  assert_equals(r.headers.get("x-a"), "1");
+  // A statusText that is no ByteString fails its conversion, before the
+  // status is range-checked.
+  assert_throws_js(TypeError, () => new Response(null, { status: 0, statusText: "\u0100" }));
+  assert_throws_js(RangeError, () => new Response(null, { status: 0, statusText: "ok" }));
+  // A header pair of three is a TypeError of the fill, after the status.
+  assert_throws_js(RangeError, () => new Response(null, { headers: [["a", "1", "2"]], status: 0 }));
+  assert_throws_js(TypeError, () => new Response(null, { headers: [["a", "1", "2"]] }));
+  assert_throws_js(TypeError, () => new Response(null, { status: 1n }), "a BigInt is no unsigned short");
+}, "ResponseInit's members converted as they are read");
+
+test(() => {
+  // PerformanceMeasureOptions: detail, duration, end, start, each
+  // converted as read; a time must be finite.
+  performance.mark("wpt-a");
+  performance.mark("wpt-b");
+  const log = [];
+  const name = (n) => ({ toString() { log.push(`${n}→string`); return n; } });
+  const opts = {
+    get detail() { log.push("detail"); return undefined; },
+    get duration() { log.push("duration"); return undefined; },
+    get end() { log.push("end"); return name("wpt-b"); },
+    get start() { log.push("start"); return name("wpt-a"); },
+  };
+  const m = performance.measure("between", opts);
+  assert_array_equals(log, ["detail", "duration", "end", "wpt-b→string", "start", "wpt-a→string"]);
+  assert_true(m.duration >= 0);
+  assert_throws_js(TypeError, () => performance.measure("x", { start: 0, duration: NaN }));
+  assert_throws_js(TypeError, () => performance.measure("x", { start: Infinity }));
+  assert_equals(performance.measure("y", { start: 1, duration: 2 }).duration, 2);
+}, "PerformanceMeasureOptions members converted as they are read");
+
+promise_test(async (t) => {
+  // RequestInit's method is a ByteString.
+  await promise_rejects_js(t, TypeError, fetch("data:,x", { method: "G\u0100T" }));
+  assert_equals(await (await fetch("data:,x", { method: { toString: () => "get" } })).text(), "x");
+}, "fetch converts RequestInit's method as a ByteString");

@@ -196,15 +196,26 @@
       let start = 0, end = performance.now(), detail = null;
       const isOptions = startOrMeasureOptions !== null && typeof startOrMeasureOptions === "object";
       if (isOptions) {
-        const o = internal.dictionary(startOrMeasureOptions, "PerformanceMeasureOptions", ["detail", "duration", "end", "start"]);
+        // Web IDL, each member converted as it is read: `detail` any,
+        // `duration` a (finite) double, `end` and `start` (DOMString or
+        // DOMHighResTimeStamp): a number stays one, anything else is a
+        // string (a mark's name).
+        const time = (v) => {
+          const n = +v;
+          if (!Number.isFinite(n)) throw new TypeError("Failed to execute 'measure' on 'Performance': a time is not a finite number");
+          return n;
+        };
+        const mark = (v) => (typeof v === "number" ? time(v) : `${v}`);
+        const o = internal.dictionary(startOrMeasureOptions, "PerformanceMeasureOptions", ["detail", "duration", "end", "start"],
+          [undefined, time, mark, mark]);
         if (endMark !== undefined) throw new TypeError("Failed to execute 'measure' on 'Performance': endMark with options");
         if (o.start !== undefined && o.end !== undefined && o.duration !== undefined)
           throw new TypeError("Failed to execute 'measure' on 'Performance': start, end and duration together");
-        const t = (v) => (typeof v === "number" ? v : markTime(String(v)));
+        const t = (v) => (typeof v === "number" ? v : markTime(v));
         if (o.end !== undefined) end = t(o.end);
-        else if (o.start !== undefined && o.duration !== undefined) end = t(o.start) + Number(o.duration);
+        else if (o.start !== undefined && o.duration !== undefined) end = t(o.start) + o.duration;
         if (o.start !== undefined) start = t(o.start);
-        else if (o.duration !== undefined && o.end !== undefined) start = end - Number(o.duration);
+        else if (o.duration !== undefined && o.end !== undefined) start = end - o.duration;
         if (o.detail !== undefined) detail = structuredClone(o.detail);
       } else {
         if (startOrMeasureOptions !== undefined) start = markTime(String(startOrMeasureOptions));

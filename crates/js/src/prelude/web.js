@@ -557,23 +557,46 @@
     if (/[\0\r\n]/.test(v) || /[^\0-\xff]/.test(v)) throw new TypeError("Headers: invalid header value");
     return v;
   }
+  // Web IDL ByteString: ToString, then no code unit above 0xFF.
+  function byteString(x) {
+    const s = `${x}`;
+    if (/[^\0-\xff]/.test(s)) throw new TypeError(`'${s}' is not a valid ByteString`);
+    return s;
+  }
+  // HeadersInit, (sequence<sequence<ByteString>> or record<ByteString,
+  // ByteString>), converted (read whole, each string converted); its
+  // pairs are checked when a header list is filled from it (Fetch
+  // #concept-headers-fill).
+  function headersInit(init, what) {
+    if (init === null || (typeof init !== "object" && typeof init !== "function"))
+      throw new TypeError(`${what}: The provided value is not of type 'HeadersInit'`);
+    const out = [];
+    if (typeof init[Symbol.iterator] === "function") {
+      for (const pair of init) {
+        if (pair === null || (typeof pair !== "object" && typeof pair !== "function"))
+          throw new TypeError(`${what}: The provided value cannot be converted to a sequence.`);
+        out.push(Array.from(pair, byteString));
+      }
+    } else {
+      for (const k of Reflect.ownKeys(init)) {
+        const d = Reflect.getOwnPropertyDescriptor(init, k);
+        if (d !== undefined && d.enumerable) out.push([byteString(k), byteString(init[k])]);
+      }
+    }
+    return out;
+  }
+  // Fetch #concept-headers-fill.
+  function fill(h, pairs, what) {
+    for (const p of pairs) {
+      if (p.length !== 2) throw new TypeError(`${what}: each header pair must have two items`);
+      h.append(p[0], p[1]);
+    }
+  }
   class Headers {
     constructor(init = undefined) {
       headersState.set(this, []);
       if (init === undefined || init === null) return;
-      if (typeof init !== "object" && typeof init !== "function") throw new TypeError("Failed to construct 'Headers': The provided value is not of type 'HeadersInit'");
-      if (typeof init[Symbol.iterator] === "function") {
-        for (const pair of init) {
-          const p = Array.from(pair);
-          if (p.length !== 2) throw new TypeError("Failed to construct 'Headers': each header pair must have two items");
-          this.append(p[0], p[1]);
-        }
-      } else {
-        for (const k of Reflect.ownKeys(init)) {
-          const d = Reflect.getOwnPropertyDescriptor(init, k);
-          if (d !== undefined && d.enumerable) this.append(k, init[k]);
-        }
-      }
+      fill(this, headersInit(init, "Failed to construct 'Headers'"), "Failed to construct 'Headers'");
     }
     append(name, value) { hs(this).push([headerName(name), headerValue(value)]); }
     delete(name) { name = headerName(name); const l = hs(this); for (let i = l.length - 1; i >= 0; i--) if (l[i][0] === name) l.splice(i, 1); }
@@ -627,12 +650,18 @@
   }
   // Fetch #initialize-a-response, with `body` null or [bytes, Content-Type].
   function initResponse(r, init, body, anyStatus = false) {
-    const i = internal.dictionary(init, "ResponseInit", ["headers", "status", "statusText"]);
-    const status = i.status === undefined ? 200 : Math.trunc(Number(i.status)) & 0xffff;
-    if (!anyStatus && (status < 200 || status > 599)) throw new RangeError(`Failed to construct 'Response': The status provided (${status}) is outside the range [200, 599].`);
-    const statusText = i.statusText === undefined ? "" : String(i.statusText);
-    if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError("Failed to construct 'Response': Invalid statusText");
-    const headers = new Headers(i.headers);
+    // Web IDL: each member converted as it is read (headers, then the
+    // unsigned short status, then the ByteString statusText); then the
+    // checks of Fetch #initialize-a-response.
+    const what = "Failed to construct 'Response'";
+    const i = internal.dictionary(init, "ResponseInit", ["headers", "status", "statusText"],
+      [(x) => headersInit(x, what), (x) => Math.trunc(+x) & 0xffff, byteString]);
+    const status = i.status === undefined ? 200 : i.status;
+    if (!anyStatus && (status < 200 || status > 599)) throw new RangeError(`${what}: The status provided (${status}) is outside the range [200, 599].`);
+    const statusText = i.statusText === undefined ? "" : i.statusText;
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError(`${what}: Invalid statusText`);
+    const headers = new Headers();
+    if (i.headers !== undefined) fill(headers, i.headers, what);
     let bytes = null;
     if (body !== null) {
       if (nullBodyStatus(status)) throw new TypeError("Failed to construct 'Response': Response with null body status cannot have body");
@@ -708,8 +737,9 @@
       if (arguments.length < 1) throw new TypeError("Failed to execute 'fetch' on 'Window': 1 argument required, but only 0 present.");
       const c = host.urlParse(String(input), internal.baseURL());
       if (!c) throw new TypeError(`Failed to execute 'fetch': Failed to parse URL from ${String(input)}`);
-      const i = internal.dictionary(init, "RequestInit", ["method"]);
-      const method = i.method === undefined ? "GET" : String(i.method).toUpperCase();
+      // RequestInit's `method` is a ByteString, converted as it is read.
+      const i = internal.dictionary(init, "RequestInit", ["method"], [byteString]);
+      const method = i.method === undefined ? "GET" : i.method.toUpperCase();
       const url = c[0].replace(/#.*$/, ""), scheme = c[2];
       if (method !== "GET" && method !== "HEAD") throw new TypeError(`fetch failed: ${method} is not supported for ${scheme} URLs`);
       let bytes, type = null;
