@@ -82,14 +82,7 @@ fn a_proxy_that_left_is_not_missed_when_it_is_killed() {
     // proxy between its two links; then it introduces us to `other`.
     let (mut kid, port) = msgport_ipc::spawn(&mut child("serve")).unwrap();
     let (mut other, other_port) = msgport_ipc::spawn(&mut child("serve")).unwrap();
-    other_port.post(&Cmd::Listen).unwrap();
-    let Reply::Invitation(inv) = reply(&other_port) else {
-        panic!()
-    };
-    port.post(&Cmd::Connect(inv)).unwrap();
-    let Reply::Returned(via) = reply(&port) else {
-        panic!()
-    };
+    let via = common::routed_through(&port, &other_port);
     via.post(&Cmd::Echo("through".into())).unwrap();
     assert_eq!(reply(&via), Reply::Echo("through".into()));
     // The route now runs on a link `kid` introduced, and none is left
@@ -126,14 +119,7 @@ fn a_proxy_killed_mid_bypass_leaves_its_ports_working_or_closed_never_hanging() 
     let (mut other, other_port) = msgport_ipc::spawn(&mut child("serve")).unwrap();
     for round in 0..5 {
         let (mut kid, port) = msgport_ipc::spawn(&mut child("serve")).unwrap();
-        other_port.post(&Cmd::Listen).unwrap();
-        let Reply::Invitation(inv) = reply(&other_port) else {
-            panic!()
-        };
-        port.post(&Cmd::Connect(inv)).unwrap();
-        let Reply::Returned(via) = reply(&port) else {
-            panic!()
-        };
+        let via = common::routed_through(&port, &other_port);
         // Killed at once: the bypass may be done, under way, or not begun.
         via.post(&Cmd::Echo("racing".into())).unwrap();
         kid.kill().unwrap();

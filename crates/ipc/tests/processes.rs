@@ -251,14 +251,7 @@ fn a_killed_child_closes_every_port_entangled_with_it_within_a_second() {
     // A port routed *through* the child: the child connects to a second
     // one and sends us its end, so it forwards between two links.
     let (other, other_port) = serve();
-    other_port.post(&Cmd::Listen).unwrap();
-    let Reply::Invitation(inv) = reply(&other_port) else {
-        panic!()
-    };
-    port.post(&Cmd::Connect(inv)).unwrap();
-    let Reply::Returned(via) = reply(&port) else {
-        panic!()
-    };
+    let via = common::routed_through(&port, &other_port);
     via.post(&Cmd::Echo("through".into())).unwrap();
     assert_eq!(reply(&via), Reply::Echo("through".into()));
     ch.port1.post(&1u64).unwrap();

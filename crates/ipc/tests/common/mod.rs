@@ -209,3 +209,20 @@ pub fn reply(port: &MessagePort) -> Reply {
         other => panic!("expected a reply, got {other:?}"),
     }
 }
+
+/// A port routed through the child at `kid`: it asks the child at
+/// `other` to listen, `kid` to connect to it, and returns the end `kid`
+/// hands back. `kid` is then, for a moment at least, a proxy between
+/// its two links (until it introduces this process to `other`, if it
+/// may).
+pub fn routed_through(kid: &MessagePort, other: &MessagePort) -> MessagePort {
+    other.post(&Cmd::Listen).unwrap();
+    let Reply::Invitation(inv) = reply(other) else {
+        panic!("expected an invitation")
+    };
+    kid.post(&Cmd::Connect(inv)).unwrap();
+    let Reply::Returned(via) = reply(kid) else {
+        panic!("expected the port back")
+    };
+    via
+}
