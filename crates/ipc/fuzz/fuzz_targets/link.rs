@@ -115,6 +115,21 @@ impl Peer {
     }
 }
 
+/// This process's threads.
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count())
+}
+
+/// The threads there were once the witness link was up: every link an
+/// input makes closes with it, and its two threads end.
+fn baseline() -> usize {
+    static B: OnceLock<usize> = OnceLock::new();
+    *B.get_or_init(|| {
+        witness();
+        threads()
+    })
+}
+
 /// A link that must keep working whatever the others do.
 fn witness() -> &'static (std::sync::Mutex<Peer>, MessagePort, Listener) {
     static W: OnceLock<(std::sync::Mutex<Peer>, MessagePort, Listener)> = OnceLock::new();
@@ -153,6 +168,7 @@ fn frame(inp: &mut Input<'_>, p: &Peer) -> Frame {
 
 fuzz_target!(|data: &[u8]| {
     let w = witness();
+    let base = baseline();
     let l = Listener::bind_private().unwrap();
     let (mut a, pa) = join(&l, 1000 + data.len() as u128);
     let (mut b, pb) = join(&l, 2000 + data.len() as u128);
@@ -265,5 +281,16 @@ fuzz_target!(|data: &[u8]| {
     match port.recv_timeout_as::<String>(Duration::from_secs(10)) {
         Ok(Event::Message(m)) => assert_eq!(m.data, "alive"),
         other => panic!("the witness link stopped: {other:?}"),
+    }
+    // Every link this input made (its two peers', the introduced ones)
+    // closed with its peer's socket: their threads end, none is left.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while threads() > base {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} threads left over from closed links",
+            threads() - base
+        );
+        std::thread::sleep(Duration::from_millis(1));
     }
 });

@@ -162,3 +162,49 @@ fn bad_frames_are_typed_errors() {
     b3.extend_from_slice(&[0; 8]);
     assert_eq!(decode(&b3, &l), Err(FrameError::BadBuffer));
 }
+
+#[test]
+fn reads_into_offered_space_of_any_size_give_the_same_frames() {
+    // Frames of several sizes, one large, read as a socket would: each
+    // read offered more space than it fills, the space reused (never
+    // cleared) between reads.
+    let mut out = Vec::new();
+    let sizes = [0usize, 3, 70_000, 1, 5_000_000, 12];
+    for (i, n) in sizes.iter().enumerate() {
+        message_frame(i as u64, *n).encode(&mut out);
+    }
+    for chunk in [1usize, 7, 4096, 300_000] {
+        let mut s = Splitter::new();
+        let mut got = Vec::new();
+        let mut rest = &out[..];
+        while !rest.is_empty() {
+            let offered = chunk * 2 + 5;
+            let space = s.space(offered);
+            // What a read leaves beyond what it filled is garbage.
+            space.fill(0xAA);
+            let n = chunk.min(rest.len());
+            space[..n].copy_from_slice(&rest[..n]);
+            s.filled(n, offered);
+            rest = &rest[n..];
+            while let Some(f) = s.next_frame(&Limits::default()).unwrap() {
+                got.push(decode(f, &Limits::default()).unwrap());
+            }
+        }
+        let want: Vec<_> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| message_frame(i as u64, *n))
+            .collect();
+        assert_eq!(got, want, "chunks of {chunk}");
+    }
+}
+
+fn message_frame(seq: u64, n: usize) -> Frame {
+    Frame::Message {
+        route: RouteId(9),
+        seq,
+        bytes: (0..n).map(|i| i as u8).collect(),
+        ports: vec![],
+        buffers: vec![],
+    }
+}
