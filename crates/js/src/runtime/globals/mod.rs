@@ -126,5 +126,6 @@ const PRELUDES: &[(&str, &str)] = &[
     ("messaging.js", include_str!("../../prelude/messaging.js")),
     ("scope.js", include_str!("../../prelude/scope.js")),
     ("web.js", include_str!("../../prelude/web.js")),
+    ("fetch.js", include_str!("../../prelude/fetch.js")),
     ("platform.js", include_str!("../../prelude/platform.js")),
 ];
