@@ -56,6 +56,8 @@ pub enum Cmd {
     Hold(MessagePort),
     /// Post `n` numbers from 0 on the held port, then close it.
     WriteHeld(u64),
+    /// Answer `Read` with how many routes this process's open links hold.
+    Routes,
     /// Exit after flushing.
     Exit,
 }
@@ -179,6 +181,14 @@ pub fn serve_on(parent: MessagePort) {
                             port.post(&i).unwrap();
                         }
                     }
+                }
+                Cmd::Routes => {
+                    let routes: usize = msgport_ipc::links()
+                        .iter()
+                        .filter(|l| l.closed.is_none())
+                        .map(|l| l.routes)
+                        .sum();
+                    parent.post(&Reply::Read(routes as u64)).unwrap();
                 }
                 Cmd::Exit => break,
             },
