@@ -68,6 +68,7 @@ pub use msgport_clone as clone;
 pub use msgport_clone::{CloneError, Graph};
 pub use port::{
     MergeError, MessageChannel, MessagePort, PortName, PostError, RecvError, ShippedPort, Transfer,
+    WaitHook,
 };
 pub use recv::{Iter, Ready, Recv};
 pub use typed::{Buffer, Mismatch};

@@ -433,3 +433,81 @@ fn two_merges_sharing_a_port_chain_without_deadlock() {
         ITERATIONS,
     );
 }
+
+/// A wait hook built on shuttle's primitives: each thread sleeps on its
+/// own token, set by the waker it was given (as msgport-ipc's link hook
+/// sleeps on its thread's eventfd).
+mod hooked {
+    use shuttle::sync::{Condvar, Mutex};
+    use std::sync::Arc as StdArc;
+    use std::task::{Wake, Waker};
+    use std::time::Instant;
+
+    #[derive(Default)]
+    pub struct Token {
+        set: Mutex<bool>,
+        cv: Condvar,
+    }
+
+    impl Wake for Token {
+        fn wake(self: StdArc<Self>) {
+            *self.set.lock().unwrap() = true;
+            self.cv.notify_all();
+        }
+    }
+
+    // shuttle's thread-locals: its threads share one OS thread.
+    shuttle::thread_local! {
+        static MINE: StdArc<Token> = StdArc::new(Token::default());
+    }
+
+    pub struct Hook;
+
+    impl msgport::WaitHook for Hook {
+        fn waker(&self) -> Waker {
+            Waker::from(MINE.with(StdArc::clone))
+        }
+        fn wait(&self, _: Option<Instant>) {
+            let t = MINE.with(StdArc::clone);
+            let mut set = t.set.lock().unwrap();
+            while !*set {
+                set = t.cv.wait(set).unwrap();
+            }
+            *set = false;
+        }
+    }
+}
+
+#[test]
+fn hooked_receivers_lose_no_wake_up() {
+    // Two receivers wait through the peer's hook (a lost wake-up is a
+    // deadlock shuttle reports): every message once, one close, all return.
+    shuttle::check_random(
+        || {
+            let (tx, rx) = MessageChannel::new().into_ports();
+            tx.set_wait_hook(Some(std::sync::Arc::new(hooked::Hook)));
+            let rx = Arc::new(rx);
+            let receivers: Vec<_> = (0..2)
+                .map(|_| {
+                    let rx = rx.clone();
+                    thread::spawn(move || collect(&rx))
+                })
+                .collect();
+            for i in 0..3 {
+                tx.post(&i).unwrap();
+            }
+            drop(tx);
+            let mut all = Vec::new();
+            let mut closes = 0;
+            for r in receivers {
+                let (got, closed) = r.join().unwrap();
+                all.extend(got);
+                closes += usize::from(closed);
+            }
+            all.sort();
+            assert_eq!(all, [0, 1, 2], "each message exactly once");
+            assert_eq!(closes, 1);
+        },
+        ITERATIONS,
+    );
+}

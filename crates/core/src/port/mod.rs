@@ -79,6 +79,7 @@
 //! `state`; never two ports' `state` at once. Debug builds check it.
 
 mod backpressure;
+mod hook;
 mod merge;
 mod payload;
 mod post;
@@ -87,6 +88,7 @@ mod state;
 mod transfer;
 mod waiters;
 
+pub use hook::WaitHook;
 pub use merge::MergeError;
 pub(crate) use payload::{Extras, Payload, Task};
 pub use post::{PostError, Transfer};

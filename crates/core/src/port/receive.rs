@@ -276,6 +276,11 @@ impl MessagePort {
         if let Some(t) = self.take_task(false)? {
             return Ok(t);
         }
+        // A hook is the better wait: its thread may read for the peer (no
+        // spin, which would leave the reading to another thread).
+        if let Some(hook) = self.peer_wait_hook() {
+            return self.blocking_hooked(&*hook, deadline);
+        }
         #[cfg(not(shuttle))]
         if spin::worth_it() {
             let spin_until = Instant::now() + Duration::from_micros(50);
@@ -319,17 +324,7 @@ impl MessagePort {
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
-                        // Leave first, then look once more: a task queued
-                        // before leaving is seen here, one queued after it
-                        // wakes another waiter.
-                        if let Some(k) = key.take() {
-                            self.leave(k);
-                        }
-                        break match self.take_task(false) {
-                            Ok(Some(t)) => Ok(t),
-                            Ok(None) => Err(RecvError::Timeout),
-                            Err(e) => Err(e),
-                        };
+                        break self.time_out(&mut key);
                     }
                     parker.park_timeout(d - now);
                 }

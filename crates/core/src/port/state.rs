@@ -87,6 +87,10 @@ pub(crate) struct State {
     pub(crate) drain_waiters: Vec<Waker>,
     /// The lowest mark among `drain_waiters`.
     pub(crate) drain_below: usize,
+    /// What a thread blocked on this port's *peer* does instead of parking
+    /// (see `hook.rs`); set by whoever owns this port (a link between
+    /// processes, on its bridges).
+    pub(crate) wait_hook: Option<std::sync::Arc<dyn super::WaitHook>>,
 }
 
 impl State {
@@ -138,6 +142,10 @@ pub(crate) struct Port {
     /// from a handle that cached this port as its peer, to look up its new
     /// peer (a hint: `queue_from` follows `Merged` under the lock anyway).
     pub(crate) merged: AtomicBool,
+    /// Whether `state.wait_hook` is set (stored under `state`), so that a
+    /// receiver about to wait on this port's peer looks at this port's
+    /// lock only when there is a hook to fetch.
+    pub(crate) hooked: AtomicBool,
     pub(crate) state: Ranked<State>,
 }
 
@@ -179,6 +187,7 @@ impl Port {
             taken_len: AtomicU64::new(0),
             drain_watch: AtomicU64::new(0),
             merged: AtomicBool::new(false),
+            hooked: AtomicBool::new(false),
             state: Ranked::new(
                 Rank::State,
                 State {
@@ -194,6 +203,7 @@ impl Port {
                     high_water: None,
                     drain_waiters: Vec::new(),
                     drain_below: 0,
+                    wait_hook: None,
                 },
             ),
         })
