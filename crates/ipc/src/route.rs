@@ -262,8 +262,17 @@ pub(crate) struct Routes {
 impl Routes {
     /// Makes `bridge` the end of `route` here: bound to the link's loop,
     /// its queue enabled (everything queued there is forwarded, in order).
-    pub(crate) fn open(&mut self, route: RouteId, bridge: MessagePort, lp: &EventLoop) {
+    /// `hook` (the link's) is what a thread blocked on the bridge's peer
+    /// calls (see `link/lead.rs`).
+    pub(crate) fn open(
+        &mut self,
+        route: RouteId,
+        bridge: MessagePort,
+        lp: &EventLoop,
+        hook: &Option<Arc<dyn msgport::WaitHook>>,
+    ) {
         lp.bind(&bridge);
+        bridge.set_wait_hook(hook.clone());
         bridge.start();
         self.by_port.insert(bridge.name(), route);
         self.by_route.insert(route, Route::new(Arc::new(bridge)));

@@ -326,22 +326,9 @@ fn two_routes_from(
     port: &msgport::MessagePort,
     route: RouteId,
 ) -> (RouteId, RouteId, msgport::MessagePort, msgport::MessagePort) {
-    let (r1, r2) = (RouteId(rand::random()), RouteId(rand::random()));
-    send(
-        s,
-        Frame::Message {
-            route,
-            seq: 0,
-            bytes: msgport::clone::to_bytes(&"two").unwrap(),
-            ports: vec![r1, r2],
-            buffers: vec![],
-        },
-    );
-    let Ok(Event::Message(m)) = port.recv_timeout(Duration::from_secs(5)) else {
-        panic!()
-    };
-    let mut ports = m.ports.into_iter();
-    let (p1, p2) = (ports.next().unwrap(), ports.next().unwrap());
+    let mut got = routes_from(s, port, route, 2).into_iter();
+    let (r1, p1) = got.next().unwrap();
+    let (r2, p2) = got.next().unwrap();
     (r1, r2, p1, p2)
 }
 

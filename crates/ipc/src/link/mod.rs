@@ -9,6 +9,7 @@
 
 mod bypass;
 mod flow;
+mod lead;
 mod moving;
 mod reader;
 mod splice;
@@ -103,6 +104,10 @@ pub(crate) struct Counters {
     pub(crate) writes: AtomicU64,
     pub(crate) inline_writes: AtomicU64,
     pub(crate) frames_in: AtomicU64,
+    /// Reads from the transport, and those made by a thread blocked on one
+    /// of the link's ports rather than by the reader thread.
+    pub(crate) reads: AtomicU64,
+    pub(crate) lent_reads: AtomicU64,
     /// Pairs of routes spliced away (as the proxy or the merging side).
     pub(crate) spliced: AtomicU64,
     /// Routes bypassed (as the proxy, or as an end that moved).
@@ -125,6 +130,13 @@ pub struct LinkStats {
     /// hand-off to the link's writer thread (a lone post, or the first
     /// two of a burst); the others were batched by the writer thread.
     pub inline_writes: u64,
+    /// Reads from the transport (each up to 256 KiB, every whole frame in
+    /// it handled).
+    pub reads: u64,
+    /// Of those, the reads made by a thread blocked on one of the link's
+    /// ports, which took the read role rather than wait for the reader
+    /// thread to wake it (see ARCHITECTURE.md, "Who reads").
+    pub lent_reads: u64,
     /// Frames for routes this link never had or had closed (dropped).
     pub unknown_route: u64,
     /// Messages that could not be sent (dropped, their ports closed).
@@ -204,6 +216,12 @@ pub(crate) struct Link {
     epoch: std::time::Instant,
     /// This link, for the wakers it hands out.
     me: std::sync::Weak<Link>,
+    /// Who reads the transport now (see `lead.rs`).
+    role: lead::Role,
+    /// Set on every bridge of this link, so that a thread blocked on the
+    /// bridge's peer reads for the link; `None` when the transport cannot
+    /// be polled or no eventfd could be made.
+    pub(crate) hook: Option<Arc<dyn msgport::WaitHook>>,
     pub(crate) counters: Counters,
     /// Why it closed.
     pub(crate) error: Mutex<Option<Arc<LinkError>>>,
@@ -225,6 +243,11 @@ impl Link {
     ) -> std::io::Result<(Arc<Link>, Option<MessagePort>)> {
         let link = Arc::new_cyclic(|me: &std::sync::Weak<Link>| {
             let weak = me.clone();
+            let role = lead::Role::new(transport.poll_fd());
+            let hook: Option<Arc<dyn msgport::WaitHook>> = match role.wake {
+                Some(_) => Some(Arc::new(lead::LinkHook { link: me.clone() })),
+                None => None,
+            };
             Link {
                 id: crate::node::Node::get().link_id(),
                 peer,
@@ -250,6 +273,8 @@ impl Link {
                 ending: std::sync::atomic::AtomicUsize::new(0),
                 resume_check: AtomicBool::new(false),
                 me: me.clone(),
+                role,
+                hook,
                 last_kick: AtomicU64::new(0),
                 quick_kicks: std::sync::atomic::AtomicU32::new(0),
                 epoch: std::time::Instant::now(),
@@ -280,7 +305,8 @@ impl Link {
             // The bridge goes now: the user's port gets `close`.
             return user;
         }
-        self.routes().open(route, bridge, &self.event_loop);
+        self.routes()
+            .open(route, bridge, &self.event_loop, &self.hook);
         user
     }
 
@@ -296,6 +322,7 @@ impl Link {
         }
         *self.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(why));
         self.transport.shutdown();
+        self.role.close();
         let ends = self.routes().drain();
         for end in ends {
             self.dispose(end);
@@ -332,6 +359,8 @@ impl Link {
             peer: self.peer,
             routes: self.routes().by_route.len(),
             frames_in: c.frames_in.load(Ordering::Relaxed),
+            reads: c.reads.load(Ordering::Relaxed),
+            lent_reads: c.lent_reads.load(Ordering::Relaxed),
             writes: c.writes.load(Ordering::Relaxed),
             inline_writes: c.inline_writes.load(Ordering::Relaxed),
             unknown_route: c.unknown_route.load(Ordering::Relaxed),

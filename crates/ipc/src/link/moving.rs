@@ -111,6 +111,7 @@ impl Link {
                 // Parked until `BypassGo`: a task the old link's writer
                 // already took is written before our `BypassAck`.
                 r.rehome(&to.event_loop);
+                bridge.set_wait_hook(to.hook.clone());
                 routes.by_port.insert(bridge.name(), new);
                 routes.by_route.insert(new, r);
             }
@@ -278,6 +279,7 @@ impl Link {
         });
         if let Some(r) = self.routes().by_route.get_mut(&route) {
             r.rehome(&self.event_loop);
+            r.bridge.set_wait_hook(self.hook.clone());
         }
         drop(arrived);
         Ok(())

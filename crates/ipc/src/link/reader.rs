@@ -1,6 +1,7 @@
 //! The reader of a link: splits the peer's bytes into frames, checks each
 //! against the link's bounds and routes, and posts messages at bridges.
 
+use super::lead::ReadState;
 use super::{Link, LinkError};
 use crate::engine::region;
 use crate::frame::{self, BufferDesc, Frame, RouteId, Splitter};
@@ -15,37 +16,46 @@ use std::sync::atomic::Ordering;
 const READ: usize = 256 * 1024;
 
 pub(super) fn run(link: &Link, split: Splitter) {
-    super::writer::as_node(|| read(link, split));
+    super::writer::as_node(|| {
+        let mut state = ReadState::new(split);
+        // Bytes read past the handshake may hold whole frames already.
+        let r = drain(link, &mut state.split, &mut state.fds)
+            .and_then(|()| super::lead::thread_reads(link, state));
+        if let Err(e) = r {
+            link.die(e);
+        }
+    });
 }
 
-fn read(link: &Link, mut split: Splitter) {
-    let mut fds: VecDeque<OwnedFd> = VecDeque::new();
-    let mut got: Vec<OwnedFd> = Vec::new();
-    let err = loop {
-        if let Err(e) = drain(link, &mut split, &mut fds) {
-            break e;
+/// Reads once (whoever holds the read role: the socket has bytes, or the
+/// caller is the reader thread of a transport that cannot be polled) and
+/// handles every complete frame. `lent`: the caller is a receiving thread
+/// that took the role, not the reader thread (counted).
+pub(super) fn read_once(link: &Link, state: &mut ReadState, lent: bool) -> Result<(), LinkError> {
+    let ReadState { split, fds, got } = state;
+    let space = split.space(READ);
+    match link.transport.recv(space, got) {
+        Ok(0) => {
+            split.filled(0, READ);
+            return Err(LinkError::PeerGone);
         }
-        if link.is_dead() {
-            return;
+        Ok(n) => split.filled(n, READ),
+        Err(e) => {
+            split.filled(0, READ);
+            return Err(LinkError::Io(e));
         }
-        let space = split.space(READ);
-        match link.transport.recv(space, &mut got) {
-            Ok(0) => {
-                split.filled(0, READ);
-                break LinkError::PeerGone;
-            }
-            Ok(n) => split.filled(n, READ),
-            Err(e) => {
-                split.filled(0, READ);
-                break LinkError::Io(e);
-            }
-        }
-        fds.extend(got.drain(..));
-        if fds.len() > link.bounds.max_pending_fds {
-            break LinkError::Protocol("too many descriptors waiting for their frame");
-        }
-    };
-    link.die(err);
+    }
+    link.counters.reads.fetch_add(1, Ordering::Relaxed);
+    if lent {
+        link.counters.lent_reads.fetch_add(1, Ordering::Relaxed);
+    }
+    fds.extend(got.drain(..));
+    if fds.len() > link.bounds.max_pending_fds {
+        return Err(LinkError::Protocol(
+            "too many descriptors waiting for their frame",
+        ));
+    }
+    drain(link, split, fds)
 }
 
 /// Handles every complete frame buffered.
@@ -206,7 +216,7 @@ fn message(
             return Err(LinkError::Protocol("a route opened twice"));
         }
         let (user, bridge) = MessageChannel::new().into_ports();
-        routes.open(*id, bridge, &link.event_loop);
+        routes.open(*id, bridge, &link.event_loop, &link.hook);
         users.push(user);
     }
     let Some(r) = routes.by_route.get_mut(&route) else {

@@ -384,7 +384,7 @@ fn encode_message(
     }
     Encoder::finish(e);
     for (id, port) in opened.iter().zip(ports) {
-        routes.open(*id, port, &link.event_loop);
+        routes.open(*id, port, &link.event_loop, &link.hook);
     }
     // A port whose peer is a bridge here came back: splice (after the
     // message that opened its route). One whose peer is a bridge of

@@ -23,6 +23,13 @@ pub trait Transport: Send + Sync + 'static {
     /// Reads some bytes into `buf` (0: the peer is gone) and appends the
     /// descriptors that came with them to `fds`.
     fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize>;
+    /// A descriptor that polls readable when `recv` has bytes (or the end)
+    /// to give without blocking, so that a thread blocked on one of the
+    /// link's ports can wait on it and read itself (see `link/lead.rs`);
+    /// `None`: only the link's reader thread reads.
+    fn poll_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
     /// Whether descriptors can travel (buffers go in memfds if so).
     fn carries_fds(&self) -> bool;
     /// Ends both directions: a blocked `recv` returns 0, `send` fails.

@@ -105,6 +105,10 @@ impl Transport for UnixTransport {
         }
     }
 
+    fn poll_fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.stream.as_fd())
+    }
+
     fn carries_fds(&self) -> bool {
         true
     }

@@ -134,3 +134,29 @@ pub fn closes_only_its_link(
     send(&mut good, message(good_route, 0, "still here"));
     expect_text(&good_port, "still here");
 }
+
+/// The raw peer sends us `n` ports on the bootstrap route (its first
+/// message there), as new routes; returns each route with our port of it.
+pub fn routes_from(
+    s: &mut UnixStream,
+    port: &msgport::MessagePort,
+    route: RouteId,
+    n: usize,
+) -> Vec<(RouteId, msgport::MessagePort)> {
+    let ids: Vec<RouteId> = (0..n).map(|_| RouteId(rand::random())).collect();
+    send(
+        s,
+        Frame::Message {
+            route,
+            seq: 0,
+            bytes: msgport::clone::to_bytes(&"routes").unwrap(),
+            ports: ids.clone(),
+            buffers: vec![],
+        },
+    );
+    let Ok(Event::Message(m)) = port.recv_timeout(Duration::from_secs(5)) else {
+        panic!("no message with the ports")
+    };
+    assert_eq!(m.ports.len(), n);
+    ids.into_iter().zip(m.ports).collect()
+}
