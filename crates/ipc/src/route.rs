@@ -153,6 +153,13 @@ pub(crate) struct Route {
     pub(crate) splice: Option<Splice>,
     /// `Splice` requests of ours for this route the peer refused.
     pub(crate) refused: u8,
+    /// We refused the peer's `Splice` naming this route while a bypass of
+    /// ours held it. A bypass waits for two answers, one from a third
+    /// node, so the peer may spend all its retries against it: when ours
+    /// ends refused, we ask again whatever the names say (cleared when
+    /// read). Two splices that cross keep the names' rule: each waits for
+    /// the other only.
+    pub(crate) owed: bool,
     /// The peer sent `Pause` and no `Resume` since.
     pub(crate) paused_by_peer: bool,
     /// This route's part in a bypass (`link/bypass.rs`), if any.
@@ -216,6 +223,7 @@ impl Route {
             parked: None,
             splice: None,
             refused: 0,
+            owed: false,
             paused_by_peer: false,
             bypass: None,
         }
@@ -224,6 +232,14 @@ impl Route {
     /// Whether a splice or a bypass has this route.
     pub(crate) fn busy(&self) -> bool {
         self.splice.is_some() || self.bypass.is_some()
+    }
+
+    /// Refuses the peer's `Splice` naming this route (busy): notes what
+    /// we owe if a bypass of ours holds it (see [`Route::owed`]).
+    pub(crate) fn refuse_splice(&mut self) {
+        if matches!(self.bypass, Some(Bypass::Proxy { .. })) {
+            self.owed = true;
+        }
     }
 
     /// Binds the bridge where it belongs now: to a loop of its own that

@@ -294,3 +294,69 @@ fn a_link_that_refuses_introductions_takes_no_socket() {
     send(&mut p, message(route, 0, "unmoved"));
     expect_text(&port, "unmoved");
 }
+
+/// This node as the proxy, driven by hand: raw peers X and Y; a port X
+/// sent us goes on to Y, so this node forwards between them and asks to
+/// be bypassed. Y, meanwhile a proxy itself, asks to splice the route this
+/// node is bypassing and is refused; then Y refuses the bypass. Y has the
+/// greater name, but it may have given up its splice already: this node,
+/// which refused it, asks again.
+#[test]
+fn a_proxy_that_refused_a_splice_during_its_bypass_asks_again() {
+    let l = Listener::bind_private().unwrap();
+    let (mut x, x_port, x_route) = raw_peer_named(&l, 0x1234);
+    let (mut y, y_port, y_route) = raw_peer_named(&l, u128::MAX);
+    // X sends us a port (route a), which we pass on to Y (route b).
+    let (a, pa) = routes_from(&mut x, &x_port, x_route, 1).remove(0);
+    y_port
+        .post_message(
+            &mut msgport::Graph::default(),
+            &[msgport::Transfer::Port(&pa)],
+        )
+        .unwrap();
+    let Frame::Message { ports, .. } = read_until(&mut y, |f| matches!(f, Frame::Message { .. }))
+    else {
+        unreachable!()
+    };
+    let b = ports[0];
+    let first = read_until(&mut y, |f| matches!(f, Frame::Bypass { .. }));
+    assert!(
+        matches!(first, Frame::Bypass { route, .. } if route == b),
+        "{first:?}"
+    );
+    let Frame::Bypass { intro, new, .. } = first else {
+        unreachable!()
+    };
+    // Y asks to splice b with its bootstrap route: refused, b is busy.
+    send(&mut y, Frame::Splice { a: b, b: y_route });
+    assert_eq!(
+        read_until(&mut y, |f| matches!(f, Frame::SpliceNo { .. })),
+        Frame::SpliceNo { a: b, b: y_route }
+    );
+    // X accepts, Y refuses (busy with its splice, as far as we know).
+    assert!(matches!(
+        read_until(&mut x, |f| matches!(f, Frame::Bypass { .. })),
+        Frame::Bypass { route, intro: i, new: n } if route == a && i == intro && n == new
+    ));
+    send(&mut x, Frame::BypassAck { route: a });
+    send(
+        &mut y,
+        Frame::BypassNo {
+            route: b,
+            stale: false,
+        },
+    );
+    // X gets its cancel, and both get the bypass again.
+    assert_eq!(
+        read_until(&mut x, |f| matches!(f, Frame::BypassCancel { .. })),
+        Frame::BypassCancel { route: a }
+    );
+    assert!(matches!(
+        read_until(&mut x, |f| matches!(f, Frame::Bypass { .. })),
+        Frame::Bypass { route, .. } if route == a
+    ));
+    assert!(matches!(
+        read_until(&mut y, |f| matches!(f, Frame::Bypass { .. })),
+        Frame::Bypass { route, .. } if route == b
+    ));
+}

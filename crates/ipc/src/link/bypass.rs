@@ -46,19 +46,20 @@ impl Job {
 }
 
 /// Clears `route`'s part in `job` on `link`, if it still has it; returns
-/// whether the peer had acknowledged it.
-fn unmark(link: &Link, route: RouteId, job: &Arc<Job>) -> bool {
+/// whether the peer had acknowledged it, and whether we refused the
+/// peer's `Splice` of it meanwhile (`Route::owed`, cleared).
+fn unmark(link: &Link, route: RouteId, job: &Arc<Job>) -> (bool, bool) {
     let mut routes = link.routes();
     let Some(r) = routes.by_route.get_mut(&route) else {
-        return false;
+        return (false, false);
     };
     match &r.bypass {
         Some(Bypass::Proxy { job: j, acked, .. }) if Arc::ptr_eq(j, job) => {
             let acked = *acked;
             r.bypass = None;
-            acked
+            (acked, std::mem::take(&mut r.owed))
         }
-        _ => false,
+        _ => (false, false),
     }
 }
 
@@ -265,24 +266,28 @@ impl Link {
         if job.state().stale {
             Node::get().forget_intro(*job.intro.lock().unwrap_or_else(|e| e.into_inner()));
         }
-        let mut retry = true;
+        let (mut by_name, mut owed, mut within) = (true, false, true);
         for (side, (link, route)) in job.sides.iter().enumerate() {
             let Some(link) = link.upgrade() else { continue };
-            if unmark(&link, *route, &job) {
+            let (acked, refused_theirs) = unmark(&link, *route, &job);
+            owed |= refused_theirs;
+            if acked {
                 link.send_control(Frame::BypassCancel { route: *route });
             }
             if answers[side] == Some(false) {
                 // As with splices: of two proxies that refused each other,
-                // the one with the greater name asks again.
-                retry &= Node::get().name > link.peer;
+                // the one with the greater name asks again — or this one,
+                // if it refused the other's `Splice` while it waited for
+                // this answer (the other may have given up meanwhile).
+                by_name &= Node::get().name > link.peer;
                 let mut routes = link.routes();
                 if let Some(r) = routes.by_route.get_mut(route) {
                     r.refused = r.refused.saturating_add(1);
-                    retry &= r.refused <= RETRIES;
+                    within &= r.refused <= RETRIES;
                 }
             }
         }
-        if let (true, Some(link)) = (retry, job.sides[1].0.upgrade()) {
+        if let (true, Some(link)) = ((by_name || owed) && within, job.sides[1].0.upgrade()) {
             link.ask_bypass(job.sides[1].1);
         }
         Ok(())

@@ -46,6 +46,13 @@ impl Link {
                 && [a, b]
                     .iter()
                     .all(|id| routes.by_route.get(id).is_some_and(|r| !r.busy()));
+            if !ok {
+                for id in [a, b] {
+                    if let Some(r) = routes.by_route.get_mut(&id) {
+                        r.refuse_splice();
+                    }
+                }
+            }
             if ok {
                 for (id, other) in [(a, b), (b, a)] {
                     let Some(r) = routes.by_route.get_mut(&id) else {
