@@ -231,8 +231,9 @@ fuzz_target!(|data: &[u8]| {
                     let _ = s.write_all(&out);
                 }
             }
-            // The node's user: take what arrived, post, move ports between
-            // the two links (the node becomes a proxy), or drop one.
+            // The node's user: take what arrived, post, wait on a port (and
+            // so read the link), move ports between the two links (the node
+            // becomes a proxy), or drop one.
             _ => {
                 for _ in 0..held.len() {
                     let p = held.remove(0);
@@ -243,9 +244,17 @@ fuzz_target!(|data: &[u8]| {
                 }
                 held.truncate(64);
                 let i = inp.pick(held.len());
-                match inp.pick(3) {
+                match inp.pick(4) {
                     0 => {
                         let _ = held[i].post(&"u");
+                    }
+                    // A blocking receive with a short deadline: this
+                    // thread takes the link's read role and reads the
+                    // peer's frames itself (`link/lead.rs`).
+                    3 => {
+                        if let Ok(Event::Message(m)) = held[i].recv_timeout(Duration::from_micros(300)) {
+                            held.extend(m.ports);
+                        }
                     }
                     1 if held.len() > 2 => {
                         let moved = held.remove(i.max(2).min(held.len() - 1));
