@@ -31,6 +31,28 @@ fn collect(port: &MessagePort) -> (Vec<u32>, bool) {
     }
 }
 
+/// `n` threads receive on `rx` until it ends; returns every message they
+/// got (sorted) and how many of them saw the close event.
+fn collect_in_threads(rx: MessagePort, n: usize, send: impl FnOnce()) -> (Vec<u32>, usize) {
+    let rx = Arc::new(rx);
+    let receivers: Vec<_> = (0..n)
+        .map(|_| {
+            let rx = rx.clone();
+            thread::spawn(move || collect(&rx))
+        })
+        .collect();
+    send();
+    let mut all = Vec::new();
+    let mut closes = 0;
+    for r in receivers {
+        let (got, closed) = r.join().unwrap();
+        all.extend(got);
+        closes += usize::from(closed);
+    }
+    all.sort();
+    (all, closes)
+}
+
 #[test]
 fn send_then_close_races_with_receive() {
     shuttle::check_random(
@@ -170,22 +192,10 @@ fn many_blocking_receivers_share_messages_and_all_see_the_end() {
     shuttle::check_random(
         || {
             let (tx, rx) = MessageChannel::new().into_ports();
-            let rx = Arc::new(rx);
-            let receivers: Vec<_> = (0..3)
-                .map(|_| {
-                    let rx = rx.clone();
-                    thread::spawn(move || collect(&rx))
-                })
-                .collect();
-            tx.post(&1).unwrap();
-            drop(tx);
-            let mut all = Vec::new();
-            let mut closes = 0;
-            for r in receivers {
-                let (got, closed) = r.join().unwrap();
-                all.extend(got);
-                closes += usize::from(closed);
-            }
+            let (all, closes) = collect_in_threads(rx, 3, move || {
+                tx.post(&1).unwrap();
+                drop(tx);
+            });
             assert_eq!(all, [1], "the message exactly once");
             assert_eq!(closes, 1, "one close event, and every receiver returned");
         },
@@ -486,25 +496,12 @@ fn hooked_receivers_lose_no_wake_up() {
         || {
             let (tx, rx) = MessageChannel::new().into_ports();
             tx.set_wait_hook(Some(std::sync::Arc::new(hooked::Hook)));
-            let rx = Arc::new(rx);
-            let receivers: Vec<_> = (0..2)
-                .map(|_| {
-                    let rx = rx.clone();
-                    thread::spawn(move || collect(&rx))
-                })
-                .collect();
-            for i in 0..3 {
-                tx.post(&i).unwrap();
-            }
-            drop(tx);
-            let mut all = Vec::new();
-            let mut closes = 0;
-            for r in receivers {
-                let (got, closed) = r.join().unwrap();
-                all.extend(got);
-                closes += usize::from(closed);
-            }
-            all.sort();
+            let (all, closes) = collect_in_threads(rx, 2, move || {
+                for i in 0..3 {
+                    tx.post(&i).unwrap();
+                }
+                drop(tx);
+            });
             assert_eq!(all, [0, 1, 2], "each message exactly once");
             assert_eq!(closes, 1);
         },
