@@ -7,7 +7,10 @@
 //! cargo run --release -p msgport-ipc --example round_trip_latency
 //! ```
 //!
-//! `ROUNDS` (default 20000) sets the number of round trips of each.
+//! `ROUNDS` (default 20000) sets the number of round trips of each;
+//! `BUSY=n` runs `n` CPU-bound processes beside the measurement (a busy
+//! machine: with `n` at the number of cores, every wake-up waits for a
+//! core someone else wants).
 
 use msgport::Event;
 use std::io::{Read, Write};
@@ -16,6 +19,7 @@ use std::time::Instant;
 
 const CHILD: &str = "ROUND_TRIP_LATENCY_CHILD";
 const RAW: &str = "ROUND_TRIP_LATENCY_RAW";
+const SPIN: &str = "ROUND_TRIP_LATENCY_SPIN";
 
 /// (median, 90th percentile) in microseconds.
 fn percentiles(mut lat: Vec<u64>) -> (f64, f64) {
@@ -38,6 +42,13 @@ fn timed(rounds: usize, mut once: impl FnMut()) -> Vec<u64> {
 }
 
 fn main() {
+    if std::env::var_os(SPIN).is_some() {
+        // A CPU-bound neighbour, until killed.
+        let mut x = 0u64;
+        loop {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    }
     if let Ok(path) = std::env::var(RAW) {
         let mut s = UnixStream::connect(path).unwrap();
         let mut b = [0u8; 64];
@@ -58,6 +69,18 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
     let me = std::env::current_exe().unwrap();
+    let busy: usize = std::env::var("BUSY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut spinners: Vec<_> = (0..busy)
+        .map(|_| {
+            std::process::Command::new(&me)
+                .env(SPIN, "1")
+                .spawn()
+                .unwrap()
+        })
+        .collect();
 
     let (mut kid, port) =
         msgport_ipc::spawn(std::process::Command::new(&me).env(CHILD, "1")).unwrap();
@@ -85,9 +108,20 @@ fn main() {
     }));
     drop(sock);
     kid.wait().unwrap();
+    for s in &mut spinners {
+        let _ = s.kill();
+        let _ = s.wait();
+    }
 
     println!(
-        "msgport-ipc: median {:.1} µs, p90 {:.1} µs | raw socket: median {:.1} µs, p90 {:.1} µs | median ratio {:.2} | reads {} (by the receiving thread: {})",
-        ours.0, ours.1, raw.0, raw.1, ours.0 / raw.0, link.reads, link.lent_reads
+        "{}msgport-ipc: median {:.1} µs, p90 {:.1} µs | raw socket: median {:.1} µs, p90 {:.1} µs | median ratio {:.2} | reads {} (by the receiving thread: {})",
+        if busy > 0 { format!("BUSY={busy} | ") } else { String::new() },
+        ours.0,
+        ours.1,
+        raw.0,
+        raw.1,
+        ours.0 / raw.0,
+        link.reads,
+        link.lent_reads
     );
 }
