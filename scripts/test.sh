@@ -9,6 +9,9 @@ cargo test --workspace --doc --locked
 # Model-checked races of the router (shuttle schedules every lock, condition
 # variable and park). A cfg, not a feature, in a target dir of its own.
 RUSTFLAGS="--cfg shuttle" cargo test -p msgport --test shuttle --locked --target-dir target/shuttle
+# The same for msgport-ipc's read role (who reads a link's socket), its own
+# code against a simulated socket, eventfds and epoll set.
+RUSTFLAGS="--cfg shuttle" cargo test -p msgport-ipc --lib --locked --target-dir target/shuttle lead::sim
 # A short sanitizer pass: the JS fuzz targets under AddressSanitizer (the
 # Rust code and QuickJS's C), 30 s each. A finding fails the run.
 bash scripts/fuzz.sh js:wire_delivery 30

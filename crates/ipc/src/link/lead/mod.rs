@@ -1,0 +1,153 @@
+//! Who reads a link's socket: the reader thread, or a thread blocked on
+//! one of the link's ports (a leader/follower reader).
+//!
+//! A message from another process used to cost two wake-ups: the kernel
+//! woke the link's reader thread, which posted at the bridge and woke the
+//! user's thread blocked in `recv_blocking`. A raw socket costs one, and
+//! on a busy machine each wake-up waits for a core. So the link lends its
+//! *read role* to the thread that waits: the bridges carry a
+//! [`WaitHook`], the blocked receive calls it, and the thread polls the
+//! socket beside its own signal, reads and dispatches every frame that
+//! comes (for any port of the link, as the reader thread would) until its
+//! own port has a task, then gives the role back.
+//!
+//! # The role
+//!
+//! The read state (the splitter and the descriptors received ahead of
+//! their frames) is in `RoleInner::state` while nobody reads, and out
+//! of it, owned by the reader, while somebody does: whoever took it is the
+//! only thread that reads the socket, so frames stay whole and in order.
+//!
+//! ```text
+//!                 socket readable (the reader thread's epoll)
+//!        Vacant ─────────────────────────────────────────────▶ Thread
+//!        │  ▲  ◀──────────── gives back after one read ───────┘
+//!  takes │  │ gives back (its port has a task, or its deadline passed;
+//!        ▼  │             the first follower is rung)
+//!        Waiter
+//! ```
+//!
+//! - **Vacant**: nobody reads; the socket is in the reader thread's epoll
+//!   set, so bytes that come now wake the reader thread, which takes the
+//!   role for one read. A blocked receiver takes the role at once, taking
+//!   the socket out of that set first: while a receiver leads, bytes wake
+//!   the receiver only, and a thread in a request/answer loop takes the
+//!   role back between two answers without waking anybody.
+//! - **Thread**: the reader thread reads once (up to 256 KiB, every whole
+//!   frame handled) and gives the role back. A receiver that wants the
+//!   role meanwhile joins `followers` and is rung then.
+//! - **Waiter**: a blocked receiver leads. Frames for other ports are
+//!   dispatched by it (their receivers are woken as the reader thread
+//!   would wake them); followers sleep on their own signal until their
+//!   port has a task or the role is vacant again.
+//!
+//! The role and its signals are in `role.rs`, generic over the kernel
+//! (`os.rs`), so that a shuttle model (`sim.rs`, under `--cfg shuttle`)
+//! runs this very code against a simulated socket, eventfds and epoll set.
+//!
+//! Invariants, all under `Role::inner`:
+//! - `state.is_some()` exactly when `holder` is `Vacant`;
+//! - the socket is in `epoll` exactly when `holder` is not `Waiter` (so
+//!   that a leader and the reader thread are never both woken by the
+//!   same bytes);
+//! - once `dead`, nobody takes the role again: the link is closed and
+//!   every route's user port got `close`.
+
+mod os;
+mod role;
+#[cfg(all(shuttle, test))]
+mod sim;
+
+use super::writer::as_node;
+use super::{Link, LinkError};
+use crate::frame::Splitter;
+use msgport::WaitHook;
+use os::{Os, Real};
+use rustix::fd::OwnedFd;
+use std::collections::VecDeque;
+use std::sync::{Arc, Weak};
+use std::task::{Wake, Waker};
+use std::time::Instant;
+
+pub(crate) use role::thread_reads;
+
+/// A link's read role.
+pub(crate) type Role = role::Role<Real, Box<ReadState>>;
+
+/// What whoever reads owns: the bytes not yet split into frames, and the
+/// descriptors received ahead of the frames that name them.
+pub(crate) struct ReadState {
+    pub(in crate::link) split: Splitter,
+    pub(in crate::link) fds: VecDeque<OwnedFd>,
+    pub(in crate::link) got: Vec<OwnedFd>,
+}
+
+impl ReadState {
+    pub(in crate::link) fn new(split: Splitter) -> Box<Self> {
+        Box::new(ReadState {
+            split,
+            fds: VecDeque::new(),
+            got: Vec::new(),
+        })
+    }
+}
+
+impl role::Reader for Link {
+    type O = Real;
+    type S = Box<ReadState>;
+    fn role(&self) -> &Role {
+        &self.role
+    }
+    fn socket(&self) -> Option<rustix::fd::BorrowedFd<'_>> {
+        self.transport.poll_fd()
+    }
+    fn read_once(&self, state: &mut Box<ReadState>, lent: bool) -> Result<(), LinkError> {
+        super::reader::read_once(self, state, lent)
+    }
+    fn is_dead(&self) -> bool {
+        Link::is_dead(self)
+    }
+    fn die(&self, why: LinkError) {
+        Link::die(self, why)
+    }
+}
+
+/// The hook set on every bridge of a link.
+pub(crate) struct LinkHook {
+    pub(in crate::link) link: Weak<Link>,
+}
+
+/// The waker of a thread with no signal.
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+impl WaitHook for LinkHook {
+    fn waker(&self) -> Waker {
+        match Real::current() {
+            Some(s) => Waker::from(s),
+            None => Waker::from(Arc::new(Unpark(std::thread::current()))),
+        }
+    }
+
+    fn wait(&self, deadline: Option<Instant>) {
+        let Some(me) = Real::current() else {
+            match deadline {
+                Some(d) => std::thread::park_timeout(d.saturating_duration_since(Instant::now())),
+                None => std::thread::park(),
+            }
+            return;
+        };
+        match self.link.upgrade() {
+            // Frames are read as the node's work (`as_node`).
+            Some(link) => as_node(|| role::wait_on(&*link, &me, deadline)),
+            None => {
+                me.sleep_beside(None, deadline);
+            }
+        }
+    }
+}
