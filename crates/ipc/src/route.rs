@@ -279,7 +279,7 @@ impl Routes {
     /// Makes `bridge` the end of `route` here: bound to the link's loop,
     /// its queue enabled (everything queued there is forwarded, in order).
     /// `hook` (the link's) is what a thread blocked on the bridge's peer
-    /// calls (see `link/lead.rs`).
+    /// calls (see `link/lead/mod.rs`).
     pub(crate) fn open(
         &mut self,
         route: RouteId,

@@ -216,7 +216,7 @@ pub(crate) struct Link {
     epoch: std::time::Instant,
     /// This link, for the wakers it hands out.
     me: std::sync::Weak<Link>,
-    /// Who reads the transport now (see `lead.rs`).
+    /// Who reads the transport now (see `lead/mod.rs`).
     role: lead::Role,
     /// Set on every bridge of this link, so that a thread blocked on the
     /// bridge's peer reads for the link; `None` when the transport cannot

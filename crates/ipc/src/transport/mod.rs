@@ -25,7 +25,7 @@ pub trait Transport: Send + Sync + 'static {
     fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize>;
     /// A descriptor that polls readable when `recv` has bytes (or the end)
     /// to give without blocking, so that a thread blocked on one of the
-    /// link's ports can wait on it and read itself (see `link/lead.rs`);
+    /// link's ports can wait on it and read itself (see `link/lead/mod.rs`);
     /// `None`: only the link's reader thread reads.
     fn poll_fd(&self) -> Option<BorrowedFd<'_>> {
         None
