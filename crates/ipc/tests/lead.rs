@@ -1,4 +1,4 @@
-//! Who reads a link (`link/lead.rs`): a thread blocked on one of the
+//! Who reads a link (`link/lead/`): a thread blocked on one of the
 //! link's ports reads the socket itself, for every port of the link;
 //! followers wait for their own ports; a leader's deadline, a malformed
 //! frame or a dead peer hand the role back or close the link, and nothing

@@ -7,7 +7,7 @@
 //! end is then woken by that reader: two thread wake-ups per message where
 //! a raw socket costs one. A wait hook set on the bridge lets the blocked
 //! thread read the socket itself (a leader/follower reader, see
-//! msgport-ipc's `link/lead.rs`): the kernel wakes it directly.
+//! msgport-ipc's `link/lead/`): the kernel wakes it directly.
 //!
 //! The contract keeps the port's rules here: the blocked receive registers
 //! the hook's [`Waker`] as an ordinary waiter of its port (`waiters.rs`),

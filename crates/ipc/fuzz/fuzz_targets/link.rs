@@ -250,7 +250,7 @@ fuzz_target!(|data: &[u8]| {
                     }
                     // A blocking receive with a short deadline: this
                     // thread takes the link's read role and reads the
-                    // peer's frames itself (`link/lead.rs`).
+                    // peer's frames itself (`link/lead/`).
                     3 => {
                         if let Ok(Event::Message(m)) = held[i].recv_timeout(Duration::from_micros(300)) {
                             held.extend(m.ports);
