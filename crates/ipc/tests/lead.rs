@@ -9,6 +9,7 @@ mod raw;
 
 use common::{child, reply, Cmd, Reply};
 use msgport::{Event, MessageChannel, MessagePort, RecvError};
+use msgport_ipc::frame::RouteId;
 use msgport_ipc::LinkStats;
 use rand::Rng;
 use raw::*;
@@ -281,4 +282,32 @@ fn threads_on_both_sides_trade_leads_without_losing_or_reordering() {
     }
     port.post(&Cmd::Exit).unwrap();
     assert!(kid.wait().unwrap().success());
+}
+
+#[test]
+fn a_flood_for_other_ports_does_not_hold_a_leader_past_its_deadline() {
+    let (_l, name, mut s, port, _route) = named_raw_peer();
+    // The peer keeps the socket full, for a second, of messages on a route
+    // this node does not have (each read and dropped, nothing kept).
+    let mut batch = Vec::new();
+    for seq in 0..2000 {
+        message(RouteId(12345), seq, "flood").encode(&mut batch);
+    }
+    let flood = std::thread::spawn(move || {
+        let until = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < until {
+            std::io::Write::write_all(&mut s, &batch).unwrap();
+        }
+        s
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    let start = Instant::now();
+    assert_eq!(
+        port.recv_timeout(Duration::from_millis(100)).unwrap_err(),
+        RecvError::Timeout
+    );
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(600), "{took:?}");
+    drop(flood.join().unwrap());
+    assert!(link_of(name).unknown_route > 0);
 }
