@@ -96,12 +96,15 @@ impl<O: Os, S: Send> Role<O, S> {
 
     /// Gives the role back: the socket goes back in the reader thread's
     /// set (bytes already there wake it), and the first follower is rung.
-    fn give_back(&self, socket: Option<O::Sock<'_>>, state: S) {
+    /// `false` if the set refused the socket (then nobody would read
+    /// while no receiver waits: the caller closes the link).
+    #[must_use]
+    fn give_back(&self, socket: Option<O::Sock<'_>>, state: S) -> bool {
         let mut g = self.lock();
+        let mut watched = true;
         if g.holder == Holder::Waiter {
             if let (Some(w), Some(s)) = (&self.wake, socket) {
-                // Any failure leaves the reader thread to the bell.
-                O::watch(&w.epoll, s, true);
+                watched = O::watch(&w.epoll, s, true);
             }
         }
         g.state = Some(state);
@@ -109,6 +112,7 @@ impl<O: Os, S: Send> Role<O, S> {
         if let Some(f) = g.followers.first() {
             f.ring();
         }
+        watched
     }
 
     /// The reader thread, woken by bytes, takes the role if it is vacant.
@@ -283,9 +287,13 @@ fn lead<R: Reader>(r: &R, mut state: R::S, me: &Signal<R::O>, deadline: Option<I
             break Ok(());
         }
     };
-    r.role().give_back(r.socket(), state);
+    let watched = r.role().give_back(r.socket(), state);
     if let Err(e) = result {
         r.die(e);
+    } else if !watched {
+        r.die(LinkError::Io(std::io::Error::other(
+            "the reader thread's epoll set refused the socket back",
+        )));
     }
 }
 
@@ -334,7 +342,8 @@ pub(crate) fn thread_reads<R: Reader>(r: &R, state: R::S) -> Result<(), LinkErro
             Some(s) if <R::O as Os>::readable_now(s) => r.read_once(&mut st, false),
             _ => Ok(()),
         };
-        r.role().give_back(r.socket(), st);
+        // Held by this thread, the socket never left the set.
+        let _ = r.role().give_back(r.socket(), st);
         res?;
     }
 }

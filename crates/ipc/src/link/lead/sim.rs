@@ -31,6 +31,8 @@ struct KState {
     shut: bool,
     /// The socket is in the reader thread's set.
     watched: bool,
+    /// Puts of the socket in the set that work (then they fail).
+    puts_left: Option<u32>,
 }
 
 impl Kernel {
@@ -118,7 +120,16 @@ impl Os for Sim {
     }
 
     fn watch(ep: &SimEpoll, _: SimSock, on: bool) -> bool {
-        ep.k.lock().watched = on;
+        let mut st = ep.k.lock();
+        if on {
+            match &mut st.puts_left {
+                Some(0) => return false,
+                Some(n) => *n -= 1,
+                None => {}
+            }
+        }
+        st.watched = on;
+        drop(st);
         ep.k.changed();
         true
     }
@@ -259,9 +270,22 @@ mod model {
         n
     }
 
-    fn model(receivers: usize, per: usize, timed: bool, shut_after: Option<usize>) {
+    /// `receivers` threads each wait for `per` messages (`timed`: half
+    /// their waits with a deadline); the peer closes after `shut_after`
+    /// messages, if given; the set takes the socket back `puts` times, if
+    /// given (then refuses it).
+    fn model(
+        receivers: usize,
+        per: usize,
+        timed: bool,
+        shut_after: Option<usize>,
+        puts: Option<u32>,
+    ) {
         let k = Arc::new(Kernel {
-            st: Mutex::new(KState::default()),
+            st: Mutex::new(KState {
+                puts_left: puts,
+                ..KState::default()
+            }),
             cv: Condvar::new(),
         });
         CURRENT.with(|c| *c.borrow_mut() = Some(k.clone()));
@@ -301,26 +325,34 @@ mod model {
             k.changed();
         }
         let got: Vec<usize> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-        if shut_after.is_none() {
+        if shut_after.is_none() && puts.is_none() {
             assert!(got.iter().all(|&n| n == per), "{got:?}");
-            m.die(LinkError::PeerGone);
         }
+        m.die(LinkError::PeerGone);
         reader.join().unwrap();
         CURRENT.with(|c| *c.borrow_mut() = None);
     }
 
     #[test]
     fn a_leader_and_followers_get_every_message() {
-        shuttle::check_random(|| model(2, 2, false, None), 3000);
+        shuttle::check_random(|| model(2, 2, false, None, None), 3000);
     }
 
     #[test]
     fn leaders_whose_deadlines_pass_hand_the_role_on() {
-        shuttle::check_random(|| model(2, 2, true, None), 3000);
+        shuttle::check_random(|| model(2, 2, true, None, None), 3000);
     }
 
     #[test]
     fn the_peers_end_read_by_anyone_closes_every_port() {
-        shuttle::check_random(|| model(3, 1, true, Some(2)), 3000);
+        shuttle::check_random(|| model(3, 1, true, Some(2), None), 3000);
+    }
+
+    #[test]
+    fn a_socket_the_set_will_not_take_back_closes_the_link() {
+        // The first put (the reader thread's) works, the next fails: the
+        // leader that gave the role back closes the link, and every
+        // receiver returns.
+        shuttle::check_random(|| model(2, 2, false, None, Some(1)), 3000);
     }
 }
