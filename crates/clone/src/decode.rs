@@ -13,18 +13,25 @@ use crate::value::*;
 use crate::wire::{error_tag, host_kind, tag, Reader, WireStr};
 use crate::JsString;
 use num_bigint::{BigInt, BigUint, Sign};
+use std::num::NonZeroU64;
 
-/// Limits for decoding untrusted bytes.
+/// Limits for decoding untrusted bytes, and the realm decoded into.
 #[derive(Debug, Clone, Copy)]
 pub struct DecodeOptions {
     /// Deepest nesting of objects accepted (default 3000).
     pub max_depth: usize,
+    /// The agent cluster of the realm the value is for. With `Some`, a
+    /// SharedArrayBuffer made in another cluster is a DataCloneError
+    /// (HTML `#structureddeserialize`, the SharedArrayBuffer steps);
+    /// `None` (the default, Rust code, which is no agent) takes any.
+    pub agent_cluster: Option<NonZeroU64>,
 }
 
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
             max_depth: DEFAULT_MAX_DEPTH,
+            agent_cluster: None,
         }
     }
 }
@@ -50,7 +57,40 @@ pub fn deserialize_with_transfer(
     host_count: usize,
     opts: DecodeOptions,
 ) -> Result<Graph> {
+    deserialize_with_shared(bytes, buffers, Vec::new(), host_count, opts)
+}
+
+/// [`deserialize_with_transfer`] of a record that holds SharedArrayBuffers
+/// ([`Record::shared`](crate::Record::shared)): the value's `u` entries
+/// refer to `shared` by index and share its memory. An index with no
+/// entry (the memory stayed in another process) is a DataCloneError, as
+/// is memory of another agent cluster than `opts.agent_cluster`.
+///
+/// ```
+/// use msgport_clone::*;
+/// let mut g = Graph::default();
+/// let block = SharedBlock::new(4).unwrap();
+/// let sab = g.alloc(Object::SharedArrayBuffer(SharedArrayBuffer::new(block.clone())));
+/// g.root = Value::Object(sab);
+/// let rec = serialize_with_transfer::<NoHost>(&mut g, &[]).unwrap();
+/// assert_eq!(rec.shared.len(), 1);
+/// let back = deserialize_with_shared(&rec.bytes, vec![], rec.shared, 0, Default::default()).unwrap();
+/// let Value::Object(id) = back.root else { panic!() };
+/// let Some(Object::SharedArrayBuffer(b)) = back.get(id) else { panic!() };
+/// assert!(b.block.same(&block));
+/// // Without its record the memory is not there.
+/// assert_eq!(from_bytes_graph(&rec.bytes).unwrap_err(), CloneError::SharedArrayBuffer);
+/// ```
+pub fn deserialize_with_shared(
+    bytes: &[u8],
+    buffers: Vec<TransferredBuffer>,
+    shared: Vec<SharedArrayBuffer>,
+    host_count: usize,
+    opts: DecodeOptions,
+) -> Result<Graph> {
     let mut d = Decoder {
+        shared,
+        cluster: opts.agent_cluster,
         interned: None,
         keys: None,
         keys_made: 0,
@@ -139,6 +179,10 @@ struct Decoder<'a> {
     max_depth: usize,
     transferred: Vec<ObjectId>,
     host_count: usize,
+    /// The record's SharedArrayBuffers (`u` + index).
+    shared: Vec<SharedArrayBuffer>,
+    /// The receiving realm's agent cluster (`None`: no check).
+    cluster: Option<NonZeroU64>,
 }
 
 fn js_string(s: WireStr<'_>) -> JsString {
@@ -216,8 +260,10 @@ impl<'a> Decoder<'a> {
         };
         // A view follows the buffer it views (even a back-referenced one).
         if let Value::Object(id) = v {
-            if matches!(self.g.get(id), Some(Object::ArrayBuffer(_)))
-                && self.r.eat_tag(tag::ARRAY_BUFFER_VIEW)
+            if matches!(
+                self.g.get(id),
+                Some(Object::ArrayBuffer(_) | Object::SharedArrayBuffer(_))
+            ) && self.r.eat_tag(tag::ARRAY_BUFFER_VIEW)
             {
                 return Ok(Value::Object(self.view(id)?));
             }
@@ -236,12 +282,13 @@ impl<'a> Decoder<'a> {
         } else {
             0
         };
-        let Some(Object::ArrayBuffer(buf)) = self.g.get(buffer) else {
-            unreachable!("checked by caller")
+        let (len, resizable) = match self.g.get(buffer) {
+            Some(Object::ArrayBuffer(b)) => (b.data.len(), b.max_byte_length.is_some()),
+            Some(Object::SharedArrayBuffer(b)) => (b.byte_length, b.max_byte_length.is_some()),
+            _ => unreachable!("checked by caller"),
         };
-        let resizable = buf.max_byte_length.is_some();
         let end = byte_offset.checked_add(byte_length);
-        if end.is_none_or(|e| e > buf.data.len()) {
+        if end.is_none_or(|e| e > len) {
             return Err(self.r.malformed("view out of bounds of its buffer"));
         }
         let size = kind.element_size();
@@ -668,7 +715,18 @@ impl<'a> Decoder<'a> {
                 };
                 Ok(self.new_object(Object::Host(host)))
             }
-            tag::SHARED_ARRAY_BUFFER => Err(CloneError::SharedArrayBuffer),
+            tag::SHARED_ARRAY_BUFFER => {
+                let i = self.r.varint32()? as usize;
+                let sab = self.shared.get(i).ok_or(CloneError::SharedArrayBuffer)?;
+                if !sab.is_consistent() {
+                    return Err(self.r.malformed("SharedArrayBuffer longer than its memory"));
+                }
+                if self.cluster.is_some_and(|c| !sab.block.may_enter(c)) {
+                    return Err(CloneError::SharedArrayBuffer);
+                }
+                let sab = sab.clone();
+                Ok(self.new_object(Object::SharedArrayBuffer(sab)))
+            }
             tag::SHARED_OBJECT => Err(CloneError::UnsupportedObject("a shared object".into())),
             tag::WASM_MODULE_TRANSFER | tag::WASM_MEMORY_TRANSFER => {
                 Err(CloneError::NotExposed("WebAssembly".into()))

@@ -6,7 +6,7 @@ use crate::transfer::{
     check_not_detached, check_transfer_list, ListEntry, Record, TransferItem, Transferable,
     TransferredBuffer,
 };
-use crate::value::{Graph, HostObject, Object, ObjectId, PropertyKey, Value};
+use crate::value::{Graph, HostObject, Object, ObjectId, PropertyKey, SharedArrayBuffer, Value};
 use crate::wire::{as_smi, error_tag, host_kind, tag, Writer};
 use crate::{ErrorName, JsString};
 
@@ -23,7 +23,9 @@ pub(crate) const SHALLOW: usize = 64;
 /// Size of each stack segment added when it does.
 pub(crate) const STACK_GROW: usize = 2 * 1024 * 1024;
 
-/// Serializes `g` with no transfer list.
+/// Serializes `g` with no transfer list. A SharedArrayBuffer needs a
+/// record to travel in ([`serialize_with_transfer`]): here it is
+/// [`CloneError::SharedArrayBuffer`].
 ///
 /// ```
 /// use msgport_clone::{to_bytes_graph, Graph, Value};
@@ -31,7 +33,7 @@ pub(crate) const STACK_GROW: usize = 2 * 1024 * 1024;
 /// assert_eq!(bytes, [0xFF, 0x0F, b'I', 0x0A]);
 /// ```
 pub fn to_bytes_graph(g: &Graph) -> Result<Vec<u8>> {
-    let mut e = Encoder::new(g, &[], 0);
+    let mut e = Encoder::new(g, &[], 0, None);
     e.value(&g.root)?;
     Ok(e.w.buf)
 }
@@ -78,8 +80,9 @@ pub fn serialize_with_transfer<H: Transferable>(
         }
     }
     // Step 3: serialize.
+    let mut shared = Vec::new();
     let bytes = {
-        let mut e = Encoder::new(g, &buffers, hosts.len() as u32);
+        let mut e = Encoder::new(g, &buffers, hosts.len() as u32, Some(&mut shared));
         e.value(&g.root)?;
         e.w.buf
     };
@@ -94,6 +97,7 @@ pub fn serialize_with_transfer<H: Transferable>(
     let mut record = Record {
         bytes,
         buffers: Vec::with_capacity(buffers.len()),
+        shared,
         hosts: Vec::with_capacity(hosts.len()),
     };
     for item in transfer {
@@ -126,10 +130,17 @@ struct Encoder<'g> {
     transferred: &'g [ObjectId],
     host_count: u32,
     depth: usize,
+    /// The record's shared memory (`None`: no record, so none may go).
+    shared: Option<&'g mut Vec<SharedArrayBuffer>>,
 }
 
 impl<'g> Encoder<'g> {
-    fn new(g: &'g Graph, transferred: &'g [ObjectId], host_count: u32) -> Self {
+    fn new(
+        g: &'g Graph,
+        transferred: &'g [ObjectId],
+        host_count: u32,
+        shared: Option<&'g mut Vec<SharedArrayBuffer>>,
+    ) -> Self {
         Encoder {
             g,
             w: Writer::with_header(),
@@ -138,6 +149,7 @@ impl<'g> Encoder<'g> {
             transferred,
             host_count,
             depth: 0,
+            shared,
         }
     }
 
@@ -216,15 +228,15 @@ impl<'g> Encoder<'g> {
         if let Object::View(view) = obj {
             // V8 writes the buffer (or a reference to it) first, then the view.
             if self.ids[id.0 as usize] == UNASSIGNED {
-                let Object::ArrayBuffer(buf) = self.get(view.buffer)? else {
-                    return Err(CloneError::UnsupportedObject(
-                        "a view over something other than an ArrayBuffer".into(),
-                    ));
-                };
-                let len = if buf.detached {
-                    None
-                } else {
-                    Some(buf.data.len())
+                let len = match self.get(view.buffer)? {
+                    Object::ArrayBuffer(buf) if buf.detached => None,
+                    Object::ArrayBuffer(buf) => Some(buf.data.len()),
+                    Object::SharedArrayBuffer(sab) => Some(sab.byte_length),
+                    _ => {
+                        return Err(CloneError::UnsupportedObject(
+                            "a view over something other than an ArrayBuffer".into(),
+                        ))
+                    }
                 };
                 let end = view.byte_offset.checked_add(if view.length_tracking {
                     0
@@ -240,7 +252,11 @@ impl<'g> Encoder<'g> {
             if !self.assign(id) {
                 return Ok(());
             }
-            let rab = matches!(self.get(view.buffer)?, Object::ArrayBuffer(b) if b.max_byte_length.is_some());
+            let rab = match self.get(view.buffer)? {
+                Object::ArrayBuffer(b) => b.max_byte_length.is_some(),
+                Object::SharedArrayBuffer(b) => b.max_byte_length.is_some(),
+                _ => false,
+            };
             self.w.tag(tag::ARRAY_BUFFER_VIEW);
             self.w.tag(view.kind.subtag());
             self.w.varint(view.byte_offset as u64);
@@ -311,6 +327,21 @@ impl<'g> Encoder<'g> {
                     self.w.varint(b.data.len() as u64);
                     self.w.raw(&b.data);
                 }
+            }
+            // HTML `#structuredserializeinternal`: the memory itself is
+            // shared (the record holds a reference; the wire, its index).
+            Object::SharedArrayBuffer(b) => {
+                if !b.is_consistent() {
+                    return Err(CloneError::UnsupportedObject(
+                        "a SharedArrayBuffer longer than its memory".into(),
+                    ));
+                }
+                let Some(shared) = self.shared.as_deref_mut() else {
+                    return Err(CloneError::SharedArrayBuffer);
+                };
+                self.w.tag(tag::SHARED_ARRAY_BUFFER);
+                self.w.varint(shared.len() as u64);
+                shared.push(b.clone());
             }
             Object::View(_) => unreachable!("handled above"),
             Object::Map(entries) => {

@@ -33,6 +33,7 @@ mod decode;
 mod encode;
 mod error;
 mod ser;
+mod shared;
 pub mod slot;
 mod string;
 mod transfer;
@@ -41,11 +42,14 @@ pub mod wire;
 
 pub use block::DataBlock;
 pub use de::{from_bytes, Deserializer};
-pub use decode::{deserialize_with_transfer, from_bytes_graph, DecodeOptions};
+pub use decode::{
+    deserialize_with_shared, deserialize_with_transfer, from_bytes_graph, DecodeOptions,
+};
 pub use encode::{serialize_with_transfer, to_bytes_graph, DEFAULT_MAX_DEPTH};
 pub use error::{CloneError, Result};
 pub use num_bigint::BigInt;
 pub use ser::{to_bytes, to_bytes_into, Serializer};
+pub use shared::{SharedBlock, MAX_SHARED_LEN};
 pub use string::JsString;
 pub use transfer::{
     check_not_detached, check_transfer_list, ListEntry, NoHost, Record, TransferItem, Transferable,
@@ -53,7 +57,7 @@ pub use transfer::{
 };
 pub use value::{
     Array, ArrayBuffer, Blob, DomException, ErrorName, ErrorValue, File, Graph, HostObject, Object,
-    ObjectId, PropertyKey, Props, RegExpFlags, Value, View, ViewKind,
+    ObjectId, PropertyKey, Props, RegExpFlags, SharedArrayBuffer, Value, View, ViewKind,
 };
 
 /// Converts any `Serialize` value to a [`Graph`].

@@ -68,6 +68,9 @@ pub struct Record<S> {
     pub bytes: Vec<u8>,
     /// Transferred ArrayBuffers, in transfer-list order (`t` + index on the wire).
     pub buffers: Vec<TransferredBuffer>,
+    /// SharedArrayBuffers, whose memory the receiver shares, in the order
+    /// the value reaches them (`u` + index on the wire).
+    pub shared: Vec<crate::SharedArrayBuffer>,
     /// Data holders of transferred host objects, in transfer-list order
     /// (host kind 0 + index on the wire).
     pub hosts: Vec<S>,
@@ -79,6 +82,7 @@ impl<S> Record<S> {
         Record {
             bytes,
             buffers: Vec::new(),
+            shared: Vec::new(),
             hosts: Vec::new(),
         }
     }

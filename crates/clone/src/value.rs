@@ -6,6 +6,7 @@
 //! graph is `Send`, and dropping it never leaks a cycle.
 
 use crate::block::DataBlock;
+use crate::shared::SharedBlock;
 use crate::string::JsString;
 use num_bigint::BigInt;
 
@@ -168,6 +169,37 @@ impl ArrayBuffer {
             max_byte_length: None,
             detached: false,
         }
+    }
+}
+
+/// A SharedArrayBuffer (ECMA-262 `#sec-sharedarraybuffer-objects`): its
+/// shared memory, and its length as its holder sees it. Cloning one shares
+/// the memory (HTML `#structuredserializeinternal`); on the wire it is an
+/// index into [`Record::shared`](crate::Record::shared).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedArrayBuffer {
+    /// The memory (at least `max_byte_length`, or else `byte_length`, bytes).
+    pub block: SharedBlock,
+    /// The length, in bytes.
+    pub byte_length: usize,
+    /// `Some(max)` for a growable buffer.
+    pub max_byte_length: Option<usize>,
+}
+
+impl SharedArrayBuffer {
+    /// A fixed-length buffer over all of `block`.
+    pub fn new(block: SharedBlock) -> Self {
+        SharedArrayBuffer {
+            byte_length: block.len(),
+            block,
+            max_byte_length: None,
+        }
+    }
+
+    /// Whether the lengths fit the block: `byte_length <= max <= block.len()`.
+    pub fn is_consistent(&self) -> bool {
+        let max = self.max_byte_length.unwrap_or(self.byte_length);
+        self.byte_length <= max && max <= self.block.len()
     }
 }
 
@@ -439,7 +471,9 @@ pub enum Object {
     },
     /// An ArrayBuffer (resizable if it has a max length).
     ArrayBuffer(ArrayBuffer),
-    /// A typed array or DataView.
+    /// A SharedArrayBuffer: memory shared with every realm it was sent to.
+    SharedArrayBuffer(SharedArrayBuffer),
+    /// A typed array or DataView (over an ArrayBuffer or a SharedArrayBuffer).
     View(View),
     /// A Map, entries in insertion order.
     Map(Vec<(Value, Value)>),
