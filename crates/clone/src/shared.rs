@@ -133,6 +133,12 @@ impl SharedBlock {
         self.cluster().is_none_or(|c| c == cluster)
     }
 
+    /// How many references the block has now (handles, plus those an
+    /// engine holds), as `Arc::strong_count` tells: a snapshot.
+    pub fn holders(&self) -> usize {
+        self.header().refs.load(Ordering::Acquire)
+    }
+
     /// Whether `self` and `other` are the same memory.
     pub fn same(&self, other: &SharedBlock) -> bool {
         self.header == other.header
@@ -260,7 +266,7 @@ mod tests {
         assert!(c.same(&b));
         drop(b);
         assert_eq!(c.bytes()[63].load(Ordering::Relaxed), 9);
-        assert_eq!(c.header().refs.load(Ordering::Relaxed), 1);
+        assert_eq!(c.holders(), 1);
     }
 
     #[test]

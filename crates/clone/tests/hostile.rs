@@ -206,9 +206,27 @@ fn deep_nesting_is_bounded() {
     for _ in 0..10 {
         b.extend_from_slice(b"$\x00\x01");
     }
-    assert!(deserialize_with_transfer(&b, vec![], 0, DecodeOptions { max_depth: 10, ..Default::default() }).is_ok());
+    assert!(deserialize_with_transfer(
+        &b,
+        vec![],
+        0,
+        DecodeOptions {
+            max_depth: 10,
+            ..Default::default()
+        }
+    )
+    .is_ok());
     assert_eq!(
-        deserialize_with_transfer(&b, vec![], 0, DecodeOptions { max_depth: 9, ..Default::default() }).unwrap_err(),
+        deserialize_with_transfer(
+            &b,
+            vec![],
+            0,
+            DecodeOptions {
+                max_depth: 9,
+                ..Default::default()
+            }
+        )
+        .unwrap_err(),
         CloneError::TooDeep(9)
     );
     // The default limit is safe on a 2 MiB thread stack (Rust's default for spawned threads).

@@ -52,7 +52,11 @@ fn the_memory_is_shared_with_views_and_one_entry_per_buffer() {
         &[(ViewKind::Int32Array, 4, 8), (ViewKind::DataView, 0, 16)],
     );
     let rec = serialize_with_transfer::<NoHost>(&mut g, &[]).unwrap();
-    assert_eq!(rec.shared.len(), 1, "one buffer referred to twice: one entry");
+    assert_eq!(
+        rec.shared.len(),
+        1,
+        "one buffer referred to twice: one entry"
+    );
     let back = decode(&rec, None).unwrap();
     assert!(back.same(&g), "{back:?}");
     let got = first_sab(&back);
@@ -83,11 +87,17 @@ fn without_its_record_or_outside_its_cluster_it_is_a_data_clone_error() {
         SharedArrayBuffer::new(SharedBlock::new_in(4, c1).unwrap()),
         &[],
     );
-    assert_eq!(to_bytes_graph(&g).unwrap_err(), CloneError::SharedArrayBuffer);
+    assert_eq!(
+        to_bytes_graph(&g).unwrap_err(),
+        CloneError::SharedArrayBuffer
+    );
     let rec = serialize_with_transfer::<NoHost>(&mut g, &[]).unwrap();
     assert!(decode(&rec, Some(7)).is_ok(), "its own cluster");
     assert!(decode(&rec, None).is_ok(), "Rust code checks no cluster");
-    assert_eq!(decode(&rec, Some(8)).unwrap_err(), CloneError::SharedArrayBuffer);
+    assert_eq!(
+        decode(&rec, Some(8)).unwrap_err(),
+        CloneError::SharedArrayBuffer
+    );
     // The bytes alone (what another process receives): no memory to share.
     let alone = deserialize_with_shared(&rec.bytes, vec![], vec![], 0, Default::default());
     assert_eq!(alone.unwrap_err(), CloneError::SharedArrayBuffer);
@@ -112,7 +122,10 @@ fn lengths_beyond_the_memory_are_refused_both_ways() {
         let mut ok = sab_graph(SharedArrayBuffer::new(block.clone()), &[]);
         let mut rec = serialize_with_transfer::<NoHost>(&mut ok, &[]).unwrap();
         rec.shared[0] = bad;
-        assert!(matches!(decode(&rec, None), Err(CloneError::Malformed { .. })));
+        assert!(matches!(
+            decode(&rec, None),
+            Err(CloneError::Malformed { .. })
+        ));
     }
     // A view past the buffer's length (not its memory's) is out of bounds.
     let sab = SharedArrayBuffer {

@@ -29,7 +29,10 @@
 //! ```
 
 use crate::sync::{plain as lock, Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, Weak};
-use msgport_clone::{from_bytes, from_bytes_graph, to_bytes, to_bytes_graph, CloneError, Graph};
+use msgport_clone::{
+    deserialize_with_shared, from_bytes, serialize_with_transfer, to_bytes, to_bytes_graph,
+    CloneError, DecodeOptions, Graph, NoHost, Object, SharedArrayBuffer,
+};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -38,6 +41,9 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Debug)]
 pub struct Broadcast {
     bytes: Arc<[u8]>,
+    /// SharedArrayBuffers of the value (`u` + index), shared by every
+    /// channel that received the post (so they share the memory too).
+    shared: Arc<[SharedArrayBuffer]>,
     origin: Arc<str>,
 }
 
@@ -46,10 +52,22 @@ impl Broadcast {
     /// post to channels of its own without the group (the JS runtime, to
     /// the other channels of the posting context).
     pub fn new(bytes: Arc<[u8]>, origin: &str) -> Self {
+        Self::with_shared(bytes, Arc::from(Vec::new()), origin)
+    }
+
+    /// A message of `bytes` that refers to the SharedArrayBuffers `shared`
+    /// (a serialized record's [`msgport_clone::Record::shared`]).
+    pub fn with_shared(bytes: Arc<[u8]>, shared: Arc<[SharedArrayBuffer]>, origin: &str) -> Self {
         Broadcast {
             bytes,
+            shared,
             origin: origin.into(),
         }
+    }
+
+    /// The SharedArrayBuffers the bytes refer to.
+    pub fn shared(&self) -> &[SharedArrayBuffer] {
+        &self.shared
     }
 
     /// The V8 wire bytes of the posted value.
@@ -64,7 +82,13 @@ impl Broadcast {
 
     /// The value. An error here is the standard's `messageerror`.
     pub fn data(&self) -> Result<Graph, CloneError> {
-        from_bytes_graph(&self.bytes)
+        self.data_with(DecodeOptions::default())
+    }
+
+    /// The value, decoded with `opts` (a JS realm names its agent cluster,
+    /// so that another cluster's SharedArrayBuffer is a `messageerror`).
+    pub fn data_with(&self, opts: DecodeOptions) -> Result<Graph, CloneError> {
+        deserialize_with_shared(&self.bytes, Vec::new(), self.shared.to_vec(), 0, opts)
     }
 
     /// The value as a serde type.
@@ -233,7 +257,16 @@ impl BroadcastChannel {
     /// value. Returns how many channels it was delivered to.
     pub fn post_message(&self, value: &Graph) -> Result<usize, BroadcastError> {
         self.check_open()?;
-        Ok(self.post_serialized(to_bytes_graph(value)?))
+        let shares = |o: &Object| matches!(o, Object::SharedArrayBuffer(_));
+        if !value.objects.iter().any(shares) {
+            return Ok(self.post_serialized(to_bytes_graph(value)?));
+        }
+        // A record, not bare bytes: SharedArrayBuffers travel beside them.
+        // (With no transfer list nothing of the value changes; the copy
+        // only satisfies the signature.)
+        let mut value = value.clone();
+        let record = serialize_with_transfer::<NoHost>(&mut value, &[])?;
+        Ok(self.post_shared(record.bytes, record.shared))
     }
 
     /// `postMessage` of a serde value.
@@ -254,11 +287,19 @@ impl BroadcastChannel {
     /// every other open channel with this one's name and origin, in
     /// creation order; nothing if this channel is closed. Returns how many.
     pub fn post_serialized(&self, bytes: Vec<u8>) -> usize {
+        self.post_shared(bytes, Vec::new())
+    }
+
+    /// [`BroadcastChannel::post_serialized`] of bytes that refer to the
+    /// SharedArrayBuffers `shared` (a serialized record's), whose memory
+    /// every receiver shares.
+    pub fn post_shared(&self, bytes: Vec<u8>, shared: Vec<SharedArrayBuffer>) -> usize {
         if self.is_closed() {
             return 0;
         }
         let message = Broadcast {
             bytes: bytes.into(),
+            shared: shared.into(),
             origin: self.origin.clone(),
         };
         // The destinations, in creation order (the members are kept so).

@@ -142,7 +142,8 @@ impl EventLoop {
     }
 
     /// [`EventLoop::next_task`] with the embedder's own decoder: for a
-    /// message, `decode` gets the wire bytes, the transferred ArrayBuffers
+    /// message, `decode` gets the wire bytes, the transferred ArrayBuffers,
+    /// the SharedArrayBuffers (see [`msgport_clone::deserialize_with_shared`])
     /// and the number of transferred ports, and makes the value the event
     /// carries (a JS engine makes its objects straight from the bytes). An
     /// error becomes the `messageerror` event, as with the built-in
@@ -155,7 +156,7 @@ impl EventLoop {
     /// lp.bind(&ch.port2);
     /// ch.port2.start();
     /// ch.port1.post(&"hi").unwrap();
-    /// let (_, ev) = lp.next_task_with(|bytes, _, _| Ok(bytes.len())).unwrap();
+    /// let (_, ev) = lp.next_task_with(|bytes, _, _, _| Ok(bytes.len())).unwrap();
     /// assert!(matches!(ev, Event::Message(m) if m.data == msgport::clone::to_bytes(&"hi").unwrap().len()));
     /// ```
     pub fn next_task_with<T>(
@@ -163,6 +164,7 @@ impl EventLoop {
         decode: impl FnOnce(
             &[u8],
             Vec<msgport_clone::TransferredBuffer>,
+            Vec<msgport_clone::SharedArrayBuffer>,
             usize,
         ) -> Result<T, crate::CloneError>,
     ) -> Option<(PortName, Event<T>)> {

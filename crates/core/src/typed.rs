@@ -21,8 +21,8 @@ use crate::port::PostError;
 use crate::port::{MessagePort, Payload, Port, ShippedPort, Task};
 use crate::sync::{plain, Arc, Mutex};
 use msgport_clone::{
-    check_not_detached, check_transfer_list, deserialize_with_transfer, from_bytes, slot,
-    CloneError, DataBlock, DecodeOptions, Graph, ListEntry, Transferable, TransferredBuffer,
+    check_not_detached, check_transfer_list, deserialize_with_shared, from_bytes, slot, CloneError,
+    DataBlock, DecodeOptions, Graph, ListEntry, SharedArrayBuffer, Transferable, TransferredBuffer,
 };
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::ser::{self, Serializer};
@@ -479,6 +479,8 @@ pub struct Mismatch {
     error: CloneError,
     bytes: Vec<u8>,
     buffers: Vec<TransferredBuffer>,
+    /// SharedArrayBuffers the message holds (no serde type reads them).
+    shared: Vec<SharedArrayBuffer>,
     ports: Vec<MessagePort>,
 }
 
@@ -511,9 +513,10 @@ impl Mismatch {
 
     /// The message as a dynamic value, with its ports.
     pub fn into_graph(self) -> Result<Message<Graph>, CloneError> {
-        let data = deserialize_with_transfer(
+        let data = deserialize_with_shared(
             &self.bytes,
             self.buffers,
+            self.shared,
             self.ports.len(),
             DecodeOptions::default(),
         )?;
@@ -525,7 +528,7 @@ impl Mismatch {
 
     /// Reads the message again, as `U`.
     pub fn read_as<U: DeserializeOwned>(self) -> Event<U> {
-        decode_typed(self.bytes.as_slice(), self.buffers, self.ports)
+        decode_typed(self.bytes.as_slice(), self.buffers, self.shared, self.ports)
     }
 }
 
@@ -541,11 +544,11 @@ pub(crate) fn run<T: DeserializeOwned>(task: Task) -> Event<T> {
                     data,
                     ports: Vec::new(),
                 }),
-                Err(error) => mismatch(error, owned(payload), Vec::new(), Vec::new()),
+                Err(error) => mismatch(error, owned(payload), Vec::new(), Vec::new(), Vec::new()),
             },
             Some(e) => {
                 let ports = e.ports.into_iter().map(ShippedPort::receive).collect();
-                decode_typed(payload.bytes(), e.buffers, ports)
+                decode_typed(payload.bytes(), e.buffers, e.shared, ports)
             }
         },
     }
@@ -562,6 +565,7 @@ fn owned(p: Payload) -> Vec<u8> {
 fn decode_typed<T: DeserializeOwned>(
     bytes: &[u8],
     buffers: Vec<TransferredBuffer>,
+    shared: Vec<SharedArrayBuffer>,
     ports: Vec<MessagePort>,
 ) -> Event<T> {
     let ctx = RecvCtx {
@@ -603,13 +607,15 @@ fn decode_typed<T: DeserializeOwned>(
             // have written them.
             if matches!(error, CloneError::MissingTransfer(_)) && !buffers.is_empty() {
                 if let Some(inline) = inlined(bytes, &buffers, ports.len()) {
-                    return match decode_typed::<T>(&inline, Vec::new(), ports) {
-                        Event::Mismatch(m) => mismatch(m.error, bytes.to_vec(), buffers, m.ports),
+                    return match decode_typed::<T>(&inline, Vec::new(), Vec::new(), ports) {
+                        Event::Mismatch(m) => {
+                            mismatch(m.error, bytes.to_vec(), buffers, shared, m.ports)
+                        }
                         other => other,
                     };
                 }
             }
-            mismatch(error, bytes.to_vec(), buffers, ports)
+            mismatch(error, bytes.to_vec(), buffers, shared, ports)
         }
     }
 }
@@ -617,8 +623,13 @@ fn decode_typed<T: DeserializeOwned>(
 /// `bytes` with its transferred buffers written into them (as copied
 /// ArrayBuffers); `None` if it does not decode.
 fn inlined(bytes: &[u8], buffers: &[TransferredBuffer], ports: usize) -> Option<Vec<u8>> {
-    let graph =
-        deserialize_with_transfer(bytes, buffers.to_vec(), ports, DecodeOptions::default()).ok()?;
+    let graph = msgport_clone::deserialize_with_transfer(
+        bytes,
+        buffers.to_vec(),
+        ports,
+        DecodeOptions::default(),
+    )
+    .ok()?;
     msgport_clone::to_bytes_graph(&graph).ok()
 }
 
@@ -629,12 +640,14 @@ fn mismatch<T>(
     error: CloneError,
     bytes: Vec<u8>,
     buffers: Vec<TransferredBuffer>,
+    shared: Vec<SharedArrayBuffer>,
     ports: Vec<MessagePort>,
 ) -> Event<T> {
     // Validating copies transferred buffers; this is the failure path only.
-    match deserialize_with_transfer(
+    match deserialize_with_shared(
         &bytes,
         buffers.clone(),
+        shared.clone(),
         ports.len(),
         DecodeOptions::default(),
     ) {
@@ -642,6 +655,7 @@ fn mismatch<T>(
             error,
             bytes,
             buffers,
+            shared,
             ports,
         })),
         Err(wire) => Event::MessageError(wire),

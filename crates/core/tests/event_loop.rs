@@ -18,15 +18,17 @@ impl Rng {
 /// Every task the loop releases now: (index of its port in `names`, the
 /// number it carries).
 fn drain(lp: &EventLoop, names: &[PortName]) -> Vec<(usize, u64)> {
-    std::iter::from_fn(|| lp.next_task_with(|bytes, _, _| msgport::clone::from_bytes::<u64>(bytes)))
-        .filter_map(|(name, ev)| {
-            let i = names.iter().position(|n| *n == name)?;
-            match ev {
-                Event::Message(m) => Some((i, m.data)),
-                _ => None,
-            }
-        })
-        .collect()
+    std::iter::from_fn(|| {
+        lp.next_task_with(|bytes, _, _, _| msgport::clone::from_bytes::<u64>(bytes))
+    })
+    .filter_map(|(name, ev)| {
+        let i = names.iter().position(|n| *n == name)?;
+        match ev {
+            Event::Message(m) => Some((i, m.data)),
+            _ => None,
+        }
+    })
+    .collect()
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use super::ShippedPort;
 use crate::sync::Arc;
-use msgport_clone::TransferredBuffer;
+use msgport_clone::{SharedArrayBuffer, TransferredBuffer};
 
 /// Payloads up to this size live inside the task: a small message then
 /// costs no heap allocation that crosses threads (the sender's allocator
@@ -71,6 +71,8 @@ impl Payload {
 /// What a message carries besides its bytes (rare, so boxed).
 pub(crate) struct Extras {
     pub(crate) buffers: Vec<TransferredBuffer>,
+    /// SharedArrayBuffers: references to memory, counted in no queue's size.
+    pub(crate) shared: Vec<SharedArrayBuffer>,
     pub(crate) ports: Vec<ShippedPort>,
 }
 

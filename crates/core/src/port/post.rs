@@ -249,7 +249,11 @@ impl MessagePort {
         let (buffers, ports) = found.transfer()?;
         match target {
             Some(t) if !doomed => {
-                let extras = Some(Box::new(Extras { buffers, ports }));
+                let extras = Some(Box::new(Extras {
+                    buffers,
+                    shared: Vec::new(),
+                    ports,
+                }));
                 t.queue_from(&self.port, Port::message(payload, extras));
             }
             // No target, or the target inside its own message: dropped, and
@@ -316,14 +320,16 @@ impl MessagePort {
     }
 
     fn deliver(&self, target: &Arc<Port>, record: Record<super::ShippedPort>) {
-        let extras = if record.buffers.is_empty() && record.hosts.is_empty() {
-            None
-        } else {
-            Some(Box::new(Extras {
-                buffers: record.buffers,
-                ports: record.hosts,
-            }))
-        };
+        let extras =
+            if record.buffers.is_empty() && record.hosts.is_empty() && record.shared.is_empty() {
+                None
+            } else {
+                Some(Box::new(Extras {
+                    buffers: record.buffers,
+                    shared: record.shared,
+                    ports: record.hosts,
+                }))
+            };
         target.queue_from(
             &self.port,
             Port::message(Payload::from_vec(record.bytes), extras),
@@ -379,6 +385,7 @@ impl MessagePort {
         } else {
             Some(Box::new(Extras {
                 buffers,
+                shared: Vec::new(),
                 ports: shipped,
             }))
         };

@@ -11,7 +11,7 @@ use super::{Binding, Link, MessagePort, Port, RecvError, Task, Wake};
 use crate::event::{Event, Message};
 use crate::sync::{lock, Ordering};
 use msgport_clone::{
-    deserialize_with_transfer, CloneError, DecodeOptions, Graph, TransferredBuffer,
+    deserialize_with_shared, CloneError, DecodeOptions, Graph, SharedArrayBuffer, TransferredBuffer,
 };
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -133,18 +133,23 @@ impl MessagePort {
     /// then the transfer-receiving steps of its ports), or reports messageerror.
     pub(crate) fn run_task<T>(
         task: Task,
-        decode: impl FnOnce(&[u8], Vec<TransferredBuffer>, usize) -> Result<T, CloneError>,
+        decode: impl FnOnce(
+            &[u8],
+            Vec<TransferredBuffer>,
+            Vec<SharedArrayBuffer>,
+            usize,
+        ) -> Result<T, CloneError>,
     ) -> Event<T> {
         match task {
             Task::Close { .. } => Event::Close,
             Task::Message {
                 payload, extras, ..
             } => {
-                let (buffers, ports) = match extras {
-                    Some(e) => (e.buffers, e.ports),
-                    None => (Vec::new(), Vec::new()),
+                let (buffers, shared, ports) = match extras {
+                    Some(e) => (e.buffers, e.shared, e.ports),
+                    None => (Vec::new(), Vec::new(), Vec::new()),
                 };
-                match decode(payload.bytes(), buffers, ports.len()) {
+                match decode(payload.bytes(), buffers, shared, ports.len()) {
                     Ok(data) => Event::Message(Message {
                         data,
                         ports: ports.into_iter().map(super::ShippedPort::receive).collect(),
@@ -159,9 +164,10 @@ impl MessagePort {
     pub(crate) fn decode_graph(
         bytes: &[u8],
         buffers: Vec<TransferredBuffer>,
+        shared: Vec<SharedArrayBuffer>,
         ports: usize,
     ) -> Result<Graph, CloneError> {
-        deserialize_with_transfer(bytes, buffers, ports, DecodeOptions::default())
+        deserialize_with_shared(bytes, buffers, shared, ports, DecodeOptions::default())
     }
 
     pub(crate) fn run_graph(task: Task) -> Event<Graph> {

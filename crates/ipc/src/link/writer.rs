@@ -193,7 +193,10 @@ impl Link {
                 return true;
             }
             let scratch = &mut d.scratch;
-            let Some((name, event)) = self.event_loop.next_task_with(|bytes, buffers, _| {
+            // SharedArrayBuffers stay in this process: the peer's node
+            // finds no memory at their index and reports messageerror, as
+            // another agent cluster must (HTML `#structureddeserialize`).
+            let Some((name, event)) = self.event_loop.next_task_with(|bytes, buffers, _, _| {
                 scratch.clear();
                 scratch.extend_from_slice(bytes);
                 Ok(buffers)

@@ -141,6 +141,11 @@ impl<'a, 'js> Builder<'a, 'js> {
                 }
                 self.array_buffer(std::mem::take(buffer), b.max_byte_length)?
             }
+            // The same memory, in this realm (its agent cluster was
+            // checked when the record was decoded).
+            GObject::SharedArrayBuffer(b) => {
+                crate::engine::shared::new_shared_array_buffer(ctx, b)?
+            }
             GObject::View(_) => unreachable!("views are made after their buffers"),
             GObject::Map(_) => make.call((5,))?,
             GObject::Set(_) => make.call((6,))?,

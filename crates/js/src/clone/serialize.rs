@@ -12,7 +12,8 @@ use crate::engine::intrinsics::Hooks;
 use msgport_clone::{
     check_not_detached, check_transfer_list, Array as GArray, ArrayBuffer as GBuffer, Blob,
     CloneError, DomException, ErrorName, ErrorValue, File, Graph, HostObject, JsString, ListEntry,
-    Object as GObject, ObjectId, PropertyKey, Props, RegExpFlags, Value as GValue, View,
+    Object as GObject, ObjectId, PropertyKey, Props, RegExpFlags, SharedArrayBuffer as GShared,
+    Value as GValue, View,
 };
 use rquickjs::{ArrayBuffer, Ctx, Object, Type, Value};
 use std::collections::HashMap;
@@ -264,7 +265,7 @@ impl<'js> Walk<'_, 'js> {
                     CloneError::UnsupportedObject(format!("#<{}>", class_name(&o, what))).into(),
                 );
             }
-            Kind::SharedArrayBuffer => return Err(CloneError::SharedArrayBuffer.into()),
+            Kind::SharedArrayBuffer => self.shared_array_buffer(o, &read)?,
             Kind::Plain if interface.is_some() => {
                 let name = interface.unwrap_or("platform");
                 return Err(CloneError::NotSerializable(name.into()).into());
@@ -361,6 +362,26 @@ impl<'js> Walk<'_, 'js> {
             data: bytes.into(),
             max_byte_length: (max >= 0.0).then_some(max as usize),
             detached: false,
+        }))
+    }
+
+    /// A SharedArrayBuffer: a reference to its memory, never a copy (HTML
+    /// `#structuredserializeinternal`; a runtime is cross-origin isolated
+    /// and nothing here is for storage, so the steps' two refusals never
+    /// apply).
+    fn shared_array_buffer(
+        &mut self,
+        o: Object<'js>,
+        read: &rquickjs::Function<'js>,
+    ) -> Result<GObject, Fail> {
+        let value = o.clone().into_value();
+        let (block, byte_length) = crate::engine::shared::block_of(&self.ctx, &value)
+            .ok_or(CloneError::SharedArrayBuffer)?;
+        let max: f64 = read.call((10, o))?;
+        Ok(GObject::SharedArrayBuffer(GShared {
+            block,
+            byte_length,
+            max_byte_length: (max >= 0.0).then_some(max as usize),
         }))
     }
 

@@ -15,7 +15,8 @@
 //!   [`properties`]: data properties read and defined without running
 //!   JavaScript.
 //! - [`alloc`]: the runtime's allocator, which lets a transferred
-//!   ArrayBuffer's bytes leave the engine without a copy.
+//!   ArrayBuffer's bytes leave the engine without a copy; [`shared`]:
+//!   SharedArrayBuffer memory as counted blocks other runtimes share.
 //! - [`native`]: msgport's own engine classes (registration, MessagePort)
 //!   and the C function of the hot path, `postMessage`; [`events`]: Event
 //!   objects and the current-event cell.
@@ -44,4 +45,5 @@ pub(crate) mod intrinsics;
 pub(crate) mod native;
 pub(crate) mod natives;
 pub(crate) mod properties;
+pub(crate) mod shared;
 pub(crate) mod wire;

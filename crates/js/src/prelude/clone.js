@@ -43,6 +43,8 @@
   const abResizable = getter(ArrayBuffer.prototype, "resizable"), abMax = getter(ArrayBuffer.prototype, "maxByteLength");
   const abByteLength = getter(ArrayBuffer.prototype, "byteLength");
   const abDetached = getter(ArrayBuffer.prototype, "detached");
+  const sabGrowable = getter(SharedArrayBuffer.prototype, "growable");
+  const sabMax = getter(SharedArrayBuffer.prototype, "maxByteLength");
   const TypedArray = Object.getPrototypeOf(Int8Array);
   const taBuffer = getter(TypedArray.prototype, "buffer"), taOffset = getter(TypedArray.prototype, "byteOffset");
   const taLength = getter(TypedArray.prototype, "byteLength");
@@ -99,7 +101,10 @@
   // running in between: a tracking view follows, a fixed one does not. The
   // bytes a shrink cuts off are put back.
   function lengthTracking(o, isDataView, buffer, offset) {
-    if (!call(abResizable, buffer)) return false;
+    // (A growable SharedArrayBuffer cannot be shrunk back, nor grown
+    // unseen by the agents it is shared with: views over one are sent as
+    // fixed views.)
+    if (isShared(buffer) || !call(abResizable, buffer)) return false;
     const size = isDataView ? 1 : o.constructor === undefined ? 1 : bytesPerElement(o);
     const length = () => { try { return isDataView ? call(dvLength, o) : call(taElements, o); } catch { return -1; } };
     const before = length(), bl = call(abByteLength, buffer), max = call(abMax, buffer);
@@ -118,6 +123,9 @@
     new Uint8Array(buffer, bl - size, size).set(tail);
     return after === before - 1;
   }
+  function isShared(buffer) {
+    try { call(sabGrowable, buffer); return true; } catch { return false; }
+  }
   const elementSizes = new Map(viewCtors.slice(0, 12).filter((C) => C).map((C) => [C.prototype, C.BYTES_PER_ELEMENT]));
   function bytesPerElement(o) {
     for (let p = Object.getPrototypeOf(o); p !== null; p = Object.getPrototypeOf(p)) {
@@ -129,7 +137,7 @@
 
   // What clone.rs cannot read itself, by kind (0 wrapper value, 1 date,
   // 2 regexp, 3 array buffer, 4 view, 5 map entries, 6 set values, 7 bigint hex, 8 error,
-  // 9 DOMException).
+  // 9 DOMException, 10 a SharedArrayBuffer's maximum or -1).
   // For the fast paths (crates/js/src/engine/natives.rs): the native
   // built-ins they call from Rust to read and make objects of each kind.
   // Each reads or writes internal slots only: no user code runs.
@@ -175,6 +183,7 @@
       case 6: return drain(call(setValues, o), setIterNext, false);
       case 7: return call(bigintToString, o, 16);
       case 9: return [call(domName, o), call(domMessage, o)];
+      case 10: return call(sabGrowable, o) ? call(sabMax, o) : -1;
       case 8: {
         // [name, message or undefined, stack or undefined, hasCause, cause]
         const name = o.name;

@@ -300,4 +300,9 @@
     set: function origin(v) { Object.defineProperty(globalThis, "origin", { value: v, writable: true, configurable: true, enumerable: true }); },
   });
   Object.defineProperty(globalThis, "isSecureContext", { get: function isSecureContext() { return true; }, configurable: true, enumerable: true });
+  // `crossOriginIsolated` (HTML #dom-crossoriginisolated): every context
+  // of a run is cross-origin isolated (no cross-origin content can be
+  // loaded into one), so SharedArrayBuffers may be posted within an agent
+  // cluster, as a page with COOP and COEP allows.
+  Object.defineProperty(globalThis, "crossOriginIsolated", { get: function crossOriginIsolated() { return true; }, configurable: true, enumerable: true });
 })

@@ -290,19 +290,27 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
     // A message of primitives and plain objects becomes JS values as its
     // bytes are read (engine/wire/); any other, a Graph first.
     let h = host.borrow();
-    let next = h.event_loop.next_task_with(|bytes, buffers, ports| {
-        if buffers.is_empty() && ports == 0 {
-            let mut caches = h.wire.borrow_mut();
-            let caches = caches.get_or_insert_with(|| crate::engine::wire::Caches::new(ctx));
-            match crate::engine::wire::read(ctx, bytes, caches, h.natives.as_deref()) {
-                Ok(Some(v)) => return Ok(Decoded::Js(v)),
-                Ok(None) => {}
-                Err(e) => return Ok(Decoded::Engine(e)),
+    let next = h
+        .event_loop
+        .next_task_with(|bytes, buffers, shared, ports| {
+            if buffers.is_empty() && shared.is_empty() && ports == 0 {
+                let mut caches = h.wire.borrow_mut();
+                let caches = caches.get_or_insert_with(|| crate::engine::wire::Caches::new(ctx));
+                match crate::engine::wire::read(ctx, bytes, caches, h.natives.as_deref()) {
+                    Ok(Some(v)) => return Ok(Decoded::Js(v)),
+                    Ok(None) => {}
+                    Err(e) => return Ok(Decoded::Engine(e)),
+                }
             }
-        }
-        msgport_clone::deserialize_with_transfer(bytes, buffers, ports, Default::default())
-            .map(Decoded::Graph)
-    });
+            // A SharedArrayBuffer of another agent cluster is a DataCloneError
+            // here, so messageerror (HTML `#structureddeserialize`).
+            let opts = msgport_clone::DecodeOptions {
+                agent_cluster: Some(h.signal.cluster()),
+                ..Default::default()
+            };
+            msgport_clone::deserialize_with_shared(bytes, buffers, shared, ports, opts)
+                .map(Decoded::Graph)
+        });
     drop(h);
     let Some((name, event)) = next else {
         return Ok(false);
@@ -518,7 +526,12 @@ pub(crate) fn run_inbox_task<'js>(
                     continue;
                 }
                 let undefined = Value::new_undefined(ctx.clone());
-                let data = match message.data().map_err(Fail::Clone) {
+                // Another agent cluster's SharedArrayBuffer: messageerror.
+                let opts = msgport_clone::DecodeOptions {
+                    agent_cluster: Some(host.borrow().signal.cluster()),
+                    ..Default::default()
+                };
+                let data = match message.data_with(opts).map_err(Fail::Clone) {
                     Ok(mut g) => clone::deserialize(ctx, &hooks, &mut g, &[]),
                     Err(e) => Err(e),
                 };

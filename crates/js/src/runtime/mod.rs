@@ -95,6 +95,9 @@ pub struct JsRuntime {
     /// The context's pointer to `host` (crates/js/src/engine/native.rs): dropped
     /// last, after the context.
     _link: crate::engine::native::HostLink,
+    /// Keeps the runtime registered as one whose SharedArrayBuffers are
+    /// shareable blocks (`engine::shared`); dropped after the runtime.
+    _shared_memory: crate::engine::shared::Registered,
 }
 
 /// What a captured run printed, and its exit code.
@@ -171,6 +174,10 @@ impl JsRuntime {
         let flag = signal.terminated_flag();
         rt.set_interrupt_handler(Some(Box::new(move || flag.load(Ordering::Relaxed))));
         let ctx = Context::full(&rt)?;
+        // Before any script: every SharedArrayBuffer of the runtime is then
+        // memory its agent cluster can share.
+        let shared_memory =
+            ctx.with(|ctx| crate::engine::shared::install(&ctx, signal.cluster()))?;
         let state = Rc::new(RefCell::new(LoopState {
             timers: Timers::default(),
             out,
@@ -222,6 +229,7 @@ impl JsRuntime {
             ctx,
             rt,
             _link: link,
+            _shared_memory: shared_memory,
         })
     }
 
@@ -320,7 +328,7 @@ impl JsRuntime {
         let id = {
             let mut h = self.host.borrow_mut();
             let id = h.register(port);
-            let keep = Signal::new(h.signal.group().clone());
+            let keep = Signal::new(h.signal.group().clone(), h.signal.cluster());
             h.external.insert(id, keep);
             id
         };

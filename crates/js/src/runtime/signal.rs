@@ -14,7 +14,8 @@
 //! message in flight always keeps its receiver counted.
 #![forbid(unsafe_code)]
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -142,7 +143,9 @@ impl Group {
             e.inbox.push(task);
             return true;
         }
-        let signal = Signal::new(self.clone());
+        // A shared worker is an agent cluster of its own (HTML
+        // `#obtain-a-worker-agent`: a new cluster for a shared worker).
+        let signal = Signal::new(self.clone(), new_agent_cluster());
         let inbox = crate::runtime::host::Inbox::new(signal.clone());
         // Queued before the worker starts: handled once its script has run.
         inbox.push(task);
@@ -213,13 +216,24 @@ pub(crate) struct Signal {
     /// terminates them (HTML: a worker's owner set). Pushed by this
     /// context's thread, read by whichever thread terminates it.
     children: Mutex<Vec<std::sync::Weak<Signal>>>,
+    /// The context's agent cluster (HTML `#integration-with-the-javascript-agent-cluster-formalism`):
+    /// a window and the dedicated workers it starts (and theirs) share one;
+    /// each shared worker starts its own. SharedArrayBuffers stay in theirs.
+    cluster: NonZeroU64,
+}
+
+/// A new agent cluster's id (never 0: that is memory made by Rust code).
+pub(crate) fn new_agent_cluster() -> NonZeroU64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NonZeroU64::new(NEXT.fetch_add(1, Ordering::Relaxed)).expect("2^64 clusters")
 }
 
 impl Signal {
-    /// A new busy context of `group`.
-    pub(crate) fn new(group: Arc<Group>) -> Arc<Self> {
+    /// A new busy context of `group`, in the agent cluster `cluster`.
+    pub(crate) fn new(group: Arc<Group>, cluster: NonZeroU64) -> Arc<Self> {
         group.lock().busy += 1;
         Arc::new(Signal {
+            cluster,
             group,
             pending: AtomicBool::new(false),
             spin_score: AtomicU32::new(SPIN_SCORE_MAX),
@@ -240,7 +254,12 @@ impl Signal {
 
     /// A fresh group with one (busy) context.
     pub(crate) fn root() -> Arc<Self> {
-        Signal::new(Arc::new(Group::default()))
+        Signal::new(Arc::new(Group::default()), new_agent_cluster())
+    }
+
+    /// The context's agent cluster.
+    pub(crate) fn cluster(&self) -> NonZeroU64 {
+        self.cluster
     }
 
     pub(crate) fn group(&self) -> &Arc<Group> {
@@ -456,7 +475,7 @@ mod tests {
     #[test]
     fn last_idle_context_ends_the_run() {
         let a = Signal::root();
-        let b = Signal::new(a.group().clone());
+        let b = Signal::new(a.group().clone(), a.cluster());
         let b2 = b.clone();
         let t = std::thread::spawn(move || b2.wait(None, None));
         // b is idle; a goes idle last: the run is over for both.
@@ -467,7 +486,7 @@ mod tests {
     #[test]
     fn a_wake_before_idling_keeps_the_receiver_counted() {
         let a = Signal::root();
-        let b = Signal::new(a.group().clone());
+        let b = Signal::new(a.group().clone(), a.cluster());
         b.wake(); // a message for b is in flight
         let b2 = b.clone();
         let t = std::thread::spawn(move || {
@@ -496,7 +515,7 @@ mod tests {
         assert_eq!(a.wait(None, Some(soon)), Woken::Stop);
         // With another busy context: woken at the deadline, counted busy.
         let a = Signal::root();
-        let b = Signal::new(a.group().clone());
+        let b = Signal::new(a.group().clone(), a.cluster());
         let soon = Instant::now() + Duration::from_millis(20);
         assert_eq!(a.wait(None, Some(soon)), Woken::Look);
         assert!(Instant::now() >= soon);

@@ -22,7 +22,8 @@ pub(crate) fn spawn_worker(
     let (outside, inside) = MessageChannel::new().into_ports();
     let mut st = host.borrow_mut();
     let id = st.register(outside);
-    let signal = Signal::new(st.signal.group().clone());
+    // A dedicated worker joins its owner's agent cluster.
+    let signal = Signal::new(st.signal.group().clone(), st.signal.cluster());
     st.signal.adopt(&signal);
     let init = WorkerInit {
         url,

@@ -108,8 +108,14 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
                 let hooks = hooks(&ctx, &s)?;
                 let ser = with_classes(&s, |c| clone::serialize(&ctx, c, &hooks, message, &[]))
                     .map_err(|e| throw_fail(&ctx, &s, e))?;
-                let bytes = msgport_clone::to_bytes_graph(&ser.graph)
-                    .map_err(|e| throw_data_clone_error(&ctx, &s, &e))?;
+                // A record: SharedArrayBuffers travel beside the bytes.
+                let mut ser = ser;
+                let record = msgport_clone::serialize_with_transfer::<msgport_clone::NoHost>(
+                    &mut ser.graph,
+                    &[],
+                )
+                .map_err(|e| throw_data_clone_error(&ctx, &s, &e))?;
+                let (bytes, shared) = (record.bytes, record.shared);
                 let st = s.borrow();
                 // A worker that called close() broadcasts nothing more.
                 if st.closing {
@@ -127,13 +133,17 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
                 if hub.members.len() > 1 {
                     st.inbox.push(HostTask::Broadcast {
                         name: st.broadcast_names[&id].clone(),
-                        message: msgport::Broadcast::new(bytes.clone(), hub.channel.origin()),
+                        message: msgport::Broadcast::with_shared(
+                            bytes.clone(),
+                            shared.clone().into(),
+                            hub.channel.origin(),
+                        ),
                         upto: hub.newest.load(Ordering::Acquire),
                         exclude: id,
                     });
                 }
                 // The other contexts' hubs.
-                hub.channel.post_serialized(bytes.to_vec());
+                hub.channel.post_shared(bytes.to_vec(), shared);
                 Ok(())
             },
         )?,
