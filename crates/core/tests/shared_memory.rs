@@ -9,7 +9,9 @@ use std::sync::atomic::Ordering;
 
 fn with_sab(block: &SharedBlock) -> Graph {
     let mut g = Graph::default();
-    let b = g.alloc(Object::SharedArrayBuffer(SharedArrayBuffer::new(block.clone())));
+    let b = g.alloc(Object::SharedArrayBuffer(SharedArrayBuffer::new(
+        block.clone(),
+    )));
     let o = g.object(vec![("memory".into(), Value::Object(b))]);
     g.root = Value::Object(o);
     g
@@ -79,7 +81,9 @@ fn undelivered_messages_give_their_references_back() {
         ch.port1.post_message(&mut with_sab(&block), &[]).unwrap();
     }
     assert_eq!(block.holders(), 11, "each queued message holds one");
-    let Event::Message(m) = ch.port2.recv_blocking(None).unwrap() else { panic!() };
+    let Event::Message(m) = ch.port2.recv_blocking(None).unwrap() else {
+        panic!()
+    };
     drop(m);
     assert_eq!(block.holders(), 10);
     // The rest go with the channel.

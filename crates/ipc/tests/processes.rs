@@ -204,6 +204,27 @@ fn start_close_and_messageerror_behave_as_in_process() {
 }
 
 #[test]
+fn a_shared_array_buffer_stays_in_its_process_and_is_a_messageerror_there() {
+    use msgport::clone::{Graph, Object, SharedArrayBuffer, SharedBlock, Value};
+    let (kid, port) = serve();
+    // Another process is another agent cluster (HTML #structureddeserialize):
+    // the memory is not sent, and the receiver reports messageerror.
+    let block = SharedBlock::new(8).unwrap();
+    let mut g = Graph::default();
+    let b = g.alloc(Object::SharedArrayBuffer(SharedArrayBuffer::new(
+        block.clone(),
+    )));
+    g.root = Value::Object(b);
+    port.post_message(&mut g, &[]).unwrap();
+    assert_eq!(reply(&port), Reply::MessageError);
+    port.post(&Cmd::Echo("after".into())).unwrap();
+    assert_eq!(reply(&port), Reply::Echo("after".into()));
+    finish(kid, port);
+    // Nothing of this process keeps a reference once the message left.
+    assert_eq!(block.holders(), 2, "ours and the graph's");
+}
+
+#[test]
 fn buffers_cross_inline_and_in_sealed_memfds() {
     let (kid, port) = serve();
     for len in [

@@ -54,7 +54,7 @@ impl Gen<'_> {
 
     /// A getter's side effect, run while the value is being serialized.
     fn effect(&mut self) -> &'static str {
-        match self.byte() % 10 {
+        match self.byte() % 11 {
             0 => "P.port1.postMessage(N.length)",
             1 => "P.port1.close()",
             2 => "N.length = 0",
@@ -64,6 +64,7 @@ impl Gen<'_> {
             6 => "Object.defineProperty(Array.prototype, 0, { get() { return 1; }, configurable: true })",
             7 => "delete Array.prototype[0]",
             8 => "new BroadcastChannel('f').postMessage(1)",
+            9 => "for (const x of N) if (x instanceof SharedArrayBuffer && x.growable) x.grow(x.maxByteLength)",
             _ => "throw new Error('getter')",
         }
     }
@@ -121,7 +122,13 @@ impl Gen<'_> {
             }
             11 => {
                 let len = self.byte() as u32 * 16;
-                match self.byte() % 6 {
+                match self.byte() % 8 {
+                    6 => format!("new SharedArrayBuffer({len})"),
+                    7 => format!(
+                        "new Int32Array(new SharedArrayBuffer({}, {{ maxByteLength: {} }}), 4)",
+                        len + 8,
+                        len * 2 + 8
+                    ),
                     0 => format!("new ArrayBuffer({len})"),
                     1 => format!("new ArrayBuffer({len}, {{ maxByteLength: {} }})", len * 2 + 8),
                     2 => format!("new Uint16Array(new ArrayBuffer({}), 2, {})", len + 8, len / 4),
@@ -183,7 +190,7 @@ fuzz_target!(|data: &[u8]| {
         let G;
         try {{ G = {root}; }} catch {{}}
         {cycles}
-        const list = {transfer} === 0 ? [] : N.filter((x) => x instanceof ArrayBuffer || x instanceof MessagePort).slice(0, {transfer});
+        const list = {transfer} === 0 ? [] : N.filter((x) => x instanceof ArrayBuffer || x instanceof SharedArrayBuffer || x instanceof MessagePort).slice(0, {transfer});
         try {{ structuredClone(G); }} catch {{}}
         try {{ structuredClone(G, {{ transfer: list }}); }} catch {{}}
         try {{ P.port1.postMessage(G); }} catch {{}}
