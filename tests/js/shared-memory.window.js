@@ -61,6 +61,18 @@ promise_test(async () => {
 }, "Atomics.wait in a worker is woken by Atomics.notify in the window");
 
 promise_test(async () => {
+  const w = new Worker("resources/sab-worker.js");
+  const view = new Int32Array(new SharedArrayBuffer(8));
+  const r = Atomics.waitAsync(view, 1, 0);
+  assert_true(r.async);
+  const reply = await ask(w, { op: "store-notify", view, index: 1, value: 9 });
+  assert_equals(reply.notified, 1, "the window's waiter was listed");
+  assert_equals(await r.value, "ok");
+  assert_equals(view[1], 9);
+  w.terminate();
+}, "Atomics.waitAsync in the window resolves when a worker notifies");
+
+promise_test(async () => {
   const view = new Int32Array(new SharedArrayBuffer(4));
   const workers = [0, 1, 2].map(() => new Worker("resources/sab-worker.js"));
   const done = workers.map((w) => ask(w, { op: "count", view, index: 0, value: 20000 }));

@@ -25,7 +25,7 @@ use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::fmt;
 use std::num::NonZeroU64;
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicI32, AtomicI64, AtomicU8, AtomicUsize, Ordering};
 
 #[repr(C, align(16))]
 struct Header {
@@ -158,6 +158,33 @@ impl SharedBlock {
         unsafe { std::slice::from_raw_parts(self.as_ptr().cast::<AtomicU8>(), self.len()) }
     }
 
+    /// The 32-bit integer at `byte_index` (native byte order), read as
+    /// JavaScript's `Atomics.load` does (sequentially consistent); `None`
+    /// if it is not within the block or not 4-aligned.
+    pub fn load_i32(&self, byte_index: usize) -> Option<i32> {
+        let end = byte_index.checked_add(4)?;
+        if end > self.len() || byte_index % 4 != 0 {
+            return None;
+        }
+        // SAFETY: in bounds (checked) and aligned (the data is 16-aligned
+        // and the index a multiple of 4); the memory is only ever accessed
+        // atomically from Rust.
+        let a = unsafe { &*self.as_ptr().add(byte_index).cast::<AtomicI32>() };
+        Some(a.load(Ordering::SeqCst))
+    }
+
+    /// The 64-bit integer at `byte_index`, as [`SharedBlock::load_i32`]
+    /// (8-aligned).
+    pub fn load_i64(&self, byte_index: usize) -> Option<i64> {
+        let end = byte_index.checked_add(8)?;
+        if end > self.len() || byte_index % 8 != 0 {
+            return None;
+        }
+        // SAFETY: as in `load_i32`, with 8 bytes and 8-alignment.
+        let a = unsafe { &*self.as_ptr().add(byte_index).cast::<AtomicI64>() };
+        Some(a.load(Ordering::SeqCst))
+    }
+
     /// A copy of the bytes as they are now (each byte read once, relaxed).
     pub fn to_vec(&self) -> Vec<u8> {
         self.bytes()
@@ -267,6 +294,24 @@ mod tests {
         drop(b);
         assert_eq!(c.bytes()[63].load(Ordering::Relaxed), 9);
         assert_eq!(c.holders(), 1);
+    }
+
+    #[test]
+    fn words_are_read_in_bounds_and_aligned_only() {
+        let a = SharedBlock::new(16).unwrap();
+        for (i, b) in [1u8, 0, 0, 0, 2, 0, 0, 0].iter().enumerate() {
+            a.bytes()[8 + i].store(*b, Ordering::Relaxed);
+        }
+        assert_eq!(a.load_i32(8), Some(i32::from_ne_bytes([1, 0, 0, 0])));
+        assert_eq!(
+            a.load_i64(8),
+            Some(i64::from_ne_bytes([1, 0, 0, 0, 2, 0, 0, 0]))
+        );
+        assert_eq!(a.load_i32(12), Some(i32::from_ne_bytes([2, 0, 0, 0])));
+        assert_eq!(a.load_i32(13), None, "unaligned");
+        assert_eq!(a.load_i32(16), None, "past the end");
+        assert_eq!(a.load_i64(12), None, "unaligned for 8");
+        assert_eq!(a.load_i64(usize::MAX - 3), None);
     }
 
     #[test]

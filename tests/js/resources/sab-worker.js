@@ -12,6 +12,9 @@ onmessage = (e) => {
     postMessage({ waiting: true });
     const r = Atomics.wait(view, index, value, 10000);
     postMessage({ woke: r, now: Atomics.load(view, index) });
+  } else if (op === "store-notify") {
+    Atomics.store(view, index, value);
+    postMessage({ notified: Atomics.notify(view, index) });
   } else if (op === "count") {
     // Many agents adding at once: atomics make the total exact.
     for (let i = 0; i < value; i++) Atomics.add(view, index, 1);

@@ -58,6 +58,9 @@ pub(crate) enum HostTask {
     /// id `port` has ended: it is joined now (its memory goes back at
     /// once, not at the end of the run).
     WorkerExited { port: u32 },
+    /// `Atomics.notify` woke this context's `Atomics.waitAsync` waiter `id`
+    /// (`runtime::atomics`): its promise resolves to "ok".
+    AtomicsWoken { id: u32 },
 }
 
 /// The BroadcastChannels of one name in a context: one member of the run's
@@ -160,6 +163,8 @@ pub(crate) struct HostState {
     pub(crate) event_loop: EventLoop,
     pub(crate) signal: Arc<Signal>,
     pub(crate) inbox: Arc<Inbox>,
+    /// The id of this context's latest `Atomics.waitAsync` waiter.
+    pub(crate) next_waiter: u32,
     pub(crate) workers: HashMap<u32, WorkerHandle>,
     /// Ports handed in from Rust (`JsRuntime::add_port`): their peers are
     /// outside the run, so each keeps the run alive (as a context that is
@@ -222,6 +227,7 @@ impl HostState {
             next_port: 1,
             event_loop: EventLoop::new(move || s.wake()),
             inbox: Inbox::new(signal.clone()),
+            next_waiter: 0,
             signal,
             workers: HashMap::new(),
             broadcast_hubs: HashMap::new(),

@@ -481,6 +481,11 @@ pub(crate) fn run_inbox_task<'js>(
             }
             Ok(Some(None))
         }
+        HostTask::AtomicsWoken { id } => {
+            let woken: Function = internal(ctx, host)?.get("atomicsWoken")?;
+            woken.call::<_, ()>((id,))?;
+            Ok(Some(None))
+        }
         HostTask::Connect { port } => {
             let hooks = hooks(ctx, host)?;
             let pid = host.borrow_mut().register(port);

@@ -6,6 +6,7 @@
 //! any more in any context of the run (see `signal.rs` here).
 #![forbid(unsafe_code)]
 
+pub(crate) mod atomics;
 mod blob_urls;
 pub(crate) mod globals;
 pub(crate) mod host;

@@ -299,6 +299,8 @@ impl Signal {
     /// is interrupted).
     pub(crate) fn terminate(&self) {
         self.terminated.store(true, Ordering::Release);
+        // A thread blocked in Atomics.wait wakes too.
+        crate::runtime::atomics::interrupt(&self.terminated);
         let _g = self.group.lock();
         drop(_g);
         self.group.cv.notify_all();

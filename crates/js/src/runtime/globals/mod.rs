@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+mod atomics;
 mod broadcast;
 pub(crate) mod console;
 mod encoding;
@@ -33,6 +34,7 @@ pub(crate) fn install<'js>(
     timers::install(ctx, &h, state, &group)?;
     messaging::install(ctx, &h, host)?;
     broadcast::install(ctx, &h, host)?;
+    atomics::install(ctx, &h, host)?;
     workers::install(ctx, &h, host)?;
     encoding::install(ctx, &h)?;
     text::install(ctx, &h)?;
@@ -128,4 +130,5 @@ const PRELUDES: &[(&str, &str)] = &[
     ("web.js", include_str!("../../prelude/web.js")),
     ("fetch.js", include_str!("../../prelude/fetch.js")),
     ("platform.js", include_str!("../../prelude/platform.js")),
+    ("atomics.js", include_str!("../../prelude/atomics.js")),
 ];
