@@ -166,3 +166,51 @@ fn a_rust_receiver_reads_large_cloned_buffers_as_bytes() {
         }
     }
 }
+
+#[test]
+fn rust_and_javascript_share_memory_through_a_shared_array_buffer() {
+    use msgport::clone::{SharedArrayBuffer, SharedBlock};
+    use std::sync::atomic::Ordering;
+    let (rust_side, js_side) = MessageChannel::new().into_ports();
+    // Memory made by Rust belongs to no agent cluster: any realm takes it.
+    let block = SharedBlock::new(8).unwrap();
+    block.bytes()[0].store(20, Ordering::Relaxed);
+    let mut g = Graph::default();
+    let b = g.alloc(Object::SharedArrayBuffer(SharedArrayBuffer::new(block.clone())));
+    g.root = Value::Object(b);
+    rust_side.post_message(&mut g, &[]).unwrap();
+    let rt = JsRuntime::new(Output::std()).unwrap();
+    rt.add_port("rust", js_side).unwrap();
+    let code = rt.run_script(
+        "shared.js",
+        r#"
+        rust.onmessage = (e) => {
+          const bytes = new Uint8Array(e.data);
+          bytes[1] = bytes[0] + 1;           // into Rust's memory
+          // And JavaScript's own memory, the other way.
+          const mine = new SharedArrayBuffer(4);
+          new Uint8Array(mine)[3] = 7;
+          rust.postMessage(mine);
+          rust.close();
+        };
+        "#,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(block.bytes()[1].load(Ordering::Relaxed), 21);
+    let Ok(Event::Message(m)) = rust_side.recv_blocking(Some(Duration::from_secs(10))) else {
+        panic!("expected the runtime's SharedArrayBuffer")
+    };
+    let theirs = m
+        .data
+        .objects
+        .iter()
+        .find_map(|o| match o {
+            Object::SharedArrayBuffer(s) => Some(s.block.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(theirs.to_vec(), [0, 0, 0, 7]);
+    assert!(theirs.cluster().is_some(), "made in the runtime's agent cluster");
+    // The runtime has ended; the memory lives on with the reference held here.
+    assert_eq!(theirs.holders(), 2, "the message's graph and ours");
+}
