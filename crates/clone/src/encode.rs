@@ -38,6 +38,32 @@ pub fn to_bytes_graph(g: &Graph) -> Result<Vec<u8>> {
     Ok(e.w.buf)
 }
 
+/// Serializes `g` with no transfer list into a record: the bytes, and the
+/// SharedArrayBuffers they refer to (`u` + index), whose memory the
+/// receivers share. For a graph without any, `record.bytes` is what
+/// [`to_bytes_graph`] returns.
+///
+/// ```
+/// use msgport_clone::*;
+/// let mut g = Graph::default();
+/// let sab = g.alloc(Object::SharedArrayBuffer(SharedArrayBuffer::new(SharedBlock::new(4).unwrap())));
+/// g.root = Value::Object(sab);
+/// let rec = to_record(&g).unwrap();
+/// assert_eq!(rec.shared.len(), 1);
+/// let back = deserialize_with_shared(&rec.bytes, vec![], rec.shared, 0, Default::default()).unwrap();
+/// assert!(back.same(&g));
+/// ```
+pub fn to_record(g: &Graph) -> Result<Record<crate::NoHost>> {
+    let mut shared = Vec::new();
+    let mut e = Encoder::new(g, &[], 0, Some(&mut shared));
+    e.value(&g.root)?;
+    let bytes = e.w.buf;
+    Ok(Record {
+        shared,
+        ..Record::from_bytes(bytes)
+    })
+}
+
 /// StructuredSerializeWithTransfer: serializes `g`, then detaches every
 /// transferred ArrayBuffer (moving its bytes into the record) and runs the
 /// transfer steps of every host object.

@@ -45,7 +45,7 @@ pub use de::{from_bytes, Deserializer};
 pub use decode::{
     deserialize_with_shared, deserialize_with_transfer, from_bytes_graph, DecodeOptions,
 };
-pub use encode::{serialize_with_transfer, to_bytes_graph, DEFAULT_MAX_DEPTH};
+pub use encode::{serialize_with_transfer, to_bytes_graph, to_record, DEFAULT_MAX_DEPTH};
 pub use error::{CloneError, Result};
 pub use num_bigint::BigInt;
 pub use ser::{to_bytes, to_bytes_into, Serializer};

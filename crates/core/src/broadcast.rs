@@ -30,8 +30,8 @@
 
 use crate::sync::{plain as lock, Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, Weak};
 use msgport_clone::{
-    deserialize_with_shared, from_bytes, serialize_with_transfer, to_bytes, to_bytes_graph,
-    CloneError, DecodeOptions, Graph, NoHost, Object, SharedArrayBuffer,
+    deserialize_with_shared, from_bytes, to_bytes, to_record, CloneError, DecodeOptions, Graph,
+    SharedArrayBuffer,
 };
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -257,15 +257,8 @@ impl BroadcastChannel {
     /// value. Returns how many channels it was delivered to.
     pub fn post_message(&self, value: &Graph) -> Result<usize, BroadcastError> {
         self.check_open()?;
-        let shares = |o: &Object| matches!(o, Object::SharedArrayBuffer(_));
-        if !value.objects.iter().any(shares) {
-            return Ok(self.post_serialized(to_bytes_graph(value)?));
-        }
-        // A record, not bare bytes: SharedArrayBuffers travel beside them.
-        // (With no transfer list nothing of the value changes; the copy
-        // only satisfies the signature.)
-        let mut value = value.clone();
-        let record = serialize_with_transfer::<NoHost>(&mut value, &[])?;
+        // A record: SharedArrayBuffers' memory travels beside the bytes.
+        let record = to_record(value)?;
         Ok(self.post_shared(record.bytes, record.shared))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::port::{MessagePort, Payload, Port};
 use crate::sync::{lock, Arc, Rank, Ranked, Weak};
-use msgport_clone::{to_bytes, CloneError, Graph};
+use msgport_clone::{to_bytes, to_record, CloneError, Graph};
 
 /// An ordered, weak list of ports.
 ///
@@ -103,7 +103,8 @@ impl PortCollection {
 
     /// [`broadcast`](Self::broadcast) for a dynamic value (a JS runtime's
     /// messages): serialized once, the same bytes posted to every live port.
-    /// Nothing can be transferred in a broadcast.
+    /// Nothing can be transferred in a broadcast; a SharedArrayBuffer's
+    /// memory is shared with every receiver.
     ///
     /// ```
     /// use msgport::{Event, MessageChannel, PortCollection};
@@ -118,7 +119,14 @@ impl PortCollection {
     /// }
     /// ```
     pub fn broadcast_graph(&self, value: &Graph) -> Result<usize, CloneError> {
-        Ok(self.share(msgport_clone::to_bytes_graph(value)?))
+        // A record: SharedArrayBuffers' memory travels beside the bytes.
+        let record = to_record(value)?;
+        let bytes: Arc<[u8]> = record.bytes.into();
+        let ports = self.live();
+        for p in &ports {
+            p.post_payload_sharing(Payload::Shared(bytes.clone()), record.shared.clone());
+        }
+        Ok(ports.len())
     }
 
     /// Serializes `value` once and posts the same bytes to every live port.

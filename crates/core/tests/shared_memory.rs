@@ -4,7 +4,7 @@
 //! another thread sees every write.
 
 use msgport::clone::{Graph, Object, SharedArrayBuffer, SharedBlock, Value};
-use msgport::{BroadcastGroup, Event, MessageChannel};
+use msgport::{BroadcastGroup, Event, MessageChannel, PortCollection};
 use std::sync::atomic::Ordering;
 
 fn with_sab(block: &SharedBlock) -> Graph {
@@ -89,4 +89,20 @@ fn undelivered_messages_give_their_references_back() {
     // The rest go with the channel.
     drop(ch);
     assert_eq!(block.holders(), 1);
+}
+
+#[test]
+fn a_port_collection_shares_the_memory_with_every_port() {
+    let (a, b) = (MessageChannel::new(), MessageChannel::new());
+    let all = PortCollection::new();
+    all.add(&a.port1);
+    all.add(&b.port1);
+    let block = SharedBlock::new(4).unwrap();
+    assert_eq!(all.broadcast_graph(&with_sab(&block)).unwrap(), 2);
+    for port in [&a.port2, &b.port2] {
+        let Event::Message(m) = port.recv_blocking(None).unwrap() else {
+            panic!()
+        };
+        assert!(the_block(&m.data).same(&block));
+    }
 }

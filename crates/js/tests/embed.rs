@@ -176,7 +176,9 @@ fn rust_and_javascript_share_memory_through_a_shared_array_buffer() {
     let block = SharedBlock::new(8).unwrap();
     block.bytes()[0].store(20, Ordering::Relaxed);
     let mut g = Graph::default();
-    let b = g.alloc(Object::SharedArrayBuffer(SharedArrayBuffer::new(block.clone())));
+    let b = g.alloc(Object::SharedArrayBuffer(SharedArrayBuffer::new(
+        block.clone(),
+    )));
     g.root = Value::Object(b);
     rust_side.post_message(&mut g, &[]).unwrap();
     let rt = JsRuntime::new(Output::std()).unwrap();
@@ -210,7 +212,10 @@ fn rust_and_javascript_share_memory_through_a_shared_array_buffer() {
         })
         .unwrap();
     assert_eq!(theirs.to_vec(), [0, 0, 0, 7]);
-    assert!(theirs.cluster().is_some(), "made in the runtime's agent cluster");
+    assert!(
+        theirs.cluster().is_some(),
+        "made in the runtime's agent cluster"
+    );
     // The runtime has ended; the memory lives on with the reference held here.
     assert_eq!(theirs.holders(), 2, "the message's graph and ours");
 }

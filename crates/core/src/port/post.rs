@@ -314,8 +314,24 @@ impl MessagePort {
 
     /// Posts already-serialized wire bytes.
     pub(crate) fn post_payload(&self, payload: Payload) {
+        self.post_payload_sharing(payload, Vec::new());
+    }
+
+    /// Posts wire bytes that refer to the SharedArrayBuffers `shared`.
+    pub(crate) fn post_payload_sharing(
+        &self,
+        payload: Payload,
+        shared: Vec<msgport_clone::SharedArrayBuffer>,
+    ) {
+        let extras = (!shared.is_empty()).then(|| {
+            Box::new(Extras {
+                buffers: Vec::new(),
+                shared,
+                ports: Vec::new(),
+            })
+        });
         if let Some(t) = self.target() {
-            t.queue_from(&self.port, Port::message(payload, None));
+            t.queue_from(&self.port, Port::message(payload, extras));
         }
     }
 

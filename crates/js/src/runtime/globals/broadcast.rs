@@ -109,12 +109,8 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
                 let ser = with_classes(&s, |c| clone::serialize(&ctx, c, &hooks, message, &[]))
                     .map_err(|e| throw_fail(&ctx, &s, e))?;
                 // A record: SharedArrayBuffers travel beside the bytes.
-                let mut ser = ser;
-                let record = msgport_clone::serialize_with_transfer::<msgport_clone::NoHost>(
-                    &mut ser.graph,
-                    &[],
-                )
-                .map_err(|e| throw_data_clone_error(&ctx, &s, &e))?;
+                let record = msgport_clone::to_record(&ser.graph)
+                    .map_err(|e| throw_data_clone_error(&ctx, &s, &e))?;
                 let (bytes, shared) = (record.bytes, record.shared);
                 let st = s.borrow();
                 // A worker that called close() broadcasts nothing more.
