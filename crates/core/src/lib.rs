@@ -56,7 +56,9 @@ mod recv;
 mod sync;
 mod typed;
 
-pub use broadcast::{Broadcast, BroadcastChannel, BroadcastError, BroadcastGroup};
+pub use broadcast::{
+    Broadcast, BroadcastChannel, BroadcastError, BroadcastGroup, BroadcastHub, HubPost,
+};
 pub use collection::PortCollection;
 pub use event::{Event, Message};
 pub use event_loop::EventLoop;

@@ -34,7 +34,7 @@
 #[cfg(shuttle)]
 pub(crate) use shuttle::{
     sync::{
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
         Arc, Condvar, Mutex, MutexGuard, Weak,
     },
     thread,
@@ -43,7 +43,7 @@ pub(crate) use shuttle::{
 #[cfg(not(shuttle))]
 pub(crate) use std::{
     sync::{
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
         Arc, Condvar, Mutex, MutexGuard, Weak,
     },
     thread::{self, Thread},

@@ -45,15 +45,9 @@ pub(crate) enum HostTask {
     /// A new connection to this shared worker: the inside port of a
     /// SharedWorker object's channel, for a `connect` event.
     Connect { port: MessagePort },
-    /// A post for this context's BroadcastChannels named `name`: those
-    /// made up to `upto` (the channels open when it was posted), but not
-    /// `exclude` (the posting channel, when it is one of this context's).
-    Broadcast {
-        name: Arc<str>,
-        message: msgport::Broadcast,
-        upto: u32,
-        exclude: u32,
-    },
+    /// A post for this context's BroadcastChannels of one name
+    /// (`HostState::broadcasts` says which of them it is for).
+    Broadcast { post: msgport::HubPost },
     /// The thread of the dedicated worker whose Worker object has the port
     /// id `port` has ended: it is joined now (its memory goes back at
     /// once, not at the end of the run).
@@ -61,24 +55,6 @@ pub(crate) enum HostTask {
     /// `Atomics.notify` woke this context's `Atomics.waitAsync` waiter `id`
     /// (`runtime::atomics`): its promise resolves to "ok".
     AtomicsWoken { id: u32 },
-}
-
-/// The BroadcastChannels of one name in a context: one member of the run's
-/// `msgport::BroadcastGroup` for all of them, so that a post costs one
-/// task per context that has the name, not one per channel, and nothing is
-/// queued for channels that cannot observe it (HTML
-/// `#dom-broadcastchannel-postmessage`: the destinations are the channels
-/// open when the post is made; delivery skips one closed since).
-pub(crate) struct BroadcastHub {
-    pub(crate) channel: msgport::BroadcastChannel,
-    /// The channels' ids, in creation order.
-    pub(crate) members: Vec<u32>,
-    /// Those with a `message` or `messageerror` listener: only they can
-    /// observe a delivery (the prelude says when this changes).
-    pub(crate) listening: std::collections::HashSet<u32>,
-    /// The newest member's id: a post from another context reaches the
-    /// channels made before it, read when the post is made.
-    pub(crate) newest: Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// Tasks from other threads, with the wake-up line of their context.
@@ -170,12 +146,9 @@ pub(crate) struct HostState {
     /// outside the run, so each keeps the run alive (as a context that is
     /// always busy) until it closes, is collected, or moves away.
     pub(crate) external: HashMap<u32, Arc<Signal>>,
-    /// This context's open BroadcastChannels, by local id (msgport's
-    /// `BroadcastGroup` of the run keeps the standard's rules).
-    /// This context's BroadcastChannels, one hub per name (see
-    /// [`BroadcastHub`]), and each channel's name.
-    pub(crate) broadcast_hubs: HashMap<Arc<str>, BroadcastHub>,
-    pub(crate) broadcast_names: HashMap<u32, Arc<str>>,
+    /// This context's BroadcastChannels (made at the first one): the
+    /// standard's rules are msgport's (`msgport::BroadcastHub`).
+    broadcasts: Option<msgport::BroadcastHub>,
     /// `close()` in a worker: finish the current task, then stop.
     pub(crate) closing: bool,
     /// The URL scripts and workers resolve against.
@@ -230,8 +203,7 @@ impl HostState {
             next_waiter: 0,
             signal,
             workers: HashMap::new(),
-            broadcast_hubs: HashMap::new(),
-            broadcast_names: HashMap::new(),
+            broadcasts: None,
             external: HashMap::new(),
             closing: false,
             base_url,
@@ -274,18 +246,34 @@ impl HostState {
     /// gets nothing more; the hub leaves the run's group with its last
     /// channel.
     pub(crate) fn leave_broadcast(&mut self, id: u32) {
-        let Some(name) = self.broadcast_names.remove(&id) else {
-            return;
-        };
-        if let Some(hub) = self.broadcast_hubs.get_mut(&name) {
-            hub.members.retain(|m| *m != id);
-            hub.listening.remove(&id);
-            if hub.members.is_empty() {
-                if let Some(hub) = self.broadcast_hubs.remove(&name) {
-                    hub.channel.close();
-                }
-            }
+        if let Some(hub) = &mut self.broadcasts {
+            hub.leave(id);
         }
+    }
+
+    /// This context's BroadcastChannels: a post from another context is
+    /// one task on its inbox; once the context has ended (its inbox is
+    /// gone) its members leave the run's group.
+    pub(crate) fn broadcasts(&mut self) -> &mut msgport::BroadcastHub {
+        let (group, inbox) = (
+            self.signal.group().broadcasts.clone(),
+            Arc::downgrade(&self.inbox),
+        );
+        let origin = broadcast_origin(&self.base_url, self.context_key);
+        self.broadcasts.get_or_insert_with(|| {
+            msgport::BroadcastHub::new(&group, &origin, move |post| match inbox.upgrade() {
+                Some(inbox) => {
+                    inbox.push(HostTask::Broadcast { post });
+                    true
+                }
+                None => false,
+            })
+        })
+    }
+
+    /// The hub, if a BroadcastChannel was ever made here.
+    pub(crate) fn broadcast_hub(&self) -> Option<&msgport::BroadcastHub> {
+        self.broadcasts.as_ref()
     }
 
     /// A port from Rust no longer keeps the run alive.
@@ -393,4 +381,19 @@ pub(crate) fn with_classes<R>(host: &Shared, f: impl FnOnce(&Classes) -> R) -> R
         .clone()
         .expect("classes learnt at start-up");
     f(&classes)
+}
+
+/// The origin a context's BroadcastChannels are partitioned by (HTML
+/// `#broadcasting-to-other-browsing-contexts`: channels hear those of the
+/// same origin). A `data:` worker's origin is opaque and new (HTML
+/// `#concept-workerglobalscope-origin`), equal to no other context's: it
+/// gets a key of its own. `file:` URLs are opaque too in the URL
+/// standard, but one run's files are treated as one origin, as Node and
+/// Deno do, so that a program's workers hear each other.
+fn broadcast_origin(base_url: &str, context_key: u64) -> String {
+    match url::Url::parse(base_url) {
+        Ok(u) if u.scheme() == "data" => format!("null (data: context {context_key})"),
+        Ok(u) => u.origin().ascii_serialization(),
+        Err(_) => "null".into(),
+    }
 }

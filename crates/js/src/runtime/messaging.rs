@@ -494,39 +494,29 @@ pub(crate) fn run_inbox_task<'js>(
             connect.call::<_, ()>((p,))?;
             Ok(Some(None))
         }
-        HostTask::Broadcast {
-            name,
-            message,
-            upto,
-            exclude,
-        } => {
+        HostTask::Broadcast { post } => {
             // A worker that called close() is not eligible for messaging
             // (HTML #eligible-for-messaging): what was posted since is not
             // delivered.
             if host.borrow().closing {
                 return Ok(Some(None));
             }
-            // The destinations: the channels open when it was posted, in
-            // creation order, that can observe it (a listener); each gets
-            // its own copy of the data (HTML step 7, per destination).
-            let targets: Vec<u32> = match host.borrow().broadcast_hubs.get(&name) {
-                Some(hub) => hub
-                    .members
-                    .iter()
-                    .copied()
-                    .filter(|&m| m <= upto && m != exclude && hub.listening.contains(&m))
-                    .collect(),
+            // The destinations (msgport's rules: the channels open when it
+            // was posted, in creation order, that can observe it); each
+            // gets its own copy of the data (HTML step 7, per destination).
+            let targets = match host.borrow().broadcast_hub() {
+                Some(hub) => hub.destinations(&post),
                 None => return Ok(Some(None)),
             };
+            let message = post.message();
             let hooks = hooks(ctx, host)?;
             let origin = message.origin();
             for channel in targets {
                 // Closed, or no longer listening, since an earlier one ran.
                 let live = host
                     .borrow()
-                    .broadcast_hubs
-                    .get(&name)
-                    .is_some_and(|hub| hub.listening.contains(&channel));
+                    .broadcast_hub()
+                    .is_some_and(|hub| hub.is_listening(channel));
                 if !live {
                     continue;
                 }

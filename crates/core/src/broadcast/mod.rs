@@ -28,6 +28,10 @@
 //! assert!(other.try_recv().is_none() && a.try_recv().is_none());
 //! ```
 
+mod hub;
+
+pub use hub::{BroadcastHub, HubPost};
+
 use crate::sync::{plain as lock, Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, Weak};
 use msgport_clone::{
     deserialize_with_shared, from_bytes, to_bytes, to_record, CloneError, DecodeOptions, Graph,
@@ -287,12 +291,16 @@ impl BroadcastChannel {
     /// SharedArrayBuffers `shared` (a serialized record's), whose memory
     /// every receiver shares.
     pub fn post_shared(&self, bytes: Vec<u8>, shared: Vec<SharedArrayBuffer>) -> usize {
+        self.post_shared_arc(bytes.into(), shared.into())
+    }
+
+    fn post_shared_arc(&self, bytes: Arc<[u8]>, shared: Arc<[SharedArrayBuffer]>) -> usize {
         if self.is_closed() {
             return 0;
         }
         let message = Broadcast {
-            bytes: bytes.into(),
-            shared: shared.into(),
+            bytes,
+            shared,
             origin: self.origin.clone(),
         };
         // The destinations, in creation order (the members are kept so).
