@@ -32,6 +32,7 @@ mod de;
 mod decode;
 mod encode;
 mod error;
+mod same;
 mod ser;
 mod shared;
 pub mod slot;
