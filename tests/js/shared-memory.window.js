@@ -132,8 +132,9 @@ promise_test(async () => {
   const name = "sab-cluster";
   await ask(w, { op: "broadcast", value: name, index: 1 });
   const sw = new SharedWorker("resources/sab-shared-worker.js", "sab-bc");
-  sw.port.start();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Its channel exists once it says so (a broadcast reaches the channels
+  // open when it is posted).
+  await new Promise((resolve) => { sw.port.onmessage = (e) => e.data === "listening" && resolve(); });
   const bc = new BroadcastChannel(name);
   const heard = [];
   const both = new Promise((resolve) => {

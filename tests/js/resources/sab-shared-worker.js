@@ -12,5 +12,6 @@ onconnect = (e) => {
     const bc = new BroadcastChannel("sab-cluster");
     bc.onmessage = (m) => { if (typeof m.data !== "string") bc.postMessage("shared worker got it"); };
     bc.onmessageerror = () => bc.postMessage("shared worker: messageerror");
+    port.postMessage("listening");
   }
 };
