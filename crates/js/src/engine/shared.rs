@@ -130,6 +130,41 @@ pub(crate) fn block_of(ctx: &Ctx<'_>, v: &Value<'_>) -> Option<(SharedBlock, usi
     Some((unsafe { SharedBlock::clone_raw(data) }, len as usize))
 }
 
+/// What `Atomics.wait` and `notify` need of an Int32Array or BigInt64Array
+/// over a SharedArrayBuffer of this runtime, read natively: whether it is
+/// the 64-bit kind, its memory, its byte offset and its length in
+/// elements. `None` for anything else (an out-of-bounds view included),
+/// which the general path then checks as the standard says.
+pub(crate) fn waitable_view(
+    ctx: &Ctx<'_>,
+    v: &Value<'_>,
+) -> Option<(bool, SharedBlock, usize, usize)> {
+    // SAFETY: reads the class (and for a typed array its kind) of a live value.
+    let kind = unsafe { qjs::JS_GetTypedArrayType(v.as_raw()) };
+    let big = match u32::try_from(kind).ok()? {
+        qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_INT32 => false,
+        qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_BIG_INT64 => true,
+        _ => return None,
+    };
+    let c = ctx.as_raw().as_ptr();
+    let (mut offset, mut length, mut size): (qjs::size_t, qjs::size_t, qjs::size_t) = (0, 0, 0);
+    // SAFETY: `v` is a live typed array; the call runs no JavaScript and
+    // returns a new reference to its buffer, or raises (a view out of
+    // bounds), and then the exception is taken and freed here.
+    let buffer =
+        unsafe { qjs::JS_GetTypedArrayBuffer(c, v.as_raw(), &mut offset, &mut length, &mut size) };
+    // SAFETY: reads a value's tag.
+    if unsafe { qjs::JS_IsException(buffer) } {
+        // SAFETY: the pending exception of a live context, freed at once.
+        unsafe { qjs::JS_FreeValue(c, qjs::JS_GetException(c)) };
+        return None;
+    }
+    let buffer = owned(ctx, buffer).ok()?;
+    let (block, _) = block_of(ctx, &buffer)?;
+    let size = (size as usize).max(1);
+    Some((big, block, offset as usize, length as usize / size))
+}
+
 /// A new SharedArrayBuffer object over `sab`'s memory (not a copy), with
 /// its length and maximum. A growable buffer of maximum 0 is made fixed
 /// (QuickJS reads a maximum of 0 as none).

@@ -75,6 +75,12 @@
 
   const methods = {
     wait(typedArray, index, value, timeout) {
+      // The common call, checked and done natively (converting nothing
+      // that could run code); -1 when it is not that call.
+      if (typeof index === "number" && typeof value === "number" && (timeout === undefined || typeof timeout === "number")) {
+        const r = host.atomicsWaitAt(typedArray, index, (+value) | 0, timeoutOf(timeout));
+        if (r !== -1) return r;
+      }
       const p = place(typedArray, index);
       if (p === null) return call(nativeWait, AtomicsO, typedArray, index, value, timeout);
       const v = expected(p[0], value), t = timeoutOf(timeout);
@@ -92,6 +98,12 @@
       return { async: true, value: promise };
     },
     notify(typedArray, index, count) {
+      if (typeof index === "number" && (count === undefined || typeof count === "number")) {
+        let c = Infinity;
+        if (count !== undefined) { c = count !== count ? 0 : trunc(count); if (c < 0) c = 0; }
+        const r = host.atomicsNotifyAt(typedArray, index, c);
+        if (r !== -1) return r;
+      }
       const p = place(typedArray, index);
       if (p === null) return call(nativeNotify, AtomicsO, typedArray, index, count);
       let c = Infinity;

@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 use crate::runtime::host::{HostTask, Inbox};
+use crate::runtime::signal::Signal;
 use msgport_clone::SharedBlock;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,8 +72,12 @@ enum Wakes {
 }
 
 struct Waiter {
-    /// Set, under the lock, by the notify that took it off its list.
-    notified: bool,
+    /// Set, under the lock, by the notify that took it off its list; read
+    /// without it by a thread that spins before sleeping.
+    notified: AtomicBool,
+    /// The thread sleeps on its condition variable (set under the lock):
+    /// only then does a notify signal it.
+    sleeping: AtomicBool,
     wakes: Wakes,
     /// Keeps the memory (and so the list's name) alive.
     _block: SharedBlock,
@@ -82,7 +87,7 @@ type Key = (usize, usize);
 
 #[derive(Default)]
 struct Lists {
-    by_place: HashMap<Key, VecDeque<Arc<Mutex<Waiter>>>>,
+    by_place: HashMap<Key, VecDeque<Arc<Waiter>>>,
 }
 
 /// Every waiter list of the process, and the critical section.
@@ -104,11 +109,7 @@ fn holds(block: &SharedBlock, byte_index: usize, v: Expected) -> Option<bool> {
     })
 }
 
-fn lock(w: &Mutex<Waiter>) -> MutexGuard<'_, Waiter> {
-    w.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn remove(l: &mut Lists, k: Key, w: &Arc<Mutex<Waiter>>) {
+fn remove(l: &mut Lists, k: Key, w: &Arc<Waiter>) {
     if let Some(list) = l.by_place.get_mut(&k) {
         list.retain(|x| !Arc::ptr_eq(x, w));
         if list.is_empty() {
@@ -118,51 +119,66 @@ fn remove(l: &mut Lists, k: Key, w: &Arc<Mutex<Waiter>>) {
 }
 
 /// `Atomics.wait` (DoWait, synchronous) at `byte_index` of `block`, for at
-/// most `timeout` (`None`: no limit), in a context whose termination flag
-/// is `stop`. `None` if `byte_index` is not an aligned value of the block
+/// most `timeout` (`None`: no limit), by the context of `signal` (whose
+/// termination wakes it, and whose spin policy it follows before it
+/// sleeps). `None` if `byte_index` is not an aligned value of the block
 /// (the prelude has checked it is).
 pub(crate) fn wait(
     block: &SharedBlock,
     byte_index: usize,
     v: Expected,
     timeout: Option<Duration>,
-    stop: &Arc<AtomicBool>,
+    signal: &Signal,
 ) -> Option<Outcome> {
-    let deadline = timeout.map(|t| Instant::now().checked_add(t));
+    let start = Instant::now();
+    // A deadline beyond what an `Instant` can hold is none at all.
+    let deadline = timeout.and_then(|t| start.checked_add(t));
+    let stop = signal.terminated_flag();
     let mut l = lists();
     if !holds(block, byte_index, v)? {
         return Some(Outcome::NotEqual);
     }
     let cv = Arc::new(Condvar::new());
-    let me = Arc::new(Mutex::new(Waiter {
-        notified: false,
+    let me = Arc::new(Waiter {
+        notified: AtomicBool::new(false),
+        sleeping: AtomicBool::new(false),
         wakes: Wakes::Thread {
             cv: cv.clone(),
             stop: stop.clone(),
         },
         _block: block.clone(),
-    }));
+    });
     let k = key(block, byte_index);
     l.by_place.entry(k).or_default().push_back(me.clone());
+    if timeout != Some(Duration::ZERO) {
+        // The answer often comes sooner than a sleeping thread could wake.
+        drop(l);
+        let done = || me.notified.load(Ordering::Acquire) || stop.load(Ordering::Acquire);
+        signal.spin_while(done, deadline);
+        l = lists();
+    }
     loop {
-        if lock(&me).notified {
+        if me.notified.load(Ordering::Acquire) {
             return Some(Outcome::Ok);
         }
-        let now = Instant::now();
-        // A deadline beyond what an `Instant` can hold is none at all.
         let left = match deadline {
-            Some(Some(d)) => d.checked_duration_since(now),
-            _ => Some(Duration::MAX),
+            Some(d) => d.checked_duration_since(Instant::now()),
+            None => Some(Duration::MAX),
         };
-        if stop.load(Ordering::Acquire) || left.is_none_or(|d| d.is_zero()) {
+        if stop.load(Ordering::Acquire)
+            || left.is_none_or(|d| d.is_zero())
+            || timeout == Some(Duration::ZERO)
+        {
             remove(&mut l, k, &me);
             return Some(Outcome::TimedOut);
         }
         let left = left.unwrap_or_default().min(Duration::from_secs(3600));
+        me.sleeping.store(true, Ordering::Relaxed);
         l = cv
             .wait_timeout(l, left)
             .unwrap_or_else(|e| e.into_inner())
             .0;
+        me.sleeping.store(false, Ordering::Relaxed);
     }
 }
 
@@ -184,14 +200,15 @@ pub(crate) fn wait_async(
     if zero_timeout {
         return Some(Err(Outcome::TimedOut));
     }
-    let me = Arc::new(Mutex::new(Waiter {
-        notified: false,
+    let me = Arc::new(Waiter {
+        notified: AtomicBool::new(false),
+        sleeping: AtomicBool::new(false),
         wakes: Wakes::Task {
             inbox: Arc::downgrade(inbox),
             id,
         },
         _block: block.clone(),
-    }));
+    });
     l.by_place
         .entry(key(block, byte_index))
         .or_default()
@@ -205,7 +222,7 @@ pub(crate) fn cancel(inbox: &Arc<Inbox>, id: u32) -> bool {
     let mut l = lists();
     let mut found = None;
     for (k, list) in &l.by_place {
-        let hit = list.iter().find(|w| match &lock(w).wakes {
+        let hit = list.iter().find(|w| match &w.wakes {
             Wakes::Task { inbox: i, id: x } => *x == id && i.as_ptr() == Arc::as_ptr(inbox),
             Wakes::Thread { .. } => false,
         });
@@ -234,10 +251,14 @@ pub(crate) fn notify(block: &SharedBlock, byte_index: usize, count: u64) -> u64 
     let mut n = 0;
     while n < count {
         let Some(w) = list.pop_front() else { break };
-        let mut w = lock(&w);
-        w.notified = true;
+        w.notified.store(true, Ordering::Release);
         match &w.wakes {
-            Wakes::Thread { cv, .. } => cv.notify_one(),
+            // (A thread still spinning sees the flag.)
+            Wakes::Thread { cv, .. } => {
+                if w.sleeping.load(Ordering::Relaxed) {
+                    cv.notify_one();
+                }
+            }
             Wakes::Task { inbox, id } => {
                 if let Some(inbox) = inbox.upgrade() {
                     inbox.push(HostTask::AtomicsWoken { id: *id });
@@ -259,7 +280,7 @@ pub(crate) fn interrupt(stop: &Arc<AtomicBool>) {
     let l = lists();
     for list in l.by_place.values() {
         for w in list {
-            if let Wakes::Thread { cv, stop: s } = &lock(w).wakes {
+            if let Wakes::Thread { cv, stop: s } = &w.wakes {
                 if Arc::ptr_eq(s, stop) {
                     cv.notify_one();
                 }
@@ -272,14 +293,14 @@ pub(crate) fn interrupt(stop: &Arc<AtomicBool>) {
 mod tests {
     use super::*;
 
-    fn flag() -> Arc<AtomicBool> {
-        Arc::new(AtomicBool::new(false))
+    fn signal() -> Arc<Signal> {
+        Signal::root()
     }
 
     #[test]
     fn a_waiter_sees_a_different_value_at_once_and_times_out_otherwise() {
         let b = SharedBlock::new(8).unwrap();
-        let stop = flag();
+        let stop = signal();
         assert_eq!(
             wait(&b, 0, Expected::I32(1), None, &stop),
             Some(Outcome::NotEqual)
@@ -309,7 +330,7 @@ mod tests {
         for i in 0..3 {
             let (mine, order) = (b.clone(), order.clone());
             threads.push(std::thread::spawn(move || {
-                let r = wait(&mine, 0, Expected::I32(0), None, &flag());
+                let r = wait(&mine, 0, Expected::I32(0), None, &signal());
                 order.lock().unwrap().push(i);
                 r
             }));
@@ -338,7 +359,7 @@ mod tests {
     #[test]
     fn termination_wakes_a_waiter_without_a_timeout() {
         let b = SharedBlock::new(8).unwrap();
-        let stop = flag();
+        let stop = signal();
         let t = {
             let (b, stop) = (b.clone(), stop.clone());
             std::thread::spawn(move || wait(&b, 4, Expected::I32(0), None, &stop))
@@ -346,8 +367,7 @@ mod tests {
         while key_len_at(&b, 4) == 0 {
             std::thread::yield_now();
         }
-        stop.store(true, Ordering::Release);
-        interrupt(&stop);
+        stop.terminate();
         assert_eq!(t.join().unwrap(), Some(Outcome::TimedOut));
         assert_eq!(key_len_at(&b, 4), 0, "it left its list");
     }

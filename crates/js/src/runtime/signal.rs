@@ -339,6 +339,42 @@ impl Signal {
         self.spin_skips.fetch_add(1, Ordering::Relaxed) % 64 == 63
     }
 
+    /// Waits until `done()` or for a short while, whichever comes first,
+    /// before the caller sleeps; returns whether `done()` came. Waking a
+    /// parked thread costs tens of microseconds, and an answer often comes
+    /// sooner (DESIGN.md, "The JS runtime"). But a waiting thread must not
+    /// hold a core its peer needs (both on one core, or a busy machine):
+    /// between short spins it yields, which hands the core to any thread
+    /// that can run, and it waits so only while waiting has been paying
+    /// off. The context's message waits and its `Atomics.wait` share the
+    /// score.
+    pub(crate) fn spin_while(&self, done: impl Fn() -> bool, deadline: Option<Instant>) -> bool {
+        if !self.spin_pays() {
+            return false;
+        }
+        let start = Instant::now();
+        let (yield_after, spin_until) = (start + spin_alone(), start + SPIN);
+        loop {
+            let now = Instant::now();
+            if now >= spin_until || deadline.is_some_and(|d| now >= d) {
+                break;
+            }
+            if done() {
+                self.spun(true);
+                return true;
+            }
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+            if now >= yield_after {
+                std::thread::yield_now();
+            }
+        }
+        let answered = done();
+        self.spun(answered);
+        answered
+    }
+
     fn spun(&self, answered: bool) {
         let score = self.spin_score.load(Ordering::Relaxed);
         let next = if answered {
@@ -362,35 +398,11 @@ impl Signal {
     /// not keep the run alive), counted busy again, unless the run is over
     /// by then.
     pub(crate) fn wait(&self, deadline: Option<Instant>, idle_deadline: Option<Instant>) -> Woken {
-        // Wait briefly before sleeping: waking a parked thread costs tens of
-        // microseconds, and an answer often comes sooner (DESIGN.md, "The
-        // JS runtime"). But a waiting thread must not hold a core its peer
-        // needs (both on one core, or a busy machine): between short spins
-        // it yields, which hands the core to any thread that can run, and
-        // it waits so only while waiting has been paying off.
-        if self.spin_pays() {
-            let start = Instant::now();
-            let (yield_after, spin_until) = (start + spin_alone(), start + SPIN);
-            loop {
-                let now = Instant::now();
-                if now >= spin_until || deadline.is_some_and(|d| now >= d) {
-                    break;
-                }
-                if self.pending.load(Ordering::Acquire) || self.is_terminated() {
-                    self.spun(true);
-                    break;
-                }
-                for _ in 0..64 {
-                    std::hint::spin_loop();
-                }
-                if now >= yield_after {
-                    std::thread::yield_now();
-                }
-            }
-            if !self.pending.load(Ordering::Acquire) {
-                self.spun(false);
-            }
-        }
+        // Wait briefly before sleeping (see `spin_while`).
+        self.spin_while(
+            || self.pending.load(Ordering::Acquire) || self.is_terminated(),
+            deadline,
+        );
         let mut g = self.group.lock();
         loop {
             if g.done || self.is_terminated() {

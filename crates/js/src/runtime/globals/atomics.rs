@@ -7,6 +7,7 @@
 
 use crate::runtime::atomics::{self, Expected};
 use crate::runtime::host::Shared;
+use msgport_clone::SharedBlock;
 use rquickjs::{Ctx, Exception, Function, Object, Value};
 use std::time::Duration;
 
@@ -35,6 +36,17 @@ fn out_of_range(ctx: &Ctx<'_>) -> rquickjs::Error {
     Exception::throw_range(ctx, "out-of-bound atomic access")
 }
 
+/// The memory and byte index of element `index` of `ta`, an Int32Array
+/// (or, with `big`, a BigInt64Array) over a SharedArrayBuffer, if `index`
+/// is within it; `None` leaves the call to the prelude's general path.
+fn element(ctx: &Ctx<'_>, ta: &Value<'_>, index: f64, big: bool) -> Option<(SharedBlock, usize)> {
+    let (is_big, block, offset, length) = crate::engine::shared::waitable_view(ctx, ta)?;
+    if is_big != big || !(index >= 0.0 && index < length as f64) || index.fract() != 0.0 {
+        return None;
+    }
+    Some((block, offset + index as usize * if big { 8 } else { 4 }))
+}
+
 /// Sets this interface's functions on the `host` object.
 pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rquickjs::Result<()> {
     let s = host.clone();
@@ -46,8 +58,8 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
                 let (block, v) = place(&ctx, &buffer, &value)?;
                 // Infinity (or a time no clock can reach): no limit.
                 let timeout = Duration::try_from_secs_f64(ms / 1000.0).ok();
-                let stop = s.borrow().signal.terminated_flag();
-                let r = atomics::wait(&block, at as usize, v, timeout, &stop)
+                let signal = s.borrow().signal.clone();
+                let r = atomics::wait(&block, at as usize, v, timeout, &signal)
                     .ok_or_else(|| out_of_range(&ctx))?;
                 Ok::<_, rquickjs::Error>(r.as_str())
             },
@@ -83,6 +95,41 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>, host: &Shared) -> rq
             let inbox = s.borrow().inbox.clone();
             atomics::cancel(&inbox, id)
         })?,
+    )?;
+    // The common calls, whole: an Int32Array's element by an integer
+    // index, a Number to compare, a Number or no timeout or count. -1: not
+    // such a call (the prelude's general path takes it).
+    let s = host.clone();
+    h.set(
+        "atomicsWaitAt",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, ta: Value<'js>, index: f64, value: f64, ms: f64| {
+                let Some((block, at)) = element(&ctx, &ta, index, false) else {
+                    return Ok::<_, rquickjs::Error>(Value::new_number(ctx, -1.0));
+                };
+                let v = Expected::I32(value as i32);
+                let timeout = Duration::try_from_secs_f64(ms / 1000.0).ok();
+                let signal = s.borrow().signal.clone();
+                let r = atomics::wait(&block, at, v, timeout, &signal)
+                    .ok_or_else(|| out_of_range(&ctx))?;
+                Ok(rquickjs::String::from_str(ctx, r.as_str())?.into_value())
+            },
+        )?,
+    )?;
+    h.set(
+        "atomicsNotifyAt",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, ta: Value<'js>, index: f64, count: f64| -> f64 {
+                for big in [false, true] {
+                    if let Some((block, at)) = element(&ctx, &ta, index, big) {
+                        return atomics::notify(&block, at, count as u64) as f64;
+                    }
+                }
+                -1.0
+            },
+        )?,
     )?;
     h.set(
         "atomicsNotify",
