@@ -88,11 +88,19 @@ impl Link {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend(opened);
+        // After the routes are in the list: a check that sees the flag
+        // finds them (one that missed it sees it next time; `dirty` makes
+        // sure there is a next time).
+        self.shipped_noted.store(true, Ordering::Release);
         self.dirty.store(true, Ordering::SeqCst);
     }
 
-    /// Checks the routes [`Link::ship_check`] noted.
+    /// Checks the routes [`Link::ship_check`] noted (on every pull of the
+    /// writer: without a note, one atomic swap and no lock).
     pub(super) fn check_shipped(&self) {
+        if !self.shipped_noted.swap(false, Ordering::Acquire) {
+            return;
+        }
         let opened = std::mem::take(&mut *self.shipped.lock().unwrap_or_else(|e| e.into_inner()));
         for b in opened {
             self.ask_bypass(b);

@@ -190,6 +190,9 @@ pub(crate) struct Link {
     /// Routes opened for shipped ports, to be checked for a proxy once the
     /// routes' lock is let go (see `bypass.rs`).
     shipped: Mutex<Vec<RouteId>>,
+    /// `shipped` may hold routes: set after they are added, cleared by
+    /// the check that takes them.
+    shipped_noted: AtomicBool,
     /// The links the peer introduced this node to, by the introduction's
     /// name (see `bypass.rs`).
     intros: Mutex<std::collections::HashMap<u128, std::sync::Weak<Link>>>,
@@ -266,6 +269,7 @@ impl Link {
                 drain: Mutex::new(writer::Drain::default()),
                 control: Mutex::new(Vec::new()),
                 shipped: Mutex::new(Vec::new()),
+                shipped_noted: AtomicBool::new(false),
                 intros: Mutex::new(std::collections::HashMap::new()),
                 bypass_ends: Mutex::new(Vec::new()),
                 bypass_ending: std::sync::atomic::AtomicUsize::new(0),
