@@ -21,9 +21,6 @@ pub(crate) const MAX_INTROS: usize = 64;
 pub(crate) struct Job {
     /// The two routes: side 0 and side 1, each with its link.
     sides: [(Weak<Link>, RouteId); 2],
-    /// The introduction the ends move to (0: both ends are in one node),
-    /// set once both routes are marked.
-    intro: Mutex<u128>,
     state: Mutex<JobState>,
 }
 
@@ -33,6 +30,9 @@ struct JobState {
     answers: [Option<bool>; 2],
     /// Whether a side refused because it no longer has the introduction.
     stale: bool,
+    /// The introduction the ends move to (0: both ends are in one node),
+    /// set once both routes are marked.
+    intro: u128,
     /// The bridges of the sides whose `BypassEnd` is written, kept until
     /// both are: dropping one would close the other, and its route would
     /// forward that as a `Close`.
@@ -156,7 +156,6 @@ impl Link {
         }
         let job = Arc::new(Job {
             sides: [(other.me.clone(), a), (self.me.clone(), b)],
-            intro: Mutex::new(0),
             state: Mutex::new(JobState::default()),
         });
         let mark = |link: &Link, route: RouteId, side: usize, peer: Option<msgport::PortName>| {
@@ -211,7 +210,7 @@ impl Link {
                 }
             }
         };
-        *job.intro.lock().unwrap_or_else(|e| e.into_inner()) = intro;
+        job.state().intro = intro;
         let new = RouteId(rand::random());
         other.send_control(Frame::Bypass {
             route: a,
@@ -271,8 +270,12 @@ impl Link {
             return Ok(());
         }
         // Refused: the side that accepted sends on its route again.
-        if job.state().stale {
-            Node::get().forget_intro(*job.intro.lock().unwrap_or_else(|e| e.into_inner()));
+        let (stale, intro) = {
+            let st = job.state();
+            (st.stale, st.intro)
+        };
+        if stale {
+            Node::get().forget_intro(intro);
         }
         let (mut by_name, mut owed, mut within) = (true, false, true);
         for (side, (link, route)) in job.sides.iter().enumerate() {
