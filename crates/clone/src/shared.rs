@@ -173,6 +173,22 @@ impl SharedBlock {
         Some(a.load(Ordering::SeqCst))
     }
 
+    /// Stores `v` at `byte_index` as JavaScript's `Atomics.store` does
+    /// (sequentially consistent); false if it is not within the block or
+    /// not 4-aligned.
+    pub fn store_i32(&self, byte_index: usize, v: i32) -> bool {
+        let Some(end) = byte_index.checked_add(4) else {
+            return false;
+        };
+        if end > self.len() || byte_index % 4 != 0 {
+            return false;
+        }
+        // SAFETY: as in `load_i32`.
+        let a = unsafe { &*self.as_ptr().add(byte_index).cast::<AtomicI32>() };
+        a.store(v, Ordering::SeqCst);
+        true
+    }
+
     /// The 64-bit integer at `byte_index`, as [`SharedBlock::load_i32`]
     /// (8-aligned).
     pub fn load_i64(&self, byte_index: usize) -> Option<i64> {
@@ -309,6 +325,8 @@ mod tests {
         );
         assert_eq!(a.load_i32(12), Some(i32::from_ne_bytes([2, 0, 0, 0])));
         assert_eq!(a.load_i32(13), None, "unaligned");
+        assert!(a.store_i32(4, -7) && a.load_i32(4) == Some(-7));
+        assert!(!a.store_i32(14, 1) && !a.store_i32(16, 1) && !a.store_i32(usize::MAX, 1));
         assert_eq!(a.load_i32(16), None, "past the end");
         assert_eq!(a.load_i64(12), None, "unaligned for 8");
         assert_eq!(a.load_i64(usize::MAX - 3), None);

@@ -401,4 +401,44 @@ mod tests {
         assert!(inbox.pop().is_none());
         assert!(!cancel(&inbox, 7), "a notified waiter is no longer listed");
     }
+
+    #[test]
+    fn a_ping_pong_of_many_rounds_loses_no_wake_up() {
+        // Each side stores its round, notifies, and waits until the other
+        // has reached it: a lost wake-up would hang (the watchdog fails
+        // the test).
+        const ROUNDS: i32 = 5_000;
+        let b = SharedBlock::new(8).unwrap();
+        let side = |me: usize, other: usize, b: SharedBlock| {
+            move || {
+                let signal = Signal::root();
+                for i in 1..=ROUNDS {
+                    assert!(b.store_i32(me, i));
+                    notify(&b, me, u64::MAX);
+                    // The other side may be a round ahead already.
+                    loop {
+                        let seen = b.load_i32(other).unwrap();
+                        if seen >= i {
+                            break;
+                        }
+                        let r = wait(&b, other, Expected::I32(seen), None, &signal);
+                        assert!(matches!(r, Some(Outcome::Ok | Outcome::NotEqual)), "{r:?}");
+                    }
+                }
+            }
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        for (me, other) in [(0, 4), (4, 0)] {
+            let (tx, f) = (tx.clone(), side(me, other, b.clone()));
+            std::thread::spawn(move || {
+                f();
+                tx.send(()).unwrap();
+            });
+        }
+        for _ in 0..2 {
+            rx.recv_timeout(Duration::from_secs(60))
+                .expect("a side is stuck: a wake-up was lost");
+        }
+        assert_eq!(key_len_at(&b, 0) + key_len_at(&b, 4), 0);
+    }
 }
