@@ -12,6 +12,9 @@ RUSTFLAGS="--cfg shuttle" cargo test -p msgport --test shuttle --locked --target
 # The same for msgport-ipc's read role (who reads a link's socket), its own
 # code against a simulated socket, eventfds and epoll set.
 RUSTFLAGS="--cfg shuttle" cargo test -p msgport-ipc --lib --locked --target-dir target/shuttle lead::sim
+# And for the JS runtime's Atomics waiter lists (their own lock, condition
+# variables and flags, shuttle's under the cfg).
+RUSTFLAGS="--cfg shuttle" cargo test -p msgport-js --lib --locked --target-dir target/shuttle atomics::model
 # A short sanitizer pass: the JS fuzz targets under AddressSanitizer (the
 # Rust code and QuickJS's C), 30 s each. A finding fails the run.
 bash scripts/fuzz.sh js:wire_delivery 30

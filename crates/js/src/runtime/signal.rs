@@ -300,7 +300,7 @@ impl Signal {
     pub(crate) fn terminate(&self) {
         self.terminated.store(true, Ordering::Release);
         // A thread blocked in Atomics.wait wakes too.
-        crate::runtime::atomics::interrupt(&self.terminated);
+        crate::runtime::atomics::interrupt(crate::runtime::atomics::stop_key(&self.terminated));
         let _g = self.group.lock();
         drop(_g);
         self.group.cv.notify_all();

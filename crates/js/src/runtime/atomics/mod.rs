@@ -30,9 +30,23 @@ use crate::runtime::host::{HostTask, Inbox};
 use crate::runtime::signal::Signal;
 use msgport_clone::SharedBlock;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
+use sync::{Arc, AtomicBool, Condvar, Mutex, MutexGuard, Ordering, Weak};
+
+#[cfg(all(shuttle, test))]
+mod model;
+
+/// std's primitives, or shuttle's for the model (`model.rs`).
+#[cfg(not(all(shuttle, test)))]
+mod sync {
+    pub(super) use std::sync::atomic::{AtomicBool, Ordering};
+    pub(super) use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+}
+#[cfg(all(shuttle, test))]
+mod sync {
+    pub(super) use shuttle::sync::atomic::{AtomicBool, Ordering};
+    pub(super) use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+}
 
 /// The value a waiter expects: `Int32Array`'s or `BigInt64Array`'s.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,12 +74,9 @@ impl Outcome {
 }
 
 enum Wakes {
-    /// A thread blocked in `Atomics.wait`; `stop` is its context's
-    /// termination flag.
-    Thread {
-        cv: Arc<Condvar>,
-        stop: Arc<AtomicBool>,
-    },
+    /// A thread blocked in `Atomics.wait`; `stop` names its context's
+    /// termination flag (see [`interrupt`]).
+    Thread { cv: Arc<Condvar>, stop: usize },
     /// A pending `Atomics.waitAsync` promise of the context whose inbox
     /// this is, by its id there.
     Task { inbox: Weak<Inbox>, id: u32 },
@@ -91,9 +102,18 @@ struct Lists {
 }
 
 /// Every waiter list of the process, and the critical section.
-static LISTS: LazyLock<Mutex<Lists>> = LazyLock::new(Mutex::default);
-
+#[cfg(not(all(shuttle, test)))]
 fn lists() -> MutexGuard<'static, Lists> {
+    static LISTS: std::sync::LazyLock<Mutex<Lists>> = std::sync::LazyLock::new(Mutex::default);
+    LISTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The same, made afresh for each execution of the model.
+#[cfg(all(shuttle, test))]
+fn lists() -> MutexGuard<'static, Lists> {
+    shuttle::lazy_static! {
+        static ref LISTS: Mutex<Lists> = Mutex::default();
+    }
     LISTS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -130,10 +150,39 @@ pub(crate) fn wait(
     timeout: Option<Duration>,
     signal: &Signal,
 ) -> Option<Outcome> {
-    let start = Instant::now();
+    let flag = signal.terminated_flag();
+    let stopped = || flag.load(std::sync::atomic::Ordering::Acquire);
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    let spin = |done: &dyn Fn() -> bool| {
+        signal.spin_while(done, deadline);
+    };
+    wait_with(
+        block,
+        byte_index,
+        v,
+        timeout,
+        (stop_key(&flag), &stopped),
+        &spin,
+    )
+}
+
+/// The name [`interrupt`] knows a termination flag by.
+pub(crate) fn stop_key(flag: &std::sync::Arc<std::sync::atomic::AtomicBool>) -> usize {
+    std::sync::Arc::as_ptr(flag) as usize
+}
+
+/// [`wait`], with the context's termination flag as its name and a reader,
+/// and its spin before sleeping as a function (the model's are its own).
+fn wait_with(
+    block: &SharedBlock,
+    byte_index: usize,
+    v: Expected,
+    timeout: Option<Duration>,
+    (stop, stopped): (usize, &dyn Fn() -> bool),
+    spin: &dyn Fn(&dyn Fn() -> bool),
+) -> Option<Outcome> {
     // A deadline beyond what an `Instant` can hold is none at all.
-    let deadline = timeout.and_then(|t| start.checked_add(t));
-    let stop = signal.terminated_flag();
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let mut l = lists();
     if !holds(block, byte_index, v)? {
         return Some(Outcome::NotEqual);
@@ -144,7 +193,7 @@ pub(crate) fn wait(
         sleeping: AtomicBool::new(false),
         wakes: Wakes::Thread {
             cv: cv.clone(),
-            stop: stop.clone(),
+            stop,
         },
         _block: block.clone(),
     });
@@ -153,8 +202,7 @@ pub(crate) fn wait(
     if timeout != Some(Duration::ZERO) {
         // The answer often comes sooner than a sleeping thread could wake.
         drop(l);
-        let done = || me.notified.load(Ordering::Acquire) || stop.load(Ordering::Acquire);
-        signal.spin_while(done, deadline);
+        spin(&|| me.notified.load(Ordering::Acquire) || stopped());
         l = lists();
     }
     loop {
@@ -165,14 +213,12 @@ pub(crate) fn wait(
             Some(d) => d.checked_duration_since(Instant::now()),
             None => Some(Duration::MAX),
         };
-        if stop.load(Ordering::Acquire)
-            || left.is_none_or(|d| d.is_zero())
-            || timeout == Some(Duration::ZERO)
-        {
+        if stopped() || left.is_none_or(|d| d.is_zero()) || timeout == Some(Duration::ZERO) {
             remove(&mut l, k, &me);
             return Some(Outcome::TimedOut);
         }
         let left = left.unwrap_or_default().min(Duration::from_secs(3600));
+        // Under the lock, as a notify reads it: set, it is signalled.
         me.sleeping.store(true, Ordering::Relaxed);
         l = cv
             .wait_timeout(l, left)
@@ -273,15 +319,16 @@ pub(crate) fn notify(block: &SharedBlock, byte_index: usize, count: u64) -> u64 
     n
 }
 
-/// The context whose termination flag is `stop` is being terminated: its
-/// thread, if blocked in `Atomics.wait`, wakes (and returns "timed-out";
-/// the engine's interrupt check then stops the script).
-pub(crate) fn interrupt(stop: &Arc<AtomicBool>) {
+/// The context whose termination flag is named `stop` ([`stop_key`]) is
+/// being terminated (its flag is set): its thread, if blocked in
+/// `Atomics.wait`, wakes and returns "timed-out"; the engine's interrupt
+/// check then stops the script.
+pub(crate) fn interrupt(stop: usize) {
     let l = lists();
     for list in l.by_place.values() {
         for w in list {
             if let Wakes::Thread { cv, stop: s } = &w.wakes {
-                if Arc::ptr_eq(s, stop) {
+                if *s == stop {
                     cv.notify_one();
                 }
             }
@@ -289,7 +336,7 @@ pub(crate) fn interrupt(stop: &Arc<AtomicBool>) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(shuttle)))]
 mod tests {
     use super::*;
 
