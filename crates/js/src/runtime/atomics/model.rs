@@ -11,6 +11,8 @@
 //!
 //! `RUSTFLAGS="--cfg shuttle" cargo test -p msgport-js --lib atomics::model --target-dir target/shuttle`
 
+#![forbid(unsafe_code)]
+
 use super::{interrupt, notify, wait_with, Expected, Outcome};
 use msgport_clone::SharedBlock;
 use shuttle::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
