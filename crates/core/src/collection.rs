@@ -3,7 +3,7 @@
 
 use crate::port::{MessagePort, Payload, Port};
 use crate::sync::{lock, Arc, Rank, Ranked, Weak};
-use msgport_clone::{to_bytes, to_record, CloneError, Graph};
+use msgport_clone::{to_bytes, to_record, CloneError, Graph, SharedArrayBuffer};
 
 /// An ordered, weak list of ports.
 ///
@@ -121,26 +121,22 @@ impl PortCollection {
     pub fn broadcast_graph(&self, value: &Graph) -> Result<usize, CloneError> {
         // A record: SharedArrayBuffers' memory travels beside the bytes.
         let record = to_record(value)?;
-        let bytes: Arc<[u8]> = record.bytes.into();
-        let ports = self.live();
-        for p in &ports {
-            p.post_payload_sharing(Payload::Shared(bytes.clone()), record.shared.clone());
-        }
-        Ok(ports.len())
+        Ok(self.share(record.bytes, record.shared))
     }
 
     /// Serializes `value` once and posts the same bytes to every live port.
     /// Returns how many ports it was posted to.
     pub fn broadcast<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<usize, CloneError> {
-        Ok(self.share(to_bytes(value)?))
+        Ok(self.share(to_bytes(value)?, Vec::new()))
     }
 
-    /// Posts one serialized payload, shared, to every live port.
-    fn share(&self, bytes: Vec<u8>) -> usize {
+    /// Posts one serialized payload, shared, to every live port (with the
+    /// SharedArrayBuffers it refers to).
+    fn share(&self, bytes: Vec<u8>, shared: Vec<SharedArrayBuffer>) -> usize {
         let bytes: Arc<[u8]> = bytes.into();
         let ports = self.live();
         for p in &ports {
-            p.post_payload(Payload::Shared(bytes.clone()));
+            p.post_payload_sharing(Payload::Shared(bytes.clone()), shared.clone());
         }
         ports.len()
     }

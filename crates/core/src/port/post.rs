@@ -314,7 +314,9 @@ impl MessagePort {
 
     /// Posts already-serialized wire bytes.
     pub(crate) fn post_payload(&self, payload: Payload) {
-        self.post_payload_sharing(payload, Vec::new());
+        if let Some(t) = self.target() {
+            t.queue_from(&self.port, Port::message(payload, None));
+        }
     }
 
     /// Posts wire bytes that refer to the SharedArrayBuffers `shared`.
@@ -323,15 +325,16 @@ impl MessagePort {
         payload: Payload,
         shared: Vec<msgport_clone::SharedArrayBuffer>,
     ) {
-        let extras = (!shared.is_empty()).then(|| {
-            Box::new(Extras {
-                buffers: Vec::new(),
-                shared,
-                ports: Vec::new(),
-            })
+        if shared.is_empty() {
+            return self.post_payload(payload);
+        }
+        let extras = Box::new(Extras {
+            buffers: Vec::new(),
+            shared,
+            ports: Vec::new(),
         });
         if let Some(t) = self.target() {
-            t.queue_from(&self.port, Port::message(payload, extras));
+            t.queue_from(&self.port, Port::message(payload, Some(extras)));
         }
     }
 

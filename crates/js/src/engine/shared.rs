@@ -73,8 +73,7 @@ impl Drop for Registered {
 }
 
 /// Makes `ctx`'s runtime allocate every SharedArrayBuffer as a block of
-/// the agent cluster `cluster`, and lets `Atomics.wait` block in it. Call
-/// before any script runs in the runtime.
+/// the agent cluster `cluster`. Call before any script runs in the runtime.
 pub(crate) fn install(ctx: &Ctx<'_>, cluster: NonZeroU64) -> rquickjs::Result<Registered> {
     let c = ctx.as_raw().as_ptr();
     let funcs = qjs::JSSharedArrayBufferFunctions {
@@ -88,8 +87,10 @@ pub(crate) fn install(ctx: &Ctx<'_>, cluster: NonZeroU64) -> rquickjs::Result<Re
     let rt = unsafe {
         let rt = qjs::JS_GetRuntime(c);
         qjs::JS_SetSharedArrayBufferFunctions(rt, &funcs);
-        // Workers block in Atomics.wait; so does the main context, as in
-        // Deno and Node (a window may not in browsers: it has a page to draw).
+        // Every context may block in Atomics.wait (runtime/atomics: msgport's
+        // own waiter lists; the engine's `wait` is reached only for the
+        // arguments the prelude leaves to it to reject, and this keeps its
+        // errors those of the arguments, not "cannot block").
         qjs::JS_SetCanBlock(rt, true);
         rt as usize
     };

@@ -255,13 +255,11 @@ impl HostState {
     /// one task on its inbox; once the context has ended (its inbox is
     /// gone) its members leave the run's group.
     pub(crate) fn broadcasts(&mut self) -> &mut msgport::BroadcastHub {
-        let (group, inbox) = (
-            self.signal.group().broadcasts.clone(),
-            Arc::downgrade(&self.inbox),
-        );
-        let origin = broadcast_origin(&self.base_url, self.context_key);
         self.broadcasts.get_or_insert_with(|| {
-            msgport::BroadcastHub::new(&group, &origin, move |post| match inbox.upgrade() {
+            let inbox = Arc::downgrade(&self.inbox);
+            let origin = broadcast_origin(&self.base_url, self.context_key);
+            let group = &self.signal.group().broadcasts;
+            msgport::BroadcastHub::new(group, &origin, move |post| match inbox.upgrade() {
                 Some(inbox) => {
                     inbox.push(HostTask::Broadcast { post });
                     true
@@ -269,6 +267,16 @@ impl HostState {
                 None => false,
             })
         })
+    }
+
+    /// How messages for this context are decoded: a SharedArrayBuffer of
+    /// another agent cluster is a DataCloneError here, so `messageerror`
+    /// (HTML `#structureddeserialize`).
+    pub(crate) fn decode_options(&self) -> msgport_clone::DecodeOptions {
+        msgport_clone::DecodeOptions {
+            agent_cluster: Some(self.signal.cluster()),
+            ..Default::default()
+        }
     }
 
     /// The hub, if a BroadcastChannel was ever made here.

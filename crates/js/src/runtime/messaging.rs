@@ -302,12 +302,7 @@ pub(crate) fn run_port_task<'js>(ctx: &Ctx<'js>, host: &Shared) -> rquickjs::Res
                     Err(e) => return Ok(Decoded::Engine(e)),
                 }
             }
-            // A SharedArrayBuffer of another agent cluster is a DataCloneError
-            // here, so messageerror (HTML `#structureddeserialize`).
-            let opts = msgport_clone::DecodeOptions {
-                agent_cluster: Some(h.signal.cluster()),
-                ..Default::default()
-            };
+            let opts = h.decode_options();
             msgport_clone::deserialize_with_shared(bytes, buffers, shared, ports, opts)
                 .map(Decoded::Graph)
         });
@@ -509,6 +504,7 @@ pub(crate) fn run_inbox_task<'js>(
                 None => return Ok(Some(None)),
             };
             let message = post.message();
+            let opts = host.borrow().decode_options();
             let hooks = hooks(ctx, host)?;
             let origin = message.origin();
             for channel in targets {
@@ -521,11 +517,6 @@ pub(crate) fn run_inbox_task<'js>(
                     continue;
                 }
                 let undefined = Value::new_undefined(ctx.clone());
-                // Another agent cluster's SharedArrayBuffer: messageerror.
-                let opts = msgport_clone::DecodeOptions {
-                    agent_cluster: Some(host.borrow().signal.cluster()),
-                    ..Default::default()
-                };
                 let data = match message.data_with(opts).map_err(Fail::Clone) {
                     Ok(mut g) => clone::deserialize(ctx, &hooks, &mut g, &[]),
                     Err(e) => Err(e),
