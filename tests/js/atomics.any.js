@@ -67,3 +67,32 @@ promise_test(async () => {
   await waits[2];
   assert_array_equals(order, ["0:ok", "1:ok", "2:ok"]);
 }, "waitAsync: results, first-in first-out wake-ups, timeouts");
+
+test(() => {
+  // The native common call (a Number index) and the general path (an
+  // index that converts through valueOf) give the same answers.
+  const slow = (i) => ({ valueOf() { return i; } });
+  const outcome = (f) => { try { return String(f()); } catch (e) { return e.constructor.name; } };
+  const i32 = new Int32Array(new SharedArrayBuffer(16), 4);
+  const i64 = new BigInt64Array(new SharedArrayBuffer(24), 8);
+  i32[1] = 5;
+  i64[1] = 5n;
+  const views = [i32, i64, new Int32Array(4), new Float64Array(new SharedArrayBuffer(8)), new Uint8Array(new SharedArrayBuffer(4))];
+  const indices = [0, 1, 1.5, -0, NaN, 2, 3, -1, 2 ** 53, Infinity];
+  for (const ta of views) {
+    const big = ta instanceof BigInt64Array;
+    for (const i of indices) {
+      for (const v of big ? [0n, 5n] : [0, 5, 5.7]) {
+        for (const t of [0, -1, NaN]) {
+          if (Number.isNaN(t) && ta[i | 0] === (big ? v : Math.trunc(v))) continue; // would block
+          assert_equals(outcome(() => Atomics.wait(ta, i, v, t)), outcome(() => Atomics.wait(ta, slow(i), v, t)),
+            `wait(${ta.constructor.name}, ${i}, ${v}, ${t})`);
+        }
+      }
+      for (const c of [undefined, 0, 1, -3, 1.9, NaN, Infinity]) {
+        assert_equals(outcome(() => Atomics.notify(ta, i, c)), outcome(() => Atomics.notify(ta, slow(i), c)),
+          `notify(${ta.constructor.name}, ${i}, ${c})`);
+      }
+    }
+  }
+}, "the native common call and the general path agree");
