@@ -10,7 +10,8 @@
 //! `ROUNDS` (default 20000) sets the number of round trips of each;
 //! `BUSY=n` runs `n` CPU-bound processes beside the measurement (a busy
 //! machine: with `n` at the number of cores, every wake-up waits for a
-//! core someone else wants).
+//! core someone else wants); `ONLY=msgport` or `ONLY=raw` runs one side
+//! (for `perf stat` or `strace -c`).
 
 use msgport::Event;
 use std::io::{Read, Write};
@@ -82,16 +83,30 @@ fn main() {
         })
         .collect();
 
-    let (mut kid, port) =
-        msgport_ipc::spawn(std::process::Command::new(&me).env(CHILD, "1")).unwrap();
-    let text = "x".repeat(57); // 64 bytes on the wire with the frame header
-    let ours = percentiles(timed(rounds, || {
-        port.post(&text).unwrap();
-        port.recv_blocking(None).unwrap();
-    }));
-    let link = msgport_ipc::links().remove(0);
-    drop(port);
-    kid.wait().unwrap();
+    let only = std::env::var("ONLY").unwrap_or_default();
+    let (ours, link) = if only == "raw" {
+        ((f64::NAN, f64::NAN), None)
+    } else {
+        let (mut kid, port) =
+            msgport_ipc::spawn(std::process::Command::new(&me).env(CHILD, "1")).unwrap();
+        let text = "x".repeat(57); // 64 bytes on the wire with the frame header
+        let ours = percentiles(timed(rounds, || {
+            port.post(&text).unwrap();
+            port.recv_blocking(None).unwrap();
+        }));
+        let link = msgport_ipc::links().remove(0);
+        drop(port);
+        kid.wait().unwrap();
+        (ours, Some(link))
+    };
+    if only == "msgport" {
+        let link = link.unwrap();
+        println!(
+            "msgport-ipc: median {:.1} µs, p90 {:.1} µs | reads {} (by the receiving thread: {}) | writes {} (inline: {})",
+            ours.0, ours.1, link.reads, link.lent_reads, link.writes, link.inline_writes
+        );
+        return;
+    }
 
     let path = std::env::temp_dir().join(format!("round-trip-{}.sock", std::process::id()));
     let listener = UnixListener::bind(&path).unwrap();
@@ -114,14 +129,16 @@ fn main() {
     }
 
     println!(
-        "{}msgport-ipc: median {:.1} µs, p90 {:.1} µs | raw socket: median {:.1} µs, p90 {:.1} µs | median ratio {:.2} | reads {} (by the receiving thread: {})",
+        "{}msgport-ipc: median {:.1} µs, p90 {:.1} µs | raw socket: median {:.1} µs, p90 {:.1} µs | median ratio {:.2} | reads {} (by the receiving thread: {}) | writes {} (inline: {})",
         if busy > 0 { format!("BUSY={busy} | ") } else { String::new() },
         ours.0,
         ours.1,
         raw.0,
         raw.1,
         ours.0 / raw.0,
-        link.reads,
-        link.lent_reads
+        link.as_ref().map_or(0, |l| l.reads),
+        link.as_ref().map_or(0, |l| l.lent_reads),
+        link.as_ref().map_or(0, |l| l.writes),
+        link.as_ref().map_or(0, |l| l.inline_writes),
     );
 }

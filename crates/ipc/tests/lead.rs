@@ -311,3 +311,47 @@ fn a_flood_for_other_ports_does_not_hold_a_leader_past_its_deadline() {
     drop(flood.join().unwrap());
     assert!(link_of(name).unknown_route > 0);
 }
+
+#[test]
+fn a_role_left_lingering_by_a_receiver_ends_and_the_reader_thread_reads_for_the_others() {
+    let (_l, name, mut s, port, route) = named_raw_peer();
+    let mut routes = routes_from(&mut s, &port, route, 2).into_iter();
+    let (r1, p1) = routes.next().unwrap();
+    let (r2, p2) = routes.next().unwrap();
+    // p1's thread leads, gets its message and returns: the role lingers
+    // with the socket out of the reader thread's set.
+    let leader = std::thread::spawn(move || {
+        expect_text(&p1, "answer");
+        p1
+    });
+    std::thread::sleep(SETTLE);
+    send(&mut s, message(r1, 0, "answer"));
+    let _p1 = leader.join().unwrap();
+    let before = link_of(name);
+    // Nobody blocks now: p2's message must still come, read by the reader
+    // thread once the lingering has ended (after about a millisecond).
+    send(&mut s, message(r2, 0, "for a port nobody blocks on"));
+    let start = Instant::now();
+    loop {
+        match p2.try_recv_as::<String>() {
+            Ok(Some(Event::Message(m))) => {
+                assert_eq!(m.data, "for a port nobody blocks on");
+                break;
+            }
+            Ok(None) => {
+                assert!(start.elapsed() < Duration::from_secs(5), "never read");
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let waited = start.elapsed();
+    let after = link_of(name);
+    assert_eq!(after.reads - before.reads, 1, "{after:?}");
+    assert_eq!(
+        after.lent_reads, before.lent_reads,
+        "the reader thread read it"
+    );
+    // The linger is a millisecond; a slow machine gets a wide margin.
+    assert!(waited < Duration::from_millis(500), "{waited:?}");
+}

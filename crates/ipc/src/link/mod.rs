@@ -216,6 +216,9 @@ pub(crate) struct Link {
     /// path).
     last_kick: AtomicU64,
     quick_kicks: std::sync::atomic::AtomicU32,
+    /// `counters.reads` at the last wake from a user's thread: a read
+    /// between two posts makes them a conversation, not a stream.
+    reads_at_kick: AtomicU64,
     epoch: std::time::Instant,
     /// This link, for the wakers it hands out.
     me: std::sync::Weak<Link>,
@@ -281,6 +284,7 @@ impl Link {
                 hook,
                 last_kick: AtomicU64::new(0),
                 quick_kicks: std::sync::atomic::AtomicU32::new(0),
+                reads_at_kick: AtomicU64::new(0),
                 epoch: std::time::Instant::now(),
                 counters: Counters::default(),
                 error: Mutex::new(None),

@@ -127,11 +127,18 @@ impl Link {
 
     /// Whether this wake from a user's thread is part of a stream: the
     /// `STREAM_AFTER`th of wakes each closer than `STREAMING_NS` to the
-    /// one before, or a later one.
+    /// one before with no read of the link between them, or a later one.
+    ///
+    /// The read matters on a busy machine: there a request/answer loop
+    /// can turn round in less than `STREAMING_NS`, and its posts, each
+    /// sent after an answer was read, would go to the writer thread —
+    /// one more thread's wake-up on every round trip's path.
     fn streaming(&self) -> bool {
         let now = self.epoch.elapsed().as_nanos() as u64;
         let last = self.last_kick.swap(now, Ordering::Relaxed);
-        if now.saturating_sub(last) >= STREAMING_NS {
+        let reads = self.counters.reads.load(Ordering::Relaxed);
+        let answered = self.reads_at_kick.swap(reads, Ordering::Relaxed) != reads;
+        if answered || now.saturating_sub(last) >= STREAMING_NS {
             self.quick_kicks.store(0, Ordering::Relaxed);
             return false;
         }

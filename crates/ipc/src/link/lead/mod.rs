@@ -22,34 +22,53 @@
 //!                 socket readable (the reader thread's epoll)
 //!        Vacant ─────────────────────────────────────────────▶ Thread
 //!        │  ▲  ◀──────────── gives back after one read ───────┘
-//!  takes │  │ gives back (its port has a task, or its deadline passed;
-//!        ▼  │             the first follower is rung)
-//!        Waiter
+//!  takes │  │ the linger timer: lingered LINGER (socket back in the set)
+//!        ▼  │
+//!        Waiter ◀────── takes (no system call) ────── Lingering
+//!           └──── gives back (its port has a task, or ───▶ ▲
+//!                 its deadline passed; first follower rung)
 //! ```
 //!
 //! - **Vacant**: nobody reads; the socket is in the reader thread's epoll
 //!   set, so bytes that come now wake the reader thread, which takes the
 //!   role for one read. A blocked receiver takes the role at once, taking
 //!   the socket out of that set first: while a receiver leads, bytes wake
-//!   the receiver only, and a thread in a request/answer loop takes the
-//!   role back between two answers without waking anybody.
+//!   the receiver only.
 //! - **Thread**: the reader thread reads once (up to 256 KiB, every whole
 //!   frame handled) and gives the role back. A receiver that wants the
 //!   role meanwhile joins `followers` and is rung then.
 //! - **Waiter**: a blocked receiver leads. Frames for other ports are
 //!   dispatched by it (their receivers are woken as the reader thread
 //!   would wake them); followers sleep on their own signal until their
-//!   port has a task or the role is vacant again.
+//!   port has a task or the role is free again.
+//! - **Lingering**: a leader gave the role back less than `LINGER` (1 ms)
+//!   ago. Nobody reads and the socket stays out of the reader thread's
+//!   set, so a thread in a request/answer loop, which blocks again soon,
+//!   takes the role back with no system call, and its answer, should it
+//!   come before the thread blocks, wakes nobody (on a busy machine the
+//!   reader thread read 5–20% of the answers, a third thread's wake-up
+//!   each; and the set's two `epoll_ctl`s per message are gone). Any
+//!   blocked receiver takes a lingering role; followers are rung as it
+//!   begins. The leader that gave the role back set the linger timer (a
+//!   `timerfd` in the reader thread's set) unless it was set; when it
+//!   rings, the reader thread makes a role that has lingered `LINGER`
+//!   vacant and puts the socket back in its set (bytes already there wake
+//!   it at once), or sets the timer again for the rest. So a frame for a
+//!   port that nobody blocks on (an asynchronous receiver, a proxy's
+//!   route) waits at most about `LINGER` after a receiver returned. With
+//!   no timer (none could be made), a leader gives the role back vacant.
 //!
 //! The role and its signals are in `role.rs`, generic over the kernel
 //! (`os.rs`), so that a shuttle model (`sim.rs`, under `--cfg shuttle`)
 //! runs this very code against a simulated socket, eventfds and epoll set.
 //!
 //! Invariants, all under `Role::inner`:
-//! - `state.is_some()` exactly when `holder` is `Vacant`;
-//! - the socket is in `epoll` exactly when `holder` is not `Waiter` (so
-//!   that a leader and the reader thread are never both woken by the
-//!   same bytes);
+//! - `state.is_some()` exactly when `holder` is `Vacant` or `Lingering`;
+//! - while `holder` is `Lingering`, the linger timer is set
+//!   (`timer_set`): the role never lingers with nothing to end it;
+//! - the socket is in `epoll` exactly when `holder` is `Vacant` or
+//!   `Thread` (so that a leader and the reader thread are never both
+//!   woken by the same bytes);
 //! - once `dead`, nobody takes the role again: the link is closed and
 //!   every route's user port got `close`.
 

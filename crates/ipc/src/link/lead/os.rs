@@ -5,7 +5,7 @@ use super::role::Signal;
 use rustix::event::{epoll, poll, PollFd, PollFlags, Timespec};
 use rustix::fd::{BorrowedFd, OwnedFd};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What the read role asks of the kernel: an eventfd per thread (and one
 /// bell per link), `poll` of an eventfd beside the socket, and the reader
@@ -27,17 +27,38 @@ pub(crate) trait Os: Sized + Send + Sync + 'static {
         sock: Option<Self::Sock<'_>>,
         deadline: Option<Instant>,
     ) -> (bool, bool);
-    /// A set holding `bell`.
-    fn epoll(bell: &Self::Event) -> Option<Self::Epoll>;
+    /// A one-shot timer (a `timerfd`), `None` if none can be made.
+    fn timer() -> Option<Self::Event>;
+    /// Makes `timer` ring once, `after` from now.
+    fn arm(timer: &Self::Event, after: Duration);
+    /// Whether a lingering role that began at `since` has lingered
+    /// [`LINGER`] or more.
+    fn lingered(since: Instant) -> bool;
+    /// A set holding `bell` and, if any, `timer`.
+    fn epoll(bell: &Self::Event, timer: Option<&Self::Event>) -> Option<Self::Epoll>;
     /// Puts `sock` in the set (`on`) or takes it out; whether that worked.
     fn watch(ep: &Self::Epoll, sock: Self::Sock<'_>, on: bool) -> bool;
-    /// Waits on the set: whether the socket is among what is ready.
-    fn wait(ep: &Self::Epoll) -> bool;
+    /// Waits on the set: what is ready.
+    fn wait(ep: &Self::Epoll) -> Ready;
     /// Whether `sock` has bytes (or its end) now.
     fn readable_now(sock: Self::Sock<'_>) -> bool;
     /// The calling thread's signal, made on first use.
     fn current() -> Option<Arc<Signal<Self>>>;
 }
+
+/// What woke the reader thread (the bell wakes it with neither).
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct Ready {
+    /// The socket has bytes, or its end.
+    pub(crate) socket: bool,
+    /// The linger timer rang.
+    pub(crate) timer: bool,
+}
+
+/// How long the role may linger (see `role.rs`): the longest a frame for
+/// a port that no thread blocks on waits, after a blocked receiver
+/// returned, before the reader thread watches the socket again.
+pub(crate) const LINGER: Duration = Duration::from_millis(1);
 
 /// The kernel.
 pub(crate) struct Real;
@@ -46,6 +67,8 @@ pub(crate) struct Real;
 const SOCKET: u64 = 0;
 /// Event data of the bell.
 const BELL: u64 = 1;
+/// Event data of the linger timer.
+const TIMER: u64 = 2;
 
 /// `poll` until `deadline` (`None`: no limit); an interrupted poll
 /// returns early, as if nothing happened.
@@ -95,7 +118,36 @@ impl Os for Real {
         )
     }
 
-    fn epoll(bell: &OwnedFd) -> Option<OwnedFd> {
+    fn timer() -> Option<OwnedFd> {
+        use rustix::time::{timerfd_create, TimerfdClockId, TimerfdFlags};
+        timerfd_create(
+            TimerfdClockId::Monotonic,
+            TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK,
+        )
+        .ok()
+    }
+
+    fn arm(timer: &OwnedFd, after: Duration) {
+        use rustix::time::{timerfd_settime, Itimerspec, TimerfdTimerFlags};
+        let zero = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // A zero value would disarm it: at least a nanosecond.
+        let value = Timespec::try_from(after.max(Duration::from_nanos(1))).unwrap_or(zero);
+        let spec = Itimerspec {
+            it_interval: zero,
+            it_value: value,
+        };
+        // Fails only for a bad descriptor or value, neither possible here.
+        let _ = timerfd_settime(timer, TimerfdTimerFlags::empty(), &spec);
+    }
+
+    fn lingered(since: Instant) -> bool {
+        since.elapsed() >= LINGER
+    }
+
+    fn epoll(bell: &OwnedFd, timer: Option<&OwnedFd>) -> Option<OwnedFd> {
         let ep = epoll::create(epoll::CreateFlags::CLOEXEC).ok()?;
         epoll::add(
             &ep,
@@ -104,6 +156,15 @@ impl Os for Real {
             epoll::EventFlags::IN,
         )
         .ok()?;
+        if let Some(t) = timer {
+            epoll::add(
+                &ep,
+                t,
+                epoll::EventData::new_u64(TIMER),
+                epoll::EventFlags::IN,
+            )
+            .ok()?;
+        }
         Some(ep)
     }
 
@@ -121,10 +182,13 @@ impl Os for Real {
         }
     }
 
-    fn wait(ep: &OwnedFd) -> bool {
-        let mut events: Vec<epoll::Event> = Vec::with_capacity(2);
+    fn wait(ep: &OwnedFd) -> Ready {
+        let mut events: Vec<epoll::Event> = Vec::with_capacity(3);
         let _ = epoll::wait(ep, rustix::buffer::spare_capacity(&mut events), None);
-        events.iter().any(|e| e.data.u64() == SOCKET)
+        Ready {
+            socket: events.iter().any(|e| e.data.u64() == SOCKET),
+            timer: events.iter().any(|e| e.data.u64() == TIMER),
+        }
     }
 
     fn readable_now(sock: BorrowedFd<'_>) -> bool {

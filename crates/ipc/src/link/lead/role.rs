@@ -2,7 +2,7 @@
 //! docs of `lead/mod.rs`), generic over the kernel ([`Os`]) and over what
 //! the reader owns, so that a model can drive this very code.
 
-use super::os::Os;
+use super::os::{Os, LINGER};
 use crate::link::LinkError;
 use std::sync::Arc;
 use std::task::Wake;
@@ -40,12 +40,20 @@ enum Holder {
     Vacant,
     Thread,
     Waiter,
+    /// Nobody reads, and the reader thread's set does not watch the
+    /// socket: a leader gave the role back less than [`LINGER`] ago.
+    Lingering,
 }
 
 struct RoleInner<O: Os, S> {
-    /// The read state, here exactly while `holder` is `Vacant`.
+    /// The read state, here exactly while `holder` is `Vacant` or
+    /// `Lingering`.
     state: Option<S>,
     holder: Holder,
+    /// When the role began to linger (meaningful while `Lingering`).
+    since: Option<Instant>,
+    /// The linger timer is set and has not rung yet.
+    timer_set: bool,
     /// Waiters that want the role, oldest first; the first is rung when it
     /// becomes vacant.
     followers: Vec<Arc<Signal<O>>>,
@@ -60,6 +68,10 @@ pub(crate) struct ThreadWake<O: Os> {
     /// Written when the link dies (always: the reader thread sleeps in
     /// the set, not on a `Signal`'s flag).
     bell: O::Event,
+    /// The linger timer, in the set; `None` (no timer could be made):
+    /// the role never lingers, the socket goes back in the set as a
+    /// leader gives the role back.
+    timer: Option<O::Event>,
 }
 
 /// A link's read role (see the module docs).
@@ -76,13 +88,16 @@ impl<O: Os, S: Send> Role<O, S> {
     pub(crate) fn new(socket: Option<O::Sock<'_>>) -> Self {
         let wake = socket.and_then(|_| {
             let bell = O::event()?;
-            let epoll = O::epoll(&bell)?;
-            Some(ThreadWake { epoll, bell })
+            let timer = O::timer();
+            let epoll = O::epoll(&bell, timer.as_ref())?;
+            Some(ThreadWake { epoll, bell, timer })
         });
         Role {
             inner: Mutex::new(RoleInner {
                 state: None,
                 holder: Holder::Thread,
+                since: None,
+                timer_set: false,
                 followers: Vec::new(),
                 dead: false,
             }),
@@ -94,21 +109,37 @@ impl<O: Os, S: Send> Role<O, S> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Gives the role back: the socket goes back in the reader thread's
-    /// set (bytes already there wake it), and the first follower is rung.
-    /// `false` if the set refused the socket (then nobody would read
-    /// while no receiver waits: the caller closes the link).
+    /// Gives the role back, and rings the first follower. A leader's
+    /// role lingers: the socket stays out of the reader thread's set, so
+    /// that a thread in a request/answer loop, blocking again soon, takes
+    /// the role back with no system call and no other thread is woken by
+    /// the answer meanwhile; the linger timer (set if it is not) has the
+    /// reader thread end the lingering after [`LINGER`] ([`Self::expire`]).
+    /// Without a timer, the socket goes back in the set at once (bytes
+    /// already there wake the reader thread). `false` if the set refused
+    /// the socket (then nobody would read while no receiver waits: the
+    /// caller closes the link).
     #[must_use]
     fn give_back(&self, socket: Option<O::Sock<'_>>, state: S) -> bool {
         let mut g = self.lock();
         let mut watched = true;
+        let mut next = Holder::Vacant;
         if g.holder == Holder::Waiter {
-            if let (Some(w), Some(s)) = (&self.wake, socket) {
-                watched = O::watch(&w.epoll, s, true);
+            match (&self.wake, socket) {
+                (Some(ThreadWake { timer: Some(t), .. }), Some(_)) => {
+                    next = Holder::Lingering;
+                    g.since = Some(Instant::now());
+                    if !g.timer_set {
+                        g.timer_set = true;
+                        O::arm(t, LINGER);
+                    }
+                }
+                (Some(w), Some(s)) => watched = O::watch(&w.epoll, s, true),
+                _ => {}
             }
         }
         g.state = Some(state);
-        g.holder = Holder::Vacant;
+        g.holder = next;
         if let Some(f) = g.followers.first() {
             f.ring();
         }
@@ -125,12 +156,49 @@ impl<O: Os, S: Send> Role<O, S> {
         g.state.take()
     }
 
-    /// A waiter takes the role if it is vacant; otherwise it becomes a
-    /// follower, rung when the role is given back.
+    /// The linger timer rang (the reader thread): a role that has
+    /// lingered [`LINGER`] becomes vacant, the socket back in the set
+    /// (bytes already there wake the reader thread); one that began to
+    /// linger later sets the timer again for the rest. `false` if the set
+    /// refused the socket (the caller closes the link).
+    #[must_use]
+    fn expire(&self, socket: Option<O::Sock<'_>>) -> bool {
+        let mut g = self.lock();
+        g.timer_set = false;
+        let (Some(w), Some(s)) = (&self.wake, socket) else {
+            return true;
+        };
+        if g.dead || g.holder != Holder::Lingering {
+            // A leader that gives the role back sets the timer again.
+            return true;
+        }
+        let since = g.since.unwrap_or_else(Instant::now);
+        if !O::lingered(since) {
+            if let Some(t) = &w.timer {
+                g.timer_set = true;
+                O::arm(t, LINGER.saturating_sub(since.elapsed()));
+            }
+            return true;
+        }
+        if !O::watch(&w.epoll, s, true) {
+            return false;
+        }
+        g.holder = Holder::Vacant;
+        true
+    }
+
+    /// A waiter takes the role if it is vacant or lingering; otherwise it
+    /// becomes a follower, rung when the role is given back.
     fn try_lead(&self, socket: Option<O::Sock<'_>>, me: &Arc<Signal<O>>) -> Option<S> {
         let mut g = self.lock();
         if g.dead {
             return None;
+        }
+        if g.holder == Holder::Lingering {
+            // The socket is out of the set already.
+            g.holder = Holder::Waiter;
+            g.followers.retain(|f| !Arc::ptr_eq(f, me));
+            return g.state.take();
         }
         if g.holder == Holder::Vacant {
             if let (Some(w), Some(s)) = (&self.wake, socket) {
@@ -156,7 +224,7 @@ impl<O: Os, S: Send> Role<O, S> {
         let mut g = self.lock();
         let before = g.followers.len();
         g.followers.retain(|f| !Arc::ptr_eq(f, me));
-        if g.followers.len() < before && g.holder == Holder::Vacant {
+        if g.followers.len() < before && matches!(g.holder, Holder::Vacant | Holder::Lingering) {
             if let Some(f) = g.followers.first() {
                 f.ring();
             }
@@ -326,11 +394,21 @@ pub(crate) fn thread_reads<R: Reader>(r: &R, state: R::S) -> Result<(), LinkErro
         }
     }
     loop {
-        let socket_ready = <R::O as Os>::wait(&wake.epoll);
+        let ready = <R::O as Os>::wait(&wake.epoll);
         if r.is_dead() {
             return Ok(());
         }
-        if !socket_ready {
+        if ready.timer {
+            if let Some(t) = &wake.timer {
+                <R::O as Os>::clear(t);
+            }
+            if !r.role().expire(r.socket()) {
+                return Err(LinkError::Io(std::io::Error::other(
+                    "the reader thread's epoll set refused the socket back",
+                )));
+            }
+        }
+        if !ready.socket {
             continue;
         }
         let Some(mut st) = r.role().take_for_thread() else {

@@ -8,7 +8,7 @@
 //! RUSTFLAGS="--cfg shuttle" cargo test -p msgport-ipc --lib lead::sim --target-dir target/shuttle
 //! ```
 
-use super::os::Os;
+use super::os::{Os, Ready};
 use super::role::Signal;
 use shuttle::sync::{Condvar, Mutex, MutexGuard};
 use std::collections::VecDeque;
@@ -33,6 +33,9 @@ struct KState {
     watched: bool,
     /// Puts of the socket in the set that work (then they fail).
     puts_left: Option<u32>,
+    /// How many times a lingering role was asked whether it had lingered
+    /// long enough (every other answer is no).
+    lingers: u32,
 }
 
 impl Kernel {
@@ -68,6 +71,7 @@ pub(crate) struct SimEvent {
 pub(crate) struct SimEpoll {
     k: Arc<Kernel>,
     bell: usize,
+    timer: Option<usize>,
 }
 
 fn readable(st: &KState) -> bool {
@@ -112,10 +116,30 @@ impl Os for Sim {
         }
     }
 
-    fn epoll(bell: &SimEvent) -> Option<SimEpoll> {
+    /// A timer is an eventfd that rings as it is set: shuttle has no
+    /// clock, so it rings at whatever point the scheduler lets the reader
+    /// thread see it.
+    fn timer() -> Option<SimEvent> {
+        Self::event()
+    }
+
+    fn arm(t: &SimEvent, _: std::time::Duration) {
+        Self::write(t);
+    }
+
+    /// Every other time, no: both of the reader thread's paths run.
+    fn lingered(_: Instant) -> bool {
+        let k = kernel();
+        let mut st = k.lock();
+        st.lingers += 1;
+        st.lingers % 2 == 0
+    }
+
+    fn epoll(bell: &SimEvent, timer: Option<&SimEvent>) -> Option<SimEpoll> {
         Some(SimEpoll {
             k: bell.k.clone(),
             bell: bell.id,
+            timer: timer.map(|t| t.id),
         })
     }
 
@@ -134,12 +158,13 @@ impl Os for Sim {
         true
     }
 
-    fn wait(ep: &SimEpoll) -> bool {
+    fn wait(ep: &SimEpoll) -> Ready {
         let mut st = ep.k.lock();
         loop {
-            let s = st.watched && readable(&st);
-            if s || st.events[ep.bell] > 0 {
-                return s;
+            let socket = st.watched && readable(&st);
+            let timer = ep.timer.is_some_and(|t| st.events[t] > 0);
+            if socket || timer || st.events[ep.bell] > 0 {
+                return Ready { socket, timer };
             }
             st = ep.k.cv.wait(st).unwrap();
         }
@@ -270,16 +295,37 @@ mod model {
         n
     }
 
+    /// Waits for `want` messages at port `k` without ever taking the
+    /// role, as an asynchronous receiver does: someone else must read.
+    fn await_passively(m: &Model, k: usize, want: usize) {
+        let me = Sim::current().unwrap();
+        let mut n = 0;
+        while n < want {
+            {
+                let mut p = m.ports[k].lock().unwrap();
+                if p.got.pop_front().is_some() {
+                    n += 1;
+                    continue;
+                }
+                p.waker = Some(Waker::from(me.clone()));
+            }
+            me.sleep_beside(None, None);
+        }
+    }
+
     /// `receivers` threads each wait for `per` messages (`timed`: half
     /// their waits with a deadline); the peer closes after `shut_after`
     /// messages, if given; the set takes the socket back `puts` times, if
-    /// given (then refuses it).
+    /// given (then refuses it). Then `passive` messages come for a port
+    /// whose receiver never reads (it awaits): the reader thread must
+    /// read them once the role has stopped lingering.
     fn model(
         receivers: usize,
         per: usize,
         timed: bool,
         shut_after: Option<usize>,
         puts: Option<u32>,
+        passive: usize,
     ) {
         let k = Arc::new(Kernel {
             st: Mutex::new(KState {
@@ -292,7 +338,7 @@ mod model {
         let m = Arc::new(Model {
             k: k.clone(),
             role: Role::new(Some(SimSock)),
-            ports: (0..receivers)
+            ports: (0..receivers + 1)
                 .map(|_| Mutex::new(Port::default()))
                 .collect(),
             dead: AtomicBool::new(false),
@@ -327,6 +373,11 @@ mod model {
         let got: Vec<usize> = threads.into_iter().map(|t| t.join().unwrap()).collect();
         if shut_after.is_none() && puts.is_none() {
             assert!(got.iter().all(|&n| n == per), "{got:?}");
+            for _ in 0..passive {
+                k.lock().socket.push_back(receivers);
+                k.changed();
+            }
+            await_passively(&m, receivers, passive);
         }
         m.die(LinkError::PeerGone);
         reader.join().unwrap();
@@ -335,17 +386,26 @@ mod model {
 
     #[test]
     fn a_leader_and_followers_get_every_message() {
-        shuttle::check_random(|| model(2, 2, false, None, None), 3000);
+        shuttle::check_random(|| model(2, 2, false, None, None, 0), 3000);
     }
 
     #[test]
     fn leaders_whose_deadlines_pass_hand_the_role_on() {
-        shuttle::check_random(|| model(2, 2, true, None, None), 3000);
+        shuttle::check_random(|| model(2, 2, true, None, None, 0), 3000);
     }
 
     #[test]
     fn the_peers_end_read_by_anyone_closes_every_port() {
-        shuttle::check_random(|| model(3, 1, true, Some(2), None), 3000);
+        shuttle::check_random(|| model(3, 1, true, Some(2), None, 0), 3000);
+    }
+
+    #[test]
+    fn a_lingering_role_ends_and_the_reader_thread_reads_for_a_port_nobody_blocks_on() {
+        // Receivers leave the role lingering (both of them with and
+        // without deadlines); the messages that come next are for a port
+        // whose receiver never leads.
+        shuttle::check_random(|| model(2, 1, false, None, None, 2), 3000);
+        shuttle::check_random(|| model(2, 2, true, None, None, 1), 3000);
     }
 
     #[test]
@@ -353,6 +413,6 @@ mod model {
         // The first put (the reader thread's) works, the next fails: the
         // leader that gave the role back closes the link, and every
         // receiver returns.
-        shuttle::check_random(|| model(2, 2, false, None, Some(1)), 3000);
+        shuttle::check_random(|| model(2, 2, false, None, Some(1), 0), 3000);
     }
 }
