@@ -75,3 +75,30 @@ test(() => {
   assert_equals(typeof caught.stack, "string");
   assert_true(caught.stack.startsWith("RangeError"), caught.stack);
 }, "an error made at the stack limit still has a string stack");
+
+promise_test(async () => {
+  function innerCheck() { throw new Error("inner"); }
+  const rejected = () => new Promise((_, reject) => setTimeout(() => reject(new TypeError("boom")), 0));
+  let boom;
+  async function run() {
+    try { await rejected(); } catch (e) { boom = e; innerCheck(); }
+  }
+  let err;
+  try { await run(); } catch (e) { err = e; }
+  assert_equals(err.message, "inner");
+  const frames = err.stack.split("\n").filter((l) => l.startsWith("    at "));
+  assert_true(frames[0].startsWith("    at innerCheck "), err.stack);
+  assert_true(frames[1].startsWith("    at run "), err.stack);
+  assert_true(boom.stack.startsWith("TypeError: boom"), boom.stack);
+}, "an error thrown from the catch of an awaited rejection keeps the stack it was made with");
+
+test(() => {
+  class Custom extends Error {
+    constructor(m) { super(m); Error.captureStackTrace(this, Custom); }
+  }
+  function makeCustom() { return new Custom("c"); }
+  const e = makeCustom();
+  const frames = e.stack.split("\n").filter((l) => l.startsWith("    at "));
+  assert_true(frames[0].startsWith("    at makeCustom "), e.stack);
+  assert_false(e.stack.includes("new Custom"), e.stack);
+}, "Error.captureStackTrace(this, Ctor) in a constructor replaces the stack, without the constructor's frames");

@@ -88,6 +88,14 @@
   // The descriptor of every stack, made once (its prototype is null, so
   // nothing a program adds to Object.prototype is read as a field).
   const own = { __proto__: null, value: undefined, writable: true, configurable: true, enumerable: false };
+  const hasOwn = Object.prototype.hasOwnProperty;
+  // The engine calls this when an error is made, for
+  // Error.captureStackTrace, and again while a thrown error unwinds a
+  // frame at times (after a catch in an async function, the engine has
+  // forgotten that the exception has its trace), with the frames left at
+  // that point. So the own `stack` is defined only on an error that has
+  // none: a thrown error keeps the stack it was made with, as on V8.
+  // (Error.captureStackTrace defines what this returns itself.)
   function prepareStackTrace(error, sites) {
     let stack;
     if (typeof programPrepare === "function") {
@@ -97,11 +105,13 @@
     } else {
       stack = header(error) + frames(sites);
     }
-    own.value = stack;
-    try {
-      defineProperty(error, "stack", own);
-    } catch {
-      // A frozen target of Error.captureStackTrace keeps what it had.
+    if (!hasOwn.call(error, "stack")) {
+      own.value = stack;
+      try {
+        defineProperty(error, "stack", own);
+      } catch {
+        // A frozen or non-extensible target keeps what it had.
+      }
     }
     return stack;
   }
