@@ -26,6 +26,8 @@ bash scripts/fuzz.sh ipc:link 30
 # Our conformance suite for the JS runtime (testharness.js),
 # in the main context and in dedicated workers.
 cargo run -q -p msgport-cli --locked -- test tests/js
-# The same suite on a build with AddressSanitizer (QuickJS's C included):
-# every memory error and leak our own tests reach.
+# Real RPC libraries from npm (comlink, birpc, penpal, post-me), unchanged.
+bash tests/npm/run.sh target/debug/msgport
+# The same suites on a build with AddressSanitizer (QuickJS's C included):
+# every memory error and leak our own tests and the npm libraries reach.
 bash scripts/asan-tests.sh
