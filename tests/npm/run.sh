@@ -8,8 +8,9 @@
 #
 # The packages are pinned in package-lock.json and installed by
 # scripts/setup.sh into tests/npm/node_modules (never committed). The
-# same scripts run on Deno as a cross-check (penpal's call timeout aside:
-# penpal sets it with window.setTimeout, and Deno has no window).
+# same scripts run on Deno as a cross-check, but for penpal's call timeout
+# (penpal sets it with window.setTimeout, and Deno has no window) and the
+# SharedWorker one (Deno has none).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
