@@ -243,6 +243,15 @@ fn admit(
 /// Connects to the process that listens with `invitation`: the port
 /// returned is entangled with the one its [`Listener::accept`] returns.
 pub fn connect(invitation: &Invitation) -> Result<MessagePort, IpcError> {
+    connect_with_bounds(invitation, Bounds::default())
+}
+
+/// [`connect`], the link keeping `bounds` (and the links this one's peer
+/// introduces this process to, which inherit them).
+pub fn connect_with_bounds(
+    invitation: &Invitation,
+    bounds: Bounds,
+) -> Result<MessagePort, IpcError> {
     let mut stream = UnixStream::connect(&invitation.path)?;
     let mut out = Vec::new();
     Frame::Hello {
@@ -253,7 +262,7 @@ pub fn connect(invitation: &Invitation) -> Result<MessagePort, IpcError> {
     stream.write_all(&out)?;
     let mut split = Splitter::new();
     match read_frame(&mut stream, &mut split)? {
-        Frame::Welcome { node, route } => join(stream, node, split, route, Bounds::default()),
+        Frame::Welcome { node, route } => join(stream, node, split, route, bounds),
         _ => Err(IpcError::Handshake("expected Welcome".into())),
     }
 }
@@ -348,11 +357,27 @@ pub fn spawn_with_bounds(
 /// In a process started by [`spawn`]: the port entangled with the one
 /// [`spawn`] returned to the parent. It can be taken once.
 pub fn parent_port() -> Result<MessagePort, IpcError> {
+    parent_port_with_bounds(Bounds::default())
+}
+
+/// [`parent_port`], the link to the parent keeping `bounds` (and the
+/// links the parent introduces this process to, which inherit them).
+///
+/// ```no_run
+/// // Close links to siblings after 200 ms without a route.
+/// let bounds = msgport_ipc::Bounds {
+///     idle_close: Some(std::time::Duration::from_millis(200)),
+///     ..Default::default()
+/// };
+/// let parent = msgport_ipc::parent_port_with_bounds(bounds).unwrap();
+/// # drop(parent);
+/// ```
+pub fn parent_port_with_bounds(bounds: Bounds) -> Result<MessagePort, IpcError> {
     static TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     let text = std::env::var(INVITATION_ENV)
         .map_err(|_| IpcError::NoParent("not started by msgport_ipc::spawn"))?;
     if TAKEN.swap(true, std::sync::atomic::Ordering::AcqRel) {
         return Err(IpcError::NoParent("parent_port was already taken"));
     }
-    connect(&text.parse()?)
+    connect_with_bounds(&text.parse()?, bounds)
 }

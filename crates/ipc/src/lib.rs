@@ -46,8 +46,8 @@ mod route;
 pub mod transport;
 
 pub use bootstrap::{
-    connect, parent_port, spawn, spawn_with_bounds, spawn_within, Invitation, IpcError, Listener,
-    INVITATION_ENV,
+    connect, connect_with_bounds, parent_port, parent_port_with_bounds, spawn, spawn_with_bounds,
+    spawn_within, Invitation, IpcError, Listener, INVITATION_ENV,
 };
 pub use engine::region::{Region, RegionError, REGION_MIN};
 pub use link::{Bounds, LinkError, LinkStats};

@@ -49,10 +49,16 @@ impl Node {
     }
 
     pub(crate) fn add(&self, link: Arc<Link>) {
+        let watch = link.closes_when_idle();
         self.links
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(link);
+        // After it is listed: the idle watcher, if it is about to stop,
+        // sees it, or stops first and is started again here.
+        if watch {
+            crate::link::watch_idle();
+        }
     }
 
     /// A name for a new link, unique in this process.

@@ -118,7 +118,10 @@
 //! A route that closes or whose link dies mid-bypass closes its new route
 //! too; a node that refused retries as with splices. Links whose
 //! `Bounds::introductions` is off are never bypassed: their proxy stays.
-//! A node keeps at most `MAX_INTROS` live introduced links per peer.
+//! A node keeps at most `MAX_INTROS` live introduced links per peer, and
+//! closes one that stays empty for `Bounds::idle_close` if its peer
+//! agrees (`link/idle.rs`); a `Bypass` naming it then is refused as
+//! stale, and the proxy introduces the two anew.
 
 use crate::frame::RouteId;
 
@@ -273,6 +276,15 @@ impl Route {
 pub(crate) struct Routes {
     pub(crate) by_route: HashMap<RouteId, Route>,
     pub(crate) by_port: HashMap<PortName, RouteId>,
+    /// Routes ever opened here (a bypass's arriving ones too): the idle
+    /// check's way to tell a link that stayed empty from one that was
+    /// used between two looks (see `link/idle.rs`).
+    pub(crate) opened: u64,
+    /// When the idle check first saw the link empty, and `opened` then.
+    pub(crate) empty_since: Option<(std::time::Instant, u64)>,
+    /// `Idle` is sent or agreed to: no route may open here any more
+    /// (a `Bypass` onto this link is refused as stale) until `IdleNo`.
+    pub(crate) closing: bool,
 }
 
 impl Routes {
@@ -292,6 +304,7 @@ impl Routes {
         bridge.start();
         self.by_port.insert(bridge.name(), route);
         self.by_route.insert(route, Route::new(Arc::new(bridge)));
+        self.opened += 1;
     }
 
     /// Forgets `route`; its end is returned, to be dropped (its bridge

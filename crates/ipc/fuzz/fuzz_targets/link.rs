@@ -169,7 +169,13 @@ fn frame(inp: &mut Input<'_>, p: &Peer) -> Frame {
 fuzz_target!(|data: &[u8]| {
     let w = witness();
     let base = baseline();
-    let l = Listener::bind_private().unwrap();
+    let mut l = Listener::bind_private().unwrap();
+    // Introduced links ask to close as soon as they are found empty
+    // twice: the idle close runs beside everything else.
+    l.set_bounds(msgport_ipc::Bounds {
+        idle_close: Some(std::time::Duration::from_millis(1)),
+        ..Default::default()
+    });
     let (mut a, pa) = join(&l, 1000 + data.len() as u128);
     let (mut b, pb) = join(&l, 2000 + data.len() as u128);
     let mut held: Vec<MessagePort> = vec![pa, pb];
@@ -214,9 +220,12 @@ fuzz_target!(|data: &[u8]| {
             // On an introduced link: a frame about the new routes.
             100..=109 => {
                 let route = peer.routes[inp.pick(peer.routes.len())];
-                let f = match inp.pick(3) {
+                let f = match inp.pick(5) {
                     0 => Frame::BypassGo { route },
                     1 => Frame::Close { route, sent: 0 },
+                    // The idle close, asked or refused at any point.
+                    2 => Frame::Idle,
+                    3 => Frame::IdleNo,
                     _ => Frame::Message {
                         route,
                         seq: 0,

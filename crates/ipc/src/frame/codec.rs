@@ -20,6 +20,8 @@ const BYPASS_NO: u8 = 14;
 const BYPASS_END: u8 = 15;
 const BYPASS_CANCEL: u8 = 16;
 const BYPASS_GO: u8 = 17;
+const IDLE: u8 = 18;
+const IDLE_NO: u8 = 19;
 pub(super) const RESIZABLE: u8 = 1;
 pub(super) const IN_REGION: u8 = 2;
 
@@ -176,6 +178,14 @@ impl Frame {
                 let mut e = Encoder::begin(out, kind);
                 e.u128(route.0);
                 e.finish();
+            }
+            Frame::Idle | Frame::IdleNo => {
+                let kind = if matches!(self, Frame::Idle) {
+                    IDLE
+                } else {
+                    IDLE_NO
+                };
+                Encoder::begin(out, kind).finish();
             }
             Frame::BypassEnd { route, sent } | Frame::Close { route, sent } => {
                 let kind = if matches!(self, Frame::Close { .. }) {
@@ -354,6 +364,8 @@ pub fn decode(b: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
         BYPASS_GO => Frame::BypassGo {
             route: RouteId(f.u128()?),
         },
+        IDLE => Frame::Idle,
+        IDLE_NO => Frame::IdleNo,
         k => return Err(FrameError::UnknownKind(k)),
     };
     if !f.b.is_empty() {

@@ -235,6 +235,14 @@ pub enum Frame {
         /// The new route.
         route: RouteId,
     },
+    /// On an introduced link: the sender has had no route on it for a
+    /// while and opens none until answered. The receiver, if it has none
+    /// either, closes the link (the sender reads its end: both agreed);
+    /// otherwise it answers `IdleNo`.
+    Idle,
+    /// The answer to `Idle` from a node that still has a route on the link
+    /// (or keeps idle links): the link stays.
+    IdleNo,
     /// The sending side's port closed after `sent` messages.
     Close {
         /// The route.

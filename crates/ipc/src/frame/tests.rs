@@ -65,6 +65,8 @@ fn every_kind_round_trips() {
     });
     roundtrip(Frame::BypassCancel { route: RouteId(17) });
     roundtrip(Frame::BypassGo { route: RouteId(18) });
+    roundtrip(Frame::Idle);
+    roundtrip(Frame::IdleNo);
     roundtrip(Frame::Message {
         route: RouteId(5),
         seq: 99,

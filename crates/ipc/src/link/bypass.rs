@@ -298,7 +298,12 @@ impl Link {
                 }
             }
         }
-        if let (true, Some(link)) = ((by_name || owed) && within, job.sides[1].0.upgrade()) {
+        // A stale introduction (the two closed their link as idle, or it
+        // died) is made anew at once, whoever refused.
+        if let (true, Some(link)) = (
+            (stale || by_name || owed) && within,
+            job.sides[1].0.upgrade(),
+        ) {
             link.ask_bypass(job.sides[1].1);
         }
         Ok(())

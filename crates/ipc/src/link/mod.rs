@@ -9,6 +9,7 @@
 
 mod bypass;
 mod flow;
+mod idle;
 mod lead;
 mod moving;
 mod reader;
@@ -16,6 +17,7 @@ mod splice;
 mod writer;
 
 pub(crate) use bypass::Job;
+pub(crate) use idle::watch_idle;
 
 use crate::engine::region::RegionError;
 use crate::frame::{FrameError, Limits, RouteId, Splitter};
@@ -46,6 +48,10 @@ pub enum LinkError {
     /// no descriptor, too many routes or descriptors.
     #[error("protocol violation: {0}")]
     Protocol(&'static str),
+    /// An introduced link that no route used for `Bounds::idle_close`:
+    /// both nodes agreed to close it (see `link/idle.rs`).
+    #[error("closed while idle, by both nodes")]
+    Idle,
 }
 
 /// Bounds a link keeps, whatever its peer sends. The defaults suit most
@@ -77,6 +83,13 @@ pub struct Bounds {
     /// keeps this node as its proxy, and the peer gets no socket to
     /// anyone.
     pub introductions: bool,
+    /// An introduced link (one a proxy made between this node and
+    /// another) that has had no route for this long is closed, if the
+    /// other node has none either: a socket and two threads on each side
+    /// are given back. A later bypass between the two introduces them
+    /// anew. `None` keeps introduced links open until a peer goes. Links
+    /// inherit it from the link they were introduced by.
+    pub idle_close: Option<std::time::Duration>,
 }
 
 impl Default for Bounds {
@@ -88,6 +101,7 @@ impl Default for Bounds {
             pause_bytes: 16 << 20,
             max_after_pause: 64 << 20,
             introductions: true,
+            idle_close: Some(std::time::Duration::from_secs(5)),
         }
     }
 }
@@ -328,6 +342,12 @@ impl Link {
         if self.dead.swap(true, Ordering::AcqRel) {
             return;
         }
+        // The peer's end, read while this node waited for its answer to
+        // `Idle`: the peer agreed (see `idle.rs`).
+        let why = match why {
+            LinkError::PeerGone if self.routes().closing => LinkError::Idle,
+            why => why,
+        };
         *self.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(why));
         self.transport.shutdown();
         self.role.close();

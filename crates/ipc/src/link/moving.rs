@@ -98,6 +98,15 @@ impl Link {
         let Some(to) = to else { return Ok(()) };
         let placed = {
             let mut routes = to.routes();
+            // A link whose nodes are agreeing to close it takes no route
+            // (see `idle.rs`): refused as stale, the proxy introduces anew.
+            if routes.closing {
+                drop(routes);
+                if let Some(r) = self.routes().by_route.get_mut(&route) {
+                    r.bypass = None;
+                }
+                return Err(true);
+            }
             let free = !to.is_dead()
                 && !routes.by_route.contains_key(&new)
                 && !routes.by_port.contains_key(&bridge.name())
@@ -114,6 +123,7 @@ impl Link {
                 bridge.set_wait_hook(to.hook.clone());
                 routes.by_port.insert(bridge.name(), new);
                 routes.by_route.insert(new, r);
+                routes.opened += 1;
             }
             free
         };

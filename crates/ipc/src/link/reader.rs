@@ -138,6 +138,8 @@ fn handle(link: &Link, f: Frame, fds: &mut VecDeque<OwnedFd>) -> Result<(), Link
         Frame::BypassEnd { route, sent } => link.on_bypass_end(route, sent),
         Frame::BypassCancel { route } => link.on_bypass_cancel(route),
         Frame::BypassGo { route } => link.on_bypass_go(route),
+        Frame::Idle => link.on_idle(),
+        Frame::IdleNo => link.on_idle_no(),
         Frame::Hello { .. } | Frame::Welcome { .. } => {
             Err(LinkError::Protocol("handshake frame on an open link"))
         }

@@ -58,6 +58,11 @@ pub enum Cmd {
     WriteHeld(u64),
     /// Answer `Read` with how many routes this process's open links hold.
     Routes,
+    /// Answer `Read` with how many introduced links are open here.
+    Introduced,
+    /// Answer `Read` with how many introduced links closed here because
+    /// both sides found them idle (of those `links()` still reports).
+    IdleClosed,
     /// Exit after flushing.
     Exit,
 }
@@ -112,6 +117,16 @@ pub fn echo(port: MessagePort) {
 /// The `serve` role: obeys `Cmd`s on the parent port.
 pub fn serve() {
     serve_on(msgport_ipc::parent_port().unwrap());
+    msgport_ipc::flush(Duration::from_secs(5));
+}
+
+/// The `serve` role, its introduced links closing after 150 ms idle.
+pub fn serve_idle() {
+    let bounds = msgport_ipc::Bounds {
+        idle_close: Some(Duration::from_millis(150)),
+        ..Default::default()
+    };
+    serve_on(msgport_ipc::parent_port_with_bounds(bounds).unwrap());
     msgport_ipc::flush(Duration::from_secs(5));
 }
 
@@ -190,12 +205,27 @@ pub fn serve_on(parent: MessagePort) {
                         .sum();
                     parent.post(&Reply::Read(routes as u64)).unwrap();
                 }
+                Cmd::Introduced => parent.post(&Reply::Read(introduced(false))).unwrap(),
+                Cmd::IdleClosed => parent.post(&Reply::Read(introduced(true))).unwrap(),
                 Cmd::Exit => break,
             },
             Ok(Event::MessageError(_)) => parent.post(&Reply::MessageError).unwrap(),
             _ => break,
         }
     }
+}
+
+/// How many introduced links are open here, or (`idle`) closed because
+/// both sides found them idle.
+pub fn introduced(idle: bool) -> u64 {
+    msgport_ipc::links()
+        .iter()
+        .filter(|l| l.introduced)
+        .filter(|l| match &l.closed {
+            None => !idle,
+            Some(e) => idle && matches!(**e, msgport_ipc::LinkError::Idle),
+        })
+        .count() as u64
 }
 
 /// Runs the role named in the environment, if any, and exits.
