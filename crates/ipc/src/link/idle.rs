@@ -91,6 +91,8 @@ fn watch() {
                 tick = tick.min(after / 4);
             }
         }
+        // Not held while asleep: a link that closes meanwhile goes now.
+        drop(links);
         std::thread::sleep(tick.max(Duration::from_millis(5)));
     }
 }
