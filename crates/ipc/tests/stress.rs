@@ -54,7 +54,13 @@ fn child_entry() {
 /// Reads the ports it is given; moves each on after a random count, with
 /// probability three quarters (so that a channel moves three times on average).
 fn stress_child() {
-    let parent = Arc::new(msgport_ipc::parent_port().unwrap());
+    // Links among the children close whenever they are empty for 30 ms:
+    // the idle close races the bypasses that make them all along.
+    let bounds = msgport_ipc::Bounds {
+        idle_close: Some(Duration::from_millis(30)),
+        ..Default::default()
+    };
+    let parent = Arc::new(msgport_ipc::parent_port_with_bounds(bounds).unwrap());
     while let Ok(Event::Message(m)) = parent.recv_blocking_as::<ToChild>(None) {
         let (id, port, mut next, seed) = match m.data {
             ToChild::Take {
