@@ -26,6 +26,19 @@ const SPIN: &str = "ROUND_TRIP_LATENCY_SPIN";
 fn percentiles(mut lat: Vec<u64>) -> (f64, f64) {
     lat.sort_unstable();
     let at = |q: usize| lat[lat.len() * q / 100] as f64 / 1000.0;
+    if std::env::var_os("DETAIL").is_some() {
+        let mean = lat.iter().sum::<u64>() as f64 / lat.len() as f64 / 1000.0;
+        eprintln!(
+            "  p10 {:.1} p25 {:.1} p50 {:.1} p75 {:.1} p90 {:.1} p99 {:.1} mean {:.1} µs",
+            at(10),
+            at(25),
+            at(50),
+            at(75),
+            at(90),
+            at(99),
+            mean
+        );
+    }
     (at(50), at(90))
 }
 
