@@ -4,29 +4,12 @@
 //! misstep closes that link only, with a typed error.
 
 use msgport_ipc::frame::{Frame, RouteId};
-use msgport_ipc::transport::{unix::UnixTransport, Transport};
 use msgport_ipc::{LinkError, Listener};
-use rustix::fd::AsFd;
 use std::io::Write;
-use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 mod raw;
 use raw::*;
-
-/// Sends `Introduce{intro, node}` on `s` with one end of a new socket
-/// pair beside it; returns the other end, as the introduced node.
-fn introduce(s: &UnixStream, intro: u128, node: u128) -> UnixStream {
-    let (mine, theirs) = UnixStream::pair().unwrap();
-    let mut out = Vec::new();
-    Frame::Introduce { intro, node }.encode(&mut out);
-    UnixTransport::new(s.try_clone().unwrap())
-        .send(&out, &[theirs.as_fd()])
-        .unwrap();
-    mine.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    mine
-}
 
 fn post_text(port: &msgport::MessagePort, text: &str) {
     port.post(&text.to_string()).unwrap();

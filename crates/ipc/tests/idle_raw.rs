@@ -3,9 +3,7 @@
 //! peer; the second one answers this node's `Idle`, or sends its own.
 
 use msgport_ipc::frame::{Frame, RouteId};
-use msgport_ipc::transport::{unix::UnixTransport, Transport};
 use msgport_ipc::{Bounds, LinkError, Listener};
-use rustix::fd::AsFd;
 use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
@@ -25,19 +23,6 @@ fn proxy() -> (Listener, u128, UnixStream, msgport::MessagePort, RouteId) {
     let name: u128 = rand::random();
     let (s, port, route) = raw_peer_named(&l, name);
     (l, name, s, port, route)
-}
-
-/// Introduces this node to raw node `node` as `intro`: the raw end.
-fn introduce(s: &UnixStream, intro: u128, node: u128) -> UnixStream {
-    let (mine, theirs) = UnixStream::pair().unwrap();
-    let mut out = Vec::new();
-    Frame::Introduce { intro, node }.encode(&mut out);
-    UnixTransport::new(s.try_clone().unwrap())
-        .send(&out, &[theirs.as_fd()])
-        .unwrap();
-    mine.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    mine
 }
 
 fn link_to(node: u128) -> Option<msgport_ipc::LinkStats> {

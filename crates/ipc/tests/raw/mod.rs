@@ -160,3 +160,19 @@ pub fn routes_from(
     assert_eq!(m.ports.len(), n);
     ids.into_iter().zip(m.ports).collect()
 }
+
+/// Sends `Introduce{intro, node}` on `s` with one end of a new socket
+/// pair beside it; returns the other end, as the introduced node.
+pub fn introduce(s: &UnixStream, intro: u128, node: u128) -> UnixStream {
+    use msgport_ipc::transport::{unix::UnixTransport, Transport};
+    use rustix::fd::AsFd;
+    let (mine, theirs) = UnixStream::pair().unwrap();
+    let mut out = Vec::new();
+    Frame::Introduce { intro, node }.encode(&mut out);
+    UnixTransport::new(s.try_clone().unwrap())
+        .send(&out, &[theirs.as_fd()])
+        .unwrap();
+    mine.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    mine
+}
