@@ -355,3 +355,33 @@ fn a_role_left_lingering_by_a_receiver_ends_and_the_reader_thread_reads_for_the_
     // The linger is a millisecond; a slow machine gets a wide margin.
     assert!(waited < Duration::from_millis(500), "{waited:?}");
 }
+
+#[test]
+fn a_leader_in_a_blocking_read_sees_its_port_closed_by_another_thread() {
+    // With no deadline a leader waits in a blocking read of the socket
+    // (no poll of its signal); a task of its port that does not come
+    // through the socket — here its own close, from another thread — is
+    // seen when the read gives up, within milliseconds.
+    let (_l, _name, _s, port, _route) = named_raw_peer();
+    let port = Arc::new(port);
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let port = port.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(port.recv_blocking(None));
+        });
+    }
+    std::thread::sleep(SETTLE);
+    let closed_at = Instant::now();
+    port.close();
+    // A read that never gave up would hold the thread: the test fails
+    // here rather than hang.
+    let r = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the blocked receive returned after the close");
+    assert!(
+        !matches!(r, Ok(msgport::Event::Message(_))),
+        "no message was sent: {r:?}"
+    );
+    assert!(closed_at.elapsed() < Duration::from_secs(2));
+}

@@ -238,6 +238,9 @@ pub(crate) struct Link {
     me: std::sync::Weak<Link>,
     /// Who reads the transport now (see `lead/mod.rs`).
     role: lead::Role,
+    /// Whether the transport's receive timeout is set, for leaders'
+    /// blocking reads (set by the first).
+    recv_timeout_set: std::sync::OnceLock<bool>,
     /// Set on every bridge of this link, so that a thread blocked on the
     /// bridge's peer reads for the link; `None` when the transport cannot
     /// be polled or no eventfd could be made.
@@ -295,6 +298,7 @@ impl Link {
                 resume_check: AtomicBool::new(false),
                 me: me.clone(),
                 role,
+                recv_timeout_set: std::sync::OnceLock::new(),
                 hook,
                 last_kick: AtomicU64::new(0),
                 quick_kicks: std::sync::atomic::AtomicU32::new(0),

@@ -32,6 +32,13 @@ pub(super) fn run(link: &Link, split: Splitter) {
 /// handles every complete frame. `lent`: the caller is a receiving thread
 /// that took the role, not the reader thread (counted).
 pub(super) fn read_once(link: &Link, state: &mut ReadState, lent: bool) -> Result<(), LinkError> {
+    read(link, state, lent).map(drop)
+}
+
+/// [`read_once`] that may find nothing: `Ok(false)` when the transport's
+/// receive timeout passed first (a receiving thread's blocking read, see
+/// `link/lead/`).
+pub(super) fn read(link: &Link, state: &mut ReadState, lent: bool) -> Result<bool, LinkError> {
     let ReadState { split, fds, got } = state;
     let space = split.space(READ);
     match link.transport.recv(space, got) {
@@ -40,6 +47,15 @@ pub(super) fn read_once(link: &Link, state: &mut ReadState, lent: bool) -> Resul
             return Err(LinkError::PeerGone);
         }
         Ok(n) => split.filled(n, READ),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            split.filled(0, READ);
+            return Ok(false);
+        }
         Err(e) => {
             split.filled(0, READ);
             return Err(LinkError::Io(e));
@@ -55,7 +71,8 @@ pub(super) fn read_once(link: &Link, state: &mut ReadState, lent: bool) -> Resul
             "too many descriptors waiting for their frame",
         ));
     }
-    drain(link, split, fds)
+    drain(link, split, fds)?;
+    Ok(true)
 }
 
 /// Handles every complete frame buffered.

@@ -30,6 +30,15 @@ pub trait Transport: Send + Sync + 'static {
     fn poll_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// Makes a `recv` that finds nothing give up after `after`
+    /// (`io::ErrorKind::WouldBlock`) instead of waiting on: a thread that
+    /// reads for the link while it waits for its own port then looks up
+    /// now and then (see `link/lead/`). `false`: not supported (the
+    /// thread polls instead).
+    fn set_recv_timeout(&self, after: std::time::Duration) -> bool {
+        let _ = after;
+        false
+    }
     /// Whether descriptors can travel (buffers go in memfds if so).
     fn carries_fds(&self) -> bool;
     /// Ends both directions: a blocked `recv` returns 0, `send` fails.

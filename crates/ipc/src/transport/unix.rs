@@ -23,6 +23,11 @@ impl UnixTransport {
 }
 
 impl Transport for UnixTransport {
+    fn set_recv_timeout(&self, after: std::time::Duration) -> bool {
+        use rustix::net::sockopt::{set_socket_timeout, Timeout};
+        set_socket_timeout(&self.stream, Timeout::Recv, Some(after)).is_ok()
+    }
+
     fn send(&self, mut bytes: &[u8], mut fds: &[BorrowedFd<'_>]) -> io::Result<()> {
         debug_assert!(fds.len() <= MAX_FDS_PER_SEND);
         let mut space =
