@@ -11,9 +11,9 @@ import { check, equal, within } from "./check.js";
   const connection = connect({
     messenger: new WorkerMessenger({ worker }),
     methods: { pageTitle: () => "msgport page" },
-    timeout: 10000,
+    timeout: 60000,
   });
-  const remote = await within(connection.promise, 15000, "the handshake");
+  const remote = await within(connection.promise, 60000, "the handshake");
   equal(await remote.multiply(6, 7), 42, "a call into the worker");
   equal(await remote.math.sub(10, 4), 6, "a nested method");
   equal(await remote.askTitle(), "worker saw: msgport page", "the worker calls the page");
@@ -49,7 +49,7 @@ import { check, equal, within } from "./check.js";
   const { port1, port2 } = new MessageChannel();
   const a = connect({ messenger: new PortMessenger({ port: port1 }), methods: { ping: () => "pong from a" } });
   const b = connect({ messenger: new PortMessenger({ port: port2 }), methods: { ping: () => "pong from b" } });
-  const [toB, toA] = await within(Promise.all([a.promise, b.promise]), 10000, "the port handshake");
+  const [toB, toA] = await within(Promise.all([a.promise, b.promise]), 60000, "the port handshake");
   equal(await toB.ping(), "pong from b", "a calls b");
   equal(await toA.ping(), "pong from a", "b calls a");
   a.destroy();

@@ -9,7 +9,7 @@ import { check, equal, within } from "./check.js";
   const worker = new Worker(new URL("./resources/post-me-worker.js", import.meta.url), { type: "module" });
   const connection = await within(
     ParentHandshake(new WorkerMessenger({ worker }), { pageName: () => "the page" }, 50, 100),
-    15000,
+    60000,
     "the handshake",
   );
   const remote = connection.remoteHandle();
@@ -21,7 +21,7 @@ import { check, equal, within } from "./check.js";
   const events = [];
   const done = new Promise((resolve) => remote.addEventListener("tick", (n) => { events.push(n); if (n === 3) resolve(); }));
   await remote.call("tick", 3);
-  await within(done, 5000, "three events");
+  await within(done, 60000, "three events");
   equal(events.join(), "1,2,3", "events the worker emits, in order");
   try {
     await remote.call("fail");
@@ -47,7 +47,7 @@ import { check, equal, within } from "./check.js";
       ParentHandshake(new PortMessenger({ port: port1 }), {}, 20, 50),
       ChildHandshake(new PortMessenger({ port: port2 }), { double: (x) => 2 * x }),
     ]),
-    10000,
+    60000,
     "the port handshake",
   );
   equal(await parent.remoteHandle().call("double", 21), 42, "a call over a MessageChannel");
