@@ -137,7 +137,12 @@ impl Link {
         let now = self.epoch.elapsed().as_nanos() as u64;
         let last = self.last_kick.swap(now, Ordering::Relaxed);
         let reads = self.counters.reads.load(Ordering::Relaxed);
-        let answered = self.reads_at_kick.swap(reads, Ordering::Relaxed) != reads;
+        // A plain store only when it changed: in a stream (no reads) every
+        // post would otherwise pay a locked read-modify-write here.
+        let answered = self.reads_at_kick.load(Ordering::Relaxed) != reads;
+        if answered {
+            self.reads_at_kick.store(reads, Ordering::Relaxed);
+        }
         if answered || now.saturating_sub(last) >= STREAMING_NS {
             self.quick_kicks.store(0, Ordering::Relaxed);
             return false;
