@@ -6,11 +6,12 @@ export function check(cond, what) {
 export function equal(got, want, what) {
   if (!Object.is(got, want)) throw new Error(`check failed: ${what}: got ${String(got)}, want ${String(want)}`);
 }
-// Rejects after `ms` if `p` has not settled: a hang fails the test.
+// Rejects after `ms` if `p` has not settled: a hang fails the test. (`p`
+// may be a library's own thenable: workerpool's `finally` never settles.)
 export function within(p, ms, what) {
   let timer;
   return Promise.race([
-    p.finally(() => clearTimeout(timer)),
+    Promise.resolve(p).finally(() => clearTimeout(timer)),
     new Promise((_, reject) => { timer = setTimeout(() => reject(new Error("timed out: " + what)), ms); }),
   ]);
 }

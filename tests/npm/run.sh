@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Real RPC libraries from npm (comlink, birpc, penpal, post-me), run
-# unchanged by `msgport run`: each *.mjs here drives one library through
-# MessageChannels and module workers and prints "ok …" at the end; an
+# Real RPC and worker libraries from npm (comlink, birpc, penpal,
+# post-me, rpc-anywhere, async-call-rpc; and the CommonJS packages
+# promise-worker, workerpool and threads), run unchanged by `msgport
+# run`: each *.mjs here drives one library through MessageChannels and
+# workers and prints "ok …" at the end; an
 # assertion that fails, a hang (timeout) or a crash fails the run.
 #
 #   bash tests/npm/run.sh [msgport-binary]   # default: a release build

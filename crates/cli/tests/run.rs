@@ -1,13 +1,8 @@
 //! `msgport run` as a user runs it.
 
+mod common;
+use common::{msgport, scratch};
 use std::process::Command;
-
-fn msgport(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_msgport"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn runs_a_script_to_the_end_of_its_event_loop() {
@@ -33,12 +28,6 @@ fn runs_a_script_to_the_end_of_its_event_loop() {
     let out = msgport(&["--help"]);
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("run"));
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("msgport-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn repo(path: &str) -> String {

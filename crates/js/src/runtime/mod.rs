@@ -8,6 +8,7 @@
 
 pub(crate) mod atomics;
 mod blob_urls;
+mod commonjs;
 pub(crate) mod globals;
 pub(crate) mod host;
 pub(crate) mod import_map;
@@ -161,7 +162,9 @@ impl JsRuntime {
         let stack = js_stack_size();
         JS_STACK.with(|s| s.set(stack));
         rt.set_max_stack_size(stack);
-        rt.set_loader(UrlResolver, UrlLoader);
+        let loader = UrlLoader::default();
+        let loader_host = loader.host.clone();
+        rt.set_loader(UrlResolver, loader);
         modules::set_read_roots(signal.group().read_roots());
         modules::set_path_root(signal.group().path_root());
         modules::set_import_map(
@@ -188,6 +191,7 @@ impl JsRuntime {
             main_module: None,
         }));
         let host = Rc::new(RefCell::new(HostState::new(signal, base_url)));
+        *loader_host.borrow_mut() = Rc::downgrade(&host);
         if let Some((port, name, parent)) = worker {
             let id = host.borrow_mut().register(port);
             host.borrow_mut().worker = Some((id, name, parent));
@@ -261,6 +265,8 @@ impl JsRuntime {
             || modules::has_module_syntax(&source);
         if module {
             self.eval_module(&url, &source);
+        } else if path.extension().is_some_and(|e| e == "cjs") {
+            self.eval_commonjs_main(path, &source);
         } else {
             self.eval_classic(&url, &source);
         }

@@ -339,8 +339,15 @@ impl Resolver for UrlResolver {
     }
 }
 
-/// Loads `file:` and `data:` modules.
-pub(crate) struct UrlLoader;
+/// Loads `file:` and `data:` modules; a CommonJS file of an npm package
+/// (`commonjs.rs`) as the ES module that stands for it.
+#[derive(Default)]
+pub(crate) struct UrlLoader {
+    /// The context's host state (set once it exists; the loader is made
+    /// with the runtime, before the context), whose prelude runs CommonJS.
+    pub(crate) host:
+        std::rc::Rc<std::cell::RefCell<std::rc::Weak<std::cell::RefCell<super::host::HostState>>>>,
+}
 impl Loader for UrlLoader {
     fn load<'js>(
         &mut self,
@@ -354,6 +361,22 @@ impl Loader for UrlLoader {
         let source = load_source(name).map_err(|e| {
             rquickjs::Exception::throw_type(ctx, &format!("Error loading module '{name}': {e}"))
         })?;
+        let commonjs = url::Url::parse(name)
+            .ok()
+            .filter(|u| u.scheme() == "file")
+            .and_then(|u| u.to_file_path().ok())
+            .map(locate)
+            .and_then(|p| super::commonjs::imported_kind(&p).map(|k| (p, k)));
+        let host = self.host.borrow().upgrade();
+        if let (Some((path, kind)), Some(host)) = (commonjs, host) {
+            let internal = super::host::internal(ctx, &host)?;
+            drop(host);
+            if let Some(m) =
+                super::commonjs::declare(ctx, &internal, name, &path, kind, source.clone())?
+            {
+                return Ok(m);
+            }
+        }
         let m = Module::declare(ctx.clone(), name, source)?;
         set_meta(ctx, &m.meta()?, name)?;
         Ok(m)

@@ -12,9 +12,29 @@
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// The conditions this runtime meets (an ES module, in a worker-like,
+/// The conditions an `import` meets here (an ES module, in a worker-like,
 /// browser-like host).
-const CONDITIONS: &[&str] = &["import", "module", "worker", "browser", "default"];
+const IMPORT_CONDITIONS: &[&str] = &["import", "module", "worker", "browser", "default"];
+/// The conditions a CommonJS `require` meets (`commonjs.rs`).
+const REQUIRE_CONDITIONS: &[&str] = &["require", "worker", "browser", "default"];
+
+/// Who asks: an ES module's `import`, or CommonJS's `require`, which
+/// takes a package's `require` condition and its `main` (never `module`),
+/// and finds files with `.json` too.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Mode {
+    Import,
+    Require,
+}
+
+impl Mode {
+    fn conditions(self) -> &'static [&'static str] {
+        match self {
+            Mode::Import => IMPORT_CONDITIONS,
+            Mode::Require => REQUIRE_CONDITIONS,
+        }
+    }
+}
 
 /// Whether `specifier` is bare: not a URL, not a path.
 pub(crate) fn is_bare(specifier: &str) -> bool {
@@ -28,13 +48,18 @@ pub(crate) fn is_bare(specifier: &str) -> bool {
 
 /// The file `specifier` (bare) names for a module in `from_dir`.
 pub(crate) fn resolve(from_dir: &Path, specifier: &str) -> Result<PathBuf, String> {
+    resolve_as(from_dir, specifier, Mode::Import)
+}
+
+/// [`resolve`] for `mode`.
+pub(crate) fn resolve_as(from_dir: &Path, specifier: &str, mode: Mode) -> Result<PathBuf, String> {
     let (name, subpath) = split(specifier)
         .ok_or_else(|| format!("\"{specifier}\" is not a valid package specifier"))?;
     let mut dir = Some(from_dir);
     while let Some(d) = dir {
         let package = d.join("node_modules").join(name);
         if package.is_dir() {
-            return resolve_in(&package, &subpath).ok_or_else(|| {
+            return resolve_in(&package, &subpath, mode).ok_or_else(|| {
                 format!(
                     "package \"{name}\" (at {}) does not export \"{subpath}\"",
                     package.display()
@@ -76,13 +101,13 @@ fn split(specifier: &str) -> Option<(&str, String)> {
 }
 
 /// The file of `subpath` in the package at `dir`.
-fn resolve_in(dir: &Path, subpath: &str) -> Option<PathBuf> {
+fn resolve_in(dir: &Path, subpath: &str, mode: Mode) -> Option<PathBuf> {
     let manifest: Option<Value> = std::fs::read_to_string(dir.join("package.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
     if let Some(exports) = manifest.as_ref().and_then(|m| m.get("exports")) {
         // With `exports`, nothing else of the package can be imported.
-        let target = exports_target(exports, subpath)?;
+        let target = exports_target(exports, subpath, mode.conditions())?;
         return inside(dir, &target);
     }
     if subpath == "." {
@@ -92,16 +117,20 @@ fn resolve_in(dir: &Path, subpath: &str) -> Option<PathBuf> {
                 .and_then(|m| m.get(k))
                 .and_then(Value::as_str)
         };
-        let main = field("module")
-            .or_else(|| field("main"))
-            .unwrap_or("index.js");
-        return with_extension(&dir.join(main.trim_start_matches("./")));
+        let main = match mode {
+            Mode::Import => field("module").or_else(|| field("main")),
+            // (A string `browser` is the entry for a browser, as bundlers
+            // read it; an object is applied by `commonjs::resolve`.)
+            Mode::Require => field("browser").or_else(|| field("main")),
+        };
+        let main = main.unwrap_or("index.js");
+        return with_extension(&dir.join(main.trim_start_matches("./")), mode);
     }
-    with_extension(&dir.join(&subpath[2..]))
+    with_extension(&dir.join(&subpath[2..]), mode)
 }
 
 /// The target `exports` gives for `subpath`.
-fn exports_target(exports: &Value, subpath: &str) -> Option<String> {
+fn exports_target(exports: &Value, subpath: &str, conditions: &[&str]) -> Option<String> {
     // `exports` is the package's own entry (a string, an array, or an
     // object of conditions) unless its keys are subpaths.
     let subpaths = exports
@@ -109,11 +138,11 @@ fn exports_target(exports: &Value, subpath: &str) -> Option<String> {
         .filter(|o| o.keys().next().is_some_and(|k| k.starts_with('.')));
     let Some(map) = subpaths else {
         return (subpath == ".")
-            .then(|| conditional(exports, None))
+            .then(|| conditional(exports, None, conditions))
             .flatten();
     };
     if let Some(v) = map.get(subpath) {
-        return conditional(v, None);
+        return conditional(v, None, conditions);
     }
     // Patterns (`"./*": "./dist/*.js"`): the longest prefix wins.
     let mut best: Option<(&str, &str, &Value)> = None;
@@ -129,23 +158,23 @@ fn exports_target(exports: &Value, subpath: &str) -> Option<String> {
     }
     let (pre, post, v) = best?;
     let star = &subpath[pre.len()..subpath.len() - post.len()];
-    conditional(v, Some(star))
+    conditional(v, Some(star), conditions)
 }
 
 /// A target: a string (with `*` replaced by `star`), the first array
 /// element that resolves, or the first condition of an object that this
 /// runtime meets and that resolves. `null` excludes.
-fn conditional(v: &Value, star: Option<&str>) -> Option<String> {
+fn conditional(v: &Value, star: Option<&str>, conditions: &[&str]) -> Option<String> {
     match v {
         Value::String(s) => Some(match star {
             Some(star) => s.replace('*', star),
             None => s.clone(),
         }),
-        Value::Array(list) => list.iter().find_map(|x| conditional(x, star)),
+        Value::Array(list) => list.iter().find_map(|x| conditional(x, star, conditions)),
         Value::Object(map) => map
             .iter()
-            .filter(|(k, _)| CONDITIONS.contains(&k.as_str()))
-            .find_map(|(_, x)| conditional(x, star)),
+            .filter(|(k, _)| conditions.contains(&k.as_str()))
+            .find_map(|(_, x)| conditional(x, star, conditions)),
         _ => None,
     }
 }
@@ -161,20 +190,51 @@ fn inside(dir: &Path, target: &str) -> Option<PathBuf> {
 }
 
 /// `path` as it is, or with `.js`, `.mjs` or `/index.js` (what `main`
-/// fields often leave out).
-fn with_extension(path: &Path) -> Option<PathBuf> {
+/// fields often leave out); for `require`, Node's `LOAD_AS_FILE` and
+/// `LOAD_AS_DIRECTORY` (`.js`, `.json`, a directory's own `package.json`
+/// `main`, `index.js`, `index.json`).
+pub(crate) fn with_extension(path: &Path, mode: Mode) -> Option<PathBuf> {
     if path.is_file() {
         return Some(path.to_path_buf());
     }
     let s = path.to_string_lossy();
-    [
-        format!("{s}.js"),
-        format!("{s}.mjs"),
-        format!("{s}/index.js"),
-    ]
-    .into_iter()
-    .map(PathBuf::from)
-    .find(|p| p.is_file())
+    let tries: &[&str] = match mode {
+        Mode::Import => &[".js", ".mjs", "/index.js"],
+        Mode::Require => &[".js", ".json", ".cjs"],
+    };
+    if let Some(p) = tries
+        .iter()
+        .map(|t| PathBuf::from(format!("{s}{t}")))
+        .find(|p| p.is_file())
+    {
+        return Some(p);
+    }
+    if mode == Mode::Require && path.is_dir() {
+        let index = |d: &Path| {
+            [d.join("index.js"), d.join("index.json")]
+                .into_iter()
+                .find(|p| p.is_file())
+        };
+        let main = std::fs::read_to_string(path.join("package.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .and_then(|m| m.get("main").and_then(Value::as_str).map(str::to_string));
+        // `main` as a file (with an extension added), or its index; no
+        // further `main` (Node's LOAD_AS_DIRECTORY).
+        if let Some(m) = main.map(|m| path.join(m)) {
+            let s = m.to_string_lossy();
+            let found = [String::new(), ".js".into(), ".json".into()]
+                .iter()
+                .map(|t| PathBuf::from(format!("{s}{t}")))
+                .find(|p| p.is_file())
+                .or_else(|| index(&m));
+            if found.is_some() {
+                return found;
+            }
+        }
+        return index(path);
+    }
+    None
 }
 
 #[cfg(test)]

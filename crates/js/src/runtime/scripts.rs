@@ -20,6 +20,22 @@ impl JsRuntime {
         });
     }
 
+    /// A `.cjs` main script: a CommonJS module (`prelude/commonjs.js`),
+    /// `require.main`, named by its real path as Node names it.
+    pub(crate) fn eval_commonjs_main(&self, path: &std::path::Path, source: &str) {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.ctx.with(|ctx| {
+            let r = (|| -> rquickjs::Result<()> {
+                let commonjs: rquickjs::Object =
+                    host::internal(&ctx, &self.host)?.get("commonjs")?;
+                let run: Function = commonjs.get("runMain")?;
+                run.call((path.to_string_lossy().as_ref(), source))
+            })()
+            .catch(&ctx);
+            self.report(&ctx, r);
+        });
+    }
+
     /// A dedicated or shared worker's classic script: `Err` with the text
     /// to report if it does not parse (then it never runs, and its Worker
     /// object gets a plain `error` event: HTML `#run-a-worker`); an

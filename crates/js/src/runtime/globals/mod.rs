@@ -39,6 +39,7 @@ pub(crate) fn install<'js>(
     encoding::install(ctx, &h)?;
     text::install(ctx, &h)?;
     platform::install(ctx, &h, host)?;
+    crate::runtime::commonjs::install(ctx, &h)?;
     let s = host.clone();
     internal.set(
         "baseURL",
@@ -131,4 +132,5 @@ const PRELUDES: &[(&str, &str)] = &[
     ("fetch.js", include_str!("../../prelude/fetch.js")),
     ("platform.js", include_str!("../../prelude/platform.js")),
     ("atomics.js", include_str!("../../prelude/atomics.js")),
+    ("commonjs.js", include_str!("../../prelude/commonjs.js")),
 ];
