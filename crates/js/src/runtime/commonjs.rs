@@ -298,7 +298,7 @@ pub(crate) fn declare<'js>(
     url: &str,
     path: &Path,
     kind: Kind,
-    source: String,
+    source: &str,
 ) -> rquickjs::Result<Option<Module<'js, rquickjs::module::Declared>>> {
     let commonjs: Object = internal.get("commonjs")?;
     let facade: Function = commonjs.get("importFacade")?;

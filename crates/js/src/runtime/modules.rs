@@ -353,14 +353,18 @@ impl Loader for UrlLoader {
         &mut self,
         ctx: &Ctx<'js>,
         name: &str,
-        _attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
+        attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, Declared>> {
+        let kind = module_type(ctx, name, attributes)?;
         // A module that cannot be fetched fails its graph with a TypeError
         // (HTML `#fetch-a-single-module-script` returns null; the import
         // then rejects with a TypeError), as browsers and Node do.
         let source = load_source(name).map_err(|e| {
             rquickjs::Exception::throw_type(ctx, &format!("Error loading module '{name}': {e}"))
         })?;
+        if kind == ModuleType::Json {
+            return json_module(ctx, name, &source);
+        }
         let commonjs = url::Url::parse(name)
             .ok()
             .filter(|u| u.scheme() == "file")
@@ -371,9 +375,7 @@ impl Loader for UrlLoader {
         if let (Some((path, kind)), Some(host)) = (commonjs, host) {
             let internal = super::host::internal(ctx, &host)?;
             drop(host);
-            if let Some(m) =
-                super::commonjs::declare(ctx, &internal, name, &path, kind, source.clone())?
-            {
+            if let Some(m) = super::commonjs::declare(ctx, &internal, name, &path, kind, &source)? {
                 return Ok(m);
             }
         }
@@ -381,6 +383,76 @@ impl Loader for UrlLoader {
         set_meta(ctx, &m.meta()?, name)?;
         Ok(m)
     }
+}
+
+/// The module types of HTML's module scripts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ModuleType {
+    JavaScript,
+    Json,
+}
+
+/// The type an import asks for (HTML `#module-type-from-module-request`):
+/// its `type` attribute, `json` or none (JavaScript). Another type fails
+/// the import with a TypeError (HTML: such a request is not fetched), and
+/// so does a `.json` file imported as JavaScript (a browser would refuse
+/// its JSON MIME type for a JavaScript module script; Node and Deno refuse
+/// it too).
+fn module_type<'js>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    attributes: Option<rquickjs::loader::ImportAttributes<'js>>,
+) -> rquickjs::Result<ModuleType> {
+    let ty = match attributes {
+        Some(a) => a.get_type()?,
+        None => None,
+    };
+    match ty.as_deref() {
+        Some("json") => Ok(ModuleType::Json),
+        Some(other) => Err(rquickjs::Exception::throw_type(
+            ctx,
+            &format!("Error loading module '{name}': \"{other}\" is not a valid module type"),
+        )),
+        None if is_json_url(name) => Err(rquickjs::Exception::throw_type(
+            ctx,
+            &format!("Error loading module '{name}': a JSON module needs the import attribute {{ type: \"json\" }}"),
+        )),
+        None => Ok(ModuleType::JavaScript),
+    }
+}
+
+/// Whether a module URL names a JSON resource: a path ending in `.json`,
+/// or a `data:` URL of a JSON MIME type.
+fn is_json_url(name: &str) -> bool {
+    let Ok(u) = url::Url::parse(name) else {
+        return false;
+    };
+    if u.scheme() == "data" {
+        let mime = u
+            .path()
+            .split([',', ';'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        return mime == "application/json" || mime == "text/json" || mime.ends_with("+json");
+    }
+    u.path().ends_with(".json")
+}
+
+/// A JSON module script (HTML `#creating-a-json-module-script`): the
+/// parsed value is its `default` export; text that is not JSON fails the
+/// import with the SyntaxError `JSON.parse` gives.
+fn json_module<'js>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    source: &str,
+) -> rquickjs::Result<Module<'js, Declared>> {
+    let value = ctx.json_parse(source)?;
+    let m = Module::declare(ctx.clone(), name, "export default import.meta.json;")?;
+    let meta = m.meta()?;
+    meta.set("json", value)?;
+    Ok(m)
 }
 
 /// A module's `import.meta` (HTML `#hostgetimportmetaproperties`): `url`,

@@ -1,0 +1,52 @@
+//! ES module types: JSON modules (HTML `#creating-a-json-module-script`)
+//! next to JavaScript ones, chosen by the import's `type` attribute.
+
+mod common;
+use common::{msgport, scratch, write_tree};
+
+#[test]
+fn json_modules_need_their_type_attribute_and_give_the_parsed_value_as_default() {
+    let dir = scratch("json-modules");
+    write_tree(
+        &dir,
+        &[
+            ("data.json", r#"{"list": [1, 2, 3], "name": "x"}"#),
+            ("bad.json", "{not json"),
+            (
+                "worker.mjs",
+                "import data from './data.json' with { type: 'json' };\npostMessage(data.list.length);\n",
+            ),
+            (
+                "main.mjs",
+                "import data from './data.json' with { type: 'json' };\n\
+                 const ns = await import('./data.json', { with: { type: 'json' } });\n\
+                 console.log(data.list.join(), ns.default === data, Object.keys(ns).join());\n\
+                 const show = async (p) => { try { await p; console.log('loaded'); } catch (e) { console.log(e.name, e.message.replace(/^Error loading module '[^']*': /, '')); } };\n\
+                 await show(import('./data.json'));\n\
+                 await show(import('./bad.json', { with: { type: 'json' } }));\n\
+                 await show(import('./data.json', { with: { type: 'css' } }));\n\
+                 const fromData = await import('data:application/json,[7]', { with: { type: 'json' } });\n\
+                 console.log(fromData.default[0]);\n\
+                 const w = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });\n\
+                 w.onmessage = (e) => { console.log('worker', e.data); w.terminate(); };\n",
+            ),
+        ],
+    );
+    let out = msgport(&["run", dir.join("main.mjs").to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "1,2,3 true default");
+    assert_eq!(
+        lines[1],
+        "TypeError a JSON module needs the import attribute { type: \"json\" }"
+    );
+    assert!(lines[2].starts_with("SyntaxError"), "{stdout}");
+    assert_eq!(lines[3], "TypeError \"css\" is not a valid module type");
+    assert_eq!(&lines[4..], ["7", "worker 3"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
