@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real RPC and worker libraries from npm (comlink, birpc, penpal,
-# post-me, rpc-anywhere, async-call-rpc; and the CommonJS packages
+# post-me, rpc-anywhere, async-call-rpc, coincident, observable-webworker
+# with rxjs; and the CommonJS packages
 # promise-worker, workerpool and threads), run unchanged by `msgport
 # run`: each *.mjs here drives one library through MessageChannels and
 # workers and prints "ok …" at the end; an

@@ -50,3 +50,42 @@ fn json_modules_need_their_type_attribute_and_give_the_parsed_value_as_default()
     assert_eq!(&lines[4..], ["7", "worker 3"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn modules_of_packages_import_relative_paths_without_extensions_as_bundlers_do() {
+    let dir = scratch("extensionless");
+    write_tree(
+        &dir,
+        &[
+            // A build for bundlers (rxjs's `esm5`): extensionless and
+            // directory imports between the package's own modules.
+            (
+                "node_modules/bundled/package.json",
+                r#"{"exports": {".": {"node": "./cjs/index.js", "default": "./esm/index.js"}}}"#,
+            ),
+            (
+                "node_modules/bundled/esm/index.js",
+                "export { value } from './internal/value';\nexport { other } from './other';\n",
+            ),
+            ("node_modules/bundled/esm/internal/value.js", "export const value = 'v';\n"),
+            ("node_modules/bundled/esm/other/index.js", "export const other = 'o';\n"),
+            ("node_modules/bundled/cjs/index.js", "exports.value = 'node build';\n"),
+            ("own.js", "export const own = 1;\n"),
+            (
+                "main.mjs",
+                "import { value, other } from 'bundled';\n\
+                 console.log(value, other);\n\
+                 try { await import('./own'); console.log('loaded'); } catch (e) { console.log(e.name); }\n",
+            ),
+        ],
+    );
+    let out = msgport(&["run", dir.join("main.mjs").to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A user's own module names its files exactly, as in a browser.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "v o\nTypeError\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

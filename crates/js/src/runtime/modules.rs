@@ -500,11 +500,32 @@ pub(crate) fn resolve_specifier(base: &str, name: &str) -> Result<String, String
             .unwrap_or_default();
         return super::packages::resolve(&dir, name).map(|p| file_url(&p));
     }
-    base_url
-        .map_err(|e| format!("the module's URL {base} is not valid: {e}"))?
+    let base_url = base_url.map_err(|e| format!("the module's URL {base} is not valid: {e}"))?;
+    let target = base_url
         .join(name)
-        .map(|u| u.to_string())
-        .map_err(|e| format!("\"{name}\" is not a valid URL: {e}"))
+        .map_err(|e| format!("\"{name}\" is not a valid URL: {e}"))?;
+    Ok(package_file(&base_url, target).to_string())
+}
+
+/// `target` as bundlers find it when a module of an npm package imports
+/// it by a relative path without its extension (`./internal/Observable`,
+/// as packages' builds for bundlers are written): when the importing
+/// module is in `node_modules` and `target` names no file, the first of
+/// `.js`, `.mjs`, `/index.js` that does. Anything else is left as it is.
+fn package_file(base: &url::Url, target: url::Url) -> url::Url {
+    let in_package = base.scheme() == "file" && base.path().contains("/node_modules/");
+    if !in_package || target.scheme() != "file" {
+        return target;
+    }
+    let Ok(path) = target.to_file_path() else {
+        return target;
+    };
+    if path.is_file() {
+        return target;
+    }
+    super::packages::with_extension(&path, super::packages::Mode::Import)
+        .and_then(|p| url::Url::from_file_path(p).ok())
+        .unwrap_or(target)
 }
 
 #[cfg(test)]
