@@ -258,3 +258,47 @@ fn a_users_own_js_stays_an_es_module_and_workers_import_commonjs_packages() {
     assert_eq!(run_ok(&dir, "main.mjs"), "true 1\nworker 2\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn process_and_global_are_there_as_bundlers_give_them_to_browser_code() {
+    let dir = scratch("cjs-process");
+    write_tree(
+        &dir,
+        &[
+            // `debug`'s way to choose its browser build.
+            (
+                "node_modules/detect/index.js",
+                "if (typeof process === 'undefined' || process.type === 'renderer' || process.browser === true) module.exports = 'browser';\n\
+                 else module.exports = require('./node.js');\n",
+            ),
+            ("node_modules/detect/node.js", "module.exports = require('tty') && 'node';"),
+            (
+                "main.mjs",
+                "import detect from 'detect';\n\
+                 const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;\n\
+                 console.log(detect, isNode, process.env.NODE_ENV, Object.keys(process.env).join(), global === globalThis);\n\
+                 const order = [];\n\
+                 process.nextTick((a, b) => order.push(a + b), 1, 2);\n\
+                 await null;\n\
+                 console.log(order.join(), process.on('exit', () => {}) === process, process.cwd());\n\
+                 console.log(Object.keys(globalThis).includes('process'));\n",
+            ),
+        ],
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgport"))
+        .args(["run", dir.join("main.mjs").to_str().unwrap()])
+        .env("NODE_ENV", "production")
+        .env("SECRET_TOKEN", "not for scripts")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "browser false production NODE_ENV true\n3 true /\nfalse\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

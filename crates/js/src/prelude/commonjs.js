@@ -5,7 +5,8 @@
 // and the ES module an `import` of such a file gets. Files are resolved,
 // read, told apart and compiled by the runtime (`runtime/commonjs.rs`).
 //
-// Exposes `internal.commonjs`: `importFacade(filename, kind, text)` for the
+// Also defines the globals `process` and `global` as bundlers give them
+// (below). Exposes `internal.commonjs`: `importFacade(filename, kind, text)` for the
 // module loader, and `runMain(filename, text)` for a `.cjs` main script.
 (function (host, internal) {
   "use strict";
@@ -150,6 +151,41 @@
     }
     return text;
   }
+
+  // What npm code written for bundlers expects to find in a browser:
+  // `global`, and a `process` shaped as the one browserify and webpack 4
+  // put there (the npm package `process`): `browser` is true, `env` holds
+  // only NODE_ENV (from the environment, if set: builds read
+  // `process.env.NODE_ENV`; nothing else of the environment is exposed),
+  // no `versions.node` (so Node detection says no), `nextTick` as a
+  // microtask, and event methods that do nothing.
+  const env = {};
+  if (typeof host.nodeEnv === "string") env.NODE_ENV = host.nodeEnv;
+  const queue = queueMicrotask;
+  const process = {
+    title: "browser",
+    browser: true,
+    env,
+    argv: [],
+    execArgv: [],
+    version: "",
+    versions: {},
+    platform: "browser",
+    nextTick(fn, ...args) {
+      if (typeof fn !== "function") throw new NativeTypeError("process.nextTick: the callback must be a function");
+      queue(() => apply(fn, undefined, args));
+    },
+    cwd() { return "/"; },
+    chdir() { throw new NativeError("process.chdir is not supported"); },
+    umask() { return 0; },
+    binding() { throw new NativeError("process.binding is not supported"); },
+    listeners() { return []; },
+  };
+  for (const name of ["on", "addListener", "once", "off", "removeListener", "removeAllListeners",
+    "emit", "prependListener", "prependOnceListener"])
+    process[name] = function () { return process; };
+  for (const [name, value] of [["process", process], ["global", globalThis]])
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 
   internal.commonjs = freeze({
     // For the module loader: [module.exports, facade text] of the

@@ -243,6 +243,11 @@ fn wrap(source: &str) -> String {
 
 /// Sets the natives `prelude/commonjs.js` calls on `h`.
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<()> {
+    // `process.env.NODE_ENV`, the one variable of the environment a
+    // script sees (builds of npm packages switch on it).
+    if let Ok(mode) = std::env::var("NODE_ENV") {
+        h.set("nodeEnv", mode)?;
+    }
     // commonjsResolve(fromFilename, specifier): [path], [""] for an empty
     // module, or [null, why].
     h.set(
