@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Real RPC and worker libraries from npm (comlink, birpc, penpal,
 # post-me, rpc-anywhere, async-call-rpc, coincident, observable-webworker
-# with rxjs; and the CommonJS packages
-# promise-worker, workerpool and threads; everyday packages: immer,
-# lodash, @msgpack/msgpack, superjson, nanoid, worker-timers), run
-# unchanged by `msgport run`: each *.mjs here drives one library through MessageChannels and
-# workers and prints "ok …" at the end; an
-# assertion that fails, a hang (timeout) or a crash fails the run.
+# with rxjs; the CommonJS packages promise-worker, workerpool and threads;
+# everyday packages: immer, lodash, @msgpack/msgpack, superjson, nanoid,
+# worker-timers), run unchanged by `msgport run`: each *.mjs here drives
+# libraries through MessageChannels and workers and prints "ok …" at the
+# end; an assertion that fails, a hang (timeout) or a crash fails the run.
 #
 #   bash tests/npm/run.sh [msgport-binary]   # default: a release build
 #
