@@ -22,7 +22,8 @@ if [ ! -f node_modules/wpt-runner/testharness/testharness.js ] || ! cmp -s packa
   cp package-lock.json "$stamp"
 fi
 # Real npm libraries for tests/npm/run.sh (RPC and worker libraries,
-# CommonJS packages, everyday packages: see that script), pinned by tests/npm/package-lock.json, the same way.
+# CommonJS packages, everyday packages: see that script), pinned by
+# tests/npm/package-lock.json, the same way.
 cd ../npm
 if [ ! -d node_modules/comlink ] || ! cmp -s package-lock.json node_modules/.msgport-lock; then
   echo "setup: installing the npm libraries of tests/npm with npm ci" >&2
