@@ -302,3 +302,39 @@ fn process_and_global_are_there_as_bundlers_give_them_to_browser_code() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_main_scripts_package_type_chooses_commonjs_or_module_and_no_type_a_classic_script() {
+    let dir = scratch("cjs-main-type");
+    let probe = "console.log(typeof require, typeof module, this === undefined);\n";
+    write_tree(
+        &dir,
+        &[
+            ("cjs/package.json", r#"{"type": "commonjs"}"#),
+            ("cjs/main.js", probe),
+            ("esm/package.json", r#"{"type": "module"}"#),
+            ("esm/main.js", probe),
+            (
+                "plain/main.js",
+                "console.log(typeof require, typeof module, this === globalThis);\n",
+            ),
+        ],
+    );
+    let run = |main: &str| {
+        let out = msgport(&["run", dir.join(main).to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{main}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(run("cjs/main.js"), "function object false\n");
+    assert_eq!(run("esm/main.js"), "undefined undefined true\n");
+    assert_eq!(
+        run("plain/main.js"),
+        "undefined undefined true\n",
+        "a web page's classic script"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

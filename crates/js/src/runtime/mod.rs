@@ -259,13 +259,16 @@ impl JsRuntime {
             }
         };
         // A `.js` file with `import`/`export` declarations is a module, as
-        // Node 22 detects it (a classic script could not run at all).
-        let module = module
-            || path.extension().is_some_and(|e| e == "mjs")
-            || modules::has_module_syntax(&source);
+        // Node 22 detects it (a classic script could not run at all); so
+        // is one under a `package.json` that says `"type": "module"`. A
+        // `.cjs` file, or a `.js` one under `"type": "commonjs"`, is a
+        // CommonJS module; any other file is a web page's classic script.
+        let kind = commonjs::kind(path);
+        let module =
+            module || kind == commonjs::Kind::Module || modules::has_module_syntax(&source);
         if module {
             self.eval_module(&url, &source);
-        } else if path.extension().is_some_and(|e| e == "cjs") {
+        } else if kind == commonjs::Kind::CommonJs {
             self.eval_commonjs_main(path, &source);
         } else {
             self.eval_classic(&url, &source);
