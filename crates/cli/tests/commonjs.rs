@@ -2,20 +2,7 @@
 //! (`runtime/commonjs.rs`, `prelude/commonjs.js`).
 
 mod common;
-use common::{msgport, scratch, write_tree};
-
-/// Runs `main` (relative to `dir`) and returns its stdout; fails the test
-/// with stderr if the run fails.
-fn run_ok(dir: &std::path::Path, main: &str) -> String {
-    let out = msgport(&["run", dir.join(main).to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{main} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{run_ok, scratch, write_tree};
 
 #[test]
 fn an_import_of_a_commonjs_package_gets_module_exports_as_default_and_its_names() {
@@ -60,7 +47,7 @@ fn an_import_of_a_commonjs_package_gets_module_exports_as_default_and_its_names(
         ],
     );
     assert_eq!(
-        run_ok(&dir, "main.mjs"),
+        run_ok(&dir.join("main.mjs")),
         "2 true true 1\n5 true kept false 1\nesm\ntrue\n"
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -108,7 +95,7 @@ fn require_finds_files_directories_json_packages_and_keeps_one_module_per_file()
         ],
     );
     assert_eq!(
-        run_ok(&dir, "main.cjs"),
+        run_ok(&dir.join("main.cjs")),
         "true dir 1 nested\n42 true\ntrue\ntrue . string true\n"
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -144,7 +131,7 @@ fn cycles_give_partial_exports_and_a_module_that_throws_is_not_cached() {
         ],
     );
     assert_eq!(
-        run_ok(&dir, "main.cjs"),
+        run_ok(&dir.join("main.cjs")),
         "a-early|\nRangeError first time\n2 2\n3\n"
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -185,13 +172,13 @@ fn errors_are_nodes_typed_errors_and_stacks_name_the_file_and_line() {
          false\n",
         real.display()
     );
-    assert_eq!(run_ok(&dir, "main.cjs"), expected);
+    assert_eq!(run_ok(&dir.join("main.cjs")), expected);
     // The reason for a Node built-in is in the error's text.
     write_tree(
         &dir,
         &[("builtin.cjs", "try { require('worker_threads'); } catch (e) { console.log(e.message.includes('Node.js built-in')); }")],
     );
-    assert_eq!(run_ok(&dir, "builtin.cjs"), "true\n");
+    assert_eq!(run_ok(&dir.join("builtin.cjs")), "true\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -227,7 +214,7 @@ fn a_packages_browser_field_replaces_and_empties_modules_for_require() {
             ),
         ],
     );
-    assert_eq!(run_ok(&dir, "main.cjs"), "browser {} {} browser\n");
+    assert_eq!(run_ok(&dir.join("main.cjs")), "browser {} {} browser\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -255,7 +242,7 @@ fn a_users_own_js_stays_an_es_module_and_workers_import_commonjs_packages() {
             ),
         ],
     );
-    assert_eq!(run_ok(&dir, "main.mjs"), "true 1\nworker 2\n");
+    assert_eq!(run_ok(&dir.join("main.mjs")), "true 1\nworker 2\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -320,15 +307,7 @@ fn a_main_scripts_package_type_chooses_commonjs_or_module_and_no_type_a_classic_
             ),
         ],
     );
-    let run = |main: &str| {
-        let out = msgport(&["run", dir.join(main).to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "{main}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |main: &str| run_ok(&dir.join(main));
     assert_eq!(run("cjs/main.js"), "function object false\n");
     assert_eq!(run("esm/main.js"), "undefined undefined true\n");
     assert_eq!(

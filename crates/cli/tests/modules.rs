@@ -2,7 +2,7 @@
 //! next to JavaScript ones, chosen by the import's `type` attribute.
 
 mod common;
-use common::{msgport, scratch, write_tree};
+use common::{run_ok, scratch, write_tree};
 
 #[test]
 fn json_modules_need_their_type_attribute_and_give_the_parsed_value_as_default() {
@@ -32,13 +32,7 @@ fn json_modules_need_their_type_attribute_and_give_the_parsed_value_as_default()
             ),
         ],
     );
-    let out = msgport(&["run", dir.join("main.mjs").to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = run_ok(&dir.join("main.mjs"));
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "1,2,3 true default");
     assert_eq!(
@@ -79,13 +73,7 @@ fn modules_of_packages_import_relative_paths_without_extensions_as_bundlers_do()
             ),
         ],
     );
-    let out = msgport(&["run", dir.join("main.mjs").to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // A user's own module names its files exactly, as in a browser.
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "v o\nTypeError\n");
+    assert_eq!(run_ok(&dir.join("main.mjs")), "v o\nTypeError\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -27,3 +27,17 @@ pub fn write_tree(dir: &std::path::Path, files: &[(&str, &str)]) {
         std::fs::write(p, text).unwrap();
     }
 }
+
+/// Runs `msgport run <script>` and returns its stdout; fails the test,
+/// with both outputs, if the run fails.
+pub fn run_ok(script: &std::path::Path) -> String {
+    let out = msgport(&["run", script.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{} failed:\n{}\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
