@@ -102,12 +102,18 @@
 
   // ---- Response (Fetch #response-class) ----------------------------------
   // A response made by script: a body read once as bytes, text, JSON or a
-  // Blob. There are no streams in this host, so there is no `body` stream.
+  // Blob, or through its `body` stream (made when first asked for, from
+  // streams-*.js through `internal.streams`); a body may be a stream.
   const responseState = new WeakMap();
   function rsp(r) { const s = responseState.get(r); if (!s) throw new TypeError("Illegal invocation: not a Response"); return s; }
   const nullBodyStatus = (st) => st === 101 || st === 103 || st === 204 || st === 205 || st === 304;
   // Fetch #concept-bodyinit-extract: the bytes and the Content-Type.
   function extractBody(body) {
+    const S = internal.streams;
+    if (S !== undefined && S.isReadableStream(body)) {
+      if (S.isDisturbed(body) || S.isLockedStream(body)) throw new TypeError("Response: the body stream is disturbed or locked");
+      return [null, null, body];
+    }
     if (blobState.has(body)) { const b = blobState.get(body); return [b.bytes, b.type === "" ? null : b.type]; }
     if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return [bytesOf(body, "Response").slice(), null];
     if (paramsState.has(body)) return [encoder.encode(body.toString()), "application/x-www-form-urlencoded;charset=UTF-8"];
@@ -127,13 +133,14 @@
     if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError(`${what}: Invalid statusText`);
     const headers = new Headers();
     if (i.headers !== undefined) fill(headers, i.headers, what);
-    let bytes = null;
+    let bytes = null, stream;
     if (body !== null) {
       if (nullBodyStatus(status)) throw new TypeError("Failed to construct 'Response': Response with null body status cannot have body");
       bytes = body[0];
+      stream = body[2];
       if (body[1] !== null && !headers.has("content-type")) headers.append("content-type", body[1]);
     }
-    responseState.set(r, { status, statusText, headers, bytes, used: false, type: "default", url: "" });
+    responseState.set(r, { status, statusText, headers, bytes, stream, used: false, type: "default", url: "" });
     return r;
   }
   class Response {
@@ -163,12 +170,21 @@
     get ok() { const s = rsp(this).status; return s >= 200 && s <= 299; }
     get statusText() { return rsp(this).statusText; }
     get headers() { return rsp(this).headers; }
-    get bodyUsed() { return rsp(this).used; }
+    get body() {
+      const s = rsp(this);
+      if (s.stream === undefined && s.bytes !== null) s.stream = internal.streams.bodyStream(s.bytes);
+      return s.stream === undefined ? null : s.stream;
+    }
+    get bodyUsed() { return bodyUsed(rsp(this)); }
     clone() {
       const s = rsp(this);
-      if (s.used) throw new TypeError("Response.clone: the body has already been read");
+      if (bodyUsed(s) || (s.stream !== undefined && internal.streams.isLockedStream(s.stream)))
+        throw new TypeError("Response.clone: the body has already been read");
       const r = Object.create(Response.prototype);
-      responseState.set(r, { ...s, headers: new Headers(s.headers) });
+      let stream;
+      // Fetch #concept-body-clone: a stream body is teed.
+      if (s.stream !== undefined) [s.stream, stream] = ReadableStream.prototype.tee.call(s.stream);
+      responseState.set(r, { ...s, stream, headers: new Headers(s.headers) });
       return r;
     }
     arrayBuffer() { return consume(this, (b) => b.slice().buffer); }
@@ -184,10 +200,16 @@
     formData() { return Promise.reject(new TypeError("Response.formData: FormData is not supported in this host")); }
   }
   // Fetch #concept-body-consume-body: once only, then the bytes as `f` reads them.
+  function bodyUsed(s) { return s.used || (s.stream !== undefined && internal.streams.isDisturbed(s.stream)); }
   function consume(r, f) {
     let s;
     try { s = rsp(r); } catch (e) { return Promise.reject(e); }
-    if (s.used) return Promise.reject(new TypeError("The body has already been read"));
+    if (bodyUsed(s)) return Promise.reject(new TypeError("The body has already been read"));
+    if (s.stream !== undefined) {
+      // A body whose stream was made (or given) is read through it.
+      if (internal.streams.isLockedStream(s.stream)) return Promise.reject(new TypeError("The body stream is locked"));
+      return internal.streams.readAll(s.stream).then((bytes) => f(bytes, s));
+    }
     if (s.bytes !== null) s.used = true;
     try { return Promise.resolve(f(s.bytes === null ? new Uint8Array(0) : s.bytes, s)); } catch (e) { return Promise.reject(e); }
   }

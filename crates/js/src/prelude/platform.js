@@ -265,7 +265,10 @@
     "WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope", "TextEncoder", "TextDecoder", "Blob",
     "File", "FileReader", "FileReaderSync", "ProgressEvent", "URL", "URLSearchParams", "Headers", "Response", "PerformanceEntry",
     "PerformanceMark", "PerformanceMeasure", "Crypto", "SubtleCrypto", "PortCollection", "Window",
-    "Navigator", "WorkerNavigator", "Location", "WorkerLocation"];
+    "Navigator", "WorkerNavigator", "Location", "WorkerLocation", "ReadableStream", "ReadableStreamDefaultReader",
+    "ReadableStreamDefaultController", "WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController",
+    "TransformStream", "TransformStreamDefaultController", "ByteLengthQueuingStrategy", "CountQueuingStrategy",
+    "TextEncoderStream", "TextDecoderStream"];
   // SharedWorker is not a global inside workers; the worker scopes only in theirs.
   const interfaceObject = (name) => name === "SharedWorker" && internal.SharedWorkerPrototype !== undefined
     ? internal.SharedWorkerPrototype.constructor : globalThis[name];

@@ -108,9 +108,18 @@
   }
   function ds(d) { const s = decoderState.get(d); if (!s) throw new TypeError("Illegal invocation"); return s; }
   Object.defineProperty(TextDecoder.prototype, Symbol.toStringTag, { value: "TextDecoder", configurable: true });
+  // The bytes of a BufferSource (a view of them, not a copy); a detached
+  // buffer holds none (Web IDL #dfn-get-buffer-source-copy gives an empty
+  // sequence for one, as Node and browsers decode it to "").
+  const abDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "detached").get;
   function bytesOf(x, what) {
-    if (x instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && x instanceof SharedArrayBuffer)) return new Uint8Array(x);
-    if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    if (x instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && x instanceof SharedArrayBuffer))
+      return x instanceof ArrayBuffer && abDetached.call(x) ? new Uint8Array(0) : new Uint8Array(x);
+    if (ArrayBuffer.isView(x)) {
+      const b = x.buffer;
+      if (b instanceof ArrayBuffer && abDetached.call(b)) return new Uint8Array(0);
+      return new Uint8Array(b, x.byteOffset, x.byteLength);
+    }
     throw new TypeError(`${what}: not a BufferSource`);
   }
 
