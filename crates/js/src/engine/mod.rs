@@ -14,6 +14,8 @@
 //!   [`handles`]: `Owned`, `OwnedAtom`, `Borrowed<'a>`, `Lent<'a, 'js>`;
 //!   [`properties`]: data properties read and defined without running
 //!   JavaScript.
+//! - [`bytecode`]: the preludes compiled once per process and read back
+//!   as bytecode by every later context.
 //! - [`alloc`]: the runtime's allocator, which lets a transferred
 //!   ArrayBuffer's bytes leave the engine without a copy; [`shared`]:
 //!   SharedArrayBuffer memory as counted blocks other runtimes share.
@@ -35,6 +37,7 @@
 //! [`native::Poster`] trait).
 
 pub(crate) mod alloc;
+pub(crate) mod bytecode;
 pub(crate) mod classes;
 pub(crate) mod deliver;
 pub(crate) mod direct;

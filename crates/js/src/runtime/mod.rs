@@ -258,11 +258,9 @@ impl JsRuntime {
                 return 1;
             }
         };
-        // A `.js` file with `import`/`export` declarations is a module, as
-        // Node 22 detects it (a classic script could not run at all); so
-        // is one under a `package.json` that says `"type": "module"`. A
-        // `.cjs` file, or a `.js` one under `"type": "commonjs"`, is a
-        // CommonJS module; any other file is a web page's classic script.
+        // A module: `.mjs`, `"type": "module"`, or `import`/`export`
+        // declarations (Node 22's detection). CommonJS: `.cjs` or `"type":
+        // "commonjs"`. Anything else is a web page's classic script.
         let kind = commonjs::kind(path);
         let module =
             module || kind == commonjs::Kind::Module || modules::has_module_syntax(&source);

@@ -95,13 +95,16 @@ pub(crate) fn install<'js>(
     h.set("preludeNames", names)?;
     crate::runtime::globals::console::install_print(ctx, &h, state)?;
     for (name, src) in PRELUDES {
-        let f: Function = ctx
-            .eval_with_options(*src, {
-                let mut opts = rquickjs::context::EvalOptions::default();
-                opts.filename = Some(format!("msgport:prelude/{name}"));
-                opts
-            })
-            .inspect_err(|_| eprintln!("msgport: prelude {name} failed to compile"))?;
+        // (Compiled once per process; later contexts read the bytecode.)
+        let f: Function = crate::engine::bytecode::run_prelude(
+            ctx,
+            name,
+            &format!("msgport:prelude/{name}"),
+            src,
+        )
+        .inspect_err(|_| eprintln!("msgport: prelude {name} failed to compile"))?
+        .into_function()
+        .ok_or(rquickjs::Error::Unknown)?;
         f.call::<_, ()>((h.clone(), internal.clone()))?;
     }
     let samples: rquickjs::Array = internal.get::<_, Function>("cloneSamples")?.call(())?;
@@ -130,9 +133,18 @@ const PRELUDES: &[(&str, &str)] = &[
     ("scope.js", include_str!("../../prelude/scope.js")),
     ("web.js", include_str!("../../prelude/web.js")),
     ("fetch.js", include_str!("../../prelude/fetch.js")),
-    ("streams-readable.js", include_str!("../../prelude/streams-readable.js")),
-    ("streams-writable.js", include_str!("../../prelude/streams-writable.js")),
-    ("streams-transform.js", include_str!("../../prelude/streams-transform.js")),
+    (
+        "streams-readable.js",
+        include_str!("../../prelude/streams-readable.js"),
+    ),
+    (
+        "streams-writable.js",
+        include_str!("../../prelude/streams-writable.js"),
+    ),
+    (
+        "streams-transform.js",
+        include_str!("../../prelude/streams-transform.js"),
+    ),
     ("platform.js", include_str!("../../prelude/platform.js")),
     ("atomics.js", include_str!("../../prelude/atomics.js")),
     ("commonjs.js", include_str!("../../prelude/commonjs.js")),
