@@ -1,8 +1,9 @@
-//! The preludes as bytecode: each script of `src/prelude` is compiled once
-//! per process, by the first context that runs it, and written out with
-//! `JS_WriteObject`; every later context (each worker's) reads that
+//! The preludes as bytecode: each script of `src/prelude` is written out
+//! with `JS_WriteObject` by the second context of the process that
+//! compiles it, and every later context (each worker's) reads that
 //! bytecode back instead of parsing the text again. Parsing the preludes
-//! was most of what a new context cost.
+//! was most of what a new context cost. (The first context only compiles:
+//! a run with no workers does not pay for the writing.)
 //!
 //! The bytes are QuickJS's own serialization of a compiled script, made
 //! by this process from this crate's constant sources: they are trusted
@@ -15,8 +16,9 @@ use rquickjs::{qjs, Ctx, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Bytecode of the preludes compiled so far, by file name.
-type Cache = Mutex<HashMap<&'static str, Arc<[u8]>>>;
+/// The preludes compiled so far, by file name: `None` once compiled,
+/// their bytecode once compiled twice.
+type Cache = Mutex<HashMap<&'static str, Option<Arc<[u8]>>>>;
 
 fn cache() -> &'static Cache {
     static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -39,7 +41,7 @@ pub(crate) fn run_prelude<'js>(
         .unwrap_or_else(|e| e.into_inner())
         .get(key)
         .cloned();
-    let compiled = match known {
+    let compiled = match known.clone().flatten() {
         // SAFETY: `c` is live; `bytes` is bytecode this process wrote
         // with JS_WriteObject from one of its own constant scripts
         // (trusted, as JS_READ_OBJ_BYTECODE requires) and outlives the
@@ -55,12 +57,15 @@ pub(crate) fn run_prelude<'js>(
         },
         None => {
             let compiled = compile(ctx, filename, source)?;
-            if let Some(bytes) = write(ctx, compiled) {
-                cache()
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .entry(key)
-                    .or_insert(bytes);
+            let bytes = if known.is_some() {
+                write(ctx, compiled)
+            } else {
+                None
+            };
+            let mut cache = cache().lock().unwrap_or_else(|e| e.into_inner());
+            let entry = cache.entry(key).or_insert(None);
+            if entry.is_none() {
+                *entry = bytes;
             }
             compiled
         }
@@ -164,11 +169,21 @@ mod tests {
             })
         };
         let first = run();
-        assert!(super::cache()
-            .lock()
-            .unwrap()
-            .contains_key("test-bytecode.js"));
+        let cached = || {
+            super::cache()
+                .lock()
+                .unwrap()
+                .get("test-bytecode.js")
+                .cloned()
+        };
+        assert_eq!(cached(), Some(None), "the first context only compiles");
         let second = run();
+        assert!(
+            matches!(cached(), Some(Some(_))),
+            "the second one writes the bytecode"
+        );
+        let third = run();
+        assert_eq!(second, third, "read from bytecode");
         assert_eq!(first.0, 42);
         assert_eq!(
             first, second,

@@ -145,7 +145,7 @@ pub(crate) fn platform_kind<'js>(
         if addr == hooks.object_proto() || classes.of(p.as_value()) != Kind::Plain {
             break;
         }
-        if hooks.platform_protos().contains(&addr)
+        if hooks.is_platform_proto(addr)
             || addr == ffi::object_address(hooks.port_proto()?)
             || addr == ffi::object_address(hooks.blob_proto()?)
         {

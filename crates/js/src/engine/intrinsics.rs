@@ -67,10 +67,10 @@ impl<'js> Hooks<'js> {
         Ok(self.cells[i].get_or_init(|| v))
     }
 
-    /// Prototypes of the other platform objects (Event, EventTarget, …),
-    /// which are not serializable.
-    pub(crate) fn platform_protos(&self) -> &[usize] {
-        &self.stored.platform_protos
+    /// Whether `addr` is the prototype of another platform object's
+    /// interface (Event, EventTarget, …), which is not serializable.
+    pub(crate) fn is_platform_proto(&self, addr: usize) -> bool {
+        self.stored.platform_protos.borrow().contains(&addr)
     }
 
     /// `Object.prototype`: objects with it are plain, no further checks.
@@ -82,7 +82,8 @@ impl<'js> Hooks<'js> {
 /// The hooks kept across calls (looked up by name once per runtime).
 pub(crate) struct StoredHooks {
     values: Vec<rquickjs::Persistent<Value<'static>>>,
-    platform_protos: Vec<usize>,
+    /// (Grows when the interfaces of a lazily loaded prelude appear.)
+    platform_protos: std::cell::RefCell<Vec<usize>>,
     object_proto: usize,
 }
 
@@ -104,9 +105,17 @@ impl StoredHooks {
         let object_proto: Object = ctx.eval("Object.prototype")?;
         Ok(StoredHooks {
             values,
-            platform_protos,
+            platform_protos: std::cell::RefCell::new(platform_protos),
             object_proto: ffi::object_address(&object_proto),
         })
+    }
+
+    /// Adds the prototypes of interfaces defined after the context was
+    /// set up (the lazily loaded preludes').
+    pub(crate) fn add_platform_protos(&self, protos: &[Object<'_>]) {
+        self.platform_protos
+            .borrow_mut()
+            .extend(protos.iter().map(ffi::object_address));
     }
 
     /// The address of `Object.prototype`.

@@ -172,7 +172,10 @@
     get headers() { return rsp(this).headers; }
     get body() {
       const s = rsp(this);
-      if (s.stream === undefined && s.bytes !== null) s.stream = internal.streams.bodyStream(s.bytes);
+      if (s.stream === undefined && s.bytes !== null) {
+        internal.loadStreams();
+        s.stream = internal.streams.bodyStream(s.bytes);
+      }
       return s.stream === undefined ? null : s.stream;
     }
     get bodyUsed() { return bodyUsed(rsp(this)); }

@@ -265,9 +265,14 @@
     "WorkerGlobalScope", "DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope", "TextEncoder", "TextDecoder", "Blob",
     "File", "FileReader", "FileReaderSync", "ProgressEvent", "URL", "URLSearchParams", "Headers", "Response", "PerformanceEntry",
     "PerformanceMark", "PerformanceMeasure", "Crypto", "SubtleCrypto", "PortCollection", "Window",
-    "Navigator", "WorkerNavigator", "Location", "WorkerLocation", "ReadableStream", "ReadableStreamDefaultReader",
-    "ReadableStreamDefaultController", "WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController",
-    "TransformStream", "TransformStreamDefaultController", "ByteLengthQueuingStrategy", "CountQueuingStrategy",
+    "Navigator", "WorkerNavigator", "Location", "WorkerLocation"];
+  // The streams' interfaces, whose preludes (streams-*.js) run the first
+  // time a script needs them: their globals are accessors until then (as
+  // Node defines its lazily loaded interfaces), replaced by the ordinary
+  // data properties once loaded; a value a script assigns first is kept.
+  const lazyInterfaces = ["ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamDefaultController",
+    "WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream",
+    "TransformStreamDefaultController", "ByteLengthQueuingStrategy", "CountQueuingStrategy",
     "TextEncoderStream", "TextDecoderStream"];
   // SharedWorker is not a global inside workers; the worker scopes only in theirs.
   const interfaceObject = (name) => name === "SharedWorker" && internal.SharedWorkerPrototype !== undefined
@@ -276,21 +281,55 @@
   // a MessagePort only transferable); every other interface's objects are
   // platform objects that cannot be cloned.
   const byBrand = new Set(["Blob", "File", "MessagePort"]);
-  internal.platformPrototypes = interfaces
+  const platformPrototypesOf = (names) => names
     .filter((name) => !byBrand.has(name) && typeof interfaceObject(name) === "function")
     .map((name) => interfaceObject(name).prototype);
-  for (const name of interfaces) {
-    const C = interfaceObject(name);
-    if (typeof C !== "function") continue;
-    for (const target of [C.prototype, C]) {
-      for (const k of Object.getOwnPropertyNames(target)) {
-        // (An interface object's own length, name and prototype are not
-        // members; a prototype's `name` may be one: File's.)
-        if (k === "constructor" || (target === C && (k === "prototype" || k === "length" || k === "name"))) continue;
-        const d = Object.getOwnPropertyDescriptor(target, k);
-        if (!d.enumerable && d.configurable) Object.defineProperty(target, k, { ...d, enumerable: true });
+  internal.platformPrototypes = platformPrototypesOf(interfaces);
+  function exposeMembers(names) {
+    for (const name of names) {
+      const C = interfaceObject(name);
+      if (typeof C !== "function") continue;
+      for (const target of [C.prototype, C]) {
+        for (const k of Object.getOwnPropertyNames(target)) {
+          // (An interface object's own length, name and prototype are not
+          // members; a prototype's `name` may be one: File's.)
+          if (k === "constructor" || (target === C && (k === "prototype" || k === "length" || k === "name"))) continue;
+          const d = Object.getOwnPropertyDescriptor(target, k);
+          if (!d.enumerable && d.configurable) Object.defineProperty(target, k, { ...d, enumerable: true });
+        }
       }
     }
+  }
+  exposeMembers(interfaces);
+  // (Runs when scripts may have changed built-ins: it uses captured ones.)
+  const defineOwn = Object.defineProperty, ownDescriptor = Object.getOwnPropertyDescriptor;
+  const dataGlobal = (name, value) => defineOwn(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  let streamsLoaded = false;
+  const assigned = { __proto__: null };
+  internal.loadStreams = () => {
+    if (streamsLoaded) return;
+    streamsLoaded = true;
+    host.loadLazyPreludes();
+    const protos = [];
+    for (let i = 0; i < lazyInterfaces.length; i++) protos[i] = ownDescriptor(globalThis, lazyInterfaces[i]).value.prototype;
+    exposeMembers(lazyInterfaces);
+    for (let i = 0; i < protos.length; i++) internal.platformPrototypes[internal.platformPrototypes.length] = protos[i];
+    host.addPlatformPrototypes(protos);
+    for (const name in assigned) dataGlobal(name, assigned[name]);
+  };
+  for (const name of lazyInterfaces) {
+    defineOwn(globalThis, name, {
+      configurable: true, enumerable: false,
+      get() {
+        internal.loadStreams();
+        const d = ownDescriptor(globalThis, name);
+        return d === undefined ? undefined : d.value;
+      },
+      set(v) {
+        if (!streamsLoaded) assigned[name] = v;
+        dataGlobal(name, v);
+      },
+    });
   }
   Object.defineProperty(globalThis, "structuredClone", { enumerable: true });
   // WindowOrWorkerGlobalScope (HTML #windoworworkerglobalscope-mixin):

@@ -1,9 +1,10 @@
 // Transform streams (Streams Standard #ts), the Encoding Standard's
 // TextEncoderStream and TextDecoderStream (#interface-textencoderstream,
-// #interface-textdecoderstream), and the streams of other interfaces:
-// Blob.prototype.stream() (File API #dom-blob-stream, here a stream of
-// Uint8Array chunks without BYOB reading), and Response bodies (fetch.js
-// takes `internal.streams.bodyStream` and `readAll`).
+// #interface-textdecoderstream), and the streams of bytes other
+// interfaces give: Blob.prototype.stream() (web.js; File API
+// #dom-blob-stream, here Uint8Array chunks without BYOB reading) and
+// Response bodies (fetch.js), through `internal.streams.bodyStream` and
+// `readAll`.
 (function (host, internal) {
   "use strict";
   const S = internal.streams;
@@ -243,15 +244,6 @@
     s = S.createReadableStream(() => undefined, pull, () => resolvedWith(undefined), 0);
     return s;
   }
-  const { blobState } = internal.web;
-  defineProperty(Blob.prototype, "stream", {
-    writable: true, configurable: true, enumerable: false,
-    value: function stream() {
-      const b = blobState.get(this);
-      if (b === undefined) throw new TypeError("Illegal invocation: not a Blob");
-      return bytesStream(b.bytes).object;
-    },
-  });
   // Fully reads a body stream of Uint8Array chunks (Fetch #body-fully-read).
   function readAll(streamObject) {
     const r = S.setUpDefaultReader(create(null), S.rs(streamObject));

@@ -198,6 +198,13 @@
     text() { try { return Promise.resolve(host.utf8Decode(bs(this).bytes, false, false)); } catch (e) { return Promise.reject(e); } }
     arrayBuffer() { try { return Promise.resolve(bs(this).bytes.slice().buffer); } catch (e) { return Promise.reject(e); } }
     bytes() { try { return Promise.resolve(bs(this).bytes.slice()); } catch (e) { return Promise.reject(e); } }
+    // File API #dom-blob-stream: a stream of the bytes in Uint8Array
+    // chunks (streams-transform.js; the streams load on first use).
+    stream() {
+      const bytes = bs(this).bytes;
+      internal.loadStreams();
+      return internal.streams.bodyStream(bytes);
+    }
   }
   Object.defineProperty(Blob.prototype, Symbol.toStringTag, { value: "Blob", configurable: true });
   class File extends Blob {

@@ -91,22 +91,36 @@ pub(crate) fn install<'js>(
     )?;
 
     // The files whose frames stacks leave out (`prelude/errors.js`).
-    let names: Vec<&str> = PRELUDES.iter().map(|(name, _)| *name).collect();
+    // loadLazyPreludes(): runs LAZY_PRELUDES once, then hands their
+    // interfaces' prototypes (`internal.lazyPlatformPrototypes`, set by
+    // platform.js once they ran) to the clone.
+    let hw = host.clone();
+    h.set(
+        "loadLazyPreludes",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>| -> rquickjs::Result<()> {
+            let internal = crate::runtime::host::internal(&ctx, &hw)?;
+            let h: Object = internal.get("host")?;
+            run_preludes(&ctx, LAZY_PRELUDES, &h, &internal)
+        })?,
+    )?;
+    let hw = host.clone();
+    h.set(
+        "addPlatformPrototypes",
+        Function::new(ctx.clone(), move |protos: Vec<Object<'js>>| {
+            if let Some(hooks) = hw.borrow().hooks.clone() {
+                hooks.add_platform_protos(&protos);
+            }
+        })?,
+    )?;
+    internal.set("host", h.clone())?;
+    let names: Vec<&str> = PRELUDES
+        .iter()
+        .chain(LAZY_PRELUDES)
+        .map(|(name, _)| *name)
+        .collect();
     h.set("preludeNames", names)?;
     crate::runtime::globals::console::install_print(ctx, &h, state)?;
-    for (name, src) in PRELUDES {
-        // (Compiled once per process; later contexts read the bytecode.)
-        let f: Function = crate::engine::bytecode::run_prelude(
-            ctx,
-            name,
-            &format!("msgport:prelude/{name}"),
-            src,
-        )
-        .inspect_err(|_| eprintln!("msgport: prelude {name} failed to compile"))?
-        .into_function()
-        .ok_or(rquickjs::Error::Unknown)?;
-        f.call::<_, ()>((h.clone(), internal.clone()))?;
-    }
+    run_preludes(ctx, PRELUDES, &h, &internal)?;
     let samples: rquickjs::Array = internal.get::<_, Function>("cloneSamples")?.call(())?;
     {
         let mut st = host.borrow_mut();
@@ -124,6 +138,7 @@ pub(crate) fn install<'js>(
     Ok(())
 }
 
+/// The preludes that run when a context is set up, in this order.
 const PRELUDES: &[(&str, &str)] = &[
     ("errors.js", include_str!("../../prelude/errors.js")),
     ("console.js", include_str!("../../prelude/console.js")),
@@ -133,6 +148,15 @@ const PRELUDES: &[(&str, &str)] = &[
     ("scope.js", include_str!("../../prelude/scope.js")),
     ("web.js", include_str!("../../prelude/web.js")),
     ("fetch.js", include_str!("../../prelude/fetch.js")),
+    ("platform.js", include_str!("../../prelude/platform.js")),
+    ("atomics.js", include_str!("../../prelude/atomics.js")),
+    ("commonjs.js", include_str!("../../prelude/commonjs.js")),
+];
+
+/// The preludes that run when a script first needs them (streams:
+/// `internal.loadStreams` in `prelude/platform.js`), in this order.
+/// Parsing them was a fifth of a context's start.
+const LAZY_PRELUDES: &[(&str, &str)] = &[
     (
         "streams-readable.js",
         include_str!("../../prelude/streams-readable.js"),
@@ -145,7 +169,28 @@ const PRELUDES: &[(&str, &str)] = &[
         "streams-transform.js",
         include_str!("../../prelude/streams-transform.js"),
     ),
-    ("platform.js", include_str!("../../prelude/platform.js")),
-    ("atomics.js", include_str!("../../prelude/atomics.js")),
-    ("commonjs.js", include_str!("../../prelude/commonjs.js")),
 ];
+
+/// Runs `list` with the `host` object and `internal`, each through its
+/// process-wide bytecode.
+fn run_preludes<'js>(
+    ctx: &Ctx<'js>,
+    list: &[(&'static str, &'static str)],
+    h: &Object<'js>,
+    internal: &Object<'js>,
+) -> rquickjs::Result<()> {
+    for (name, src) in list {
+        // (Compiled once per process; later contexts read the bytecode.)
+        let f: Function = crate::engine::bytecode::run_prelude(
+            ctx,
+            name,
+            &format!("msgport:prelude/{name}"),
+            src,
+        )
+        .inspect_err(|_| eprintln!("msgport: prelude {name} failed to compile"))?
+        .into_function()
+        .ok_or(rquickjs::Error::Unknown)?;
+        f.call::<_, ()>((h.clone(), internal.clone()))?;
+    }
+    Ok(())
+}
