@@ -77,3 +77,31 @@ fn modules_of_packages_import_relative_paths_without_extensions_as_bundlers_do()
     assert_eq!(run_ok(&dir.join("main.mjs")), "v o\nTypeError\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn imports_of_and_from_packages_follow_their_browser_maps() {
+    let dir = scratch("browser-imports");
+    write_tree(
+        &dir,
+        &[
+            // An ES package whose Node files are replaced for a browser.
+            (
+                "node_modules/iso/package.json",
+                r#"{"type": "module", "main": "index.js", "browser": {"./index.js": "./browser.js", "./node-only.js": false, "worker_threads": false}}"#,
+            ),
+            ("node_modules/iso/index.js", "export const kind = 'node';\n"),
+            (
+                "node_modules/iso/browser.js",
+                "import wt from 'worker_threads';\nimport empty from './node-only.js';\n\
+                 export const kind = 'browser';\nexport const stubs = JSON.stringify([wt, empty]);\n",
+            ),
+            ("node_modules/iso/node-only.js", "throw new Error('never run');\n"),
+            (
+                "main.mjs",
+                "import { kind, stubs } from 'iso';\nconsole.log(kind, stubs);\n",
+            ),
+        ],
+    );
+    assert_eq!(run_ok(&dir.join("main.mjs")), "browser [{},{}]\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

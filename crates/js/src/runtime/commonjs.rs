@@ -151,37 +151,24 @@ pub(crate) fn resolve(from: &Path, specifier: &str) -> Result<Option<PathBuf>, S
         || specifier.starts_with('/')
         || specifier == "."
         || specifier == "..";
+    use super::browser_field::{map_file, map_specifier, Mapped};
     let found = if relative {
         packages::with_extension(&dir.join(specifier), Mode::Require)
             .ok_or_else(|| "no such file".to_string())?
     } else {
-        let mut specifier = specifier.to_string();
-        if let Some((root, map)) = browser_map(from) {
-            match map.get(&specifier) {
-                Some(serde_json::Value::Bool(false)) => return Ok(None),
-                Some(serde_json::Value::String(to)) if to.starts_with("./") => {
-                    return in_package(&root, to).map(Some);
-                }
-                Some(serde_json::Value::String(to)) => specifier = to.clone(),
-                _ => {}
-            }
+        match map_specifier(from, specifier)? {
+            Mapped::Empty => return Ok(None),
+            Mapped::File(p) => return Ok(Some(p)),
+            Mapped::Name(to) => resolve_package(dir, &to)?,
+            Mapped::Keep => resolve_package(dir, specifier)?,
         }
-        resolve_package(dir, &specifier)?
     };
     let found = std::fs::canonicalize(&found).unwrap_or(found);
-    if let Some((root, map)) = browser_map(&found) {
-        let rel = format!(
-            "./{}",
-            found.strip_prefix(&root).unwrap_or(&found).display()
-        );
-        let bare = rel.strip_suffix(".js").unwrap_or(&rel);
-        match map.get(&rel).or_else(|| map.get(bare)) {
-            Some(serde_json::Value::Bool(false)) => return Ok(None),
-            Some(serde_json::Value::String(to)) => return in_package(&root, to).map(Some),
-            _ => {}
-        }
+    match map_file(&found)? {
+        Mapped::Empty => Ok(None),
+        Mapped::File(p) => Ok(Some(p)),
+        Mapped::Keep | Mapped::Name(_) => Ok(Some(found)),
     }
-    Ok(Some(found))
 }
 
 /// A package (bare `specifier`) through `node_modules` above `dir`.
@@ -198,33 +185,6 @@ fn resolve_package(dir: &Path, specifier: &str) -> Result<PathBuf, String> {
             why
         }
     })
-}
-
-/// `target` (`./…`) of the package at `root`, real path.
-fn in_package(root: &Path, target: &str) -> Result<PathBuf, String> {
-    let p = packages::with_extension(&root.join(target), Mode::Require)
-        .ok_or_else(|| format!("the package's browser field names {target}, which is missing"))?;
-    Ok(std::fs::canonicalize(&p).unwrap_or(p))
-}
-
-/// The package a file belongs to (the nearest directory above it with a
-/// `package.json`) and that file's `browser` map, if it has one.
-fn browser_map(file: &Path) -> Option<(PathBuf, serde_json::Map<String, serde_json::Value>)> {
-    let mut dir = file.parent();
-    while let Some(d) = dir {
-        if let Ok(text) = std::fs::read_to_string(d.join("package.json")) {
-            let manifest: serde_json::Value = serde_json::from_str(&text).ok()?;
-            return match manifest.get("browser") {
-                Some(serde_json::Value::Object(map)) => Some((d.to_path_buf(), map.clone())),
-                _ => None,
-            };
-        }
-        if d.file_name().is_some_and(|n| n == "node_modules") {
-            return None;
-        }
-        dir = d.parent();
-    }
-    None
 }
 
 /// The source of a module's function: the file's text as the body of

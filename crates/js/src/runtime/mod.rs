@@ -8,6 +8,7 @@
 
 pub(crate) mod atomics;
 mod blob_urls;
+mod browser_field;
 mod commonjs;
 pub(crate) mod globals;
 pub(crate) mod host;
@@ -162,8 +163,7 @@ impl JsRuntime {
         let stack = js_stack_size();
         JS_STACK.with(|s| s.set(stack));
         rt.set_max_stack_size(stack);
-        let loader = UrlLoader::default();
-        let loader_host = loader.host.clone();
+        let (loader, loader_host) = UrlLoader::new();
         rt.set_loader(UrlResolver, loader);
         modules::set_read_roots(signal.group().read_roots());
         modules::set_path_root(signal.group().path_root());

@@ -341,12 +341,22 @@ impl Resolver for UrlResolver {
 
 /// Loads `file:` and `data:` modules; a CommonJS file of an npm package
 /// (`commonjs.rs`) as the ES module that stands for it.
-#[derive(Default)]
 pub(crate) struct UrlLoader {
     /// The context's host state (set once it exists; the loader is made
     /// with the runtime, before the context), whose prelude runs CommonJS.
-    pub(crate) host:
-        std::rc::Rc<std::cell::RefCell<std::rc::Weak<std::cell::RefCell<super::host::HostState>>>>,
+    host: HostSlot,
+}
+
+/// Where the loader finds the context's host state, once it exists.
+pub(crate) type HostSlot =
+    std::rc::Rc<std::cell::RefCell<std::rc::Weak<std::cell::RefCell<super::host::HostState>>>>;
+
+impl UrlLoader {
+    /// A loader, and the slot to put the context's host state in.
+    pub(crate) fn new() -> (Self, HostSlot) {
+        let host = HostSlot::default();
+        (UrlLoader { host: host.clone() }, host)
+    }
 }
 impl Loader for UrlLoader {
     fn load<'js>(
@@ -491,41 +501,77 @@ pub(crate) fn resolve_specifier(base: &str, name: &str) -> Result<String, String
         }
     }
     if super::packages::is_bare(name) {
-        let dir = base_url
+        let importer = base_url
             .ok()
             .filter(|b| b.scheme() == "file")
-            .and_then(|b| b.to_file_path().ok())
-            .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            .and_then(|b| b.to_file_path().ok());
+        let dir = importer
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(std::path::Path::to_path_buf)
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_default();
-        return super::packages::resolve(&dir, name).map(|p| file_url(&p));
+        // A package's module: its package's `browser` map first.
+        let mut name = name.to_string();
+        if let Some(importer) = importer.filter(|p| in_node_modules(p)) {
+            match map_specifier(&importer, &name)? {
+                Mapped::Empty => return Ok(EMPTY_MODULE.to_string()),
+                Mapped::File(p) => return Ok(file_url(&p)),
+                Mapped::Name(to) => name = to,
+                Mapped::Keep => {}
+            }
+        }
+        let found = super::packages::resolve(&dir, &name)?;
+        return browser_file(&found);
     }
     let base_url = base_url.map_err(|e| format!("the module's URL {base} is not valid: {e}"))?;
     let target = base_url
         .join(name)
         .map_err(|e| format!("\"{name}\" is not a valid URL: {e}"))?;
-    Ok(package_file(&base_url, target).to_string())
+    package_file(&base_url, target)
+}
+
+use super::browser_field::{map_file, map_specifier, Mapped};
+
+/// The module a `browser` map's `false` stands for: an empty one.
+const EMPTY_MODULE: &str = "data:text/javascript,export%20default%20%7B%7D%3B";
+
+fn in_node_modules(p: &std::path::Path) -> bool {
+    p.components().any(|c| c.as_os_str() == "node_modules")
+}
+
+/// The URL of the package file `found`, after its package's `browser` map.
+fn browser_file(found: &std::path::Path) -> Result<String, String> {
+    let real = std::fs::canonicalize(found).unwrap_or_else(|_| found.to_path_buf());
+    Ok(match map_file(&real)? {
+        Mapped::Empty => EMPTY_MODULE.to_string(),
+        Mapped::File(p) => file_url(&p),
+        Mapped::Keep | Mapped::Name(_) => file_url(found),
+    })
 }
 
 /// `target` as bundlers find it when a module of an npm package imports
-/// it by a relative path without its extension (`./internal/Observable`,
-/// as packages' builds for bundlers are written): when the importing
-/// module is in `node_modules` and `target` names no file, the first of
-/// `.js`, `.mjs`, `/index.js` that does. Anything else is left as it is.
-fn package_file(base: &url::Url, target: url::Url) -> url::Url {
+/// it by a relative path: without its extension (`./internal/Observable`,
+/// as packages' builds for bundlers are written) the first of `.js`,
+/// `.mjs`, `/index.js` that exists, then the package's `browser` map.
+/// Imports by a user's own modules are left as they are.
+fn package_file(base: &url::Url, target: url::Url) -> Result<String, String> {
     let in_package = base.scheme() == "file" && base.path().contains("/node_modules/");
     if !in_package || target.scheme() != "file" {
-        return target;
+        return Ok(target.to_string());
     }
     let Ok(path) = target.to_file_path() else {
-        return target;
+        return Ok(target.to_string());
     };
-    if path.is_file() {
-        return target;
+    let found = if path.is_file() {
+        Some(path)
+    } else {
+        super::packages::with_extension(&path, super::packages::Mode::Import)
+    };
+    match found {
+        Some(p) => browser_file(&p),
+        None => Ok(target.to_string()),
     }
-    super::packages::with_extension(&path, super::packages::Mode::Import)
-        .and_then(|p| url::Url::from_file_path(p).ok())
-        .unwrap_or(target)
 }
 
 #[cfg(test)]
