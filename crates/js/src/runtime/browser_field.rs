@@ -68,8 +68,7 @@ fn in_package(root: &Path, target: &str) -> Result<PathBuf, String> {
 fn browser_map(file: &Path) -> Option<(PathBuf, Map<String, Value>)> {
     let mut dir = file.parent();
     while let Some(d) = dir {
-        if let Ok(text) = std::fs::read_to_string(d.join("package.json")) {
-            let manifest: Value = serde_json::from_str(&text).ok()?;
+        if let Some(manifest) = packages::manifest(d) {
             return match manifest.get("browser") {
                 Some(Value::Object(map)) => Some((d.to_path_buf(), map.clone())),
                 _ => None,

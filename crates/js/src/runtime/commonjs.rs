@@ -72,8 +72,7 @@ pub(crate) fn kind(path: &Path) -> Kind {
 fn package_type(path: &Path) -> Option<String> {
     let mut dir = path.parent();
     while let Some(d) = dir {
-        if let Ok(text) = std::fs::read_to_string(d.join("package.json")) {
-            let manifest: serde_json::Value = serde_json::from_str(&text).ok()?;
+        if let Some(manifest) = packages::manifest(d) {
             return manifest
                 .get("type")
                 .and_then(serde_json::Value::as_str)
@@ -97,6 +96,17 @@ pub(crate) fn imported_kind(path: &Path) -> Option<Kind> {
         Kind::Detect if in_package => Some(Kind::Detect),
         _ => None,
     }
+}
+
+/// Whether a file of kind `kind` is an ES module without compiling it as
+/// CommonJS first: a file of unknown kind (`Detect`) with a line that
+/// starts with an `import` or `export` declaration, when no template
+/// literal could hold that line as text. (Node compiles such a file as
+/// CommonJS, fails, then as a module; builds of packages for bundlers are
+/// hundreds of such files, rxjs's for one, and the first compile doubled
+/// their load time.)
+pub(crate) fn surely_a_module(kind: Kind, source: &str) -> bool {
+    kind == Kind::Detect && !source.contains('`') && super::modules::has_module_syntax(source)
 }
 
 /// Node's built-in modules, which this runtime does not have: a clearer
@@ -296,6 +306,20 @@ mod tests {
         assert_eq!(w.lines().next().unwrap(), format!("{header}exports.a = 1;"));
         assert_eq!(w.lines().nth(1).unwrap(), "exports.b = 2;");
         assert_eq!(w.lines().nth(2).unwrap(), "})");
+    }
+
+    #[test]
+    fn only_an_unknown_file_with_declarations_and_no_template_is_surely_a_module() {
+        assert!(surely_a_module(
+            Kind::Detect,
+            "import { a } from './a.js';\nexport const b = a;"
+        ));
+        assert!(!surely_a_module(
+            Kind::Detect,
+            "module.exports = `\nimport x from 'y'\n`;"
+        ));
+        assert!(!surely_a_module(Kind::Detect, "module.exports = 1;"));
+        assert!(!surely_a_module(Kind::CommonJs, "export const b = 1;"));
     }
 
     #[test]

@@ -380,7 +380,8 @@ impl Loader for UrlLoader {
             .filter(|u| u.scheme() == "file")
             .and_then(|u| u.to_file_path().ok())
             .map(locate)
-            .and_then(|p| super::commonjs::imported_kind(&p).map(|k| (p, k)));
+            .and_then(|p| super::commonjs::imported_kind(&p).map(|k| (p, k)))
+            .filter(|(_, k)| !super::commonjs::surely_a_module(*k, &source));
         let host = self.host.borrow().upgrade();
         if let (Some((path, kind)), Some(host)) = (commonjs, host) {
             let internal = super::host::internal(ctx, &host)?;
@@ -542,8 +543,9 @@ fn in_node_modules(p: &std::path::Path) -> bool {
 
 /// The URL of the package file `found`, after its package's `browser` map.
 fn browser_file(found: &std::path::Path) -> Result<String, String> {
-    let real = std::fs::canonicalize(found).unwrap_or_else(|_| found.to_path_buf());
-    Ok(match map_file(&real)? {
+    // (By the path as found: through a symlinked package, the package's
+    // directory and the file's place in it are the same.)
+    Ok(match map_file(found)? {
         Mapped::Empty => EMPTY_MODULE.to_string(),
         Mapped::File(p) => file_url(&p),
         Mapped::Keep | Mapped::Name(_) => file_url(found),

@@ -46,6 +46,27 @@ pub(crate) fn is_bare(specifier: &str) -> bool {
         || url::Url::parse(specifier).is_ok())
 }
 
+thread_local! {
+    /// The `package.json` of each directory looked at by this thread's
+    /// context (`None`: none there, or not JSON), read once: a package of
+    /// hundreds of modules asks for the same few again and again.
+    static MANIFESTS: std::cell::RefCell<std::collections::HashMap<PathBuf, Option<std::rc::Rc<Value>>>> =
+        Default::default();
+}
+
+/// The parsed `package.json` of `dir`, if it has one.
+pub(crate) fn manifest(dir: &Path) -> Option<std::rc::Rc<Value>> {
+    if let Some(known) = MANIFESTS.with(|m| m.borrow().get(dir).cloned()) {
+        return known;
+    }
+    let read = std::fs::read_to_string(dir.join("package.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .map(std::rc::Rc::new);
+    MANIFESTS.with(|m| m.borrow_mut().insert(dir.to_path_buf(), read.clone()));
+    read
+}
+
 /// The file `specifier` (bare) names for a module in `from_dir`.
 pub(crate) fn resolve(from_dir: &Path, specifier: &str) -> Result<PathBuf, String> {
     resolve_as(from_dir, specifier, Mode::Import)
@@ -102,9 +123,7 @@ fn split(specifier: &str) -> Option<(&str, String)> {
 
 /// The file of `subpath` in the package at `dir`.
 fn resolve_in(dir: &Path, subpath: &str, mode: Mode) -> Option<PathBuf> {
-    let manifest: Option<Value> = std::fs::read_to_string(dir.join("package.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
+    let manifest = manifest(dir);
     if let Some(exports) = manifest.as_ref().and_then(|m| m.get("exports")) {
         // With `exports`, nothing else of the package can be imported.
         let target = exports_target(exports, subpath, mode.conditions())?;
@@ -215,10 +234,8 @@ pub(crate) fn with_extension(path: &Path, mode: Mode) -> Option<PathBuf> {
                 .into_iter()
                 .find(|p| p.is_file())
         };
-        let main = std::fs::read_to_string(path.join("package.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .and_then(|m| m.get("main").and_then(Value::as_str).map(str::to_string));
+        let main =
+            manifest(path).and_then(|m| m.get("main").and_then(Value::as_str).map(str::to_string));
         // `main` as a file (with an extension added), or its index; no
         // further `main` (Node's LOAD_AS_DIRECTORY).
         if let Some(m) = main.map(|m| path.join(m)) {
