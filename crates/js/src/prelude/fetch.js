@@ -211,7 +211,7 @@
     if (s.stream !== undefined) {
       // A body whose stream was made (or given) is read through it.
       if (internal.streams.isLockedStream(s.stream)) return Promise.reject(new TypeError("The body stream is locked"));
-      return internal.streams.readAll(s.stream).then((bytes) => f(bytes, s));
+      return internal.streams.react(internal.streams.readAll(s.stream), (bytes) => f(bytes, s));
     }
     if (s.bytes !== null) s.used = true;
     try { return Promise.resolve(f(s.bytes === null ? new Uint8Array(0) : s.bytes, s)); } catch (e) { return Promise.reject(e); }

@@ -208,7 +208,6 @@
     if (done) req.closeSteps(); else req.chunkSteps(chunk);
   }
   const numReadRequests = (s) => s.reader.readRequests.length;
-  const hasDefaultReader = (s) => s.reader !== undefined;
 
   // ---- ReadableStreamDefaultController (#rs-default-controller-class) ----
   function rsc(c) { const x = controllers.get(c); if (x === undefined) throw new TypeError("Illegal invocation: not a ReadableStreamDefaultController"); return x; }
@@ -523,11 +522,10 @@
   internal.streams = {
     newPromise, resolvedWith, rejectedWith, react, upon, markHandled, promiseCall, callbackOf,
     resetQueue, enqueueValueWithSize, dequeueValue, strategyDict, extractHighWaterMark, extractSizeAlgorithm,
-    rs, isLocked, readableStreamCancel, createReadableStream, acquireDefaultReader, setUpDefaultReader,
+    rs, isLocked, readableStreamCancel, createReadableStream, setUpDefaultReader,
     defaultReaderRead, defaultReaderRelease, controllerClose, controllerEnqueue, controllerError,
     desiredSize, hasBackpressure, canCloseOrEnqueue, isReadableStream: (x) => streams.has(x),
     isDisturbed: (x) => streams.get(x).disturbed, isLockedStream: (x) => streams.get(x).reader !== undefined,
-    ReadableStream, hasDefaultReader,
   };
   const g = { ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController, ByteLengthQueuingStrategy, CountQueuingStrategy };
   for (const [k, v] of Object.entries(g))

@@ -493,12 +493,8 @@
     }
   }
 
-  Object.assign(S, {
-    pipeTo, pipeThrough, createWritableStream, isWritableStream: (x) => streams.has(x), ws,
-    writableStreamAbort, writableStreamClose, closeQueuedOrInFlight, controllerErrorIfNeeded,
-    writableControllerError: controllerError, updateBackpressure, acquireWriter, writerWrite, writerRelease,
-    writerCloseWithErrorPropagation,
-  });
+  // (What streams-transform.js builds on.)
+  Object.assign(S, { pipeTo, pipeThrough, createWritableStream, controllerErrorIfNeeded });
   const g = { WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController };
   for (const [k, v] of Object.entries(g))
     defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
