@@ -79,6 +79,21 @@ test(() => {
   assert_throws_js(TypeError, () => MessagePort.prototype.postMessage.call({}, 1));
   assert_throws_js(TypeError, () => MessagePort.prototype.start.call(ch));
   assert_throws_js(TypeError, () => Object.getOwnPropertyDescriptor(MessageChannel.prototype, "port1").get.call({}));
+  for (const name of ["port1", "port2"]) {
+    const get = Object.getOwnPropertyDescriptor(MessageChannel.prototype, name).get;
+    for (const wrong of [Object.create(MessageChannel.prototype), ch.port1, null, undefined, 1, () => {}])
+      assert_throws_js(TypeError, () => get.call(wrong), `${name} of ${String(wrong)}`);
+    assert_equals(get.call(ch), ch[name], `${name} of the channel`);
+  }
+  assert_true(ch.port1 instanceof MessagePort);
+  assert_equals(ch.port1, ch.port1, "the same port each time");
+  assert_not_equals(ch.port1, ch.port2);
+  const other = new MessageChannel();
+  assert_not_equals(other.port1, ch.port1, "each channel has its own ports");
+  class Sub extends MessageChannel {}
+  const sub = new Sub();
+  assert_true(sub.port1 instanceof MessagePort, "a subclass's channel has ports");
+  ch.port1.close(); other.port1.close(); sub.port1.close();
 }, "brand checks: members called on the wrong object throw TypeError");
 
 test(() => {

@@ -227,6 +227,31 @@ test(() => {
 }, "removeEventListener reads only the capture option");
 
 test(() => {
+  // DOM #concept-flatten-options: a boolean or any other non-object is
+  // `capture` by its truth; undefined and null are no capture.
+  const t = new EventTarget(), seen = [];
+  const f = (e) => seen.push(e.eventPhase);
+  for (const [options, capture] of [["yes", true], [1, true], [0, false], ["", false], [null, false], [undefined, false], [true, true], [1n, true], [Symbol(), true]]) {
+    seen.length = 0;
+    t.addEventListener("x", f, options);
+    t.addEventListener("x", f, capture); // the same listener: not added twice
+    t.dispatchEvent(new Event("x"));
+    assert_equals(seen.length, 1, `${String(options)}: one listener`);
+    t.removeEventListener("x", f, !capture);
+    t.dispatchEvent(new Event("x"));
+    assert_equals(seen.length, 2, `${String(options)}: not removed by the other capture`);
+    t.removeEventListener("x", f, { capture });
+    t.dispatchEvent(new Event("x"));
+    assert_equals(seen.length, 2, `${String(options)}: removed`);
+  }
+  // A dictionary's members count, `once` included.
+  t.addEventListener("y", f, { once: 1, capture: "" });
+  t.dispatchEvent(new Event("y"));
+  t.dispatchEvent(new Event("y"));
+  assert_equals(seen.length, 3, "once");
+}, "addEventListener: options that are not a dictionary");
+
+test(() => {
   const isWindow = typeof WorkerGlobalScope === "undefined";
   const t = new EventTarget();
   const e = new Event("x");

@@ -138,7 +138,7 @@
   // prototype, so their element writes consult nothing inherited.
   const uncurry = Function.prototype.call.bind(Function.prototype.call);
   const reflectApply = Reflect.apply, setProto = Object.setPrototypeOf;
-  const arrayPush = Array.prototype.push, arraySplice = Array.prototype.splice;
+  const arraySplice = Array.prototype.splice;
   const newList = () => setProto([], null);
   function listIndex(list, pred) {
     for (let i = 0; i < list.length; i++) if (pred(list[i])) return i;
@@ -149,8 +149,11 @@
     for (let i = 0; i < list.length; i++) out[i] = list[i];
     return out;
   }
+  // Appends to a list of `newList`: with no prototype, an index write
+  // consults nothing a script can change (and costs half a call of push).
+  const listPush = (list, v) => { list[list.length] = v; };
   internal.newList = newList;
-  internal.listPush = (list, v) => { uncurry(arrayPush, list, v); };
+  internal.listPush = listPush;
   internal.callFunction = (f, thisArg, arg) => reflectApply(f, thisArg, [arg]);
   const listenersOf = internal.slotWeakMap();
   function listeners(t) {
@@ -164,11 +167,18 @@
     if (typeof options !== "object" && typeof options !== "function") return !!options;
     return !!options.capture;
   }
+  // DOM #event-flatten-more for a dictionary (a boolean or nothing is
+  // flattened by `addEventListener` itself, with no object made).
   function flatten(options) {
-    if (typeof options === "boolean") return { capture: options };
-    if (options === undefined || options === null) return { capture: false };
-    if (typeof options !== "object" && typeof options !== "function") return { capture: !!options };
     return { capture: !!options.capture, once: !!options.once, passive: options.passive, signal: options.signal };
+  }
+  // The index in `list` of the listener `type`, `callback`, `capture`, or -1.
+  function findListener(list, type, callback, capture) {
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i];
+      if (l.type === type && l.callback === callback && l.capture === capture) return i;
+    }
+    return -1;
   }
   const brandTarget = (t) => {
     if (t === undefined || t === null) return globalThis;
@@ -181,18 +191,24 @@
     addEventListener(type, callback, options = undefined) {
       if (arguments.length < 2) throw new TypeError("addEventListener: 2 arguments required");
       const target = brandTarget(this);
-      const o = flatten(options);
-      if (o.signal !== undefined && !(isAbortSignal(o.signal))) throw new TypeError("addEventListener: 'signal' is not an AbortSignal");
+      // The common calls (no options, or a boolean) make no dictionary.
+      let capture = false, once = false, passive = false, signal;
+      if (typeof options === "object" && options !== null || typeof options === "function") {
+        const o = flatten(options);
+        if (o.signal !== undefined && !(isAbortSignal(o.signal))) throw new TypeError("addEventListener: 'signal' is not an AbortSignal");
+        capture = o.capture; once = o.once; passive = o.passive === undefined ? false : !!o.passive; signal = o.signal;
+      } else {
+        capture = !!options;
+      }
       if (callback === null) return;
       if (typeof callback !== "function" && (typeof callback !== "object")) throw new TypeError("addEventListener: callback is not an object");
-      if (o.signal && o.signal.aborted) return;
+      if (signal && signal.aborted) return;
       type = String(type);
       const list = listeners(target);
-      if (listIndex(list, (l) => l.type === type && l.callback === callback && l.capture === o.capture) >= 0) return;
-      const passive = o.passive === undefined ? false : !!o.passive;
-      const entry = { type, callback, capture: o.capture, once: !!o.once, passive, removed: false };
-      uncurry(arrayPush, list, entry);
-      if (o.signal) internal.onAbort(o.signal, () => removeEntry(target, entry));
+      if (findListener(list, type, callback, capture) >= 0) return;
+      const entry = { type, callback, capture, once, passive, removed: false };
+      listPush(list, entry);
+      if (signal) internal.onAbort(signal, () => removeEntry(target, entry));
       internal.listenersChanged(target, type);
     }
     removeEventListener(type, callback, options = undefined) {
@@ -202,7 +218,7 @@
       const capture = flattenCapture(options);
       type = String(type);
       const list = listeners(target);
-      const i = listIndex(list, (l) => l.type === type && l.callback === callback && l.capture === capture);
+      const i = findListener(list, type, callback, capture);
       if (i >= 0) removeEntry(target, list[i]);
     }
     dispatchEvent(event) {
@@ -218,8 +234,9 @@
 
   function removeEntry(target, entry) {
     const list = listeners(target);
-    const i = listIndex(list, (l) => l === entry);
-    if (i >= 0) uncurry(arraySplice, list, i, 1);
+    let i = 0;
+    while (i < list.length && list[i] !== entry) i++;
+    if (i < list.length) uncurry(arraySplice, list, i, 1);
     entry.removed = true;
     internal.listenersChanged(target, entry.type);
   }
@@ -371,7 +388,7 @@
         // keeps its place in the list while the value changes. It is
         // called by `invokeListener`, through `handler` (no closure).
         const entry = { type, callback: handlerCallback, capture: false, once: false, passive: false, removed: false, handler: { value } };
-        uncurry(arrayPush, list, entry);
+        listPush(list, entry);
         internal.listenersChanged(target, type);
         if (onFirstSet) reflectApply(onFirstSet, target, []);
       },

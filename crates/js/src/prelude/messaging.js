@@ -138,8 +138,6 @@
   const closedHeld = internal.safeSet();
   function forgetTarget(id) { targets.delete(idKey(id)); weakTargets.delete(idKey(id)); closedHeld.delete(idKey(id)); host.setFast(id); }
   const keeps = (type) => type === "message" || type === "messageerror" || type === "close";
-  const isKeepingListener = (l) => keeps(l.type);
-  // Whether `p` (state `s`) must stay alive for events still to come.
   // Listener lists are read by index: their array methods and iterator
   // are whatever a script made of Array.prototype.
   const isCloseListener = (l) => l.type === "close" && !l.removed;
@@ -148,8 +146,28 @@
     for (let i = 0; i < list.length; i++) if (pred(list[i])) return true;
     return false;
   }
+  // One pass over `target`'s listeners (no closure, no object: it runs on
+  // every listener change of every port): `scanKeeps`, whether one keeps
+  // a port alive (message, messageerror, close), and `scanOnly`, its
+  // `message` listener if it has exactly one, else null. Nothing a script
+  // wrote runs meanwhile: the list and its entries are the prelude's.
+  let scanKeeps = false, scanOnly = null;
+  function scan(target) {
+    const list = internal.listenersOf(target);
+    let keeping = false, only = null, n = 0;
+    for (let i = 0; i < list.length; i++) {
+      const type = list[i].type;
+      if (type === "message") { keeping = true; n++; only = list[i]; }
+      else if (type === "messageerror" || type === "close") keeping = true;
+    }
+    scanKeeps = keeping;
+    scanOnly = n === 1 ? only : null;
+  }
+  // Holds `p` (state `s`) while it must stay alive for events still to
+  // come, and gives it to the native delivery while that can serve it.
   function holdIfListening(p, s) {
-    const listening = anyListener(p, isKeepingListener);
+    scan(p);
+    const listening = scanKeeps;
     // A port that never had such a listener was never held nor given to
     // the native delivery: nothing to undo (closing a sender costs a
     // look at its listener list).
@@ -160,39 +178,50 @@
     else targets.delete(idKey(s.id));
     if (hold && s.closed) closedHeld.add(idKey(s.id));
     else closedHeld.delete(idKey(s.id));
-    fastFor(p, s.id, !s.closed && s.id >= 0);
+    setFast(p, s.id, !s.closed && s.id >= 0 ? scanOnly : null, s);
   }
   // The target of an open native port `id` (a MessagePort, a Worker object,
   // a dedicated worker's global) whose one `message` listener is a
   // function has its messages delivered natively (crates/js/src/engine/deliver.rs),
   // with event states starting from a prototype of its constant fields;
   // their message events are made and dispatched alike (`internal.deliver`).
-  function fastFor(target, id, open) {
-    let only = null, n = 0;
-    if (open) {
-      const list = internal.listenersOf(target);
-      for (let i = 0; i < list.length; i++) if (list[i].type === "message") { n++; only = list[i]; }
-    }
-    const f = n === 1 && !only.once ? internal.listenerFunction(only) : null;
+  // `st` is the target's state, which keeps that prototype (made once: it
+  // only ever is a prototype, which nothing writes).
+  function fastFor(target, id, st) {
+    scan(target);
+    setFast(target, id, scanOnly, st);
+  }
+  function setFast(target, id, only, st) {
+    const f = only !== null && !only.once ? internal.listenerFunction(only) : null;
     if (f === null) { host.setFast(id); return; }
-    const proto = Object.create(messageDefaults);
-    proto.type = "message"; proto.trusted = true; proto.target = target;
+    let proto = st.fastProto;
+    if (proto === undefined) {
+      proto = Object.create(messageDefaults);
+      proto.type = "message"; proto.trusted = true; proto.target = target;
+      st.fastProto = proto;
+    }
     host.setFast(id, target, f, proto);
   }
+  // The state `fastFor` keeps for this dedicated worker's global.
+  const globalFast = { fastProto: undefined };
   // Set by the SharedWorker section below.
   let holdSharedWorker;
   internal.listenersChanged = (target, type) => {
     if (type === "error" && holdSharedWorker !== undefined) holdSharedWorker(target);
     if (!keeps(type)) return;
     const s = portState.get(target);
-    if (s !== undefined && s.id >= 0) holdIfListening(target, s);
+    if (s !== undefined) {
+      // (A port is no Worker, global or BroadcastChannel.)
+      if (s.id >= 0) holdIfListening(target, s);
+      return;
+    }
     // A Worker object, or this dedicated worker's global, while its port
     // is live (`forgetTarget` takes it back when the port closes).
     if (type === "message") {
       const w = workerState.get(target);
-      if (w !== undefined && targets.get(idKey(w.id)) === target) fastFor(target, w.id, true);
+      if (w !== undefined && targets.get(idKey(w.id)) === target) fastFor(target, w.id, w);
       const own = host.workerPort;
-      if (own !== undefined && target === globalThis && targets.get(idKey(own)) === target) fastFor(target, own, true);
+      if (own !== undefined && target === globalThis && targets.get(idKey(own)) === target) fastFor(target, own, globalFast);
     }
     const b = bcState.get(target);
     if (b !== undefined && !b.closed) {
@@ -280,7 +309,9 @@
   // ---- BroadcastChannel (HTML #broadcasting-to-other-browsing-contexts) ---
   // Channels with one name and origin, in every context of the run, hear
   // each other (crates/js/src/broadcast.rs); each post is serialized once.
-  const bcState = internal.safeWeakMap();
+  // (A slot map: every listener change of a target that is not a port
+  // looks its target up here, and there may be many channels.)
+  const bcState = internal.slotWeakMap();
   function bc(c) { const s = bcState.get(c); if (!s) throw new TypeError("Illegal invocation: not a BroadcastChannel"); return s; }
   class BroadcastChannel extends EventTarget {
     constructor(name) {
@@ -314,16 +345,25 @@
   Object.defineProperty(BroadcastChannel.prototype, Symbol.toStringTag, { value: "BroadcastChannel", configurable: true });
 
   // ---- MessageChannel (HTML #message-channels) ---------------------------
-  const channelPorts = internal.safeWeakMap();
+  // The ports are private fields, not a WeakMap's entries: QuickJS hashes
+  // an object key by its address, whose low bits are always zero, so a
+  // WeakMap of many live channels made every `port1` a walk down a long
+  // chain (1.4 us with 100,000 channels kept).
   class MessageChannel {
+    #port1;
+    #port2;
     constructor() {
-      const ids = host.channel(), a = ids[0], b = ids[1];
-      channelPorts.set(this, [makePort(a), makePort(b)]);
+      const ids = host.channel();
+      this.#port1 = makePort(ids[0]);
+      this.#port2 = makePort(ids[1]);
     }
-    get port1() { return cp(this)[0]; }
-    get port2() { return cp(this)[1]; }
+    get port1() { if (!isChannel(this)) throw notChannel(); return this.#port1; }
+    get port2() { if (!isChannel(this)) throw notChannel(); return this.#port2; }
+    static isChannel(c) { return typeof c === "object" && c !== null && #port1 in c; }
   }
-  function cp(c) { const s = channelPorts.get(c); if (!s) throw new TypeError("Illegal invocation: not a MessageChannel"); return s; }
+  const isChannel = MessageChannel.isChannel;
+  delete MessageChannel.isChannel;
+  const notChannel = () => new TypeError("Illegal invocation: not a MessageChannel");
   Object.defineProperty(MessageChannel.prototype, Symbol.toStringTag, { value: "MessageChannel", configurable: true });
 
   // ---- structuredClone (HTML #dom-structuredclone) -----------------------
