@@ -184,3 +184,39 @@ fn replaced_builtin_methods_change_nothing_of_messaging() {
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "a:1:0 b:1 a:2:1 b:2 a:3:0 b:3 \n");
 }
+
+#[test]
+fn replaced_weak_map_methods_change_nothing_of_the_platform_objects() {
+    // The preludes keep the state of platform objects in slots whose
+    // methods are their own, made before any script ran.
+    let out = run_captured(
+        r#"
+        const boom = function () { throw new Error("sabotaged"); };
+        for (const k of ["get", "set", "has", "delete"]) WeakMap.prototype[k] = boom;
+        (async () => {
+          const parts = [];
+          const blob = new Blob(["héllo"], { type: "text/plain" });
+          parts.push(blob.size, blob.type, await blob.text());
+          const h = new Headers({ a: "1" });
+          h.append("b", "2");
+          parts.push(h.get("a") + h.get("b"));
+          const c = new AbortController();
+          c.abort("why");
+          parts.push(c.signal.aborted, c.signal.reason);
+          parts.push(new TextDecoder().decode(new Uint8Array([104, 105])));
+          parts.push(new URLSearchParams("x=1&y=2").get("y"));
+          const s = new ReadableStream({ start(ctl) { ctl.enqueue("chunk"); ctl.close(); } });
+          parts.push((await s.getReader().read()).value);
+          parts.push(await new Response("body").text());
+          const { port1, port2 } = new MessageChannel();
+          port2.onmessage = (e) => { parts.push(e.data); port2.close(); console.log(parts.join(" ")); };
+          port1.postMessage("posted");
+        })().catch((e) => console.log("failed: " + e));
+        "#,
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "6 text/plain héllo 12 true why hi 2 chunk body posted\n"
+    );
+}

@@ -31,17 +31,18 @@
     internal.safeSet = () => own(new SetC(), setMethods, setSize);
     // `slotWeakMap`: a weak map from objects to the preludes' state, kept
     // in a private field of the object itself (added by a constructor that
-    // returns the object it is given): a lookup is a property lookup. For
-    // the maps with an entry per port (their state, listeners, handlers):
-    // a WeakMap hashes objects by address, whose low bits are always zero,
-    // so 40,000 ports made chains sixteen times longer than they should be
-    // (QuickJS multiplies the address by an odd number and masks the low
-    // bits). A small map stays a WeakMap, whose native `get` costs less
-    // than the call of a JS function. Private fields cannot be seen,
-    // listed or changed by scripts, and they go with the object, as a
-    // WeakMap's entry would. An object that cannot take a field (one made
+    // returns the object it is given): a lookup is a property lookup. Every
+    // prelude map keyed by platform objects is one: a WeakMap hashes
+    // objects by address, whose low bits are always zero, so 40,000 ports
+    // (or Blobs, signals, streams) made chains sixteen times longer than
+    // they should be (QuickJS multiplies the address by an odd number and
+    // masks the low bits), and a lookup cost 3-6x more with 100,000 live
+    // objects than with 1,000. A slot costs the same at any count, and its
+    // methods are its own (a script that replaces WeakMap.prototype.get
+    // changes nothing here). Private fields cannot be seen, listed or
+    // changed by scripts, and they go with the object, as a WeakMap's
+    // entry would. An object that cannot take a field (one made
     // non-extensible before it was first keyed) falls back to a WeakMap.
-    internal.safeWeakMap = () => own(new WeakMapC(), weakMethods);
     internal.slotWeakMap = () => {
       const fallback = own(new WeakMapC(), weakMethods);
       class Give { constructor(o) { return o; } }

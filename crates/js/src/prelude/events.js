@@ -420,7 +420,7 @@
   }
 
   // ---- ErrorEvent (HTML #errorevent) -------------------------------------
-  const errorInit = internal.safeWeakMap();
+  const errorInit = internal.slotWeakMap();
   class ErrorEvent extends Event {
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'ErrorEvent': 1 argument required");
@@ -444,7 +444,7 @@
   Object.defineProperty(ErrorEvent.prototype, Symbol.toStringTag, { value: "ErrorEvent", configurable: true });
 
   // ---- CustomEvent (DOM #interface-customevent) -------------------------
-  const customDetail = internal.safeWeakMap();
+  const customDetail = internal.slotWeakMap();
   class CustomEvent extends Event {
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'CustomEvent': 1 argument required");
@@ -467,7 +467,7 @@
   Object.defineProperty(CustomEvent.prototype, Symbol.toStringTag, { value: "CustomEvent", configurable: true });
 
   // ---- PromiseRejectionEvent (HTML #the-promiserejectionevent-interface)
-  const rejectionInit = internal.safeWeakMap();
+  const rejectionInit = internal.slotWeakMap();
   class PromiseRejectionEvent extends Event {
     constructor(type, eventInitDict) {
       if (arguments.length < 2) throw new TypeError("Failed to construct 'PromiseRejectionEvent': 2 arguments required");
@@ -496,7 +496,7 @@
   // ---- CloseEvent-free "close" and the rest are plain Events. -----------
 
   // ---- AbortController / AbortSignal (DOM #interface-abortcontroller) ----
-  const signalState = internal.safeWeakMap();
+  const signalState = internal.slotWeakMap();
   let constructingSignal = false;
   function sig(s) { const x = signalState.get(s); if (!x) throw new TypeError("Illegal invocation"); return x; }
   function isAbortSignal(s) { return (typeof s === "object" && s !== null) && signalState.has(s); }
@@ -579,7 +579,7 @@
     dispatch(s, ev);
   }
   internal.onAbort = (s, f) => { const x = sig(s); if (x.aborted) f(); else x.algorithms.push(f); };
-  const controllerSignal = internal.safeWeakMap();
+  const controllerSignal = internal.slotWeakMap();
   class AbortController {
     constructor() { controllerSignal.set(this, newSignal()); }
     get signal() { const s = controllerSignal.get(this); if (!s) throw new TypeError("Illegal invocation"); return s; }

@@ -9,7 +9,7 @@
   // ---- Headers (Fetch #headers-class) -------------------------------------
   // A header list without guards (this host makes no requests), names
   // lowercased, iterated sorted and combined as the standard says.
-  const headersState = new WeakMap();
+  const headersState = internal.slotWeakMap();
   const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
   function hs(h) { const s = headersState.get(h); if (!s) throw new TypeError("Illegal invocation: not a Headers"); return s; }
   function headerName(n) {
@@ -104,7 +104,7 @@
   // A response made by script: a body read once as bytes, text, JSON or a
   // Blob, or through its `body` stream (made when first asked for, from
   // streams-*.js through `internal.streams`); a body may be a stream.
-  const responseState = new WeakMap();
+  const responseState = internal.slotWeakMap();
   function rsp(r) { const s = responseState.get(r); if (!s) throw new TypeError("Illegal invocation: not a Response"); return s; }
   const nullBodyStatus = (st) => st === 101 || st === 103 || st === 204 || st === 205 || st === 304;
   // Fetch #concept-bodyinit-extract: the bytes and the Content-Type.

@@ -377,7 +377,7 @@
   }
 
   // ---- PortCollection (msgport's extension, from the 2012 HTML draft) ---------------
-  const collections = internal.safeWeakMap();
+  const collections = internal.slotWeakMap();
   class PortCollection {
     constructor() { collections.set(this, internal.safeSet()); }
     add(port) { if (!isPort(port)) throw new TypeError("PortCollection.add: not a MessagePort"); pc(this).add(new WeakRefC(port)); }
@@ -411,7 +411,7 @@
   }
 
   // ---- Worker (HTML #dedicated-workers-and-the-worker-interface) ---------
-  const workerState = internal.safeWeakMap();
+  const workerState = internal.slotWeakMap();
   let pendingSource;
   // For embedders (the test runner): a worker whose script is `source`
   // but whose URL, for resolving relative URLs, is `url`.
@@ -482,7 +482,7 @@
   // ---- SharedWorker (HTML #shared-workers-and-the-sharedworker-interface)
   // One worker per (URL, name) in the run; each SharedWorker object gets a
   // new MessageChannel, whose other port the worker receives in `connect`.
-  const sharedWorkerState = internal.safeWeakMap();
+  const sharedWorkerState = internal.slotWeakMap();
   internal.sharedWorkerWithSource = (url, source) => { pendingSource = source; return new SharedWorker(url); };
   class SharedWorker extends EventTarget {
     constructor(scriptURL, options = undefined) {

@@ -141,7 +141,7 @@
     Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: true });
   // User Timing (w3c/user-timing): marks and measures on the engine's
   // `performance` object, kept in a performance entry buffer per global.
-  const entryState = new WeakMap();
+  const entryState = internal.slotWeakMap();
   function es(e) { const s = entryState.get(e); if (!s) throw new TypeError("Illegal invocation: not a PerformanceEntry"); return s; }
   let constructingEntry = false;
   class PerformanceEntry {

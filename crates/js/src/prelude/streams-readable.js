@@ -98,7 +98,7 @@
     if (v === undefined) throw new TypeError("Illegal invocation");
     return v;
   }
-  const byteLengthHWM = new WeakMap(), countHWM = new WeakMap();
+  const byteLengthHWM = internal.slotWeakMap(), countHWM = internal.slotWeakMap();
   const byteLengthSize = defineProperty((chunk) => chunk.byteLength, "name", { value: "size" });
   const countSize = defineProperty(() => 1, "name", { value: "size" });
   class ByteLengthQueuingStrategy {
@@ -115,9 +115,9 @@
   defineProperty(CountQueuingStrategy.prototype, Symbol.toStringTag, { value: "CountQueuingStrategy", configurable: true });
 
   // ---- ReadableStream (#rs-class) -----------------------------------------
-  const streams = new WeakMap(); // ReadableStream -> internal state
-  const readers = new WeakMap(); // ReadableStreamDefaultReader -> state
-  const controllers = new WeakMap(); // ReadableStreamDefaultController -> state
+  const streams = internal.slotWeakMap(); // ReadableStream -> internal state
+  const readers = internal.slotWeakMap(); // ReadableStreamDefaultReader -> state
+  const controllers = internal.slotWeakMap(); // ReadableStreamDefaultController -> state
   function rs(s) { const x = streams.get(s); if (x === undefined) throw new TypeError("Illegal invocation: not a ReadableStream"); return x; }
 
   class ReadableStream {
@@ -363,7 +363,7 @@
 
   // ---- async iteration (#rs-asynciterator) -------------------------------
   const AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}).prototype);
-  const iterators = new WeakMap();
+  const iterators = internal.slotWeakMap();
   const ReadableStreamAsyncIteratorPrototype = create(AsyncIteratorPrototype, {
     next: { writable: true, configurable: true, enumerable: true, value: function next() {
       const it = iterators.get(this);

@@ -18,7 +18,7 @@
   const Uint8ArrayC = Uint8Array;
 
   // ---- TransformStream (#ts-class) ----------------------------------------
-  const transforms = new WeakMap(), controllers = new WeakMap();
+  const transforms = internal.slotWeakMap(), controllers = internal.slotWeakMap();
   function ts(t) { const x = transforms.get(t); if (x === undefined) throw new TypeError("Illegal invocation: not a TransformStream"); return x; }
   class TransformStream {
     constructor(transformer = undefined, writableStrategy = undefined, readableStrategy = undefined) {
@@ -178,7 +178,7 @@
 
   // ---- TextEncoderStream (Encoding #interface-textencoderstream) ---------
   // A lone high surrogate at the end of a chunk waits for the next one.
-  const encoderStreams = new WeakMap();
+  const encoderStreams = internal.slotWeakMap();
   function tes(x) { const s = encoderStreams.get(x); if (s === undefined) throw new TypeError("Illegal invocation: not a TextEncoderStream"); return s; }
   class TextEncoderStream {
     constructor() {
@@ -202,7 +202,7 @@
   defineProperty(TextEncoderStream.prototype, Symbol.toStringTag, { value: "TextEncoderStream", configurable: true });
 
   // ---- TextDecoderStream (Encoding #interface-textdecoderstream) ---------
-  const decoderStreams = new WeakMap();
+  const decoderStreams = internal.slotWeakMap();
   function tds(x) { const s = decoderStreams.get(x); if (s === undefined) throw new TypeError("Illegal invocation: not a TextDecoderStream"); return s; }
   class TextDecoderStream {
     constructor(label = "utf-8", options = undefined) {

@@ -20,7 +20,7 @@
   const promiseAll = Promise.all.bind(Promise);
   const CLOSE = { close: true }; // the close sentinel of a controller's queue
 
-  const streams = new WeakMap(), writers = new WeakMap(), controllers = new WeakMap();
+  const streams = internal.slotWeakMap(), writers = internal.slotWeakMap(), controllers = internal.slotWeakMap();
   function ws(s) { const x = streams.get(s); if (x === undefined) throw new TypeError("Illegal invocation: not a WritableStream"); return x; }
 
   // ---- WritableStream (#ws-class) -----------------------------------------

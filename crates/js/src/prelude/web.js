@@ -29,7 +29,7 @@
     }
   }
   Object.defineProperty(TextEncoder.prototype, Symbol.toStringTag, { value: "TextEncoder", configurable: true });
-  const decoderState = new WeakMap();
+  const decoderState = internal.slotWeakMap();
   // Every encoding of the Encoding Standard, decoded by the host
   // (encoding_rs); a decoder that streams keeps its state there, freed
   // when the object is collected.
@@ -124,7 +124,7 @@
   }
 
   // ---- Blob / File (File API #blob-section) -------------------------------
-  const blobState = new WeakMap();
+  const blobState = internal.slotWeakMap();
   function bs(b) { const s = blobState.get(b); if (!s) throw new TypeError("Illegal invocation: not a Blob"); return s; }
   const encoder = new TextEncoder();
   function normalizeType(t) {
@@ -243,7 +243,7 @@
   // ---- ProgressEvent (XHR #interface-progressevent) and FileReader
   // (File API #APIASynch): reads a Blob in a later task, with the events
   // loadstart, progress, load or error, loadend. Text is decoded as UTF-8.
-  const progressInit = new WeakMap();
+  const progressInit = internal.slotWeakMap();
   class ProgressEvent extends internal.Event {
     constructor(type, init = undefined) {
       if (arguments.length < 1) throw new TypeError("Failed to construct 'ProgressEvent': 1 argument required");
@@ -258,7 +258,7 @@
   function pi(e) { const s = progressInit.get(e); if (!s) throw new TypeError("Illegal invocation: not a ProgressEvent"); return s; }
   Object.defineProperty(ProgressEvent.prototype, Symbol.toStringTag, { value: "ProgressEvent", configurable: true });
 
-  const readerState = new WeakMap();
+  const readerState = internal.slotWeakMap();
   const later = globalThis.setTimeout;
   function rs(r) { const s = readerState.get(r); if (!s) throw new TypeError("Illegal invocation: not a FileReader"); return s; }
   function binaryString(bytes) {
@@ -356,7 +356,7 @@
   }
 
   // ---- URL (URL Standard #url-class): parsed natively by the `url` crate.
-  const urlState = new WeakMap();
+  const urlState = internal.slotWeakMap();
   const FIELDS = ["href", "origin", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"];
   function us(u) { const s = urlState.get(u); if (!s) throw new TypeError("Illegal invocation: not a URL"); return s; }
   function parseOrThrow(url, base) {
@@ -426,7 +426,7 @@
   };
 
   // ---- URLSearchParams (URL #interface-urlsearchparams) ------------------
-  const paramsState = new WeakMap();
+  const paramsState = internal.slotWeakMap();
   // application/x-www-form-urlencoded parsing's decoding (URL
   // #concept-urlencoded-parser): `+` is a space, and the percent-decoded
   // bytes are UTF-8 decoded without BOM or failure (U+FFFD for errors).
@@ -527,7 +527,7 @@
     value: URLSearchParams.prototype.entries, writable: true, enumerable: false, configurable: true,
   });
   // WebIDL #es-default-iterator-object: the index moves over the live list.
-  const paramsIteratorState = new WeakMap();
+  const paramsIteratorState = internal.slotWeakMap();
   const URLSearchParamsIteratorPrototype = Object.create(Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())), {
     next: {
       value: function next() {
