@@ -215,6 +215,18 @@ promise_test(async (t) => {
   const wrong = new TextDecoderStream();
   wrong.writable.getWriter().write("not bytes").catch(() => {});
   await promise_rejects_js(t, TypeError, wrong.readable.getReader().read(), "a chunk that is not a BufferSource");
+  for (const bad of [undefined, null, 3.14, {}, [65]]) {
+    const s = new TextDecoderStream();
+    const write = s.writable.getWriter().write(bad);
+    const read = s.readable.getReader().read();
+    await promise_rejects_js(t, TypeError, write, `writing ${String(bad)}`);
+    await promise_rejects_js(t, TypeError, read, `reading after ${String(bad)}`);
+  }
+  const shared = new TextDecoderStream();
+  const sab = new Uint8Array(new SharedArrayBuffer(2));
+  sab.set([104, 105]);
+  shared.writable.getWriter().write(sab);
+  assert_equals((await shared.readable.getReader().read()).value, "hi", "a view of shared memory is decoded");
 }, "TextEncoderStream and TextDecoderStream encode and decode across chunks");
 
 promise_test(async (t) => {

@@ -80,3 +80,41 @@ fn a_shared_worker_runs_on_after_an_uncaught_exception() {
     assert_eq!(out.stdout, "pong a\n", "{}", out.stderr);
     assert!(out.stderr.contains("Uncaught Error: x"), "{}", out.stderr);
 }
+
+#[test]
+fn a_shared_worker_runs_on_after_unhandled_rejections_and_reports_each() {
+    // HTML #unhandled-promise-rejections: each fires `unhandledrejection`
+    // at the global and, not canceled, is reported; a shared worker, like
+    // a dedicated one, goes on.
+    let out = run_captured(
+        r#"const src = `
+          let seen = 0;
+          addEventListener("unhandledrejection", () => { seen++; });
+          onconnect = (e) => { const p = e.ports[0]; p.onmessage = (m) => {
+            if (m.data === "reject") { Promise.reject(new Error("one")); Promise.reject(new Error("two")); return; }
+            setTimeout(() => p.postMessage("pong " + m.data + " after " + seen), 0);
+          }; };`;
+        const sw = new SharedWorker("data:text/javascript," + encodeURIComponent(src));
+        sw.port.onmessage = (m) => { console.log(m.data); sw.port.close(); };
+        sw.port.postMessage("reject");
+        sw.port.postMessage("a");"#,
+    );
+    assert_eq!(out.stdout, "pong a after 2\n", "{}", out.stderr);
+    assert!(out.stderr.contains("Uncaught (in promise) Error: one"), "{}", out.stderr);
+    assert!(out.stderr.contains("Uncaught (in promise) Error: two"), "{}", out.stderr);
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn a_dedicated_worker_reports_every_unhandled_rejection_of_a_checkpoint() {
+    let out = run_captured(
+        r#"const w = new Worker("data:text/javascript," + encodeURIComponent(`
+          Promise.reject(new Error("one")); Promise.reject(new Error("two"));
+          setTimeout(() => postMessage("alive"), 0);`));
+        w.onmessage = (m) => { console.log(m.data); w.terminate(); };"#,
+    );
+    assert_eq!(out.stdout, "alive\n", "{}", out.stderr);
+    assert!(out.stderr.contains("Uncaught (in promise) Error: one"), "{}", out.stderr);
+    assert!(out.stderr.contains("Uncaught (in promise) Error: two"), "{}", out.stderr);
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+}

@@ -209,6 +209,10 @@
       const decoder = new TextDecoderC(label, options);
       const state = { decoder, stream: undefined };
       state.stream = createTransformStream(this, (c, chunk) => {
+        // Encoding #decode-and-enqueue-a-chunk converts the chunk to an
+        // AllowSharedBufferSource: `undefined` is no "no input" here, as it
+        // is to decode(), but a TypeError (decode() refuses the rest).
+        if (chunk === undefined) throw new TypeError("TextDecoderStream: a chunk must be an ArrayBuffer, a SharedArrayBuffer or a view of one");
         const out = reflectApply(decode, decoder, [chunk, { stream: true }]);
         if (out !== "") controllerEnqueue(c, out);
       }, (c) => {

@@ -298,10 +298,15 @@ impl HostState {
         Some(p)
     }
 
+    /// Whether this context is a worker's, dedicated or shared.
+    pub(crate) fn in_worker(&self) -> bool {
+        self.worker.is_some() || self.shared.is_some()
+    }
+
     /// Stops every worker this context started and waits for their threads;
     /// the run's first context stops the shared workers too.
     pub(crate) fn stop_workers(&mut self) -> Vec<std::thread::JoinHandle<()>> {
-        let shared = if self.worker.is_none() && self.shared.is_none() {
+        let shared = if !self.in_worker() {
             self.signal.group().take_shared_workers()
         } else {
             Vec::new()

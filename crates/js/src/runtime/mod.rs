@@ -137,8 +137,7 @@ pub fn run_captured(source: &str) -> Captured {
     }
 }
 
-/// The exit code of a run whose main module's top-level await never
-/// settled (Node's).
+/// The exit code of a run whose main module's top-level await never settled (Node's).
 pub const UNSETTLED_TOP_LEVEL_AWAIT: i32 = 13;
 
 impl JsRuntime {
@@ -531,13 +530,14 @@ impl JsRuntime {
                                     continue;
                                 }
                                 let text = describe_value(&ctx, &reason);
-                                let in_worker = self.host.borrow().worker.is_some();
+                                let in_worker = self.host.borrow().in_worker();
                                 let mut st = self.state.borrow_mut();
-                                // A worker logs it and goes on, as in browsers;
-                                // the main script fails, as in Node and Deno.
-                                st.failed |= !in_worker;
                                 st.out.line(true, &format!("Uncaught (in promise) {text}"));
-                                break;
+                                // A worker goes on (browsers); the main script fails (Node).
+                                if !in_worker {
+                                    st.failed = true;
+                                    break;
+                                }
                             }
                         }
                     });
