@@ -100,8 +100,16 @@ fn a_shared_worker_runs_on_after_unhandled_rejections_and_reports_each() {
         sw.port.postMessage("a");"#,
     );
     assert_eq!(out.stdout, "pong a after 2\n", "{}", out.stderr);
-    assert!(out.stderr.contains("Uncaught (in promise) Error: one"), "{}", out.stderr);
-    assert!(out.stderr.contains("Uncaught (in promise) Error: two"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Uncaught (in promise) Error: one"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("Uncaught (in promise) Error: two"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
 }
 
@@ -114,7 +122,15 @@ fn a_dedicated_worker_reports_every_unhandled_rejection_of_a_checkpoint() {
         w.onmessage = (m) => { console.log(m.data); w.terminate(); };"#,
     );
     assert_eq!(out.stdout, "alive\n", "{}", out.stderr);
-    assert!(out.stderr.contains("Uncaught (in promise) Error: one"), "{}", out.stderr);
-    assert!(out.stderr.contains("Uncaught (in promise) Error: two"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Uncaught (in promise) Error: one"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("Uncaught (in promise) Error: two"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
 }

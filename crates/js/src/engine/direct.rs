@@ -78,6 +78,19 @@ impl Drop for Memory {
     }
 }
 
+/// An object whose contents are still to copy.
+struct Job<'a> {
+    old: Borrowed<'a>,
+    new: Borrowed<'a>,
+    kind: Kind,
+    /// How many containers deep the object is.
+    depth: usize,
+    /// An Array's own enumerable names, listed when its copy was made,
+    /// and its length if it has no hole (its copy then has as many
+    /// elements, each `undefined` until filled).
+    array: Option<(ffi::KeyTable, Option<u32>)>,
+}
+
 struct Direct<'a, 'js> {
     ctx: &'a Ctx<'js>,
     classes: &'a Classes,
@@ -87,9 +100,8 @@ struct Direct<'a, 'js> {
     /// The old objects are kept alive by the value being cloned: nothing
     /// can change it while no JavaScript of the page runs.
     memory: Memory,
-    /// Objects whose contents are still to copy: (old, new, kind, and how
-    /// many containers deep the object is).
-    work: Vec<(Borrowed<'a>, Borrowed<'a>, Kind, usize)>,
+    /// Objects whose contents are still to copy.
+    work: Vec<Job<'a>>,
     /// How many containers deep the object being filled is. A container
     /// deeper than msgport-clone's one limit (`DEFAULT_MAX_DEPTH`) is left
     /// to the general path, which refuses it with a DataCloneError, as
@@ -134,9 +146,9 @@ pub(crate) fn clone<'js>(
     let Some(root) = d.value(value.clone())? else {
         return Ok(None);
     };
-    while let Some((old, new, kind, depth)) = d.work.pop() {
-        d.containers = depth;
-        if !d.fill(old, new, kind)? {
+    while let Some(job) = d.work.pop() {
+        d.containers = job.depth;
+        if !d.fill(job)? {
             return Ok(None);
         }
     }
@@ -187,6 +199,7 @@ impl<'a, 'js> Direct<'a, 'js> {
         // being cloned; the built-ins read slots or make objects and run
         // no user code; each result is a new reference the `Owned` holds
         // (the memory map takes the copy's over).
+        let mut array = None;
         let new = match kind {
             // A port or an event (told by its class): the general path's
             // DataCloneError.
@@ -205,7 +218,20 @@ impl<'a, 'js> Direct<'a, 'js> {
                 }
                 ffi::new_object(self.ctx)?
             }
-            Kind::Array => ffi::new_array(self.ctx)?,
+            Kind::Array => {
+                // SAFETY: (as said above) listing an Array's names and
+                // reading its length run no JavaScript; nothing runs
+                // before `fill` reads the elements these names list.
+                let keys = unsafe { ffi::KeyTable::own_enumerable(c, o)? };
+                // SAFETY: as just said.
+                let dense = unsafe { ffi::dense_length(c, o, &keys)? };
+                let new = match dense {
+                    Some(len) => ffi::new_array_of_len(self.ctx, len)?,
+                    None => ffi::new_array(self.ctx)?,
+                };
+                array = Some((keys, dense));
+                new
+            }
             // SAFETY: a native call, as said above.
             Kind::Map => unsafe { n.construct(c, N::MapCtor, &mut [])? }.into_raw(),
             // SAFETY: a native call, as said above.
@@ -273,14 +299,27 @@ impl<'a, 'js> Direct<'a, 'js> {
             if depth > msgport_clone::DEFAULT_MAX_DEPTH {
                 return Ok(None);
             }
-            self.work.push((old_ref, new_ref, kind, depth));
+            self.work.push(Job {
+                old: old_ref,
+                new: new_ref,
+                kind,
+                depth,
+                array,
+            });
         }
         Ok(Some(new_ref))
     }
 
     /// Copies an object's contents into its copy; `false` to give up.
-    fn fill(&mut self, old: Borrowed<'a>, new: Borrowed<'a>, kind: Kind) -> rquickjs::Result<bool> {
+    fn fill(&mut self, job: Job<'a>) -> rquickjs::Result<bool> {
         let ctx = self.ctx;
+        let Job {
+            old,
+            new,
+            kind,
+            array,
+            ..
+        } = job;
         match kind {
             Kind::Plain => {
                 let mut shapes = self.shapes.take();
@@ -291,7 +330,26 @@ impl<'a, 'js> Direct<'a, 'js> {
                 r
             }
             Kind::Array => {
-                if !ffi::copy_data_properties(ctx, old, new, None, |o| self.object(o))? {
+                let Some((keys, dense)) = array else {
+                    return Ok(false);
+                };
+                if let Some(len) = dense {
+                    // Every element in place, then any named properties;
+                    // the copy already has the length.
+                    return Ok(ffi::copy_dense_elements(ctx, old, new, &keys, len, |o| {
+                        self.object(o)
+                    })? && ffi::copy_listed_properties(
+                        ctx,
+                        old,
+                        new,
+                        &keys,
+                        len as usize,
+                        None,
+                        |o| self.object(o),
+                    )?);
+                }
+                if !ffi::copy_listed_properties(ctx, old, new, &keys, 0, None, |o| self.object(o))?
+                {
                     return Ok(false);
                 }
                 // Trailing holes: the length is set after the elements,

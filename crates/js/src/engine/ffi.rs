@@ -7,8 +7,9 @@
 
 pub(crate) use super::handles::{Borrowed, Lent, Owned, OwnedAtom};
 pub(crate) use super::properties::{
-    copy_array_length, copy_data_properties, define_data_property, define_data_property_atom,
-    has_own_property, own_property, KeyTable, OwnProperty, PropKey,
+    copy_array_length, copy_data_properties, copy_dense_elements, copy_listed_properties,
+    define_data_property, define_data_property_atom, dense_length, has_own_property, own_property,
+    KeyTable, OwnProperty, PropKey,
 };
 use msgport_clone::DataBlock;
 use rquickjs::{qjs, ArrayBuffer, Ctx, Object, Value};
@@ -233,6 +234,18 @@ pub(crate) fn new_array(ctx: &Ctx<'_>) -> rquickjs::Result<qjs::JSValue> {
     // SAFETY: `ctx` is live; `JS_NewArray` returns a new reference or an
     // exception, which `made` tells apart.
     made(unsafe { qjs::JS_NewArray(ctx.as_raw().as_ptr()) })
+}
+
+/// A new Array of `len` elements, each `undefined`, as a raw new
+/// reference (the caller owns it): the copy of a dense Array, whose
+/// elements `copy_dense_elements` replaces in place.
+pub(crate) fn new_array_of_len(ctx: &Ctx<'_>, len: u32) -> rquickjs::Result<qjs::JSValue> {
+    let n = std::ffi::c_int::try_from(len).map_err(|_| rquickjs::Error::Unknown)?;
+    let values = vec![qjs::JS_UNDEFINED; len as usize];
+    // SAFETY: `ctx` is live; `values` holds `n` values that own nothing
+    // (`undefined`), which the engine copies into a new fast array; a new
+    // reference or an exception, which `made` tells apart.
+    made(unsafe { qjs::JS_NewArrayFrom(ctx.as_raw().as_ptr(), n, values.as_ptr()) })
 }
 
 /// Whether this context's runtime has a job (a promise reaction) pending.

@@ -222,42 +222,35 @@ pub(crate) fn copy_data_properties<'a>(
     src: Borrowed<'a>,
     dst: Borrowed<'a>,
     shapes: Option<&mut super::wire::ShapeKeepers>,
+    map: impl FnMut(Borrowed<'a>) -> rquickjs::Result<Option<Borrowed<'a>>>,
+) -> rquickjs::Result<bool> {
+    // SAFETY: `ctx` and `src` are live.
+    let keys = unsafe { KeyTable::own_enumerable(ctx.as_raw().as_ptr(), src.raw())? };
+    copy_listed_properties(ctx, src, dst, &keys, 0, shapes, map)
+}
+
+/// [`copy_data_properties`] for the names of `keys` (`src`'s own
+/// enumerable names) from position `from` on.
+pub(crate) fn copy_listed_properties<'a>(
+    ctx: &Ctx<'_>,
+    src: Borrowed<'a>,
+    dst: Borrowed<'a>,
+    keys: &KeyTable,
+    from: usize,
+    shapes: Option<&mut super::wire::ShapeKeepers>,
     mut map: impl FnMut(Borrowed<'a>) -> rquickjs::Result<Option<Borrowed<'a>>>,
 ) -> rquickjs::Result<bool> {
     let c = ctx.as_raw().as_ptr();
-    // SAFETY: `ctx` and `src` are live.
-    let keys = unsafe { KeyTable::own_enumerable(c, src.raw())? };
     let mut names = 0u64;
-    for i in 0..keys.len() {
+    for i in from..keys.len() {
         let atom = keys.atom(i);
         names = super::wire::names_hash(names, atom);
-        // SAFETY: `ctx` and `src` are live, the table keeps `atom`.
-        let v = match unsafe { own_property(c, src.raw(), atom)? } {
-            OwnProperty::Absent => continue,
-            OwnProperty::Accessor => return Ok(false),
-            OwnProperty::Data(v) => v,
-        };
-        // SAFETY: `v` is a reference this loop owns: it is freed once, or
-        // handed to `JS_DefinePropertyValue`, which takes it over. An
-        // object value is borrowed by `map` only while `src` (which holds
-        // it) lives, which is all of `'a`. What `map` returns is live, and
-        // duplicated before the engine takes it.
-        let value = unsafe {
-            let tag = qjs::JS_VALUE_GET_TAG(v);
-            if tag == qjs::JS_TAG_SYMBOL {
-                qjs::JS_FreeValue(c, v);
-                return Ok(false);
-            }
-            if tag == qjs::JS_TAG_OBJECT {
-                let new = map(Borrowed::new(v));
-                qjs::JS_FreeValue(c, v);
-                let Some(new) = new? else {
-                    return Ok(false);
-                };
-                qjs::JS_DupValue(c, new.raw())
-            } else {
-                v
-            }
+        // SAFETY: `ctx` and `src` are live, the table keeps `atom`; what
+        // `copied` returns is a reference the engine takes over.
+        let value = match unsafe { copied(c, src, atom, &mut map)? } {
+            Copied::Value(v) => v,
+            Copied::Absent => continue,
+            Copied::Stop => return Ok(false),
         };
         // SAFETY: `dst` is live; `value` is a reference the engine takes over.
         if unsafe { qjs::JS_DefinePropertyValue(c, dst.raw(), atom, value, DATA) } < 0 {
@@ -267,7 +260,134 @@ pub(crate) fn copy_data_properties<'a>(
     // The copy's names, in order: its shapes are kept for the next copies.
     if let Some(shapes) = shapes {
         // SAFETY: `ctx` is live, and of the keepers' runtime.
-        unsafe { shapes.note_keys(c, names, &keys)? };
+        unsafe { shapes.note_keys(c, names, keys)? };
+    }
+    Ok(true)
+}
+
+/// The copy of one own property, as [`copied`] makes it.
+enum Copied {
+    /// A new reference the caller owns.
+    Value(qjs::JSValue),
+    /// Gone (deleted since the keys were listed).
+    Absent,
+    /// An accessor, a symbol, or `map` gave up: the copy stops.
+    Stop,
+}
+
+/// The copy of `src`'s own data property `atom` (see
+/// [`copy_data_properties`]).
+///
+/// # Safety
+/// `c` is a live context, `src` a live ordinary object or Array of it, and
+/// `atom` kept alive by the caller.
+unsafe fn copied<'a>(
+    c: *mut qjs::JSContext,
+    src: Borrowed<'a>,
+    atom: qjs::JSAtom,
+    map: &mut impl FnMut(Borrowed<'a>) -> rquickjs::Result<Option<Borrowed<'a>>>,
+) -> rquickjs::Result<Copied> {
+    // SAFETY: (the caller's) live `c`, `src` and `atom`.
+    let v = match unsafe { own_property(c, src.raw(), atom)? } {
+        OwnProperty::Absent => return Ok(Copied::Absent),
+        OwnProperty::Accessor => return Ok(Copied::Stop),
+        OwnProperty::Data(v) => v,
+    };
+    // SAFETY: `v` is a reference this function owns: it is freed once, or
+    // returned. An object value is borrowed by `map` only while `src`
+    // (which holds it) lives, which is all of `'a`. What `map` returns is
+    // live, and duplicated for the caller.
+    unsafe {
+        let tag = qjs::JS_VALUE_GET_TAG(v);
+        if tag == qjs::JS_TAG_SYMBOL {
+            qjs::JS_FreeValue(c, v);
+            return Ok(Copied::Stop);
+        }
+        if tag != qjs::JS_TAG_OBJECT {
+            return Ok(Copied::Value(v));
+        }
+        let new = map(Borrowed::new(v));
+        qjs::JS_FreeValue(c, v);
+        Ok(match new? {
+            Some(n) => Copied::Value(qjs::JS_DupValue(c, n.raw())),
+            None => Copied::Stop,
+        })
+    }
+}
+
+/// The length of `a`, an Array whose own enumerable names are `keys`, if
+/// it has no hole: its first `length` names are its indices `0..length`.
+/// An Array's own names list its indices first, ascending (ECMA-262
+/// `#sec-ordinaryownpropertykeys`), so index `length - 1` at position
+/// `length - 1` means the positions below hold the indices below. `None`
+/// for a sparse Array (or one too long for the engine's fast arrays).
+/// Reading `length`, an Array's own data property, runs no JavaScript.
+///
+/// # Safety
+/// `c` is a live context, `a` a live Array of it, and `keys` its own
+/// enumerable names.
+pub(crate) unsafe fn dense_length(
+    c: *mut qjs::JSContext,
+    a: qjs::JSValue,
+    keys: &KeyTable,
+) -> rquickjs::Result<Option<u32>> {
+    let mut length = 0i64;
+    // SAFETY: (the caller's) live `c` and Array `a`.
+    if unsafe { qjs::JS_GetLength(c, a, &mut length) } < 0 {
+        return Err(rquickjs::Error::Exception);
+    }
+    let Ok(n) = i32::try_from(length) else {
+        return Ok(None);
+    };
+    let n = n as u32;
+    if keys.len() < n as usize {
+        return Ok(None);
+    }
+    if n == 0 {
+        return Ok(Some(0));
+    }
+    // SAFETY: `c` is live; an index below 2^31 is an integer atom, which
+    // is compared by value and whose free does nothing (done all the same).
+    let dense = unsafe {
+        let last = qjs::JS_NewAtomUInt32(c, n - 1);
+        let same = keys.atom(n as usize - 1) == last;
+        qjs::JS_FreeAtom(c, last);
+        same
+    };
+    Ok(dense.then_some(n))
+}
+
+/// Copies the `len` elements of the dense Array `src` (its first `len`
+/// names in `keys`, see [`dense_length`]) into `dst`, an Array of `len`
+/// elements made by `ffi::new_array_of_len`, as [`copy_data_properties`]
+/// would, stopping where it would. Each element replaces the one already
+/// at its index, an own writable data property of `dst`: the engine
+/// writes it in place (its fast path for an index below the count) and
+/// consults nothing inherited, so no setter a script put on
+/// `Array.prototype` can run; defining them one by one was most of the
+/// copy of an array of numbers.
+pub(crate) fn copy_dense_elements<'a>(
+    ctx: &Ctx<'_>,
+    src: Borrowed<'a>,
+    dst: Borrowed<'a>,
+    keys: &KeyTable,
+    len: u32,
+    mut map: impl FnMut(Borrowed<'a>) -> rquickjs::Result<Option<Borrowed<'a>>>,
+) -> rquickjs::Result<bool> {
+    let c = ctx.as_raw().as_ptr();
+    for i in 0..len {
+        // SAFETY: `ctx` and `src` are live, the table keeps the atom.
+        // (An element cannot be gone: nothing ran since the listing.)
+        let Copied::Value(value) = (unsafe { copied(c, src, keys.atom(i as usize), &mut map)? })
+        else {
+            return Ok(false);
+        };
+        // SAFETY: `dst` is a live Array with an own element at `i` (made
+        // with `len` of them, nothing removed since): the engine takes
+        // `value` over and replaces that element.
+        if unsafe { qjs::JS_SetPropertyUint32(c, dst.raw(), i, value) } < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
     }
     Ok(true)
 }

@@ -347,8 +347,30 @@ impl<'a> Reader<'a, '_> {
         self.objects.push(qjs::JS_UNDEFINED);
         let start = self.elements.len();
         for _ in 0..len {
-            if self.b.get(self.at) == Some(&tag::THE_HOLE) {
-                return Ok(None);
+            // A double, the commonest element of long arrays, is read
+            // here as `value` reads it, without its dispatch.
+            if let Some(&[tag::DOUBLE, b0, b1, b2, b3, b4, b5, b6, b7]) =
+                self.b.get(self.at..self.at + 9)
+            {
+                self.at += 9;
+                let f = f64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+                // SAFETY: the reader's context is live; a number owns nothing.
+                self.elements.push(unsafe { qjs::JS_NewNumber(c, f) });
+                continue;
+            }
+            match self.b.get(self.at) {
+                Some(&tag::THE_HOLE) => return Ok(None),
+                Some(&tag::INT32) => {
+                    self.at += 1;
+                    let Some(z) = self.varint().filter(|&z| z <= u64::from(u32::MAX)) else {
+                        return Ok(None);
+                    };
+                    let z = z as u32;
+                    let i = ((z >> 1) as i32) ^ -((z & 1) as i32);
+                    self.elements.push(qjs::JS_MKVAL(qjs::JS_TAG_INT, i));
+                    continue;
+                }
+                _ => {}
             }
             let Some(v) = self.value(depth + 1)? else {
                 return Ok(None);

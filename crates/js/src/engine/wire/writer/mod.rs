@@ -505,19 +505,38 @@ impl DirectWriter<'_> {
         let doubles = n > 0 && numbers && !smis;
         self.w.tag(tag::BEGIN_DENSE_JS_ARRAY);
         self.w.varint(n as u64);
+        if doubles {
+            // A tag and eight bytes each: one reservation, not one per growth.
+            self.w.buf.reserve(n * 9);
+        }
         for i in 0..n {
             let e = self.scratch[start + i];
-            if doubles {
-                // SAFETY: reads a value's tag, then the payload it says (the elements
-                // are all numbers here).
-                let f = match unsafe { qjs::JS_VALUE_GET_TAG(e) } {
-                    // SAFETY: the payload the tag just read says is there.
-                    qjs::JS_TAG_INT => f64::from(unsafe { e.u.int32 }),
-                    // SAFETY: the payload the tag just read says is there.
-                    _ => unsafe { e.u.float64 },
-                };
-                self.w.tag(tag::DOUBLE);
-                self.w.double(f);
+            if numbers {
+                // Written here as `value` writes them (when not all
+                // doubles), without its dispatch. SAFETY: reads a value's
+                // tag, then the payload it says (the elements are all
+                // numbers here).
+                match (unsafe { qjs::JS_VALUE_GET_TAG(e) }, doubles) {
+                    (qjs::JS_TAG_INT, false) => {
+                        self.w.tag(tag::INT32);
+                        // SAFETY: the payload the tag just read says is there.
+                        self.w.zigzag(unsafe { e.u.int32 });
+                    }
+                    (qjs::JS_TAG_INT, true) => {
+                        self.w.tag(tag::DOUBLE);
+                        // SAFETY: the payload the tag just read says is there.
+                        self.w.double(f64::from(unsafe { e.u.int32 }));
+                    }
+                    (_, false) => {
+                        // SAFETY: the payload the tag just read says is there.
+                        self.w.number(unsafe { e.u.float64 })
+                    }
+                    (_, true) => {
+                        self.w.tag(tag::DOUBLE);
+                        // SAFETY: the payload the tag just read says is there.
+                        self.w.double(unsafe { e.u.float64 });
+                    }
+                }
             } else if !self.value(e, depth + 1)? {
                 return Ok(false);
             }
