@@ -220,3 +220,27 @@ fn replaced_weak_map_methods_change_nothing_of_the_platform_objects() {
         "6 text/plain héllo 12 true why hi 2 chunk body posted\n"
     );
 }
+
+#[test]
+fn replaced_view_getters_and_call_change_nothing_of_text_decoding() {
+    // TextDecoder reads a BufferSource through the built-in getters it
+    // captured, called through the captured Reflect.apply.
+    let out = run_captured(
+        r#"
+        const bytes = new Uint8Array([0, 104, 105, 0]), view = new DataView(new Uint8Array([33]).buffer);
+        const buffer = new Uint8Array([104]).buffer, shared = new Uint8Array(new SharedArrayBuffer(1));
+        const boom = function () { throw new Error("sabotaged"); };
+        for (const k of ["call", "apply", "bind"]) Function.prototype[k] = boom;
+        for (const k of ["buffer", "byteOffset", "byteLength"]) {
+          Object.defineProperty(Object.getPrototypeOf(Uint8Array.prototype), k, { get: boom, configurable: true });
+          Object.defineProperty(DataView.prototype, k, { get: boom, configurable: true });
+        }
+        Object.defineProperty(ArrayBuffer.prototype, "detached", { get: boom, configurable: true });
+        const d = new TextDecoder();
+        console.log(d.decode(bytes.subarray(1, 3)) + d.decode(view) + d.decode(buffer) + d.decode(shared).length
+          + d.decode(new Uint8Array([0xE2, 0x82]), { stream: true }) + d.decode(new Uint8Array([0xAC])));
+        "#,
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "hi!h1€\n");
+}

@@ -55,7 +55,13 @@
     decode(input = undefined, options = undefined) {
       const s = ds(this);
       let bytes = input === undefined ? empty : bytesOf(input, "TextDecoder.decode");
-      const stream = !!internal.dictionary(options, "TextDecodeOptions", ["stream"]).stream;
+      // TextDecodeOptions, read as `internal.dictionary` reads it, without
+      // making an object (a streaming decoder calls this per chunk).
+      let stream = false;
+      if (options !== undefined && options !== null) {
+        if (typeof options !== "object" && typeof options !== "function") throw new TypeError("TextDecodeOptions must be an object");
+        stream = !!options.stream;
+      }
       if (s.encoding !== "utf-8") {
         // (The bytes are copied before anything else can run.)
         const r = host.textDecode(s.id, s.encoding, bytes.slice(), s.fatal, s.ignoreBOM, stream);
@@ -111,14 +117,31 @@
   // The bytes of a BufferSource (a view of them, not a copy); a detached
   // buffer holds none (Web IDL #dfn-get-buffer-source-copy gives an empty
   // sequence for one, as Node and browsers decode it to "").
-  const abDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "detached").get;
+  // Read through the built-in getters, captured: what a script does to
+  // the prototypes (a replaced `buffer` getter, `call`) changes nothing.
+  const getterOf = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
+  const reflectApply = Reflect.apply, isView = ArrayBuffer.isView, U8 = Uint8Array;
+  const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype);
+  const abDetached = getterOf(ArrayBuffer.prototype, "detached"), abLength = getterOf(ArrayBuffer.prototype, "byteLength");
+  const sabLength = typeof SharedArrayBuffer === "function" ? getterOf(SharedArrayBuffer.prototype, "byteLength") : undefined;
+  const taTag = getterOf(TypedArrayProto, Symbol.toStringTag);
+  const taBuffer = getterOf(TypedArrayProto, "buffer"), taOffset = getterOf(TypedArrayProto, "byteOffset"), taLength = getterOf(TypedArrayProto, "byteLength");
+  const dvBuffer = getterOf(DataView.prototype, "buffer"), dvOffset = getterOf(DataView.prototype, "byteOffset"), dvLength = getterOf(DataView.prototype, "byteLength");
+  // Whether `getter` accepts `x` (a brand check: a built-in getter throws
+  // a TypeError on anything but its own kind of object).
+  function branded(getter, x) { try { reflectApply(getter, x, []); return true; } catch { return false; } }
+  // Whether the buffer `b` is a detached ArrayBuffer (a SharedArrayBuffer never is).
+  const detached = (b) => branded(abLength, b) && reflectApply(abDetached, b, []);
   function bytesOf(x, what) {
-    if (x instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && x instanceof SharedArrayBuffer))
-      return x instanceof ArrayBuffer && abDetached.call(x) ? new Uint8Array(0) : new Uint8Array(x);
-    if (ArrayBuffer.isView(x)) {
-      const b = x.buffer;
-      if (b instanceof ArrayBuffer && abDetached.call(b)) return new Uint8Array(0);
-      return new Uint8Array(b, x.byteOffset, x.byteLength);
+    if (typeof x === "object" && x !== null) {
+      if (isView(x)) {
+        const ta = reflectApply(taTag, x, []) !== undefined;
+        const b = reflectApply(ta ? taBuffer : dvBuffer, x, []);
+        if (detached(b)) return new U8(0);
+        return new U8(b, reflectApply(ta ? taOffset : dvOffset, x, []), reflectApply(ta ? taLength : dvLength, x, []));
+      }
+      if (branded(abLength, x)) return reflectApply(abDetached, x, []) ? new U8(0) : new U8(x);
+      if (sabLength !== undefined && branded(sabLength, x)) return new U8(x);
     }
     throw new TypeError(`${what}: not a BufferSource`);
   }
