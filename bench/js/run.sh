@@ -17,7 +17,7 @@ cargo build -q --release -p msgport-cli
 deno=$(bash bench/js/setup-deno.sh)
 rounds=${1:-3}
 here=bench/js
-all="stream pingpong rtt atomics transfer clone workerstream streamnested manychannels rpc rpc-shapes graph-clone graph-post graph-worker clone256"
+all="stream pingpong rtt atomics transfer clone workerstream streamnested manychannels rpc rpc-shapes graph-clone graph-post graph-worker clone256 numbers-clone numbers-post strings-post"
 cases=(${CASES:-$all})
 for s in "${cases[@]}"; do
   { cat "$here/compat.js"; case $s in graph-*) cat "$here/graph-data.js" ;; esac; cat "$here/$s.js"; } > "$here/_with_compat_$s.js"
