@@ -615,6 +615,8 @@
   internal.fireTrusted = (target, event) => { st(event).trusted = true; return dispatch(target, event); };
   internal.defineEventHandler = defineEventHandler;
   internal.listenersOf = (t) => listeners(t);
+  // The list of `t`, or undefined if it never had one (made by nothing).
+  internal.listenersIfAny = (t) => listenersOf.get(t);
   internal.illegal = illegal;
   internal.timeOrigin = timeOrigin;
   if (!internal.listenersChanged) internal.listenersChanged = () => {};

@@ -153,8 +153,10 @@
   // wrote runs meanwhile: the list and its entries are the prelude's.
   let scanKeeps = false, scanOnly = null;
   function scan(target) {
-    const list = internal.listenersOf(target);
+    // (A port that never had a listener has no list: closing one makes none.)
+    const list = internal.listenersIfAny(target);
     let keeping = false, only = null, n = 0;
+    if (list === undefined) { scanKeeps = false; scanOnly = null; return; }
     for (let i = 0; i < list.length; i++) {
       const type = list[i].type;
       if (type === "message") { keeping = true; n++; only = list[i]; }
