@@ -100,16 +100,7 @@ fn a_shared_worker_runs_on_after_unhandled_rejections_and_reports_each() {
         sw.port.postMessage("a");"#,
     );
     assert_eq!(out.stdout, "pong a after 2\n", "{}", out.stderr);
-    assert!(
-        out.stderr.contains("Uncaught (in promise) Error: one"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("Uncaught (in promise) Error: two"),
-        "{}",
-        out.stderr
-    );
+    rejections_reported(&out.stderr, &["one", "two"]);
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
 }
 
@@ -122,15 +113,14 @@ fn a_dedicated_worker_reports_every_unhandled_rejection_of_a_checkpoint() {
         w.onmessage = (m) => { console.log(m.data); w.terminate(); };"#,
     );
     assert_eq!(out.stdout, "alive\n", "{}", out.stderr);
-    assert!(
-        out.stderr.contains("Uncaught (in promise) Error: one"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("Uncaught (in promise) Error: two"),
-        "{}",
-        out.stderr
-    );
+    rejections_reported(&out.stderr, &["one", "two"]);
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
+}
+
+/// Each of `messages` was reported as an unhandled rejection of an Error.
+fn rejections_reported(stderr: &str, messages: &[&str]) {
+    for m in messages {
+        let line = format!("Uncaught (in promise) Error: {m}");
+        assert!(stderr.contains(&line), "{line} not in {stderr}");
+    }
 }
