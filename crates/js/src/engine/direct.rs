@@ -78,6 +78,10 @@ impl Drop for Memory {
     }
 }
 
+/// The longest dense Array whose copy is made at full length and filled
+/// in place (see [`Job::array`]).
+const DENSE_MAX: u32 = 1 << 22;
+
 /// An object whose contents are still to copy.
 struct Job<'a> {
     old: Borrowed<'a>,
@@ -224,7 +228,11 @@ impl<'a, 'js> Direct<'a, 'js> {
                 // before `fill` reads the elements these names list.
                 let keys = unsafe { ffi::KeyTable::own_enumerable(c, o)? };
                 // SAFETY: as just said.
-                let dense = unsafe { ffi::dense_length(c, o, &keys)? };
+                let dense = unsafe { ffi::dense_length(c, o, &keys)? }
+                    // (A longer one is copied element by element: made at
+                    // full length, it would need its length in `undefined`s
+                    // first, as much memory again for a moment.)
+                    .filter(|&len| len <= DENSE_MAX);
                 let new = match dense {
                     Some(len) => ffi::new_array_of_len(self.ctx, len)?,
                     None => ffi::new_array(self.ctx)?,
