@@ -70,3 +70,48 @@ test(() => {
   assert_equals(read, 0);
   assert_equals(written, 0);
 }, "encodeInto into a detached buffer writes nothing");
+
+test(() => {
+  // decode(bytes) of a Uint8Array without options takes a native path;
+  // every input and state must come out as the general steps give it
+  // (the same input as another view, or with `{}` as options, takes them).
+  const inputs = [
+    [], [0x68, 0x69], [0xEF, 0xBB, 0xBF, 0x41], [0xEF, 0xBB, 0xBF], [0xEF, 0xBB],
+    [0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80], [0xFF, 0x41], [0xE2, 0x82], [0xED, 0xA0, 0x80],
+  ];
+  for (const fatal of [false, true]) for (const ignoreBOM of [false, true]) {
+    for (const bytes of inputs) {
+      const fast = new TextDecoder("utf-8", { fatal, ignoreBOM }), general = new TextDecoder("utf-8", { fatal, ignoreBOM });
+      const run = (f) => { try { return f(); } catch (e) { return e.constructor.name; } };
+      const a = run(() => fast.decode(new Uint8Array(bytes)));
+      const b = run(() => general.decode(new DataView(new Uint8Array(bytes).buffer), {}));
+      assert_equals(a, b, `${bytes} fatal=${fatal} ignoreBOM=${ignoreBOM}`);
+      // And what each leaves: a BOM at the start of the next call.
+      assert_equals(run(() => fast.decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x42]))), run(() => general.decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x42]), {})), `then a BOM, after ${bytes}`);
+    }
+  }
+  const d = new TextDecoder();
+  const big = new Uint8Array([0, 0x61, 0x62, 0x63, 0]);
+  assert_equals(d.decode(big.subarray(1, 4)), "abc", "a view's own bytes only");
+  class Bytes extends Uint8Array {}
+  assert_equals(d.decode(new Bytes([0x6F, 0x6B])), "ok", "a subclass");
+  assert_equals(d.decode(new Uint8ClampedArray([0x6F, 0x6B])), "ok");
+  assert_equals(d.decode(new Int8Array([0x6F, 0x6B])), "ok");
+  assert_equals(d.decode(new Uint16Array([0x6B6F])), "ok");
+  const shared = new Uint8Array(new SharedArrayBuffer(2));
+  shared.set([0x6F, 0x6B]);
+  assert_equals(d.decode(shared), "ok", "shared memory");
+  const gone = new Uint8Array([0x61]);
+  structuredClone(gone.buffer, { transfer: [gone.buffer] });
+  assert_equals(d.decode(gone), "", "a view of a detached buffer has no bytes");
+  assert_throws_js(TypeError, () => d.decode("text"), "not a BufferSource");
+  assert_throws_js(TypeError, () => d.decode({ length: 1, 0: 0x61 }), "not a BufferSource");
+  // A pending sequence from a streaming call is completed, not skipped.
+  assert_equals(d.decode(new Uint8Array([0xE2, 0x82]), { stream: true }), "");
+  assert_equals(d.decode(new Uint8Array([0xAC])), "€");
+  assert_equals(d.decode(new Uint8Array([0x21])), "!");
+  // The end of a stream: a BOM there is text; the next call starts anew.
+  assert_equals(d.decode(new Uint8Array([0x61]), { stream: true }), "a");
+  assert_equals(d.decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x42])), "\uFEFFB", "mid-stream, a BOM is a character");
+  assert_equals(d.decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x42])), "B", "a new stream drops its BOM");
+}, "decode(Uint8Array) gives what the general steps give, and leaves the same state");

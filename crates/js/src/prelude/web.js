@@ -54,6 +54,16 @@
     // only at the start of a stream.
     decode(input = undefined, options = undefined) {
       const s = ds(this);
+      // The common call, a Uint8Array without options, decoded natively
+      // in one call, leaving the state as the steps below would.
+      if (options === undefined && s.encoding === "utf-8" && s.pending.length === 0) {
+        const r = host.utf8DecodeView(input, s.fatal, s.ignoreBOM || s.bomSeen);
+        if (r !== undefined) {
+          s.bomSeen = false;
+          if (r === null) throw new TypeError("The encoded data was not valid UTF-8");
+          return r;
+        }
+      }
       let bytes = input === undefined ? empty : bytesOf(input, "TextDecoder.decode");
       // TextDecodeOptions, read as `internal.dictionary` reads it, without
       // making an object (a streaming decoder calls this per chunk).

@@ -84,15 +84,33 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, h: &Object<'js>) -> rquickjs::Result<
         Function::new(
             ctx.clone(),
             move |bytes: TypedArray<'js, u8>, fatal: bool, ignore_bom: bool| -> Option<String> {
+                utf8_decode(
+                    &crate::engine::ffi::typed_array_bytes(&bytes),
+                    fatal,
+                    ignore_bom,
+                )
+            },
+        )?,
+    )?;
+    // TextDecoder's common call, `decode(bytes)` on a Uint8Array: the whole
+    // decode in one call. `undefined` for any other input (the prelude's
+    // general path reads it), `null` for bad UTF-8 under `fatal`.
+    h.set(
+        "utf8DecodeView",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>,
+                  v: Value<'js>,
+                  fatal: bool,
+                  ignore_bom: bool|
+                  -> rquickjs::Result<Value<'js>> {
+                let Ok(bytes) = TypedArray::<u8>::from_value(v) else {
+                    return Ok(Value::new_undefined(ctx));
+                };
                 let all = crate::engine::ffi::typed_array_bytes(&bytes);
-                let mut b: &[u8] = &all;
-                if !ignore_bom && b.starts_with(&[0xEF, 0xBB, 0xBF]) {
-                    b = &b[3..];
-                }
-                if fatal {
-                    std::str::from_utf8(b).ok().map(str::to_string)
-                } else {
-                    Some(String::from_utf8_lossy(b).into_owned())
+                match utf8_decode(&all, fatal, ignore_bom) {
+                    Some(s) => Ok(rquickjs::String::from_str(ctx, &s)?.into_value()),
+                    None => Ok(Value::new_null(ctx)),
                 }
             },
         )?,
@@ -149,4 +167,19 @@ pub(super) fn rand_bytes(ctx: &Ctx<'_>) -> rquickjs::Result<[u8; 16]> {
     let mut out = [0u8; 16];
     out.copy_from_slice(&random_bytes(ctx, 16)?);
     Ok(out)
+}
+
+/// UTF-8 decode (Encoding `#utf-8-decode`): without its BOM unless
+/// `ignore_bom`, errors replaced by U+FFFD, or `None` at the first under
+/// `fatal`.
+fn utf8_decode(all: &[u8], fatal: bool, ignore_bom: bool) -> Option<String> {
+    let mut b = all;
+    if !ignore_bom && b.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        b = &b[3..];
+    }
+    if fatal {
+        std::str::from_utf8(b).ok().map(str::to_string)
+    } else {
+        Some(String::from_utf8_lossy(b).into_owned())
+    }
 }
