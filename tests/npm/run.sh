@@ -3,8 +3,9 @@
 # post-me, rpc-anywhere, async-call-rpc, coincident, observable-webworker
 # with rxjs; the CommonJS packages promise-worker, workerpool and threads;
 # everyday packages: immer, lodash, @msgpack/msgpack, superjson, nanoid,
-# worker-timers; builds for bundlers: readable-stream, buffer, events,
-# yjs, fflate), run unchanged by `msgport run`: each *.mjs here drives
+# worker-timers; around messages' data: @ungap/structured-clone, zod,
+# json-rpc-2.0, p-queue, async-mutex, date-fns, uuid; builds for
+# bundlers: readable-stream, buffer, events, yjs, fflate), run unchanged by `msgport run`: each *.mjs here drives
 # libraries through MessageChannels and workers and prints "ok …" at the
 # end; an assertion that fails, a hang (timeout) or a crash fails the run.
 #
