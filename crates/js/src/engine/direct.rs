@@ -228,7 +228,7 @@ impl<'a, 'js> Direct<'a, 'js> {
                 // before `fill` reads the elements these names list.
                 let keys = unsafe { ffi::KeyTable::own_enumerable(c, o)? };
                 // SAFETY: as just said.
-                let dense = unsafe { ffi::dense_length(c, o, &keys)? }
+                let dense = ffi::dense_length(&keys, unsafe { ffi::array_length(c, o)? })
                     // (A longer one is copied element by element: made at
                     // full length, it would need its length in `undefined`s
                     // first, as much memory again for a moment.)

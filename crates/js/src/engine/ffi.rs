@@ -7,9 +7,9 @@
 
 pub(crate) use super::handles::{Borrowed, Lent, Owned, OwnedAtom};
 pub(crate) use super::properties::{
-    copy_array_length, copy_data_properties, copy_dense_elements, copy_listed_properties,
-    define_data_property, define_data_property_atom, dense_length, has_own_property, own_property,
-    KeyTable, OwnProperty, PropKey,
+    array_length, copy_array_length, copy_data_properties, copy_dense_elements,
+    copy_listed_properties, define_data_property, define_data_property_atom, dense_length,
+    has_own_property, own_property, KeyTable, OwnProperty, PropKey, INDEX_ATOM,
 };
 use msgport_clone::DataBlock;
 use rquickjs::{qjs, ArrayBuffer, Ctx, Object, Value};

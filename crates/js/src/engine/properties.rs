@@ -315,46 +315,41 @@ unsafe fn copied<'a>(
     }
 }
 
-/// The length of `a`, an Array whose own enumerable names are `keys`, if
-/// it has no hole: its first `length` names are its indices `0..length`.
-/// An Array's own names list its indices first, ascending (ECMA-262
-/// `#sec-ordinaryownpropertykeys`), so index `length - 1` at position
-/// `length - 1` means the positions below hold the indices below. `None`
-/// for a sparse Array (or one too long for the engine's fast arrays).
-/// Reading `length`, an Array's own data property, runs no JavaScript.
+/// The engine's atom for an array index below 2^31: the index with this
+/// bit set (its tagged integer atoms, compared by value).
+pub(crate) const INDEX_ATOM: u32 = 1 << 31;
+
+/// The length of an Array, its own data property (reading it runs no
+/// JavaScript).
 ///
 /// # Safety
-/// `c` is a live context, `a` a live Array of it, and `keys` its own
-/// enumerable names.
-pub(crate) unsafe fn dense_length(
+/// `c` is a live context and `a` a live Array of it.
+pub(crate) unsafe fn array_length(
     c: *mut qjs::JSContext,
     a: qjs::JSValue,
-    keys: &KeyTable,
-) -> rquickjs::Result<Option<u32>> {
+) -> rquickjs::Result<i64> {
     let mut length = 0i64;
     // SAFETY: (the caller's) live `c` and Array `a`.
     if unsafe { qjs::JS_GetLength(c, a, &mut length) } < 0 {
         return Err(rquickjs::Error::Exception);
     }
-    let Ok(n) = i32::try_from(length) else {
-        return Ok(None);
-    };
-    let n = n as u32;
-    if keys.len() < n as usize {
-        return Ok(None);
-    }
+    Ok(length)
+}
+
+/// `length`, if an Array of that length whose own enumerable names are
+/// `keys` has no hole: its first `length` names are its indices
+/// `0..length`. An Array's own names list its indices first, ascending
+/// (ECMA-262 `#sec-ordinaryownpropertykeys`), so index `length - 1` at
+/// position `length - 1` means the positions below hold the indices
+/// below. `None` for a sparse Array (or one past the engine's index atoms).
+pub(crate) fn dense_length(keys: &KeyTable, length: i64) -> Option<u32> {
+    let n = u32::try_from(length).ok()?;
     if n == 0 {
-        return Ok(Some(0));
+        return Some(0);
     }
-    // SAFETY: `c` is live; an index below 2^31 is an integer atom, which
-    // is compared by value and whose free does nothing (done all the same).
-    let dense = unsafe {
-        let last = qjs::JS_NewAtomUInt32(c, n - 1);
-        let same = keys.atom(n as usize - 1) == last;
-        qjs::JS_FreeAtom(c, last);
-        same
-    };
-    Ok(dense.then_some(n))
+    let last = n - 1;
+    (last < INDEX_ATOM && keys.len() >= n as usize && keys.atom(last as usize) == last | INDEX_ATOM)
+        .then_some(n)
 }
 
 /// Copies the `len` elements of the dense Array `src` (its first `len`

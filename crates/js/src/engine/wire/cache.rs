@@ -427,7 +427,7 @@ impl ShapeKeepers {
         h: u64,
         keys: &crate::engine::ffi::KeyTable,
     ) -> rquickjs::Result<()> {
-        const TAGGED_INT: u32 = 1 << 31;
+        use crate::engine::ffi::INDEX_ATOM as TAGGED_INT;
         let n = keys.len();
         if n > SHAPE_KEYS {
             return Ok(());

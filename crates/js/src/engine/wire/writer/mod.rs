@@ -13,8 +13,7 @@ use rquickjs::{qjs, Ctx};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-/// An atom that stands for an integer index (the engine's tagged atoms).
-const TAGGED_INT: u32 = 1 << 31;
+use crate::engine::ffi::INDEX_ATOM as TAGGED_INT;
 
 /// Deeper messages are left to the general path (which has no limit).
 pub(crate) const MAX_DEPTH: u32 = 64;
@@ -444,23 +443,15 @@ impl DirectWriter<'_> {
             return Ok(true);
         }
         let c = self.c;
-        let mut len: i64 = 0;
-        // SAFETY: the writer's invariant; an Array's length is an own data
-        // property (no JavaScript runs).
-        if unsafe { qjs::JS_GetLength(c, v, &mut len) } < 0 {
-            return Err(rquickjs::Error::Exception);
-        }
-        // SAFETY: the writer's invariant: `c` and `v` are live.
+        // SAFETY: the writer's invariant: `c` and `v` (an Array) are live.
+        let len = unsafe { crate::engine::ffi::array_length(c, v)? };
+        // SAFETY: as just said.
         let keys = unsafe { KeyTable::own_enumerable(c, v)? };
-        // Indices come first, in order (the engine's key order).
-        let indices = (0..keys.len())
-            .take_while(|&i| keys.atom(i) & TAGGED_INT != 0)
-            .count();
-        if indices as i64 != len {
+        let Some(n) = crate::engine::ffi::dense_length(&keys, len) else {
             return self.sparse_array(v, &keys, len, depth);
-        }
+        };
         let start = self.scratch.len();
-        let r = self.elements(v, &keys, start, depth);
+        let r = self.elements(v, &keys, n as usize, start, depth);
         for e in self.scratch.drain(start..) {
             // SAFETY: the elements' own references (`scratch`), freed once.
             unsafe { qjs::JS_FreeValue(c, e) };
@@ -468,24 +459,20 @@ impl DirectWriter<'_> {
         r
     }
 
-    /// The elements of [`Self::array`], read into `scratch` from `start`.
+    /// The `n` elements of [`Self::array`] (the first `n` names of
+    /// `keys` are its indices), read into `scratch` from `start`.
     fn elements(
         &mut self,
         v: qjs::JSValue,
         keys: &KeyTable,
+        n: usize,
         start: usize,
         depth: u32,
     ) -> rquickjs::Result<bool> {
         let c = self.c;
         let (mut numbers, mut smis) = (true, true);
-        let n = (0..keys.len())
-            .take_while(|&i| keys.atom(i) & TAGGED_INT != 0)
-            .count();
         for i in 0..n {
             let atom = keys.atom(i);
-            if atom != (i as u32 | TAGGED_INT) {
-                return Ok(false); // not index i: a hole or a name
-            }
             // SAFETY: `c` and `v` are live, the table keeps `atom`.
             let e = match unsafe { crate::engine::ffi::own_property(c, v, atom)? } {
                 OwnProperty::Data(e) => e,
